@@ -1,0 +1,271 @@
+// Generated from TestToken.sol by solc 0.8.28 (optimizer on, 200 runs, evm paris).
+// A minimal, freely mintable ERC-20 for the local anvil chain: demo and tests only.
+
+/** ABI of the development-only TestToken ERC-20. */
+export const testTokenAbi = [
+  {
+    "inputs": [
+      {
+        "internalType": "string",
+        "name": "name_",
+        "type": "string"
+      },
+      {
+        "internalType": "string",
+        "name": "symbol_",
+        "type": "string"
+      },
+      {
+        "internalType": "uint8",
+        "name": "decimals_",
+        "type": "uint8"
+      }
+    ],
+    "stateMutability": "nonpayable",
+    "type": "constructor"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "owner",
+        "type": "address"
+      },
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "spender",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "value",
+        "type": "uint256"
+      }
+    ],
+    "name": "Approval",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "from",
+        "type": "address"
+      },
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "to",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "value",
+        "type": "uint256"
+      }
+    ],
+    "name": "Transfer",
+    "type": "event"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "",
+        "type": "address"
+      },
+      {
+        "internalType": "address",
+        "name": "",
+        "type": "address"
+      }
+    ],
+    "name": "allowance",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "spender",
+        "type": "address"
+      },
+      {
+        "internalType": "uint256",
+        "name": "value",
+        "type": "uint256"
+      }
+    ],
+    "name": "approve",
+    "outputs": [
+      {
+        "internalType": "bool",
+        "name": "",
+        "type": "bool"
+      }
+    ],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "",
+        "type": "address"
+      }
+    ],
+    "name": "balanceOf",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "decimals",
+    "outputs": [
+      {
+        "internalType": "uint8",
+        "name": "",
+        "type": "uint8"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "to",
+        "type": "address"
+      },
+      {
+        "internalType": "uint256",
+        "name": "value",
+        "type": "uint256"
+      }
+    ],
+    "name": "mint",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "name",
+    "outputs": [
+      {
+        "internalType": "string",
+        "name": "",
+        "type": "string"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "symbol",
+    "outputs": [
+      {
+        "internalType": "string",
+        "name": "",
+        "type": "string"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "totalSupply",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "to",
+        "type": "address"
+      },
+      {
+        "internalType": "uint256",
+        "name": "value",
+        "type": "uint256"
+      }
+    ],
+    "name": "transfer",
+    "outputs": [
+      {
+        "internalType": "bool",
+        "name": "",
+        "type": "bool"
+      }
+    ],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "from",
+        "type": "address"
+      },
+      {
+        "internalType": "address",
+        "name": "to",
+        "type": "address"
+      },
+      {
+        "internalType": "uint256",
+        "name": "value",
+        "type": "uint256"
+      }
+    ],
+    "name": "transferFrom",
+    "outputs": [
+      {
+        "internalType": "bool",
+        "name": "",
+        "type": "bool"
+      }
+    ],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  }
+] as const;
+
+/** Creation bytecode of TestToken (constructor: name, symbol, decimals). */
+export const testTokenBytecode =
+  "0x60a060405234801561001057600080fd5b506040516109e33803806109e383398101604081905261002f91610110565b600061003b848261021c565b506001610048838261021c565b5060ff16608052506102da9050565b634e487b7160e01b600052604160045260246000fd5b600082601f83011261007e57600080fd5b81516001600160401b0381111561009757610097610057565b604051601f8201601f19908116603f011681016001600160401b03811182821017156100c5576100c5610057565b6040528181528382016020018510156100dd57600080fd5b60005b828110156100fc576020818601810151838301820152016100e0565b506000918101602001919091529392505050565b60008060006060848603121561012557600080fd5b83516001600160401b0381111561013b57600080fd5b6101478682870161006d565b602086015190945090506001600160401b0381111561016557600080fd5b6101718682870161006d565b925050604084015160ff8116811461018857600080fd5b809150509250925092565b600181811c908216806101a757607f821691505b6020821081036101c757634e487b7160e01b600052602260045260246000fd5b50919050565b601f82111561021757806000526020600020601f840160051c810160208510156101f45750805b601f840160051c820191505b818110156102145760008155600101610200565b50505b505050565b81516001600160401b0381111561023557610235610057565b610249816102438454610193565b846101cd565b6020601f82116001811461027d57600083156102655750848201515b600019600385901b1c1916600184901b178455610214565b600084815260208120601f198516915b828110156102ad578785015182556020948501946001909201910161028d565b50848210156102cb5786840151600019600387901b60f8161c191681555b50505050600190811b01905550565b6080516106ee6102f5600039600061011301526106ee6000f3fe608060405234801561001057600080fd5b506004361061009e5760003560e01c806340c10f191161006657806340c10f191461014757806370a082311461015c57806395d89b411461017c578063a9059cbb14610184578063dd62ed3e1461019757600080fd5b806306fdde03146100a3578063095ea7b3146100c157806318160ddd146100e457806323b872dd146100fb578063313ce5671461010e575b600080fd5b6100ab6101c2565b6040516100b8919061051c565b60405180910390f35b6100d46100cf366004610586565b610250565b60405190151581526020016100b8565b6100ed60025481565b6040519081526020016100b8565b6100d46101093660046105b0565b6102bd565b6101357f000000000000000000000000000000000000000000000000000000000000000081565b60405160ff90911681526020016100b8565b61015a610155366004610586565b610370565b005b6100ed61016a3660046105ed565b60036020526000908152604090205481565b6100ab6103f9565b6100d4610192366004610586565b610406565b6100ed6101a536600461060f565b600460209081526000928352604080842090915290825290205481565b600080546101cf90610642565b80601f01602080910402602001604051908101604052809291908181526020018280546101fb90610642565b80156102485780601f1061021d57610100808354040283529160200191610248565b820191906000526020600020905b81548152906001019060200180831161022b57829003601f168201915b505050505081565b3360008181526004602090815260408083206001600160a01b038716808552925280832085905551919290917f8c5be1e5ebec7d5bd14f71427d1e84f3dd0314c0f7b2291e5b200ac8c7c3b925906102ab9086815260200190565b60405180910390a35060015b92915050565b6001600160a01b0383166000908152600460209081526040808320338452909152812054828110156103225760405162461bcd60e51b8152602060048201526009602482015268616c6c6f77616e636560b81b60448201526064015b60405180910390fd5b600019811461035a576103358382610692565b6001600160a01b03861660009081526004602090815260408083203384529091529020555b61036585858561041c565b506001949350505050565b806002600082825461038291906106a5565b90915550506001600160a01b038216600090815260036020526040812080548392906103af9084906106a5565b90915550506040518181526001600160a01b038316906000907fddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef9060200160405180910390a35050565b600180546101cf90610642565b600061041333848461041c565b50600192915050565b6001600160a01b03831660009081526003602052604090205481111561046e5760405162461bcd60e51b815260206004820152600760248201526662616c616e636560c81b6044820152606401610319565b6001600160a01b03831660009081526003602052604081208054839290610496908490610692565b90915550506001600160a01b038216600090815260036020526040812080548392906104c39084906106a5565b92505081905550816001600160a01b0316836001600160a01b03167fddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef8360405161050f91815260200190565b60405180910390a3505050565b602081526000825180602084015260005b8181101561054a576020818601810151604086840101520161052d565b506000604082850101526040601f19601f83011684010191505092915050565b80356001600160a01b038116811461058157600080fd5b919050565b6000806040838503121561059957600080fd5b6105a28361056a565b946020939093013593505050565b6000806000606084860312156105c557600080fd5b6105ce8461056a565b92506105dc6020850161056a565b929592945050506040919091013590565b6000602082840312156105ff57600080fd5b6106088261056a565b9392505050565b6000806040838503121561062257600080fd5b61062b8361056a565b91506106396020840161056a565b90509250929050565b600181811c9082168061065657607f821691505b60208210810361067657634e487b7160e01b600052602260045260246000fd5b50919050565b634e487b7160e01b600052601160045260246000fd5b818103818111156102b7576102b761067c565b808201808211156102b7576102b761067c56fea2646970667358221220b41a1794b0814b09b6437757305b65bbe6d79b676b80beb73191beaa96053c4b64736f6c634300081c0033" as const;

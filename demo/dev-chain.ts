@@ -1,0 +1,153 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { createServer } from 'node:net';
+import { dirname, join } from 'node:path';
+import {
+  createPublicClient,
+  createTestClient,
+  createWalletClient,
+  http,
+  parseUnits,
+  type Address,
+  type Hash,
+} from 'viem';
+import { privateKeyToAccount } from 'viem/accounts';
+import { foundry } from 'viem/chains';
+import { testTokenAbi, testTokenBytecode } from './contracts/test-token.js';
+
+/**
+ * Anvil's first well-known development account. Its key is public knowledge: it only ever holds
+ * play money on a local node.
+ */
+export const DEV_PAYER_KEY = '0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80' as const;
+
+/** Path of the anvil binary shipped inside the `@foundry-rs/anvil-<platform>-<arch>` npm package. */
+export function anvilBinary(): string {
+  const arch = { x64: 'amd64', arm64: 'arm64' }[process.arch as string] ?? process.arch;
+  const platform = process.platform === 'win32' ? 'win32' : process.platform;
+  const require = createRequire(import.meta.url);
+  const pkg = require.resolve(`@foundry-rs/anvil-${platform}-${arch}/package.json`);
+  return join(dirname(pkg), 'bin', process.platform === 'win32' ? 'anvil.exe' : 'anvil');
+}
+
+/** A free TCP port on 127.0.0.1. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** A running anvil node. */
+export interface Anvil {
+  rpcUrl: string;
+  wsUrl: string;
+  port: number;
+  process: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a real anvil node (automine unless `blockTime` seconds is given) and waits until it answers.
+ * @example const anvil = await startAnvil(); ...; await anvil.stop();
+ */
+export async function startAnvil(options: { port?: number; blockTime?: number } = {}): Promise<Anvil> {
+  const port = options.port ?? (await freePort());
+  const args = ['--host', '127.0.0.1', '--port', String(port), '--silent'];
+  if (options.blockTime) args.push('--block-time', String(options.blockTime));
+  const child = spawn(anvilBinary(), args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const rpcUrl = `http://127.0.0.1:${port}`;
+  const client = createPublicClient({ transport: http(rpcUrl, { retryCount: 0 }) });
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`anvil exited with ${child.exitCode}: ${stderr}`);
+    try {
+      await client.getChainId();
+      break;
+    } catch {
+      if (Date.now() > deadline) throw new Error(`anvil did not start on ${rpcUrl}: ${stderr}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+  return {
+    rpcUrl,
+    wsUrl: `ws://127.0.0.1:${port}`,
+    port,
+    process: child,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+/** Clients for a local anvil node, acting as the well-known development payer. */
+export function devClients(rpcUrl: string) {
+  const account = privateKeyToAccount(DEV_PAYER_KEY);
+  const transport = http(rpcUrl);
+  return {
+    account,
+    public: createPublicClient({ chain: foundry, transport }),
+    wallet: createWalletClient({ chain: foundry, transport, account }),
+    test: createTestClient({ chain: foundry, mode: 'anvil', transport }),
+  };
+}
+
+/**
+ * Deploys the development-only TestToken ("USDC", 6 decimals) and mints `mint` whole tokens to the
+ * development payer. Returns the token's address.
+ */
+export async function deployTestToken(
+  rpcUrl: string,
+  options: { symbol?: string; decimals?: number; mint?: string } = {},
+): Promise<Address> {
+  const { account, public: pub, wallet } = devClients(rpcUrl);
+  const decimals = options.decimals ?? 6;
+  const symbol = options.symbol ?? 'USDC';
+  const hash = await wallet.deployContract({
+    abi: testTokenAbi,
+    bytecode: testTokenBytecode,
+    args: [`Test ${symbol}`, symbol, decimals],
+  });
+  const receipt = await pub.waitForTransactionReceipt({ hash, pollingInterval: 50 });
+  const address = receipt.contractAddress!;
+  const mint = await wallet.writeContract({
+    address,
+    abi: testTokenAbi,
+    functionName: 'mint',
+    args: [account.address, parseUnits(options.mint ?? '1000000', decimals)],
+  });
+  await pub.waitForTransactionReceipt({ hash: mint, pollingInterval: 50 });
+  return address;
+}
+
+/**
+ * Sends a real payment from the development payer: `amount` whole units (decimal string) of the
+ * ERC-20 at `token`, or of the native coin when `token` is null. Waits until it is mined.
+ */
+export async function sendDevPayment(
+  rpcUrl: string,
+  to: Address,
+  amount: string,
+  token: { address: Address; decimals: number } | null,
+): Promise<Hash> {
+  const { public: pub, wallet } = devClients(rpcUrl);
+  const hash = token
+    ? await wallet.writeContract({
+        address: token.address,
+        abi: testTokenAbi,
+        functionName: 'transfer',
+        args: [to, parseUnits(amount, token.decimals)],
+      })
+    : await wallet.sendTransaction({ to, value: parseUnits(amount, 18) });
+  await pub.waitForTransactionReceipt({ hash, pollingInterval: 50 });
+  return hash;
+}

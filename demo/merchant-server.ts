@@ -1,0 +1,88 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { readFile } from 'node:fs/promises';
+import { extname, join, normalize } from 'node:path';
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.map': 'application/json',
+};
+
+/**
+ * The demo merchant's own web server. It serves the shop page and the built element, and creates
+ * checkout sessions server-side at `POST /api/checkout`: the secret key stays on this server and
+ * the browser receives only the session's client secret.
+ */
+export function startMerchantServer(options: {
+  port: number;
+  apiUrl: string;
+  secretKey: string;
+  pageDir: string;
+  distDir: string;
+}): Promise<{ url: string; server: Server }> {
+  const server = createServer(async (req, res) => {
+    try {
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      if (req.method === 'POST' && url.pathname === '/api/checkout') {
+        const items = { coffee: '4.50', book: '24.00', headphones: '129.99' };
+        const body = JSON.parse((await readBody(req)) || '{}') as { item?: keyof typeof items };
+        const item = body.item && body.item in items ? body.item : 'book';
+        const upstream = await fetch(`${options.apiUrl}/v1/sessions`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${options.secretKey}`, 'content-type': 'application/json' },
+          body: JSON.stringify({
+            amount: items[item],
+            currency: 'USD',
+            order_id: `demo-${Date.now()}`,
+            metadata: { item },
+            expires_in: 900,
+          }),
+        });
+        const session = (await upstream.json()) as { client_secret?: string; id?: string };
+        res.writeHead(upstream.status, { 'content-type': 'application/json' });
+        // Only the client secret and the API's base URL go to the browser.
+        res.end(
+          JSON.stringify({ client_secret: session.client_secret, api: options.apiUrl, id: session.id }),
+        );
+        return;
+      }
+      const file =
+        url.pathname === '/'
+          ? join(options.pageDir, 'index.html')
+          : url.pathname.startsWith('/dist/')
+            ? join(
+                options.distDir,
+                normalize(url.pathname.slice('/dist/'.length)).replace(/^(\.\.[/\\])+/, ''),
+              )
+            : null;
+      if (!file) {
+        res.writeHead(404).end('not found');
+        return;
+      }
+      const content = await readFile(file);
+      res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' });
+      res.end(content);
+    } catch (error) {
+      res.writeHead(500, { 'content-type': 'text/plain' }).end(String(error));
+    }
+  });
+  return new Promise((resolve) =>
+    server.listen(options.port, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      resolve({ url: `http://127.0.0.1:${port}`, server });
+    }),
+  );
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let data = '';
+    req.on('data', (chunk: Buffer) => {
+      data += chunk.toString();
+      if (data.length > 10_000) req.destroy();
+    });
+    req.on('end', () => resolve(data));
+    req.on('error', reject);
+  });
+}

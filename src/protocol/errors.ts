@@ -1,0 +1,35 @@
+import { z } from 'zod';
+
+/** Machine-readable error codes the API answers with. Stable: clients may switch on them. */
+export const errorCodeSchema = z.enum([
+  'invalid_request',
+  'invalid_json',
+  'unsupported_media_type',
+  'payload_too_large',
+  'unauthorized',
+  'forbidden',
+  'not_found',
+  'method_not_allowed',
+  'method_not_available',
+  'method_already_chosen',
+  'session_not_open',
+  'currency_not_supported',
+  'rate_unavailable',
+  'internal_error',
+]);
+
+/** One of the API's machine-readable error codes. */
+export type ErrorCode = z.infer<typeof errorCodeSchema>;
+
+/** Body of every non-2xx answer: `{"error":{"code":"…","message":"…"}}`. */
+export const errorBodySchema = z.object({
+  error: z.object({
+    code: errorCodeSchema,
+    message: z.string(),
+    /** For `invalid_request`: which fields failed and why. */
+    issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  }),
+});
+
+/** Body of every non-2xx answer. */
+export type ErrorBody = z.infer<typeof errorBodySchema>;

@@ -1,0 +1,9 @@
+/**
+ * The wire contract of crypto-checkout: zod schemas and inferred types shared by the backend and the
+ * element. Import types only from browser code so that zod stays out of the bundle.
+ * @module
+ */
+export * from './errors.js';
+export * from './session.js';
+export * from './status.js';
+export * from './stream.js';

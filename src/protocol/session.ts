@@ -1,0 +1,176 @@
+import { z } from 'zod';
+import { sessionStatusSchema } from './status.js';
+
+/**
+ * A positive decimal amount as a string (money is never a float): digits, optionally a dot and up to
+ * 18 fraction digits. `"49.99"`, `"0.000001"`.
+ */
+export const decimalStringSchema = z
+  .string()
+  .regex(/^(0|[1-9]\d{0,17})(\.\d{1,18})?$/, 'must be a decimal string such as "49.99"');
+
+/** An unsigned integer as a decimal string, used for atomic token units (bigint in code). */
+export const atomicStringSchema = z.string().regex(/^(0|[1-9]\d*)$/, 'must be an integer string');
+
+/** A 0x-prefixed 20-byte EVM address. */
+export const addressSchema = z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'must be a 0x-prefixed address');
+
+/** Fiat currencies a session can be priced in. */
+export const currencySchema = z.enum(['USD']);
+
+/** A payment method id: `<token symbol>@<chain key>`, lower case, e.g. `usdc@anvil`, `eth@base`. */
+export const methodIdSchema = z
+  .string()
+  .regex(/^[a-z0-9.]{1,16}@[a-z0-9-]{1,32}$/, 'must look like "usdc@anvil"');
+
+const MAX_METADATA_BYTES = 4096;
+
+/** Merchant metadata: any JSON object up to 4 KB, returned to the merchant and never to the buyer. */
+export const metadataSchema = z
+  .record(z.string().max(64), z.json())
+  .refine((value) => new TextEncoder().encode(JSON.stringify(value)).length <= MAX_METADATA_BYTES, {
+    message: `must be at most ${MAX_METADATA_BYTES} bytes as JSON`,
+  });
+
+const httpUrlSchema = z
+  .url({ protocol: /^https?$/, message: 'must be an http(s) URL' })
+  .max(2048, 'must be at most 2048 characters');
+
+/** Body of `POST /v1/sessions`. */
+export const createSessionRequestSchema = z.strictObject({
+  /** Price in `currency`, e.g. `"49.99"`. */
+  amount: decimalStringSchema,
+  /** ISO 4217 code of the price. Only `USD` for now. */
+  currency: z.preprocess((v) => (typeof v === 'string' ? v.toUpperCase() : v), currencySchema),
+  /** The merchant's own order reference, for search and reconciliation. */
+  order_id: z.string().min(1).max(200).optional(),
+  /** Free-form merchant data, returned in the merchant's view only. */
+  metadata: metadataSchema.optional(),
+  /** Which methods to offer; default: every configured method. */
+  methods: z.array(methodIdSchema).min(1).max(50).optional(),
+  /** Lifetime in seconds (60 s – 7 days); default 1800. */
+  expires_in: z
+    .number()
+    .int()
+    .min(60)
+    .max(7 * 24 * 3600)
+    .optional(),
+  /** Where the hosted page sends the buyer after paying. Never proof of payment. */
+  success_url: httpUrlSchema.optional(),
+  /** Where the hosted page sends a buyer who gives up. */
+  cancel_url: httpUrlSchema.optional(),
+});
+
+/** Body of `POST /v1/sessions`. */
+export type CreateSessionRequest = z.infer<typeof createSessionRequestSchema>;
+
+/** A token on a chain, as offered to the buyer. */
+export const paymentMethodSchema = z.object({
+  /** `usdc@anvil` */
+  id: methodIdSchema,
+  /** Token symbol, e.g. `USDC`, `ETH`. */
+  token: z.string(),
+  /** `erc20` for token contracts, `native` for the chain's own coin. */
+  kind: z.enum(['erc20', 'native']),
+  /** Token contract, or `null` for the native coin. */
+  token_address: addressSchema.nullable(),
+  decimals: z.number().int(),
+  chain_id: z.number().int(),
+  /** Human name of the network, e.g. `Base`, `Anvil (local)`. */
+  network: z.string(),
+});
+
+/** A token on a chain, as offered to the buyer. */
+export type PaymentMethod = z.infer<typeof paymentMethodSchema>;
+
+/** Body of `POST /v1/sessions/:id/payment`: the buyer picks one of the offered methods. */
+export const choosePaymentRequestSchema = z.strictObject({ method: methodIdSchema });
+
+/** Body of `POST /v1/sessions/:id/payment`. */
+export type ChoosePaymentRequest = z.infer<typeof choosePaymentRequestSchema>;
+
+/** Where and how much to pay, fixed when the buyer chose a method. */
+export const paymentInstructionsSchema = paymentMethodSchema.extend({
+  /** Fresh deposit address, derived for this session only. */
+  address: addressSchema,
+  /** Amount due in token units, e.g. `"49.99"`. */
+  amount_due: decimalStringSchema,
+  /** Amount due in atomic units (`amount_due × 10^decimals`). */
+  amount_due_atomic: atomicStringSchema,
+  /** Fiat price of one token unit that was locked for this session, e.g. `"1"` for USDC. */
+  rate: decimalStringSchema,
+  /** Confirmations a transfer needs before it counts as paid. */
+  confirmations_required: z.number().int().min(1),
+  /** EIP-681 payment request URI, also encoded in the QR code. */
+  uri: z.string(),
+  /** Block explorer base URL for this chain, if known. */
+  explorer_url: z.string().nullable(),
+});
+
+/** Where and how much to pay. */
+export type PaymentInstructions = z.infer<typeof paymentInstructionsSchema>;
+
+/** One on-chain transfer to the session's deposit address. */
+export const transferSchema = z.object({
+  tx_hash: z.string(),
+  /** Log index of the ERC-20 `Transfer` event; `null` for a native transfer. */
+  log_index: z.number().int().nullable(),
+  block_number: z.number().int(),
+  block_hash: z.string(),
+  from: addressSchema,
+  amount: decimalStringSchema,
+  amount_atomic: atomicStringSchema,
+  confirmations: z.number().int(),
+  seen_at: z.iso.datetime(),
+});
+
+/** One on-chain transfer to the session's deposit address. */
+export type Transfer = z.infer<typeof transferSchema>;
+
+/** The buyer's view of a session: what the element shows. No metadata, no internal fields. */
+export const buyerSessionSchema = z.object({
+  id: z.string(),
+  status: sessionStatusSchema,
+  amount: decimalStringSchema,
+  currency: currencySchema,
+  order_id: z.string().nullable(),
+  /** Methods offered; the buyer picks one unless `payment` is already set. */
+  methods: z.array(paymentMethodSchema),
+  /** Set once the buyer has chosen a method. */
+  payment: paymentInstructionsSchema.nullable(),
+  /** Confirmed token units received, or `null` before a method is chosen. */
+  amount_received: decimalStringSchema.nullable(),
+  /** Token units still due (0 when paid), or `null` before a method is chosen. */
+  amount_remaining: decimalStringSchema.nullable(),
+  transfers: z.array(transferSchema),
+  success_url: z.string().nullable(),
+  cancel_url: z.string().nullable(),
+  created_at: z.iso.datetime(),
+  expires_at: z.iso.datetime(),
+  paid_at: z.iso.datetime().nullable(),
+  /** The server's clock when this was sent, so clients can correct their countdown for skew. */
+  server_time: z.iso.datetime(),
+});
+
+/** The buyer's view of a session. */
+export type BuyerSession = z.infer<typeof buyerSessionSchema>;
+
+/** The merchant's view of a session (secret key): the buyer's view plus merchant-only fields. */
+export const sessionSchema = buyerSessionSchema.extend({
+  metadata: z.record(z.string(), z.json()),
+  /** Hand this, and only this, to the browser: `<crypto-checkout session="…">`. */
+  client_secret: z.string(),
+});
+
+/** The merchant's view of a session. */
+export type Session = z.infer<typeof sessionSchema>;
+
+/**
+ * Extracts the session id from a client secret (`<session id>_secret_<random>`), or `null` if it
+ * does not have that shape.
+ * @example sessionIdFromClientSecret('cs_abc_secret_xyz') // 'cs_abc'
+ */
+export function sessionIdFromClientSecret(clientSecret: string): string | null {
+  const match = /^(cs_[A-Za-z0-9]+)_secret_[A-Za-z0-9]+$/.exec(clientSecret);
+  return match ? match[1]! : null;
+}

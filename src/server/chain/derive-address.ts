@@ -1,0 +1,47 @@
+import { secp256k1 } from '@noble/curves/secp256k1.js';
+import { HDKey } from '@scure/bip32';
+import { bytesToHex, getAddress, type Address } from 'viem';
+import { publicKeyToAddress } from 'viem/accounts';
+
+/** Highest non-hardened BIP32 child index. */
+export const MAX_CHILD_INDEX = 2 ** 31 - 1;
+
+/** Thrown when the configured extended key cannot be used to derive deposit addresses. */
+export class ExtendedKeyError extends Error {
+  override name = 'ExtendedKeyError';
+}
+
+/**
+ * Parses and checks a merchant's extended public key. Private keys (xprv/tprv) are refused: the
+ * server is watch-only by design, so a leak of its configuration can never move funds.
+ * @example const root = parseXpub(process.env.CC_XPUB!)
+ */
+export function parseXpub(xpub: string): HDKey {
+  let key: HDKey;
+  try {
+    key = HDKey.fromExtendedKey(xpub.trim());
+  } catch (error) {
+    throw new ExtendedKeyError(`not a valid BIP32 extended public key (${(error as Error).message})`);
+  }
+  if (key.privateKey) {
+    throw new ExtendedKeyError(
+      'this is an extended PRIVATE key; give the server the xpub only (it never needs a spend key)',
+    );
+  }
+  return key;
+}
+
+/**
+ * Derives the deposit address at non-hardened child `index` of `root`. With the xpub of
+ * m/44'/60'/0'/0, child i is the wallet account m/44'/60'/0'/0/i that the merchant can spend from.
+ * @example deriveDepositAddress(parseXpub(xpub), 7) // '0x…'
+ */
+export function deriveDepositAddress(root: HDKey, index: number): Address {
+  if (!Number.isInteger(index) || index < 0 || index > MAX_CHILD_INDEX) {
+    throw new RangeError(`child index must be an integer in 0..${MAX_CHILD_INDEX}, got ${index}`);
+  }
+  const child = root.deriveChild(index);
+  if (!child.publicKey) throw new ExtendedKeyError(`child ${index} has no public key`);
+  const uncompressed = secp256k1.Point.fromBytes(child.publicKey).toBytes(false);
+  return getAddress(publicKeyToAddress(bytesToHex(uncompressed)));
+}

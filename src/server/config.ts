@@ -1,0 +1,165 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { parseXpub } from './chain/derive-address.js';
+
+const addressSchema = z
+  .string()
+  .regex(/^0x[0-9a-fA-F]{40}$/, 'must be a 0x-prefixed 20-byte address')
+  .transform((value) => value.toLowerCase() as `0x${string}`);
+
+const decimalSchema = z.string().regex(/^\d+(\.\d+)?$/, 'must be a decimal string such as "3000.00"');
+
+/** One token contract on a chain. */
+const tokenSchema = z.strictObject({
+  /** Ticker, e.g. `USDC`. Lower-cased it forms the method id `usdc@<chain key>`. */
+  symbol: z.string().regex(/^[A-Za-z0-9.]{1,16}$/),
+  address: addressSchema,
+  decimals: z.number().int().min(0).max(36),
+  /** Fiat currency the token is pegged 1:1 to (stablecoins), or omit to use `rates`. */
+  peg: z.enum(['USD']).optional(),
+});
+
+/** One EVM chain the server watches. */
+const chainSchema = z.strictObject({
+  /** Short key used in method ids, e.g. `base`, `anvil`. */
+  key: z.string().regex(/^[a-z0-9-]{1,32}$/, 'must be lower-case letters, digits or dashes'),
+  /** EIP-155 chain id. */
+  id: z.number().int().positive(),
+  /** Human name shown to buyers. */
+  name: z.string().min(1),
+  rpc_url: z.url({ protocol: /^https?$/ }),
+  ws_url: z.url({ protocol: /^wss?$/ }).optional(),
+  /** Confirmations a transfer needs to count as paid (including the block it is in). */
+  confirmations: z.number().int().min(1).max(10_000),
+  /** How often to ask for new blocks, in milliseconds. */
+  polling_interval_ms: z.number().int().min(50).max(600_000).default(2_000),
+  /** Native coin ticker, e.g. `ETH`; set `native: null` to not accept the native coin. */
+  native: z
+    .strictObject({
+      symbol: z.string().regex(/^[A-Za-z0-9.]{1,16}$/),
+      decimals: z.number().int().default(18),
+    })
+    .nullable()
+    .default({ symbol: 'ETH', decimals: 18 }),
+  tokens: z.array(tokenSchema).default([]),
+  explorer_url: z.url().optional(),
+  /** Block to start scanning from on first start; default: the chain's head at first start. */
+  start_block: z.number().int().min(0).optional(),
+  /** Blocks per log query while catching up. */
+  max_block_range: z.number().int().min(1).max(100_000).default(500),
+});
+
+/** The backend's whole configuration, validated at start-up. */
+export const configSchema = z.strictObject({
+  host: z.string().default('127.0.0.1'),
+  port: z.number().int().min(0).max(65_535).default(8787),
+  /** `postgres://…` to use PostgreSQL; otherwise PGlite stores its files in `data_dir`. */
+  database_url: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must start with postgres://')
+    .optional(),
+  data_dir: z.string().default('./.data'),
+  /** Secret API keys (`sk_test_…` / `sk_live_…`); several at once allow rotation without downtime. */
+  secret_keys: z
+    .array(
+      z.string().regex(/^sk_(test|live)_[A-Za-z0-9]{24,}$/, 'must look like sk_test_<24+ letters/digits>'),
+    )
+    .min(1, 'at least one secret key is required (CC_SECRET_KEYS)'),
+  /** Extended public key whose non-hardened children are the deposit addresses. Never an xprv. */
+  xpub: z.string().superRefine((value, ctx) => {
+    try {
+      parseXpub(value);
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: (error as Error).message });
+    }
+  }),
+  chains: z.array(chainSchema).min(1, 'configure at least one chain'),
+  /** Fiat price of one whole native coin, by ticker, e.g. `{ "ETH": "3000.00" }`. */
+  rates: z.record(z.string(), decimalSchema).default({}),
+  /** Origins allowed to call the buyer endpoints from a browser; `["*"]` allows any. */
+  cors_origins: z.array(z.string()).default(['*']),
+  /** Default session lifetime in seconds. */
+  default_expires_in: z.number().int().min(60).default(1800),
+  /** How long after expiry deposit addresses stay watched, in seconds (late payments are recorded). */
+  monitoring_window: z
+    .number()
+    .int()
+    .min(0)
+    .default(24 * 3600),
+  log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+/** The validated configuration. */
+export type Config = z.infer<typeof configSchema>;
+/** One configured chain. */
+export type ChainConfig = Config['chains'][number];
+/** The configuration as written in a file or passed in code, before defaults. */
+export type ConfigInput = z.input<typeof configSchema>;
+
+/** Thrown when the configuration is invalid; the message lists every problem, one per line. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/**
+ * Validates a configuration object, throwing a {@link ConfigError} that names every bad field.
+ * @example const config = parseConfig({ secret_keys: [...], xpub: 'xpub…', chains: [...] })
+ */
+export function parseConfig(input: unknown): Config {
+  const result = configSchema.safeParse(input);
+  if (!result.success) {
+    const lines = result.error.issues.map(
+      (issue) => `  - ${issue.path.join('.') || '(root)'}: ${issue.message}`,
+    );
+    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  const config = result.data;
+  const keys = new Set<string>();
+  for (const chain of config.chains) {
+    if (keys.has(chain.key))
+      throw new ConfigError(`invalid configuration: chain key "${chain.key}" is used twice`);
+    keys.add(chain.key);
+  }
+  return config;
+}
+
+/**
+ * Reads the configuration from an optional JSON file (`CC_CONFIG`) overlaid with environment
+ * variables: `CC_SECRET_KEYS` (comma-separated), `CC_XPUB`, `DATABASE_URL`, `CC_DATA_DIR`, `PORT`,
+ * `HOST`, `CC_CORS_ORIGINS` (comma-separated), `CC_CHAINS` (JSON array), `CC_RATES` (JSON object),
+ * `LOG_LEVEL`.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  let file: Record<string, unknown> = {};
+  if (env.CC_CONFIG) {
+    try {
+      file = JSON.parse(readFileSync(env.CC_CONFIG, 'utf8')) as Record<string, unknown>;
+    } catch (error) {
+      throw new ConfigError(`cannot read CC_CONFIG=${env.CC_CONFIG}: ${(error as Error).message}`);
+    }
+  }
+  const json = (name: string): unknown => {
+    try {
+      return JSON.parse(env[name]!);
+    } catch {
+      throw new ConfigError(`${name} must be valid JSON`);
+    }
+  };
+  const list = (value: string) =>
+    value
+      .split(',')
+      .map((item) => item.trim())
+      .filter(Boolean);
+  const overlay: Record<string, unknown> = {};
+  if (env.CC_SECRET_KEYS) overlay.secret_keys = list(env.CC_SECRET_KEYS);
+  if (env.CC_XPUB) overlay.xpub = env.CC_XPUB;
+  if (env.DATABASE_URL) overlay.database_url = env.DATABASE_URL;
+  if (env.CC_DATA_DIR) overlay.data_dir = env.CC_DATA_DIR;
+  if (env.PORT) overlay.port = Number(env.PORT);
+  if (env.HOST) overlay.host = env.HOST;
+  if (env.CC_CORS_ORIGINS) overlay.cors_origins = list(env.CC_CORS_ORIGINS);
+  if (env.CC_CHAINS) overlay.chains = json('CC_CHAINS');
+  if (env.CC_RATES) overlay.rates = json('CC_RATES');
+  if (env.LOG_LEVEL) overlay.log_level = env.LOG_LEVEL;
+  return parseConfig({ ...file, ...overlay });
+}

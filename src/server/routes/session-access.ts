@@ -1,0 +1,32 @@
+import { ApiError } from '../errors.js';
+import { identifyCaller, secretsEqual, type Caller } from '../auth.js';
+import type { SessionService } from '../sessions/session-service.js';
+import type { SessionBundle } from '../store/session-store.js';
+
+const SESSION_ID = /^cs_[A-Za-z0-9]{1,64}$/;
+
+/**
+ * Loads a session for a caller, or throws. A client secret reads only its own session: the secret
+ * of another session answers 401 exactly like a wrong secret, so it reveals nothing about the other.
+ */
+export async function loadSessionFor(
+  sessions: SessionService,
+  id: string,
+  token: string | null,
+  secretKeys: readonly string[],
+): Promise<{ caller: Caller; bundle: SessionBundle }> {
+  const caller = identifyCaller(token, secretKeys);
+  if (!SESSION_ID.test(id)) throw new ApiError(404, 'not_found', `no session ${JSON.stringify(id)}`);
+  const bundle = await sessions.load(id);
+  if (caller.kind === 'buyer') {
+    if (
+      caller.sessionId !== id ||
+      !bundle ||
+      !secretsEqual(caller.clientSecret, bundle.session.client_secret)
+    ) {
+      throw new ApiError(401, 'unauthorized', 'this client secret does not grant access to this session');
+    }
+  }
+  if (!bundle) throw new ApiError(404, 'not_found', `no session ${id}`);
+  return { caller, bundle };
+}

@@ -1,0 +1,210 @@
+import { randomBytes } from 'node:crypto';
+import type { HDKey } from '@scure/bip32';
+import type { BuyerSession, CreateSessionRequest, Session, SessionEventType } from '../../protocol/index.js';
+import { deriveDepositAddress } from '../chain/derive-address.js';
+import type { MethodInfo } from '../chain/registry.js';
+import type { Config } from '../config.js';
+import { ApiError } from '../errors.js';
+import { fiatToAtomic, parseDecimal } from '../money.js';
+import type { Queryable } from '../store/database.js';
+import type { SessionBundle, SessionStore, StoredEvent } from '../store/session-store.js';
+import type { SessionBus } from './session-bus.js';
+import { computeSessionState } from './session-state.js';
+import { toBuyerSession, toMerchantSession, type ViewContext } from './session-view.js';
+
+const BASE62 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+
+/** A random base62 string from a CSPRNG (rejection sampling keeps it unbiased). */
+function randomToken(length: number): string {
+  let out = '';
+  while (out.length < length) {
+    for (const byte of randomBytes(length * 2)) {
+      if (byte < 248 && out.length < length) out += BASE62[byte % 62];
+    }
+  }
+  return out;
+}
+
+/** Native-coin amounts are rounded up to this many decimals so buyers can type them. */
+const NATIVE_FRACTION_DIGITS = 8;
+
+/**
+ * The session lifecycle: create, choose a method (derives the deposit address and locks the amount),
+ * recompute the state after chain activity or expiry, and render views. Every state change is
+ * written together with its event in one transaction.
+ */
+export class SessionService {
+  constructor(
+    private readonly store: SessionStore,
+    private readonly config: Config,
+    private readonly methods: Map<string, MethodInfo>,
+    private readonly xpub: HDKey,
+    private readonly bus: SessionBus,
+    private readonly clock: () => Date = () => new Date(),
+  ) {}
+
+  /** Creates a session and its first event (`session.open`). */
+  async create(input: CreateSessionRequest): Promise<Session> {
+    const methodIds = input.methods ?? [...this.methods.keys()];
+    const unknown = methodIds.filter((id) => !this.methods.has(id));
+    if (unknown.length) {
+      throw new ApiError(
+        400,
+        'method_not_available',
+        `method(s) not configured on this server: ${unknown.join(', ')}; available: ${[...this.methods.keys()].join(', ')}`,
+      );
+    }
+    if (!methodIds.length) throw new ApiError(400, 'method_not_available', 'no payment method is configured');
+    const amount = parseDecimal(input.amount);
+    if (amount.units === 0n) throw new ApiError(400, 'invalid_request', 'amount must be greater than 0');
+    if (amount.scale > 2)
+      throw new ApiError(400, 'invalid_request', `amount has more than 2 decimals for ${input.currency}`);
+    const now = this.clock();
+    const id = `cs_${randomToken(24)}`;
+    const record = {
+      id,
+      client_secret: `${id}_secret_${randomToken(32)}`,
+      status: 'open' as const,
+      amount: input.amount,
+      currency: input.currency,
+      order_id: input.order_id ?? null,
+      metadata: input.metadata ?? {},
+      methods: [...new Set(methodIds)],
+      success_url: input.success_url ?? null,
+      cancel_url: input.cancel_url ?? null,
+      created_at: now,
+      expires_at: new Date(now.getTime() + (input.expires_in ?? this.config.default_expires_in) * 1000),
+      paid_at: null,
+      fingerprint: '',
+    };
+    const bundle: SessionBundle = { session: record, deposit: null, transfers: [], cursor: null };
+    const state = computeSessionState(bundle, now);
+    record.fingerprint = state.fingerprint;
+    await this.store.db.transaction(async (tx) => {
+      await this.store.insertSession(tx, record);
+      await this.store.appendEvent(tx, id, 'session.open', this.buyerView(bundle, now), now);
+    });
+    return this.merchantView(bundle, now);
+  }
+
+  /** Loads a session, or `null` if there is none with this id. */
+  load(id: string): Promise<SessionBundle | null> {
+    return this.store.loadBundle(this.store.db, id);
+  }
+
+  /**
+   * The buyer picks a method: derive a fresh deposit address and lock the amount due in token
+   * units. Choosing the same method again answers the same instructions; another one is refused,
+   * because the buyer may already have sent money to the first address.
+   */
+  async choosePayment(id: string, methodId: string): Promise<BuyerSession> {
+    const method = this.methods.get(methodId);
+    const event = await this.store.db.transaction(async (tx) => {
+      const bundle = await this.store.loadBundle(tx, id, true);
+      if (!bundle) throw new ApiError(404, 'not_found', `no session ${id}`);
+      const now = this.clock();
+      if (bundle.deposit) {
+        if (bundle.deposit.method === methodId) return null;
+        throw new ApiError(
+          409,
+          'method_already_chosen',
+          `this session is already being paid with ${bundle.deposit.method}`,
+        );
+      }
+      if (bundle.session.status !== 'open' || now >= bundle.session.expires_at) {
+        throw new ApiError(
+          409,
+          'session_not_open',
+          `this session is ${bundle.session.status === 'open' ? 'expired' : bundle.session.status} and takes no payment`,
+        );
+      }
+      if (!method || !bundle.session.methods.includes(methodId)) {
+        throw new ApiError(400, 'method_not_available', `method ${methodId} is not offered for this session`);
+      }
+      const rate = method.peg === bundle.session.currency ? '1' : this.config.rates[method.token];
+      if (!rate)
+        throw new ApiError(422, 'rate_unavailable', `no ${bundle.session.currency} rate for ${method.token}`);
+      const amountDue = fiatToAtomic(
+        bundle.session.amount,
+        rate,
+        method.decimals,
+        method.kind === 'native' ? NATIVE_FRACTION_DIGITS : method.decimals,
+      );
+      const index = await this.store.nextDerivationIndex(tx);
+      bundle.deposit = {
+        session_id: id,
+        method: methodId,
+        chain_id: method.chain_id,
+        token_symbol: method.token,
+        token_address: method.token_address,
+        decimals: method.decimals,
+        address: deriveDepositAddress(this.xpub, index),
+        derivation_index: index,
+        amount_due_atomic: amountDue,
+        rate,
+        confirmations_required: method.chain.confirmations,
+        created_at: now,
+        watch_until: new Date(bundle.session.expires_at.getTime() + this.config.monitoring_window * 1000),
+      };
+      await this.store.insertDeposit(tx, bundle.deposit);
+      bundle.cursor = await this.store.getCursor(tx, method.chain_id);
+      return this.applyState(tx, bundle, now);
+    });
+    if (event) this.bus.notify(id);
+    const bundle = await this.load(id);
+    return this.buyerView(bundle!, this.clock());
+  }
+
+  /**
+   * Recomputes a session's state from the database and, if anything the buyer sees changed, stores
+   * the new state with its event and notifies listeners. Safe to call any time, from any instance.
+   */
+  async refresh(id: string): Promise<StoredEvent | null> {
+    const event = await this.store.db.transaction(async (tx) => {
+      const bundle = await this.store.loadBundle(tx, id, true);
+      return bundle ? this.applyState(tx, bundle, this.clock()) : null;
+    });
+    if (event) this.bus.notify(id);
+    return event;
+  }
+
+  /** Expires every session whose time is up; returns how many changed. */
+  async expireDue(): Promise<number> {
+    let changed = 0;
+    for (const id of await this.store.sessionsPastExpiry(this.clock())) {
+      if (await this.refresh(id)) changed += 1;
+    }
+    return changed;
+  }
+
+  private async applyState(tx: Queryable, bundle: SessionBundle, now: Date): Promise<StoredEvent | null> {
+    const state = computeSessionState(bundle, now);
+    if (state.fingerprint === bundle.session.fingerprint) return null;
+    const type: SessionEventType =
+      state.status !== bundle.session.status ? `session.${state.status}` : 'session.updated';
+    await this.store.updateState(tx, bundle.session.id, state);
+    Object.assign(bundle.session, {
+      status: state.status,
+      paid_at: state.paid_at,
+      fingerprint: state.fingerprint,
+    });
+    return this.store.appendEvent(tx, bundle.session.id, type, this.buyerView(bundle, now), now);
+  }
+
+  private viewContext(now: Date): ViewContext {
+    const chainNames = new Map(
+      this.config.chains.map((c) => [c.id, { name: c.name, explorer_url: c.explorer_url ?? null }]),
+    );
+    return { methods: this.methods, chainNames, now };
+  }
+
+  /** The buyer's view of a loaded session. */
+  buyerView(bundle: SessionBundle, now = this.clock()): BuyerSession {
+    return toBuyerSession(bundle, computeSessionState(bundle, now), this.viewContext(now));
+  }
+
+  /** The merchant's view of a loaded session. */
+  merchantView(bundle: SessionBundle, now = this.clock()): Session {
+    return toMerchantSession(bundle, computeSessionState(bundle, now), this.viewContext(now));
+  }
+}

@@ -1,0 +1,87 @@
+import type { BuyerSession, Session } from '../../protocol/index.js';
+import { eip681Uri } from '../chain/eip681.js';
+import type { MethodInfo } from '../chain/registry.js';
+import { formatAtomic } from '../money.js';
+import type { SessionBundle } from '../store/session-store.js';
+import type { SessionState } from './session-state.js';
+
+/** Options for rendering session views. */
+export interface ViewContext {
+  methods: Map<string, MethodInfo>;
+  chainNames: Map<number, { name: string; explorer_url: string | null }>;
+  now: Date;
+}
+
+const publicMethod = ({ chain: _chain, peg: _peg, ...method }: MethodInfo) => method;
+
+/**
+ * The buyer's view of a session: what the element shows. It leaves out metadata, the client secret
+ * and internal fields (derivation index, fingerprint), because the client secret that reads it
+ * lives in a web page.
+ */
+export function toBuyerSession(bundle: SessionBundle, state: SessionState, ctx: ViewContext): BuyerSession {
+  const { session, deposit } = bundle;
+  const chain = deposit ? ctx.chainNames.get(deposit.chain_id) : undefined;
+  return {
+    id: session.id,
+    status: state.status,
+    amount: session.amount,
+    currency: session.currency,
+    order_id: session.order_id,
+    methods: session.methods.flatMap((id) => {
+      const method = ctx.methods.get(id);
+      return method ? [publicMethod(method)] : [];
+    }),
+    payment: deposit
+      ? {
+          id: deposit.method,
+          token: deposit.token_symbol,
+          kind: deposit.token_address ? 'erc20' : 'native',
+          token_address: deposit.token_address,
+          decimals: deposit.decimals,
+          chain_id: deposit.chain_id,
+          network: chain?.name ?? `Chain ${deposit.chain_id}`,
+          address: deposit.address,
+          amount_due: formatAtomic(deposit.amount_due_atomic, deposit.decimals),
+          amount_due_atomic: deposit.amount_due_atomic.toString(),
+          rate: deposit.rate,
+          confirmations_required: deposit.confirmations_required,
+          uri: eip681Uri({
+            to: deposit.address,
+            chainId: deposit.chain_id,
+            amountAtomic: deposit.amount_due_atomic,
+            token: deposit.token_address,
+          }),
+          explorer_url: chain?.explorer_url ?? null,
+        }
+      : null,
+    amount_received: deposit ? formatAtomic(state.received_atomic, deposit.decimals) : null,
+    amount_remaining: deposit ? formatAtomic(state.remaining_atomic, deposit.decimals) : null,
+    transfers: state.transfers.map((t) => ({
+      tx_hash: t.tx_hash,
+      log_index: t.log_index < 0 ? null : t.log_index,
+      block_number: t.block_number,
+      block_hash: t.block_hash,
+      from: t.from_address,
+      amount: formatAtomic(t.amount_atomic, deposit!.decimals),
+      amount_atomic: t.amount_atomic.toString(),
+      confirmations: t.confirmations,
+      seen_at: t.seen_at.toISOString(),
+    })),
+    success_url: session.success_url,
+    cancel_url: session.cancel_url,
+    created_at: session.created_at.toISOString(),
+    expires_at: session.expires_at.toISOString(),
+    paid_at: state.paid_at?.toISOString() ?? null,
+    server_time: ctx.now.toISOString(),
+  };
+}
+
+/** The merchant's view (secret key): the buyer's view plus metadata and the client secret. */
+export function toMerchantSession(bundle: SessionBundle, state: SessionState, ctx: ViewContext): Session {
+  return {
+    ...toBuyerSession(bundle, state, ctx),
+    metadata: bundle.session.metadata as Session['metadata'],
+    client_secret: bundle.session.client_secret,
+  };
+}

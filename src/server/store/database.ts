@@ -1,0 +1,108 @@
+import { PGlite } from '@electric-sql/pglite';
+import pg from 'pg';
+
+/** The rows of a query. */
+export interface QueryResult<Row> {
+  rows: Row[];
+}
+
+/** A connection that can run parameterised SQL (`$1`, `$2`, …). */
+export interface Queryable {
+  query<Row = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<QueryResult<Row>>;
+  /** Runs several `;`-separated statements without parameters (migrations). */
+  exec(sql: string): Promise<void>;
+}
+
+/**
+ * The database the app uses: PGlite or PostgreSQL behind one interface, so both run the same SQL.
+ * `transaction` runs `fn` in one transaction and rolls back if it throws.
+ */
+export interface Database extends Queryable {
+  /** `pglite` or `postgres`. */
+  readonly kind: 'pglite' | 'postgres';
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+// pg parses int8 and numeric into strings and timestamptz into Date; PGlite does the same for
+// numeric and timestamptz. Queries cast int8/numeric to text where the value matters, so both
+// drivers hand the app identical values.
+
+/**
+ * Opens PGlite with its files in `dataDir`, or in memory when `dataDir` is `memory://`.
+ * @example const db = await openPglite('./.data')
+ */
+export async function openPglite(dataDir: string): Promise<Database> {
+  const db = await PGlite.create(dataDir);
+  // PGlite is a single connection: transactions must not interleave, so they are queued here.
+  let queue: Promise<unknown> = Promise.resolve();
+  const serial = <T>(fn: () => Promise<T>): Promise<T> => {
+    const next = queue.then(fn, fn);
+    queue = next.catch(() => undefined);
+    return next;
+  };
+  return {
+    kind: 'pglite',
+    query: <Row>(sql: string, params?: unknown[]) =>
+      serial(() => db.query<Row>(sql, params)) as Promise<QueryResult<Row>>,
+    exec: (sql: string) => serial(async () => void (await db.exec(sql))),
+    transaction: <T>(fn: (tx: Queryable) => Promise<T>) =>
+      serial(() =>
+        db.transaction((tx) =>
+          fn({
+            query: <Row>(sql: string, params?: unknown[]) =>
+              tx.query<Row>(sql, params) as Promise<QueryResult<Row>>,
+            exec: async (sql: string) => void (await tx.exec(sql)),
+          }),
+        ),
+      ),
+    close: () => serial(() => db.close()),
+  };
+}
+
+/**
+ * Connects to PostgreSQL through a `pg` pool.
+ * @example const db = await openPostgres('postgres://postgres@127.0.0.1:5432/checkout')
+ */
+export async function openPostgres(url: string): Promise<Database> {
+  const pool = new pg.Pool({ connectionString: url, max: 10 });
+  // A failing idle client must not crash the process; the next query reconnects.
+  pool.on('error', () => undefined);
+  const client = await pool.connect(); // fail fast at start-up if the server is unreachable
+  client.release();
+  return {
+    kind: 'postgres',
+    query: <Row>(sql: string, params?: unknown[]) =>
+      pool.query(sql, params) as unknown as Promise<QueryResult<Row>>,
+    exec: async (sql: string) => void (await pool.query(sql)),
+    async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+      const conn = await pool.connect();
+      try {
+        await conn.query('BEGIN');
+        const result = await fn({
+          query: <Row>(sql: string, params?: unknown[]) =>
+            conn.query(sql, params) as unknown as Promise<QueryResult<Row>>,
+          exec: async (sql: string) => void (await conn.query(sql)),
+        });
+        await conn.query('COMMIT');
+        return result;
+      } catch (error) {
+        await conn.query('ROLLBACK').catch(() => undefined);
+        throw error;
+      } finally {
+        conn.release();
+      }
+    },
+    close: () => pool.end(),
+  };
+}
+
+/**
+ * Opens PostgreSQL when `databaseUrl` is set, PGlite in `dataDir` otherwise.
+ */
+export function openDatabase(options: {
+  databaseUrl?: string | undefined;
+  dataDir: string;
+}): Promise<Database> {
+  return options.databaseUrl ? openPostgres(options.databaseUrl) : openPglite(options.dataDir);
+}

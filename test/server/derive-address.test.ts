@@ -1,0 +1,39 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { HDKey } from '@scure/bip32';
+import { mnemonicToSeedSync } from '@scure/bip39';
+import { mnemonicToAccount } from 'viem/accounts';
+import { deriveDepositAddress, ExtendedKeyError, parseXpub } from '../../src/server/chain/derive-address.js';
+
+const MNEMONIC = 'test test test test test test test test test test test junk';
+const account = HDKey.fromMasterSeed(mnemonicToSeedSync(MNEMONIC)).derive("m/44'/60'/0'/0");
+
+describe('deposit address derivation', () => {
+  test("child i of the xpub of m/44'/60'/0'/0 is the wallet's account i", () => {
+    const root = parseXpub(account.publicExtendedKey);
+    for (const index of [0, 1, 7, 1000]) {
+      assert.equal(
+        deriveDepositAddress(root, index),
+        mnemonicToAccount(MNEMONIC, { addressIndex: index }).address,
+      );
+    }
+  });
+
+  test('refuses an extended private key: the server never holds a spend key', () => {
+    assert.throws(
+      () => parseXpub(account.privateExtendedKey),
+      (error: Error) => {
+        assert.ok(error instanceof ExtendedKeyError);
+        assert.match(error.message, /PRIVATE key/);
+        return true;
+      },
+    );
+  });
+
+  test('refuses garbage and hardened or out-of-range indexes', () => {
+    assert.throws(() => parseXpub('xpub-not-really'), ExtendedKeyError);
+    const root = parseXpub(account.publicExtendedKey);
+    assert.throws(() => deriveDepositAddress(root, 2 ** 31), RangeError);
+    assert.throws(() => deriveDepositAddress(root, -1), RangeError);
+  });
+});

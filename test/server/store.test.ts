@@ -1,0 +1,553 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { after, before, describe, test, type TestContext } from 'node:test';
+import pg from 'pg';
+import { buildApp, type App } from '../../src/server/app.js';
+import { parseConfig } from '../../src/server/config.js';
+import { openPglite, openPostgres, type Database } from '../../src/server/store/database.js';
+import { migrate } from '../../src/server/store/migrations.js';
+import {
+  SessionStore,
+  type DepositRecord,
+  type SessionRecord,
+  type TransferRecord,
+} from '../../src/server/store/session-store.js';
+import { FAKE_USDC } from '../support/app.js';
+import { testMerchantWallet, testSecretKey } from '../support/stack.js';
+
+/** The PostgreSQL server the suite creates its throw-away databases on. */
+const PG_SERVER_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+const hex = (bytes: number) => `0x${randomBytes(bytes).toString('hex')}`;
+const MAX_UINT256 = 2n ** 256n - 1n;
+
+/** A way to get empty databases of one kind; every database it hands out is closed (and dropped) by `cleanup`. */
+interface Backend {
+  name: 'PGlite' | 'PostgreSQL';
+  /** Why the backend cannot run here, or null. */
+  unavailable: string | null;
+  setup(): Promise<void>;
+  /** A brand-new, empty (unmigrated) database. */
+  fresh(): Promise<Database>;
+  /** A second, independent connection (pool) to the database `db` (another server instance). */
+  another(db: Database): Promise<Database>;
+  cleanup(): Promise<void>;
+}
+
+function pgliteBackend(): Backend {
+  const opened: Database[] = [];
+  return {
+    name: 'PGlite',
+    unavailable: null,
+    async setup() {},
+    async fresh() {
+      const db = await openPglite('memory://');
+      opened.push(db);
+      return db;
+    },
+    // PGlite is one embedded connection: a second instance shares it.
+    async another(db) {
+      return db;
+    },
+    async cleanup() {
+      await Promise.all(opened.map((db) => db.close()));
+    },
+  };
+}
+
+function postgresBackend(): Backend {
+  const serverUrl = new URL(PG_SERVER_URL);
+  const adminUrl = new URL(serverUrl);
+  adminUrl.pathname = '/postgres';
+  const safeUrl = `${serverUrl.hostname}:${serverUrl.port || '5432'}`;
+  const created: string[] = [];
+  const opened: Database[] = [];
+  const urls = new Map<Database, string>();
+  const admin = async <T>(fn: (client: pg.Client) => Promise<T>): Promise<T> => {
+    const client = new pg.Client({ connectionString: adminUrl.toString(), connectionTimeoutMillis: 3000 });
+    await client.connect();
+    try {
+      return await fn(client);
+    } finally {
+      await client.end();
+    }
+  };
+  const open = async (url: string) => {
+    const db = await openPostgres(url);
+    opened.push(db);
+    urls.set(db, url);
+    return db;
+  };
+  const backend: Backend = {
+    name: 'PostgreSQL',
+    unavailable: null,
+    async setup() {
+      try {
+        await admin((client) => client.query('SELECT 1'));
+      } catch (error) {
+        backend.unavailable = `PostgreSQL not reachable at ${safeUrl} (${(error as Error).message}): SKIPPED`;
+        console.warn(
+          [
+            '',
+            '*'.repeat(100),
+            `*** ${backend.unavailable}`,
+            '*** The PostgreSQL store tests did NOT run. Start PostgreSQL or set TEST_DATABASE_URL.',
+            '*'.repeat(100),
+            '',
+          ].join('\n'),
+        );
+      }
+    },
+    async fresh() {
+      const name = `cc_test_${randomBytes(6).toString('hex')}`;
+      await admin((client) => client.query(`CREATE DATABASE ${name}`));
+      created.push(name);
+      const url = new URL(serverUrl);
+      url.pathname = `/${name}`;
+      return open(url.toString());
+    },
+    another: (db) => open(urls.get(db)!),
+    async cleanup() {
+      await Promise.all(opened.map((db) => db.close()));
+      if (!created.length) return;
+      await admin(async (client) => {
+        for (const name of created) await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      });
+    },
+  };
+  return backend;
+}
+
+function sessionRecord(overrides: Partial<SessionRecord> = {}): SessionRecord {
+  const id = `cs_${randomBytes(12).toString('hex')}`;
+  return {
+    id,
+    client_secret: `${id}_secret_${randomBytes(16).toString('hex')}`,
+    status: 'open',
+    amount: '10.00',
+    currency: 'USD',
+    order_id: null,
+    metadata: {},
+    methods: ['usdc@anvil'],
+    success_url: null,
+    cancel_url: null,
+    created_at: new Date(),
+    expires_at: new Date(Date.now() + 30 * 60_000),
+    paid_at: null,
+    fingerprint: '',
+    ...overrides,
+  };
+}
+
+async function insertSession(store: SessionStore, overrides: Partial<SessionRecord> = {}) {
+  const record = sessionRecord(overrides);
+  await store.db.transaction((tx) => store.insertSession(tx, record));
+  return record;
+}
+
+function transfer(
+  sessionId: string,
+  chainId: number,
+  overrides: Partial<TransferRecord> = {},
+): TransferRecord {
+  return {
+    chain_id: chainId,
+    tx_hash: hex(32),
+    log_index: 0,
+    session_id: sessionId,
+    address: hex(20),
+    token_address: FAKE_USDC,
+    from_address: hex(20),
+    amount_atomic: 1_000_000n,
+    block_number: 100,
+    block_hash: hex(32),
+    seen_at: new Date(),
+    ...overrides,
+  };
+}
+
+/** A fresh chain id per test, so each test has its own cursor. */
+let nextChainId = 1_000;
+const freshChainId = () => (nextChainId += 1);
+
+async function countRows(db: Database, sql: string, params: unknown[] = []): Promise<number> {
+  const { rows } = await db.query<{ n: string }>(`SELECT count(*)::text AS n FROM (${sql}) AS q`, params);
+  return Number(rows[0]!.n);
+}
+
+for (const backend of [pgliteBackend(), postgresBackend()]) {
+  describe(`store on ${backend.name}`, () => {
+    let db: Database;
+    let store: SessionStore;
+
+    /** Runs `fn` unless the backend is unavailable, in which case the test is skipped loudly. */
+    const it = (name: string, fn: (t: TestContext) => Promise<void>) =>
+      test(name, async (t) => {
+        if (backend.unavailable) return t.skip(backend.unavailable);
+        await fn(t);
+      });
+
+    before(async () => {
+      await backend.setup();
+      if (backend.unavailable) return;
+      db = await backend.fresh();
+      await migrate(db);
+      store = new SessionStore(db);
+    });
+    after(() => backend.cleanup());
+
+    describe('migrations', () => {
+      it('apply once, and a second run applies nothing and leaves one schema', async () => {
+        const fresh = await backend.fresh();
+        assert.deepEqual(await migrate(fresh), [1]);
+        assert.deepEqual(await migrate(fresh), []);
+        const { rows } = await fresh.query<{ version: number }>('SELECT version FROM schema_migrations');
+        assert.deepEqual(
+          rows.map((r) => r.version),
+          [1],
+        );
+        const tables = await fresh.query<{ table_name: string }>(
+          `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name`,
+        );
+        assert.deepEqual(
+          tables.rows.map((r) => r.table_name),
+          ['chain_cursors', 'deposits', 'schema_migrations', 'session_events', 'sessions', 'transfers'],
+        );
+      });
+
+      it('two instances migrating at the same moment apply each migration exactly once', async () => {
+        const first = await backend.fresh();
+        const second = await backend.another(first);
+        const results = await Promise.all([migrate(first), migrate(second)]);
+        assert.deepEqual(results.flat(), [1], `applied: ${JSON.stringify(results)}`);
+        assert.equal(await countRows(first, 'SELECT * FROM schema_migrations'), 1);
+        // The schema works: the sequence exists once and hands out 0 first.
+        const fresh = new SessionStore(first);
+        assert.equal(await fresh.nextDerivationIndex(first), 0);
+      });
+    });
+
+    describe('recordBlocks', () => {
+      it('stores the transfers and the cursor together and returns the sessions it touched', async () => {
+        const chainId = freshChainId();
+        const a = await insertSession(store);
+        const b = await insertSession(store);
+        const touched = await store.recordBlocks(
+          chainId,
+          [
+            transfer(a.id, chainId, { block_number: 101 }),
+            transfer(a.id, chainId, { block_number: 103, log_index: 4 }),
+            transfer(b.id, chainId, { block_number: 103, log_index: 7 }),
+          ],
+          105,
+          new Date(),
+        );
+        assert.deepEqual(touched.sort(), [a.id, b.id].sort());
+        assert.equal(await store.getCursor(db, chainId), 105);
+        assert.equal(
+          await countRows(db, 'SELECT * FROM transfers WHERE chain_id = $1 AND session_id = $2', [
+            chainId,
+            a.id,
+          ]),
+          2,
+        );
+        assert.equal(
+          await countRows(db, 'SELECT * FROM transfers WHERE chain_id = $1 AND session_id = $2', [
+            chainId,
+            b.id,
+          ]),
+          1,
+        );
+      });
+
+      it('recording the same block range twice counts each (chain, tx hash, log index) once', async () => {
+        const chainId = freshChainId();
+        const s = await insertSession(store);
+        const txHash = hex(32);
+        const batch = [
+          transfer(s.id, chainId, { tx_hash: txHash, log_index: 0, amount_atomic: 3n }),
+          transfer(s.id, chainId, { tx_hash: txHash, log_index: 1, amount_atomic: 4n }),
+        ];
+        assert.deepEqual(await store.recordBlocks(chainId, batch, 110, new Date()), [s.id]);
+        // The same range again (e.g. after a crash between the write and the ack): nothing new.
+        assert.deepEqual(await store.recordBlocks(chainId, batch, 110, new Date()), []);
+        // The same log once more inside a bigger batch with a different amount: still the first one wins.
+        assert.deepEqual(
+          await store.recordBlocks(
+            chainId,
+            [{ ...batch[0]!, amount_atomic: 999n, seen_at: new Date() }],
+            111,
+            new Date(),
+          ),
+          [],
+        );
+        const bundle = await store.loadBundle(db, s.id);
+        assert.deepEqual(
+          bundle!.transfers.map((t) => [t.tx_hash, t.log_index, t.amount_atomic]),
+          [
+            [txHash, 0, 3n],
+            [txHash, 1, 4n],
+          ],
+        );
+        // The same tx hash and log index on another chain is another transfer.
+        const other = freshChainId();
+        assert.deepEqual(
+          await store.recordBlocks(other, [{ ...batch[0]!, chain_id: other }], 5, new Date()),
+          [s.id],
+        );
+      });
+
+      it('never moves the cursor backwards', async () => {
+        const chainId = freshChainId();
+        await store.recordBlocks(chainId, [], 200, new Date());
+        await store.recordBlocks(chainId, [], 150, new Date());
+        assert.equal(await store.getCursor(db, chainId), 200);
+        await store.recordBlocks(chainId, [], 201, new Date());
+        assert.equal(await store.getCursor(db, chainId), 201);
+      });
+
+      it('a failing batch stores neither its transfers nor the cursor', async () => {
+        const chainId = freshChainId();
+        const s = await insertSession(store);
+        await store.recordBlocks(chainId, [], 50, new Date());
+        const good = transfer(s.id, chainId, { block_number: 60 });
+        // The second transfer names a session that does not exist: the foreign key fails mid-batch.
+        const bad = transfer('cs_doesnotexist', chainId, { block_number: 61 });
+        await assert.rejects(store.recordBlocks(chainId, [good, bad], 80, new Date()));
+        assert.equal(await store.getCursor(db, chainId), 50);
+        assert.equal(await countRows(db, 'SELECT * FROM transfers WHERE chain_id = $1', [chainId]), 0);
+        // Also on a chain that had no cursor yet.
+        const firstRun = freshChainId();
+        await assert.rejects(
+          store.recordBlocks(firstRun, [{ ...good, chain_id: firstRun }, bad], 80, new Date()),
+        );
+        assert.equal(await store.getCursor(db, firstRun), null);
+        // The store is still usable after the rollback, and the retry stores the good transfer.
+        assert.deepEqual(await store.recordBlocks(chainId, [good], 80, new Date()), [s.id]);
+        assert.equal(await store.getCursor(db, chainId), 80);
+      });
+    });
+
+    describe('appendEvent', () => {
+      it('numbers events 1, 2, 3 … per session', async () => {
+        const a = await insertSession(store);
+        const b = await insertSession(store);
+        const now = new Date();
+        const seqs: [string, number][] = [];
+        for (const id of [a.id, b.id, a.id, a.id, b.id]) {
+          const event = await db.transaction(async (tx) => {
+            await store.loadBundle(tx, id, true);
+            return store.appendEvent(tx, id, 'session.updated', { n: seqs.length }, now);
+          });
+          seqs.push([id, event.seq]);
+        }
+        assert.deepEqual(seqs, [
+          [a.id, 1],
+          [b.id, 1],
+          [a.id, 2],
+          [a.id, 3],
+          [b.id, 2],
+        ]);
+        const events = await store.eventsAfter(a.id, 1);
+        assert.deepEqual(
+          events.map((e) => [e.seq, e.payload]),
+          [
+            [2, { n: 2 }],
+            [3, { n: 3 }],
+          ],
+        );
+        assert.equal((await store.latestEvent(b.id))!.seq, 2);
+      });
+
+      it('concurrent writers holding the session lock get 1..n with no gaps and no repeats', async () => {
+        const s = await insertSession(store);
+        const other = await backend.another(db);
+        const otherStore = new SessionStore(other);
+        const writers = Array.from({ length: 24 }, (_, i) => {
+          const st = i % 2 ? otherStore : store;
+          return st.db.transaction(async (tx) => {
+            await st.loadBundle(tx, s.id, true);
+            return (await st.appendEvent(tx, s.id, 'session.updated', { i }, new Date())).seq;
+          });
+        });
+        const seqs = (await Promise.all(writers)).sort((x, y) => x - y);
+        assert.deepEqual(
+          seqs,
+          Array.from({ length: 24 }, (_, i) => i + 1),
+        );
+      });
+
+      it('concurrent refreshes of one session from two instances write each change once, without gaps', async () => {
+        const apps: App[] = [];
+        const secretKey = testSecretKey();
+        const config = parseConfig({
+          secret_keys: [secretKey],
+          xpub: testMerchantWallet().xpub,
+          chains: [
+            {
+              key: 'anvil',
+              id: 31337,
+              name: 'Anvil (local)',
+              rpc_url: 'http://127.0.0.1:1',
+              // High, so that every new block changes what the buyer sees (x/40 confirmations).
+              confirmations: 40,
+              tokens: [{ symbol: 'USDC', address: FAKE_USDC, decimals: 6, peg: 'USD' }],
+            },
+          ],
+        });
+        apps.push(await buildApp({ config, db, logger: false }));
+        apps.push(await buildApp({ config, db: await backend.another(db), logger: false }));
+        try {
+          const [one, two] = apps as [App, App];
+          const created = await one.sessions.create({ amount: '10.00', currency: 'USD' });
+          const chosen = await two.sessions.choosePayment(created.id, 'usdc@anvil');
+          const start = (await one.store.getCursor(db, 31337)) ?? 5_000;
+          await one.store.recordBlocks(
+            31337,
+            [
+              transfer(created.id, 31337, {
+                address: chosen.payment!.address,
+                amount_atomic: 10_000_000n,
+                block_number: start + 1,
+              }),
+            ],
+            start + 1,
+            new Date(),
+          );
+          const rounds = 6;
+          for (let round = 0; round < rounds; round += 1) {
+            if (round > 0) await one.store.recordBlocks(31337, [], start + 1 + round, new Date());
+            const results = await Promise.all(
+              Array.from({ length: 8 }, (_, i) => apps[i % 2]!.sessions.refresh(created.id)),
+            );
+            assert.equal(
+              results.filter((event) => event !== null).length,
+              1,
+              `round ${round}: exactly one refresh writes the change`,
+            );
+          }
+          const events = await one.store.eventsAfter(created.id, 0);
+          // open, updated (method chosen), processing (1/40), then one update per new block.
+          assert.deepEqual(
+            events.map((e) => e.seq),
+            Array.from({ length: 3 + rounds - 1 }, (_, i) => i + 1),
+          );
+          assert.deepEqual(
+            events.slice(0, 3).map((e) => e.type),
+            ['session.open', 'session.updated', 'session.processing'],
+          );
+          const last = events.at(-1)!.payload as { transfers: { confirmations: number }[] };
+          assert.equal(last.transfers[0]!.confirmations, rounds);
+        } finally {
+          await Promise.all(apps.map((app) => app.server.close()));
+        }
+      });
+    });
+
+    describe('nextDerivationIndex', () => {
+      it('never hands out the same index twice, even to concurrent and rolled-back transactions', async () => {
+        const other = new SessionStore(await backend.another(db));
+        const attempts = Array.from({ length: 40 }, (_, i) => {
+          const st = i % 2 ? other : store;
+          return st.db
+            .transaction(async (tx) => {
+              const index = await st.nextDerivationIndex(tx);
+              if (i % 5 === 0) throw Object.assign(new Error('rolled back'), { index });
+              return index;
+            })
+            .catch((error: Error & { index: number }) => error.index);
+        });
+        const indexes = await Promise.all(attempts);
+        assert.equal(new Set(indexes).size, indexes.length, `repeated: ${indexes.join(',')}`);
+        assert.ok(indexes.every((i) => Number.isInteger(i) && i >= 0));
+        // An index handed to a transaction that rolled back is not reused either.
+        const next = await db.transaction((tx) => store.nextDerivationIndex(tx));
+        assert.ok(next > Math.max(...indexes), `${next} after ${Math.max(...indexes)}`);
+      });
+    });
+
+    describe('loadBundle', () => {
+      it('round-trips bigint amounts exactly (2^200 and 2^256-1 atomic units), big block numbers and dates', async () => {
+        const createdAt = new Date('2024-02-29T23:59:59.123Z');
+        const session = await insertSession(store, {
+          status: 'processing',
+          amount: '123456789012345678.99',
+          order_id: 'A-1',
+          metadata: { cart: [1, 'two', { three: null }], unicode: 'Grüße ✓' },
+          methods: ['usdc@anvil', 'eth@anvil'],
+          success_url: 'https://shop.example/thanks',
+          created_at: createdAt,
+          expires_at: new Date('2024-03-01T00:29:59.999Z'),
+          paid_at: new Date('2024-03-01T00:00:00.001Z'),
+          fingerprint: 'processing|usdc@anvil',
+        });
+        const chainId = freshChainId();
+        const index = await db.transaction((tx) => store.nextDerivationIndex(tx));
+        const deposit: DepositRecord = {
+          session_id: session.id,
+          method: 'usdc@anvil',
+          chain_id: chainId,
+          token_symbol: 'USDC',
+          token_address: FAKE_USDC,
+          decimals: 6,
+          address: hex(20),
+          derivation_index: index,
+          amount_due_atomic: 2n ** 200n,
+          rate: '1',
+          confirmations_required: 2,
+          created_at: new Date('2024-02-29T23:59:59.500Z'),
+          watch_until: new Date('2024-03-02T00:29:59.999Z'),
+        };
+        await db.transaction((tx) => store.insertDeposit(tx, deposit));
+        const transfers = [
+          transfer(session.id, chainId, {
+            address: deposit.address,
+            amount_atomic: MAX_UINT256,
+            block_number: 2 ** 40,
+            log_index: 3,
+            seen_at: new Date('2024-03-01T00:00:00.007Z'),
+          }),
+          transfer(session.id, chainId, {
+            address: deposit.address,
+            token_address: null,
+            log_index: -1,
+            amount_atomic: 2n ** 200n + 1n,
+            block_number: 2 ** 40 + 1,
+          }),
+        ];
+        await store.recordBlocks(chainId, transfers, 2 ** 40 + 5, new Date());
+
+        const bundle = await store.loadBundle(db, session.id);
+        assert.ok(bundle);
+        assert.deepEqual(bundle.session, session);
+        assert.deepEqual(bundle.deposit, deposit);
+        assert.deepEqual(bundle.transfers, transfers);
+        assert.equal(bundle.cursor, 2 ** 40 + 5);
+        assert.equal(typeof bundle.deposit!.amount_due_atomic, 'bigint');
+        assert.equal(bundle.transfers[0]!.amount_atomic, MAX_UINT256);
+        assert.ok(bundle.session.created_at instanceof Date);
+        assert.equal(bundle.session.created_at.toISOString(), '2024-02-29T23:59:59.123Z');
+        assert.equal(await store.loadBundle(db, 'cs_missing'), null);
+      });
+
+      it('lists transfers in chain order: by block number as a number, then log index', async () => {
+        const session = await insertSession(store);
+        const chainId = freshChainId();
+        const at = (block_number: number, log_index: number) =>
+          transfer(session.id, chainId, { block_number, log_index });
+        // Recorded out of order, across a change in the number of digits (9 → 10 → 100).
+        await store.recordBlocks(chainId, [at(100, 0), at(10, 2), at(9, 5), at(10, 1)], 100, new Date());
+        const bundle = await store.loadBundle(db, session.id);
+        assert.deepEqual(
+          bundle!.transfers.map((t) => [t.block_number, t.log_index]),
+          [
+            [9, 5],
+            [10, 1],
+            [10, 2],
+            [100, 0],
+          ],
+        );
+      });
+    });
+  });
+}

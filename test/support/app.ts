@@ -1,0 +1,67 @@
+import type { Session } from '../../src/protocol/index.js';
+import { buildApp, type App } from '../../src/server/app.js';
+import { parseConfig, type Config, type ConfigInput } from '../../src/server/config.js';
+import { openPglite } from '../../src/server/store/database.js';
+import { migrate } from '../../src/server/store/migrations.js';
+import { testMerchantWallet, testSecretKey } from './stack.js';
+
+/** The token address the inject tests configure (no chain is contacted by them). */
+export const FAKE_USDC = '0x5fbdb2315678afecb367f032d93f642f64180aa3';
+
+/** An app on in-memory PGlite, built without listening and without chain watchers. */
+export interface TestApp extends App {
+  config: Config;
+  secretKey: string;
+  wallet: ReturnType<typeof testMerchantWallet>;
+  /** Creates a session through the API; fails the test unless it answers 201. */
+  createSession(body?: Record<string, unknown>): Promise<Session>;
+  close(): Promise<void>;
+}
+
+/** Builds the app for `inject()` tests. */
+export async function buildTestApp(
+  overrides: Partial<ConfigInput> = {},
+  options: { clock?: () => Date; logger?: Parameters<typeof buildApp>[0]['logger'] } = {},
+): Promise<TestApp> {
+  const wallet = testMerchantWallet();
+  const secretKey = testSecretKey();
+  const config = parseConfig({
+    secret_keys: [secretKey],
+    xpub: wallet.xpub,
+    chains: [
+      {
+        key: 'anvil',
+        id: 31337,
+        name: 'Anvil (local)',
+        rpc_url: 'http://127.0.0.1:1',
+        confirmations: 2,
+        tokens: [{ symbol: 'USDC', address: FAKE_USDC, decimals: 6, peg: 'USD' }],
+      },
+    ],
+    rates: { ETH: '3000' },
+    ...overrides,
+  });
+  const db = await openPglite('memory://');
+  await migrate(db);
+  const app = await buildApp({ config, db, clock: options.clock, logger: options.logger ?? false });
+  return {
+    ...app,
+    config,
+    secretKey,
+    wallet,
+    async createSession(body = {}) {
+      const response = await app.server.inject({
+        method: 'POST',
+        url: '/v1/sessions',
+        headers: { authorization: `Bearer ${secretKey}` },
+        payload: { amount: '49.99', currency: 'USD', ...body },
+      });
+      if (response.statusCode !== 201) throw new Error(`create: ${response.statusCode} ${response.body}`);
+      return response.json() as Session;
+    },
+    async close() {
+      await app.server.close();
+      await db.close();
+    },
+  };
+}

@@ -1,0 +1,117 @@
+import { randomBytes } from 'node:crypto';
+import { HDKey } from '@scure/bip32';
+import type { Address } from 'viem';
+import { english, generateMnemonic, mnemonicToAccount } from 'viem/accounts';
+import { mnemonicToSeedSync } from '@scure/bip39';
+import type { CreateSessionRequest, Session } from '../../src/protocol/index.js';
+import { parseConfig, type Config, type ConfigInput } from '../../src/server/config.js';
+import { startServer, type RunningServer } from '../../src/server/server.js';
+import { deployTestToken, devClients, sendDevPayment, startAnvil, type Anvil } from '../../demo/dev-chain.js';
+
+/** A merchant wallet made up for one test run: its xpub goes to the server, its keys stay here. */
+export function testMerchantWallet() {
+  const mnemonic = generateMnemonic(english);
+  const xpub = HDKey.fromMasterSeed(mnemonicToSeedSync(mnemonic)).derive("m/44'/60'/0'/0").publicExtendedKey;
+  return {
+    mnemonic,
+    xpub,
+    addressAt: (index: number) => mnemonicToAccount(mnemonic, { addressIndex: index }).address,
+  };
+}
+
+/** A fresh secret key in the server's format. */
+export function testSecretKey(): string {
+  return `sk_test_${randomBytes(24).toString('hex')}`;
+}
+
+/** Everything real, started for a test: anvil, a deployed test USDC, the backend on PGlite. */
+export interface Stack {
+  apiUrl: string;
+  rpcUrl: string;
+  secretKey: string;
+  usdc: Address;
+  config: Config;
+  anvil: Anvil;
+  server: RunningServer;
+  /** Creates a session with the secret key; default `{ amount: '10.00', currency: 'USD' }`. */
+  createSession(body?: Partial<CreateSessionRequest>): Promise<Session>;
+  /** Sends a real transfer of `amount` whole tokens (`usdc` default, or `eth`) and waits until mined. */
+  pay(address: string, amount: string, token?: 'usdc' | 'eth'): Promise<string>;
+  /** Mines `blocks` empty blocks. */
+  mine(blocks: number): Promise<void>;
+  /** Moves a session's expiry to now and runs the expiry sweep. */
+  expire(sessionId: string): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts anvil, deploys USDC, starts the backend (PGlite in memory unless `databaseUrl`) with 2
+ * confirmations and a 100 ms polling interval.
+ */
+export async function startStack(
+  options: { databaseUrl?: string; confirmations?: number; config?: Partial<ConfigInput> } = {},
+): Promise<Stack> {
+  const anvil = await startAnvil();
+  const usdc = await deployTestToken(anvil.rpcUrl);
+  const secretKey = testSecretKey();
+  const config = parseConfig({
+    port: 0,
+    data_dir: 'memory://',
+    ...(options.databaseUrl ? { database_url: options.databaseUrl } : {}),
+    secret_keys: [secretKey],
+    xpub: testMerchantWallet().xpub,
+    chains: [
+      {
+        key: 'anvil',
+        id: 31337,
+        name: 'Anvil (local)',
+        rpc_url: anvil.rpcUrl,
+        confirmations: options.confirmations ?? 2,
+        polling_interval_ms: 100,
+        tokens: [{ symbol: 'USDC', address: usdc, decimals: 6, peg: 'USD' }],
+      },
+    ],
+    rates: { ETH: '2000' },
+    log_level: 'warn',
+    ...options.config,
+  });
+  const server = await startServer(config, { logger: false });
+  const { test } = devClients(anvil.rpcUrl);
+  return {
+    apiUrl: server.url,
+    rpcUrl: anvil.rpcUrl,
+    secretKey,
+    usdc,
+    config,
+    anvil,
+    server,
+    async createSession(body = {}) {
+      const response = await fetch(`${server.url}/v1/sessions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${secretKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ amount: '10.00', currency: 'USD', ...body }),
+      });
+      if (response.status !== 201)
+        throw new Error(`create session: ${response.status} ${await response.text()}`);
+      return (await response.json()) as Session;
+    },
+    pay: (address, amount, token = 'usdc') =>
+      sendDevPayment(
+        anvil.rpcUrl,
+        address as Address,
+        amount,
+        token === 'usdc' ? { address: usdc, decimals: 6 } : null,
+      ),
+    async mine(blocks) {
+      await test.mine({ blocks });
+    },
+    async expire(sessionId) {
+      await server.app.store.setExpiresAt(sessionId, new Date(Date.now() - 1000));
+      await server.app.sessions.expireDue();
+    },
+    async stop() {
+      await server.stop();
+      await anvil.stop();
+    },
+  };
+}

@@ -1,0 +1,26 @@
+import { defineConfig } from 'vite';
+
+/**
+ * Builds the browser bundle of the element: one self-contained ES module, dist/crypto-checkout.js,
+ * with lit and qrcode inside (lazily loaded code, if any, goes to chunks next to it). `tsc -p
+ * tsconfig.build.json` runs afterwards and writes the type declarations to dist/types.
+ */
+export default defineConfig({
+  build: {
+    lib: {
+      entry: 'src/element/index.ts',
+      formats: ['es'],
+      fileName: () => 'crypto-checkout.js',
+    },
+    target: 'es2021',
+    minify: true,
+    rolldownOptions: {
+      // Vite keeps whitespace in lib-mode ES output so that consumers can tree-shake it; this file is
+      // meant to be loaded as is (script tag, CDN), so minify it fully.
+      output: { minify: true },
+    },
+    sourcemap: true,
+    // scripts/size.ts reads the manifest to tell the initial script from lazily loaded chunks.
+    manifest: true,
+  },
+});

@@ -1,0 +1,131 @@
+// Element tests: real Chromium (Debian's), real backend and real anvil chain (test/support/stack.ts).
+// Run through `npm run test:element`, which loads tsx so that this file can import the TypeScript stack.
+import { createRequire } from 'node:module';
+import { fileURLToPath, URL } from 'node:url';
+import { esbuildPlugin } from '@web/dev-server-esbuild';
+import { playwrightLauncher } from '@web/test-runner-playwright';
+import { build } from 'vite';
+
+/**
+ * qrcode is CommonJS, which browsers cannot import. Vite turns it into ESM for the bundle; here Vite
+ * bundles it once into one ES module that the dev server answers for every `import … from 'qrcode'`.
+ * (@rollup/plugin-commonjs ≥ 22 does not work through @web/dev-server-rollup: it only exports
+ * `__require` for a module it does not see imported from ESM.)
+ * @returns {import('@web/test-runner').TestRunnerPlugin}
+ */
+function qrcodeAsEsm() {
+  const path = '/__qrcode.js';
+  /** @type {Promise<string> | undefined} */
+  let code;
+  const bundle = async () => {
+    const result = await build({
+      configFile: false,
+      logLevel: 'warn',
+      build: {
+        write: false,
+        minify: false,
+        // A CommonJS entry comes out as an ES module whose default export is its module.exports.
+        lib: { entry: createRequire(import.meta.url).resolve('qrcode/lib/browser.js'), formats: ['es'] },
+      },
+    });
+    const [{ output }] = /** @type {any} */ (Array.isArray(result) ? result : [result]);
+    return output[0].code;
+  };
+  return {
+    name: 'qrcode-as-esm',
+    resolveImport: ({ source }) => (source === 'qrcode' ? path : undefined),
+    serve(context) {
+      if (context.path === path) return (code ??= bundle()).then((body) => ({ body, type: 'js' }));
+      return undefined;
+    },
+  };
+}
+
+/**
+ * Starts the real stack once for the whole run and lets tests drive it through
+ * `executeServerCommand(command, payload)` from @web/test-runner-commands.
+ * @returns {import('@web/test-runner').TestRunnerPlugin}
+ */
+function stackPlugin() {
+  /** @type {import('./test/support/stack.ts').Stack | undefined} */
+  let stack;
+  return {
+    name: 'crypto-checkout-stack',
+    async serverStart() {
+      const { startStack } = await import('./test/support/stack.ts');
+      stack = await startStack();
+    },
+    async serverStop() {
+      await stack?.stop();
+    },
+    async executeCommand({ command, payload }) {
+      if (command === 'build-bundle') return buildBundle();
+      if (!command.startsWith('stack-')) return undefined;
+      if (!stack) throw new Error('the test stack did not start; see the output above');
+      const args = /** @type {any} */ (payload ?? {});
+      switch (command) {
+        case 'stack-info':
+          return { apiUrl: stack.apiUrl };
+        case 'stack-create-session':
+          return stack.createSession(args);
+        case 'stack-pay':
+          return stack.pay(args.address, args.amount, args.token);
+        case 'stack-mine':
+          await stack.mine(args.blocks);
+          return true;
+        case 'stack-expire':
+          await stack.expire(args.sessionId);
+          return true;
+        default:
+          throw new Error(`unknown stack command ${command}`);
+      }
+    },
+  };
+}
+
+/**
+ * Builds the production bundle with vite.config.ts into a directory the test server serves, so that
+ * test/element/bundle.test.ts checks what ships (not dist/, which `npm run build` owns).
+ * @returns {Promise<string>} the URL path of the bundle's entry
+ */
+async function buildBundle() {
+  const outDir = 'node_modules/.cache/crypto-checkout-test-bundle';
+  await build({ logLevel: 'warn', build: { outDir, emptyOutDir: true, sourcemap: false } });
+  return `/${outDir}/crypto-checkout.js`;
+}
+
+/** @type {import('@web/test-runner').TestRunnerConfig} */
+export default {
+  files: ['test/element/**/*.test.ts'],
+  nodeResolve: { browser: true },
+  concurrency: 1,
+  testsFinishTimeout: 180_000,
+  testFramework: { config: { timeout: 30_000 } },
+  browserStartTimeout: 60_000,
+  plugins: [
+    esbuildPlugin({
+      ts: true,
+      target: 'es2021',
+      tsconfig: fileURLToPath(new URL('./tsconfig.json', import.meta.url)),
+    }),
+    qrcodeAsEsm(),
+    stackPlugin(),
+  ],
+  browsers: [
+    playwrightLauncher({
+      product: 'chromium',
+      launchOptions: {
+        executablePath: '/usr/bin/chromium',
+        headless: true,
+        args: [
+          '--no-sandbox',
+          '--disable-gpu',
+          '--disable-background-networking',
+          '--disable-component-update',
+          '--no-first-run',
+          '--headless',
+        ],
+      },
+    }),
+  ],
+};
