@@ -1,5 +1,10 @@
 import cors from '@fastify/cors';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+} from 'fastify';
 import { ZodError } from 'zod';
 import { redactUrl } from './auth.js';
 import { parseXpub } from './chain/derive-address.js';
@@ -76,15 +81,13 @@ export async function buildApp(options: AppOptions): Promise<App> {
 
   server.setErrorHandler((error: FastifyError | ApiError | ZodError, request, reply) => {
     if (error instanceof ApiError) {
-      return reply
-        .status(error.statusCode)
-        .send({
-          error: {
-            code: error.code,
-            message: error.message,
-            ...(error.issues ? { issues: error.issues } : {}),
-          },
-        });
+      return reply.status(error.statusCode).send({
+        error: {
+          code: error.code,
+          message: error.message,
+          ...(error.issues ? { issues: error.issues } : {}),
+        },
+      });
     }
     if (error instanceof ZodError) {
       const issues = error.issues.map((i) => ({ path: i.path.join('.') || '(body)', message: i.message }));
@@ -127,11 +130,9 @@ export async function buildApp(options: AppOptions): Promise<App> {
   });
 
   server.setNotFoundHandler((request, reply) =>
-    reply
-      .status(404)
-      .send({
-        error: { code: 'not_found', message: `no route ${request.method} ${redactUrl(request.url)}` },
-      }),
+    reply.status(404).send({
+      error: { code: 'not_found', message: `no route ${request.method} ${redactUrl(request.url)}` },
+    }),
   );
 
   server.get('/health', async () => {
