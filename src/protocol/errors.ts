@@ -13,6 +13,7 @@ export const errorCodeSchema = z.enum([
   'method_not_available',
   'method_already_chosen',
   'session_not_open',
+  'session_not_cancelable',
   'currency_not_supported',
   'rate_unavailable',
   'internal_error',

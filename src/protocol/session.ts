@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { sessionStatusSchema } from './status.js';
+import { reviewReasonSchema, sessionStatusSchema } from './status.js';
 
 /**
  * A positive decimal amount as a string (money is never a float): digits, optionally a dot and up to
@@ -110,17 +110,41 @@ export const paymentInstructionsSchema = paymentMethodSchema.extend({
 /** Where and how much to pay. */
 export type PaymentInstructions = z.infer<typeof paymentInstructionsSchema>;
 
-/** One on-chain transfer to the session's deposit address. */
+/**
+ * One on-chain transfer to the session's deposit address. Every transfer is recorded, also those
+ * that do not count: another token, the native coin or another network (`expected: false`), or a
+ * transfer mined after expiry (`late: true`).
+ */
 export const transferSchema = z.object({
+  chain_id: z.number().int(),
+  /** Human name of the network the transfer was made on. */
+  network: z.string(),
+  /** Symbol of the token sent, e.g. `USDC`; the native coin's symbol for native transfers. */
+  token: z.string(),
+  /** Token contract, or `null` for the native coin. */
+  token_address: addressSchema.nullable(),
   tx_hash: z.string(),
   /** Log index of the ERC-20 `Transfer` event; `null` for a native transfer. */
   log_index: z.number().int().nullable(),
   block_number: z.number().int(),
   block_hash: z.string(),
+  /** Timestamp of the block the transfer was mined in. */
+  block_time: z.iso.datetime(),
   from: addressSchema,
+  /** Amount in units of `token`. */
   amount: decimalStringSchema,
   amount_atomic: atomicStringSchema,
+  /** Blocks on top of and including the transfer's block. */
   confirmations: z.number().int(),
+  /** Confirmations the transfer needs on its network. */
+  confirmations_required: z.number().int(),
+  /** Whether it has its required confirmations. */
+  confirmed: z.boolean(),
+  /** Whether it is the session's chosen token on the chosen network (only those count). */
+  expected: z.boolean(),
+  /** Whether it was mined after the session expired (or was canceled). */
+  late: z.boolean(),
+  /** When the server first saw it. */
   seen_at: z.iso.datetime(),
 });
 
@@ -142,12 +166,20 @@ export const buyerSessionSchema = z.object({
   amount_received: decimalStringSchema.nullable(),
   /** Token units still due (0 when paid), or `null` before a method is chosen. */
   amount_remaining: decimalStringSchema.nullable(),
+  /** Token units received beyond the amount due (to refund), or `null` before a method is chosen. */
+  amount_overpaid: decimalStringSchema.nullable(),
+  /**
+   * EIP-681 URI for what is still due — the whole amount at first, the remainder when underpaid —
+   * or `null` when the session takes no more payment (paid, expired, canceled) or no method is chosen.
+   */
+  pay_uri: z.string().nullable(),
   transfers: z.array(transferSchema),
   success_url: z.string().nullable(),
   cancel_url: z.string().nullable(),
   created_at: z.iso.datetime(),
   expires_at: z.iso.datetime(),
   paid_at: z.iso.datetime().nullable(),
+  canceled_at: z.iso.datetime().nullable(),
   /** The server's clock when this was sent, so clients can correct their countdown for skew. */
   server_time: z.iso.datetime(),
 });
@@ -158,6 +190,8 @@ export type BuyerSession = z.infer<typeof buyerSessionSchema>;
 /** The merchant's view of a session (secret key): the buyer's view plus merchant-only fields. */
 export const sessionSchema = buyerSessionSchema.extend({
   metadata: z.record(z.string(), z.json()),
+  /** Why this session needs a person to look at it; empty when nothing is odd. */
+  review_reasons: z.array(reviewReasonSchema),
   /** Hand this, and only this, to the browser: `<crypto-checkout session="…">`. */
   client_secret: z.string(),
 });

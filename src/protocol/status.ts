@@ -2,28 +2,70 @@ import { z } from 'zod';
 
 /**
  * Every state a checkout session can be in. One vocabulary, used unchanged by the API, the SSE stream
- * (`session.<status>` event types) and the element's reflected `status` attribute.
+ * and webhook event types (`session.<status>`) and the element's reflected `status` attribute.
  *
- * | status       | meaning                                                                   | terminal |
- * |--------------|---------------------------------------------------------------------------|----------|
- * | `open`       | waiting for the buyer; nothing received yet                               | no       |
- * | `processing` | a transfer was seen on chain and is collecting confirmations (x/N)        | no       |
- * | `underpaid`  | confirmed transfers add up to less than due; the buyer may top up         | no       |
- * | `paid`       | confirmed transfers add up to at least the amount due                     | yes      |
- * | `expired`    | the session expired before it was paid (check `amount_received`)          | yes      |
+ * | status       | meaning                                                                              | terminal |
+ * |--------------|--------------------------------------------------------------------------------------|----------|
+ * | `open`       | waiting for the buyer; nothing received yet                                          | no       |
+ * | `processing` | a transfer sent in time is collecting confirmations (x/N in `transfers`)             | no       |
+ * | `underpaid`  | confirmed transfers add up to less than due; the buyer may top up until expiry       | no       |
+ * | `paid`       | paid in full (within the underpayment tolerance) and confirmed; fulfil the order     | yes      |
+ * | `overpaid`   | paid more than due and confirmed; fulfil, the excess is `amount_overpaid` (refund)   | yes      |
+ * | `paid_late`  | paid in full, but only after expiry (within the monitoring window); review it        | yes      |
+ * | `expired`    | expired unpaid; with `amount_received` > 0 it was partly paid: review and refund     | no\*     |
+ * | `canceled`   | canceled by the merchant before anything was received                               | yes      |
+ *
+ * \* An expired session's address stays watched for the monitoring window (default 24 h): a payment
+ * that completes it then moves it to `paid_late`. Transfers that arrive after a terminal status are
+ * still recorded (a second payment turns `paid` into `overpaid`) and listed in `review_reasons`.
  */
-export const sessionStatusSchema = z.enum(['open', 'processing', 'underpaid', 'paid', 'expired']);
+export const sessionStatusSchema = z.enum([
+  'open',
+  'processing',
+  'underpaid',
+  'paid',
+  'overpaid',
+  'paid_late',
+  'expired',
+  'canceled',
+]);
 
 /** A checkout session's status. See {@link sessionStatusSchema} for the table of meanings. */
 export type SessionStatus = z.infer<typeof sessionStatusSchema>;
 
-/** Statuses after which a session never changes again and its event stream closes. */
-export const TERMINAL_STATUSES: readonly SessionStatus[] = ['paid', 'expired'];
+/**
+ * Statuses in which the buyer's part is over: the order is fulfilled (`paid`, `overpaid`), waits for
+ * review (`paid_late`) or was canceled. The event stream closes on them.
+ */
+export const TERMINAL_STATUSES: readonly SessionStatus[] = ['paid', 'overpaid', 'paid_late', 'canceled'];
+
+/** Statuses in which the merchant should fulfil the order without further review. */
+export const FULFILLED_STATUSES: readonly SessionStatus[] = ['paid', 'overpaid'];
 
 /**
- * Whether a session in this status will never change again.
+ * Whether the buyer's part of a session in this status is over (its event stream closes).
  * @example isTerminalStatus('paid') // true
  */
 export function isTerminalStatus(status: SessionStatus): boolean {
   return TERMINAL_STATUSES.includes(status);
 }
+
+/**
+ * Why a session needs a person to look at it. Listed in `review_reasons`; empty when nothing is odd.
+ *
+ * | reason              | what happened                                                                 |
+ * |---------------------|-------------------------------------------------------------------------------|
+ * | `partial_payment`   | the session expired after receiving less than due: refund or accept the part |
+ * | `late_payment`      | a transfer of the chosen token arrived after expiry or cancellation          |
+ * | `overpayment`       | more than due was received: `amount_overpaid` is to be refunded               |
+ * | `unexpected_asset`  | another token, the native coin or another network was sent to the address    |
+ */
+export const reviewReasonSchema = z.enum([
+  'partial_payment',
+  'late_payment',
+  'overpayment',
+  'unexpected_asset',
+]);
+
+/** Why a session needs review. See {@link reviewReasonSchema}. */
+export type ReviewReason = z.infer<typeof reviewReasonSchema>;

@@ -86,6 +86,21 @@ export const configSchema = z.strictObject({
     .int()
     .min(0)
     .default(24 * 3600),
+  /**
+   * Share of the amount due a buyer may fall short by and still count as paid, in percent (a decimal
+   * string, e.g. `"0.5"`): exchanges deduct their withdrawal fee from the amount sent. Locked into
+   * each session when the buyer chooses a method. Default `"0"`.
+   */
+  underpayment_tolerance_percent: z
+    .string()
+    .regex(/^(100|\d{1,2})(\.\d{1,4})?$/, 'must be a percentage from "0" to "100" such as "0.5"')
+    .refine((value) => Number(value) <= 100, 'must be at most 100')
+    .default('0'),
+  /**
+   * Whether a full payment that arrives after expiry (within the monitoring window) fulfils the
+   * session (`paid`) instead of waiting for review (`paid_late`). Default `false`.
+   */
+  accept_late_payments: z.boolean().default(false),
   log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

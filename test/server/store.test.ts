@@ -5,7 +5,7 @@ import pg from 'pg';
 import { buildApp, type App } from '../../src/server/app.js';
 import { parseConfig } from '../../src/server/config.js';
 import { openPglite, openPostgres, type Database } from '../../src/server/store/database.js';
-import { migrate } from '../../src/server/store/migrations.js';
+import { MIGRATIONS, migrate } from '../../src/server/store/migrations.js';
 import {
   SessionStore,
   type DepositRecord,
@@ -118,6 +118,13 @@ function postgresBackend(): Backend {
   return backend;
 }
 
+const ALL_VERSIONS = MIGRATIONS.map((m) => m.version);
+
+/** Records transfers and moves the cursor, as the watcher does (no block hashes). */
+function recordBlocks(store: SessionStore, chainId: number, transfers: TransferRecord[], toBlock: number) {
+  return store.recordBlocks(chainId, { transfers, blocks: [], toBlock, keepFrom: 0 }, new Date());
+}
+
 function sessionRecord(overrides: Partial<SessionRecord> = {}): SessionRecord {
   const id = `cs_${randomBytes(12).toString('hex')}`;
   return {
@@ -134,6 +141,8 @@ function sessionRecord(overrides: Partial<SessionRecord> = {}): SessionRecord {
     created_at: new Date(),
     expires_at: new Date(Date.now() + 30 * 60_000),
     paid_at: null,
+    canceled_at: null,
+    review_reasons: [],
     fingerprint: '',
     ...overrides,
   };
@@ -157,10 +166,13 @@ function transfer(
     session_id: sessionId,
     address: hex(20),
     token_address: FAKE_USDC,
+    token_symbol: 'USDC',
+    decimals: 6,
     from_address: hex(20),
     amount_atomic: 1_000_000n,
     block_number: 100,
     block_hash: hex(32),
+    block_time: new Date(),
     seen_at: new Date(),
     ...overrides,
   };
@@ -199,19 +211,27 @@ for (const backend of [pgliteBackend(), postgresBackend()]) {
     describe('migrations', () => {
       it('apply once, and a second run applies nothing and leaves one schema', async () => {
         const fresh = await backend.fresh();
-        assert.deepEqual(await migrate(fresh), [1]);
+        assert.deepEqual(await migrate(fresh), ALL_VERSIONS);
         assert.deepEqual(await migrate(fresh), []);
         const { rows } = await fresh.query<{ version: number }>('SELECT version FROM schema_migrations');
         assert.deepEqual(
           rows.map((r) => r.version),
-          [1],
+          ALL_VERSIONS,
         );
         const tables = await fresh.query<{ table_name: string }>(
           `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name`,
         );
         assert.deepEqual(
           tables.rows.map((r) => r.table_name),
-          ['chain_cursors', 'deposits', 'schema_migrations', 'session_events', 'sessions', 'transfers'],
+          [
+            'chain_blocks',
+            'chain_cursors',
+            'deposits',
+            'schema_migrations',
+            'session_events',
+            'sessions',
+            'transfers',
+          ],
         );
       });
 
@@ -219,8 +239,8 @@ for (const backend of [pgliteBackend(), postgresBackend()]) {
         const first = await backend.fresh();
         const second = await backend.another(first);
         const results = await Promise.all([migrate(first), migrate(second)]);
-        assert.deepEqual(results.flat(), [1], `applied: ${JSON.stringify(results)}`);
-        assert.equal(await countRows(first, 'SELECT * FROM schema_migrations'), 1);
+        assert.deepEqual(results.flat(), ALL_VERSIONS, `applied: ${JSON.stringify(results)}`);
+        assert.equal(await countRows(first, 'SELECT * FROM schema_migrations'), ALL_VERSIONS.length);
         // The schema works: the sequence exists once and hands out 0 first.
         const fresh = new SessionStore(first);
         assert.equal(await fresh.nextDerivationIndex(first), 0);
@@ -232,7 +252,8 @@ for (const backend of [pgliteBackend(), postgresBackend()]) {
         const chainId = freshChainId();
         const a = await insertSession(store);
         const b = await insertSession(store);
-        const touched = await store.recordBlocks(
+        const touched = await recordBlocks(
+          store,
           chainId,
           [
             transfer(a.id, chainId, { block_number: 101 }),
@@ -240,7 +261,6 @@ for (const backend of [pgliteBackend(), postgresBackend()]) {
             transfer(b.id, chainId, { block_number: 103, log_index: 7 }),
           ],
           105,
-          new Date(),
         );
         assert.deepEqual(touched.sort(), [a.id, b.id].sort());
         assert.equal(await store.getCursor(db, chainId), 105);
@@ -268,16 +288,16 @@ for (const backend of [pgliteBackend(), postgresBackend()]) {
           transfer(s.id, chainId, { tx_hash: txHash, log_index: 0, amount_atomic: 3n }),
           transfer(s.id, chainId, { tx_hash: txHash, log_index: 1, amount_atomic: 4n }),
         ];
-        assert.deepEqual(await store.recordBlocks(chainId, batch, 110, new Date()), [s.id]);
+        assert.deepEqual(await recordBlocks(store, chainId, batch, 110), [s.id]);
         // The same range again (e.g. after a crash between the write and the ack): nothing new.
-        assert.deepEqual(await store.recordBlocks(chainId, batch, 110, new Date()), []);
+        assert.deepEqual(await recordBlocks(store, chainId, batch, 110), []);
         // The same log once more inside a bigger batch with a different amount: still the first one wins.
         assert.deepEqual(
-          await store.recordBlocks(
+          await recordBlocks(
+            store,
             chainId,
             [{ ...batch[0]!, amount_atomic: 999n, seen_at: new Date() }],
             111,
-            new Date(),
           ),
           [],
         );
@@ -291,39 +311,34 @@ for (const backend of [pgliteBackend(), postgresBackend()]) {
         );
         // The same tx hash and log index on another chain is another transfer.
         const other = freshChainId();
-        assert.deepEqual(
-          await store.recordBlocks(other, [{ ...batch[0]!, chain_id: other }], 5, new Date()),
-          [s.id],
-        );
+        assert.deepEqual(await recordBlocks(store, other, [{ ...batch[0]!, chain_id: other }], 5), [s.id]);
       });
 
       it('never moves the cursor backwards', async () => {
         const chainId = freshChainId();
-        await store.recordBlocks(chainId, [], 200, new Date());
-        await store.recordBlocks(chainId, [], 150, new Date());
+        await recordBlocks(store, chainId, [], 200);
+        await recordBlocks(store, chainId, [], 150);
         assert.equal(await store.getCursor(db, chainId), 200);
-        await store.recordBlocks(chainId, [], 201, new Date());
+        await recordBlocks(store, chainId, [], 201);
         assert.equal(await store.getCursor(db, chainId), 201);
       });
 
       it('a failing batch stores neither its transfers nor the cursor', async () => {
         const chainId = freshChainId();
         const s = await insertSession(store);
-        await store.recordBlocks(chainId, [], 50, new Date());
+        await recordBlocks(store, chainId, [], 50);
         const good = transfer(s.id, chainId, { block_number: 60 });
         // The second transfer names a session that does not exist: the foreign key fails mid-batch.
         const bad = transfer('cs_doesnotexist', chainId, { block_number: 61 });
-        await assert.rejects(store.recordBlocks(chainId, [good, bad], 80, new Date()));
+        await assert.rejects(recordBlocks(store, chainId, [good, bad], 80));
         assert.equal(await store.getCursor(db, chainId), 50);
         assert.equal(await countRows(db, 'SELECT * FROM transfers WHERE chain_id = $1', [chainId]), 0);
         // Also on a chain that had no cursor yet.
         const firstRun = freshChainId();
-        await assert.rejects(
-          store.recordBlocks(firstRun, [{ ...good, chain_id: firstRun }, bad], 80, new Date()),
-        );
+        await assert.rejects(recordBlocks(store, firstRun, [{ ...good, chain_id: firstRun }, bad], 80));
         assert.equal(await store.getCursor(db, firstRun), null);
         // The store is still usable after the rollback, and the retry stores the good transfer.
-        assert.deepEqual(await store.recordBlocks(chainId, [good], 80, new Date()), [s.id]);
+        assert.deepEqual(await recordBlocks(store, chainId, [good], 80), [s.id]);
         assert.equal(await store.getCursor(db, chainId), 80);
       });
     });
@@ -402,7 +417,8 @@ for (const backend of [pgliteBackend(), postgresBackend()]) {
           const created = await one.sessions.create({ amount: '10.00', currency: 'USD' });
           const chosen = await two.sessions.choosePayment(created.id, 'usdc@anvil');
           const start = (await one.store.getCursor(db, 31337)) ?? 5_000;
-          await one.store.recordBlocks(
+          await recordBlocks(
+            one.store,
             31337,
             [
               transfer(created.id, 31337, {
@@ -412,11 +428,10 @@ for (const backend of [pgliteBackend(), postgresBackend()]) {
               }),
             ],
             start + 1,
-            new Date(),
           );
           const rounds = 6;
           for (let round = 0; round < rounds; round += 1) {
-            if (round > 0) await one.store.recordBlocks(31337, [], start + 1 + round, new Date());
+            if (round > 0) await recordBlocks(one.store, 31337, [], start + 1 + round);
             const results = await Promise.all(
               Array.from({ length: 8 }, (_, i) => apps[i % 2]!.sessions.refresh(created.id)),
             );
@@ -493,6 +508,7 @@ for (const backend of [pgliteBackend(), postgresBackend()]) {
           address: hex(20),
           derivation_index: index,
           amount_due_atomic: 2n ** 200n,
+          amount_min_atomic: 2n ** 200n - 7n,
           rate: '1',
           confirmations_required: 2,
           created_at: new Date('2024-02-29T23:59:59.500Z'),
@@ -515,14 +531,14 @@ for (const backend of [pgliteBackend(), postgresBackend()]) {
             block_number: 2 ** 40 + 1,
           }),
         ];
-        await store.recordBlocks(chainId, transfers, 2 ** 40 + 5, new Date());
+        await recordBlocks(store, chainId, transfers, 2 ** 40 + 5);
 
         const bundle = await store.loadBundle(db, session.id);
         assert.ok(bundle);
         assert.deepEqual(bundle.session, session);
         assert.deepEqual(bundle.deposit, deposit);
         assert.deepEqual(bundle.transfers, transfers);
-        assert.equal(bundle.cursor, 2 ** 40 + 5);
+        assert.equal(bundle.cursors.get(chainId), 2 ** 40 + 5);
         assert.equal(typeof bundle.deposit!.amount_due_atomic, 'bigint');
         assert.equal(bundle.transfers[0]!.amount_atomic, MAX_UINT256);
         assert.ok(bundle.session.created_at instanceof Date);
@@ -536,7 +552,7 @@ for (const backend of [pgliteBackend(), postgresBackend()]) {
         const at = (block_number: number, log_index: number) =>
           transfer(session.id, chainId, { block_number, log_index });
         // Recorded out of order, across a change in the number of digits (9 → 10 → 100).
-        await store.recordBlocks(chainId, [at(100, 0), at(10, 2), at(9, 5), at(10, 1)], 100, new Date());
+        await recordBlocks(store, chainId, [at(100, 0), at(10, 2), at(9, 5), at(10, 1)], 100);
         const bundle = await store.loadBundle(db, session.id);
         assert.deepEqual(
           bundle!.transfers.map((t) => [t.block_number, t.log_index]),

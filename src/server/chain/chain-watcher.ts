@@ -1,12 +1,13 @@
-import { createPublicClient, http, parseAbiItem, type PublicClient } from 'viem';
+import { createPublicClient, http, parseAbiItem, webSocket, type PublicClient } from 'viem';
 import type { FastifyBaseLogger } from 'fastify';
 import type { ChainConfig } from '../config.js';
 import type { SessionService } from '../sessions/session-service.js';
-import type { SessionStore, TransferRecord, WatchedDeposit } from '../store/session-store.js';
+import type { BlockRecord, SessionStore, TransferRecord } from '../store/session-store.js';
+import { AddressBook } from './address-book.js';
 
 const transferEvent = parseAbiItem('event Transfer(address indexed from, address indexed to, uint256 value)');
 
-/** Blocks fetched in parallel while scanning for native transfers. */
+/** Blocks fetched in parallel. */
 const BLOCK_FETCH_PARALLELISM = 8;
 /** Longest pause between retries while the node is unreachable. */
 const MAX_BACKOFF_MS = 30_000;
@@ -17,7 +18,7 @@ export interface ChainWatcherOptions {
   store: SessionStore;
   sessions: SessionService;
   logger: Pick<FastifyBaseLogger, 'info' | 'warn' | 'error'>;
-  /** A client to use instead of one built from `chain.rpc_url`. */
+  /** A client to use instead of one built from `chain.rpc_url` (tests count its calls). */
   client?: PublicClient;
   clock?: () => Date;
 }
@@ -26,16 +27,34 @@ export interface ChainWatcherOptions {
 export interface ChainWatcher {
   /** Processes every block up to the current head once (the loop calls this on each tick). */
   syncOnce(): Promise<void>;
-  /** Stops the loop and waits for a running tick to finish. */
+  /** Stops the loop, closes the subscription and waits for a running tick to finish. */
   stop(): Promise<void>;
 }
 
+interface Header {
+  number: number;
+  hash: string;
+  parent_hash: string;
+  time: Date;
+}
+
+/** Thrown when the chain changed while a block range was being read; the next tick starts over. */
+class ChainChangedError extends Error {
+  override name = 'ChainChangedError';
+}
+
 /**
- * Watches one EVM chain for payments to open deposit addresses: ERC-20 `Transfer` logs of the
- * configured tokens (one filtered log query per block range, matched to addresses in memory) and
- * native transfers (each block scanned once, only while some address is watched). Found transfers
- * and the block cursor are stored in one transaction, so a restart resumes exactly where it stopped.
- * After each tick the affected sessions are recomputed (confirmations, status). When the node is
+ * Watches one EVM chain for transfers to deposit addresses (of sessions on any chain, so a payment
+ * on the wrong network is noticed too):
+ * - ERC-20 `Transfer` logs of the chain's configured tokens: one log query per block range, matched
+ *   against the addresses in memory, so RPC calls per block do not grow with open payments;
+ * - native transfers: each block read once with its transactions, while any address is watched.
+ *
+ * Found transfers, the hashes of recent blocks and the cursor are stored in one transaction, so a
+ * restart resumes exactly where it stopped. Each tick first checks that the block at the cursor
+ * still has the stored hash; if not (a reorganisation), it walks back to the common ancestor, removes
+ * the transfers of the dropped blocks and rescans. When `ws_url` is set, a `newHeads` subscription
+ * wakes the watcher as soon as a block arrives; polling continues as the safety net. When the node is
  * unreachable the watcher logs it, backs off exponentially and catches up when the node returns.
  * @example const watcher = startChainWatcher({ chain, store, sessions, logger }); await watcher.stop();
  */
@@ -43,75 +62,164 @@ export function startChainWatcher(options: ChainWatcherOptions): ChainWatcher {
   const { chain, store, sessions, logger } = options;
   const clock = options.clock ?? (() => new Date());
   const client = options.client ?? createPublicClient({ transport: http(chain.rpc_url, { retryCount: 1 }) });
-  const tokenAddresses = chain.tokens.map((t) => t.address);
+  const tokens = new Map(chain.tokens.map((t) => [t.address.toLowerCase(), t]));
+  const book = new AddressBook(store);
+  /** Block hashes are kept this deep below the head to notice reorganisations. */
+  const reorgDepth = Math.max(64, chain.confirmations * 2);
 
-  async function findTransfers(
-    from: number,
-    to: number,
-    watched: WatchedDeposit[],
-  ): Promise<TransferRecord[]> {
-    const byAddress = new Map(watched.map((d) => [d.address.toLowerCase(), d]));
-    const found: TransferRecord[] = [];
-    const now = clock();
-    if (tokenAddresses.length) {
-      const logs = await client.getLogs({
-        address: tokenAddresses,
-        event: transferEvent,
-        fromBlock: BigInt(from),
-        toBlock: BigInt(to),
-      });
-      for (const log of logs) {
-        const deposit = byAddress.get(log.args.to!.toLowerCase());
-        if (!deposit || !log.args.value) continue;
-        found.push({
-          chain_id: chain.id,
-          tx_hash: log.transactionHash,
-          log_index: log.logIndex,
-          session_id: deposit.session_id,
-          address: deposit.address,
-          token_address: log.address.toLowerCase(),
-          from_address: log.args.from!,
-          amount_atomic: log.args.value,
-          block_number: Number(log.blockNumber),
-          block_hash: log.blockHash,
-          seen_at: now,
-        });
-      }
+  /** Runs `fetch` for each block number, a few at a time, in order. */
+  async function fetchBlocks<T>(numbers: number[], fetch: (n: bigint) => Promise<T>): Promise<T[]> {
+    const blocks: T[] = [];
+    for (let i = 0; i < numbers.length; i += BLOCK_FETCH_PARALLELISM) {
+      const slice = numbers.slice(i, i + BLOCK_FETCH_PARALLELISM);
+      blocks.push(...(await Promise.all(slice.map((n) => fetch(BigInt(n))))));
     }
-    if (chain.native) {
-      for (let start = from; start <= to; start += BLOCK_FETCH_PARALLELISM) {
-        const numbers = Array.from(
-          { length: Math.min(BLOCK_FETCH_PARALLELISM, to - start + 1) },
-          (_, i) => start + i,
-        );
-        const blocks = await Promise.all(
-          numbers.map((n) => client.getBlock({ blockNumber: BigInt(n), includeTransactions: true })),
-        );
-        for (const block of blocks) {
-          for (const tx of block.transactions) {
-            const deposit = tx.to ? byAddress.get(tx.to.toLowerCase()) : undefined;
-            if (!deposit || tx.value === 0n) continue;
-            // A reverted transaction moves no value: check its receipt (only for matches).
-            const receipt = await client.getTransactionReceipt({ hash: tx.hash });
-            if (receipt.status !== 'success') continue;
-            found.push({
-              chain_id: chain.id,
-              tx_hash: tx.hash,
-              log_index: -1,
-              session_id: deposit.session_id,
-              address: deposit.address,
-              token_address: null,
-              from_address: tx.from,
-              amount_atomic: tx.value,
-              block_number: Number(block.number),
-              block_hash: block.hash!,
-              seen_at: now,
-            });
-          }
+    return blocks;
+  }
+
+  const toHeader = (block: {
+    number: bigint | null;
+    hash: string | null;
+    parentHash: string;
+    timestamp: bigint;
+  }) => ({
+    number: Number(block.number),
+    hash: block.hash!,
+    parent_hash: block.parentHash,
+    time: new Date(Number(block.timestamp) * 1000),
+  });
+
+  /** Reads blocks `from..to` and returns the transfers to watched addresses and the block hashes to keep. */
+  async function scan(from: number, to: number, head: number) {
+    const now = clock();
+    const headers = new Map<number, Header>();
+    const found: TransferRecord[] = [];
+    const range = (a: number, b: number) => Array.from({ length: Math.max(0, b - a + 1) }, (_, i) => a + i);
+    const trackFrom = Math.max(from, head - reorgDepth + 1);
+
+    if (book.size && chain.native) {
+      for (const block of await fetchBlocks(range(from, to), (n) =>
+        client.getBlock({ blockNumber: n, includeTransactions: true }),
+      )) {
+        const header = toHeader(block);
+        headers.set(header.number, header);
+        for (const tx of block.transactions) {
+          const deposit = tx.to ? book.get(tx.to) : undefined;
+          if (!deposit || tx.value === 0n) continue;
+          // A reverted transaction moves no value: check its receipt (only for matches).
+          const receipt = await client.getTransactionReceipt({ hash: tx.hash });
+          if (receipt.status !== 'success') continue;
+          found.push({
+            chain_id: chain.id,
+            tx_hash: tx.hash,
+            log_index: -1,
+            session_id: deposit.session_id,
+            address: deposit.address,
+            token_address: null,
+            token_symbol: chain.native.symbol,
+            decimals: chain.native.decimals,
+            from_address: tx.from,
+            amount_atomic: tx.value,
+            block_number: header.number,
+            block_hash: header.hash,
+            block_time: header.time,
+            seen_at: now,
+          });
         }
       }
     }
-    return found;
+    const logs =
+      book.size && tokens.size
+        ? await client.getLogs({
+            address: [...tokens.keys()] as `0x${string}`[],
+            event: transferEvent,
+            fromBlock: BigInt(from),
+            toBlock: BigInt(to),
+          })
+        : [];
+    const matches = logs.filter((log) => log.args.to && log.args.value && book.get(log.args.to));
+    const missing = new Set([...range(trackFrom, to), ...matches.map((log) => Number(log.blockNumber))]);
+    for (const n of headers.keys()) missing.delete(n);
+    const sorted = [...missing].sort((a, b) => a - b);
+    for (const block of await fetchBlocks(sorted, (n) => client.getBlock({ blockNumber: n }))) {
+      const header = toHeader(block);
+      headers.set(header.number, header);
+    }
+    for (const log of matches) {
+      const header = headers.get(Number(log.blockNumber))!;
+      // The log and the header must come from the same fork, or the chain moved under us.
+      if (header.hash !== log.blockHash)
+        throw new ChainChangedError(`block ${header.number} changed while reading`);
+      const deposit = book.get(log.args.to!)!;
+      const token = tokens.get(log.address.toLowerCase())!;
+      found.push({
+        chain_id: chain.id,
+        tx_hash: log.transactionHash,
+        log_index: log.logIndex,
+        session_id: deposit.session_id,
+        address: deposit.address,
+        token_address: log.address.toLowerCase(),
+        token_symbol: token.symbol,
+        decimals: token.decimals,
+        from_address: log.args.from!,
+        amount_atomic: log.args.value!,
+        block_number: header.number,
+        block_hash: header.hash,
+        block_time: header.time,
+        seen_at: now,
+      });
+    }
+    const blocks: BlockRecord[] = range(trackFrom, to).map((n) => {
+      const { number, hash, parent_hash } = headers.get(n)!;
+      return { number, hash, parent_hash };
+    });
+    // The new blocks must extend what is stored, and each other.
+    for (const block of blocks) {
+      const parent =
+        headers.get(block.number - 1)?.hash ?? (await store.blockHash(chain.id, block.number - 1));
+      if (parent && parent !== block.parent_hash) {
+        throw new ChainChangedError(`block ${block.number} does not extend block ${block.number - 1}`);
+      }
+    }
+    return { transfers: found, blocks };
+  }
+
+  /**
+   * The block at the cursor no longer has the stored hash: walk back to the newest block whose hash
+   * still matches (the common ancestor) and undo everything above it.
+   */
+  async function rewindAfterReorg(
+    cursor: number,
+    head: number,
+  ): Promise<{ ancestor: number; sessions: string[] }> {
+    let ancestor = cursor;
+    for (;;) {
+      const known = await store.blockHash(chain.id, ancestor);
+      if (known === null) {
+        logger.error(
+          { chain: chain.key, cursor, tracked: reorgDepth },
+          'chain reorganisation deeper than the tracked blocks; rescanning from the oldest tracked block',
+        );
+        break;
+      }
+      if (ancestor <= head) {
+        const block = await client.getBlock({ blockNumber: BigInt(ancestor) });
+        if (block.hash === known) break;
+      }
+      ancestor -= 1;
+    }
+    const result = await store.rewind(chain.id, ancestor, clock());
+    logger.warn(
+      {
+        chain: chain.key,
+        from: cursor,
+        to: ancestor,
+        depth: cursor - ancestor,
+        transfers_removed: result.transfers,
+      },
+      'chain reorganisation: rewound and rescanning',
+    );
+    return { ancestor, sessions: result.sessions };
   }
 
   async function syncOnce(): Promise<void> {
@@ -122,50 +230,102 @@ export function startChainWatcher(options: ChainWatcherOptions): ChainWatcher {
       logger.info({ chain: chain.key, from: cursor + 1 }, 'chain watcher starts');
     }
     const touched = new Set<string>();
+    const known = cursor >= 0 ? await store.blockHash(chain.id, cursor) : null;
+    if (
+      known !== null &&
+      (cursor > head || (await client.getBlock({ blockNumber: BigInt(cursor) })).hash !== known)
+    ) {
+      const rewound = await rewindAfterReorg(cursor, head);
+      cursor = rewound.ancestor;
+      for (const id of rewound.sessions) touched.add(id);
+    }
+    const advanced = cursor < head || touched.size > 0;
     while (cursor < head) {
       const to = Math.min(head, cursor + chain.max_block_range);
-      const watched = await store.watchedDeposits(chain.id, clock());
-      const transfers = watched.length ? await findTransfers(cursor + 1, to, watched) : [];
-      for (const id of await store.recordBlocks(chain.id, transfers, to, clock())) touched.add(id);
+      await book.refresh(clock()); // after reading the head, see AddressBook.refresh
+      const { transfers, blocks } = await scan(cursor + 1, to, head);
+      const recorded = await store.recordBlocks(
+        chain.id,
+        { transfers, blocks, toBlock: to, keepFrom: head - reorgDepth + 1 },
+        clock(),
+      );
+      for (const id of recorded) touched.add(id);
       cursor = to;
     }
-    for (const id of await store.activeSessionsOnChain(chain.id)) touched.add(id);
+    if (!advanced) return;
+    // Sessions with transfers in recent blocks: their confirmations grew (or a reorg touched them).
+    for (const id of await store.sessionsWithRecentTransfers(chain.id, cursor - reorgDepth)) touched.add(id);
     for (const id of touched) await sessions.refresh(id);
   }
 
   let stopped = false;
   let failures = 0;
   let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> = Promise.resolve();
+  let running: Promise<void> | null = null;
+  let wakeRequested = false;
 
-  const tick = () => {
+  const schedule = (delay: number) => {
+    clearTimeout(timer);
+    if (!stopped) timer = setTimeout(run, delay);
+  };
+  function run() {
+    if (stopped) return;
+    if (running) {
+      wakeRequested = true;
+      return;
+    }
     running = syncOnce()
       .then(() => {
-        if (failures) logger.info({ chain: chain.key }, 'chain watcher recovered');
+        if (failures) logger.info({ chain: chain.key, failures }, 'chain watcher recovered');
         failures = 0;
       })
       .catch((error: unknown) => {
         failures += 1;
-        logger.warn(
+        const log = error instanceof ChainChangedError ? logger.info : logger.warn;
+        log.call(
+          logger,
           { chain: chain.key, failures, err: (error as Error).message },
           'chain watcher could not sync; retrying with backoff',
         );
       })
       .finally(() => {
-        if (stopped) return;
-        const delay = failures
-          ? Math.min(MAX_BACKOFF_MS, chain.polling_interval_ms * 2 ** Math.min(failures, 10))
-          : chain.polling_interval_ms;
-        timer = setTimeout(tick, delay);
+        running = null;
+        const woken = wakeRequested;
+        wakeRequested = false;
+        schedule(
+          woken
+            ? 0
+            : failures
+              ? Math.min(MAX_BACKOFF_MS, chain.polling_interval_ms * 2 ** Math.min(failures, 10))
+              : chain.polling_interval_ms,
+        );
       });
-  };
-  tick();
+  }
+
+  // A newHeads subscription wakes the loop at once; polling stays as the safety net.
+  let closeSubscription: (() => Promise<void>) | undefined;
+  if (chain.ws_url && !options.client) {
+    const wsClient = createPublicClient({ transport: webSocket(chain.ws_url, { retryCount: 1 }) });
+    const unwatch = wsClient.watchBlockNumber({
+      emitOnBegin: false,
+      onBlockNumber: () => (running ? (wakeRequested = true) : schedule(0)),
+      onError: (error) =>
+        logger.warn({ chain: chain.key, err: error.message }, 'newHeads subscription failed'),
+    });
+    closeSubscription = async () => {
+      unwatch();
+      const socket = await wsClient.transport.getRpcClient().catch(() => null);
+      socket?.close();
+    };
+  }
+  run();
 
   return {
     syncOnce,
     async stop() {
       stopped = true;
       clearTimeout(timer);
+      await closeSubscription?.();
       await running;
     },
   };

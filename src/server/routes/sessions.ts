@@ -8,7 +8,8 @@ import { loadSessionFor } from './session-access.js';
 
 /**
  * `POST /v1/sessions` (secret key), `GET /v1/sessions/:id` (secret key: merchant view; client
- * secret: buyer view) and `POST /v1/sessions/:id/payment` (choose a method).
+ * secret: buyer view), `POST /v1/sessions/:id/payment` (choose a method) and
+ * `POST /v1/sessions/:id/cancel` (secret key).
  */
 export function registerSessionRoutes(
   server: FastifyInstance,
@@ -45,5 +46,18 @@ export function registerSessionRoutes(
     );
     const body = choosePaymentRequestSchema.parse(request.body ?? undefined);
     return sessions.choosePayment(bundle.session.id, body.method);
+  });
+
+  server.post<{ Params: { id: string } }>('/v1/sessions/:id/cancel', async (request) => {
+    const { caller, bundle } = await loadSessionFor(
+      sessions,
+      request.params.id,
+      bearerToken(request.headers.authorization),
+      config.secret_keys,
+    );
+    // The buyer's client secret must not cancel: cancellation is the merchant's decision.
+    if (caller.kind !== 'merchant')
+      throw new ApiError(403, 'forbidden', 'canceling a session needs a secret key');
+    return sessions.cancel(bundle.session.id);
   });
 }

@@ -9,7 +9,7 @@ import { fiatToAtomic, parseDecimal } from '../money.js';
 import type { Queryable } from '../store/database.js';
 import type { SessionBundle, SessionStore, StoredEvent } from '../store/session-store.js';
 import type { SessionBus } from './session-bus.js';
-import { computeSessionState } from './session-state.js';
+import { computeSessionState, type StatePolicy } from './session-state.js';
 import { toBuyerSession, toMerchantSession, type ViewContext } from './session-view.js';
 
 const BASE62 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
@@ -23,6 +23,16 @@ function randomToken(length: number): string {
     }
   }
   return out;
+}
+
+/**
+ * Units a buyer may fall short by: `percent` (a decimal string, up to 4 decimals) of the amount due,
+ * rounded down so the tolerance never exceeds what the merchant configured.
+ * @example toleranceAllowance(10_000_000n, '0.5') // 50_000n
+ */
+export function toleranceAllowance(amountDue: bigint, percent: string): bigint {
+  const { units, scale } = parseDecimal(percent);
+  return (amountDue * units) / (100n * 10n ** BigInt(scale));
 }
 
 /** Native-coin amounts are rounded up to this many decimals so buyers can type them. */
@@ -41,7 +51,15 @@ export class SessionService {
     private readonly xpub: HDKey,
     private readonly bus: SessionBus,
     private readonly clock: () => Date = () => new Date(),
-  ) {}
+  ) {
+    const confirmations = new Map(config.chains.map((c) => [c.id, c.confirmations]));
+    this.policy = {
+      accept_late_payments: config.accept_late_payments,
+      confirmations: (chainId) => confirmations.get(chainId) ?? 1,
+    };
+  }
+
+  private readonly policy: StatePolicy;
 
   /** Creates a session and its first event (`session.open`). */
   async create(input: CreateSessionRequest): Promise<Session> {
@@ -75,10 +93,12 @@ export class SessionService {
       created_at: now,
       expires_at: new Date(now.getTime() + (input.expires_in ?? this.config.default_expires_in) * 1000),
       paid_at: null,
+      canceled_at: null,
+      review_reasons: [],
       fingerprint: '',
     };
-    const bundle: SessionBundle = { session: record, deposit: null, transfers: [], cursor: null };
-    const state = computeSessionState(bundle, now);
+    const bundle: SessionBundle = { session: record, deposit: null, transfers: [], cursors: new Map() };
+    const state = computeSessionState(bundle, now, this.policy);
     record.fingerprint = state.fingerprint;
     await this.store.db.transaction(async (tx) => {
       await this.store.insertSession(tx, record);
@@ -131,6 +151,7 @@ export class SessionService {
         method.kind === 'native' ? NATIVE_FRACTION_DIGITS : method.decimals,
       );
       const index = await this.store.nextDerivationIndex(tx);
+      const allowance = toleranceAllowance(amountDue, this.config.underpayment_tolerance_percent);
       bundle.deposit = {
         session_id: id,
         method: methodId,
@@ -141,13 +162,13 @@ export class SessionService {
         address: deriveDepositAddress(this.xpub, index),
         derivation_index: index,
         amount_due_atomic: amountDue,
+        amount_min_atomic: amountDue - allowance,
         rate,
         confirmations_required: method.chain.confirmations,
         created_at: now,
         watch_until: new Date(bundle.session.expires_at.getTime() + this.config.monitoring_window * 1000),
       };
       await this.store.insertDeposit(tx, bundle.deposit);
-      bundle.cursor = await this.store.getCursor(tx, method.chain_id);
       return this.applyState(tx, bundle, now);
     });
     if (event) this.bus.notify(id);
@@ -168,6 +189,33 @@ export class SessionService {
     return event;
   }
 
+  /**
+   * The merchant cancels a session. Allowed while nothing was received (also after expiry); a session
+   * that received any transfer cannot be canceled, because the buyer's money must be settled or
+   * refunded instead. Canceling a canceled session answers it again.
+   */
+  async cancel(id: string): Promise<Session> {
+    const event = await this.store.db.transaction(async (tx) => {
+      const bundle = await this.store.loadBundle(tx, id, true);
+      if (!bundle) throw new ApiError(404, 'not_found', `no session ${id}`);
+      if (bundle.session.canceled_at) return null;
+      if (bundle.transfers.length) {
+        throw new ApiError(
+          409,
+          'session_not_cancelable',
+          `session ${id} has received ${bundle.transfers.length} transfer(s) and is ${bundle.session.status}; it cannot be canceled — settle or refund it instead`,
+        );
+      }
+      const now = this.clock();
+      await this.store.setCanceledAt(tx, id, now);
+      bundle.session.canceled_at = now;
+      return this.applyState(tx, bundle, now);
+    });
+    if (event) this.bus.notify(id);
+    const bundle = await this.load(id);
+    return this.merchantView(bundle!, this.clock());
+  }
+
   /** Expires every session whose time is up; returns how many changed. */
   async expireDue(): Promise<number> {
     let changed = 0;
@@ -178,7 +226,7 @@ export class SessionService {
   }
 
   private async applyState(tx: Queryable, bundle: SessionBundle, now: Date): Promise<StoredEvent | null> {
-    const state = computeSessionState(bundle, now);
+    const state = computeSessionState(bundle, now, this.policy);
     if (state.fingerprint === bundle.session.fingerprint) return null;
     const type: SessionEventType =
       state.status !== bundle.session.status ? `session.${state.status}` : 'session.updated';
@@ -186,6 +234,7 @@ export class SessionService {
     Object.assign(bundle.session, {
       status: state.status,
       paid_at: state.paid_at,
+      review_reasons: state.review_reasons,
       fingerprint: state.fingerprint,
     });
     return this.store.appendEvent(tx, bundle.session.id, type, this.buyerView(bundle, now), now);
@@ -200,11 +249,11 @@ export class SessionService {
 
   /** The buyer's view of a loaded session. */
   buyerView(bundle: SessionBundle, now = this.clock()): BuyerSession {
-    return toBuyerSession(bundle, computeSessionState(bundle, now), this.viewContext(now));
+    return toBuyerSession(bundle, computeSessionState(bundle, now, this.policy), this.viewContext(now));
   }
 
   /** The merchant's view of a loaded session. */
   merchantView(bundle: SessionBundle, now = this.clock()): Session {
-    return toMerchantSession(bundle, computeSessionState(bundle, now), this.viewContext(now));
+    return toMerchantSession(bundle, computeSessionState(bundle, now, this.policy), this.viewContext(now));
   }
 }

@@ -57,15 +57,34 @@ export function toBuyerSession(bundle: SessionBundle, state: SessionState, ctx: 
       : null,
     amount_received: deposit ? formatAtomic(state.received_atomic, deposit.decimals) : null,
     amount_remaining: deposit ? formatAtomic(state.remaining_atomic, deposit.decimals) : null,
+    amount_overpaid: deposit ? formatAtomic(state.overpaid_atomic, deposit.decimals) : null,
+    pay_uri:
+      deposit && state.payable_atomic > 0n
+        ? eip681Uri({
+            to: deposit.address,
+            chainId: deposit.chain_id,
+            amountAtomic: state.payable_atomic,
+            token: deposit.token_address,
+          })
+        : null,
     transfers: state.transfers.map((t) => ({
+      chain_id: t.chain_id,
+      network: ctx.chainNames.get(t.chain_id)?.name ?? `Chain ${t.chain_id}`,
+      token: t.token_symbol,
+      token_address: t.token_address,
       tx_hash: t.tx_hash,
       log_index: t.log_index < 0 ? null : t.log_index,
       block_number: t.block_number,
       block_hash: t.block_hash,
+      block_time: t.block_time.toISOString(),
       from: t.from_address,
-      amount: formatAtomic(t.amount_atomic, deposit!.decimals),
+      amount: formatAtomic(t.amount_atomic, t.decimals),
       amount_atomic: t.amount_atomic.toString(),
       confirmations: t.confirmations,
+      confirmations_required: t.confirmations_required,
+      confirmed: t.confirmed,
+      expected: t.expected,
+      late: t.late,
       seen_at: t.seen_at.toISOString(),
     })),
     success_url: session.success_url,
@@ -73,6 +92,7 @@ export function toBuyerSession(bundle: SessionBundle, state: SessionState, ctx: 
     created_at: session.created_at.toISOString(),
     expires_at: session.expires_at.toISOString(),
     paid_at: state.paid_at?.toISOString() ?? null,
+    canceled_at: session.canceled_at?.toISOString() ?? null,
     server_time: ctx.now.toISOString(),
   };
 }
@@ -82,6 +102,7 @@ export function toMerchantSession(bundle: SessionBundle, state: SessionState, ct
   return {
     ...toBuyerSession(bundle, state, ctx),
     metadata: bundle.session.metadata as Session['metadata'],
+    review_reasons: state.review_reasons,
     client_secret: bundle.session.client_secret,
   };
 }

@@ -80,6 +80,39 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       );
     `,
   },
+  {
+    version: 2,
+    name: 'lifecycle: cancel, tolerance, review, transfer details, block hashes for reorgs',
+    sql: `
+      ALTER TABLE sessions ADD COLUMN canceled_at timestamptz;
+      ALTER TABLE sessions ADD COLUMN review_reasons jsonb NOT NULL DEFAULT '[]'::jsonb;
+
+      ALTER TABLE deposits ADD COLUMN amount_min_atomic numeric(78, 0);
+      UPDATE deposits SET amount_min_atomic = amount_due_atomic;
+      ALTER TABLE deposits ALTER COLUMN amount_min_atomic SET NOT NULL;
+      DROP INDEX deposits_watch;
+      CREATE INDEX deposits_watch ON deposits (watch_until);
+
+      ALTER TABLE transfers ADD COLUMN token_symbol text;
+      ALTER TABLE transfers ADD COLUMN decimals integer;
+      ALTER TABLE transfers ADD COLUMN block_time timestamptz;
+      UPDATE transfers t SET token_symbol = d.token_symbol, decimals = d.decimals, block_time = t.seen_at
+        FROM deposits d WHERE d.session_id = t.session_id;
+      ALTER TABLE transfers ALTER COLUMN token_symbol SET NOT NULL;
+      ALTER TABLE transfers ALTER COLUMN decimals SET NOT NULL;
+      ALTER TABLE transfers ALTER COLUMN block_time SET NOT NULL;
+      CREATE INDEX transfers_chain_block ON transfers (chain_id, block_number);
+
+      -- Hashes of the most recent blocks each watcher processed, to notice reorganisations.
+      CREATE TABLE chain_blocks (
+        chain_id          integer NOT NULL,
+        block_number      bigint NOT NULL,
+        block_hash        text NOT NULL,
+        parent_hash       text NOT NULL,
+        PRIMARY KEY (chain_id, block_number)
+      );
+    `,
+  },
 ];
 
 /**

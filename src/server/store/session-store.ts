@@ -1,4 +1,4 @@
-import type { SessionEventType, SessionStatus } from '../../protocol/index.js';
+import type { ReviewReason, SessionEventType, SessionStatus } from '../../protocol/index.js';
 import type { Database, Queryable } from './database.js';
 
 /** A session as stored. */
@@ -16,6 +16,8 @@ export interface SessionRecord {
   created_at: Date;
   expires_at: Date;
   paid_at: Date | null;
+  canceled_at: Date | null;
+  review_reasons: ReviewReason[];
   fingerprint: string;
 }
 
@@ -32,6 +34,8 @@ export interface DepositRecord {
   address: string;
   derivation_index: number;
   amount_due_atomic: bigint;
+  /** Least amount that counts as paid: the amount due less the underpayment tolerance. */
+  amount_min_atomic: bigint;
   rate: string;
   confirmations_required: number;
   created_at: Date;
@@ -46,11 +50,21 @@ export interface TransferRecord {
   session_id: string;
   address: string;
   token_address: string | null;
+  token_symbol: string;
+  decimals: number;
   from_address: string;
   amount_atomic: bigint;
   block_number: number;
   block_hash: string;
+  block_time: Date;
   seen_at: Date;
+}
+
+/** A processed block's hash, kept for the most recent blocks to notice reorganisations. */
+export interface BlockRecord {
+  number: number;
+  hash: string;
+  parent_hash: string;
 }
 
 /** A session with everything needed to compute its state and views. */
@@ -58,8 +72,8 @@ export interface SessionBundle {
   session: SessionRecord;
   deposit: DepositRecord | null;
   transfers: TransferRecord[];
-  /** Last block the watcher processed on the deposit's chain, or `null`. */
-  cursor: number | null;
+  /** Last block the watcher processed, by chain id (chains not started yet are missing). */
+  cursors: Map<number, number>;
 }
 
 /** One stored session event; `payload` is the buyer view at the time of the event. */
@@ -75,23 +89,28 @@ export interface StoredEvent {
 export interface WatchedDeposit {
   session_id: string;
   address: string;
-  token_address: string | null;
+  derivation_index: number;
+  watch_until: Date;
 }
 
 const SESSION_COLUMNS = `id, client_secret, status, amount, currency, order_id, metadata, methods, success_url,
-  cancel_url, created_at, expires_at, paid_at, fingerprint`;
+  cancel_url, created_at, expires_at, paid_at, canceled_at, review_reasons, fingerprint`;
 const DEPOSIT_COLUMNS = `session_id, method, chain_id, token_symbol, token_address, decimals, address,
-  derivation_index::text AS derivation_index, amount_due_atomic::text AS amount_due_atomic, rate,
+  derivation_index::text AS derivation_index, amount_due_atomic::text AS amount_due_atomic,
+  amount_min_atomic::text AS amount_min_atomic, rate,
   confirmations_required, created_at, watch_until`;
-const TRANSFER_COLUMNS = `chain_id, tx_hash, log_index, session_id, address, token_address, from_address,
-  amount_atomic::text AS amount_atomic, block_number::text AS block_number, block_hash, seen_at`;
+const TRANSFER_COLUMNS = `chain_id, tx_hash, log_index, session_id, address, token_address, token_symbol,
+  decimals, from_address, amount_atomic::text AS amount_atomic, block_number::text AS block_number, block_hash,
+  block_time, seen_at`;
 
 type Raw<T, K extends keyof T> = Omit<T, K> & { [P in K]: string };
 
-const toDeposit = (row: Raw<DepositRecord, 'derivation_index' | 'amount_due_atomic'>): DepositRecord => ({
+type RawDeposit = Raw<DepositRecord, 'derivation_index' | 'amount_due_atomic' | 'amount_min_atomic'>;
+const toDeposit = (row: RawDeposit): DepositRecord => ({
   ...row,
   derivation_index: Number(row.derivation_index),
   amount_due_atomic: BigInt(row.amount_due_atomic),
+  amount_min_atomic: BigInt(row.amount_min_atomic),
 });
 const toTransfer = (row: Raw<TransferRecord, 'amount_atomic' | 'block_number'>): TransferRecord => ({
   ...row,
@@ -109,7 +128,7 @@ export class SessionStore {
   /** Inserts a new session. */
   async insertSession(tx: Queryable, s: SessionRecord): Promise<void> {
     await tx.query(
-      `INSERT INTO sessions (${SESSION_COLUMNS}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14)`,
+      `INSERT INTO sessions (${SESSION_COLUMNS}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16)`,
       [
         s.id,
         s.client_secret,
@@ -124,6 +143,8 @@ export class SessionStore {
         s.created_at,
         s.expires_at,
         s.paid_at,
+        s.canceled_at,
+        JSON.stringify(s.review_reasons),
         s.fingerprint,
       ],
     );
@@ -137,7 +158,7 @@ export class SessionStore {
     );
     const session = rows[0];
     if (!session) return null;
-    const deposits = await q.query<Raw<DepositRecord, 'derivation_index' | 'amount_due_atomic'>>(
+    const deposits = await q.query<RawDeposit>(
       `SELECT ${DEPOSIT_COLUMNS} FROM deposits WHERE session_id = $1`,
       [id],
     );
@@ -148,8 +169,15 @@ export class SessionStore {
        ORDER BY transfers.block_number, transfers.log_index`,
       [id],
     );
-    const cursor = deposit ? await this.getCursor(q, deposit.chain_id) : null;
-    return { session, deposit, transfers: transfers.rows.map(toTransfer), cursor };
+    const cursors = await q.query<{ chain_id: number; block_number: string }>(
+      'SELECT chain_id, block_number::text AS block_number FROM chain_cursors',
+    );
+    return {
+      session,
+      deposit,
+      transfers: transfers.rows.map(toTransfer),
+      cursors: new Map(cursors.rows.map((row) => [row.chain_id, Number(row.block_number)])),
+    };
   }
 
   /** Allocates the next unused BIP32 child index; never hands out the same index twice. */
@@ -162,8 +190,8 @@ export class SessionStore {
   async insertDeposit(tx: Queryable, d: DepositRecord): Promise<void> {
     await tx.query(
       `INSERT INTO deposits (session_id, method, chain_id, token_symbol, token_address, decimals, address,
-         derivation_index, amount_due_atomic, rate, confirmations_required, created_at, watch_until)
-       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)`,
+         derivation_index, amount_due_atomic, rate, confirmations_required, created_at, watch_until, amount_min_atomic)
+       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14)`,
       [
         d.session_id,
         d.method,
@@ -178,22 +206,31 @@ export class SessionStore {
         d.confirmations_required,
         d.created_at,
         d.watch_until,
+        d.amount_min_atomic.toString(),
       ],
     );
   }
 
-  /** Writes a session's new status, paid time and fingerprint. */
+  /** Writes a session's new status, paid time, review reasons and fingerprint. */
   async updateState(
     tx: Queryable,
     id: string,
-    state: { status: SessionStatus; paid_at: Date | null; fingerprint: string },
+    state: {
+      status: SessionStatus;
+      paid_at: Date | null;
+      review_reasons: ReviewReason[];
+      fingerprint: string;
+    },
   ): Promise<void> {
-    await tx.query('UPDATE sessions SET status = $2, paid_at = $3, fingerprint = $4 WHERE id = $1', [
-      id,
-      state.status,
-      state.paid_at,
-      state.fingerprint,
-    ]);
+    await tx.query(
+      'UPDATE sessions SET status = $2, paid_at = $3, review_reasons = $4, fingerprint = $5 WHERE id = $1',
+      [id, state.status, state.paid_at, JSON.stringify(state.review_reasons), state.fingerprint],
+    );
+  }
+
+  /** Marks a session canceled (its status follows on the next state update). */
+  async setCanceledAt(tx: Queryable, id: string, canceledAt: Date): Promise<void> {
+    await tx.query('UPDATE sessions SET canceled_at = $2 WHERE id = $1', [id, canceledAt]);
   }
 
   /** Appends an event with the next `seq` of its session. Call with the session row locked. */
@@ -231,13 +268,19 @@ export class SessionStore {
     return rows[0] ?? null;
   }
 
-  /** Deposit addresses on a chain that are still watched at `now`. */
-  async watchedDeposits(chainId: number, now: Date): Promise<WatchedDeposit[]> {
-    const { rows } = await this.db.query<WatchedDeposit>(
-      'SELECT session_id, address, token_address FROM deposits WHERE chain_id = $1 AND watch_until > $2',
-      [chainId, now],
+  /**
+   * Deposit addresses still watched at `now` (on every chain: a payment on the wrong network is
+   * noticed too) whose derivation index is above `afterIndex` or in `alsoIndexes`. Indexes come from
+   * a sequence, so a deposit may commit after a higher one: callers pass the gaps they saw again.
+   */
+  async depositsToWatch(afterIndex: number, alsoIndexes: number[], now: Date): Promise<WatchedDeposit[]> {
+    const { rows } = await this.db.query<Raw<WatchedDeposit, 'derivation_index'>>(
+      `SELECT session_id, address, derivation_index::text AS derivation_index, watch_until FROM deposits
+       WHERE (derivation_index > $1 OR derivation_index = ANY($2::bigint[])) AND watch_until > $3
+       ORDER BY derivation_index`,
+      [afterIndex, alsoIndexes, now],
     );
-    return rows;
+    return rows.map((row) => ({ ...row, derivation_index: Number(row.derivation_index) }));
   }
 
   /** Last processed block of a chain, or `null` before the first run. */
@@ -250,23 +293,24 @@ export class SessionStore {
   }
 
   /**
-   * Records the transfers found in a block range and moves the chain's cursor to `toBlock`, in one
-   * transaction: after a crash either both are stored or neither, so nothing is missed or counted
-   * twice. Returns the ids of sessions that received a transfer not seen before.
+   * Records the transfers found in a block range, the hashes of its recent blocks and moves the
+   * chain's cursor to `toBlock`, in one transaction: after a crash either all is stored or nothing,
+   * so nothing is missed or counted twice. Block hashes below `keepFrom` are dropped. Returns the ids
+   * of sessions that received a transfer not seen before. The cursor never moves back here (only
+   * {@link rewind} moves it back).
    */
   async recordBlocks(
     chainId: number,
-    transfers: TransferRecord[],
-    toBlock: number,
+    batch: { transfers: TransferRecord[]; blocks: BlockRecord[]; toBlock: number; keepFrom: number },
     now: Date,
   ): Promise<string[]> {
     return this.db.transaction(async (tx) => {
       const touched = new Set<string>();
-      for (const t of transfers) {
+      for (const t of batch.transfers) {
         const { rows } = await tx.query<{ session_id: string }>(
-          `INSERT INTO transfers (chain_id, tx_hash, log_index, session_id, address, token_address, from_address,
-             amount_atomic, block_number, block_hash, seen_at)
-           VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)
+          `INSERT INTO transfers (chain_id, tx_hash, log_index, session_id, address, token_address, token_symbol,
+             decimals, from_address, amount_atomic, block_number, block_hash, block_time, seen_at)
+           VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14)
            ON CONFLICT (chain_id, tx_hash, log_index) DO NOTHING
            RETURNING session_id`,
           [
@@ -276,39 +320,99 @@ export class SessionStore {
             t.session_id,
             t.address,
             t.token_address,
+            t.token_symbol,
+            t.decimals,
             t.from_address,
             t.amount_atomic.toString(),
             t.block_number,
             t.block_hash,
+            t.block_time,
             t.seen_at,
           ],
         );
         if (rows[0]) touched.add(rows[0].session_id);
       }
+      if (batch.blocks.length) {
+        await tx.query(
+          `INSERT INTO chain_blocks (chain_id, block_number, block_hash, parent_hash)
+           SELECT $1, * FROM unnest($2::bigint[], $3::text[], $4::text[])
+           ON CONFLICT (chain_id, block_number) DO UPDATE
+           SET block_hash = EXCLUDED.block_hash, parent_hash = EXCLUDED.parent_hash`,
+          [
+            chainId,
+            batch.blocks.map((b) => b.number),
+            batch.blocks.map((b) => b.hash),
+            batch.blocks.map((b) => b.parent_hash),
+          ],
+        );
+      }
+      await tx.query('DELETE FROM chain_blocks WHERE chain_id = $1 AND block_number < $2', [
+        chainId,
+        batch.keepFrom,
+      ]);
       await tx.query(
         `INSERT INTO chain_cursors (chain_id, block_number, updated_at) VALUES ($1, $2, $3)
          ON CONFLICT (chain_id) DO UPDATE
          SET block_number = GREATEST(chain_cursors.block_number, EXCLUDED.block_number), updated_at = EXCLUDED.updated_at`,
-        [chainId, toBlock, now],
+        [chainId, batch.toBlock, now],
       );
       return [...touched];
     });
   }
 
-  /** Sessions on a chain whose state may still change as blocks arrive (they have transfers). */
-  async activeSessionsOnChain(chainId: number): Promise<string[]> {
-    const { rows } = await this.db.query<{ id: string }>(
-      `SELECT s.id FROM sessions s JOIN deposits d ON d.session_id = s.id
-       WHERE d.chain_id = $1 AND s.status IN ('processing', 'underpaid')`,
-      [chainId],
+  /** The stored hash of a processed block, or `null` when it is not (or no longer) kept. */
+  async blockHash(chainId: number, blockNumber: number): Promise<string | null> {
+    const { rows } = await this.db.query<{ block_hash: string }>(
+      'SELECT block_hash FROM chain_blocks WHERE chain_id = $1 AND block_number = $2',
+      [chainId, blockNumber],
     );
-    return rows.map((row) => row.id);
+    return rows[0]?.block_hash ?? null;
   }
 
-  /** Open sessions whose expiry time has passed. */
+  /**
+   * Undoes everything recorded above `ancestor` after a reorganisation, in one transaction: removes
+   * the transfers of the dropped blocks and their hashes and moves the cursor back. Returns the ids
+   * of the sessions that lost transfers.
+   */
+  async rewind(
+    chainId: number,
+    ancestor: number,
+    now: Date,
+  ): Promise<{ sessions: string[]; transfers: number }> {
+    return this.db.transaction(async (tx) => {
+      const { rows } = await tx.query<{ session_id: string }>(
+        'DELETE FROM transfers WHERE chain_id = $1 AND block_number > $2 RETURNING session_id',
+        [chainId, ancestor],
+      );
+      await tx.query('DELETE FROM chain_blocks WHERE chain_id = $1 AND block_number > $2', [
+        chainId,
+        ancestor,
+      ]);
+      await tx.query('UPDATE chain_cursors SET block_number = $2, updated_at = $3 WHERE chain_id = $1', [
+        chainId,
+        ancestor,
+        now,
+      ]);
+      return { sessions: [...new Set(rows.map((row) => row.session_id))], transfers: rows.length };
+    });
+  }
+
+  /** Sessions with a transfer on a chain above `aboveBlock`: their confirmations are still counting. */
+  async sessionsWithRecentTransfers(chainId: number, aboveBlock: number): Promise<string[]> {
+    const { rows } = await this.db.query<{ session_id: string }>(
+      'SELECT DISTINCT session_id FROM transfers WHERE chain_id = $1 AND block_number > $2',
+      [chainId, aboveBlock],
+    );
+    return rows.map((row) => row.session_id);
+  }
+
+  /**
+   * Sessions waiting for the buyer whose expiry time has passed. (`processing` ones wait for their
+   * transfer's confirmations; the watcher refreshes them.)
+   */
   async sessionsPastExpiry(now: Date, limit = 500): Promise<string[]> {
     const { rows } = await this.db.query<{ id: string }>(
-      `SELECT id FROM sessions WHERE status IN ('open', 'processing', 'underpaid') AND expires_at <= $1
+      `SELECT id FROM sessions WHERE status IN ('open', 'underpaid') AND expires_at <= $1
        ORDER BY expires_at LIMIT $2`,
       [now, limit],
     );
