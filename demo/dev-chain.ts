@@ -51,14 +51,36 @@ export interface Anvil {
   stop(): Promise<void>;
 }
 
+/** How to start anvil. */
+export interface AnvilOptions {
+  /** Port to listen on; default: a free one. Pass the old port to restart a stopped node in place. */
+  port?: number;
+  /** Seconds between blocks (interval mining); default: automine, one block per transaction. */
+  blockTime?: number;
+  /**
+   * A file that keeps the chain across restarts (`--state`): loaded at start when it exists, written
+   * when the node stops (`stop()` sends SIGTERM, which writes it; SIGKILL would not). Block hashes,
+   * transactions and logs survive the reload unchanged.
+   */
+  state?: string;
+  /** More command-line arguments for anvil, e.g. `['--no-mining']`. */
+  args?: string[];
+}
+
 /**
  * Starts a real anvil node (automine unless `blockTime` seconds is given) and waits until it answers.
  * @example const anvil = await startAnvil(); ...; await anvil.stop();
+ * @example // stop the node and bring it back with the same chain on the same port
+ * const anvil = await startAnvil({ state: '/tmp/chain.json' });
+ * await anvil.stop();
+ * const again = await startAnvil({ port: anvil.port, state: '/tmp/chain.json' });
  */
-export async function startAnvil(options: { port?: number; blockTime?: number } = {}): Promise<Anvil> {
+export async function startAnvil(options: AnvilOptions = {}): Promise<Anvil> {
   const port = options.port ?? (await freePort());
   const args = ['--host', '127.0.0.1', '--port', String(port), '--silent'];
   if (options.blockTime) args.push('--block-time', String(options.blockTime));
+  if (options.state) args.push('--state', options.state);
+  if (options.args) args.push(...options.args);
   const child = spawn(anvilBinary(), args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));

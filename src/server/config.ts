@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { parseXpub } from './chain/derive-address.js';
+import { findKnownChain, KNOWN_CHAINS, type KnownToken } from './chain/known-chains.js';
 
 const addressSchema = z
   .string()
@@ -19,18 +20,35 @@ const tokenSchema = z.strictObject({
   peg: z.enum(['USD']).optional(),
 });
 
-/** One EVM chain the server watches. */
+/**
+ * The message for a field that only a known chain may leave out; other problems keep zod's message.
+ * The list of known keys goes on `id` only, so a chain with an unknown key gets it once.
+ */
+const requiredUnlessKnown =
+  (listKeys = false) =>
+  (issue: { input: unknown }) => {
+    if (issue.input !== undefined) return undefined;
+    const keys = KNOWN_CHAINS.map((chain) => chain.key).join(', ');
+    return listKeys
+      ? `required: the key is not a known chain (known: ${keys})`
+      : 'required: the key is not a known chain';
+  };
+
+/** One EVM chain the server watches, after {@link withKnownChainDefaults} has filled it in. */
 const chainSchema = z.strictObject({
-  /** Short key used in method ids, e.g. `base`, `anvil`. */
+  /** Short key used in method ids, e.g. `base`, `anvil`; a known chain's key fills in the rest. */
   key: z.string().regex(/^[a-z0-9-]{1,32}$/, 'must be lower-case letters, digits or dashes'),
   /** EIP-155 chain id. */
-  id: z.number().int().positive(),
+  id: z
+    .number({ error: requiredUnlessKnown(true) })
+    .int()
+    .positive(),
   /** Human name shown to buyers. */
-  name: z.string().min(1),
+  name: z.string({ error: requiredUnlessKnown() }).min(1),
   rpc_url: z.url({ protocol: /^https?$/ }),
   ws_url: z.url({ protocol: /^wss?$/ }).optional(),
   /** Confirmations a transfer needs to count as paid (including the block it is in). */
-  confirmations: z.number().int().min(1).max(10_000),
+  confirmations: z.number({ error: requiredUnlessKnown() }).int().min(1).max(10_000),
   /** How often to ask for new blocks, in milliseconds. */
   polling_interval_ms: z.number().int().min(50).max(600_000).default(2_000),
   /** Native coin ticker, e.g. `ETH`; set `native: null` to not accept the native coin. */
@@ -48,6 +66,82 @@ const chainSchema = z.strictObject({
   /** Blocks per log query while catching up. */
   max_block_range: z.number().int().min(1).max(100_000).default(500),
 });
+
+/**
+ * Fills a chain entry whose `key` names a known chain (`src/server/chain/known-chains.ts`) with the
+ * registry's id, name, native coin, explorer, confirmations and tokens, keeping whatever the entry
+ * gives itself; token symbols in `tokens` pick the registry's contracts. Other entries pass unchanged,
+ * so they must spell everything out as before.
+ */
+function withKnownChainDefaults(input: unknown, ctx: z.RefinementCtx): unknown {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) return input;
+  const entry = input as Record<string, unknown>;
+  const known = typeof entry.key === 'string' ? findKnownChain(entry.key) : undefined;
+  const tokens: unknown[] = Array.isArray(entry.tokens) ? entry.tokens : [];
+  if (!known) {
+    tokens.forEach((token, index) => {
+      if (typeof token === 'string')
+        ctx.addIssue({
+          code: 'custom',
+          path: ['tokens', index],
+          message: `"${token}" can only pick a token of a known chain; give { symbol, address, decimals }`,
+        });
+    });
+    return input;
+  }
+  if (entry.id !== undefined && entry.id !== known.id) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['id'],
+      message: `${JSON.stringify(entry.id)} contradicts the known chain "${known.key}" (${known.name}, id ${known.id}); leave id out, or use another key for another chain`,
+    });
+    return input;
+  }
+  const fromRegistry = (token: KnownToken) => ({
+    symbol: token.symbol,
+    address: token.address,
+    decimals: token.decimals,
+    peg: token.peg,
+  });
+  const pick = (symbol: string, index: number) => {
+    const token = known.tokens.find((candidate) => candidate.symbol === symbol.toUpperCase());
+    if (token) return fromRegistry(token);
+    const available = known.tokens.map((candidate) => candidate.symbol).join(', ') || 'none';
+    ctx.addIssue({
+      code: 'custom',
+      path: ['tokens', index],
+      message: `"${symbol}" is not a known token on ${known.key} (known: ${available}); give { symbol, address, decimals } to add it`,
+    });
+    return symbol;
+  };
+  // A field set to `undefined` in code counts as left out, as it would in JSON.
+  const given = Object.fromEntries(Object.entries(entry).filter(([, value]) => value !== undefined));
+  return {
+    id: known.id,
+    name: known.name,
+    native: known.native,
+    ...(known.explorer_url ? { explorer_url: known.explorer_url } : {}),
+    confirmations: known.confirmations,
+    tokens: known.tokens.map(fromRegistry),
+    ...given,
+    ...(Array.isArray(entry.tokens)
+      ? { tokens: tokens.map((token, index) => (typeof token === 'string' ? pick(token, index) : token)) }
+      : {}),
+  };
+}
+
+/** A token as written in the configuration. */
+type TokenInput = z.input<typeof tokenSchema>;
+type FullChainInput = z.input<typeof chainSchema>;
+/**
+ * A chain as written in the configuration. For a known chain `key` and `rpc_url` are enough; for
+ * any other chain `id`, `name` and `confirmations` are required too.
+ */
+export type ChainInput = Omit<FullChainInput, 'id' | 'name' | 'confirmations' | 'tokens'> &
+  Partial<Pick<FullChainInput, 'id' | 'name' | 'confirmations'>> & {
+    /** Token contracts, or symbols of the known chain's tokens; default: all of the known chain's. */
+    tokens?: (string | TokenInput)[];
+  };
 
 /** The backend's whole configuration, validated at start-up. */
 export const configSchema = z.strictObject({
@@ -73,7 +167,7 @@ export const configSchema = z.strictObject({
       ctx.addIssue({ code: 'custom', message: (error as Error).message });
     }
   }),
-  chains: z.array(chainSchema).min(1, 'configure at least one chain'),
+  chains: z.array(z.preprocess(withKnownChainDefaults, chainSchema)).min(1, 'configure at least one chain'),
   /** Fiat price of one whole native coin, by ticker, e.g. `{ "ETH": "3000.00" }`. */
   rates: z.record(z.string(), decimalSchema).default({}),
   /** Origins allowed to call the buyer endpoints from a browser; `["*"]` allows any. */
@@ -109,7 +203,7 @@ export type Config = z.infer<typeof configSchema>;
 /** One configured chain. */
 export type ChainConfig = Config['chains'][number];
 /** The configuration as written in a file or passed in code, before defaults. */
-export type ConfigInput = z.input<typeof configSchema>;
+export type ConfigInput = Omit<z.input<typeof configSchema>, 'chains'> & { chains: ChainInput[] };
 
 /** Thrown when the configuration is invalid; the message lists every problem, one per line. */
 export class ConfigError extends Error {

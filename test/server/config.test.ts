@@ -3,6 +3,9 @@ import { writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import { getAddress, isAddress } from 'viem';
+import * as viemChains from 'viem/chains';
+import { KNOWN_CHAINS } from '../../src/server/chain/known-chains.js';
 import { ConfigError, loadConfig, parseConfig } from '../../src/server/config.js';
 import { testMerchantWallet, testSecretKey } from '../support/stack.js';
 
@@ -60,5 +63,169 @@ describe('configuration', () => {
 
   test('says which variable holds bad JSON', () => {
     assert.throws(() => loadConfig({ CC_CHAINS: '[{' }), /CC_CHAINS must be valid JSON/);
+  });
+});
+
+describe('known chains', () => {
+  const withChains = (...chains: unknown[]) => ({ ...valid(), chains });
+  const rejects = (input: unknown, ...messages: RegExp[]) =>
+    assert.throws(
+      () => parseConfig(input),
+      (error: Error) => {
+        assert.ok(error instanceof ConfigError, `expected a ConfigError, got ${error.name}`);
+        for (const message of messages) assert.match(error.message, message);
+        return true;
+      },
+    );
+
+  test('a known key and an rpc_url are enough: the registry fills in the rest', () => {
+    const [chain] = parseConfig(withChains({ key: 'base', rpc_url: 'https://base.example' })).chains;
+    assert.equal(chain!.id, 8453);
+    assert.equal(chain!.name, 'Base');
+    assert.equal(chain!.confirmations, 10);
+    assert.equal(chain!.explorer_url, 'https://basescan.org');
+    assert.deepEqual(chain!.native, { symbol: 'ETH', decimals: 18 });
+    assert.deepEqual(chain!.tokens, [
+      { symbol: 'USDC', address: '0x833589fcd6edb6e08f4c7c32d4f71b54bda02913', decimals: 6, peg: 'USD' },
+    ]);
+    assert.equal(chain!.polling_interval_ms, 2000);
+  });
+
+  test('what the entry gives wins over the registry', () => {
+    const [chain] = parseConfig(
+      withChains({
+        key: 'polygon',
+        id: 137,
+        rpc_url: 'https://polygon.example',
+        confirmations: 64,
+        native: null,
+        polling_interval_ms: 500,
+      }),
+    ).chains;
+    assert.equal(chain!.confirmations, 64);
+    assert.equal(chain!.native, null);
+    assert.equal(chain!.polling_interval_ms, 500);
+    assert.deepEqual(
+      chain!.tokens.map((token) => token.symbol),
+      ['USDC', 'USDT'],
+    );
+  });
+
+  test('token symbols pick the registry contracts, alongside contracts given in full', () => {
+    const dai = { symbol: 'DAI', address: '0x6B175474E89094C44Da98b954EedeAC495271d0F', decimals: 18 };
+    const [chain] = parseConfig(
+      withChains({ key: 'ethereum', rpc_url: 'https://eth.example', tokens: ['usdt', dai] }),
+    ).chains;
+    assert.deepEqual(chain!.tokens, [
+      { symbol: 'USDT', address: '0xdac17f958d2ee523a2206206994597c13d831ec7', decimals: 6, peg: 'USD' },
+      { symbol: 'DAI', address: '0x6b175474e89094c44da98b954eedeac495271d0f', decimals: 18 },
+    ]);
+  });
+
+  test('BNB Smart Chain tokens have 18 decimals', () => {
+    const [chain] = parseConfig(withChains({ key: 'bsc', rpc_url: 'https://bsc.example' })).chains;
+    assert.deepEqual(
+      chain!.tokens.map((token) => [token.symbol, token.decimals]),
+      [
+        ['USDC', 18],
+        ['USDT', 18],
+      ],
+    );
+  });
+
+  test('refuses a token symbol the known chain does not have', () => {
+    rejects(
+      withChains({ key: 'base', rpc_url: 'https://base.example', tokens: ['USDC', 'USDT'] }),
+      /chains\.0\.tokens\.1: "USDT" is not a known token on base \(known: USDC\)/,
+    );
+  });
+
+  test('refuses an id that contradicts the known chain', () => {
+    rejects(
+      withChains({ key: 'base', id: 1, rpc_url: 'https://base.example' }),
+      /chains\.0\.id: 1 contradicts the known chain "base" \(Base, id 8453\)/,
+    );
+  });
+
+  test('an unknown key still needs id, name and confirmations', () => {
+    rejects(
+      withChains({ key: 'bsae', rpc_url: 'https://base.example' }),
+      /chains\.0\.id: required: the key is not a known chain \(known: ethereum, base, .*anvil\)$/m,
+      /chains\.0\.name: required: the key is not a known chain$/m,
+      /chains\.0\.confirmations: required: the key is not a known chain$/m,
+    );
+  });
+
+  test('an unknown key cannot pick tokens by symbol', () => {
+    rejects(
+      withChains({
+        key: 'mychain',
+        id: 999,
+        name: 'Mine',
+        confirmations: 3,
+        rpc_url: 'https://mine.example',
+        tokens: ['USDC'],
+      }),
+      /chains\.0\.tokens\.0: "USDC" can only pick a token of a known chain/,
+    );
+  });
+
+  test('every registry address is checksummed and unique on its chain', () => {
+    for (const chain of KNOWN_CHAINS) {
+      for (const token of chain.tokens) {
+        assert.ok(isAddress(token.address, { strict: true }), `${token.symbol}@${chain.key}`);
+        assert.equal(token.address, getAddress(token.address), `${token.symbol}@${chain.key} checksum`);
+        assert.match(token.source, /^https:\/\//);
+      }
+      const addresses = chain.tokens.map((token) => token.address.toLowerCase());
+      const symbols = chain.tokens.map((token) => token.symbol);
+      assert.equal(new Set(addresses).size, addresses.length, `duplicate address on ${chain.key}`);
+      assert.equal(new Set(symbols).size, symbols.length, `duplicate symbol on ${chain.key}`);
+    }
+    const keys = KNOWN_CHAINS.map((chain) => chain.key);
+    assert.equal(new Set(keys).size, keys.length);
+  });
+
+  test('chain ids, native coins and explorers agree with viem/chains', () => {
+    const viemNames: Record<string, keyof typeof viemChains> = {
+      ethereum: 'mainnet',
+      base: 'base',
+      polygon: 'polygon',
+      arbitrum: 'arbitrum',
+      optimism: 'optimism',
+      bsc: 'bsc',
+      sepolia: 'sepolia',
+      'base-sepolia': 'baseSepolia',
+      'polygon-amoy': 'polygonAmoy',
+      'arbitrum-sepolia': 'arbitrumSepolia',
+      'optimism-sepolia': 'optimismSepolia',
+      'bsc-testnet': 'bscTestnet',
+      anvil: 'anvil',
+    };
+    assert.deepEqual(
+      KNOWN_CHAINS.map((known) => known.key),
+      Object.keys(viemNames),
+    );
+    for (const known of KNOWN_CHAINS) {
+      const chain = viemChains[viemNames[known.key]!];
+      assert.equal(chain.id, known.id, known.key);
+      assert.deepEqual(
+        { symbol: chain.nativeCurrency.symbol, decimals: chain.nativeCurrency.decimals },
+        known.native,
+        known.key,
+      );
+      assert.equal(chain.blockExplorers?.default.url, known.explorer_url, known.key);
+      // viem leaves `testnet` unset on local dev chains; anvil's coins have no value either.
+      if (known.key !== 'anvil') assert.equal(chain.testnet ?? false, known.testnet, known.key);
+    }
+  });
+
+  test('every known chain parses from its key and an rpc_url alone', () => {
+    const chains = KNOWN_CHAINS.map((known) => ({ key: known.key, rpc_url: 'https://rpc.example' }));
+    const config = parseConfig(withChains(...chains));
+    assert.deepEqual(
+      config.chains.map((chain) => [chain.key, chain.id]),
+      KNOWN_CHAINS.map((known) => [known.key, known.id]),
+    );
   });
 });

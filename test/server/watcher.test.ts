@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import pino from 'pino';
 import { parseEther, type Address, type Hash } from 'viem';
 import { privateKeyToAccount, generatePrivateKey } from 'viem/accounts';
-import type { BuyerSession, Session } from '../../src/protocol/index.js';
+import type { Session } from '../../src/protocol/index.js';
 import { startChainWatcher, type ChainWatcher } from '../../src/server/chain/chain-watcher.js';
 import { startServer, type RunningServer } from '../../src/server/server.js';
 import {
@@ -20,52 +20,9 @@ import {
 } from '../../demo/dev-chain.js';
 import { buildTestApp, FAKE_USDC, type TestApp } from '../support/app.js';
 import { startStack, type Stack } from '../support/stack.js';
+import { choose, view, waitFor } from '../support/wait.js';
 
 const CHAIN_ID = 31337;
-
-/** Polls `fn` until it returns a truthy value (returned) or fails the test after `timeoutMs`. */
-async function waitFor<T>(
-  fn: () => Promise<T | null | undefined | false> | T | null | undefined | false,
-  timeoutMs = 10_000,
-  what = 'condition',
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await fn();
-      if (value) return value;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(
-        `timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`,
-      );
-    }
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
-
-/** The buyer chooses `method` for a session (with its client secret), as the element does. */
-async function choose(apiUrl: string, session: Session, method: string): Promise<BuyerSession> {
-  const response = await fetch(`${apiUrl}/v1/sessions/${session.id}/payment`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${session.client_secret}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ method }),
-  });
-  assert.equal(response.status, 200, await response.clone().text());
-  return (await response.json()) as BuyerSession;
-}
-
-/** The merchant's view of a session over HTTP. */
-async function view(apiUrl: string, secretKey: string, id: string): Promise<Session> {
-  const response = await fetch(`${apiUrl}/v1/sessions/${id}`, {
-    headers: { authorization: `Bearer ${secretKey}` },
-  });
-  assert.equal(response.status, 200);
-  return (await response.json()) as Session;
-}
 
 const randomAddress = (): Address => privateKeyToAccount(generatePrivateKey()).address;
 

@@ -106,7 +106,7 @@ export async function startStack(
       await test.mine({ blocks });
     },
     async expire(sessionId) {
-      await server.app.store.setExpiresAt(sessionId, new Date(Date.now() - 1000));
+      await server.app.store.setExpiresAt(sessionId, new Date());
       await server.app.sessions.expireDue();
     },
     async stop() {

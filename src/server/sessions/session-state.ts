@@ -16,7 +16,7 @@ export interface TransferState extends TransferRecord {
   confirmed: boolean;
   /** The chosen token on the chosen chain: only these count towards the amount. */
   expected: boolean;
-  /** Mined after the session expired or was canceled. */
+  /** Mined and first seen after the session expired or was canceled. */
   late: boolean;
 }
 
@@ -68,7 +68,9 @@ export function computeSessionState(bundle: SessionBundle, now: Date, policy: St
       confirmations_required: required,
       confirmed: confirmations >= required,
       expected,
-      late: t.block_time > cutoff,
+      // On time if mined or first seen before the cutoff: block timestamps may run ahead of the
+      // clock, and a watcher catching up after an outage sees on-time payments late.
+      late: t.block_time > cutoff && t.seen_at > cutoff,
     };
   });
   let inTime = 0n;

@@ -1,0 +1,46 @@
+import assert from 'node:assert/strict';
+import type { BuyerSession, Session } from '../../src/protocol/index.js';
+
+/** Polls `fn` until it returns a truthy value (returned) or fails the test after `timeoutMs`. */
+export async function waitFor<T>(
+  fn: () => Promise<T | null | undefined | false> | T | null | undefined | false,
+  timeoutMs = 10_000,
+  what = 'condition',
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await fn();
+      if (value) return value;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+/** The buyer chooses `method` for a session (with its client secret), as the element does. */
+export async function choose(apiUrl: string, session: Session, method: string): Promise<BuyerSession> {
+  const response = await fetch(`${apiUrl}/v1/sessions/${session.id}/payment`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${session.client_secret}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ method }),
+  });
+  assert.equal(response.status, 200, await response.clone().text());
+  return (await response.json()) as BuyerSession;
+}
+
+/** The merchant's view of a session over HTTP. */
+export async function view(apiUrl: string, secretKey: string, id: string): Promise<Session> {
+  const response = await fetch(`${apiUrl}/v1/sessions/${id}`, {
+    headers: { authorization: `Bearer ${secretKey}` },
+  });
+  assert.equal(response.status, 200);
+  return (await response.json()) as Session;
+}
