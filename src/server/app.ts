@@ -9,6 +9,7 @@ import { ZodError } from 'zod';
 import { redactUrl } from './auth.js';
 import { parseXpub } from './chain/derive-address.js';
 import { buildMethodRegistry } from './chain/registry.js';
+import { StaticRateSource, type RateSource } from './rates/rate-source.js';
 import type { Config } from './config.js';
 import { ApiError } from './errors.js';
 import { registerEventRoutes } from './routes/events.js';
@@ -28,6 +29,8 @@ export interface AppOptions {
   logger?: FastifyBaseLogger | false;
   /** How often an event stream sends a heartbeat comment, in ms. */
   heartbeatMs?: number;
+  /** Where native-coin prices come from; default: the static `rates` of the configuration. */
+  rates?: RateSource;
 }
 
 /** The app and the services the watcher and the CLI share with it. */
@@ -46,8 +49,17 @@ export async function buildApp(options: AppOptions): Promise<App> {
   const { config, db } = options;
   const store = new SessionStore(db);
   const bus = new SessionBus();
-  const methods = buildMethodRegistry(config);
-  const sessions = new SessionService(store, config, methods, parseXpub(config.xpub), bus, options.clock);
+  const rates = options.rates ?? new StaticRateSource(config.rates);
+  const methods = buildMethodRegistry(config, rates);
+  const sessions = new SessionService(
+    store,
+    config,
+    methods,
+    parseXpub(config.xpub),
+    bus,
+    rates,
+    options.clock,
+  );
 
   const server = Fastify({
     bodyLimit: 64 * 1024,

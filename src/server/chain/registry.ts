@@ -1,5 +1,6 @@
 import type { PaymentMethod } from '../../protocol/index.js';
 import type { ChainConfig, Config } from '../config.js';
+import type { RateSource } from '../rates/rate-source.js';
 
 /** A payment method the server can accept: a token (or native coin) on a configured chain. */
 export interface MethodInfo extends PaymentMethod {
@@ -10,9 +11,9 @@ export interface MethodInfo extends PaymentMethod {
 
 /**
  * Builds the methods the configuration enables, keyed by method id (`usdc@anvil`). The native coin
- * of a chain is offered only when `rates` has a price for it.
+ * of a chain is offered only when the rate source can price it.
  */
-export function buildMethodRegistry(config: Config): Map<string, MethodInfo> {
+export function buildMethodRegistry(config: Config, rates: RateSource): Map<string, MethodInfo> {
   const methods = new Map<string, MethodInfo>();
   for (const chain of config.chains) {
     for (const token of chain.tokens) {
@@ -29,7 +30,7 @@ export function buildMethodRegistry(config: Config): Map<string, MethodInfo> {
         peg: token.peg ?? null,
       });
     }
-    if (chain.native && config.rates[chain.native.symbol]) {
+    if (chain.native && rates.supports(chain.native.symbol, 'USD')) {
       const id = `${chain.native.symbol.toLowerCase()}@${chain.key}`;
       methods.set(id, {
         id,

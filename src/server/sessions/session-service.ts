@@ -6,6 +6,7 @@ import type { MethodInfo } from '../chain/registry.js';
 import type { Config } from '../config.js';
 import { ApiError } from '../errors.js';
 import { fiatToAtomic, parseDecimal } from '../money.js';
+import type { RateSource } from '../rates/rate-source.js';
 import type { Queryable } from '../store/database.js';
 import type { SessionBundle, SessionStore, StoredEvent } from '../store/session-store.js';
 import type { SessionBus } from './session-bus.js';
@@ -50,6 +51,7 @@ export class SessionService {
     private readonly methods: Map<string, MethodInfo>,
     private readonly xpub: HDKey,
     private readonly bus: SessionBus,
+    private readonly rates: RateSource,
     private readonly clock: () => Date = () => new Date(),
   ) {
     const confirmations = new Map(config.chains.map((c) => [c.id, c.confirmations]));
@@ -119,6 +121,9 @@ export class SessionService {
    */
   async choosePayment(id: string, methodId: string): Promise<BuyerSession> {
     const method = this.methods.get(methodId);
+    // Priced before the transaction: a rate source may be slow, and the session row stays locked
+    // for the transaction's length. The quote is locked into the deposit until the session expires.
+    const quote = method && !method.peg ? await this.rates.quote(method.token, 'USD') : null;
     const event = await this.store.db.transaction(async (tx) => {
       const bundle = await this.store.loadBundle(tx, id, true);
       if (!bundle) throw new ApiError(404, 'not_found', `no session ${id}`);
@@ -141,7 +146,7 @@ export class SessionService {
       if (!method || !bundle.session.methods.includes(methodId)) {
         throw new ApiError(400, 'method_not_available', `method ${methodId} is not offered for this session`);
       }
-      const rate = method.peg === bundle.session.currency ? '1' : this.config.rates[method.token];
+      const rate = method.peg === bundle.session.currency ? '1' : quote?.rate;
       if (!rate)
         throw new ApiError(422, 'rate_unavailable', `no ${bundle.session.currency} rate for ${method.token}`);
       const amountDue = fiatToAtomic(
