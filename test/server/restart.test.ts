@@ -10,7 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import pino from 'pino';
 import { formatUnits, parseEther, type Address, type Hash } from 'viem';
-import type { BuyerSession, Session, SessionStatus } from '../../src/protocol/index.js';
+import type { BuyerSession, Session } from '../../src/protocol/index.js';
 import { parseConfig } from '../../src/server/config.js';
 import { startServer, type RunningServer } from '../../src/server/server.js';
 import {
@@ -388,9 +388,7 @@ describe('backend killed with SIGKILL', () => {
           url,
           `/v1/sessions/${session.id}/payment`,
           session.client_secret,
-          {
-            method: 'usdc@anvil',
-          },
+          { method: 'usdc@anvil' },
         );
         const due = BigInt(buyer.payment!.amount_due_atomic);
         const first = (due * 5n) / 10n;
@@ -476,7 +474,7 @@ describe('backend killed with SIGKILL', () => {
       for (const [i, s] of paid.entries()) {
         const plan = plans[i]!;
         const expected = sent.get(plan.session.id)!;
-        assert.equal(s.status, 'paid' satisfies SessionStatus);
+        assert.equal(s.status, 'paid');
         assert.deepEqual(
           s.transfers.map((tr) => [tr.tx_hash, tr.amount_atomic]).sort(),
           expected.map((e) => [e.hash, e.atomic.toString()]).sort(),
@@ -493,6 +491,11 @@ describe('backend killed with SIGKILL', () => {
           assert.equal(now.block_hash, old.block_hash);
         }
         // The event log numbers its events without gaps and says `paid` once, at the end.
+        await waitFor(
+          async () => (await latestEventType(url, secretKey, plan.session.id)) === 'session.paid',
+          5_000,
+          `session ${i}: session.paid stored`,
+        );
         const { events, reconnectStatus } = await replayEvents(url, secretKey, plan.session.id);
         assert.deepEqual(
           events.map((e) => e.seq),
@@ -595,9 +598,7 @@ describe('chain node going down', () => {
         url,
         `/v1/sessions/${session.id}/payment`,
         session.client_secret,
-        {
-          method,
-        },
+        { method },
       );
       return { id: session.id, address: buyer.payment!.address as Address };
     };
@@ -618,7 +619,6 @@ describe('chain node going down', () => {
     const warnings = () =>
       logs.filter((l) => l.msg === 'chain watcher could not sync; retrying with backoff' && l.level === 40);
     await waitFor(() => warnings().length >= 2, 10_000, 'two sync warnings while the node is down');
-    assert.equal(server.watchers.length, 1);
 
     // It comes back on the same port with the same chain: the block hashes did not change.
     anvil = await startAnvil({ port, state });

@@ -240,6 +240,7 @@ export function startChainWatcher(options: ChainWatcherOptions): ChainWatcher {
       for (const id of rewound.sessions) touched.add(id);
     }
     const advanced = cursor < head || touched.size > 0;
+    const before = cursor;
     while (cursor < head) {
       const to = Math.min(head, cursor + chain.max_block_range);
       await book.refresh(clock()); // after reading the head, see AddressBook.refresh
@@ -253,8 +254,10 @@ export function startChainWatcher(options: ChainWatcherOptions): ChainWatcher {
       cursor = to;
     }
     if (!advanced) return;
-    // Sessions with transfers in recent blocks: their confirmations grew (or a reorg touched them).
-    for (const id of await store.sessionsWithRecentTransfers(chain.id, cursor - reorgDepth)) touched.add(id);
+    // Sessions whose transfers were still confirming before this tick: their confirmations grew.
+    for (const id of await store.sessionsConfirmingAt(chain.id, before, chain.confirmations, reorgDepth)) {
+      touched.add(id);
+    }
     for (const id of touched) await sessions.refresh(id);
   }
 

@@ -274,13 +274,16 @@ export class SessionStore {
    * a sequence, so a deposit may commit after a higher one: callers pass the gaps they saw again.
    */
   async depositsToWatch(afterIndex: number, alsoIndexes: number[], now: Date): Promise<WatchedDeposit[]> {
+    // Two index lookups rather than one `OR`, which would scan every deposit.
+    const columns = 'session_id, address, derivation_index::text AS derivation_index, watch_until';
     const { rows } = await this.db.query<Raw<WatchedDeposit, 'derivation_index'>>(
-      `SELECT session_id, address, derivation_index::text AS derivation_index, watch_until FROM deposits
-       WHERE (derivation_index > $1 OR derivation_index = ANY($2::bigint[])) AND watch_until > $3
-       ORDER BY derivation_index`,
-      [afterIndex, alsoIndexes, now],
+      `SELECT ${columns} FROM deposits WHERE derivation_index > $1 AND watch_until > $2
+       ${alsoIndexes.length ? `UNION SELECT ${columns} FROM deposits WHERE derivation_index = ANY($3::bigint[]) AND watch_until > $2` : ''}`,
+      alsoIndexes.length ? [afterIndex, now, alsoIndexes] : [afterIndex, now],
     );
-    return rows.map((row) => ({ ...row, derivation_index: Number(row.derivation_index) }));
+    return rows
+      .map((row) => ({ ...row, derivation_index: Number(row.derivation_index) }))
+      .sort((x, y) => x.derivation_index - y.derivation_index);
   }
 
   /** Last processed block of a chain, or `null` before the first run. */
@@ -397,11 +400,22 @@ export class SessionStore {
     });
   }
 
-  /** Sessions with a transfer on a chain above `aboveBlock`: their confirmations are still counting. */
-  async sessionsWithRecentTransfers(chainId: number, aboveBlock: number): Promise<string[]> {
+  /**
+   * Sessions with a transfer on a chain that was still below its required confirmations at block
+   * `cursor`: their state may change as the chain grows. `chainConfirmations` applies to transfers
+   * that are not the session's chosen token there; `maxDepth` bounds the index scan.
+   */
+  async sessionsConfirmingAt(
+    chainId: number,
+    cursor: number,
+    chainConfirmations: number,
+    maxDepth: number,
+  ): Promise<string[]> {
     const { rows } = await this.db.query<{ session_id: string }>(
-      'SELECT DISTINCT session_id FROM transfers WHERE chain_id = $1 AND block_number > $2',
-      [chainId, aboveBlock],
+      `SELECT DISTINCT t.session_id FROM transfers t LEFT JOIN deposits d ON d.session_id = t.session_id
+       WHERE t.chain_id = $1 AND t.block_number > $2::bigint - $4::int
+         AND t.block_number > $2::bigint - CASE WHEN d.chain_id = t.chain_id THEN d.confirmations_required ELSE $3::int END`,
+      [chainId, cursor, chainConfirmations, maxDepth],
     );
     return rows.map((row) => row.session_id);
   }
