@@ -343,6 +343,110 @@ for (const backend of [pgliteBackend(), postgresBackend()]) {
       });
     });
 
+    describe('reorg bookkeeping', () => {
+      const block = (number: number, hash = hex(32)) => ({ number, hash, parent_hash: hex(32) });
+
+      it('keeps the hashes of recent blocks only, and rewind undoes transfers, hashes and cursor above the ancestor', async () => {
+        const chainId = freshChainId();
+        const a = await insertSession(store);
+        const b = await insertSession(store);
+        const blocks = [block(10), block(11), block(12), block(13)];
+        await store.recordBlocks(
+          chainId,
+          {
+            transfers: [
+              transfer(a.id, chainId, { block_number: 11 }),
+              transfer(b.id, chainId, { block_number: 12 }),
+              transfer(b.id, chainId, { block_number: 13, log_index: 2 }),
+            ],
+            blocks,
+            toBlock: 13,
+            keepFrom: 11,
+          },
+          new Date(),
+        );
+        assert.equal(await store.blockHash(chainId, 10), null, 'below keepFrom is dropped');
+        assert.equal(await store.blockHash(chainId, 12), blocks[2]!.hash);
+
+        const result = await store.rewind(chainId, 11, new Date());
+        assert.deepEqual(result, { sessions: [b.id], transfers: 2 });
+        assert.equal(await store.getCursor(db, chainId), 11);
+        assert.equal(await store.blockHash(chainId, 12), null);
+        assert.equal(await store.blockHash(chainId, 11), blocks[1]!.hash);
+        assert.equal((await store.loadBundle(db, a.id))!.transfers.length, 1);
+        assert.equal((await store.loadBundle(db, b.id))!.transfers.length, 0);
+        // Rescanning the new fork stores its blocks and moves the cursor forward again.
+        await store.recordBlocks(
+          chainId,
+          { transfers: [], blocks: [block(12)], toBlock: 12, keepFrom: 0 },
+          new Date(),
+        );
+        assert.equal(await store.getCursor(db, chainId), 12);
+      });
+
+      it('sessionsConfirmingAt lists sessions whose transfers were below their confirmations at the cursor', async () => {
+        const chainId = freshChainId();
+        const confirming = await insertSession(store);
+        const settled = await insertSession(store);
+        await recordBlocks(
+          store,
+          chainId,
+          [
+            transfer(confirming.id, chainId, { block_number: 98 }),
+            transfer(settled.id, chainId, { block_number: 90 }),
+          ],
+          100,
+        );
+        // No deposits: the chain's 3 confirmations apply. At 100, block 98 has 3 → no longer confirming.
+        assert.deepEqual(await store.sessionsConfirmingAt(chainId, 99, 3, 64), [confirming.id]);
+        assert.deepEqual(await store.sessionsConfirmingAt(chainId, 100, 3, 64), []);
+        assert.deepEqual(
+          (await store.sessionsConfirmingAt(chainId, 99, 12, 64)).sort(),
+          [confirming.id, settled.id].sort(),
+        );
+      });
+
+      it('depositsToWatch reads deposits above an index plus the gaps asked for again, never expired ones', async () => {
+        const chainId = freshChainId();
+        const now = new Date();
+        const indexes: number[] = [];
+        for (const watchUntil of [
+          new Date(now.getTime() + 60_000),
+          new Date(now.getTime() - 1),
+          new Date(now.getTime() + 60_000),
+        ]) {
+          const s = await insertSession(store);
+          const index = await db.transaction((tx) => store.nextDerivationIndex(tx));
+          indexes.push(index);
+          await db.transaction((tx) =>
+            store.insertDeposit(tx, {
+              session_id: s.id,
+              method: 'usdc@anvil',
+              chain_id: chainId,
+              token_symbol: 'USDC',
+              token_address: FAKE_USDC,
+              decimals: 6,
+              address: hex(20),
+              derivation_index: index,
+              amount_due_atomic: 1n,
+              amount_min_atomic: 1n,
+              rate: '1',
+              confirmations_required: 1,
+              created_at: now,
+              watch_until: watchUntil,
+            }),
+          );
+        }
+        const [first, expired, third] = indexes as [number, number, number];
+        const after = (await store.depositsToWatch(first, [], now)).map((d) => d.derivation_index);
+        assert.ok(after.includes(third) && !after.includes(expired) && !after.includes(first));
+        const withGap = (await store.depositsToWatch(third, [first, expired], now)).map(
+          (d) => d.derivation_index,
+        );
+        assert.deepEqual(withGap, [first]);
+      });
+    });
+
     describe('appendEvent', () => {
       it('numbers events 1, 2, 3 … per session', async () => {
         const a = await insertSession(store);

@@ -414,7 +414,7 @@ export class SessionStore {
     const { rows } = await this.db.query<{ session_id: string }>(
       `SELECT DISTINCT t.session_id FROM transfers t LEFT JOIN deposits d ON d.session_id = t.session_id
        WHERE t.chain_id = $1 AND t.block_number > $2::bigint - $4::int
-         AND t.block_number > $2::bigint - CASE WHEN d.chain_id = t.chain_id THEN d.confirmations_required ELSE $3::int END`,
+         AND t.block_number > $2::bigint + 1 - CASE WHEN d.chain_id = t.chain_id THEN d.confirmations_required ELSE $3::int END`,
       [chainId, cursor, chainConfirmations, maxDepth],
     );
     return rows.map((row) => row.session_id);
