@@ -134,7 +134,9 @@ export async function deployTestToken(
   const { account, public: pub, wallet } = devClients(rpcUrl);
   const decimals = options.decimals ?? 6;
   const symbol = options.symbol ?? 'USDC';
+  // `chain: null`: the node says which chain it is, so this works on any local chain id.
   const hash = await wallet.deployContract({
+    chain: null,
     abi: testTokenAbi,
     bytecode: testTokenBytecode,
     args: [`Test ${symbol}`, symbol, decimals],
@@ -142,6 +144,7 @@ export async function deployTestToken(
   const receipt = await pub.waitForTransactionReceipt({ hash, pollingInterval: 50 });
   const address = receipt.contractAddress!;
   const mint = await wallet.writeContract({
+    chain: null,
     address,
     abi: testTokenAbi,
     functionName: 'mint',
@@ -164,12 +167,13 @@ export async function sendDevPayment(
   const { public: pub, wallet } = devClients(rpcUrl);
   const hash = token
     ? await wallet.writeContract({
+        chain: null,
         address: token.address,
         abi: testTokenAbi,
         functionName: 'transfer',
         args: [to, parseUnits(amount, token.decimals)],
       })
-    : await wallet.sendTransaction({ to, value: parseUnits(amount, 18) });
+    : await wallet.sendTransaction({ chain: null, to, value: parseUnits(amount, 18) });
   await pub.waitForTransactionReceipt({ hash, pollingInterval: 50 });
   return hash;
 }

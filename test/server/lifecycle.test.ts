@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { Hash } from 'viem';
+import type { Address, Hash } from 'viem';
 import type { Session, SessionStatus } from '../../src/protocol/index.js';
-import { devClients } from '../../demo/dev-chain.js';
-import { startStack, type Stack } from '../support/stack.js';
+import { deployTestToken, devClients, sendDevPayment, startAnvil, type Anvil } from '../../demo/dev-chain.js';
+import { parseConfig } from '../../src/server/config.js';
+import { startServer, type RunningServer } from '../../src/server/server.js';
+import { startStack, testMerchantWallet, testSecretKey, type Stack } from '../support/stack.js';
 import { choose, view, waitFor } from '../support/wait.js';
 
 describe('payment lifecycle on a live anvil chain (2 confirmations, 0.5 % underpayment tolerance)', () => {
@@ -278,5 +280,71 @@ describe('payment lifecycle on a live anvil chain (2 confirmations, 0.5 % underp
       const reverted = await statusIs(session.id, 'open');
       assert.deepEqual(reverted.transfers, []);
     });
+  });
+});
+
+describe('a payment on the wrong network', () => {
+  let chainA: Anvil;
+  let chainB: Anvil;
+  let server: RunningServer;
+  let usdcB: Address;
+  const secretKey = testSecretKey();
+
+  before(async () => {
+    chainA = await startAnvil();
+    chainB = await startAnvil({ args: ['--chain-id', '31338'] });
+    const usdcA = await deployTestToken(chainA.rpcUrl);
+    usdcB = await deployTestToken(chainB.rpcUrl);
+    const chain = (key: string, id: number, name: string, rpcUrl: string, usdc: string) => ({
+      key,
+      id,
+      name,
+      rpc_url: rpcUrl,
+      confirmations: 1,
+      polling_interval_ms: 100,
+      tokens: [{ symbol: 'USDC', address: usdc, decimals: 6, peg: 'USD' as const }],
+    });
+    const config = parseConfig({
+      port: 0,
+      data_dir: 'memory://',
+      secret_keys: [secretKey],
+      xpub: testMerchantWallet().xpub,
+      chains: [
+        chain('anvil', 31337, 'Anvil A', chainA.rpcUrl, usdcA),
+        chain('anvil-b', 31338, 'Anvil B', chainB.rpcUrl, usdcB),
+      ],
+      log_level: 'warn',
+    });
+    server = await startServer(config, { logger: false });
+  });
+  after(async () => {
+    await server?.stop();
+    await chainA?.stop();
+    await chainB?.stop();
+  });
+
+  test('USDC sent on another configured network to the address is recorded with that network and flagged', async () => {
+    const response = await fetch(`${server.url}/v1/sessions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${secretKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ amount: '10.00', currency: 'USD', methods: ['usdc@anvil'] }),
+    });
+    const session = (await response.json()) as Session;
+    const buyer = await choose(server.url, session, 'usdc@anvil');
+    const address = buyer.payment!.address as Address;
+    const hash = await sendDevPayment(chainB.rpcUrl, address, '10', { address: usdcB, decimals: 6 });
+    const flagged = await waitFor(async () => {
+      const s = await view(server.url, secretKey, session.id);
+      return s.transfers.length === 1 && s.transfers[0]!.confirmed ? s : null;
+    });
+    assert.equal(flagged.status, 'open');
+    assert.deepEqual(flagged.review_reasons, ['unexpected_asset']);
+    const [transfer] = flagged.transfers;
+    assert.equal(transfer!.tx_hash, hash);
+    assert.equal(transfer!.chain_id, 31338);
+    assert.equal(transfer!.network, 'Anvil B');
+    assert.equal(transfer!.token, 'USDC');
+    assert.equal(transfer!.expected, false);
+    assert.equal(flagged.amount_received, '0');
   });
 });

@@ -122,7 +122,9 @@ const ALL_VERSIONS = MIGRATIONS.map((m) => m.version);
 
 /** Records transfers and moves the cursor, as the watcher does (no block hashes). */
 function recordBlocks(store: SessionStore, chainId: number, transfers: TransferRecord[], toBlock: number) {
-  return store.recordBlocks(chainId, { transfers, blocks: [], toBlock, keepFrom: 0 }, new Date());
+  return store.db.transaction((tx) =>
+    store.recordBlocks(tx, chainId, { transfers, blocks: [], toBlock, keepFrom: 0 }, new Date()),
+  );
 }
 
 function sessionRecord(overrides: Partial<SessionRecord> = {}): SessionRecord {
@@ -351,24 +353,27 @@ for (const backend of [pgliteBackend(), postgresBackend()]) {
         const a = await insertSession(store);
         const b = await insertSession(store);
         const blocks = [block(10), block(11), block(12), block(13)];
-        await store.recordBlocks(
-          chainId,
-          {
-            transfers: [
-              transfer(a.id, chainId, { block_number: 11 }),
-              transfer(b.id, chainId, { block_number: 12 }),
-              transfer(b.id, chainId, { block_number: 13, log_index: 2 }),
-            ],
-            blocks,
-            toBlock: 13,
-            keepFrom: 11,
-          },
-          new Date(),
+        await db.transaction((tx) =>
+          store.recordBlocks(
+            tx,
+            chainId,
+            {
+              transfers: [
+                transfer(a.id, chainId, { block_number: 11 }),
+                transfer(b.id, chainId, { block_number: 12 }),
+                transfer(b.id, chainId, { block_number: 13, log_index: 2 }),
+              ],
+              blocks,
+              toBlock: 13,
+              keepFrom: 11,
+            },
+            new Date(),
+          ),
         );
         assert.equal(await store.blockHash(chainId, 10), null, 'below keepFrom is dropped');
         assert.equal(await store.blockHash(chainId, 12), blocks[2]!.hash);
 
-        const result = await store.rewind(chainId, 11, new Date());
+        const result = await db.transaction((tx) => store.rewind(tx, chainId, 11, new Date()));
         assert.deepEqual(result, { sessions: [b.id], transfers: 2 });
         assert.equal(await store.getCursor(db, chainId), 11);
         assert.equal(await store.blockHash(chainId, 12), null);
@@ -376,10 +381,13 @@ for (const backend of [pgliteBackend(), postgresBackend()]) {
         assert.equal((await store.loadBundle(db, a.id))!.transfers.length, 1);
         assert.equal((await store.loadBundle(db, b.id))!.transfers.length, 0);
         // Rescanning the new fork stores its blocks and moves the cursor forward again.
-        await store.recordBlocks(
-          chainId,
-          { transfers: [], blocks: [block(12)], toBlock: 12, keepFrom: 0 },
-          new Date(),
+        await db.transaction((tx) =>
+          store.recordBlocks(
+            tx,
+            chainId,
+            { transfers: [], blocks: [block(12)], toBlock: 12, keepFrom: 0 },
+            new Date(),
+          ),
         );
         assert.equal(await store.getCursor(db, chainId), 12);
       });
@@ -398,10 +406,10 @@ for (const backend of [pgliteBackend(), postgresBackend()]) {
           100,
         );
         // No deposits: the chain's 3 confirmations apply. At 100, block 98 has 3 → no longer confirming.
-        assert.deepEqual(await store.sessionsConfirmingAt(chainId, 99, 3, 64), [confirming.id]);
-        assert.deepEqual(await store.sessionsConfirmingAt(chainId, 100, 3, 64), []);
+        assert.deepEqual(await store.sessionsConfirmingAt(db, chainId, 99, 3, 64), [confirming.id]);
+        assert.deepEqual(await store.sessionsConfirmingAt(db, chainId, 100, 3, 64), []);
         assert.deepEqual(
-          (await store.sessionsConfirmingAt(chainId, 99, 12, 64)).sort(),
+          (await store.sessionsConfirmingAt(db, chainId, 99, 12, 64)).sort(),
           [confirming.id, settled.id].sort(),
         );
       });

@@ -2,6 +2,7 @@ import { createPublicClient, http, parseAbiItem, webSocket, type PublicClient } 
 import type { FastifyBaseLogger } from 'fastify';
 import type { ChainConfig } from '../config.js';
 import type { SessionService } from '../sessions/session-service.js';
+import type { Queryable } from '../store/database.js';
 import type { BlockRecord, SessionStore, TransferRecord } from '../store/session-store.js';
 import { AddressBook } from './address-book.js';
 
@@ -188,10 +189,7 @@ export function startChainWatcher(options: ChainWatcherOptions): ChainWatcher {
    * The block at the cursor no longer has the stored hash: walk back to the newest block whose hash
    * still matches (the common ancestor) and undo everything above it.
    */
-  async function rewindAfterReorg(
-    cursor: number,
-    head: number,
-  ): Promise<{ ancestor: number; sessions: string[] }> {
+  async function rewindAfterReorg(cursor: number, head: number): Promise<number> {
     let ancestor = cursor;
     for (;;) {
       const known = await store.blockHash(chain.id, ancestor);
@@ -208,7 +206,12 @@ export function startChainWatcher(options: ChainWatcherOptions): ChainWatcher {
       }
       ancestor -= 1;
     }
-    const result = await store.rewind(chain.id, ancestor, clock());
+    // The removal and the sessions' reverted states commit together.
+    const result = await store.db.transaction(async (tx) => {
+      const undone = await store.rewind(tx, chain.id, ancestor, clock());
+      return { ...undone, changed: await refreshAll(tx, undone.sessions) };
+    });
+    sessions.notify(result.changed);
     logger.warn(
       {
         chain: chain.key,
@@ -219,7 +222,7 @@ export function startChainWatcher(options: ChainWatcherOptions): ChainWatcher {
       },
       'chain reorganisation: rewound and rescanning',
     );
-    return { ancestor, sessions: result.sessions };
+    return ancestor;
   }
 
   async function syncOnce(): Promise<void> {
@@ -229,36 +232,46 @@ export function startChainWatcher(options: ChainWatcherOptions): ChainWatcher {
       cursor = (chain.start_block ?? head) - 1;
       logger.info({ chain: chain.key, from: cursor + 1 }, 'chain watcher starts');
     }
-    const touched = new Set<string>();
     const known = cursor >= 0 ? await store.blockHash(chain.id, cursor) : null;
     if (
       known !== null &&
       (cursor > head || (await client.getBlock({ blockNumber: BigInt(cursor) })).hash !== known)
     ) {
-      const rewound = await rewindAfterReorg(cursor, head);
-      cursor = rewound.ancestor;
-      for (const id of rewound.sessions) touched.add(id);
+      cursor = await rewindAfterReorg(cursor, head);
     }
-    const advanced = cursor < head || touched.size > 0;
-    const before = cursor;
     while (cursor < head) {
+      const from = cursor + 1;
       const to = Math.min(head, cursor + chain.max_block_range);
       await book.refresh(clock()); // after reading the head, see AddressBook.refresh
-      const { transfers, blocks } = await scan(cursor + 1, to, head);
-      const recorded = await store.recordBlocks(
-        chain.id,
-        { transfers, blocks, toBlock: to, keepFrom: head - reorgDepth + 1 },
-        clock(),
-      );
-      for (const id of recorded) touched.add(id);
+      const { transfers, blocks } = await scan(from, to, head);
+      // Transfers, block hashes, cursor and the sessions' new states (with their events) commit
+      // together: a crash leaves either all of it or none, never a stored payment whose session
+      // was not updated.
+      const changed = await store.db.transaction(async (tx) => {
+        const batch = { transfers, blocks, toBlock: to, keepFrom: head - reorgDepth + 1 };
+        const touched = new Set(await store.recordBlocks(tx, chain.id, batch, clock()));
+        // Sessions whose transfers were still confirming before this range: their confirmations grew.
+        for (const id of await store.sessionsConfirmingAt(
+          tx,
+          chain.id,
+          from - 1,
+          chain.confirmations,
+          reorgDepth,
+        )) {
+          touched.add(id);
+        }
+        return refreshAll(tx, [...touched]);
+      });
+      sessions.notify(changed);
       cursor = to;
     }
-    if (!advanced) return;
-    // Sessions whose transfers were still confirming before this tick: their confirmations grew.
-    for (const id of await store.sessionsConfirmingAt(chain.id, before, chain.confirmations, reorgDepth)) {
-      touched.add(id);
-    }
-    for (const id of touched) await sessions.refresh(id);
+  }
+
+  /** Recomputes sessions inside `tx` (in a fixed order, so concurrent writers lock alike); returns those that changed. */
+  async function refreshAll(tx: Queryable, ids: string[]): Promise<string[]> {
+    const changed: string[] = [];
+    for (const id of [...ids].sort()) if (await sessions.refreshWithin(tx, id)) changed.push(id);
+    return changed;
   }
 
   let stopped = false;

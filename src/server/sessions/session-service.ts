@@ -186,12 +186,24 @@ export class SessionService {
    * the new state with its event and notifies listeners. Safe to call any time, from any instance.
    */
   async refresh(id: string): Promise<StoredEvent | null> {
-    const event = await this.store.db.transaction(async (tx) => {
-      const bundle = await this.store.loadBundle(tx, id, true);
-      return bundle ? this.applyState(tx, bundle, this.clock()) : null;
-    });
+    const event = await this.store.db.transaction((tx) => this.refreshWithin(tx, id));
     if (event) this.bus.notify(id);
     return event;
+  }
+
+  /**
+   * Recomputes a session inside the caller's transaction, so that a state change commits together
+   * with the chain data that caused it (the watcher's transfers and cursor). The caller notifies
+   * listeners with {@link notify} after the commit.
+   */
+  async refreshWithin(tx: Queryable, id: string): Promise<StoredEvent | null> {
+    const bundle = await this.store.loadBundle(tx, id, true);
+    return bundle ? this.applyState(tx, bundle, this.clock()) : null;
+  }
+
+  /** Tells this instance's listeners (event streams) that these sessions changed. */
+  notify(ids: Iterable<string>): void {
+    for (const id of ids) this.bus.notify(id);
   }
 
   /**

@@ -297,70 +297,69 @@ export class SessionStore {
 
   /**
    * Records the transfers found in a block range, the hashes of its recent blocks and moves the
-   * chain's cursor to `toBlock`, in one transaction: after a crash either all is stored or nothing,
+   * chain's cursor to `toBlock`, inside the caller's transaction (with the sessions' new states): after a crash either all is stored or nothing,
    * so nothing is missed or counted twice. Block hashes below `keepFrom` are dropped. Returns the ids
    * of sessions that received a transfer not seen before. The cursor never moves back here (only
    * {@link rewind} moves it back).
    */
   async recordBlocks(
+    tx: Queryable,
     chainId: number,
     batch: { transfers: TransferRecord[]; blocks: BlockRecord[]; toBlock: number; keepFrom: number },
     now: Date,
   ): Promise<string[]> {
-    return this.db.transaction(async (tx) => {
-      const touched = new Set<string>();
-      for (const t of batch.transfers) {
-        const { rows } = await tx.query<{ session_id: string }>(
-          `INSERT INTO transfers (chain_id, tx_hash, log_index, session_id, address, token_address, token_symbol,
-             decimals, from_address, amount_atomic, block_number, block_hash, block_time, seen_at)
-           VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14)
-           ON CONFLICT (chain_id, tx_hash, log_index) DO NOTHING
-           RETURNING session_id`,
-          [
-            t.chain_id,
-            t.tx_hash,
-            t.log_index,
-            t.session_id,
-            t.address,
-            t.token_address,
-            t.token_symbol,
-            t.decimals,
-            t.from_address,
-            t.amount_atomic.toString(),
-            t.block_number,
-            t.block_hash,
-            t.block_time,
-            t.seen_at,
-          ],
-        );
-        if (rows[0]) touched.add(rows[0].session_id);
-      }
-      if (batch.blocks.length) {
-        await tx.query(
-          `INSERT INTO chain_blocks (chain_id, block_number, block_hash, parent_hash)
-           SELECT $1, * FROM unnest($2::bigint[], $3::text[], $4::text[])
-           ON CONFLICT (chain_id, block_number) DO UPDATE
-           SET block_hash = EXCLUDED.block_hash, parent_hash = EXCLUDED.parent_hash`,
-          [
-            chainId,
-            batch.blocks.map((b) => b.number),
-            batch.blocks.map((b) => b.hash),
-            batch.blocks.map((b) => b.parent_hash),
-          ],
-        );
-      }
-      await tx.query('DELETE FROM chain_blocks WHERE chain_id = $1 AND block_number < $2', [
-        chainId,
-        batch.keepFrom,
-      ]);
-      await tx.query(
-        `INSERT INTO chain_cursors (chain_id, block_number, updated_at) VALUES ($1, $2, $3)
-         ON CONFLICT (chain_id) DO UPDATE
-         SET block_number = GREATEST(chain_cursors.block_number, EXCLUDED.block_number), updated_at = EXCLUDED.updated_at`,
-        [chainId, batch.toBlock, now],
+    const touched = new Set<string>();
+    for (const t of batch.transfers) {
+      const { rows } = await tx.query<{ session_id: string }>(
+        `INSERT INTO transfers (chain_id, tx_hash, log_index, session_id, address, token_address, token_symbol,
+           decimals, from_address, amount_atomic, block_number, block_hash, block_time, seen_at)
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14)
+         ON CONFLICT (chain_id, tx_hash, log_index) DO NOTHING
+         RETURNING session_id`,
+        [
+          t.chain_id,
+          t.tx_hash,
+          t.log_index,
+          t.session_id,
+          t.address,
+          t.token_address,
+          t.token_symbol,
+          t.decimals,
+          t.from_address,
+          t.amount_atomic.toString(),
+          t.block_number,
+          t.block_hash,
+          t.block_time,
+          t.seen_at,
+        ],
       );
-      return [...touched];
-    });
+      if (rows[0]) touched.add(rows[0].session_id);
+    }
+    if (batch.blocks.length) {
+      await tx.query(
+        `INSERT INTO chain_blocks (chain_id, block_number, block_hash, parent_hash)
+         SELECT $1, * FROM unnest($2::bigint[], $3::text[], $4::text[])
+         ON CONFLICT (chain_id, block_number) DO UPDATE
+         SET block_hash = EXCLUDED.block_hash, parent_hash = EXCLUDED.parent_hash`,
+        [
+          chainId,
+          batch.blocks.map((b) => b.number),
+          batch.blocks.map((b) => b.hash),
+          batch.blocks.map((b) => b.parent_hash),
+        ],
+      );
+    }
+    await tx.query('DELETE FROM chain_blocks WHERE chain_id = $1 AND block_number < $2', [
+      chainId,
+      batch.keepFrom,
+    ]);
+    await tx.query(
+      `INSERT INTO chain_cursors (chain_id, block_number, updated_at) VALUES ($1, $2, $3)
+       ON CONFLICT (chain_id) DO UPDATE
+       SET block_number = GREATEST(chain_cursors.block_number, EXCLUDED.block_number), updated_at = EXCLUDED.updated_at`,
+      [chainId, batch.toBlock, now],
+    );
+    return [...touched];
   }
 
   /** The stored hash of a processed block, or `null` when it is not (or no longer) kept. */
@@ -373,31 +372,28 @@ export class SessionStore {
   }
 
   /**
-   * Undoes everything recorded above `ancestor` after a reorganisation, in one transaction: removes
+   * Undoes everything recorded above `ancestor` after a reorganisation, inside the caller's
+   * transaction: removes
    * the transfers of the dropped blocks and their hashes and moves the cursor back. Returns the ids
    * of the sessions that lost transfers.
    */
   async rewind(
+    tx: Queryable,
     chainId: number,
     ancestor: number,
     now: Date,
   ): Promise<{ sessions: string[]; transfers: number }> {
-    return this.db.transaction(async (tx) => {
-      const { rows } = await tx.query<{ session_id: string }>(
-        'DELETE FROM transfers WHERE chain_id = $1 AND block_number > $2 RETURNING session_id',
-        [chainId, ancestor],
-      );
-      await tx.query('DELETE FROM chain_blocks WHERE chain_id = $1 AND block_number > $2', [
-        chainId,
-        ancestor,
-      ]);
-      await tx.query('UPDATE chain_cursors SET block_number = $2, updated_at = $3 WHERE chain_id = $1', [
-        chainId,
-        ancestor,
-        now,
-      ]);
-      return { sessions: [...new Set(rows.map((row) => row.session_id))], transfers: rows.length };
-    });
+    const { rows } = await tx.query<{ session_id: string }>(
+      'DELETE FROM transfers WHERE chain_id = $1 AND block_number > $2 RETURNING session_id',
+      [chainId, ancestor],
+    );
+    await tx.query('DELETE FROM chain_blocks WHERE chain_id = $1 AND block_number > $2', [chainId, ancestor]);
+    await tx.query('UPDATE chain_cursors SET block_number = $2, updated_at = $3 WHERE chain_id = $1', [
+      chainId,
+      ancestor,
+      now,
+    ]);
+    return { sessions: [...new Set(rows.map((row) => row.session_id))], transfers: rows.length };
   }
 
   /**
@@ -406,12 +402,13 @@ export class SessionStore {
    * that are not the session's chosen token there; `maxDepth` bounds the index scan.
    */
   async sessionsConfirmingAt(
+    q: Queryable,
     chainId: number,
     cursor: number,
     chainConfirmations: number,
     maxDepth: number,
   ): Promise<string[]> {
-    const { rows } = await this.db.query<{ session_id: string }>(
+    const { rows } = await q.query<{ session_id: string }>(
       `SELECT DISTINCT t.session_id FROM transfers t LEFT JOIN deposits d ON d.session_id = t.session_id
        WHERE t.chain_id = $1 AND t.block_number > $2::bigint - $4::int
          AND t.block_number > $2::bigint + 1 - CASE WHEN d.chain_id = t.chain_id THEN d.confirmations_required ELSE $3::int END`,
