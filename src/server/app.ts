@@ -6,8 +6,8 @@ import Fastify, {
   type FastifyInstance,
 } from 'fastify';
 import { ZodError } from 'zod';
-import { redactUrl } from './auth.js';
 import { parseXpub } from './chain/derive-address.js';
+import { configAuthenticator, redactUrl, type Authenticator } from './auth.js';
 import { buildMethodRegistry } from './chain/registry.js';
 import { StaticRateSource, type RateSource } from './rates/rate-source.js';
 import type { Config } from './config.js';
@@ -39,6 +39,8 @@ export interface App {
   sessions: SessionService;
   store: SessionStore;
   bus: SessionBus;
+  /** Identifies callers by their bearer token (secret keys, client secrets). */
+  auth: Authenticator;
 }
 
 /**
@@ -49,6 +51,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   const { config, db } = options;
   const store = new SessionStore(db);
   const bus = new SessionBus();
+  const auth = configAuthenticator(config.secret_keys);
   const rates = options.rates ?? new StaticRateSource(config.rates);
   const methods = buildMethodRegistry(config, rates);
   const sessions = new SessionService(
@@ -152,8 +155,8 @@ export async function buildApp(options: AppOptions): Promise<App> {
     return { ok: true, database: db.kind };
   });
 
-  registerSessionRoutes(server, { config, sessions });
-  registerEventRoutes(server, { config, sessions, store, bus, heartbeatMs: options.heartbeatMs ?? 15_000 });
+  registerSessionRoutes(server, { auth, sessions });
+  registerEventRoutes(server, { auth, sessions, store, bus, heartbeatMs: options.heartbeatMs ?? 15_000 });
 
-  return { server, sessions, store, bus };
+  return { server, sessions, store, bus, auth };
 }

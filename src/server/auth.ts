@@ -12,8 +12,50 @@ export function secretsEqual(given: string, expected: string): boolean {
   return timingSafeEqual(digest(given), digest(expected));
 }
 
+/** The merchant, identified by a secret key: test or live mode, and which key (for logs and idempotency). */
+export interface MerchantCaller {
+  kind: 'merchant';
+  mode: 'test' | 'live';
+  /** A stable, non-secret id of the key used. */
+  keyId: string;
+}
+
 /** Who is calling: the merchant (secret key) or the buyer of one session (client secret). */
-export type Caller = { kind: 'merchant' } | { kind: 'buyer'; sessionId: string; clientSecret: string };
+export type Caller = MerchantCaller | { kind: 'buyer'; sessionId: string; clientSecret: string };
+
+/** Identifies callers from their bearer token. The one place that knows where secret keys live. */
+export interface Authenticator {
+  /** The caller behind `token`; throws a 401 `ApiError` when it is missing or wrong. */
+  identify(token: string | null): Promise<Caller>;
+}
+
+/** A non-secret id for a secret key: a short hash, safe to log. */
+export function keyIdOf(secretKey: string): string {
+  return `key_${digest(secretKey).toString('hex').slice(0, 16)}`;
+}
+
+/**
+ * An authenticator for the secret keys of the configuration. Every key is compared, in constant
+ * time, without stopping at the first match.
+ */
+export function configAuthenticator(secretKeys: readonly string[]): Authenticator {
+  return { identify: (token) => Promise.resolve(identifyCaller(token, secretKeys)) };
+}
+
+/**
+ * Identifies the caller of a request and insists on a secret key: a client secret answers 403
+ * (`what` says what was attempted), a missing or wrong token 401.
+ * @example const merchant = await requireMerchant(auth, request.headers.authorization, 'listing sessions');
+ */
+export async function requireMerchant(
+  auth: Authenticator,
+  authorization: string | undefined,
+  what: string,
+): Promise<MerchantCaller> {
+  const caller = await auth.identify(bearerToken(authorization));
+  if (caller.kind !== 'merchant') throw new ApiError(403, 'forbidden', `${what} needs a secret key`);
+  return caller;
+}
 
 /** Reads the bearer token of an `Authorization` header, or `null`. */
 export function bearerToken(header: string | undefined): string | null {
@@ -33,7 +75,7 @@ export function identifyCaller(token: string | null, secretKeys: readonly string
     let ok = false;
     for (const key of secretKeys) ok = secretsEqual(token, key) || ok;
     if (!ok) throw new ApiError(401, 'unauthorized', 'invalid secret key');
-    return { kind: 'merchant' };
+    return { kind: 'merchant', mode: token.startsWith('sk_live_') ? 'live' : 'test', keyId: keyIdOf(token) };
   }
   const sessionId = sessionIdFromClientSecret(token);
   if (!sessionId) throw new ApiError(401, 'unauthorized', 'invalid secret key or client secret');

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { isTerminalStatus, type SessionEvent, type SessionStatus } from '../../protocol/index.js';
 import { bearerToken } from '../auth.js';
-import type { Config } from '../config.js';
+import type { Authenticator } from '../auth.js';
 import { ApiError } from '../errors.js';
 import type { SessionBus } from '../sessions/session-bus.js';
 import type { SessionService } from '../sessions/session-service.js';
@@ -23,20 +23,20 @@ const POLL_MS = 2_000;
 export function registerEventRoutes(
   server: FastifyInstance,
   deps: {
-    config: Config;
+    auth: Authenticator;
     sessions: SessionService;
     store: SessionStore;
     bus: SessionBus;
     heartbeatMs: number;
   },
 ): void {
-  const { config, sessions, store, bus, heartbeatMs } = deps;
+  const { auth, sessions, store, bus, heartbeatMs } = deps;
 
   server.get<{ Params: { id: string }; Querystring: { client_secret?: string; last_event_id?: string } }>(
     '/v1/sessions/:id/events',
     async (request, reply) => {
       const token = request.query.client_secret ?? bearerToken(request.headers.authorization);
-      const { bundle } = await loadSessionFor(sessions, request.params.id, token, config.secret_keys);
+      const { bundle } = await loadSessionFor(sessions, request.params.id, token, auth);
       const id = bundle.session.id;
       const lastHeader = request.headers['last-event-id'] ?? request.query.last_event_id;
       let lastSent = 0;

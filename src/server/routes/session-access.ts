@@ -1,5 +1,5 @@
 import { ApiError } from '../errors.js';
-import { identifyCaller, secretsEqual, type Caller } from '../auth.js';
+import { secretsEqual, type Authenticator, type Caller } from '../auth.js';
 import type { SessionService } from '../sessions/session-service.js';
 import type { SessionBundle } from '../store/session-store.js';
 
@@ -13,9 +13,9 @@ export async function loadSessionFor(
   sessions: SessionService,
   id: string,
   token: string | null,
-  secretKeys: readonly string[],
+  auth: Authenticator,
 ): Promise<{ caller: Caller; bundle: SessionBundle }> {
-  const caller = identifyCaller(token, secretKeys);
+  const caller = await auth.identify(token);
   if (!SESSION_ID.test(id)) throw new ApiError(404, 'not_found', `no session ${JSON.stringify(id)}`);
   const bundle = await sessions.load(id);
   if (caller.kind === 'buyer') {

@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { choosePaymentRequestSchema, createSessionRequestSchema } from '../../protocol/index.js';
-import { bearerToken, identifyCaller } from '../auth.js';
-import type { Config } from '../config.js';
+import { bearerToken, requireMerchant, type Authenticator } from '../auth.js';
 import { ApiError } from '../errors.js';
 import type { SessionService } from '../sessions/session-service.js';
 import { loadSessionFor } from './session-access.js';
@@ -13,12 +12,12 @@ import { loadSessionFor } from './session-access.js';
  */
 export function registerSessionRoutes(
   server: FastifyInstance,
-  deps: { config: Config; sessions: SessionService },
+  deps: { auth: Authenticator; sessions: SessionService },
 ): void {
-  const { config, sessions } = deps;
+  const { auth, sessions } = deps;
 
   server.post('/v1/sessions', async (request, reply) => {
-    const caller = identifyCaller(bearerToken(request.headers.authorization), config.secret_keys);
+    const caller = await auth.identify(bearerToken(request.headers.authorization));
     if (caller.kind !== 'merchant') {
       throw new ApiError(401, 'unauthorized', 'creating a session needs a secret key, not a client secret');
     }
@@ -32,7 +31,7 @@ export function registerSessionRoutes(
       sessions,
       request.params.id,
       bearerToken(request.headers.authorization),
-      config.secret_keys,
+      auth,
     );
     return caller.kind === 'merchant' ? sessions.merchantView(bundle) : sessions.buyerView(bundle);
   });
@@ -42,22 +41,21 @@ export function registerSessionRoutes(
       sessions,
       request.params.id,
       bearerToken(request.headers.authorization),
-      config.secret_keys,
+      auth,
     );
     const body = choosePaymentRequestSchema.parse(request.body ?? undefined);
     return sessions.choosePayment(bundle.session.id, body.method);
   });
 
   server.post<{ Params: { id: string } }>('/v1/sessions/:id/cancel', async (request) => {
-    const { caller, bundle } = await loadSessionFor(
+    // The buyer's client secret must not cancel: cancellation is the merchant's decision.
+    await requireMerchant(auth, request.headers.authorization, 'canceling a session');
+    const { bundle } = await loadSessionFor(
       sessions,
       request.params.id,
       bearerToken(request.headers.authorization),
-      config.secret_keys,
+      auth,
     );
-    // The buyer's client secret must not cancel: cancellation is the merchant's decision.
-    if (caller.kind !== 'merchant')
-      throw new ApiError(403, 'forbidden', 'canceling a session needs a secret key');
     return sessions.cancel(bundle.session.id);
   });
 }
