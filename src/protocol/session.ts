@@ -194,6 +194,8 @@ export const sessionSchema = buyerSessionSchema.extend({
   review_reasons: z.array(reviewReasonSchema),
   /** Hand this, and only this, to the browser: `<crypto-checkout session="…">`. */
   client_secret: z.string(),
+  /** `true` when created with a live-mode key (`sk_live_…`), `false` for test mode. */
+  livemode: z.boolean(),
 });
 
 /** The merchant's view of a session. */

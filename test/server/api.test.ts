@@ -401,3 +401,34 @@ describe('logging', () => {
     }
   });
 });
+
+describe('test mode and live mode', () => {
+  let app: TestApp;
+  const liveKey = `sk_live_${'L'.repeat(32)}`;
+  before(async () => {
+    app = await buildTestApp({ secret_keys: [`sk_test_${'T'.repeat(32)}`, liveKey] });
+  });
+  after(() => app.close());
+
+  test('a live key creates live sessions that a test key cannot see, and the reverse', async () => {
+    const testKey = app.config.secret_keys[0]!;
+    const create = (key: string) =>
+      app.server.inject({
+        method: 'POST',
+        url: '/v1/sessions',
+        headers: { authorization: `Bearer ${key}` },
+        payload: { amount: '5.00', currency: 'USD' },
+      });
+    const live = (await create(liveKey)).json() as Session;
+    const test = (await create(testKey)).json() as Session;
+    assert.equal(live.livemode, true);
+    assert.equal(test.livemode, false);
+    const read = (id: string, key: string) =>
+      app.server.inject({ url: `/v1/sessions/${id}`, headers: { authorization: `Bearer ${key}` } });
+    assert.equal((await read(live.id, liveKey)).statusCode, 200);
+    assert.equal((await read(live.id, testKey)).statusCode, 404);
+    assert.equal((await read(test.id, liveKey)).statusCode, 404);
+    // The buyer's client secret reads its own session in either mode.
+    assert.equal((await read(live.id, live.client_secret)).statusCode, 200);
+  });
+});

@@ -145,6 +145,7 @@ function sessionRecord(overrides: Partial<SessionRecord> = {}): SessionRecord {
     paid_at: null,
     canceled_at: null,
     review_reasons: [],
+    livemode: false,
     fingerprint: '',
     ...overrides,
   };

@@ -27,6 +27,9 @@ export async function loadSessionFor(
       throw new ApiError(401, 'unauthorized', 'this client secret does not grant access to this session');
     }
   }
-  if (!bundle) throw new ApiError(404, 'not_found', `no session ${id}`);
+  // Test-mode and live-mode data are apart: a key of one mode does not see the other's sessions.
+  if (!bundle || (caller.kind === 'merchant' && bundle.session.livemode !== (caller.mode === 'live'))) {
+    throw new ApiError(404, 'not_found', `no session ${id}`);
+  }
   return { caller, bundle };
 }

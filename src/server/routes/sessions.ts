@@ -22,7 +22,7 @@ export function registerSessionRoutes(
       throw new ApiError(401, 'unauthorized', 'creating a session needs a secret key, not a client secret');
     }
     const body = createSessionRequestSchema.parse(request.body ?? undefined);
-    const session = await sessions.create(body);
+    const session = await sessions.create(body, { livemode: caller.mode === 'live' });
     return reply.status(201).send(session);
   });
 

@@ -64,7 +64,7 @@ export class SessionService {
   private readonly policy: StatePolicy;
 
   /** Creates a session and its first event (`session.open`). */
-  async create(input: CreateSessionRequest): Promise<Session> {
+  async create(input: CreateSessionRequest, options: { livemode?: boolean } = {}): Promise<Session> {
     const methodIds = input.methods ?? [...this.methods.keys()];
     const unknown = methodIds.filter((id) => !this.methods.has(id));
     if (unknown.length) {
@@ -97,6 +97,7 @@ export class SessionService {
       paid_at: null,
       canceled_at: null,
       review_reasons: [],
+      livemode: options.livemode ?? false,
       fingerprint: '',
     };
     const bundle: SessionBundle = { session: record, deposit: null, transfers: [], cursors: new Map() };

@@ -103,6 +103,7 @@ export function toMerchantSession(bundle: SessionBundle, state: SessionState, ct
     ...toBuyerSession(bundle, state, ctx),
     metadata: bundle.session.metadata as Session['metadata'],
     review_reasons: state.review_reasons,
+    livemode: bundle.session.livemode,
     client_secret: bundle.session.client_secret,
   };
 }

@@ -85,6 +85,7 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
     name: 'lifecycle: cancel, tolerance, review, transfer details, block hashes for reorgs',
     sql: `
       ALTER TABLE sessions ADD COLUMN canceled_at timestamptz;
+      ALTER TABLE sessions ADD COLUMN livemode boolean NOT NULL DEFAULT false;
       ALTER TABLE sessions ADD COLUMN review_reasons jsonb NOT NULL DEFAULT '[]'::jsonb;
 
       ALTER TABLE deposits ADD COLUMN amount_min_atomic numeric(78, 0);

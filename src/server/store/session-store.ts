@@ -18,6 +18,8 @@ export interface SessionRecord {
   paid_at: Date | null;
   canceled_at: Date | null;
   review_reasons: ReviewReason[];
+  /** Created with a live-mode key (`sk_live_…`); test-mode keys never see it, and the reverse. */
+  livemode: boolean;
   fingerprint: string;
 }
 
@@ -94,7 +96,7 @@ export interface WatchedDeposit {
 }
 
 const SESSION_COLUMNS = `id, client_secret, status, amount, currency, order_id, metadata, methods, success_url,
-  cancel_url, created_at, expires_at, paid_at, canceled_at, review_reasons, fingerprint`;
+  cancel_url, created_at, expires_at, paid_at, canceled_at, review_reasons, livemode, fingerprint`;
 const DEPOSIT_COLUMNS = `session_id, method, chain_id, token_symbol, token_address, decimals, address,
   derivation_index::text AS derivation_index, amount_due_atomic::text AS amount_due_atomic,
   amount_min_atomic::text AS amount_min_atomic, rate,
@@ -128,7 +130,7 @@ export class SessionStore {
   /** Inserts a new session. */
   async insertSession(tx: Queryable, s: SessionRecord): Promise<void> {
     await tx.query(
-      `INSERT INTO sessions (${SESSION_COLUMNS}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16)`,
+      `INSERT INTO sessions (${SESSION_COLUMNS}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17)`,
       [
         s.id,
         s.client_secret,
@@ -145,6 +147,7 @@ export class SessionStore {
         s.paid_at,
         s.canceled_at,
         JSON.stringify(s.review_reasons),
+        s.livemode,
         s.fingerprint,
       ],
     );
