@@ -43,7 +43,8 @@ function qrcodeAsEsm() {
 
 /**
  * Starts the real stack once for the whole run and lets tests drive it through
- * `executeServerCommand(command, payload)` from @web/test-runner-commands.
+ * `executeServerCommand(command, payload)` from @web/test-runner-commands. The backend accepts
+ * payments up to 0.5 % short as paid (`underpayment_tolerance_percent`), so that tests can show it.
  * @returns {import('@web/test-runner').TestRunnerPlugin}
  */
 function stackPlugin() {
@@ -53,7 +54,7 @@ function stackPlugin() {
     name: 'crypto-checkout-stack',
     async serverStart() {
       const { startStack } = await import('./test/support/stack.ts');
-      stack = await startStack();
+      stack = await startStack({ config: { underpayment_tolerance_percent: '0.5' } });
     },
     async serverStop() {
       await stack?.stop();
@@ -76,11 +77,36 @@ function stackPlugin() {
         case 'stack-expire':
           await stack.expire(args.sessionId);
           return true;
+        case 'stack-cancel': {
+          // The merchant's call, with the secret key: the browser only ever has the client secret.
+          const response = await globalThis.fetch(`${stack.apiUrl}/v1/sessions/${args.sessionId}/cancel`, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${stack.secretKey}` },
+          });
+          return { status: response.status, body: await response.json() };
+        }
+        case 'stack-next-block-after-now':
+          await nextBlockAfterNow(stack.rpcUrl);
+          return true;
         default:
           throw new Error(`unknown stack command ${command}`);
       }
     },
   };
+}
+
+/**
+ * Makes the next block's timestamp later than the wall clock. Block timestamps have whole seconds and
+ * a transfer mined in the second of the expiry (or cancellation) still counts as on time, so a test
+ * of a late payment sets this before paying (as test/server/lifecycle.test.ts does).
+ * @param {string} rpcUrl
+ */
+async function nextBlockAfterNow(rpcUrl) {
+  const { devClients } = await import('./demo/dev-chain.ts');
+  const { test, public: pub } = devClients(rpcUrl);
+  const latest = await pub.getBlock();
+  const now = BigInt(Math.ceil(Date.now() / 1000) + 1);
+  await test.setNextBlockTimestamp({ timestamp: latest.timestamp >= now ? latest.timestamp + 1n : now });
 }
 
 /**

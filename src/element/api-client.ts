@@ -32,11 +32,15 @@ export function sessionIdFromClientSecret(clientSecret: string): string | null {
 }
 
 /**
- * Whether a session in this status will never change again (`paid`, `expired`).
- * @example isTerminalStatus('paid') // true
+ * Whether the buyer's part of a session in this status is over, so that the server closes its event
+ * stream: `paid`, `overpaid`, `paid_late`, `canceled`. Not `expired`: a late payment may still turn
+ * it into `paid_late`. Same list as the protocol's `TERMINAL_STATUSES`, repeated here because that
+ * module imports zod, which must stay out of the browser bundle.
+ * @example isTerminalStatus('paid_late') // true
+ * @example isTerminalStatus('expired') // false
  */
 export function isTerminalStatus(status: SessionStatus): boolean {
-  return status === 'paid' || status === 'expired';
+  return status === 'paid' || status === 'overpaid' || status === 'paid_late' || status === 'canceled';
 }
 
 /** Options of {@link ApiClient.watchSession}. */

@@ -39,11 +39,25 @@ export const styles = css`
   [part~='status'] {
     font-weight: 600;
   }
-  :host([status='paid']) [part~='status'] {
+  :host([status='paid']) [part~='status'],
+  :host([status='overpaid']) [part~='status'] {
     color: var(--checkout-success, #047857);
   }
-  :host([status='underpaid']) [part~='status'] {
+  :host([status='underpaid']) [part~='status'],
+  :host([status='paid_late']) [part~='status'],
+  [part~='warning'] {
     color: var(--checkout-warning, #b45309);
+  }
+  [part~='status-detail'] {
+    display: block;
+    margin-top: 0.25rem;
+    font-weight: 400;
+    color: var(--checkout-fg, #111827);
+  }
+  [part~='warning'] {
+    padding: 0.5rem 0.75rem;
+    border: 1px solid currentColor;
+    border-radius: calc(var(--checkout-radius, 12px) / 2);
   }
   [part~='error'],
   :host([state='error']) [part~='status'] {

@@ -7,12 +7,14 @@ import { styles } from './crypto-checkout.styles.js';
 import {
   emit,
   type CheckoutErrorDetail,
+  type CheckoutCanceledEvent,
   type CheckoutErrorEvent,
   type CheckoutExpiredEvent,
   type CheckoutPaidEvent,
   type CheckoutStatusChangeEvent,
 } from './events.js';
-import { formatCountdown, formatFiat, isPositive, shortHash, toAtomic, withUriAmount } from './format.js';
+import { formatCountdown, formatFiat, isPositive, shortHash } from './format.js';
+import { messages as m, type Messages } from './messages.js';
 
 /**
  * Where the element is in its own life, as opposed to the session's `status`: `idle` without a
@@ -23,6 +25,19 @@ export type CheckoutState = 'idle' | 'loading' | 'ready' | 'error';
 
 const POLLING_INTERVAL = 5000;
 
+/** Whether the buyer may still pay (address, QR, countdown): nothing, or not enough, received in time. */
+const takesPayment = (s: BuyerSession) => s.status === 'open' || s.status === 'underpaid';
+
+/**
+ * Confirmations `[seen, needed]` of the least confirmed transfer that counts and is still confirming:
+ * the one the session waits for.
+ */
+const confirmationProgress = (s: BuyerSession): [number, number] => {
+  const pending = s.transfers.filter((t) => t.expected && !t.confirmed && !t.late);
+  const needed = pending[0]?.confirmations_required ?? s.payment?.confirmations_required ?? 1;
+  return [Math.min(needed, ...pending.map((t) => t.confirmations)), needed];
+};
+
 // The QR encoder is half the weight of the element and only needed once a method is chosen, so it is
 // a lazily loaded chunk, fetched while the session loads so that it is ready when the address is.
 const loadQr = () => import('./qr.js');
@@ -31,14 +46,18 @@ const loadQr = () => import('./qr.js');
  * A crypto payment checkout for one session of a crypto-checkout backend. Give it the session's client
  * secret; it loads the amount and methods, lets the buyer choose a method, shows the deposit address,
  * amount and QR code, and follows the payment live (server-sent events, polling as a fallback) until
- * it is paid or expired. It takes no amount or address from the page: everything comes from the server.
+ * the buyer's part is over: paid, overpaid, paid late or canceled. An expired session is still
+ * followed (without a countdown), because a late payment may complete it. Partial payments, the amount
+ * still due, overpayments and tokens sent that this checkout does not accept are all shown as text.
+ * It takes no amount or address from the page: everything comes from the server.
  *
  * @summary Embeddable checkout: amount, method choice, address, QR, countdown and live status.
  * @tagname crypto-checkout
  *
  * @fires {CheckoutStatusChangeEvent} checkout-status-change - The session's status changed (also on the first load of a session). Detail: `{ status, previousStatus, session }`.
- * @fires {CheckoutPaidEvent} checkout-paid - The session was paid. Detail: `{ session }`. Fulfil orders from the server's webhook, not from this event.
- * @fires {CheckoutExpiredEvent} checkout-expired - The session expired. Detail: `{ session }`.
+ * @fires {CheckoutPaidEvent} checkout-paid - The session was paid in full (`paid`, or `overpaid`). Detail: `{ session }`. Fulfil orders from the server's webhook, not from this event.
+ * @fires {CheckoutExpiredEvent} checkout-expired - The session expired; it may still become `paid_late`. Detail: `{ session }`.
+ * @fires {CheckoutCanceledEvent} checkout-canceled - The merchant canceled the session. Detail: `{ session }`.
  * @fires {CheckoutErrorEvent} checkout-error - Loading the session or a buyer's action failed. Detail: `{ code, message }`.
  *
  * @csspart base - The wrapper of everything inside.
@@ -46,6 +65,8 @@ const loadQr = () => import('./qr.js');
  * @csspart amount - The price in fiat currency.
  * @csspart order - The merchant's order reference.
  * @csspart status - The live status line (an `aria-live="polite"` region).
+ * @csspart status-detail - The second sentence of the status line: what is still due, the excess received, what to do about money sent to an expired or canceled session.
+ * @csspart warning - A warning that a token or network this checkout does not accept was sent to its address.
  * @csspart spinner - The loading indicator.
  * @csspart error - Error messages.
  * @csspart retry-button - The button that retries loading after an error.
@@ -59,10 +80,10 @@ const loadQr = () => import('./qr.js');
  * @csspart address - The deposit address.
  * @csspart copy-button - The copy buttons beside the amount and the address.
  * @csspart qr - The QR code of the EIP-681 payment request.
- * @csspart note - Hints for the buyer (network fee, partial payments).
+ * @csspart note - Hints for the buyer (network fee, which token and network to send).
  * @csspart confirmations - The confirmations progress bar while processing.
- * @csspart transfers - The list of transfers seen.
- * @csspart transfer - One transfer (a link when the network has a block explorer).
+ * @csspart transfers - The list of transfers seen, those that do not count included.
+ * @csspart transfer - One transfer (a link when its network has a block explorer).
  * @csspart success-link - The "Return to merchant" link after payment.
  *
  * @cssprop [--checkout-font=system-ui] - Font family of the element.
@@ -72,8 +93,8 @@ const loadQr = () => import('./qr.js');
  * @cssprop [--checkout-border=#e5e7eb] - Border color of the card and buttons.
  * @cssprop [--checkout-accent=#4f46e5] - Accent color: primary buttons, links, focus ring.
  * @cssprop [--checkout-accent-fg=#fff] - Text color on the accent color.
- * @cssprop [--checkout-success=#047857] - Status color when paid.
- * @cssprop [--checkout-warning=#b45309] - Status color when underpaid.
+ * @cssprop [--checkout-success=#047857] - Status color when paid or overpaid.
+ * @cssprop [--checkout-warning=#b45309] - Status color when underpaid or paid late, and of warnings.
  * @cssprop [--checkout-danger=#b91c1c] - Color of error messages.
  * @cssprop [--checkout-radius=12px] - Corner radius of the card (buttons use half).
  * @cssprop [--checkout-mono=ui-monospace] - Font family of the amount and address.
@@ -93,8 +114,9 @@ export class CryptoCheckout extends LitElement {
 
   /**
    * The session's status as the server reports it (`open`, `processing`, `underpaid`, `paid`,
-   * `expired`), reflected to the `status` attribute for styling. Unset while loading or after an error;
-   * see `state` for those. Read-only: the element sets it.
+   * `overpaid`, `paid_late`, `expired`, `canceled`), reflected to the `status` attribute for styling,
+   * e.g. `crypto-checkout[status="paid_late"]`. Unset while loading or after an error; see `state`
+   * for those. Read-only: the element sets it.
    */
   @property({ reflect: true }) status?: SessionStatus;
 
@@ -144,7 +166,8 @@ export class CryptoCheckout extends LitElement {
       this._key = key;
       if (key) void this._load();
     }
-    const uri = this._data && this._payUri(this._data);
+    // The QR code is for exactly what is still due (the remainder after an underpayment).
+    const uri = this._data && takesPayment(this._data) ? this._data.pay_uri : null;
     if (uri && uri !== this._qrUri) {
       this._qrUri = uri;
       loadQr()
@@ -161,6 +184,7 @@ export class CryptoCheckout extends LitElement {
   override render() {
     const s = this._data;
     const loading = this.state === 'loading';
+    const [headline, detail] = this._statusLines(s);
     return html`<div part="base" aria-busy=${loading ? 'true' : 'false'}>
       ${
         s
@@ -168,208 +192,182 @@ export class CryptoCheckout extends LitElement {
               <p part="amount">
                 ${formatFiat(s.amount, s.currency, this.locale || document.documentElement.lang)}
               </p>
-              ${s.order_id ? html`<p part="order">Order ${s.order_id}</p>` : nothing}
+              ${s.order_id ? html`<p part="order">${m.order(s.order_id)}</p>` : nothing}
             </header>`
           : nothing
       }
       <p part="status" role="status" aria-live="polite">
-        ${loading ? html`<span part="spinner" aria-hidden="true"></span>` : nothing}${this._statusText(s)}
+        ${loading ? html`<span part="spinner" aria-hidden="true"></span>` : nothing}${headline}${
+          detail ? html` <span part="status-detail">${detail}</span>` : nothing
+        }
       </p>
-      ${
-        this.state === 'error'
-          ? html`<button part="retry-button" @click=${this._retry}>Try again</button>`
-          : nothing
-      }
+      ${this.state === 'error' ? html`<button part="retry-button" @click=${this._retry}>${m.retry}</button>` : nothing}
       ${this._notice ? html`<p part="error" role="alert">${this._notice}</p>` : nothing}
-      ${this._offline ? html`<p part="error">Connection to the payment server lost. Retrying…</p>` : nothing}
+      ${this._offline ? html`<p part="error">${m.offline}</p>` : nothing}
       ${s ? this._renderSession(s) : nothing}
     </div>`;
   }
 
-  private _statusText(s: BuyerSession | null): string {
-    if (this.state === 'loading') return 'Loading checkout…';
-    if (this._error) return this._error.message;
+  /**
+   * The status line, for the live region: a headline for the status and, where the buyer needs to know
+   * more (what is still due, what to do about money sent), a detail.
+   */
+  private _statusLines(s: BuyerSession | null): [string, string?] {
+    if (this.state === 'loading') return [m.loading];
+    if (this._error) return [this._error.message];
     const p = s?.payment;
+    const token = p?.token ?? '';
+    const received = s?.amount_received ?? '0';
     switch (s?.status) {
       case 'open':
-        return p ? 'Waiting for payment' : 'Choose how to pay';
-      case 'processing': {
-        const seen = Math.max(0, ...s.transfers.map((t) => t.confirmations));
-        const needed = p?.confirmations_required ?? 1;
-        return `Payment seen, waiting for confirmations ${Math.min(seen, needed)}/${needed}`;
-      }
+        return [p ? m.waiting : m.choose];
+      case 'processing':
+        return [m.confirming(...confirmationProgress(s))];
       case 'underpaid':
-        return `Partially paid: ${s.amount_remaining} ${p?.token} still due`;
+        return [
+          m.underpaid(received, s.amount_remaining ?? '', token),
+          m.sendRemainder(s.amount_remaining ?? '', token),
+        ];
       case 'paid':
-        return 'Payment received. Thank you!';
+        return [m.paid];
+      case 'overpaid':
+        return [m.paid, isPositive(s.amount_overpaid) ? m.overpaid(s.amount_overpaid!, token) : undefined];
+      case 'paid_late':
+        return [m.paidLate];
       case 'expired':
-        return 'This checkout has expired';
+        return [
+          m.expired,
+          p && isPositive(received) ? m.expiredPartly(received, p.amount_due, token) : m.expiredUnpaid,
+        ];
+      case 'canceled':
+        return [m.canceled, isPositive(received) ? m.canceledButSent(received, token) : undefined];
     }
-    return '';
+    return [''];
   }
 
   private _renderSession(s: BuyerSession) {
     const p = s.payment;
-    const payable = s.status === 'open' || s.status === 'underpaid';
     const left = Date.parse(s.expires_at) - (this._now + this._skew);
     return html`
       ${
-        payable
+        takesPayment(s)
           ? html`<p part="countdown" role="timer">
-              ${left > 0 ? html`Expires in <time>${formatCountdown(left)}</time>` : 'Time is up, checking…'}
+              ${left > 0 ? m.expiresIn(formatCountdown(left)) : m.timeUp}
             </p>`
           : nothing
       }
       ${
         !p && s.status === 'open'
-          ? html`<div part="methods" role="group" aria-label="Payment method">
+          ? html`<div part="methods" role="group" aria-label=${m.methodGroup}>
               ${s.methods.map(
-                (m) =>
+                (method) =>
                   html`<button
                     part="method"
-                    data-method=${m.id}
+                    data-method=${method.id}
                     ?disabled=${!!this._choosing}
-                    @click=${() => this._choose(m.id)}
+                    @click=${() => this._choose(method.id)}
                   >
-                    ${m.token} <span class="muted">on ${m.network}</span>
+                    ${method.token} <span class="muted">${m.methodOn(method.network)}</span>
                   </button>`,
               )}
             </div>`
           : nothing
       }
-      ${p && payable ? this._renderPayment(s, p) : nothing}
+      ${s.transfers.map((t) =>
+        t.expected
+          ? nothing
+          : html`<p part="warning" role="alert">${m.unexpectedAsset(t.amount, t.token, t.network)}</p>`,
+      )}
+      ${p && takesPayment(s) ? this._renderPayment(s, p) : nothing}
       ${
         p && s.status === 'processing'
           ? html`<progress
               part="confirmations"
-              aria-label="Confirmations"
-              max=${p.confirmations_required}
-              .value=${Math.max(0, ...s.transfers.map((t) => t.confirmations))}
+              aria-label=${m.confirmations}
+              max=${confirmationProgress(s)[1]}
+              .value=${confirmationProgress(s)[0]}
             ></progress>`
           : nothing
       }
-      ${
-        p && s.transfers.length && s.status !== 'expired'
-          ? html`<ul part="transfers" class="muted">
-              ${s.transfers.map((t) => {
-                const label = `${t.amount} ${p.token} in ${shortHash(t.tx_hash)}`;
-                return html`<li>
-                  ${
-                    p.explorer_url
-                      ? html`<a
-                          part="transfer"
-                          href=${`${p.explorer_url.replace(/\/+$/, '')}/tx/${t.tx_hash}`}
-                          target="_blank"
-                          rel="noopener noreferrer"
-                          >${label}</a
-                        >`
-                      : html`<span part="transfer">${label}</span>`
-                  }
-                </li>`;
-              })}
-            </ul>`
-          : nothing
-      }
-      ${s.status === 'paid' ? this._renderPaid(s, p) : nothing}
-      ${
-        s.status === 'expired'
-          ? html`<p part="note">
-              ${
-                p && isPositive(s.amount_received)
-                  ? `A partial payment of ${s.amount_received} ${p.token} was received. The merchant will contact you about it.`
-                  : 'Payments to this checkout are no longer accepted. Please start a new checkout.'
-              }
-            </p>`
-          : nothing
-      }
+      ${p && s.transfers.length ? this._renderTransfers(s, p) : nothing}
+      ${s.status === 'paid' || s.status === 'overpaid' ? this._renderPaid(s) : nothing}
     `;
   }
 
   private _renderPayment(s: BuyerSession, p: PaymentInstructions) {
     const underpaid = s.status === 'underpaid' && !!s.amount_remaining;
+    // Exactly what is still due: the server's remainder, matching the amount in its `pay_uri`.
     const amount = underpaid ? s.amount_remaining! : p.amount_due;
-    const uri = this._payUri(s);
+    const uri = s.pay_uri;
     // A token transfer is paid for in the chain's own coin; name it when the session offers it too.
-    const gasCoin = s.methods.find((m) => m.kind === 'native' && m.chain_id === p.chain_id)?.token;
+    const gasCoin = s.methods.find((x) => x.kind === 'native' && x.chain_id === p.chain_id)?.token;
     return html`
-      ${
-        underpaid
-          ? html`<p part="note">
-              Received ${s.amount_received} ${p.token}. Send the remaining amount to the same address.
-            </p>`
-          : nothing
-      }
       <dl part="details">
-        <dt>Network</dt>
+        <dt>${m.network}</dt>
         <dd><span part="network">${p.network}</span></dd>
-        <dt>Token</dt>
+        <dt>${m.token}</dt>
         <dd>
           <span part="token"
             >${p.token}${
               p.token_address
-                ? html` <span class="muted">(contract <code>${p.token_address}</code>)</span>`
+                ? html` <span class="muted">(${m.contract} <code>${p.token_address}</code>)</span>`
                 : nothing
             }</span
           >
         </dd>
-        <dt>${underpaid ? 'Amount still due' : 'Amount'} (${p.token})</dt>
+        <dt>${underpaid ? m.amountStillDue(p.token) : m.amount(p.token)}</dt>
         <dd><code part="amount-due">${amount}</code>${this._copyButton('amount', amount)}</dd>
-        <dt>Address</dt>
+        <dt>${m.address}</dt>
         <dd><code part="address">${p.address}</code>${this._copyButton('address', p.address)}</dd>
       </dl>
       ${
         uri
-          ? html`<div
-              part="qr"
-              role="img"
-              aria-label=${`QR code: pay ${amount} ${p.token} on ${p.network} to ${p.address}`}
-            >
+          ? html`<div part="qr" role="img" aria-label=${m.qr(amount, p.token, p.network, p.address)}>
               ${this._qr?.uri === uri ? unsafeHTML(this._qr.svg) : nothing}
             </div>`
           : nothing
       }
       <p part="note">
-        ${
-          p.kind === 'erc20'
-            ? `Sending ${p.token} needs a little ${gasCoin ?? "of the network's own coin"} on ${p.network} for the network fee. `
-            : `The network fee is paid on top of the amount. `
-        }Send
-        only ${p.token} on ${p.network}; other tokens or networks cannot be credited.
+        ${p.kind === 'erc20' ? m.gasToken(p.token, gasCoin ?? m.gasUnknownCoin, p.network) : m.gasNative}
+        ${m.onlyThis(p.token, p.network)}
       </p>
     `;
   }
 
-  private _renderPaid(s: BuyerSession, p: PaymentInstructions | null) {
-    const over =
-      p && s.amount_received && toAtomic(s.amount_received, p.decimals) > BigInt(p.amount_due_atomic);
+  private _renderTransfers(s: BuyerSession, p: PaymentInstructions) {
+    const explorer = p.explorer_url?.replace(/\/+$/, '');
+    return html`<ul part="transfers" class="muted">
+      ${s.transfers.map((t) => {
+        const flag = !t.expected ? m.transferNotAccepted : t.late ? m.transferLate : '';
+        const label = m.transfer(t.amount, t.token, shortHash(t.tx_hash)) + (flag ? ` (${flag})` : '');
+        // The explorer is the chosen chain's: a transfer on another network is not on it.
+        return html`<li>
+          ${
+            explorer && t.chain_id === p.chain_id
+              ? html`<a
+                  part="transfer"
+                  href=${`${explorer}/tx/${t.tx_hash}`}
+                  target="_blank"
+                  rel="noopener noreferrer"
+                  >${label}</a
+                >`
+              : html`<span part="transfer">${label}</span>`
+          }
+        </li>`;
+      })}
+    </ul>`;
+  }
+
+  private _renderPaid(s: BuyerSession) {
     // success_url is validated by the server; checking the scheme again keeps javascript: URLs out.
     const back = s.success_url && /^https?:\/\//i.test(s.success_url) ? s.success_url : '';
-    return html`
-      ${
-        over
-          ? html`<p part="note">
-              You sent ${s.amount_received} ${p.token}, more than the ${p.amount_due} due. Contact the
-              merchant about the difference.
-            </p>`
-          : nothing
-      }
-      ${back ? html`<p><a part="success-link" href=${back}>Return to merchant</a></p>` : nothing}
-    `;
+    return back ? html`<p><a part="success-link" href=${back}>${m.returnToMerchant}</a></p>` : nothing;
   }
 
-  private _copyButton(what: string, text: string) {
+  private _copyButton(what: keyof Messages['copyWhat'], text: string) {
     return html`<button part="copy-button" @click=${() => this._copy(what, text)}>
-      ${this._copied === what ? 'Copied' : 'Copy'}<span class="sr-only"> ${what}</span>
+      ${this._copied === what ? m.copied : m.copy}<span class="sr-only"> ${m.copyWhat[what]}</span>
     </button>`;
-  }
-
-  /** The URI for the QR code: the server's, or for an underpayment the same with the amount still due. */
-  private _payUri(s: BuyerSession): string | null {
-    const p = s.payment;
-    if (!p || (s.status !== 'open' && s.status !== 'underpaid')) return null;
-    return s.status === 'underpaid' && s.amount_remaining
-      ? withUriAmount(p.uri, toAtomic(s.amount_remaining, p.decimals))
-      : p.uri;
   }
 
   private async _load() {
@@ -404,8 +402,9 @@ export class CryptoCheckout extends LitElement {
   /** Takes a session state from the server, fires events for a status change and keeps timers in step. */
   private _apply(s: BuyerSession, fresh = false) {
     const prev = this._data;
-    // A terminal status never changes, and a chosen method never goes away: anything else is a late,
-    // stale answer racing a newer one (e.g. the stream's first snapshot and the choose-method answer).
+    // After a terminal status the buyer's part is over (a later change such as paid → overpaid is the
+    // merchant's business), and a chosen method never goes away: anything else is a late, stale answer
+    // racing a newer one (e.g. the stream's first snapshot and the choose-method answer).
     if (prev && (isTerminalStatus(prev.status) || (prev.payment && !s.payment))) return;
     if (fresh) this._skew = Date.parse(s.server_time) - Date.now();
     this._data = s;
@@ -416,12 +415,14 @@ export class CryptoCheckout extends LitElement {
     const previousStatus = prev?.status ?? null;
     if (s.status !== previousStatus) {
       emit(this, 'checkout-status-change', { status: s.status, previousStatus, session: s });
-      if (s.status === 'paid') emit(this, 'checkout-paid', { session: s });
+      if (s.status === 'paid' || s.status === 'overpaid') emit(this, 'checkout-paid', { session: s });
       if (s.status === 'expired') emit(this, 'checkout-expired', { session: s });
+      if (s.status === 'canceled') emit(this, 'checkout-canceled', { session: s });
     }
     clearInterval(this._ticker);
     this._ticker = undefined;
-    if (!isTerminalStatus(s.status)) this._ticker = setInterval(() => this._tick(), 1000);
+    // The countdown, and the check with the server at expiry; an expired session has neither.
+    if (takesPayment(s) || s.status === 'processing') this._ticker = setInterval(() => this._tick(), 1000);
   }
 
   private _tick() {
@@ -503,10 +504,10 @@ export class CryptoCheckout extends LitElement {
 /** What the buyer reads for an error: the server's messages are written for developers. */
 const buyerMessage = (e: CheckoutApiError): string =>
   e.code === 'unauthorized' || e.code === 'not_found' || e.code === 'invalid_client_secret'
-    ? 'This checkout could not be found. Please ask the merchant for a new payment link.'
+    ? m.notFound
     : e.code === 'network_error'
-      ? 'Could not reach the payment server. Check your connection and try again.'
-      : `Something went wrong: ${e.message}`;
+      ? m.unreachable
+      : m.failed(e.message);
 
 declare global {
   interface HTMLElementTagNameMap {
@@ -516,6 +517,7 @@ declare global {
     'checkout-status-change': CheckoutStatusChangeEvent;
     'checkout-paid': CheckoutPaidEvent;
     'checkout-expired': CheckoutExpiredEvent;
+    'checkout-canceled': CheckoutCanceledEvent;
     'checkout-error': CheckoutErrorEvent;
   }
 }

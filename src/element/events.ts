@@ -26,7 +26,7 @@ export interface CheckoutStatusChangeDetail {
   session: BuyerSession;
 }
 
-/** Detail of `checkout-paid` and `checkout-expired`. */
+/** Detail of `checkout-paid`, `checkout-expired` and `checkout-canceled`. */
 export interface CheckoutSessionDetail {
   /** The session as the server sent it. */
   session: BuyerSession;
@@ -45,15 +45,25 @@ export interface CheckoutEventDetailMap {
   'checkout-status-change': CheckoutStatusChangeDetail;
   'checkout-paid': CheckoutSessionDetail;
   'checkout-expired': CheckoutSessionDetail;
+  'checkout-canceled': CheckoutSessionDetail;
   'checkout-error': CheckoutErrorDetail;
 }
 
 /** Fired on every server-driven status change, including the first load of a session. */
 export type CheckoutStatusChangeEvent = CustomEvent<CheckoutStatusChangeDetail>;
-/** Fired once when the session becomes `paid`. The server's webhook, not this event, is proof of payment. */
+/**
+ * Fired once when the session is paid in full: `paid` (also within the underpayment tolerance) or
+ * `overpaid`. Not for `paid_late`, which waits for the merchant's review. The server's webhook, not
+ * this event, is proof of payment.
+ */
 export type CheckoutPaidEvent = CustomEvent<CheckoutSessionDetail>;
-/** Fired once when the session becomes `expired`. */
+/**
+ * Fired when the session becomes `expired`. The element keeps following it: a late payment may still
+ * turn it into `paid_late` (a `checkout-status-change`).
+ */
 export type CheckoutExpiredEvent = CustomEvent<CheckoutSessionDetail>;
+/** Fired once when the merchant cancels the session (`canceled`). */
+export type CheckoutCanceledEvent = CustomEvent<CheckoutSessionDetail>;
 /** Fired when loading the session or a buyer's action fails. */
 export type CheckoutErrorEvent = CustomEvent<CheckoutErrorDetail>;
 

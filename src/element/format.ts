@@ -1,7 +1,6 @@
 /**
- * Formatting helpers for the element. Money stays a decimal string (or a `bigint` of atomic units)
- * all the way to the screen: token amounts are shown exactly as the server sent them, because the
- * buyer must send exactly that amount.
+ * Formatting helpers for the element. Money stays a decimal string all the way to the screen: token
+ * amounts are shown exactly as the server sent them, because the buyer must send exactly that amount.
  * @module
  */
 
@@ -37,32 +36,11 @@ export function formatCountdown(ms: number): string {
 }
 
 /**
- * Converts a decimal token amount to atomic units (`amount × 10^decimals`) without floating point.
- * Extra fraction digits beyond `decimals` are cut off.
- * @example toAtomic('1.5', 6) // 1500000n
- */
-export function toAtomic(amount: string, decimals: number): bigint {
-  const [whole = '0', fraction = ''] = amount.split('.');
-  return BigInt(whole + fraction.slice(0, decimals).padEnd(decimals, '0'));
-}
-
-/**
  * Whether a decimal string is greater than zero.
  * @example isPositive('0.00') // false
  */
 export function isPositive(amount: string | null | undefined): boolean {
   return /[1-9]/.test(amount ?? '');
-}
-
-/**
- * Returns the EIP-681 payment URI with its amount (`uint256=` for tokens, `value=` for the native coin)
- * replaced by `atomic`, or `null` when the URI carries no amount it recognises. Used to turn the server's
- * URI for the full amount into one for the amount still due after an underpayment.
- * @example withUriAmount('ethereum:0xT@1/transfer?address=0xA&uint256=10', 4n) // '…&uint256=4'
- */
-export function withUriAmount(uri: string, atomic: bigint): string | null {
-  const pattern = /([?&](?:uint256|value)=)[0-9.e+]+/;
-  return pattern.test(uri) ? uri.replace(pattern, `$1${atomic}`) : null;
 }
 
 /**

@@ -7,7 +7,7 @@ import { executeServerCommand } from '@web/test-runner-commands';
 import QRCode from 'qrcode';
 import type { BuyerSession, CreateSessionRequest, Session } from '../../src/protocol/index.js';
 import '../../src/element/index.js';
-import type { CryptoCheckout } from '../../src/element/index.js';
+import type { CheckoutStatusChangeDetail, CryptoCheckout } from '../../src/element/index.js';
 
 /** The real backend and anvil chain started by the test runner. */
 export const stack = {
@@ -19,6 +19,11 @@ export const stack = {
     executeServerCommand<string, object>('stack-pay', { address, amount, token }),
   mine: (blocks: number) => executeServerCommand<boolean, object>('stack-mine', { blocks }),
   expire: (sessionId: string) => executeServerCommand<boolean, object>('stack-expire', { sessionId }),
+  /** The merchant cancels the session with the secret key (`POST /v1/sessions/:id/cancel`). */
+  cancel: (sessionId: string) =>
+    executeServerCommand<{ status: number; body: Session }, object>('stack-cancel', { sessionId }),
+  /** Makes the next block's timestamp later than now, so that a payment mined in it is late. */
+  nextBlockAfterNow: () => executeServerCommand<boolean, undefined>('stack-next-block-after-now'),
 };
 
 let apiUrl: string | undefined;
@@ -53,6 +58,19 @@ export async function mount(clientSecret: string): Promise<{ el: CryptoCheckout;
   await fixture(html`${mounted.el}`);
   return mounted;
 }
+
+/** Mounts a USDC-only session (the method is chosen by itself) and waits until its address is shown. */
+export async function mountUsdc(body: Partial<CreateSessionRequest> = {}) {
+  const session = await stack.createSession({ methods: ['usdc@anvil'], ...body });
+  const mounted = await mount(session.client_secret);
+  await until(() => part(mounted.el, 'address'), 'the deposit address is shown');
+  const buyer = await buyerSession(session);
+  return { ...mounted, session, payment: buyer.payment! };
+}
+
+/** `checkout-status-change` events as `previous→status` strings, e.g. `null→open`. */
+export const transitions = (events: CustomEvent<CheckoutStatusChangeDetail>[]) =>
+  events.map((e) => `${e.detail.previousStatus}→${e.detail.status}`);
 
 /** The first element in the shadow root with this part, or null. */
 export function part(el: CryptoCheckout, name: string): HTMLElement | null {
@@ -92,7 +110,13 @@ export type Recorder = ReturnType<typeof recordEvents>;
 
 /** Records the element's events (on `target`, before they happen) so tests can await and inspect them. */
 export function recordEvents(target: EventTarget) {
-  const names = ['checkout-status-change', 'checkout-paid', 'checkout-expired', 'checkout-error'] as const;
+  const names = [
+    'checkout-status-change',
+    'checkout-paid',
+    'checkout-expired',
+    'checkout-canceled',
+    'checkout-error',
+  ] as const;
   const events: CustomEvent[] = [];
   for (const name of names) target.addEventListener(name, (e) => events.push(e as CustomEvent));
   return {
@@ -136,6 +160,22 @@ export function spyNetwork(options: { breakStreams?: () => boolean } = {}) {
       window.fetch = realFetch;
       window.EventSource = RealEventSource;
     },
+  };
+}
+
+/**
+ * Replaces `navigator.clipboard` with one that records what is written, until `restore()`; the real
+ * one needs a permission that headless Chromium does not grant.
+ */
+export function spyClipboard() {
+  const copied: string[] = [];
+  Object.defineProperty(navigator, 'clipboard', {
+    configurable: true,
+    value: { writeText: async (value: string) => void copied.push(value) },
+  });
+  return {
+    copied,
+    restore: () => delete (navigator as { clipboard?: unknown }).clipboard,
   };
 }
 

@@ -1,31 +1,21 @@
 /// <reference types="mocha" />
 import { expect } from '@open-wc/testing';
-import type { CheckoutStatusChangeDetail } from '../../src/element/index.js';
 import type { BuyerSession } from '../../src/protocol/index.js';
 import {
   buyerSession,
   expectedQrPaths,
   mount,
+  mountUsdc,
   part,
   parts,
   qrPaths,
+  spyClipboard,
   spyNetwork,
   stack,
   text,
+  transitions,
   until,
 } from './helpers.js';
-
-/** Mounts a USDC-only session and waits until its deposit address is shown. */
-async function mountUsdc(body: Parameters<typeof stack.createSession>[0] = {}) {
-  const session = await stack.createSession({ methods: ['usdc@anvil'], ...body });
-  const mounted = await mount(session.client_secret);
-  await until(() => part(mounted.el, 'address'), 'the deposit address is shown');
-  const buyer = await buyerSession(session);
-  return { ...mounted, session, payment: buyer.payment! };
-}
-
-const transitions = (events: CustomEvent<CheckoutStatusChangeDetail>[]) =>
-  events.map((e) => `${e.detail.previousStatus}→${e.detail.status}`);
 
 describe('<crypto-checkout> following a real payment', () => {
   let network: ReturnType<typeof spyNetwork>;
@@ -39,7 +29,7 @@ describe('<crypto-checkout> following a real payment', () => {
     const txHash = await stack.pay(payment.address, payment.amount_due);
     await until(() => el.status === 'processing', 'the element shows processing');
     expect(el.getAttribute('status')).to.equal('processing');
-    expect(text(el, 'status')).to.equal('Payment seen, waiting for confirmations 1/2');
+    expect(text(el, 'status')).to.equal('Payment seen — confirming 1/2');
     const progress = part(el, 'confirmations') as HTMLProgressElement;
     expect([progress.value, progress.max]).to.deep.equal([1, 2]);
     expect(part(el, 'qr'), 'no QR code invites a second payment').to.equal(null);
@@ -66,41 +56,59 @@ describe('<crypto-checkout> following a real payment', () => {
     expect(network.live(), 'the stream is closed after the terminal event').to.have.length(0);
   });
 
-  it('shows the amount still due after an underpayment and keeps address and QR for a top-up', async () => {
-    const { el, events, session, payment } = await mountUsdc();
+  it('after underpayments that add up, shows received and remaining, with QR, URI and copied amount for exactly the remainder', async () => {
+    const clipboard = spyClipboard();
+    try {
+      const { el, events, session, payment } = await mountUsdc();
 
-    await stack.pay(payment.address, '4');
-    await stack.mine(1);
-    await until(() => el.status === 'underpaid', 'the element shows underpaid');
-    const buyer = await buyerSession(session);
-    const remainingAtomic = BigInt(payment.amount_due_atomic) - 4_000_000n;
-    expect(buyer.amount_remaining).to.not.equal(null);
-    expect(text(el, 'status')).to.equal(`Partially paid: ${buyer.amount_remaining} USDC still due`);
-    expect(text(el, 'amount-due')).to.equal(buyer.amount_remaining);
-    expect(text(el, 'address')).to.equal(payment.address);
-    expect(text(el, 'note')).to.contain(`Received ${buyer.amount_received} USDC`);
-    expect(text(el, 'countdown')).to.match(/^Expires in \d\d:\d\d$/);
-    // The QR code asks for the rest, not the full amount again.
-    const topUpUri = payment.uri.replace(/uint256=\d+$/, `uint256=${remainingAtomic}`);
-    expect(topUpUri).to.not.equal(payment.uri);
-    await until(
-      async () => JSON.stringify(qrPaths(part(el, 'qr'))) === JSON.stringify(await expectedQrPaths(topUpUri)),
-      'the QR code encodes the amount still due',
-    );
+      await stack.pay(payment.address, '4');
+      await stack.mine(1);
+      await until(() => el.status === 'underpaid', 'the element shows underpaid');
+      expect(el.getAttribute('status')).to.equal('underpaid');
+      expect(text(el, 'status')).to.equal(
+        'Received 4 USDC — 6 USDC still due Send the remaining 6 USDC to the same address.',
+      );
+      expect(text(el, 'amount-due')).to.equal('6');
 
-    await stack.pay(payment.address, buyer.amount_remaining!);
-    await stack.mine(1);
-    await events.next('checkout-paid');
-    // Whether the backend reports `processing` in between depends on when its watcher looks; the
-    // element must report every change it got, as one unbroken chain.
-    const chain = transitions(events.of('checkout-status-change'));
-    expect(chain[0]).to.equal('null→open');
-    expect(chain.at(-1)).to.match(/→paid$/);
-    expect(chain.filter((t) => t.endsWith('→underpaid'))).to.have.length(1);
-    chain.slice(1).forEach((t, i) => expect(t.split('→')[0]).to.equal(chain[i]!.split('→')[1]));
+      // A second transfer adds to the first.
+      await stack.pay(payment.address, '3');
+      await stack.mine(1);
+      await until(() => el.status === 'underpaid' && text(el, 'amount-due') === '3', 'the remainder is 3');
+      expect(text(el, 'status')).to.equal(
+        'Received 7 USDC — 3 USDC still due Send the remaining 3 USDC to the same address.',
+      );
+      expect(text(el, 'status-detail')).to.equal('Send the remaining 3 USDC to the same address.');
+      expect(text(el, 'address')).to.equal(payment.address);
+      expect(text(el, 'countdown')).to.match(/^Expires in \d\d:\d\d$/);
+      expect(parts(el, 'transfer')).to.have.length(2);
+      const remainderUri = `ethereum:${payment.token_address}@31337/transfer?address=${payment.address}&uint256=3000000`;
+      expect((await buyerSession(session)).pay_uri).to.equal(remainderUri);
+      await until(
+        async () =>
+          JSON.stringify(qrPaths(part(el, 'qr'))) === JSON.stringify(await expectedQrPaths(remainderUri)),
+        'the QR code encodes the amount still due',
+      );
+      expect(part(el, 'qr')!.getAttribute('aria-label')).to.contain('pay 3 USDC');
+      parts(el, 'copy-button')[0]!.click();
+      await until(() => clipboard.copied.length === 1, 'the amount is copied');
+      expect(clipboard.copied).to.deep.equal(['3']);
+      await expect(el).to.be.accessible();
+
+      await stack.pay(payment.address, '3');
+      await stack.mine(1);
+      await events.next('checkout-paid');
+      // Whether the backend reports `processing` in between depends on when its watcher looks; the
+      // element must report every change it got, as one unbroken chain.
+      const chain = transitions(events.of('checkout-status-change'));
+      expect(chain[0]).to.equal('null→open');
+      expect(chain.at(-1)).to.match(/→paid$/);
+      chain.slice(1).forEach((t, i) => expect(t.split('→')[0]).to.equal(chain[i]!.split('→')[1]));
+    } finally {
+      clipboard.restore();
+    }
   });
 
-  it('shows the expired state and fires checkout-expired', async () => {
+  it('shows the expired state without countdown, fires checkout-expired and keeps listening', async () => {
     const session = await stack.createSession();
     const { el, events } = await mount(session.client_secret);
     await until(() => el.status === 'open', 'the session is loaded');
@@ -109,16 +117,17 @@ describe('<crypto-checkout> following a real payment', () => {
     const expired = await events.next<{ session: BuyerSession }>('checkout-expired');
     expect(expired.detail.session.status).to.equal('expired');
     expect(el.getAttribute('status')).to.equal('expired');
-    expect(text(el, 'status')).to.equal('This checkout has expired');
-    expect(text(el, 'note')).to.equal(
-      'Payments to this checkout are no longer accepted. Please start a new checkout.',
+    expect(text(el, 'status')).to.equal(
+      'This checkout has expired. Payments to this checkout are no longer accepted. Please start a new checkout.',
     );
     for (const name of ['methods', 'address', 'qr', 'countdown']) expect(part(el, name), name).to.equal(null);
     expect(transitions(events.of('checkout-status-change'))).to.deep.equal(['null→open', 'open→expired']);
-    expect(network.live()).to.have.length(0);
+    // A late payment may still complete it (paid_late): the stream stays open.
+    expect(network.live()).to.have.length(1);
+    await expect(el).to.be.accessible();
   });
 
-  it('says that the merchant will be in touch when a session expires after a partial payment', async () => {
+  it('after a partial payment and expiry, says what was sent and to contact the merchant about a refund', async () => {
     const { el, events, session, payment } = await mountUsdc();
     await stack.pay(payment.address, '2.5');
     await stack.mine(1);
@@ -126,10 +135,14 @@ describe('<crypto-checkout> following a real payment', () => {
 
     await stack.expire(session.id);
     await events.next('checkout-expired');
-    const { amount_received } = await buyerSession(session);
-    expect(text(el, 'note')).to.equal(
-      `A partial payment of ${amount_received} USDC was received. The merchant will contact you about it.`,
+    expect((await buyerSession(session)).amount_received).to.equal('2.5');
+    expect(text(el, 'status-detail')).to.equal(
+      `You sent 2.5 of ${payment.amount_due} USDC; contact the merchant about a refund.`,
     );
-    expect(parts(el, 'address')).to.have.length(0);
+    expect(payment.amount_due).to.equal('10');
+    for (const name of ['address', 'qr', 'countdown', 'copy-button'])
+      expect(part(el, name), name).to.equal(null);
+    expect(text(el, 'transfer')).to.match(/^2\.5 USDC in 0x/);
+    expect(network.live()).to.have.length(1);
   });
 });

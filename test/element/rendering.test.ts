@@ -6,9 +6,11 @@ import {
   buyerSession,
   expectedQrPaths,
   mount,
+  mountUsdc,
   part,
   parts,
   qrPaths,
+  spyClipboard,
   stack,
   text,
   until,
@@ -112,27 +114,21 @@ describe('<crypto-checkout> rendering a real session', () => {
   });
 
   it('copies the exact amount and address', async () => {
-    const copied: string[] = [];
     const clipboard = Object.getOwnPropertyDescriptor(Navigator.prototype, 'clipboard')!;
-    Object.defineProperty(navigator, 'clipboard', {
-      configurable: true,
-      value: { writeText: async (value: string) => void copied.push(value) },
-    });
+    const spy = spyClipboard();
     try {
-      const session = await stack.createSession({ methods: ['usdc@anvil'] });
-      const { el } = await mount(session.client_secret);
-      await until(() => part(el, 'address'), 'the deposit address is shown');
+      const { el, session } = await mountUsdc();
       const [copyAmount, copyAddress] = parts(el, 'copy-button');
 
       copyAmount!.click();
       await until(() => copyAmount!.textContent!.includes('Copied'), 'the amount button says Copied');
       copyAddress!.click();
-      await until(() => copied.length === 2, 'both were copied');
+      await until(() => spy.copied.length === 2, 'both were copied');
 
       const { payment } = await buyerSession(session);
-      expect(copied).to.deep.equal([payment!.amount_due, payment!.address]);
+      expect(spy.copied).to.deep.equal([payment!.amount_due, payment!.address]);
     } finally {
-      delete (navigator as { clipboard?: unknown }).clipboard;
+      spy.restore();
       expect(Object.getOwnPropertyDescriptor(Navigator.prototype, 'clipboard')).to.deep.equal(clipboard);
     }
   });
