@@ -21,6 +21,11 @@ export default tseslint.config(
           patterns: [
             { group: ['**/server/**', 'node:*'], message: 'src/element is browser only.' },
             { group: ['zod', 'zod/*'], message: 'Keep zod out of the browser bundle; import types only.' },
+            {
+              group: ['**/protocol/*', '!**/protocol/statuses.js'],
+              allowTypeImports: true,
+              message: 'Only protocol/statuses.js is zod-free; import types only from the rest of protocol.',
+            },
           ],
         },
       ],

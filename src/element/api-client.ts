@@ -3,7 +3,8 @@
  * `EventSource` for live updates, with a polling fallback. Browser only, no dependencies.
  * @module
  */
-import type { BuyerSession, SessionEvent, SessionStatus } from '../protocol/index.js';
+import type { BuyerSession, SessionEvent } from '../protocol/index.js';
+import { isSessionSettled, isTerminalStatus, sessionIdFromClientSecret } from '../protocol/statuses.js';
 import type { CheckoutErrorCode } from './events.js';
 
 /** An API call failed. `code` is the API's error code or one the client detected itself. */
@@ -20,28 +21,8 @@ export class CheckoutApiError extends Error {
   }
 }
 
-/**
- * Extracts the session id from a client secret (`cs_<id>_secret_<random>`), or `null` if it does not
- * have that shape. Same rule as the protocol's `sessionIdFromClientSecret`, repeated here because that
- * module imports zod, which must stay out of the browser bundle.
- * @example sessionIdFromClientSecret('cs_abc_secret_xyz') // 'cs_abc'
- */
-export function sessionIdFromClientSecret(clientSecret: string): string | null {
-  const match = /^(cs_[A-Za-z0-9]+)_secret_[A-Za-z0-9]+$/.exec(clientSecret);
-  return match ? match[1]! : null;
-}
-
-/**
- * Whether the buyer's part of a session in this status is over, so that the server closes its event
- * stream: `paid`, `overpaid`, `paid_late`, `canceled`. Not `expired`: a late payment may still turn
- * it into `paid_late`. Same list as the protocol's `TERMINAL_STATUSES`, repeated here because that
- * module imports zod, which must stay out of the browser bundle.
- * @example isTerminalStatus('paid_late') // true
- * @example isTerminalStatus('expired') // false
- */
-export function isTerminalStatus(status: SessionStatus): boolean {
-  return status === 'paid' || status === 'overpaid' || status === 'paid_late' || status === 'canceled';
-}
+/** Re-exported from the protocol's zod-free status module, for the element's users and tests. */
+export { isSessionSettled, isTerminalStatus, sessionIdFromClientSecret };
 
 /** Options of {@link ApiClient.watchSession}. */
 export interface WatchSessionOptions {
@@ -179,8 +160,8 @@ export class ApiClient {
     const deliver = (session: BuyerSession) => {
       if (stopped) return;
       onSession(session);
-      // The server ends the stream after a terminal event; closing stops EventSource reconnecting.
-      if (isTerminalStatus(session.status)) stop();
+      // The server ends the stream once nothing can change; closing stops EventSource reconnecting.
+      if (isSessionSettled(session, new Date(session.server_time))) stop();
     };
     const startPolling = () => {
       if (poller || stopped) return;

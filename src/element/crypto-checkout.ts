@@ -2,7 +2,13 @@ import { LitElement, html, nothing, type PropertyValues } from 'lit';
 import { property, state } from 'lit/decorators.js';
 import { unsafeHTML } from 'lit/directives/unsafe-html.js';
 import type { BuyerSession, PaymentInstructions, SessionStatus } from '../protocol/index.js';
-import { ApiClient, isTerminalStatus, toApiError, type CheckoutApiError } from './api-client.js';
+import {
+  ApiClient,
+  isSessionSettled,
+  isTerminalStatus,
+  toApiError,
+  type CheckoutApiError,
+} from './api-client.js';
 import { styles } from './crypto-checkout.styles.js';
 import {
   emit,
@@ -383,7 +389,7 @@ export class CryptoCheckout extends LitElement {
       if (!session.payment && session.status === 'open' && session.methods.length === 1) {
         void this._choose(session.methods[0]!.id);
       }
-      if (!isTerminalStatus(session.status)) {
+      if (!isSessionSettled(session, new Date(session.server_time))) {
         this._unwatch = client.watchSession({
           onSession: (next) => this._apply(next),
           onError: () => (this._offline = true),

@@ -5,5 +5,7 @@
  */
 export * from './errors.js';
 export * from './session.js';
+export * from './session-list.js';
 export * from './status.js';
+export * from './statuses.js';
 export * from './stream.js';

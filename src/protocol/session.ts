@@ -173,6 +173,13 @@ export const buyerSessionSchema = z.object({
    * or `null` when the session takes no more payment (paid, expired, canceled) or no method is chosen.
    */
   pay_uri: z.string().nullable(),
+  /** Token units `pay_uri` asks for: what is still due less transfers still confirming; `null` with it. */
+  amount_payable: decimalStringSchema.nullable(),
+  /**
+   * Until when transfers to the deposit address are still recorded (expiry plus the monitoring
+   * window), or `null` before a method is chosen.
+   */
+  watch_until: z.iso.datetime().nullable(),
   transfers: z.array(transferSchema),
   success_url: z.string().nullable(),
   cancel_url: z.string().nullable(),
@@ -200,13 +207,3 @@ export const sessionSchema = buyerSessionSchema.extend({
 
 /** The merchant's view of a session. */
 export type Session = z.infer<typeof sessionSchema>;
-
-/**
- * Extracts the session id from a client secret (`<session id>_secret_<random>`), or `null` if it
- * does not have that shape.
- * @example sessionIdFromClientSecret('cs_abc_secret_xyz') // 'cs_abc'
- */
-export function sessionIdFromClientSecret(clientSecret: string): string | null {
-  const match = /^(cs_[A-Za-z0-9]+)_secret_[A-Za-z0-9]+$/.exec(clientSecret);
-  return match ? match[1]! : null;
-}

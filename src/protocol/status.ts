@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { REVIEW_REASONS, SESSION_STATUSES } from './statuses.js';
 
 /**
  * Every state a checkout session can be in. One vocabulary, used unchanged by the API, the SSE stream
@@ -19,36 +20,7 @@ import { z } from 'zod';
  * that completes it then moves it to `paid_late`. Transfers that arrive after a terminal status are
  * still recorded (a second payment turns `paid` into `overpaid`) and listed in `review_reasons`.
  */
-export const sessionStatusSchema = z.enum([
-  'open',
-  'processing',
-  'underpaid',
-  'paid',
-  'overpaid',
-  'paid_late',
-  'expired',
-  'canceled',
-]);
-
-/** A checkout session's status. See {@link sessionStatusSchema} for the table of meanings. */
-export type SessionStatus = z.infer<typeof sessionStatusSchema>;
-
-/**
- * Statuses in which the buyer's part is over: the order is fulfilled (`paid`, `overpaid`), waits for
- * review (`paid_late`) or was canceled. The event stream closes on them.
- */
-export const TERMINAL_STATUSES: readonly SessionStatus[] = ['paid', 'overpaid', 'paid_late', 'canceled'];
-
-/** Statuses in which the merchant should fulfil the order without further review. */
-export const FULFILLED_STATUSES: readonly SessionStatus[] = ['paid', 'overpaid'];
-
-/**
- * Whether the buyer's part of a session in this status is over (its event stream closes).
- * @example isTerminalStatus('paid') // true
- */
-export function isTerminalStatus(status: SessionStatus): boolean {
-  return TERMINAL_STATUSES.includes(status);
-}
+export const sessionStatusSchema = z.enum(SESSION_STATUSES);
 
 /**
  * Why a session needs a person to look at it. Listed in `review_reasons`; empty when nothing is odd.
@@ -60,12 +32,4 @@ export function isTerminalStatus(status: SessionStatus): boolean {
  * | `overpayment`       | more than due was received: `amount_overpaid` is to be refunded               |
  * | `unexpected_asset`  | another token, the native coin or another network was sent to the address    |
  */
-export const reviewReasonSchema = z.enum([
-  'partial_payment',
-  'late_payment',
-  'overpayment',
-  'unexpected_asset',
-]);
-
-/** Why a session needs review. See {@link reviewReasonSchema}. */
-export type ReviewReason = z.infer<typeof reviewReasonSchema>;
+export const reviewReasonSchema = z.enum(REVIEW_REASONS);

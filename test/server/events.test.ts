@@ -287,6 +287,32 @@ describe('GET /v1/sessions/:id/events (SSE over HTTP)', () => {
     assert.deepEqual(seqsOf([replayed, ...(await second.rest())]), [3, 4]);
   });
 
+  test('an expired session without an address ends its stream; with an address the stream stays open for late payments', async () => {
+    const unchosen = await createSession();
+    await server.app.store.setExpiresAt(unchosen.id, new Date());
+    await server.app.sessions.expireDue();
+    const ended = await open(eventsUrl(unchosen.id), bearer(unchosen.client_secret));
+    const last = (await ended.rest()).at(-1)!;
+    assert.equal(last.event.type, 'session.expired');
+    assert.equal(last.event.session.watch_until, null);
+    const again = await fetch(eventsUrl(unchosen.id), {
+      headers: { ...bearer(unchosen.client_secret), 'last-event-id': String(last.event.seq) },
+    });
+    assert.equal(again.status, 204);
+
+    const chosen = await createSession();
+    await chooseUsdc(chosen);
+    await server.app.store.setExpiresAt(chosen.id, new Date());
+    await server.app.sessions.expireDue();
+    const open_ = await open(eventsUrl(chosen.id), bearer(chosen.client_secret));
+    const expired = await open_.nextEvent();
+    assert.equal(expired?.event.type, 'session.expired');
+    assert.ok(expired?.event.session.watch_until);
+    // Still open: a heartbeat arrives after the expired event, not the end of the stream.
+    const heartbeat = await open_.next(HEARTBEAT_MS * 5);
+    assert.ok(heartbeat?.comments.includes('heartbeat'), JSON.stringify(heartbeat));
+  });
+
   test('an idle stream sends heartbeat comments', async () => {
     const session = await createSession();
     const stream = await open(eventsUrl(session.id), bearer(session.client_secret));

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { isTerminalStatus, type SessionEvent, type SessionStatus } from '../../protocol/index.js';
+import { isSessionSettled, type SessionEvent, type SessionStatus } from '../../protocol/index.js';
 import { bearerToken } from '../auth.js';
 import type { Authenticator } from '../auth.js';
 import { ApiError } from '../errors.js';
@@ -48,8 +48,9 @@ export function registerEventRoutes(
       }
       const first = lastHeader ? await store.eventsAfter(id, lastSent) : [await store.latestEvent(id)];
       const initial = first.filter((e): e is StoredEvent => e !== null);
-      const statusOf = (e: StoredEvent) => (e.payload as { status: SessionStatus }).status;
-      if (!initial.length && isTerminalStatus(bundle.session.status)) {
+      const settled = (e: StoredEvent) =>
+        isSessionSettled(e.payload as { status: SessionStatus; watch_until: string | null }, new Date());
+      if (!initial.length && isSessionSettled(sessions.buyerView(bundle), new Date())) {
         return reply.status(204).send();
       }
 
@@ -65,6 +66,7 @@ export function registerEventRoutes(
       raw.write('retry: 3000\n\n');
 
       let closed = false;
+      let last: StoredEvent | null = null;
       let pumping: Promise<void> | null = null;
       let again = false;
       const cleanups: (() => void)[] = [];
@@ -83,7 +85,8 @@ export function registerEventRoutes(
         };
         raw.write(`id: ${event.seq}\ndata: ${JSON.stringify(message)}\n\n`);
         lastSent = event.seq;
-        if (isTerminalStatus(statusOf(event))) close();
+        last = event;
+        if (settled(event)) close();
       };
       // One reader at a time; a notification during a read triggers one more read.
       const pump = () => {
@@ -110,7 +113,11 @@ export function registerEventRoutes(
       request.raw.on('close', close);
       cleanups.push(bus.subscribe(id, pump));
       const poll = setInterval(pump, POLL_MS);
-      const heartbeat = setInterval(() => raw.write(': heartbeat\n\n'), heartbeatMs);
+      const heartbeat = setInterval(() => {
+        // An expired session whose watch window ends while the stream is open: nothing can come.
+        if (last && settled(last)) return close();
+        raw.write(': heartbeat\n\n');
+      }, heartbeatMs);
       cleanups.push(
         () => clearInterval(poll),
         () => clearInterval(heartbeat),

@@ -67,6 +67,9 @@ export function toBuyerSession(bundle: SessionBundle, state: SessionState, ctx: 
             token: deposit.token_address,
           })
         : null,
+    amount_payable:
+      deposit && state.payable_atomic > 0n ? formatAtomic(state.payable_atomic, deposit.decimals) : null,
+    watch_until: deposit?.watch_until.toISOString() ?? null,
     transfers: state.transfers.map((t) => ({
       chain_id: t.chain_id,
       network: ctx.chainNames.get(t.chain_id)?.name ?? `Chain ${t.chain_id}`,

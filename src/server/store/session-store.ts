@@ -95,6 +95,33 @@ export interface WatchedDeposit {
   watch_until: Date;
 }
 
+/**
+ * Which sessions {@link SessionStore.listSessions} returns: always one mode's, narrowed by every
+ * other filter that is set (they combine with AND).
+ */
+export interface SessionQuery {
+  livemode: boolean;
+  order_id?: string | undefined;
+  statuses?: readonly SessionStatus[] | undefined;
+  /** `true`: only sessions with review reasons; `false`: only sessions without. */
+  review?: boolean | undefined;
+  created_gte?: Date | undefined;
+  created_lt?: Date | undefined;
+  /** Symbol of the chosen token, compared case-insensitively. */
+  token?: string | undefined;
+  /** The chosen method id, e.g. `usdc@base`. */
+  method?: string | undefined;
+}
+
+/**
+ * A place in the newest-first order of sessions: its creation time in microseconds since the epoch
+ * (the database's full precision, as an integer string) and its id, which breaks ties.
+ */
+export interface SessionPosition {
+  created_us: string;
+  id: string;
+}
+
 const SESSION_COLUMNS = `id, client_secret, status, amount, currency, order_id, metadata, methods, success_url,
   cancel_url, created_at, expires_at, paid_at, canceled_at, review_reasons, livemode, fingerprint`;
 const DEPOSIT_COLUMNS = `session_id, method, chain_id, token_symbol, token_address, decimals, address,
@@ -181,6 +208,81 @@ export class SessionStore {
       transfers: transfers.rows.map(toTransfer),
       cursors: new Map(cursors.rows.map((row) => [row.chain_id, Number(row.block_number)])),
     };
+  }
+
+  /**
+   * Sessions matching `query`, newest first (by `created_at`, then `id`), at most `limit`, starting
+   * after `after`. Keyset pagination: a page never repeats or skips a session because others were
+   * created in between. Each session comes with its position, to continue after it.
+   */
+  async listSessions(
+    query: SessionQuery,
+    page: { limit: number; after?: SessionPosition | null },
+  ): Promise<{ session: SessionRecord; position: SessionPosition }[]> {
+    const params: unknown[] = [query.livemode];
+    const param = (value: unknown) => `$${params.push(value)}`;
+    const where = ['s.livemode = $1'];
+    if (query.order_id !== undefined) where.push(`s.order_id = ${param(query.order_id)}`);
+    if (query.statuses?.length) where.push(`s.status = ANY(${param(query.statuses)}::text[])`);
+    if (query.review !== undefined) where.push(`s.review_reasons ${query.review ? '<>' : '='} '[]'::jsonb`);
+    if (query.created_gte) where.push(`s.created_at >= ${param(query.created_gte)}`);
+    if (query.created_lt) where.push(`s.created_at < ${param(query.created_lt)}`);
+    if (query.token !== undefined) {
+      where.push(
+        `EXISTS (SELECT 1 FROM deposits d WHERE d.session_id = s.id AND lower(d.token_symbol) = lower(${param(query.token)}))`,
+      );
+    }
+    if (query.method !== undefined) {
+      where.push(`EXISTS (SELECT 1 FROM deposits d WHERE d.session_id = s.id AND d.method = ${param(query.method)})`);
+    }
+    if (page.after) {
+      // Exact to the microsecond: a JavaScript Date (milliseconds) could skip sessions.
+      where.push(
+        `(s.created_at, s.id) < ('epoch'::timestamptz + ${param(page.after.created_us)}::bigint * interval '1 microsecond', ${param(page.after.id)})`,
+      );
+    }
+    const { rows } = await this.db.query<SessionRecord & { created_us: string }>(
+      `SELECT ${SESSION_COLUMNS}, (extract(epoch FROM s.created_at) * 1000000)::bigint::text AS created_us
+       FROM sessions s WHERE ${where.join(' AND ')}
+       ORDER BY s.created_at DESC, s.id DESC LIMIT ${param(page.limit)}`,
+      params,
+    );
+    return rows.map(({ created_us, ...session }) => ({ session, position: { created_us, id: session.id } }));
+  }
+
+  /**
+   * Completes loaded sessions into bundles (deposit, transfers, chain cursors) with three queries
+   * for all of them, in the order given.
+   */
+  async loadBundles(q: Queryable, sessions: SessionRecord[]): Promise<SessionBundle[]> {
+    if (!sessions.length) return [];
+    const ids = sessions.map((s) => s.id);
+    const deposits = await q.query<RawDeposit>(
+      `SELECT ${DEPOSIT_COLUMNS} FROM deposits WHERE session_id = ANY($1::text[])`,
+      [ids],
+    );
+    const transfers = await q.query<Raw<TransferRecord, 'amount_atomic' | 'block_number'>>(
+      `SELECT ${TRANSFER_COLUMNS} FROM transfers WHERE session_id = ANY($1::text[])
+       ORDER BY transfers.block_number, transfers.log_index`,
+      [ids],
+    );
+    const cursors = await q.query<{ chain_id: number; block_number: string }>(
+      'SELECT chain_id, block_number::text AS block_number FROM chain_cursors',
+    );
+    const cursorMap = new Map(cursors.rows.map((row) => [row.chain_id, Number(row.block_number)]));
+    const depositOf = new Map(deposits.rows.map((row) => [row.session_id, toDeposit(row)]));
+    const transfersOf = new Map<string, TransferRecord[]>();
+    for (const row of transfers.rows) {
+      const list = transfersOf.get(row.session_id) ?? [];
+      list.push(toTransfer(row));
+      transfersOf.set(row.session_id, list);
+    }
+    return sessions.map((session) => ({
+      session,
+      deposit: depositOf.get(session.id) ?? null,
+      transfers: transfersOf.get(session.id) ?? [],
+      cursors: new Map(cursorMap),
+    }));
   }
 
   /** Allocates the next unused BIP32 child index; never hands out the same index twice. */

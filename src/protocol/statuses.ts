@@ -1,0 +1,71 @@
+/**
+ * The status vocabulary as plain constants, without zod, so that browser code (the element) can
+ * import the real lists instead of copying them. `status.ts` builds the zod schemas from these.
+ * @module
+ */
+
+/** Every status a session can have, in lifecycle order. See `sessionStatusSchema` for meanings. */
+export const SESSION_STATUSES = [
+  'open',
+  'processing',
+  'underpaid',
+  'paid',
+  'overpaid',
+  'paid_late',
+  'expired',
+  'canceled',
+] as const;
+
+/** A checkout session's status. */
+export type SessionStatus = (typeof SESSION_STATUSES)[number];
+
+/**
+ * Statuses in which the buyer's part is over: the order is fulfilled (`paid`, `overpaid`), waits for
+ * review (`paid_late`) or was canceled. The event stream closes on them.
+ */
+export const TERMINAL_STATUSES: readonly SessionStatus[] = ['paid', 'overpaid', 'paid_late', 'canceled'];
+
+/** Statuses in which the merchant should fulfil the order without further review. */
+export const FULFILLED_STATUSES: readonly SessionStatus[] = ['paid', 'overpaid'];
+
+/**
+ * Whether the buyer's part of a session in this status is over (its event stream closes). Not
+ * `expired`: a late payment may still turn it into `paid_late`.
+ * @example isTerminalStatus('paid') // true
+ */
+export function isTerminalStatus(status: SessionStatus): boolean {
+  return TERMINAL_STATUSES.includes(status);
+}
+
+/**
+ * Whether nothing about a session can change any more for the buyer: a terminal status, or
+ * `expired` once its address is no longer watched (`watch_until` passed, or no address was ever
+ * given). The server ends the event stream then; clients can stop listening.
+ * @example isSessionSettled({ status: 'expired', watch_until: null }, new Date()) // true
+ */
+export function isSessionSettled(
+  session: { status: SessionStatus; watch_until: string | null },
+  now: Date,
+): boolean {
+  if (isTerminalStatus(session.status)) return true;
+  return (
+    session.status === 'expired' &&
+    (session.watch_until === null || now.getTime() >= Date.parse(session.watch_until))
+  );
+}
+
+/** Why a session needs review. See `reviewReasonSchema` for meanings. */
+export const REVIEW_REASONS = ['partial_payment', 'late_payment', 'overpayment', 'unexpected_asset'] as const;
+
+/** Why a session needs review. */
+export type ReviewReason = (typeof REVIEW_REASONS)[number];
+
+/**
+ * Extracts the session id from a client secret (`<session id>_secret_<random>`), or `null` if it
+ * does not have that shape.
+ * @example sessionIdFromClientSecret('cs_abc_secret_xyz') // 'cs_abc'
+ */
+export function sessionIdFromClientSecret(clientSecret: string): string | null {
+  const match = /^(cs_[A-Za-z0-9]+)_secret_[A-Za-z0-9]+$/.exec(clientSecret);
+  return match ? match[1]! : null;
+}
