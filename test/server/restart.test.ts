@@ -23,6 +23,7 @@ import {
 } from '../../demo/dev-chain.js';
 import { testTokenAbi } from '../../demo/contracts/test-token.js';
 import { startStack, testMerchantWallet, testSecretKey, type Stack } from '../support/stack.js';
+import { waitFor } from '../support/wait.js';
 
 /**
  * Fault tests on real parts: the backend is killed with SIGKILL while payments arrive, and the chain
@@ -35,30 +36,6 @@ const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const CHAIN_ID = 31337;
 /** The PostgreSQL server the PostgreSQL run creates its throw-away database on. */
 const PG_SERVER_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-
-/** Polls `fn` until it returns a truthy value (returned) or fails the test after `timeoutMs`. */
-async function waitFor<T>(
-  fn: () => Promise<T | null | undefined | false> | T | null | undefined | false,
-  timeoutMs = 10_000,
-  what = 'condition',
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await fn();
-      if (value) return value;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(
-        `timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`,
-      );
-    }
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
 
 /** One JSON log line of the backend (pino). */
 interface LogLine {
