@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
 
 /**
@@ -6,6 +7,13 @@ import { defineConfig } from 'vite';
  * tsconfig.build.json` runs afterwards and writes the type declarations to dist/types.
  */
 export default defineConfig({
+  resolve: {
+    alias: {
+      // WalletConnect's modal: the element starts WalletConnect with showQrModal: false and draws the
+      // pairing itself, so the modal (≈ 575 KB gzip of lazy chunks) is left out of dist/ altogether.
+      '@reown/appkit/core': fileURLToPath(new URL('src/element/wallet/no-appkit.ts', import.meta.url)),
+    },
+  },
   build: {
     lib: {
       entry: 'src/element/index.ts',
@@ -15,6 +23,9 @@ export default defineConfig({
     target: 'es2021',
     minify: true,
     rolldownOptions: {
+      // The entry may export more than the package's API: code it shares with the lazily loaded
+      // chunks (lit, messages) then stays in crypto-checkout.js instead of a third, shared chunk.
+      preserveEntrySignatures: 'allow-extension',
       // Vite keeps whitespace in lib-mode ES output so that consumers can tree-shake it; this file is
       // meant to be loaded as is (script tag, CDN), so minify it fully.
       output: { minify: true },

@@ -42,6 +42,53 @@ function qrcodeAsEsm() {
 }
 
 /**
+ * viem is about 1 500 small ES modules; loading them one by one through the dev server took seconds
+ * for every test page that shows a payment (the wallet code imports viem). Vite bundles the entry
+ * points the tests and the element use once per run, with shared chunks so that the three agree on
+ * viem's internals, and the dev server answers `viem`, `viem/actions` and `viem/accounts` with them.
+ * @returns {import('@web/test-runner').TestRunnerPlugin}
+ */
+function viemBundled() {
+  const prefix = '/__viem/';
+  const entries = { viem: 'viem', actions: 'viem/actions', accounts: 'viem/accounts' };
+  const require = createRequire(import.meta.url);
+  /** @type {Promise<Map<string, string>> | undefined} */
+  let files;
+  const bundle = async () => {
+    const result = await build({
+      configFile: false,
+      logLevel: 'warn',
+      build: {
+        write: false,
+        minify: false,
+        lib: {
+          entry: Object.fromEntries(
+            Object.entries(entries).map(([name, specifier]) => [
+              name,
+              require.resolve(specifier).replace(/_cjs/, '_esm'),
+            ]),
+          ),
+          formats: ['es'],
+          fileName: (_format, name) => `${name}.js`,
+        },
+      },
+    });
+    const [{ output }] = /** @type {any} */ (Array.isArray(result) ? result : [result]);
+    return new Map(output.map((/** @type {any} */ chunk) => [prefix + chunk.fileName, chunk.code]));
+  };
+  const names = Object.fromEntries(Object.entries(entries).map(([name, specifier]) => [specifier, name]));
+  return {
+    name: 'viem-bundled',
+    resolveImport: ({ source }) => (names[source] ? `${prefix}${names[source]}.js` : undefined),
+    async serve(context) {
+      if (!context.path.startsWith(prefix)) return undefined;
+      const body = (await (files ??= bundle())).get(context.path);
+      return body === undefined ? undefined : { body, type: 'js' };
+    },
+  };
+}
+
+/**
  * Starts the real stack once for the whole run and lets tests drive it through
  * `executeServerCommand(command, payload)` from @web/test-runner-commands. The backend accepts
  * payments up to 0.5 % short as paid (`underpayment_tolerance_percent`), so that tests can show it.
@@ -54,19 +101,30 @@ function stackPlugin() {
     name: 'crypto-checkout-stack',
     async serverStart() {
       const { startStack } = await import('./test/support/stack.ts');
-      stack = await startStack({ config: { underpayment_tolerance_percent: '0.5' } });
+      stack = await startStack({
+        config: { underpayment_tolerance_percent: '0.5' },
+        // An explorer, so that transactions are links (nothing is fetched from it).
+        explorerUrl: 'https://explorer.invalid',
+      });
     },
     async serverStop() {
       await stack?.stop();
     },
-    async executeCommand({ command, payload }) {
-      if (command === 'build-bundle') return buildBundle();
+    async executeCommand({ command, payload, session }) {
+      if (command === 'build-bundle') return (bundle ??= buildBundle());
+      if (command === 'tap') {
+        // A real touch tap (the page's browser context has touch), on a selector that pierces shadow roots.
+        const { selector } = /** @type {{ selector: string }} */ (payload);
+        const page = /** @type {any} */ (session.browser).getPage(session.id);
+        await page.tap(selector, { timeout: 10_000 });
+        return true;
+      }
       if (!command.startsWith('stack-')) return undefined;
       if (!stack) throw new Error('the test stack did not start; see the output above');
       const args = /** @type {any} */ (payload ?? {});
       switch (command) {
         case 'stack-info':
-          return { apiUrl: stack.apiUrl };
+          return { apiUrl: stack.apiUrl, rpcUrl: stack.rpcUrl, usdc: stack.usdc };
         case 'stack-create-session':
           return stack.createSession(args);
         case 'stack-pay':
@@ -109,9 +167,12 @@ async function nextBlockAfterNow(rpcUrl) {
   await test.setNextBlockTimestamp({ timestamp: latest.timestamp >= now ? latest.timestamp + 1n : now });
 }
 
+/** The production bundle, built once per run for the tests that load it. @type {Promise<string> | undefined} */
+let bundle;
+
 /**
  * Builds the production bundle with vite.config.ts into a directory the test server serves, so that
- * test/element/bundle.test.ts checks what ships (not dist/, which `npm run build` owns).
+ * test/element/bundle*.test.ts check what ships (not dist/, which `npm run build` owns).
  * @returns {Promise<string>} the URL path of the bundle's entry
  */
 async function buildBundle() {
@@ -120,11 +181,39 @@ async function buildBundle() {
   return `/${outDir}/crypto-checkout.js`;
 }
 
+/**
+ * Debian's Chromium through Playwright.
+ * @param {Parameters<typeof playwrightLauncher>[0]} [options] more launcher options (a browser context)
+ */
+const chromium = (options = {}) =>
+  playwrightLauncher({
+    product: 'chromium',
+    launchOptions: {
+      executablePath: '/usr/bin/chromium',
+      headless: true,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--no-first-run',
+        '--headless',
+      ],
+    },
+    ...options,
+  });
+
+/** An Android WebView's user agent (`; wv)`), as in a native app that embeds the checkout. */
+const ANDROID_WEBVIEW_UA =
+  'Mozilla/5.0 (Linux; Android 14; Pixel 7 Build/UQ1A.240105.004; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/124.0.6367.82 Mobile Safari/537.36';
+
 /** @type {import('@web/test-runner').TestRunnerConfig} */
 export default {
-  files: ['test/element/**/*.test.ts'],
+  files: ['test/element/**/*.test.ts', '!test/element/mobile/**'],
   nodeResolve: { browser: true },
   concurrency: 1,
+  // One browser at a time: the tests share one chain and its funded payer.
+  concurrentBrowsers: 1,
   testsFinishTimeout: 180_000,
   testFramework: { config: { timeout: 30_000 } },
   browserStartTimeout: 60_000,
@@ -135,23 +224,30 @@ export default {
       tsconfig: fileURLToPath(new URL('./tsconfig.json', import.meta.url)),
     }),
     qrcodeAsEsm(),
+    viemBundled(),
     stackPlugin(),
   ],
-  browsers: [
-    playwrightLauncher({
-      product: 'chromium',
-      launchOptions: {
-        executablePath: '/usr/bin/chromium',
-        headless: true,
-        args: [
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--no-first-run',
-          '--headless',
-        ],
-      },
-    }),
+  browsers: [chromium()],
+  groups: [
+    {
+      // A phone: 320 px wide, touch, inside a native app's webview.
+      name: 'mobile',
+      files: 'test/element/mobile/**/*.test.ts',
+      // A page made for phones, as a merchant's would be: without this, a phone lays it out 980 px wide.
+      testRunnerHtml: (testFramework) =>
+        `<!doctype html><html><head><meta name="viewport" content="width=device-width, initial-scale=1"></head><body><script type="module" src="${testFramework}"></script></body></html>`,
+      browsers: [
+        chromium({
+          createBrowserContext: ({ browser }) =>
+            browser.newContext({
+              viewport: { width: 320, height: 640 },
+              deviceScaleFactor: 2,
+              isMobile: true,
+              hasTouch: true,
+              userAgent: ANDROID_WEBVIEW_UA,
+            }),
+        }),
+      ],
+    },
   ],
 };

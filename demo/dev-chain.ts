@@ -14,12 +14,10 @@ import {
 import { privateKeyToAccount } from 'viem/accounts';
 import { foundry } from 'viem/chains';
 import { testTokenAbi, testTokenBytecode } from './contracts/test-token.js';
+import { DEV_PAYER_KEY } from './dev-accounts.js';
 
-/**
- * Anvil's first well-known development account. Its key is public knowledge: it only ever holds
- * play money on a local node.
- */
-export const DEV_PAYER_KEY = '0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80' as const;
+// In a module of its own so that the browser's dev wallet (dev-wallet.ts) can import it too.
+export { DEV_PAYER_KEY };
 
 /** Path of the anvil binary shipped inside the `@foundry-rs/anvil-<platform>-<arch>` npm package. */
 export function anvilBinary(): string {

@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { extname, join, normalize } from 'node:path';
 
@@ -20,6 +20,10 @@ export function startMerchantServer(options: {
   secretKey: string;
   pageDir: string;
   distDir: string;
+  /** The built Dev wallet (demo/dev-wallet.ts, served at /dev-wallet/) and the chain it pays on. */
+  devWallet?: { dir: string; rpcUrl: string };
+  /** Handles the backend's webhooks at `POST /webhooks` (demo/webhook-handler.ts). */
+  webhooks?: { handle(req: IncomingMessage, res: ServerResponse): Promise<void> };
 }): Promise<{ url: string; server: Server }> {
   const server = createServer(async (req, res) => {
     try {
@@ -47,15 +51,29 @@ export function startMerchantServer(options: {
         );
         return;
       }
+      if (options.webhooks && req.method === 'POST' && url.pathname === '/webhooks') {
+        await options.webhooks.handle(req, res);
+        return;
+      }
+      if (options.devWallet && url.pathname === '/api/dev-chain') {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ rpcUrl: options.devWallet.rpcUrl }));
+        return;
+      }
       const file =
-        url.pathname === '/'
-          ? join(options.pageDir, 'index.html')
-          : url.pathname.startsWith('/dist/')
-            ? join(
-                options.distDir,
-                normalize(url.pathname.slice('/dist/'.length)).replace(/^(\.\.[/\\])+/, ''),
-              )
-            : null;
+        options.devWallet && url.pathname.startsWith('/dev-wallet/')
+          ? join(
+              options.devWallet.dir,
+              normalize(url.pathname.slice('/dev-wallet/'.length)).replace(/^(\.\.[/\\])+/, ''),
+            )
+          : url.pathname === '/'
+            ? join(options.pageDir, 'index.html')
+            : url.pathname.startsWith('/dist/')
+              ? join(
+                  options.distDir,
+                  normalize(url.pathname.slice('/dist/'.length)).replace(/^(\.\.[/\\])+/, ''),
+                )
+              : null;
       if (!file) {
         res.writeHead(404).end('not found');
         return;

@@ -13,6 +13,7 @@ import { parseConfig } from '../src/server/config.js';
 import { startServer } from '../src/server/server.js';
 import { deployTestToken, freePort, startAnvil } from './dev-chain.js';
 import { startMerchantServer } from './merchant-server.js';
+import { createWebhookHandler } from './webhook-handler.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dataDir = join(root, '.demo-data');
@@ -43,6 +44,18 @@ await rm(dataDir, { recursive: true, force: true });
 await mkdir(dataDir, { recursive: true });
 await writeFile(join(dataDir, 'demo.json'), JSON.stringify({ rpcUrl: anvil.rpcUrl, usdc }, null, 2));
 
+// The Dev wallet: a wallet in the page for this chain (demo/dev-wallet.ts), never part of dist/.
+console.log('• building the Dev wallet (vite)…');
+await build({
+  root,
+  configFile: false,
+  logLevel: 'warn',
+  build: {
+    outDir: join(dataDir, 'dev-wallet'),
+    lib: { entry: join(root, 'demo', 'dev-wallet.ts'), formats: ['es'], fileName: () => 'dev-wallet.js' },
+  },
+});
+
 const xpub = HDKey.fromMasterSeed(mnemonicToSeedSync(DEMO_MNEMONIC)).derive(
   "m/44'/60'/0'/0",
 ).publicExtendedKey;
@@ -67,13 +80,26 @@ const config = parseConfig({
 });
 console.log('• starting the backend (PGlite in .demo-data/)…');
 const backend = await startServer(config);
+const webhooks = createWebhookHandler();
 const merchant = await startMerchantServer({
   port: await portOr(5173),
   apiUrl: backend.url,
   secretKey: DEMO_SECRET_KEY,
   pageDir: join(root, 'demo'),
   distDir: join(root, 'dist'),
+  devWallet: { dir: join(dataDir, 'dev-wallet'), rpcUrl: anvil.rpcUrl },
+  webhooks,
 });
+
+// The shop registers its webhook endpoint with the backend and keeps the signing secret it gets.
+const endpointResponse = await fetch(`${backend.url}/v1/webhook_endpoints`, {
+  method: 'POST',
+  headers: { authorization: `Bearer ${DEMO_SECRET_KEY}`, 'content-type': 'application/json' },
+  body: JSON.stringify({ url: `${merchant.url}/webhooks`, description: 'demo shop' }),
+});
+const endpoint = (await endpointResponse.json()) as { id: string; secret: string; secret_prefix: string };
+if (!endpointResponse.ok) throw new Error(`registering the webhook endpoint: ${JSON.stringify(endpoint)}`);
+webhooks.useSecrets([endpoint.secret]);
 
 console.log(`
   crypto-checkout demo is running
@@ -81,8 +107,11 @@ console.log(`
   Shop (open this):  ${merchant.url}
   Backend API:       ${backend.url}   (secret key ${DEMO_SECRET_KEY})
   Chain (anvil):     ${anvil.rpcUrl}   chain id 31337, test USDC at ${usdc}
+  Webhooks:          ${endpoint.id} → ${merchant.url}/webhooks (secret ${endpoint.secret_prefix});
+                     each one the shop receives is logged below with a ✓
 
-  Pay from a second terminal with the address and amount the checkout shows:
+  Pay with "Dev wallet" in the checkout (anvil's funded account, in the page), or from a second
+  terminal with the address and amount the checkout shows:
     npm run demo:pay -- <address> <amount>          # USDC
     npm run demo:pay -- <address> <amount> eth      # native ETH
 

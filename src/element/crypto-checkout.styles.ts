@@ -164,6 +164,89 @@ export const styles = css`
   a {
     color: var(--checkout-accent, #4f46e5);
   }
+  [part~='wallet'] {
+    display: grid;
+    gap: 0.5rem;
+    margin: 0.75rem 0 0;
+  }
+  [part~='wallet-heading'] {
+    margin: 0;
+    font-weight: 600;
+  }
+  [part~='wallet-option'] {
+    display: flex;
+    gap: 0.625rem;
+    align-items: center;
+    text-align: start;
+  }
+  [part~='wallet-option']:hover {
+    border-color: var(--checkout-accent, #4f46e5);
+  }
+  [part~='wallet-icon'] {
+    flex: none;
+    width: 1.75rem;
+    height: 1.75rem;
+    border-radius: 0.375rem;
+  }
+  [part~='wallet-qr'] {
+    width: var(--checkout-qr-size, 12.5rem);
+    max-width: 100%;
+    margin: 0 auto;
+    background: #fff;
+  }
+  [part~='wallet-qr'] svg {
+    display: block;
+    width: 100%;
+    height: auto;
+  }
+  [part~='wallet-transaction'] {
+    font-family: var(--checkout-mono, ui-monospace, SFMono-Regular, Menlo, Consolas, monospace);
+  }
+  [part~='pay-button'],
+  [part~='wallet-link'],
+  [part~='open-in-wallet'] {
+    display: block;
+    text-align: center;
+    text-decoration: none;
+    color: var(--checkout-accent-fg, #fff);
+    background: var(--checkout-accent, #4f46e5);
+    border: 1px solid transparent;
+    border-radius: calc(var(--checkout-radius, 12px) / 2);
+    padding: 0.625rem 0.875rem;
+  }
+  [part~='wallet-or'] {
+    margin-top: 1rem;
+  }
+  [part~='wallet-option'],
+  [part~='pay-button'] {
+    min-height: 2.75rem;
+  }
+  /* The EIP-681 deep link opens a wallet app on a phone; desktop browsers have none to open. */
+  [part~='open-in-wallet'] {
+    display: none;
+    margin: 0.75rem 0;
+  }
+  @media (any-pointer: coarse) {
+    [part~='open-in-wallet'] {
+      display: block;
+    }
+    /* Fingers need 44 px targets (WCAG 2.5.5). */
+    button,
+    [part~='wallet-link'],
+    [part~='open-in-wallet'],
+    [part~='success-link'] {
+      min-height: 2.75rem;
+    }
+    [part~='copy-button'] {
+      min-width: 2.75rem;
+      min-height: 2.75rem;
+    }
+  }
+  @media (max-width: 22.5rem) {
+    :host {
+      padding: 1rem;
+    }
+  }
   .sr-only {
     position: absolute;
     width: 1px;

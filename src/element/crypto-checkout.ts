@@ -18,9 +18,11 @@ import {
   type CheckoutExpiredEvent,
   type CheckoutPaidEvent,
   type CheckoutStatusChangeEvent,
+  type CheckoutTransactionSentEvent,
 } from './events.js';
 import { formatCountdown, formatFiat, isPositive, shortHash } from './format.js';
 import { messages as m, type Messages } from './messages.js';
+import type { WalletPanel } from './wallet/wallet-panel.js';
 
 /**
  * Where the element is in its own life, as opposed to the session's `status`: `idle` without a
@@ -48,6 +50,11 @@ const confirmationProgress = (s: BuyerSession): [number, number] => {
 // a lazily loaded chunk, fetched while the session loads so that it is ready when the address is.
 const loadQr = () => import('./qr.js');
 
+// Paying from a wallet (discovery, viem, WalletConnect's seam) is another lazily loaded chunk. It is
+// fetched once a payment is shown and the element is visible or the browser idle, so that it is there
+// before the tap: Safari blocks a wallet's popup that is opened after an await.
+const loadWallet = () => import('./wallet/wallet-panel.js');
+
 /**
  * A crypto payment checkout for one session of a crypto-checkout backend. Give it the session's client
  * secret; it loads the amount and methods, lets the buyer choose a method, shows the deposit address,
@@ -65,6 +72,7 @@ const loadQr = () => import('./qr.js');
  * @fires {CheckoutExpiredEvent} checkout-expired - The session expired; it may still become `paid_late`. Detail: `{ session }`.
  * @fires {CheckoutCanceledEvent} checkout-canceled - The merchant canceled the session. Detail: `{ session }`.
  * @fires {CheckoutErrorEvent} checkout-error - Loading the session or a buyer's action failed. Detail: `{ code, message }`.
+ * @fires {CheckoutTransactionSentEvent} checkout-transaction-sent - The buyer's wallet sent the payment; the status changes follow once the server sees it on chain. Detail: `{ txHash, chainId, wallet }`.
  *
  * @csspart base - The wrapper of everything inside.
  * @csspart header - The price and order reference.
@@ -86,6 +94,21 @@ const loadQr = () => import('./qr.js');
  * @csspart address - The deposit address.
  * @csspart copy-button - The copy buttons beside the amount and the address.
  * @csspart qr - The QR code of the EIP-681 payment request.
+ * @csspart open-in-wallet - The "Open in wallet app" link (the EIP-681 URI), shown on touch screens.
+ * @csspart wallet - The "pay from a wallet" panel.
+ * @csspart wallet-heading - The panel's heading, with the amount.
+ * @csspart wallet-option - One wallet to pay with (injected wallets by name and icon, WalletConnect).
+ * @csspart wallet-icon - A wallet's icon.
+ * @csspart wallet-status - What the wallet flow waits for, or that the transaction was sent.
+ * @csspart wallet-qr - The WalletConnect pairing QR code.
+ * @csspart wallet-link - A link that opens the wallet app (WalletConnect pairing, confirming a request).
+ * @csspart pay-button - The button that sends the payment from the connected wallet.
+ * @csspart wallet-transaction - The sent transaction's hash (a link when the network has an explorer).
+ * @csspart wallet-error - What went wrong in the wallet, in words.
+ * @csspart wallet-retry - The button that tries the wallet again.
+ * @csspart wallet-cancel - The button that stops waiting for the wallet.
+ * @csspart wallet-back - The button that goes back to the choice of wallets.
+ * @csspart wallet-or - The line between the wallet panel and the manual instructions.
  * @csspart note - Hints for the buyer (network fee, which token and network to send).
  * @csspart confirmations - The confirmations progress bar while processing.
  * @csspart transfers - The list of transfers seen, those that do not count included.
@@ -119,6 +142,15 @@ export class CryptoCheckout extends LitElement {
   @property() locale = '';
 
   /**
+   * WalletConnect (Reown) project id that offers WalletConnect to the buyer; overrides the backend's
+   * `walletconnect_project_id`. Without either, WalletConnect is not offered (and never loaded).
+   */
+  @property({ attribute: 'walletconnect-project-id' }) walletconnectProjectId = '';
+
+  /** Turns off paying from a wallet: no wallet panel, and the wallet code is never loaded. */
+  @property({ type: Boolean, attribute: 'no-wallet' }) noWallet = false;
+
+  /**
    * The session's status as the server reports it (`open`, `processing`, `underpaid`, `paid`,
    * `overpaid`, `paid_late`, `expired`, `canceled`), reflected to the `status` attribute for styling,
    * e.g. `crypto-checkout[status="paid_late"]`. Unset while loading or after an error; see `state`
@@ -147,6 +179,8 @@ export class CryptoCheckout extends LitElement {
   private _skew = 0;
   private _nextExpiryCheck = 0;
   private _qrUri = '';
+  private _wallet?: WalletPanel;
+  private _walletRequested = false;
 
   override connectedCallback() {
     super.connectedCallback();
@@ -187,19 +221,43 @@ export class CryptoCheckout extends LitElement {
     }
   }
 
+  protected override updated() {
+    const s = this._data;
+    if (this._walletRequested || this.noWallet || !s?.payment || !takesPayment(s)) return;
+    // A payment is on screen: fetch the wallet chunk when the element is visible or the browser idle.
+    this._walletRequested = true;
+    let observer: IntersectionObserver | undefined;
+    const load = () => {
+      if (!observer) return;
+      observer.disconnect();
+      observer = undefined;
+      loadWallet().then(
+        ({ WalletPanel }) => {
+          this._wallet ??= new WalletPanel(this);
+          this.requestUpdate();
+        },
+        () => {},
+      );
+    };
+    observer = new IntersectionObserver((entries) => entries.some((e) => e.isIntersecting) && load());
+    observer.observe(this);
+    (window.requestIdleCallback ?? ((f: () => void) => setTimeout(f, 500)))(load, { timeout: 3000 });
+  }
+
   override render() {
     const s = this._data;
     const loading = this.state === 'loading';
     const [headline, detail] = this._statusLines(s);
+    // The header is a <div>: a <header> would be a banner landmark, one per checkout on the page.
     return html`<div part="base" aria-busy=${loading ? 'true' : 'false'}>
       ${
         s
-          ? html`<header part="header">
+          ? html`<div part="header">
               <p part="amount">
                 ${formatFiat(s.amount, s.currency, this.locale || document.documentElement.lang)}
               </p>
               ${s.order_id ? html`<p part="order">${m.order(s.order_id)}</p>` : nothing}
-            </header>`
+            </div>`
           : nothing
       }
       <p part="status" role="status" aria-live="polite">
@@ -308,6 +366,11 @@ export class CryptoCheckout extends LitElement {
     // A token transfer is paid for in the chain's own coin; name it when the session offers it too.
     const gasCoin = s.methods.find((x) => x.kind === 'native' && x.chain_id === p.chain_id)?.token;
     return html`
+      ${
+        this.noWallet
+          ? nothing
+          : this._wallet?.render(s, p, this.walletconnectProjectId || s.walletconnect_project_id || '')
+      }
       <dl part="details">
         <dt>${m.network}</dt>
         <dd><span part="network">${p.network}</span></dd>
@@ -333,6 +396,7 @@ export class CryptoCheckout extends LitElement {
             </div>`
           : nothing
       }
+      ${uri?.startsWith('ethereum:') ? html`<a part="open-in-wallet" href=${uri}>${m.openInWallet}</a>` : nothing}
       <p part="note">
         ${p.kind === 'erc20' ? m.gasToken(p.token, gasCoin ?? m.gasUnknownCoin, p.network) : m.gasNative}
         ${m.onlyThis(p.token, p.network)}
@@ -504,6 +568,7 @@ export class CryptoCheckout extends LitElement {
     this._offline = false;
     this._notice = '';
     this._qrUri = '';
+    this._wallet?.reset();
   }
 }
 
@@ -525,5 +590,6 @@ declare global {
     'checkout-expired': CheckoutExpiredEvent;
     'checkout-canceled': CheckoutCanceledEvent;
     'checkout-error': CheckoutErrorEvent;
+    'checkout-transaction-sent': CheckoutTransactionSentEvent;
   }
 }

@@ -5,10 +5,13 @@
  * @module
  */
 import type { BuyerSession, ErrorCode, SessionStatus } from '../protocol/index.js';
+import type { WalletErrorCode } from './wallet/eip1193.js';
 
 /** Error codes in `checkout-error`: the API's codes plus those the element detects itself. */
 export type CheckoutErrorCode =
   | ErrorCode
+  /** Paying from a wallet failed: `wallet_rejected`, `wallet_wrong_network`, … (see the README). */
+  | WalletErrorCode
   /** The `session` attribute does not look like a client secret (`cs_…_secret_…`). */
   | 'invalid_client_secret'
   /** The backend could not be reached (offline, DNS, CORS, wrong `api`). */
@@ -40,6 +43,16 @@ export interface CheckoutErrorDetail {
   message: string;
 }
 
+/** Detail of `checkout-transaction-sent`. */
+export interface CheckoutTransactionSentDetail {
+  /** Hash of the transaction the buyer's wallet sent. */
+  txHash: string;
+  /** EIP-155 id of the chain it was sent on. */
+  chainId: number;
+  /** The wallet's name, e.g. `MetaMask`, `WalletConnect`. */
+  wallet: string;
+}
+
 /** Event names mapped to their detail types. */
 export interface CheckoutEventDetailMap {
   'checkout-status-change': CheckoutStatusChangeDetail;
@@ -47,6 +60,7 @@ export interface CheckoutEventDetailMap {
   'checkout-expired': CheckoutSessionDetail;
   'checkout-canceled': CheckoutSessionDetail;
   'checkout-error': CheckoutErrorDetail;
+  'checkout-transaction-sent': CheckoutTransactionSentDetail;
 }
 
 /** Fired on every server-driven status change, including the first load of a session. */
@@ -66,9 +80,50 @@ export type CheckoutExpiredEvent = CustomEvent<CheckoutSessionDetail>;
 export type CheckoutCanceledEvent = CustomEvent<CheckoutSessionDetail>;
 /** Fired when loading the session or a buyer's action fails. */
 export type CheckoutErrorEvent = CustomEvent<CheckoutErrorDetail>;
+/**
+ * Fired when the buyer's wallet has sent the payment. It is not paid yet: the server sees the transfer
+ * on chain and the status changes follow.
+ */
+export type CheckoutTransactionSentEvent = CustomEvent<CheckoutTransactionSentDetail>;
+
+/** Version of the messages posted to a native app's webview bridge; see {@link postToNativeApp}. */
+export const BRIDGE_MESSAGE_VERSION = 1;
+
+/** A bridge object a native app puts into its webview. */
+type Bridge = { postMessage?: (message: string) => void } | undefined;
 
 /**
- * Dispatches one of the element's events from `target`, bubbling and composed.
+ * Posts an event to the native app when the element runs in its webview and the app installed a
+ * bridge: React Native's `window.ReactNativeWebView`, iOS WKWebView's
+ * `window.webkit.messageHandlers.cryptoCheckout`, or an Android `@JavascriptInterface` named
+ * `CryptoCheckoutAndroid`. The message is a JSON string
+ * `{"source":"crypto-checkout","version":1,"type":"<event name>","detail":{…}}`, `detail` being the
+ * DOM event's detail. A failing bridge never breaks the checkout.
+ * @example postToNativeApp('checkout-paid', { session });
+ */
+export function postToNativeApp(type: string, detail: unknown): void {
+  if (typeof window === 'undefined') return;
+  const w = window as unknown as {
+    ReactNativeWebView?: Bridge;
+    webkit?: { messageHandlers?: { cryptoCheckout?: Bridge } };
+    CryptoCheckoutAndroid?: Bridge;
+  };
+  const bridges = [w.ReactNativeWebView, w.webkit?.messageHandlers?.cryptoCheckout, w.CryptoCheckoutAndroid];
+  let message: string | undefined;
+  for (const bridge of bridges) {
+    if (typeof bridge?.postMessage !== 'function') continue;
+    message ??= JSON.stringify({ source: 'crypto-checkout', version: BRIDGE_MESSAGE_VERSION, type, detail });
+    try {
+      bridge.postMessage(message);
+    } catch {
+      // The host's bridge is its business; the checkout goes on.
+    }
+  }
+}
+
+/**
+ * Dispatches one of the element's events from `target`, bubbling and composed, and posts it to the
+ * native app's webview bridge if there is one ({@link postToNativeApp}).
  * @example emit(this, 'checkout-paid', { session });
  */
 export function emit<K extends keyof CheckoutEventDetailMap>(
@@ -78,5 +133,6 @@ export function emit<K extends keyof CheckoutEventDetailMap>(
 ): CustomEvent<CheckoutEventDetailMap[K]> {
   const event = new CustomEvent(name, { detail, bubbles: true, composed: true });
   target.dispatchEvent(event);
+  postToNativeApp(name, detail);
   return event;
 }

@@ -16,6 +16,9 @@ export const errorCodeSchema = z.enum([
   'session_not_cancelable',
   'currency_not_supported',
   'rate_unavailable',
+  'idempotency_key_reused',
+  'idempotency_key_in_use',
+  'webhook_endpoint_disabled',
   'internal_error',
 ]);
 

@@ -9,3 +9,4 @@ export * from './session-list.js';
 export * from './status.js';
 export * from './statuses.js';
 export * from './stream.js';
+export * from './webhook.js';

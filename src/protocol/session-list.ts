@@ -47,7 +47,12 @@ export const dateBoundSchema = z
  * result (they combine with AND); a key only ever sees sessions of its own mode (test or live).
  */
 export const sessionFilterSchema = z.strictObject({
-  order_id: z.string().min(1).max(200).describe("The merchant's order reference, matched exactly.").optional(),
+  order_id: z
+    .string()
+    .min(1)
+    .max(200)
+    .describe("The merchant's order reference, matched exactly.")
+    .optional(),
   status: statusListSchema.optional(),
   review: z
     .enum(['true', 'false'])

@@ -25,9 +25,12 @@ export const methodIdSchema = z
 
 const MAX_METADATA_BYTES = 4096;
 
+/** Any JSON value. One schema for every use, so the OpenAPI document names it once (`JsonValue`). */
+export const jsonValueSchema = z.json();
+
 /** Merchant metadata: any JSON object up to 4 KB, returned to the merchant and never to the buyer. */
 export const metadataSchema = z
-  .record(z.string().max(64), z.json())
+  .record(z.string().max(64), jsonValueSchema)
   .refine((value) => new TextEncoder().encode(JSON.stringify(value)).length <= MAX_METADATA_BYTES, {
     message: `must be at most ${MAX_METADATA_BYTES} bytes as JSON`,
   });
@@ -189,6 +192,11 @@ export const buyerSessionSchema = z.object({
   canceled_at: z.iso.datetime().nullable(),
   /** The server's clock when this was sent, so clients can correct their countdown for skew. */
   server_time: z.iso.datetime(),
+  /**
+   * The merchant's WalletConnect (Reown) project id from the backend's configuration, or `null`: with
+   * one, the element offers WalletConnect to the buyer. Public by nature (every dapp ships its own).
+   */
+  walletconnect_project_id: z.string().nullable(),
 });
 
 /** The buyer's view of a session. */
@@ -196,7 +204,7 @@ export type BuyerSession = z.infer<typeof buyerSessionSchema>;
 
 /** The merchant's view of a session (secret key): the buyer's view plus merchant-only fields. */
 export const sessionSchema = buyerSessionSchema.extend({
-  metadata: z.record(z.string(), z.json()),
+  metadata: z.record(z.string(), jsonValueSchema),
   /** Why this session needs a person to look at it; empty when nothing is odd. */
   review_reasons: z.array(reviewReasonSchema),
   /** Hand this, and only this, to the browser: `<crypto-checkout session="…">`. */

@@ -7,17 +7,29 @@ import Fastify, {
 } from 'fastify';
 import { ZodError } from 'zod';
 import { parseXpub } from './chain/derive-address.js';
-import { configAuthenticator, redactUrl, type Authenticator } from './auth.js';
+import { redactUrl, type Authenticator } from './auth.js';
 import { buildMethodRegistry } from './chain/registry.js';
 import { StaticRateSource, type RateSource } from './rates/rate-source.js';
 import type { Config } from './config.js';
 import { ApiError } from './errors.js';
+import { Idempotency, type IdempotencyOptions } from './idempotency.js';
+import { keyAuthenticator } from './keys/key-authenticator.js';
+import { registerOpenApiRoute } from './openapi.js';
 import { registerEventRoutes } from './routes/events.js';
+import { registerSessionListRoutes } from './routes/session-list.js';
 import { registerSessionRoutes } from './routes/sessions.js';
+import { registerWebhookRoutes } from './routes/webhooks.js';
 import { SessionBus } from './sessions/session-bus.js';
+import { SessionSearch } from './sessions/session-search.js';
 import { SessionService } from './sessions/session-service.js';
+import { ApiKeyStore } from './store/api-key-store.js';
 import type { Database } from './store/database.js';
+import { IdempotencyStore } from './store/idempotency-store.js';
 import { SessionStore } from './store/session-store.js';
+import { WebhookEndpoints } from './webhooks/webhook-endpoints.js';
+import { WebhookEvents } from './webhooks/webhook-events.js';
+import { WebhookOutbox } from './webhooks/webhook-outbox.js';
+import { WebhookStore } from './webhooks/webhook-store.js';
 
 /** What `buildApp` needs. */
 export interface AppOptions {
@@ -31,6 +43,8 @@ export interface AppOptions {
   heartbeatMs?: number;
   /** Where native-coin prices come from; default: the static `rates` of the configuration. */
   rates?: RateSource;
+  /** `Idempotency-Key` tuning (waits, retention); tests shorten it. */
+  idempotency?: Omit<IdempotencyOptions, 'clock'>;
 }
 
 /** The app and the services the watcher and the CLI share with it. */
@@ -41,6 +55,17 @@ export interface App {
   bus: SessionBus;
   /** Identifies callers by their bearer token (secret keys, client secrets). */
   auth: Authenticator;
+  /** Secret keys kept (hashed) in the database. */
+  apiKeys: ApiKeyStore;
+  /** `Idempotency-Key` handling; the server purges expired keys with it. */
+  idempotency: Idempotency;
+  /** Webhook endpoints, the outbox (hooked into every status change) and the event log. */
+  webhooks: {
+    store: WebhookStore;
+    endpoints: WebhookEndpoints;
+    outbox: WebhookOutbox;
+    events: WebhookEvents;
+  };
 }
 
 /**
@@ -51,7 +76,12 @@ export async function buildApp(options: AppOptions): Promise<App> {
   const { config, db } = options;
   const store = new SessionStore(db);
   const bus = new SessionBus();
-  const auth = configAuthenticator(config.secret_keys);
+  const apiKeys = new ApiKeyStore(db);
+  const auth = keyAuthenticator(config.secret_keys, apiKeys, options.clock);
+  const idempotency = new Idempotency(new IdempotencyStore(db), {
+    ...options.idempotency,
+    clock: options.clock,
+  });
   const rates = options.rates ?? new StaticRateSource(config.rates);
   const methods = buildMethodRegistry(config, rates);
   const sessions = new SessionService(
@@ -63,6 +93,15 @@ export async function buildApp(options: AppOptions): Promise<App> {
     rates,
     options.clock,
   );
+  const webhookStore = new WebhookStore(db);
+  const webhooks = {
+    store: webhookStore,
+    endpoints: new WebhookEndpoints(webhookStore, config.webhooks.secret_overlap, options.clock),
+    outbox: new WebhookOutbox(webhookStore, options.clock),
+    events: new WebhookEvents(webhookStore),
+  };
+  // Every status change writes its webhook event in the change's own transaction.
+  sessions.onStatusChange(webhooks.outbox.statusHook);
 
   const server = Fastify({
     bodyLimit: 64 * 1024,
@@ -150,13 +189,18 @@ export async function buildApp(options: AppOptions): Promise<App> {
     }),
   );
 
+  // First: it records every route registered after it, to check that the document lists them all.
+  registerOpenApiRoute(server);
+
   server.get('/health', async () => {
     await db.query('SELECT 1');
     return { ok: true, database: db.kind };
   });
 
-  registerSessionRoutes(server, { auth, sessions });
+  registerSessionRoutes(server, { auth, sessions, idempotency });
+  registerSessionListRoutes(server, { auth, search: new SessionSearch(store, sessions) });
   registerEventRoutes(server, { auth, sessions, store, bus, heartbeatMs: options.heartbeatMs ?? 15_000 });
+  registerWebhookRoutes(server, { auth, ...webhooks });
 
-  return { server, sessions, store, bus, auth };
+  return { server, sessions, store, bus, auth, apiKeys, idempotency, webhooks };
 }

@@ -23,7 +23,10 @@ export interface MerchantCaller {
 /** Who is calling: the merchant (secret key) or the buyer of one session (client secret). */
 export type Caller = MerchantCaller | { kind: 'buyer'; sessionId: string; clientSecret: string };
 
-/** Identifies callers from their bearer token. The one place that knows where secret keys live. */
+/**
+ * Identifies callers from their bearer token. The app's is `keyAuthenticator`
+ * (`keys/key-authenticator.ts`), the one place that knows where secret keys live.
+ */
 export interface Authenticator {
   /** The caller behind `token`; throws a 401 `ApiError` when it is missing or wrong. */
   identify(token: string | null): Promise<Caller>;
@@ -32,14 +35,6 @@ export interface Authenticator {
 /** A non-secret id for a secret key: a short hash, safe to log. */
 export function keyIdOf(secretKey: string): string {
   return `key_${digest(secretKey).toString('hex').slice(0, 16)}`;
-}
-
-/**
- * An authenticator for the secret keys of the configuration. Every key is compared, in constant
- * time, without stopping at the first match.
- */
-export function configAuthenticator(secretKeys: readonly string[]): Authenticator {
-  return { identify: (token) => Promise.resolve(identifyCaller(token, secretKeys)) };
 }
 
 /**

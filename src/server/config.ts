@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { parseXpub } from './chain/derive-address.js';
 import { findKnownChain, KNOWN_CHAINS, type KnownToken } from './chain/known-chains.js';
+import { HASHED_KEY_PATTERN, SECRET_KEY_PATTERN } from './keys/secret-key.js';
+import { DEFAULT_RETRY_SCHEDULE } from './webhooks/retry-schedule.js';
 
 const addressSchema = z
   .string()
@@ -143,6 +145,45 @@ export type ChainInput = Omit<FullChainInput, 'id' | 'name' | 'confirmations' | 
     tokens?: (string | TokenInput)[];
   };
 
+/** How webhooks are delivered (README → Webhooks). Every field has a default. */
+const webhooksSchema = z
+  .strictObject({
+    /** An attempt that has no answer after this long fails (ms). */
+    timeout_ms: z.number().int().min(100).max(60_000).default(10_000),
+    /** Seconds to wait after each failed attempt; when used up the delivery is marked failed. */
+    retry_schedule: z
+      .array(
+        z
+          .number()
+          .min(0)
+          .max(7 * 24 * 3600),
+      )
+      .max(50)
+      .default([...DEFAULT_RETRY_SCHEDULE]),
+    /** Each retry delay is lengthened by a random share of up to this much (0.2 = up to 20 %). */
+    jitter: z.number().min(0).max(1).default(0.2),
+    /** Seconds the previous secret keeps signing after a rotation, unless the rotation says otherwise. */
+    secret_overlap: z
+      .number()
+      .int()
+      .min(0)
+      .max(7 * 24 * 3600)
+      .default(24 * 3600),
+    /** Attempts in flight at once per server instance. */
+    concurrency: z.number().int().min(1).max(256).default(8),
+    /** How often the worker looks for due deliveries (ms); it also wakes when this instance queues one. */
+    poll_interval_ms: z.number().int().min(10).max(60_000).default(1_000),
+    /**
+     * How long a claimed delivery is reserved for the instance sending it (ms). If that instance dies
+     * mid-attempt, the delivery is due again when the lease runs out; it must outlast `timeout_ms`.
+     */
+    lease_ms: z.number().int().min(500).max(3_600_000).default(60_000),
+  })
+  .refine((w) => w.lease_ms >= w.timeout_ms + 250, {
+    path: ['lease_ms'],
+    message: 'must be at least timeout_ms + 250, or a slow attempt would be sent twice at once',
+  });
+
 /** The backend's whole configuration, validated at start-up. */
 export const configSchema = z.strictObject({
   host: z.string().default('127.0.0.1'),
@@ -153,12 +194,21 @@ export const configSchema = z.strictObject({
     .regex(/^postgres(ql)?:\/\//, 'must start with postgres://')
     .optional(),
   data_dir: z.string().default('./.data'),
-  /** Secret API keys (`sk_test_…` / `sk_live_…`); several at once allow rotation without downtime. */
+  /**
+   * Secret API keys (`sk_test_…` / `sk_live_…`), or their SHA-256 written `sha256:<test|live>:<hex>` so
+   * that the configuration holds no usable key; several at once allow rotation without downtime.
+   * Optional: keys made with `npm run cli -- keys create` are kept, hashed, in the database.
+   */
   secret_keys: z
     .array(
-      z.string().regex(/^sk_(test|live)_[A-Za-z0-9]{24,}$/, 'must look like sk_test_<24+ letters/digits>'),
+      z
+        .string()
+        .refine(
+          (value) => SECRET_KEY_PATTERN.test(value) || HASHED_KEY_PATTERN.test(value),
+          'must look like sk_test_<24+ letters/digits>, sk_live_<…> or sha256:<test|live>:<64 hex digits>',
+        ),
     )
-    .min(1, 'at least one secret key is required (CC_SECRET_KEYS)'),
+    .default([]),
   /** Extended public key whose non-hardened children are the deposit addresses. Never an xprv. */
   xpub: z.string().superRefine((value, ctx) => {
     try {
@@ -195,13 +245,24 @@ export const configSchema = z.strictObject({
    * session (`paid`) instead of waiting for review (`paid_late`). Default `false`.
    */
   accept_late_payments: z.boolean().default(false),
+  /**
+   * WalletConnect (Reown) project id: the element then offers WalletConnect to buyers. Not a secret;
+   * it is sent to the browser in the session's buyer view. Optional.
+   */
+  walletconnect_project_id: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{8,64}$/, 'must be the project id from the WalletConnect (Reown) dashboard')
+    .optional(),
   log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  webhooks: webhooksSchema.prefault({}),
 });
 
 /** The validated configuration. */
 export type Config = z.infer<typeof configSchema>;
 /** One configured chain. */
 export type ChainConfig = Config['chains'][number];
+/** How webhooks are delivered. */
+export type WebhooksConfig = Config['webhooks'];
 /** The configuration as written in a file or passed in code, before defaults. */
 export type ConfigInput = Omit<z.input<typeof configSchema>, 'chains'> & { chains: ChainInput[] };
 
@@ -236,7 +297,7 @@ export function parseConfig(input: unknown): Config {
  * Reads the configuration from an optional JSON file (`CC_CONFIG`) overlaid with environment
  * variables: `CC_SECRET_KEYS` (comma-separated), `CC_XPUB`, `DATABASE_URL`, `CC_DATA_DIR`, `PORT`,
  * `HOST`, `CC_CORS_ORIGINS` (comma-separated), `CC_CHAINS` (JSON array), `CC_RATES` (JSON object),
- * `LOG_LEVEL`.
+ * `LOG_LEVEL`, `CC_WEBHOOKS` (JSON object), `CC_WALLETCONNECT_PROJECT_ID`.
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   let file: Record<string, unknown> = {};
@@ -270,5 +331,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (env.CC_CHAINS) overlay.chains = json('CC_CHAINS');
   if (env.CC_RATES) overlay.rates = json('CC_RATES');
   if (env.LOG_LEVEL) overlay.log_level = env.LOG_LEVEL;
+  if (env.CC_WALLETCONNECT_PROJECT_ID) overlay.walletconnect_project_id = env.CC_WALLETCONNECT_PROJECT_ID;
+  if (env.CC_WEBHOOKS) overlay.webhooks = json('CC_WEBHOOKS');
   return parseConfig({ ...file, ...overlay });
 }

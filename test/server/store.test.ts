@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test, type TestContext } from 'node:test';
-import pg from 'pg';
 import { buildApp, type App } from '../../src/server/app.js';
 import { parseConfig } from '../../src/server/config.js';
-import { openPglite, openPostgres, type Database } from '../../src/server/store/database.js';
+import type { Database } from '../../src/server/store/database.js';
 import { MIGRATIONS, migrate } from '../../src/server/store/migrations.js';
 import {
   SessionStore,
@@ -13,110 +12,11 @@ import {
   type TransferRecord,
 } from '../../src/server/store/session-store.js';
 import { FAKE_USDC } from '../support/app.js';
+import { pgliteBackend, postgresBackend } from '../support/backends.js';
 import { testMerchantWallet, testSecretKey } from '../support/stack.js';
-
-/** The PostgreSQL server the suite creates its throw-away databases on. */
-const PG_SERVER_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 const hex = (bytes: number) => `0x${randomBytes(bytes).toString('hex')}`;
 const MAX_UINT256 = 2n ** 256n - 1n;
-
-/** A way to get empty databases of one kind; every database it hands out is closed (and dropped) by `cleanup`. */
-interface Backend {
-  name: 'PGlite' | 'PostgreSQL';
-  /** Why the backend cannot run here, or null. */
-  unavailable: string | null;
-  setup(): Promise<void>;
-  /** A brand-new, empty (unmigrated) database. */
-  fresh(): Promise<Database>;
-  /** A second, independent connection (pool) to the database `db` (another server instance). */
-  another(db: Database): Promise<Database>;
-  cleanup(): Promise<void>;
-}
-
-function pgliteBackend(): Backend {
-  const opened: Database[] = [];
-  return {
-    name: 'PGlite',
-    unavailable: null,
-    async setup() {},
-    async fresh() {
-      const db = await openPglite('memory://');
-      opened.push(db);
-      return db;
-    },
-    // PGlite is one embedded connection: a second instance shares it.
-    async another(db) {
-      return db;
-    },
-    async cleanup() {
-      await Promise.all(opened.map((db) => db.close()));
-    },
-  };
-}
-
-function postgresBackend(): Backend {
-  const serverUrl = new URL(PG_SERVER_URL);
-  const adminUrl = new URL(serverUrl);
-  adminUrl.pathname = '/postgres';
-  const safeUrl = `${serverUrl.hostname}:${serverUrl.port || '5432'}`;
-  const created: string[] = [];
-  const opened: Database[] = [];
-  const urls = new Map<Database, string>();
-  const admin = async <T>(fn: (client: pg.Client) => Promise<T>): Promise<T> => {
-    const client = new pg.Client({ connectionString: adminUrl.toString(), connectionTimeoutMillis: 3000 });
-    await client.connect();
-    try {
-      return await fn(client);
-    } finally {
-      await client.end();
-    }
-  };
-  const open = async (url: string) => {
-    const db = await openPostgres(url);
-    opened.push(db);
-    urls.set(db, url);
-    return db;
-  };
-  const backend: Backend = {
-    name: 'PostgreSQL',
-    unavailable: null,
-    async setup() {
-      try {
-        await admin((client) => client.query('SELECT 1'));
-      } catch (error) {
-        backend.unavailable = `PostgreSQL not reachable at ${safeUrl} (${(error as Error).message}): SKIPPED`;
-        console.warn(
-          [
-            '',
-            '*'.repeat(100),
-            `*** ${backend.unavailable}`,
-            '*** The PostgreSQL store tests did NOT run. Start PostgreSQL or set TEST_DATABASE_URL.',
-            '*'.repeat(100),
-            '',
-          ].join('\n'),
-        );
-      }
-    },
-    async fresh() {
-      const name = `cc_test_${randomBytes(6).toString('hex')}`;
-      await admin((client) => client.query(`CREATE DATABASE ${name}`));
-      created.push(name);
-      const url = new URL(serverUrl);
-      url.pathname = `/${name}`;
-      return open(url.toString());
-    },
-    another: (db) => open(urls.get(db)!),
-    async cleanup() {
-      await Promise.all(opened.map((db) => db.close()));
-      if (!created.length) return;
-      await admin(async (client) => {
-        for (const name of created) await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      });
-    },
-  };
-  return backend;
-}
 
 const ALL_VERSIONS = MIGRATIONS.map((m) => m.version);
 
@@ -227,9 +127,11 @@ for (const backend of [pgliteBackend(), postgresBackend()]) {
         assert.deepEqual(
           tables.rows.map((r) => r.table_name),
           [
+            'api_keys',
             'chain_blocks',
             'chain_cursors',
             'deposits',
+            'idempotency_keys',
             'schema_migrations',
             'session_events',
             'sessions',

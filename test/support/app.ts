@@ -1,5 +1,5 @@
 import type { Session } from '../../src/protocol/index.js';
-import { buildApp, type App } from '../../src/server/app.js';
+import { buildApp, type App, type AppOptions } from '../../src/server/app.js';
 import { parseConfig, type Config, type ConfigInput } from '../../src/server/config.js';
 import { openPglite } from '../../src/server/store/database.js';
 import { migrate } from '../../src/server/store/migrations.js';
@@ -18,16 +18,11 @@ export interface TestApp extends App {
   close(): Promise<void>;
 }
 
-/** Builds the app for `inject()` tests. */
-export async function buildTestApp(
-  overrides: Partial<ConfigInput> = {},
-  options: { clock?: () => Date; logger?: Parameters<typeof buildApp>[0]['logger'] } = {},
-): Promise<TestApp> {
-  const wallet = testMerchantWallet();
-  const secretKey = testSecretKey();
-  const config = parseConfig({
-    secret_keys: [secretKey],
-    xpub: wallet.xpub,
+/** The configuration the inject tests use: one anvil chain with a fake USDC, never contacted. */
+export function testConfig(overrides: Partial<ConfigInput> = {}): Config {
+  return parseConfig({
+    secret_keys: [testSecretKey()],
+    xpub: testMerchantWallet().xpub,
     chains: [
       {
         key: 'anvil',
@@ -41,9 +36,19 @@ export async function buildTestApp(
     rates: { ETH: '3000' },
     ...overrides,
   });
+}
+
+/** Builds the app for `inject()` tests. */
+export async function buildTestApp(
+  overrides: Partial<ConfigInput> = {},
+  options: Pick<AppOptions, 'clock' | 'logger' | 'idempotency'> = {},
+): Promise<TestApp> {
+  const wallet = testMerchantWallet();
+  const secretKey = testSecretKey();
+  const config = testConfig({ secret_keys: [secretKey], xpub: wallet.xpub, ...overrides });
   const db = await openPglite('memory://');
   await migrate(db);
-  const app = await buildApp({ config, db, clock: options.clock, logger: options.logger ?? false });
+  const app = await buildApp({ config, db, ...options, logger: options.logger ?? false });
   return {
     ...app,
     config,

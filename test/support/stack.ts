@@ -49,7 +49,13 @@ export interface Stack {
  * confirmations and a 100 ms polling interval.
  */
 export async function startStack(
-  options: { databaseUrl?: string; confirmations?: number; config?: Partial<ConfigInput> } = {},
+  options: {
+    databaseUrl?: string;
+    confirmations?: number;
+    config?: Partial<ConfigInput>;
+    /** A block explorer for the anvil chain (links to transactions); default none. */
+    explorerUrl?: string;
+  } = {},
 ): Promise<Stack> {
   const anvil = await startAnvil();
   const usdc = await deployTestToken(anvil.rpcUrl);
@@ -69,6 +75,7 @@ export async function startStack(
         confirmations: options.confirmations ?? 2,
         polling_interval_ms: 100,
         tokens: [{ symbol: 'USDC', address: usdc, decimals: 6, peg: 'USD' }],
+        ...(options.explorerUrl ? { explorer_url: options.explorerUrl } : {}),
       },
     ],
     rates: { ETH: '2000' },

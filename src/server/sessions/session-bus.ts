@@ -1,5 +1,8 @@
 import { EventEmitter } from 'node:events';
 
+/** The emitter's event for every session (ids are strings, so a symbol cannot collide). */
+const ANY_SESSION = Symbol('any session');
+
 /**
  * In-process notification that a session has new events. Listeners then read the events from the
  * database, which stays the single source of truth (event streams also poll it, so events written
@@ -16,6 +19,16 @@ export class SessionBus {
   /** Tells listeners of `sessionId` that it has new events. */
   notify(sessionId: string): void {
     this.#emitter.emit(sessionId);
+    this.#emitter.emit(ANY_SESSION);
+  }
+
+  /**
+   * Calls `listener` whenever any session has new events (the webhook worker wakes on it, since a
+   * status change may have queued deliveries); returns the unsubscribe function.
+   */
+  subscribeAll(listener: () => void): () => void {
+    this.#emitter.on(ANY_SESSION, listener);
+    return () => this.#emitter.off(ANY_SESSION, listener);
   }
 
   /** Calls `listener` whenever `sessionId` has new events; returns the unsubscribe function. */

@@ -26,6 +26,16 @@ function randomToken(length: number): string {
   return out;
 }
 
+/** A session's status changed: its merchant view after the change, the stored event and when. */
+export interface StatusChange {
+  session: Session;
+  event: StoredEvent;
+  at: Date;
+}
+
+/** Called inside the transaction of a status change; see {@link SessionService.onStatusChange}. */
+export type StatusChangeHook = (tx: Queryable, change: StatusChange) => Promise<void>;
+
 /**
  * Units a buyer may fall short by: `percent` (a decimal string, up to 4 decimals) of the amount due,
  * rounded down so the tolerance never exceeds what the merchant configured.
@@ -62,9 +72,26 @@ export class SessionService {
   }
 
   private readonly policy: StatePolicy;
+  private readonly statusHooks: StatusChangeHook[] = [];
 
-  /** Creates a session and its first event (`session.open`). */
-  async create(input: CreateSessionRequest, options: { livemode?: boolean } = {}): Promise<Session> {
+  /**
+   * Runs `hook` inside the transaction of every status change (not at creation), after the
+   * change and its event are written: what it writes commits with the change or not at all, and if
+   * it throws the change rolls back. The webhook outbox hooks in here.
+   */
+  onStatusChange(hook: StatusChangeHook): void {
+    this.statusHooks.push(hook);
+  }
+
+  /**
+   * Creates a session and its first event (`session.open`). `within` runs inside the creating
+   * transaction with the view that will be answered (idempotency stores the answer there, so that the
+   * session and its stored answer commit together or not at all).
+   */
+  async create(
+    input: CreateSessionRequest,
+    options: { livemode?: boolean; within?: (tx: Queryable, session: Session) => Promise<void> } = {},
+  ): Promise<Session> {
     const methodIds = input.methods ?? [...this.methods.keys()];
     const unknown = methodIds.filter((id) => !this.methods.has(id));
     if (unknown.length) {
@@ -103,11 +130,13 @@ export class SessionService {
     const bundle: SessionBundle = { session: record, deposit: null, transfers: [], cursors: new Map() };
     const state = computeSessionState(bundle, now, this.policy);
     record.fingerprint = state.fingerprint;
+    const view = this.merchantView(bundle, now);
     await this.store.db.transaction(async (tx) => {
       await this.store.insertSession(tx, record);
       await this.store.appendEvent(tx, id, 'session.open', this.buyerView(bundle, now), now);
+      await options.within?.(tx, view);
     });
-    return this.merchantView(bundle, now);
+    return view;
   }
 
   /** Loads a session, or `null` if there is none with this id. */
@@ -255,14 +284,24 @@ export class SessionService {
       review_reasons: state.review_reasons,
       fingerprint: state.fingerprint,
     });
-    return this.store.appendEvent(tx, bundle.session.id, type, this.buyerView(bundle, now), now);
+    const event = await this.store.appendEvent(tx, bundle.session.id, type, this.buyerView(bundle, now), now);
+    if (type !== 'session.updated') {
+      const change = { session: this.merchantView(bundle, now), event, at: now };
+      for (const hook of this.statusHooks) await hook(tx, change);
+    }
+    return event;
   }
 
   private viewContext(now: Date): ViewContext {
     const chainNames = new Map(
       this.config.chains.map((c) => [c.id, { name: c.name, explorer_url: c.explorer_url ?? null }]),
     );
-    return { methods: this.methods, chainNames, now };
+    return {
+      methods: this.methods,
+      chainNames,
+      now,
+      walletconnectProjectId: this.config.walletconnect_project_id ?? null,
+    };
   }
 
   /** The buyer's view of a loaded session. */

@@ -10,6 +10,8 @@ export interface ViewContext {
   methods: Map<string, MethodInfo>;
   chainNames: Map<number, { name: string; explorer_url: string | null }>;
   now: Date;
+  /** The configured WalletConnect project id, passed on to the buyer. */
+  walletconnectProjectId?: string | null;
 }
 
 const publicMethod = ({ chain: _chain, peg: _peg, ...method }: MethodInfo) => method;
@@ -97,6 +99,7 @@ export function toBuyerSession(bundle: SessionBundle, state: SessionState, ctx: 
     paid_at: state.paid_at?.toISOString() ?? null,
     canceled_at: session.canceled_at?.toISOString() ?? null,
     server_time: ctx.now.toISOString(),
+    walletconnect_project_id: ctx.walletconnectProjectId ?? null,
   };
 }
 

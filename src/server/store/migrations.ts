@@ -114,6 +114,130 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       );
     `,
   },
+  {
+    version: 3,
+    name: 'webhooks: endpoints, outbox events, deliveries, attempts',
+    sql: `
+      -- Where a merchant wants events. The secret signs (HMAC), so it is kept as is; the API shows
+      -- only its prefix. After a rotation the previous secret signs too until it expires.
+      CREATE TABLE webhook_endpoints (
+        id                text PRIMARY KEY,
+        livemode          boolean NOT NULL,
+        url               text NOT NULL,
+        description       text,
+        events            jsonb NOT NULL,
+        enabled           boolean NOT NULL DEFAULT true,
+        secret            text NOT NULL,
+        previous_secret   text,
+        previous_secret_expires_at timestamptz,
+        created_at        timestamptz NOT NULL,
+        updated_at        timestamptz NOT NULL,
+        deleted_at        timestamptz
+      );
+      CREATE INDEX webhook_endpoints_mode ON webhook_endpoints (livemode) WHERE deleted_at IS NULL;
+
+      -- The outbox: one row per event, written in the transaction of the status change. The body is
+      -- the exact text sent (jsonb would reorder keys), so every attempt signs and sends the same bytes.
+      CREATE TABLE webhook_events (
+        id                text PRIMARY KEY,
+        seq               bigserial NOT NULL UNIQUE,
+        livemode          boolean NOT NULL,
+        type              text NOT NULL,
+        session_id        text REFERENCES sessions (id),
+        session_seq       integer,
+        body              text NOT NULL,
+        created_at        timestamptz NOT NULL,
+        UNIQUE (session_id, session_seq)
+      );
+      CREATE INDEX webhook_events_mode_seq ON webhook_events (livemode, seq);
+      CREATE INDEX webhook_events_session_seq ON webhook_events (session_id, seq);
+
+      -- One row per event and endpoint. A worker claims a due row by moving next_attempt_at one lease
+      -- ahead and setting claim_token: if it dies mid-attempt the row is simply due again later.
+      CREATE TABLE webhook_deliveries (
+        event_id          text NOT NULL REFERENCES webhook_events (id),
+        endpoint_id       text NOT NULL REFERENCES webhook_endpoints (id),
+        status            text NOT NULL CHECK (status IN ('pending', 'succeeded', 'failed', 'canceled')),
+        attempts          integer NOT NULL DEFAULT 0,
+        next_attempt_at   timestamptz,
+        claim_token       text,
+        last_attempt_at   timestamptz,
+        last_status_code  integer,
+        last_error        text,
+        created_at        timestamptz NOT NULL,
+        updated_at        timestamptz NOT NULL,
+        PRIMARY KEY (event_id, endpoint_id)
+      );
+      CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt_at) WHERE status = 'pending';
+      CREATE INDEX webhook_deliveries_endpoint_pending ON webhook_deliveries (endpoint_id)
+        WHERE status = 'pending';
+
+      CREATE TABLE webhook_attempts (
+        id                text PRIMARY KEY,
+        seq               bigserial NOT NULL UNIQUE,
+        event_id          text NOT NULL,
+        endpoint_id       text NOT NULL,
+        url               text NOT NULL,
+        attempted_at      timestamptz NOT NULL,
+        status_code       integer,
+        succeeded         boolean NOT NULL,
+        error             text,
+        latency_ms        integer NOT NULL,
+        response_excerpt  text,
+        FOREIGN KEY (event_id, endpoint_id) REFERENCES webhook_deliveries (event_id, endpoint_id)
+      );
+      CREATE INDEX webhook_attempts_event_seq ON webhook_attempts (event_id, seq);
+    `,
+  },
+  {
+    version: 4,
+    name: 'API keys stored hashed; idempotency keys',
+    sql: `
+      -- Secret API keys made with "npm run cli -- keys create". Only a SHA-256 of the key is kept: the
+      -- key is shown once and cannot be recovered from the database.
+      CREATE TABLE api_keys (
+        id                text PRIMARY KEY,
+        mode              text NOT NULL CHECK (mode IN ('test', 'live')),
+        secret_hash       text NOT NULL UNIQUE,
+        prefix            text NOT NULL,
+        description       text NOT NULL DEFAULT '',
+        created_at        timestamptz NOT NULL,
+        last_used_at      timestamptz,
+        revoked_at        timestamptz
+      );
+
+      -- One row per Idempotency-Key and mode: the hash of the request it was first used with and,
+      -- once finished, the answer to replay. lock_id is set while a request is executing it.
+      CREATE TABLE idempotency_keys (
+        mode              text NOT NULL CHECK (mode IN ('test', 'live')),
+        key               text NOT NULL,
+        request_hash      text NOT NULL,
+        api_key_id        text NOT NULL,
+        lock_id           text,
+        locked_at         timestamptz,
+        response_status   integer,
+        response_body     text,
+        created_at        timestamptz NOT NULL,
+        PRIMARY KEY (mode, key)
+      );
+      CREATE INDEX idempotency_keys_created ON idempotency_keys (created_at);
+    `,
+  },
+  {
+    version: 5,
+    name: 'indexes for listing, searching and exporting sessions',
+    sql: `
+      -- Keyset pagination, newest first, within one mode: (created_at, id) < (cursor) walks an index.
+      CREATE INDEX sessions_mode_created ON sessions (livemode, created_at, id);
+      CREATE INDEX sessions_mode_status_created ON sessions (livemode, status, created_at, id);
+      CREATE INDEX sessions_mode_order_created ON sessions (livemode, order_id, created_at, id);
+      -- Few sessions need review: a partial index stays small.
+      CREATE INDEX sessions_mode_review_created ON sessions (livemode, created_at, id)
+        WHERE review_reasons <> '[]'::jsonb;
+      CREATE INDEX deposits_method ON deposits (method);
+      CREATE INDEX deposits_token ON deposits (lower(token_symbol));
+    `,
+  },
 ];
 
 /**

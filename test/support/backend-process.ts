@@ -1,0 +1,74 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { waitFor } from './wait.js';
+
+const REPO = fileURLToPath(new URL('../..', import.meta.url));
+
+/** The backend's real entry point (`src/server/main.ts`) running as a child process. */
+export interface BackendProcess {
+  url: string;
+  child: ChildProcess;
+  /** Every line it wrote (pino JSON on stdout, anything on stderr). */
+  lines: string[];
+  /** The last lines of its output, for failure messages. */
+  tail(): string;
+  /** Resolves when the process has exited. */
+  exited: Promise<void>;
+  /** Kills it with `signal` and waits until it has exited. */
+  kill(signal: NodeJS.Signals): Promise<void>;
+}
+
+/**
+ * Spawns `node --import tsx src/server/main.ts` with `env` on top of a clean environment (no
+ * configuration leaks in from the shell) and waits until `GET /health` answers. `env.PORT` is required.
+ */
+export async function spawnBackend(env: Record<string, string>): Promise<BackendProcess> {
+  const inherited = Object.fromEntries(
+    Object.entries(process.env).filter(
+      ([key]) =>
+        !key.startsWith('CC_') &&
+        !['DATABASE_URL', 'PORT', 'HOST', 'LOG_LEVEL', 'NODE_TEST_CONTEXT'].includes(key),
+    ),
+  );
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server/main.ts'], {
+    cwd: REPO,
+    env: { ...inherited, HOST: '127.0.0.1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const lines: string[] = [];
+  let partial = '';
+  child.stdout!.on('data', (chunk: Buffer) => {
+    const complete = (partial + chunk.toString()).split('\n');
+    partial = complete.pop()!;
+    lines.push(...complete.filter(Boolean));
+  });
+  child.stderr!.on('data', (chunk: Buffer) => lines.push(...chunk.toString().split('\n').filter(Boolean)));
+  const tail = () => lines.slice(-30).join('\n');
+  const url = `http://127.0.0.1:${env.PORT}`;
+  const backend: BackendProcess = {
+    url,
+    child,
+    lines,
+    tail,
+    exited,
+    async kill(signal) {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      await exited;
+    },
+  };
+  await waitFor(
+    async () => {
+      if (child.exitCode !== null || child.signalCode !== null) {
+        throw new Error(`the backend exited (${child.exitCode ?? child.signalCode}):\n${tail()}`);
+      }
+      return (await fetch(`${url}/health`)).ok;
+    },
+    30_000,
+    'the backend to answer /health',
+  ).catch(async (error: unknown) => {
+    await backend.kill('SIGKILL');
+    throw new Error(`${(error as Error).message}\n--- backend output ---\n${tail()}`);
+  });
+  return backend;
+}

@@ -1,0 +1,85 @@
+import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** One request a {@link Receiver} got: the raw body bytes and the headers, as a merchant server sees them. */
+export interface ReceivedRequest {
+  at: number;
+  id: string;
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+  /** The status answered, or `null` while the request is held open. */
+  status: number | null;
+}
+
+/** What to do with a request: answer with a status (and optional body), or hold it open. */
+export type Answer = number | { status: number; body: string } | 'hold';
+
+/**
+ * A local merchant endpoint: records every request and answers as `respond` says. `down()` stops
+ * listening (connections are refused), `up()` listens again on the same port.
+ */
+export interface Receiver {
+  url: string;
+  requests: ReceivedRequest[];
+  respond: (request: ReceivedRequest) => Answer;
+  /** Requests for one `webhook-id`. */
+  byId(id: string): ReceivedRequest[];
+  up(): Promise<void>;
+  down(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startReceiver(respond: Receiver['respond'] = () => 200): Promise<Receiver> {
+  const held = new Set<ServerResponse>();
+  const handler: Parameters<typeof createServer>[1] = (req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const request: ReceivedRequest = {
+        at: Date.now(),
+        id: String(req.headers['webhook-id']),
+        headers: req.headers,
+        body: Buffer.concat(chunks),
+        status: null,
+      };
+      receiver.requests.push(request);
+      const answer = receiver.respond(request);
+      if (answer === 'hold') {
+        held.add(res);
+        return;
+      }
+      const { status, body } =
+        typeof answer === 'number' ? { status: answer, body: `answered ${answer}` } : answer;
+      request.status = status;
+      res.writeHead(status, { 'content-type': 'text/plain' }).end(body);
+    });
+  };
+  let server: Server = createServer(handler);
+  const listen = (port: number) =>
+    new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => resolve());
+    });
+  await listen(0);
+  const port = (server.address() as AddressInfo).port;
+  const receiver: Receiver = {
+    url: `http://127.0.0.1:${port}/webhooks`,
+    requests: [],
+    respond,
+    byId: (id) => receiver.requests.filter((r) => r.id === id),
+    async up() {
+      server = createServer(handler);
+      await listen(port);
+    },
+    async down() {
+      for (const res of held) res.destroy();
+      held.clear();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+    async close() {
+      if (server.listening) await receiver.down();
+    },
+  };
+  return receiver;
+}
