@@ -39,6 +39,7 @@ import {
   sessionStatusSchema,
   transferSchema,
 } from '../protocol/index.js';
+import { WEBHOOK_OPERATIONS, WEBHOOK_PAYLOAD_DOCS } from './routes/webhooks.js';
 import { SESSION_CSV_HEADER } from './sessions/session-csv.js';
 
 /** A JSON Schema (2020-12) or OpenAPI object, as plain JSON. */
@@ -346,10 +347,11 @@ export const OPERATIONS: ApiOperation[] = [
       200: { description: 'The OpenAPI 3.1 document.', schema: z.looseObject({ openapi: z.string() }) },
     },
   },
+  ...WEBHOOK_OPERATIONS,
 ];
 
 /** Webhook payloads sent to the merchant, by event type (see the module comment). */
-export const WEBHOOKS: ApiWebhook[] = [];
+export const WEBHOOKS: ApiWebhook[] = [...WEBHOOK_PAYLOAD_DOCS];
 
 const ERROR_RESPONSES: Record<number, { name: string; description: string }> = {
   400: {

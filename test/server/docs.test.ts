@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
-import { reviewReasonSchema, sessionStatusSchema, TERMINAL_STATUSES } from '../../src/protocol/index.js';
+import {
+  reviewReasonSchema,
+  sessionStatusSchema,
+  TERMINAL_STATUSES,
+  WEBHOOK_SESSION_EVENT_TYPES,
+} from '../../src/protocol/index.js';
 
 const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
 
@@ -46,6 +51,18 @@ describe('README matches the code', () => {
     assert.deepEqual(
       rows.map((row) => row[0]!.replaceAll('`', '')),
       reviewReasonSchema.options,
+    );
+  });
+
+  test('the webhook event table lists exactly one type per status, in order', () => {
+    const rows = tableAfter('### Event types');
+    assert.deepEqual(
+      rows.map((row) => row[0]!.replaceAll('`', '')),
+      WEBHOOK_SESSION_EVENT_TYPES,
+    );
+    assert.deepEqual(
+      WEBHOOK_SESSION_EVENT_TYPES,
+      sessionStatusSchema.options.map((status) => `session.${status}`),
     );
   });
 });

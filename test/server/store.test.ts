@@ -136,6 +136,10 @@ for (const backend of [pgliteBackend(), postgresBackend()]) {
             'session_events',
             'sessions',
             'transfers',
+            'webhook_attempts',
+            'webhook_deliveries',
+            'webhook_endpoints',
+            'webhook_events',
           ],
         );
       });

@@ -19,7 +19,9 @@ import {
 } from '../../src/server/webhooks/webhook-dispatcher.js';
 import { buildApp, type App } from '../../src/server/app.js';
 import { parseConfig, type Config } from '../../src/server/config.js';
-import type { Database } from '../../src/server/store/database.js';
+import { webhookCommands } from '../../src/server/cli/webhook-commands.js';
+import { parseFlags } from '../../src/server/cli/parse-flags.js';
+import { openPglite, type Database } from '../../src/server/store/database.js';
 import { migrate } from '../../src/server/store/migrations.js';
 import { WebhookStore } from '../../src/server/webhooks/webhook-store.js';
 import { verifyWebhook } from '../../src/webhooks/index.js';
@@ -626,7 +628,6 @@ for (const backend of [pgliteBackend(), postgresBackend()]) {
 
     it('two instances share the work and deliver every event once', async () => {
       const r = await startReceiver(() => 200);
-      receivers.push(r);
       const endpoint = await instance.webhooks.endpoints.create({ url: r.url }, false);
       const delivered = [0, 0];
       const workers = [db, secondDb].map((database, i) =>
@@ -663,7 +664,63 @@ for (const backend of [pgliteBackend(), postgresBackend()]) {
           );
       } finally {
         await Promise.all(workers.map((w) => w.stop()));
+        // Closed here: the `receivers` list is closed by another suite's after(), which ran before.
+        await r.close();
       }
     });
   });
 }
+
+describe('endpoints CLI', () => {
+  test('create prints the secret once; list shows a prefix; rotate-secret and disable act by id', async () => {
+    const db = await openPglite('memory://');
+    try {
+      await migrate(db);
+      const config = parseConfig({
+        secret_keys: [testKey],
+        xpub: testMerchantWallet().xpub,
+        chains: [{ key: 'anvil', rpc_url: 'http://127.0.0.1:1' }],
+      });
+      const run = async (name: string, args: string[]) => {
+        const lines: string[] = [];
+        const command = webhookCommands.find((c) => c.name === name)!;
+        const { flags, args: rest } = parseFlags(args);
+        await command.run({ config, db, print: (line) => lines.push(line) }, flags, rest);
+        return lines;
+      };
+      const created = await run('create', [
+        '--url',
+        'https://shop.example/hooks',
+        '--events',
+        'session.paid',
+        '--mode',
+        'live',
+      ]);
+      assert.match(
+        created[0]!,
+        /^created (we_\w+) \(live mode\) → https:\/\/shop\.example\/hooks, events: session\.paid$/,
+      );
+      const id = /we_\w+/.exec(created[0]!)![0];
+      const secret = created.find((line) => line.trim().startsWith('whsec_'))!.trim();
+      const listed = (await run('list', [])).join('\n');
+      assert.match(
+        listed,
+        new RegExp(`${id}\\s+live\\s+enabled\\s+${secret.slice(0, 10).replace(/[+/]/g, '\\$&')}…`),
+      );
+      assert.ok(!listed.includes(secret.slice(10)), 'the list shows only a prefix');
+      const rotated = await run('rotate-secret', [id, '--overlap', '600']);
+      assert.match(rotated[0]!, /the old one signs too until \d{4}-/);
+      assert.notEqual(rotated.find((line) => line.trim().startsWith('whsec_'))!.trim(), secret);
+      assert.match((await run('disable', [id]))[0]!, new RegExp(`^disabled ${id}`));
+      assert.match((await run('list', [])).join('\n'), /live\s+disabled/);
+      await assert.rejects(run('create', ['--url', 'ftp://x']), /--url: must be an http\(s\) URL/);
+      await assert.rejects(
+        run('create', ['--url', 'https://x.example', '--events', 'paid']),
+        /--events: unknown event type "paid"/,
+      );
+      await assert.rejects(run('disable', ['we_nope']), /no webhook endpoint we_nope/);
+    } finally {
+      await db.close();
+    }
+  });
+});

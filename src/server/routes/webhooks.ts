@@ -105,7 +105,10 @@ export function registerWebhookRoutes(
 }
 
 const endpointIdParam = {
-  id: { description: 'The endpoint id (`we_…`).', schema: { type: 'string', pattern: '^we_[A-Za-z0-9]{1,64}$' } },
+  id: {
+    description: 'The endpoint id (`we_…`).',
+    schema: { type: 'string', pattern: '^we_[A-Za-z0-9]{1,64}$' },
+  },
 };
 const eventIdParam = {
   id: {
@@ -130,7 +133,9 @@ export const WEBHOOK_OPERATIONS: ApiOperation[] = [
       schema: createWebhookEndpointRequestSchema,
       example: { url: 'https://shop.example/webhooks', events: ['session.paid', 'session.overpaid'] },
     },
-    responses: { 201: { description: 'The endpoint and its secret.', schema: webhookEndpointWithSecretSchema } },
+    responses: {
+      201: { description: 'The endpoint and its secret.', schema: webhookEndpointWithSecretSchema },
+    },
     errors: [400, 401, 403],
   },
   {
@@ -140,7 +145,9 @@ export const WEBHOOK_OPERATIONS: ApiOperation[] = [
     tags: ['Webhooks'],
     summary: 'List webhook endpoints',
     security: ['secretKey'],
-    responses: { 200: { description: "The mode's endpoints, oldest first.", schema: webhookEndpointListSchema } },
+    responses: {
+      200: { description: "The mode's endpoints, oldest first.", schema: webhookEndpointListSchema },
+    },
     errors: [401, 403],
   },
   {
@@ -151,7 +158,9 @@ export const WEBHOOK_OPERATIONS: ApiOperation[] = [
     summary: 'Read a webhook endpoint',
     security: ['secretKey'],
     pathParams: endpointIdParam,
-    responses: { 200: { description: 'The endpoint (its secret as a prefix only).', schema: webhookEndpointSchema } },
+    responses: {
+      200: { description: 'The endpoint (its secret as a prefix only).', schema: webhookEndpointSchema },
+    },
     errors: [401, 403, 404],
   },
   {
@@ -160,7 +169,8 @@ export const WEBHOOK_OPERATIONS: ApiOperation[] = [
     operationId: 'updateWebhookEndpoint',
     tags: ['Webhooks'],
     summary: 'Update a webhook endpoint',
-    description: 'Changes the URL, filter, description or `enabled`. Disabling cancels its pending deliveries.',
+    description:
+      'Changes the URL, filter, description or `enabled`. Disabling cancels its pending deliveries.',
     security: ['secretKey'],
     pathParams: endpointIdParam,
     body: { schema: updateWebhookEndpointRequestSchema, example: { enabled: false } },
@@ -191,7 +201,9 @@ export const WEBHOOK_OPERATIONS: ApiOperation[] = [
     security: ['secretKey'],
     pathParams: endpointIdParam,
     body: { schema: rotateWebhookSecretRequestSchema, example: { overlap_seconds: 86400 } },
-    responses: { 200: { description: 'The endpoint and its new secret.', schema: webhookEndpointWithSecretSchema } },
+    responses: {
+      200: { description: 'The endpoint and its new secret.', schema: webhookEndpointWithSecretSchema },
+    },
     errors: [400, 401, 403, 404],
   },
   {
@@ -237,7 +249,8 @@ export const WEBHOOK_OPERATIONS: ApiOperation[] = [
     operationId: 'listWebhookAttempts',
     tags: ['Webhooks'],
     summary: "List an event's delivery attempts",
-    description: 'Every attempt to every endpoint, newest first: time, status code or error, latency, answer excerpt.',
+    description:
+      'Every attempt to every endpoint, newest first: time, status code or error, latency, answer excerpt.',
     security: ['secretKey'],
     pathParams: eventIdParam,
     query: listWebhookAttemptsQuerySchema,
@@ -256,7 +269,9 @@ export const WEBHOOK_OPERATIONS: ApiOperation[] = [
     security: ['secretKey'],
     pathParams: eventIdParam,
     body: { schema: redeliverWebhookEventRequestSchema, example: {} },
-    responses: { 202: { description: 'The event, its deliveries queued again.', schema: webhookEventSchema } },
+    responses: {
+      202: { description: 'The event, its deliveries queued again.', schema: webhookEventSchema },
+    },
     errors: [400, 401, 403, 404, 409],
   },
 ];

@@ -109,6 +109,7 @@ const ATTEMPT_COLUMNS = `id, seq::text AS seq, event_id, endpoint_id, url, attem
 export class WebhookStore {
   constructor(readonly db: Database) {}
 
+  /** Inserts a new endpoint. */
   async insertEndpoint(q: Queryable, e: EndpointRecord): Promise<void> {
     await q.query(
       `INSERT INTO webhook_endpoints (${ENDPOINT_COLUMNS}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12)`,
@@ -139,6 +140,7 @@ export class WebhookStore {
     return rows;
   }
 
+  /** How many endpoints (not deleted) a mode has. */
   async countEndpoints(q: Queryable, livemode: boolean): Promise<number> {
     const { rows } = await q.query<{ n: number }>(
       'SELECT count(*)::int AS n FROM webhook_endpoints WHERE deleted_at IS NULL AND livemode = $1',
@@ -205,6 +207,7 @@ export class WebhookStore {
     return rows.map((row) => row.id);
   }
 
+  /** Inserts an event (the outbox row); its `seq` comes from the database. */
   async insertEvent(q: Queryable, e: Omit<EventRecord, 'seq'>): Promise<void> {
     await q.query(
       `INSERT INTO webhook_events (id, livemode, type, session_id, session_seq, body, created_at)
@@ -309,6 +312,7 @@ export class WebhookStore {
     });
   }
 
+  /** An event, or `null` when there is none in this mode. */
   async getEvent(q: Queryable, id: string, mode: ModeScope): Promise<EventRecord | null> {
     const { rows } = await q.query<EventRecord>(
       `SELECT ${EVENT_COLUMNS} FROM webhook_events WHERE id = $1 AND ($2::boolean IS NULL OR livemode = $2)`,
