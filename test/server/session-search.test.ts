@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { after, before, describe, test, type TestContext } from 'node:test';
+import { after, before, describe } from 'node:test';
 import type { Database, Queryable } from '../../src/server/store/database.js';
 import { migrate } from '../../src/server/store/migrations.js';
 import {
@@ -11,7 +11,7 @@ import {
   type SessionRecord,
 } from '../../src/server/store/session-store.js';
 import { FAKE_USDC } from '../support/app.js';
-import { pgliteBackend, postgresBackend } from '../support/backends.js';
+import { pgliteBackend, postgresBackend, testOn } from '../support/backends.js';
 
 const hex = (bytes: number) => `0x${randomBytes(bytes).toString('hex')}`;
 
@@ -97,11 +97,7 @@ for (const backend of [pgliteBackend(), postgresBackend()]) {
     let store: SessionStore;
     let nextIndex = 0;
 
-    const it = (name: string, fn: (t: TestContext) => Promise<void>) =>
-      test(name, async (t) => {
-        if (backend.unavailable) return t.skip(backend.unavailable);
-        await fn(t);
-      });
+    const it = testOn(backend);
 
     before(async () => {
       await backend.setup();

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { after, before, describe, test, type TestContext } from 'node:test';
+import { after, before, describe } from 'node:test';
 import { buildApp, type App } from '../../src/server/app.js';
 import { parseConfig } from '../../src/server/config.js';
 import type { Database } from '../../src/server/store/database.js';
@@ -12,7 +12,7 @@ import {
   type TransferRecord,
 } from '../../src/server/store/session-store.js';
 import { FAKE_USDC } from '../support/app.js';
-import { pgliteBackend, postgresBackend } from '../support/backends.js';
+import { pgliteBackend, postgresBackend, testOn } from '../support/backends.js';
 import { testMerchantWallet, testSecretKey } from '../support/stack.js';
 
 const hex = (bytes: number) => `0x${randomBytes(bytes).toString('hex')}`;
@@ -95,12 +95,7 @@ for (const backend of [pgliteBackend(), postgresBackend()]) {
     let db: Database;
     let store: SessionStore;
 
-    /** Runs `fn` unless the backend is unavailable, in which case the test is skipped loudly. */
-    const it = (name: string, fn: (t: TestContext) => Promise<void>) =>
-      test(name, async (t) => {
-        if (backend.unavailable) return t.skip(backend.unavailable);
-        await fn(t);
-      });
+    const it = testOn(backend);
 
     before(async () => {
       await backend.setup();

@@ -26,7 +26,7 @@ import { migrate } from '../../src/server/store/migrations.js';
 import { WebhookStore } from '../../src/server/webhooks/webhook-store.js';
 import { verifyWebhook } from '../../src/webhooks/index.js';
 import { buildTestApp, type TestApp } from '../support/app.js';
-import { pgliteBackend, postgresBackend } from '../support/backends.js';
+import { pgliteBackend, postgresBackend, testOn } from '../support/backends.js';
 import { testMerchantWallet } from '../support/stack.js';
 import { startReceiver, type ReceivedRequest, type Receiver } from '../support/webhook-receiver.js';
 import { waitFor } from '../support/wait.js';
@@ -560,11 +560,7 @@ for (const backend of [pgliteBackend(), postgresBackend()]) {
     let secondDb: Database;
     let instance: App;
     let webhooksConfig: Config['webhooks'];
-    const it = (name: string, fn: () => Promise<void>) =>
-      test(name, async (t) => {
-        if (backend.unavailable) return t.skip(backend.unavailable);
-        await fn();
-      });
+    const it = testOn(backend);
 
     before(async () => {
       await backend.setup();

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { test, type TestContext } from 'node:test';
 import pg from 'pg';
 import { openPglite, openPostgres, type Database } from '../../src/server/store/database.js';
 
@@ -16,6 +17,19 @@ export interface Backend {
   /** A second, independent connection (pool) to the database `db` (another server instance). */
   another(db: Database): Promise<Database>;
   cleanup(): Promise<void>;
+}
+
+/**
+ * A `test` for one backend: it runs `fn` unless the backend is unavailable here, in which case the
+ * test is reported as skipped with the reason (loudly, never silently passed).
+ * @example const it = testOn(backend); it('stores a session', async () => { … });
+ */
+export function testOn(backend: Backend) {
+  return (name: string, fn: (t: TestContext) => Promise<void>) =>
+    test(name, async (t) => {
+      if (backend.unavailable) return t.skip(backend.unavailable);
+      await fn(t);
+    });
 }
 
 export function pgliteBackend(): Backend {
