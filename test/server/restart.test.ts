@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import pino from 'pino';
@@ -23,6 +22,7 @@ import {
 } from '../../demo/dev-chain.js';
 import { testTokenAbi } from '../../demo/contracts/test-token.js';
 import { startStack, testMerchantWallet, testSecretKey, type Stack } from '../support/stack.js';
+import { spawnBackend } from '../support/backend-process.js';
 import { waitFor } from '../support/wait.js';
 
 /**
@@ -32,7 +32,6 @@ import { waitFor } from '../support/wait.js';
  * PostgreSQL when there is one.
  */
 
-const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const CHAIN_ID = 31337;
 /** The PostgreSQL server the PostgreSQL run creates its throw-away database on. */
 const PG_SERVER_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -42,18 +41,6 @@ interface LogLine {
   level: number;
   msg: string;
   [key: string]: unknown;
-}
-
-/** The backend's real entry point running as a child process. */
-interface BackendProcess {
-  url: string;
-  child: ChildProcess;
-  /** Its stdout (pino JSON lines), parsed. */
-  logs: LogLine[];
-  /** The last lines of its output, for failure messages. */
-  tail(): string;
-  /** Resolves when the process has exited. */
-  exited: Promise<void>;
 }
 
 /** Every backend child started by this file; the `after` hooks kill those still running. */
@@ -72,57 +59,20 @@ async function killChildren(): Promise<void> {
   );
 }
 
-/**
- * Spawns `node --import tsx src/server/main.ts` with `env` on top of a clean environment (no
- * configuration leaks in from the shell) and waits until `GET /health` answers.
- */
-async function spawnBackend(env: Record<string, string>): Promise<BackendProcess> {
-  const inherited = Object.fromEntries(
-    Object.entries(process.env).filter(
-      ([key]) =>
-        !key.startsWith('CC_') &&
-        !['DATABASE_URL', 'PORT', 'HOST', 'LOG_LEVEL', 'NODE_TEST_CONTEXT'].includes(key),
-    ),
-  );
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server/main.ts'], {
-    cwd: REPO,
-    env: { ...inherited, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.add(child);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const logs: LogLine[] = [];
-  const lines: string[] = [];
-  let partial = '';
-  child.stdout!.on('data', (chunk: Buffer) => {
-    const text = partial + chunk.toString();
-    const complete = text.split('\n');
-    partial = complete.pop()!;
-    for (const line of complete.filter(Boolean)) {
-      lines.push(line);
+/** Starts the real backend (see test/support/backend-process.ts), tracked for the `after` hooks. */
+async function startBackend(env: Record<string, string>) {
+  const backend = await spawnBackend(env);
+  children.add(backend.child);
+  /** Its stdout's pino JSON lines, parsed (other lines, e.g. stack traces, are left out). */
+  const logs = (): LogLine[] =>
+    backend.lines.flatMap((line) => {
       try {
-        logs.push(JSON.parse(line) as LogLine);
+        return [JSON.parse(line) as LogLine];
       } catch {
-        // Not a log line (e.g. a stack trace): kept in `lines` for the failure message.
+        return [];
       }
-    }
-  });
-  child.stderr!.on('data', (chunk: Buffer) => lines.push(...chunk.toString().split('\n').filter(Boolean)));
-  const tail = () => lines.slice(-30).join('\n');
-  const url = `http://127.0.0.1:${env.PORT}`;
-  await waitFor(
-    async () => {
-      if (child.exitCode !== null || child.signalCode !== null) {
-        throw new Error(`the backend exited (${child.exitCode ?? child.signalCode}):\n${tail()}`);
-      }
-      return (await fetch(`${url}/health`)).ok;
-    },
-    30_000,
-    'the backend to answer /health',
-  ).catch((error: unknown) => {
-    throw new Error(`${(error as Error).message}\n--- backend output ---\n${tail()}`);
-  });
-  return { url, child, logs, tail, exited };
+    });
+  return { ...backend, logs };
 }
 
 async function api<T>(url: string, path: string, token: string, body?: unknown): Promise<T> {
@@ -349,7 +299,7 @@ describe('backend killed with SIGKILL', () => {
         LOG_LEVEL: 'info',
       };
       const started = Date.now();
-      let backend = await spawnBackend(env);
+      let backend = await startBackend(env);
       t.diagnostic(`backend up in ${Date.now() - started} ms`);
       const url = backend.url;
 
@@ -429,7 +379,7 @@ describe('backend killed with SIGKILL', () => {
 
       // Up again on the same store and port: every session ends paid.
       const restarted = Date.now();
-      backend = await spawnBackend(env);
+      backend = await startBackend(env);
       t.diagnostic(`backend up again in ${Date.now() - restarted} ms`);
       const paid = await waitFor(
         async () => {
@@ -489,8 +439,9 @@ describe('backend killed with SIGKILL', () => {
       await backend.exited;
       assert.equal(backend.child.exitCode, 0, backend.tail());
       assert.ok(
-        !backend.logs.some((l) => l.level >= 50),
-        `errors logged:\n${backend.logs
+        !backend.logs().some((l) => l.level >= 50),
+        `errors logged:\n${backend
+          .logs()
           .filter((l) => l.level >= 50)
           .map((l) => JSON.stringify(l))
           .join('\n')}`,
