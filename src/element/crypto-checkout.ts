@@ -316,7 +316,7 @@ export class CryptoCheckout extends LitElement {
       ${
         takesPayment(s)
           ? html`<p part="countdown" role="timer">
-              ${left > 0 ? m.expiresIn(formatCountdown(left)) : m.timeUp}
+              ${left > 0 ? m.expiresIn(formatCountdown(left), new Intl.DateTimeFormat(undefined, { timeStyle: 'short' }).format(Date.parse(s.expires_at))) : m.timeUp}
             </p>`
           : nothing
       }

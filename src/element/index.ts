@@ -6,6 +6,7 @@
  * @module
  */
 import { CryptoCheckout } from './crypto-checkout.js';
+import { defineElement } from './define.js';
 
 export { CryptoCheckout, type CheckoutState } from './crypto-checkout.js';
 export {
@@ -15,10 +16,8 @@ export {
   type WatchSessionOptions,
 } from './api-client.js';
 export type * from './events.js';
+export { VERSION } from './version.js';
 
-// Tolerate being loaded twice (two bundles, a CDN copy and a bundled copy, HMR): the first definition
-// wins instead of throwing "name has already been used". The guard on `customElements` keeps server
-// rendering and Node imports from failing.
-if (typeof customElements !== 'undefined' && !customElements.get('crypto-checkout')) {
-  customElements.define('crypto-checkout', CryptoCheckout);
-}
+// Registration tolerates being loaded twice (two bundles, a CDN copy and a bundled copy, HMR): see
+// defineElement.
+defineElement('crypto-checkout', CryptoCheckout);

@@ -13,7 +13,7 @@ export const messages = {
   unreachable: 'Could not reach the payment server. Check your connection and try again.',
   failed: (reason: string) => `Something went wrong: ${reason}`,
 
-  expiresIn: (time: string) => `Expires in ${time}`,
+  expiresIn: (time: string, at: string) => `Expires in ${time} (at ${at})`,
   timeUp: 'Time is up, checking…',
   methodGroup: 'Payment method',
   methodOn: (network: string) => `on ${network}`,
@@ -100,6 +100,26 @@ export const messages = {
     reverted: 'The transaction failed on the network (it was reverted); nothing was paid. Try again.',
     busy: 'Your wallet is waiting for an answer to an earlier request: open it, answer it, then try again.',
     failed: (reason: string) => `The wallet reported a problem: ${reason}`,
+  },
+
+  // The modal dialog (<crypto-checkout-button>, CryptoCheckout.open) around the checkout.
+  dialog: {
+    /** The default text of <crypto-checkout-button>. */
+    button: 'Pay with crypto',
+    /** The dialog's accessible name. */
+    label: 'Crypto payment',
+    close: 'Close',
+  },
+
+  // The hosted checkout page the backend serves at `checkout_url`.
+  hosted: {
+    /** The page's heading and title; `merchant` is the merchant's name. */
+    title: (merchant: string) => `Pay ${merchant}`,
+    returnTo: (merchant: string) => `Return to ${merchant}`,
+    cancelAndReturn: (merchant: string) => `Cancel and return to ${merchant}`,
+    incomplete: 'This payment link is incomplete. Go back to the merchant and start the payment again.',
+    /** Under the return link: the merchant learns of the payment from the payment server, not from the click. */
+    returnNote: 'Your payment is recorded even if you close this page.',
   },
 };
 

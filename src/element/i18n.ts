@@ -1,0 +1,122 @@
+/**
+ * Languages of the element: which one a checkout speaks, and loading its messages. English is built
+ * in; every other language is a lazily loaded chunk, so the initial script does not grow with each
+ * language, and a page fetches only the one it shows.
+ * @module
+ */
+import { messages as en, type Messages } from './messages.js';
+
+/** Languages with messages, by BCP 47 primary language subtag. */
+export const SUPPORTED_LANGUAGES = ['en', 'es', 'fr', 'de', 'pt', 'ru', 'tr', 'zh', 'ja', 'ar'] as const;
+
+/** One of {@link SUPPORTED_LANGUAGES}. */
+export type SupportedLanguage = (typeof SUPPORTED_LANGUAGES)[number];
+
+type Loader = () => Promise<{ default: Messages }>;
+
+// One dynamic import per language, spelled out, so that the bundler makes one chunk of each.
+const loaders: Record<Exclude<SupportedLanguage, 'en'>, Loader> = {
+  es: () => import('./locales/es.js'),
+  fr: () => import('./locales/fr.js'),
+  de: () => import('./locales/de.js'),
+  pt: () => import('./locales/pt.js'),
+  ru: () => import('./locales/ru.js'),
+  tr: () => import('./locales/tr.js'),
+  zh: () => import('./locales/zh.js'),
+  ja: () => import('./locales/ja.js'),
+  ar: () => import('./locales/ar.js'),
+};
+
+const loaded = new Map<SupportedLanguage, Messages>([['en', en]]);
+const loading = new Map<SupportedLanguage, Promise<Messages>>();
+
+/** The language of a BCP 47 tag when there are messages for it (`pt-BR` → `pt`), else `undefined`. */
+export function supportedLanguage(tag: string | null | undefined): SupportedLanguage | undefined {
+  const primary = tag?.trim().toLowerCase().split(/[-_]/)[0];
+  return SUPPORTED_LANGUAGES.find((language) => language === primary);
+}
+
+/** What a checkout speaks: the BCP 47 tag for `Intl` formatting and the language of its messages. */
+export interface ResolvedLocale {
+  /** The tag that chose the language, e.g. `pt-BR`; `Intl` formats numbers and dates with it. */
+  tag: string;
+  /** The language of the messages. */
+  language: SupportedLanguage;
+  /** Text direction of the language. */
+  dir: 'ltr' | 'rtl';
+}
+
+/**
+ * Chooses the language of `element`: the first of its `locale` (passed as `explicit`), its own or its
+ * closest ancestor's `lang` (also across shadow roots), the page's `<html lang>` and the browser's
+ * languages that there are messages for; else English.
+ * @example resolveLocale(checkout, checkout.locale) // { tag: 'de-CH', language: 'de', dir: 'ltr' }
+ */
+export function resolveLocale(element: Element, explicit?: string): ResolvedLocale {
+  const candidates: string[] = [];
+  if (explicit) candidates.push(explicit);
+  for (let node: Element | null = element; node; ) {
+    const lang = node.getAttribute('lang');
+    if (lang) candidates.push(lang);
+    const root = node.getRootNode();
+    node = node.parentElement ?? (root instanceof ShadowRoot ? root.host : null);
+  }
+  if (typeof document !== 'undefined' && document.documentElement.lang) candidates.push(document.documentElement.lang);
+  if (typeof navigator !== 'undefined') candidates.push(...(navigator.languages ?? [navigator.language]));
+  for (const tag of candidates) {
+    const language = supportedLanguage(tag);
+    if (language) return { tag: canonical(tag) ?? language, language, dir: language === 'ar' ? 'rtl' : 'ltr' };
+  }
+  return { tag: 'en', language: 'en', dir: 'ltr' };
+}
+
+/** The canonical form of a tag for `Intl` (`pt_br` → `pt-BR`), or undefined when it is not valid. */
+function canonical(tag: string): string | undefined {
+  try {
+    return Intl.getCanonicalLocales(tag.replace(/_/g, '-'))[0];
+  } catch {
+    return undefined;
+  }
+}
+
+/** The messages of `language` when they are loaded already (English always is). */
+export function loadedMessages(language: SupportedLanguage): Messages | undefined {
+  return loaded.get(language);
+}
+
+/**
+ * Loads the messages of `language` (once per page; later calls share the first). A language whose
+ * chunk cannot be fetched falls back to English, so that a checkout never fails for its words.
+ * @example const m = await loadMessages('ja');
+ */
+export function loadMessages(language: SupportedLanguage): Promise<Messages> {
+  const ready = loaded.get(language);
+  if (ready) return Promise.resolve(ready);
+  let pending = loading.get(language);
+  if (!pending) {
+    pending = loaders[language as Exclude<SupportedLanguage, 'en'>]().then(
+      (module) => {
+        loaded.set(language, module.default);
+        return module.default;
+      },
+      () => {
+        loading.delete(language);
+        return en;
+      },
+    );
+    loading.set(language, pending);
+  }
+  return pending;
+}
+
+const current = new WeakMap<Element, Messages>();
+
+/** The messages an element of this package shows now (its lazily loaded parts read them here). */
+export function messagesOf(element: Element): Messages {
+  return current.get(element) ?? en;
+}
+
+/** Records the messages `element` shows, for {@link messagesOf}. */
+export function setMessagesOf(element: Element, messages: Messages): void {
+  current.set(element, messages);
+}
