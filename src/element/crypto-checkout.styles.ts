@@ -1,21 +1,66 @@
 import { css } from 'lit';
 
-/** Styles of `<crypto-checkout>`. Themable through the `--checkout-*` custom properties and parts. */
+/**
+ * The dark color scheme. Every color is a `--checkout-*` custom property with the scheme's default as
+ * its fallback, so that a page's own colors win in both schemes; the internal `--_*` names are what the
+ * rules below use.
+ */
+const dark = css`
+  color-scheme: dark;
+  --_fg: var(--checkout-fg, #f3f4f6);
+  --_bg: var(--checkout-bg, #111827);
+  --_muted: var(--checkout-muted, #9ca3af);
+  --_border: var(--checkout-border, #374151);
+  --_accent: var(--checkout-accent, #a5b4fc);
+  --_accent-fg: var(--checkout-accent-fg, #111827);
+  --_success: var(--checkout-success, #34d399);
+  --_warning: var(--checkout-warning, #fbbf24);
+  --_danger: var(--checkout-danger, #f87171);
+`;
+
+/**
+ * Styles of `<crypto-checkout>`. Themable through the `--checkout-*` custom properties, the `theme`
+ * attribute (light, dark, auto) and parts. Spacing uses logical properties, so that right-to-left
+ * languages mirror the layout.
+ */
 export const styles = css`
   :host {
+    color-scheme: light;
+    --_fg: var(--checkout-fg, #111827);
+    --_bg: var(--checkout-bg, #fff);
+    --_muted: var(--checkout-muted, #6b7280);
+    --_border: var(--checkout-border, #e5e7eb);
+    --_accent: var(--checkout-accent, #4f46e5);
+    --_accent-fg: var(--checkout-accent-fg, #fff);
+    --_success: var(--checkout-success, #047857);
+    --_warning: var(--checkout-warning, #b45309);
+    --_danger: var(--checkout-danger, #b91c1c);
     display: block;
     box-sizing: border-box;
     max-width: 28rem;
     min-width: 0;
     padding: 1.25rem;
     font: 400 1rem/1.45 var(--checkout-font, system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif);
-    color: var(--checkout-fg, #111827);
-    background: var(--checkout-bg, #fff);
-    border: 1px solid var(--checkout-border, #e5e7eb);
+    color: var(--_fg);
+    background: var(--_bg);
+    border: 1px solid var(--_border);
     border-radius: var(--checkout-radius, 12px);
+  }
+  :host([theme='dark']) {
+    ${dark}
+  }
+  @media (prefers-color-scheme: dark) {
+    :host([theme='auto']) {
+      ${dark}
+    }
   }
   :host([hidden]) {
     display: none;
+  }
+  /* Addresses, hashes and amounts read left to right in every language. */
+  code,
+  [part~='wallet-transaction'] {
+    unicode-bidi: isolate;
   }
   * {
     box-sizing: border-box;
@@ -33,7 +78,7 @@ export const styles = css`
   [part~='order'],
   [part~='countdown'],
   [part~='note'] {
-    color: var(--checkout-muted, #6b7280);
+    color: var(--_muted);
     font-size: 0.875rem;
   }
   [part~='status'] {
@@ -41,18 +86,18 @@ export const styles = css`
   }
   :host([status='paid']) [part~='status'],
   :host([status='overpaid']) [part~='status'] {
-    color: var(--checkout-success, #047857);
+    color: var(--_success);
   }
   :host([status='underpaid']) [part~='status'],
   :host([status='paid_late']) [part~='status'],
   [part~='warning'] {
-    color: var(--checkout-warning, #b45309);
+    color: var(--_warning);
   }
   [part~='status-detail'] {
     display: block;
     margin-top: 0.25rem;
     font-weight: 400;
-    color: var(--checkout-fg, #111827);
+    color: var(--_fg);
   }
   [part~='warning'] {
     padding: 0.5rem 0.75rem;
@@ -61,11 +106,11 @@ export const styles = css`
   }
   [part~='error'],
   :host([state='error']) [part~='status'] {
-    color: var(--checkout-danger, #b91c1c);
+    color: var(--_danger);
   }
   [part~='confirmations'] {
     width: 100%;
-    accent-color: var(--checkout-accent, #4f46e5);
+    accent-color: var(--_accent);
   }
   [part~='transfers'] {
     padding-inline-start: 1.25rem;
@@ -77,9 +122,9 @@ export const styles = css`
   button,
   [part~='success-link'] {
     font: inherit;
-    color: var(--checkout-fg, #111827);
+    color: var(--_fg);
     background: transparent;
-    border: 1px solid var(--checkout-border, #e5e7eb);
+    border: 1px solid var(--_border);
     border-radius: calc(var(--checkout-radius, 12px) / 2);
     padding: 0.5rem 0.875rem;
     cursor: pointer;
@@ -89,13 +134,13 @@ export const styles = css`
   }
   [part~='method']:hover,
   [part~='copy-button']:hover {
-    border-color: var(--checkout-accent, #4f46e5);
+    border-color: var(--_accent);
   }
   [part~='retry-button'],
   [part~='success-link'] {
     display: inline-block;
-    color: var(--checkout-accent-fg, #fff);
-    background: var(--checkout-accent, #4f46e5);
+    color: var(--_accent-fg);
+    background: var(--_accent);
     border-color: transparent;
     text-decoration: none;
   }
@@ -104,7 +149,7 @@ export const styles = css`
     opacity: 0.6;
   }
   :focus-visible {
-    outline: 2px solid var(--checkout-accent, #4f46e5);
+    outline: 2px solid var(--_accent);
     outline-offset: 2px;
   }
   dl {
@@ -132,6 +177,8 @@ export const styles = css`
     width: var(--checkout-qr-size, 12.5rem);
     max-width: 100%;
     margin: 0.75rem auto;
+    /* Dark modules on white in either scheme: scanners expect it. */
+    padding: 0.5rem;
     background: #fff;
     border-radius: calc(var(--checkout-radius, 12px) / 2);
   }
@@ -159,10 +206,18 @@ export const styles = css`
   @media (prefers-reduced-motion: reduce) {
     [part~='spinner'] {
       animation: none;
+      border-inline-end-color: currentColor;
+      opacity: 0.5;
+    }
+    *,
+    *::before,
+    *::after {
+      transition: none !important;
+      scroll-behavior: auto !important;
     }
   }
   a {
-    color: var(--checkout-accent, #4f46e5);
+    color: var(--_accent);
   }
   [part~='wallet'] {
     display: grid;
@@ -180,7 +235,7 @@ export const styles = css`
     text-align: start;
   }
   [part~='wallet-option']:hover {
-    border-color: var(--checkout-accent, #4f46e5);
+    border-color: var(--_accent);
   }
   [part~='wallet-icon'] {
     flex: none;
@@ -208,8 +263,8 @@ export const styles = css`
     display: block;
     text-align: center;
     text-decoration: none;
-    color: var(--checkout-accent-fg, #fff);
-    background: var(--checkout-accent, #4f46e5);
+    color: var(--_accent-fg);
+    background: var(--_accent);
     border: 1px solid transparent;
     border-radius: calc(var(--checkout-radius, 12px) / 2);
     padding: 0.625rem 0.875rem;

@@ -20,8 +20,9 @@ import {
   type CheckoutStatusChangeEvent,
   type CheckoutTransactionSentEvent,
 } from './events.js';
-import { formatCountdown, formatFiat, isPositive, shortHash } from './format.js';
-import { messages as m, type Messages } from './messages.js';
+import { formatAmount, formatCountdown, formatFiat, formatTime, isPositive, shortHash } from './format.js';
+import { loadedMessages, loadMessages, resolveLocale, setMessagesOf, type ResolvedLocale } from './i18n.js';
+import type { Messages } from './messages.js';
 import type { WalletPanel } from './wallet/wallet-panel.js';
 
 /**
@@ -138,8 +139,20 @@ export class CryptoCheckout extends LitElement {
   /** Base URL of the crypto-checkout backend, e.g. `https://pay.example.com`; empty means this page's origin. */
   @property() api = '';
 
-  /** BCP 47 locale for the fiat price; defaults to the page's `lang`, then the browser's language. */
+  /**
+   * BCP 47 language tag of the texts and of the number and date formats, e.g. `es` or `pt-BR`. Without
+   * it, the element's own `lang` or its closest ancestor's, then the page's `<html lang>`, then the
+   * browser's languages decide; the first one the checkout speaks wins (English, Spanish, French,
+   * German, Portuguese, Russian, Turkish, Chinese, Japanese, Arabic), else English. Languages other
+   * than English are loaded on demand.
+   */
   @property() locale = '';
+
+  /**
+   * Color scheme: `light`, `dark`, or `auto` to follow the buyer's system setting
+   * (`prefers-color-scheme`). The `--checkout-*` custom properties override either scheme's colors.
+   */
+  @property({ reflect: true }) theme: 'light' | 'dark' | 'auto' = 'light';
 
   /**
    * WalletConnect (Reown) project id that offers WalletConnect to the buyer; overrides the backend's
@@ -181,6 +194,24 @@ export class CryptoCheckout extends LitElement {
   private _qrUri = '';
   private _wallet?: WalletPanel;
   private _walletRequested = false;
+  /** The messages shown; undefined only until the first language has loaded. */
+  @state() private _messages?: Messages;
+  private _locale: ResolvedLocale = { tag: 'en', language: 'en', dir: 'ltr' };
+
+  static override get observedAttributes(): string[] {
+    // `lang` is a global attribute, not a property of this element; a change of it re-chooses the language.
+    return [...super.observedAttributes, 'lang'];
+  }
+
+  override attributeChangedCallback(name: string, old: string | null, value: string | null) {
+    super.attributeChangedCallback(name, old, value);
+    if (name === 'lang') this.requestUpdate();
+  }
+
+  /** The messages in the buyer's language (English until another language has loaded). */
+  private get m(): Messages {
+    return this._messages ?? loadedMessages('en')!;
+  }
 
   override connectedCallback() {
     super.connectedCallback();
@@ -194,6 +225,7 @@ export class CryptoCheckout extends LitElement {
   }
 
   protected override willUpdate(changed: PropertyValues<this>) {
+    this._chooseLanguage();
     // `status` only ever says what the server said: undo a page setting the property or attribute.
     if (changed.has('status') && this.status !== this._data?.status) this.status = this._data?.status;
     // One place decides whether to (re)start: connected with a session, and a new api/session pair.
@@ -221,6 +253,26 @@ export class CryptoCheckout extends LitElement {
     }
   }
 
+  /**
+   * Chooses the language on every update (ancestors' `lang` and the page's can change without telling
+   * the element) and loads its messages; the previous language stays on screen until they are here.
+   */
+  private _chooseLanguage() {
+    const wanted = resolveLocale(this, this.locale);
+    if (wanted.tag === this._locale.tag && this._messages) return;
+    this._locale = wanted;
+    const ready = loadedMessages(wanted.language);
+    if (ready) return this._useMessages(ready);
+    void loadMessages(wanted.language).then((messages) => {
+      if (this._locale.language === wanted.language) this._useMessages(messages);
+    });
+  }
+
+  private _useMessages(messages: Messages) {
+    this._messages = messages;
+    setMessagesOf(this, messages, this._locale.tag);
+  }
+
   protected override updated() {
     const s = this._data;
     if (this._walletRequested || this.noWallet || !s?.payment || !takesPayment(s)) return;
@@ -245,18 +297,23 @@ export class CryptoCheckout extends LitElement {
   }
 
   override render() {
+    const { tag, dir } = this._locale;
+    if (!this._messages) {
+      // The buyer's language is on its way (one small chunk): a spinner, rather than English first.
+      return html`<div part="base" aria-busy="true" lang=${tag} dir=${dir}>
+        <p part="status" role="status" aria-live="polite"><span part="spinner" aria-hidden="true"></span></p>
+      </div>`;
+    }
     const s = this._data;
     const loading = this.state === 'loading';
     const [headline, detail] = this._statusLines(s);
     // The header is a <div>: a <header> would be a banner landmark, one per checkout on the page.
-    return html`<div part="base" aria-busy=${loading ? 'true' : 'false'}>
+    return html`<div part="base" aria-busy=${loading ? 'true' : 'false'} lang=${tag} dir=${dir}>
       ${
         s
           ? html`<div part="header">
-              <p part="amount">
-                ${formatFiat(s.amount, s.currency, this.locale || document.documentElement.lang)}
-              </p>
-              ${s.order_id ? html`<p part="order">${m.order(s.order_id)}</p>` : nothing}
+              <p part="amount">${formatFiat(s.amount, s.currency, tag)}</p>
+              ${s.order_id ? html`<p part="order">${this.m.order(s.order_id)}</p>` : nothing}
             </div>`
           : nothing
       }
@@ -265,9 +322,9 @@ export class CryptoCheckout extends LitElement {
           detail ? html` <span part="status-detail">${detail}</span>` : nothing
         }
       </p>
-      ${this.state === 'error' ? html`<button part="retry-button" @click=${this._retry}>${m.retry}</button>` : nothing}
+      ${this.state === 'error' ? html`<button part="retry-button" @click=${this._retry}>${this.m.retry}</button>` : nothing}
       ${this._notice ? html`<p part="error" role="alert">${this._notice}</p>` : nothing}
-      ${this._offline ? html`<p part="error">${m.offline}</p>` : nothing}
+      ${this._offline ? html`<p part="error">${this.m.offline}</p>` : nothing}
       ${s ? this._renderSession(s) : nothing}
     </div>`;
   }
@@ -277,34 +334,43 @@ export class CryptoCheckout extends LitElement {
    * more (what is still due, what to do about money sent), a detail.
    */
   private _statusLines(s: BuyerSession | null): [string, string?] {
-    if (this.state === 'loading') return [m.loading];
-    if (this._error) return [this._error.message];
+    if (this.state === 'loading') return [this.m.loading];
+    if (this._error) return [buyerMessage(this.m, this._error)];
     const p = s?.payment;
     const token = p?.token ?? '';
     const received = s?.amount_received ?? '0';
+    const a = (amount: string) => formatAmount(amount, this._locale.tag);
     switch (s?.status) {
       case 'open':
-        return [p ? m.waiting : m.choose];
+        return [p ? this.m.waiting : this.m.choose];
       case 'processing':
-        return [m.confirming(...confirmationProgress(s))];
+        return [this.m.confirming(...confirmationProgress(s))];
       case 'underpaid':
         return [
-          m.underpaid(received, s.amount_remaining ?? '', token),
-          m.sendRemainder(s.amount_remaining ?? '', token),
+          this.m.underpaid(a(received), a(s.amount_remaining ?? ''), token),
+          this.m.sendRemainder(a(s.amount_remaining ?? ''), token),
         ];
       case 'paid':
-        return [m.paid];
+        return [this.m.paid];
       case 'overpaid':
-        return [m.paid, isPositive(s.amount_overpaid) ? m.overpaid(s.amount_overpaid!, token) : undefined];
+        return [
+          this.m.paid,
+          isPositive(s.amount_overpaid) ? this.m.overpaid(a(s.amount_overpaid!), token) : undefined,
+        ];
       case 'paid_late':
-        return [m.paidLate];
+        return [this.m.paidLate];
       case 'expired':
         return [
-          m.expired,
-          p && isPositive(received) ? m.expiredPartly(received, p.amount_due, token) : m.expiredUnpaid,
+          this.m.expired,
+          p && isPositive(received)
+            ? this.m.expiredPartly(a(received), a(p.amount_due), token)
+            : this.m.expiredUnpaid,
         ];
       case 'canceled':
-        return [m.canceled, isPositive(received) ? m.canceledButSent(received, token) : undefined];
+        return [
+          this.m.canceled,
+          isPositive(received) ? this.m.canceledButSent(a(received), token) : undefined,
+        ];
     }
     return [''];
   }
@@ -316,13 +382,13 @@ export class CryptoCheckout extends LitElement {
       ${
         takesPayment(s)
           ? html`<p part="countdown" role="timer">
-              ${left > 0 ? m.expiresIn(formatCountdown(left), new Intl.DateTimeFormat(undefined, { timeStyle: 'short' }).format(Date.parse(s.expires_at))) : m.timeUp}
+              ${left > 0 ? this.m.expiresIn(formatCountdown(left, this._locale.tag), formatTime(s.expires_at, this._locale.tag)) : this.m.timeUp}
             </p>`
           : nothing
       }
       ${
         !p && s.status === 'open'
-          ? html`<div part="methods" role="group" aria-label=${m.methodGroup}>
+          ? html`<div part="methods" role="group" aria-label=${this.m.methodGroup}>
               ${s.methods.map(
                 (method) =>
                   html`<button
@@ -331,7 +397,7 @@ export class CryptoCheckout extends LitElement {
                     ?disabled=${!!this._choosing}
                     @click=${() => this._choose(method.id)}
                   >
-                    ${method.token} <span class="muted">${m.methodOn(method.network)}</span>
+                    ${method.token} <span class="muted">${this.m.methodOn(method.network)}</span>
                   </button>`,
               )}
             </div>`
@@ -340,14 +406,16 @@ export class CryptoCheckout extends LitElement {
       ${s.transfers.map((t) =>
         t.expected
           ? nothing
-          : html`<p part="warning" role="alert">${m.unexpectedAsset(t.amount, t.token, t.network)}</p>`,
+          : html`<p part="warning" role="alert">
+              ${this.m.unexpectedAsset(formatAmount(t.amount, this._locale.tag), t.token, t.network)}
+            </p>`,
       )}
       ${p && takesPayment(s) ? this._renderPayment(s, p) : nothing}
       ${
         p && s.status === 'processing'
           ? html`<progress
               part="confirmations"
-              aria-label=${m.confirmations}
+              aria-label=${this.m.confirmations}
               max=${confirmationProgress(s)[1]}
               .value=${confirmationProgress(s)[0]}
             ></progress>`
@@ -372,34 +440,40 @@ export class CryptoCheckout extends LitElement {
           : this._wallet?.render(s, p, this.walletconnectProjectId || s.walletconnect_project_id || '')
       }
       <dl part="details">
-        <dt>${m.network}</dt>
+        <dt>${this.m.network}</dt>
         <dd><span part="network">${p.network}</span></dd>
-        <dt>${m.token}</dt>
+        <dt>${this.m.token}</dt>
         <dd>
           <span part="token"
             >${p.token}${
               p.token_address
-                ? html` <span class="muted">(${m.contract} <code>${p.token_address}</code>)</span>`
+                ? html` <span class="muted"
+                    >(${this.m.contract} <code dir="ltr">${p.token_address}</code>)</span
+                  >`
                 : nothing
             }</span
           >
         </dd>
-        <dt>${underpaid ? m.amountStillDue(p.token) : m.amount(p.token)}</dt>
-        <dd><code part="amount-due">${amount}</code>${this._copyButton('amount', amount)}</dd>
-        <dt>${m.address}</dt>
-        <dd><code part="address">${p.address}</code>${this._copyButton('address', p.address)}</dd>
+        <dt>${underpaid ? this.m.amountStillDue(p.token) : this.m.amount(p.token)}</dt>
+        <dd><code part="amount-due" dir="ltr">${amount}</code>${this._copyButton('amount', amount)}</dd>
+        <dt>${this.m.address}</dt>
+        <dd><code part="address" dir="ltr">${p.address}</code>${this._copyButton('address', p.address)}</dd>
       </dl>
       ${
         uri
-          ? html`<div part="qr" role="img" aria-label=${m.qr(amount, p.token, p.network, p.address)}>
+          ? html`<div
+              part="qr"
+              role="img"
+              aria-label=${this.m.qr(formatAmount(amount, this._locale.tag), p.token, p.network, p.address)}
+            >
               ${this._qr?.uri === uri ? unsafeHTML(this._qr.svg) : nothing}
             </div>`
           : nothing
       }
-      ${uri?.startsWith('ethereum:') ? html`<a part="open-in-wallet" href=${uri}>${m.openInWallet}</a>` : nothing}
+      ${uri?.startsWith('ethereum:') ? html`<a part="open-in-wallet" href=${uri}>${this.m.openInWallet}</a>` : nothing}
       <p part="note">
-        ${p.kind === 'erc20' ? m.gasToken(p.token, gasCoin ?? m.gasUnknownCoin, p.network) : m.gasNative}
-        ${m.onlyThis(p.token, p.network)}
+        ${p.kind === 'erc20' ? this.m.gasToken(p.token, gasCoin ?? this.m.gasUnknownCoin, p.network) : this.m.gasNative}
+        ${this.m.onlyThis(p.token, p.network)}
       </p>
     `;
   }
@@ -408,8 +482,10 @@ export class CryptoCheckout extends LitElement {
     const explorer = p.explorer_url?.replace(/\/+$/, '');
     return html`<ul part="transfers" class="muted">
       ${s.transfers.map((t) => {
-        const flag = !t.expected ? m.transferNotAccepted : t.late ? m.transferLate : '';
-        const label = m.transfer(t.amount, t.token, shortHash(t.tx_hash)) + (flag ? ` (${flag})` : '');
+        const flag = !t.expected ? this.m.transferNotAccepted : t.late ? this.m.transferLate : '';
+        const label =
+          this.m.transfer(formatAmount(t.amount, this._locale.tag), t.token, shortHash(t.tx_hash)) +
+          (flag ? ` (${flag})` : '');
         // The explorer is the chosen chain's: a transfer on another network is not on it.
         return html`<li>
           ${
@@ -431,12 +507,14 @@ export class CryptoCheckout extends LitElement {
   private _renderPaid(s: BuyerSession) {
     // success_url is validated by the server; checking the scheme again keeps javascript: URLs out.
     const back = s.success_url && /^https?:\/\//i.test(s.success_url) ? s.success_url : '';
-    return back ? html`<p><a part="success-link" href=${back}>${m.returnToMerchant}</a></p>` : nothing;
+    return back ? html`<p><a part="success-link" href=${back}>${this.m.returnToMerchant}</a></p>` : nothing;
   }
 
   private _copyButton(what: keyof Messages['copyWhat'], text: string) {
     return html`<button part="copy-button" @click=${() => this._copy(what, text)}>
-      ${this._copied === what ? m.copied : m.copy}<span class="sr-only"> ${m.copyWhat[what]}</span>
+      ${this._copied === what ? this.m.copied : this.m.copy}<span class="sr-only">
+        ${this.m.copyWhat[what]}</span
+      >
     </button>`;
   }
 
@@ -464,7 +542,7 @@ export class CryptoCheckout extends LitElement {
       if (run.signal.aborted) return;
       const e = toApiError(error);
       this.state = 'error';
-      this._error = { code: e.code, message: buyerMessage(e) };
+      this._error = { code: e.code, message: e.message };
       emit(this, 'checkout-error', { code: e.code, message: e.message });
     }
   }
@@ -573,7 +651,7 @@ export class CryptoCheckout extends LitElement {
 }
 
 /** What the buyer reads for an error: the server's messages are written for developers. */
-const buyerMessage = (e: CheckoutApiError): string =>
+const buyerMessage = (m: Messages, e: Pick<CheckoutApiError, 'code' | 'message'>): string =>
   e.code === 'unauthorized' || e.code === 'not_found' || e.code === 'invalid_client_secret'
     ? m.notFound
     : e.code === 'network_error'

@@ -23,16 +23,61 @@ export function formatFiat(amount: string, currency: string, locale?: string): s
 }
 
 /**
- * Formats a remaining duration as `mm:ss`, or `h:mm:ss` from one hour on. Negative values read `00:00`.
+ * Formats a remaining duration as `mm:ss`, or `h:mm:ss` from one hour on, with the digits of `locale`
+ * (Arabic-Indic digits in Arabic, say). Negative values read `00:00`.
  * @example formatCountdown(65_000) // '01:05'
  * @example formatCountdown(3_725_000) // '1:02:05'
  */
-export function formatCountdown(ms: number): string {
+export function formatCountdown(ms: number, locale?: string): string {
   const total = Math.max(0, Math.ceil(ms / 1000));
-  const pad = (n: number) => String(n).padStart(2, '0');
+  const digits = (n: number, minimumIntegerDigits: number) => {
+    try {
+      return new Intl.NumberFormat(locale || undefined, { minimumIntegerDigits, useGrouping: false }).format(
+        n,
+      );
+    } catch {
+      return String(n).padStart(minimumIntegerDigits, '0');
+    }
+  };
   const hours = Math.floor(total / 3600);
-  const rest = `${pad(Math.floor(total / 60) % 60)}:${pad(total % 60)}`;
-  return hours ? `${hours}:${rest}` : rest;
+  const rest = `${digits(Math.floor(total / 60) % 60, 2)}:${digits(total % 60, 2)}`;
+  return hours ? `${digits(hours, 1)}:${rest}` : rest;
+}
+
+/** Whether `Intl.NumberFormat` formats decimal strings exactly (Intl.NumberFormat v3; Chrome 106, Safari 15.4). */
+const exactDecimals =
+  typeof (Intl.NumberFormat.prototype as { formatRange?: unknown }).formatRange === 'function';
+
+/**
+ * Formats a token amount (a decimal string) for reading in `locale`: its decimal separator and digit
+ * grouping, every decimal kept. Where the browser cannot format a decimal string exactly, the amount
+ * stays as the server sent it: a buyer must never read a rounded amount. Fields the buyer copies keep
+ * the server's string as is, because wallets expect a dot.
+ * @example formatAmount('1234.50', 'de') // '1.234,50'
+ */
+export function formatAmount(amount: string, locale?: string): string {
+  if (!exactDecimals || !/^\d+(\.\d+)?$/.test(amount)) return amount;
+  const decimals = amount.split('.')[1]?.length ?? 0;
+  try {
+    return new Intl.NumberFormat(locale || undefined, {
+      minimumFractionDigits: decimals,
+      maximumFractionDigits: decimals,
+    }).format(amount as `${number}`);
+  } catch {
+    return amount;
+  }
+}
+
+/**
+ * Formats the time of day of an ISO timestamp in `locale`, e.g. for "expires at 14:05".
+ * @example formatTime('2026-01-01T14:05:00Z', 'de') // '15:05' (in Berlin)
+ */
+export function formatTime(iso: string, locale?: string): string {
+  try {
+    return new Intl.DateTimeFormat(locale || undefined, { timeStyle: 'short' }).format(Date.parse(iso));
+  } catch {
+    return iso;
+  }
 }
 
 /**

@@ -55,17 +55,19 @@ export interface ResolvedLocale {
 export function resolveLocale(element: Element, explicit?: string): ResolvedLocale {
   const candidates: string[] = [];
   if (explicit) candidates.push(explicit);
-  for (let node: Element | null = element; node; ) {
+  for (let node: Element | null = element; node;) {
     const lang = node.getAttribute('lang');
     if (lang) candidates.push(lang);
     const root = node.getRootNode();
     node = node.parentElement ?? (root instanceof ShadowRoot ? root.host : null);
   }
-  if (typeof document !== 'undefined' && document.documentElement.lang) candidates.push(document.documentElement.lang);
+  if (typeof document !== 'undefined' && document.documentElement.lang)
+    candidates.push(document.documentElement.lang);
   if (typeof navigator !== 'undefined') candidates.push(...(navigator.languages ?? [navigator.language]));
   for (const tag of candidates) {
     const language = supportedLanguage(tag);
-    if (language) return { tag: canonical(tag) ?? language, language, dir: language === 'ar' ? 'rtl' : 'ltr' };
+    if (language)
+      return { tag: canonical(tag) ?? language, language, dir: language === 'ar' ? 'rtl' : 'ltr' };
   }
   return { tag: 'en', language: 'en', dir: 'ltr' };
 }
@@ -109,14 +111,19 @@ export function loadMessages(language: SupportedLanguage): Promise<Messages> {
   return pending;
 }
 
-const current = new WeakMap<Element, Messages>();
+const current = new WeakMap<Element, { messages: Messages; tag: string }>();
 
 /** The messages an element of this package shows now (its lazily loaded parts read them here). */
 export function messagesOf(element: Element): Messages {
-  return current.get(element) ?? en;
+  return current.get(element)?.messages ?? en;
 }
 
-/** Records the messages `element` shows, for {@link messagesOf}. */
-export function setMessagesOf(element: Element, messages: Messages): void {
-  current.set(element, messages);
+/** The BCP 47 tag an element of this package formats numbers and dates with now. */
+export function localeTagOf(element: Element): string {
+  return current.get(element)?.tag ?? 'en';
+}
+
+/** Records the messages `element` shows and the tag it formats with, for {@link messagesOf}. */
+export function setMessagesOf(element: Element, messages: Messages, tag: string): void {
+  current.set(element, { messages, tag });
 }

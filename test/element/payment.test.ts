@@ -79,7 +79,7 @@ describe('<crypto-checkout> following a real payment', () => {
       );
       expect(text(el, 'status-detail')).to.equal('Send the remaining 3 USDC to the same address.');
       expect(text(el, 'address')).to.equal(payment.address);
-      expect(text(el, 'countdown')).to.match(/^Expires in \d\d:\d\d$/);
+      expect(text(el, 'countdown')).to.match(/^Expires in \d\d:\d\d \(at .+\)$/);
       expect(parts(el, 'transfer')).to.have.length(2);
       const remainderUri = `ethereum:${payment.token_address}@31337/transfer?address=${payment.address}&uint256=3000000`;
       expect((await buyerSession(session)).pay_uri).to.equal(remainderUri);

@@ -28,7 +28,7 @@ describe('<crypto-checkout> rendering a real session', () => {
       'USDC on Anvil (local)',
       'ETH on Anvil (local)',
     ]);
-    expect(text(el, 'countdown')).to.match(/^Expires in (29:5\d|30:00)$/);
+    expect(text(el, 'countdown')).to.match(/^Expires in (29:5\d|30:00) \(at \d{1,2}:\d\d\s?[AP]M\)$/);
     expect(text(el, 'status')).to.equal('Choose how to pay');
     expect(part(el, 'status')!.getAttribute('aria-live')).to.equal('polite');
     expect(el.getAttribute('status')).to.equal('open');
@@ -140,7 +140,7 @@ describe('<crypto-checkout> rendering a real session', () => {
       const session = await stack.createSession({ expires_in: 600 });
       const { el } = await mount(session.client_secret);
       await until(() => el.state === 'ready', 'the session is loaded');
-      expect(text(el, 'countdown')).to.match(/^Expires in (09:5\d|10:00)$/);
+      expect(text(el, 'countdown')).to.match(/^Expires in (09:5\d|10:00) \(at .+\)$/);
     } finally {
       Date.now = realNow;
     }
@@ -150,7 +150,7 @@ describe('<crypto-checkout> rendering a real session', () => {
     const session = await stack.createSession({ expires_in: 7200 });
     const { el } = await mount(session.client_secret);
     await until(() => el.state === 'ready', 'the session is loaded');
-    expect(text(el, 'countdown')).to.match(/^Expires in (1:59:5\d|2:00:00)$/);
+    expect(text(el, 'countdown')).to.match(/^Expires in (1:59:5\d|2:00:00) \(at .+\)$/);
   });
 
   it('fits a 320 px wide screen without horizontal scrolling', async () => {

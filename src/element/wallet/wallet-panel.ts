@@ -15,7 +15,8 @@ import { formatUnits, parseUnits, type Address, type Client, type Hash } from 'v
 import type { BuyerSession, PaymentInstructions } from '../../protocol/index.js';
 import { emit } from '../events.js';
 import { shortHash } from '../format.js';
-import { messages } from '../messages.js';
+import { formatAmount } from '../format.js';
+import { localeTagOf, messagesOf } from '../i18n.js';
 import { nativeSymbol } from './chains.js';
 import { discoverWallets, type InjectedWallet } from './discover-wallets.js';
 import {
@@ -36,8 +37,6 @@ import {
   type PaymentTransaction,
 } from './pay-with-wallet.js';
 import { preloadWalletConnect, walletConnectProvider, type WalletConnectProvider } from './walletconnect.js';
-
-const m = messages.wallet;
 
 /** A wallet the buyer can pick: an injected one, or WalletConnect (its provider starts on the tap). */
 interface WalletChoice {
@@ -91,6 +90,16 @@ export class WalletPanel implements ReactiveController {
   private stopDiscovery?: () => void;
   private unlisten?: () => void;
 
+  /** The wallet messages in the host's language. */
+  private get m() {
+    return messagesOf(this.host).wallet;
+  }
+
+  /** An amount formatted for reading in the host's language. */
+  private amount(amount: string) {
+    return formatAmount(amount, localeTagOf(this.host));
+  }
+
   constructor(private readonly host: WalletHost) {
     host.addController(this);
   }
@@ -99,7 +108,7 @@ export class WalletPanel implements ReactiveController {
     this.stopDiscovery ??= discoverWallets((wallets) => {
       this.injected = wallets;
       this.host.requestUpdate();
-    }, m.browserWallet);
+    }, this.m.browserWallet);
   }
 
   hostDisconnected(): void {
@@ -134,8 +143,8 @@ export class WalletPanel implements ReactiveController {
     this.due = { session, payment, amount, amountAtomic: parseUnits(amount, payment.decimals) };
     const choices = this.choices();
     if (!choices.length && this.step.kind === 'choose') return nothing;
-    return html`<div part="wallet" role="group" aria-label=${m.group}>${this.renderStep(choices)}</div>
-      <p part="wallet-or" class="muted">${m.orManually}</p>`;
+    return html`<div part="wallet" role="group" aria-label=${this.m.group}>${this.renderStep(choices)}</div>
+      <p part="wallet-or" class="muted">${this.m.orManually}</p>`;
   }
 
   private choices(): WalletChoice[] {
@@ -149,7 +158,7 @@ export class WalletPanel implements ReactiveController {
       // The buyer can choose WalletConnect now: fetch its code before the tap (once; import() caches).
       if (!this.walletConnectPreloaded) preloadWalletConnect();
       this.walletConnectPreloaded = true;
-      choices.push({ id: 'walletconnect', name: m.walletConnect, icon: '', walletConnect: true });
+      choices.push({ id: 'walletconnect', name: this.m.walletConnect, icon: '', walletConnect: true });
     }
     return choices;
   }
@@ -160,52 +169,54 @@ export class WalletPanel implements ReactiveController {
     const p = due.payment;
     switch (step.kind) {
       case 'choose':
-        return html`<p part="wallet-heading">${m.heading(due.amount, p.token)}</p>
+        return html`<p part="wallet-heading">${this.m.heading(this.amount(due.amount), p.token)}</p>
           ${choices.map(
             (wallet) =>
               html`<button part="wallet-option" data-wallet=${wallet.id} @click=${() => this.choose(wallet)}>
                 ${wallet.icon ? html`<img part="wallet-icon" src=${wallet.icon} alt="" />` : nothing}
                 <span
                   >${wallet.name}${
-                    wallet.walletConnect ? html` <span class="muted">${m.walletConnectHint}</span>` : nothing
+                    wallet.walletConnect
+                      ? html` <span class="muted">${this.m.walletConnectHint}</span>`
+                      : nothing
                   }</span
                 >
               </button>`,
           )}`;
       case 'connecting':
         return this.waiting(
-          step.wallet.walletConnect ? m.startingWalletConnect : m.connecting(step.wallet.name),
+          step.wallet.walletConnect ? this.m.startingWalletConnect : this.m.connecting(step.wallet.name),
         );
       case 'pairing':
-        return html`${this.waiting(m.pairing)}
-          <div part="wallet-qr" role="img" aria-label=${m.pairingQr}>
+        return html`${this.waiting(this.m.pairing)}
+          <div part="wallet-qr" role="img" aria-label=${this.m.pairingQr}>
             ${step.svg ? unsafeHTML(step.svg) : nothing}
           </div>
-          <a part="wallet-link" href=${step.uri}>${m.openWalletApp}</a>`;
+          <a part="wallet-link" href=${step.uri}>${this.m.openWalletApp}</a>`;
       case 'switching':
-        return this.waiting(m.switching(step.wallet.name, p.network));
+        return this.waiting(this.m.switching(step.wallet.name, p.network));
       case 'checking':
-        return this.waiting(m.checking(step.wallet.name));
+        return this.waiting(this.m.checking(step.wallet.name));
       case 'sending': {
         const peer = (step.wallet.provider as WalletConnectProvider | undefined)?.session?.peer?.metadata;
         const link = peer?.redirect?.native || peer?.redirect?.universal;
-        return html`${this.waiting(m.confirm(peer?.name ?? step.wallet.name))}
+        return html`${this.waiting(this.m.confirm(peer?.name ?? step.wallet.name))}
         ${
           link && /^[a-z][\w+.-]*:/i.test(link) && !/^(javascript|data):/i.test(link)
-            ? html`<a part="wallet-link" href=${link}>${m.openPeer(peer?.name ?? step.wallet.name)}</a>`
+            ? html`<a part="wallet-link" href=${link}>${this.m.openPeer(peer?.name ?? step.wallet.name)}</a>`
             : nothing
         }`;
       }
       case 'ready':
         return html`<button part="pay-button" @click=${() => this.send(step)}>
-            ${m.pay(due.amount, p.token)}
+            ${this.m.pay(this.amount(due.amount), p.token)}
           </button>
-          <p class="muted">${m.from(shortHash(step.tx.from), step.wallet.name, p.network)}</p>
-          <button part="wallet-back" @click=${this.back}>${m.another}</button>`;
+          <p class="muted">${this.m.from(shortHash(step.tx.from), step.wallet.name, p.network)}</p>
+          <button part="wallet-back" @click=${this.back}>${this.m.another}</button>`;
       case 'sent': {
         const explorer = p.explorer_url?.replace(/\/+$/, '');
         return html`<p part="wallet-status" role="status">
-          ${m.sent}
+          ${this.m.sent}
           ${
             explorer
               ? html`<a
@@ -217,7 +228,7 @@ export class WalletPanel implements ReactiveController {
                 >`
               : html`<code part="wallet-transaction">${shortHash(step.hash)}</code>`
           }.
-          ${m.sentWaiting}
+          ${this.m.sentWaiting}
         </p>`;
       }
       case 'error':
@@ -225,11 +236,11 @@ export class WalletPanel implements ReactiveController {
           ${
             step.wallet
               ? html`<button part="wallet-retry" @click=${() => this.choose(step.wallet!)}>
-                  ${m.retry}
+                  ${this.m.retry}
                 </button>`
               : nothing
           }
-          <button part="wallet-back" @click=${this.back}>${m.another}</button>`;
+          <button part="wallet-back" @click=${this.back}>${this.m.another}</button>`;
     }
   }
 
@@ -237,7 +248,7 @@ export class WalletPanel implements ReactiveController {
     return html`<p part="wallet-status" role="status">
         <span part="spinner" aria-hidden="true"></span>${text}
       </p>
-      <button part="wallet-cancel" @click=${this.back}>${m.cancel}</button>`;
+      <button part="wallet-cancel" @click=${this.back}>${this.m.cancel}</button>`;
   }
 
   private back = () => {
@@ -412,27 +423,35 @@ export class WalletPanel implements ReactiveController {
     const funds = error instanceof FundsError ? error.funds : {};
     switch (code) {
       case 'wallet_rejected':
-        return m.rejected;
+        return this.m.rejected;
       case 'wallet_wrong_network':
-        return m.wrongNetwork(p.network);
+        return this.m.wrongNetwork(p.network);
       case 'wallet_insufficient_funds': {
         const held = p.token_address ? funds.token : funds.native;
-        return m.insufficientFunds(formatUnits(held ?? 0n, p.decimals), amount, p.token, p.network);
+        return this.m.insufficientFunds(
+          this.amount(formatUnits(held ?? 0n, p.decimals)),
+          this.amount(amount),
+          p.token,
+          p.network,
+        );
       }
       case 'wallet_no_gas': {
         const coin =
           session.methods.find((x) => x.kind === 'native' && x.chain_id === p.chain_id)?.token ??
           nativeSymbol(p.chain_id);
-        return m.noGas(p.kind === 'native' ? p.token : (coin ?? messages.gasUnknownCoin), p.network);
+        return this.m.noGas(
+          p.kind === 'native' ? p.token : (coin ?? messagesOf(this.host).gasUnknownCoin),
+          p.network,
+        );
       }
       case 'wallet_disconnected':
-        return m.disconnected;
+        return this.m.disconnected;
       case 'wallet_transaction_reverted':
-        return m.reverted;
+        return this.m.reverted;
       case 'wallet_busy':
-        return m.busy;
+        return this.m.busy;
       default:
-        return m.failed(walletErrorReason(error));
+        return this.m.failed(walletErrorReason(error));
     }
   }
 }
