@@ -53,6 +53,27 @@ export interface CheckoutTransactionSentDetail {
   wallet: string;
 }
 
+/**
+ * Why a modal checkout is asked to close: the buyer pressed Escape (or another close request of the
+ * platform, such as Android's back gesture), the buyer pressed the close button, or the page called
+ * `requestClose()`.
+ */
+export type CheckoutCloseReason = 'escape' | 'close-button' | 'method';
+
+/** Detail of `checkout-close-request`. */
+export interface CheckoutCloseRequestDetail {
+  /** What asked for the close. */
+  reason: CheckoutCloseReason;
+}
+
+/** Detail of `checkout-close`: what the checkout last showed before it closed. */
+export interface CheckoutCloseDetail {
+  /** The last status the checkout received, or `null` when no session was loaded. */
+  status: SessionStatus | null;
+  /** The last session state the checkout received, or `null` when none was loaded. */
+  session: BuyerSession | null;
+}
+
 /** Event names mapped to their detail types. */
 export interface CheckoutEventDetailMap {
   'checkout-status-change': CheckoutStatusChangeDetail;
@@ -61,6 +82,8 @@ export interface CheckoutEventDetailMap {
   'checkout-canceled': CheckoutSessionDetail;
   'checkout-error': CheckoutErrorDetail;
   'checkout-transaction-sent': CheckoutTransactionSentDetail;
+  'checkout-close-request': CheckoutCloseRequestDetail;
+  'checkout-close': CheckoutCloseDetail;
 }
 
 /** Fired on every server-driven status change, including the first load of a session. */
@@ -85,6 +108,14 @@ export type CheckoutErrorEvent = CustomEvent<CheckoutErrorDetail>;
  * on chain and the status changes follow.
  */
 export type CheckoutTransactionSentEvent = CustomEvent<CheckoutTransactionSentDetail>;
+/**
+ * Fired, cancelable, before a modal checkout closes at the buyer's request (Escape, the close button)
+ * or the page's (`requestClose()`). Call `preventDefault()` to keep it open, e.g. while a payment is
+ * confirming. The backdrop never closes it: a buyer would lose the address in the middle of paying.
+ */
+export type CheckoutCloseRequestEvent = CustomEvent<CheckoutCloseRequestDetail>;
+/** Fired after a modal checkout has closed, with the last status and session it received. */
+export type CheckoutCloseEvent = CustomEvent<CheckoutCloseDetail>;
 
 /** Version of the messages posted to a native app's webview bridge; see {@link postToNativeApp}. */
 export const BRIDGE_MESSAGE_VERSION = 1;
@@ -123,15 +154,23 @@ export function postToNativeApp(type: string, detail: unknown): void {
 
 /**
  * Dispatches one of the element's events from `target`, bubbling and composed, and posts it to the
- * native app's webview bridge if there is one ({@link postToNativeApp}).
+ * native app's webview bridge if there is one ({@link postToNativeApp}). With `{ cancelable: true }`
+ * a listener may veto what the event announces: check `defaultPrevented` on the returned event.
  * @example emit(this, 'checkout-paid', { session });
+ * @example if (emit(this, 'checkout-close-request', { reason }, { cancelable: true }).defaultPrevented) return;
  */
 export function emit<K extends keyof CheckoutEventDetailMap>(
   target: EventTarget,
   name: K,
   detail: CheckoutEventDetailMap[K],
+  options: { cancelable?: boolean } = {},
 ): CustomEvent<CheckoutEventDetailMap[K]> {
-  const event = new CustomEvent(name, { detail, bubbles: true, composed: true });
+  const event = new CustomEvent(name, {
+    detail,
+    bubbles: true,
+    composed: true,
+    cancelable: options.cancelable ?? false,
+  });
   target.dispatchEvent(event);
   postToNativeApp(name, detail);
   return event;
