@@ -23,6 +23,7 @@ import {
 import { formatAmount, formatCountdown, formatFiat, formatTime, isPositive, shortHash } from './format.js';
 import { loadedMessages, loadMessages, resolveLocale, setMessagesOf, type ResolvedLocale } from './i18n.js';
 import type { Messages } from './messages.js';
+import { openCheckout, type CheckoutResult, type OpenCheckoutOptions } from './open-checkout.js';
 import type { WalletPanel } from './wallet/wallet-panel.js';
 
 /**
@@ -117,21 +118,31 @@ const loadWallet = () => import('./wallet/wallet-panel.js');
  * @csspart success-link - The "Return to merchant" link after payment.
  *
  * @cssprop [--checkout-font=system-ui] - Font family of the element.
- * @cssprop [--checkout-fg=#111827] - Text color.
- * @cssprop [--checkout-bg=#fff] - Background color.
- * @cssprop [--checkout-muted=#6b7280] - Color of secondary text.
- * @cssprop [--checkout-border=#e5e7eb] - Border color of the card and buttons.
- * @cssprop [--checkout-accent=#4f46e5] - Accent color: primary buttons, links, focus ring.
- * @cssprop [--checkout-accent-fg=#fff] - Text color on the accent color.
- * @cssprop [--checkout-success=#047857] - Status color when paid or overpaid.
- * @cssprop [--checkout-warning=#b45309] - Status color when underpaid or paid late, and of warnings.
- * @cssprop [--checkout-danger=#b91c1c] - Color of error messages.
+ * @cssprop [--checkout-fg=#111827] - Text color (dark scheme: #f3f4f6). Set on the element, a color applies to both schemes; scope it, e.g. `crypto-checkout[theme=dark] { … }`, to change one.
+ * @cssprop [--checkout-bg=#fff] - Background color (dark: #111827).
+ * @cssprop [--checkout-muted=#6b7280] - Color of secondary text (dark: #9ca3af).
+ * @cssprop [--checkout-border=#e5e7eb] - Border color of the card and buttons (dark: #374151).
+ * @cssprop [--checkout-accent=#4f46e5] - Accent color: primary buttons, links, focus ring (dark: #a5b4fc).
+ * @cssprop [--checkout-accent-fg=#fff] - Text color on the accent color (dark: #111827).
+ * @cssprop [--checkout-success=#047857] - Status color when paid or overpaid (dark: #34d399).
+ * @cssprop [--checkout-warning=#b45309] - Status color when underpaid or paid late, and of warnings (dark: #fbbf24).
+ * @cssprop [--checkout-danger=#b91c1c] - Color of error messages (dark: #f87171).
  * @cssprop [--checkout-radius=12px] - Corner radius of the card (buttons use half).
  * @cssprop [--checkout-mono=ui-monospace] - Font family of the amount and address.
  * @cssprop [--checkout-qr-size=12.5rem] - Width of the QR code.
  */
 export class CryptoCheckout extends LitElement {
   static override styles = styles;
+
+  /**
+   * Opens the checkout of a session in a modal dialog and resolves when the buyer closes it, with the
+   * last status seen; see {@link openCheckout}. With the classic script: `CryptoCheckout.open({…})`.
+   * @example
+   * const { status } = await CryptoCheckout.open({ session: clientSecret, api: 'https://pay.example.com' });
+   */
+  static open(options: OpenCheckoutOptions): Promise<CheckoutResult> {
+    return openCheckout(options);
+  }
 
   /** The session's client secret (`cs_…_secret_…`) that your server got when it created the session. */
   @property() session = '';
