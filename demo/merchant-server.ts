@@ -68,12 +68,15 @@ export function startMerchantServer(options: {
             )
           : url.pathname === '/'
             ? join(options.pageDir, 'index.html')
-            : url.pathname.startsWith('/dist/')
-              ? join(
-                  options.distDir,
-                  normalize(url.pathname.slice('/dist/'.length)).replace(/^(\.\.[/\\])+/, ''),
-                )
-              : null;
+            : // The other demo pages (modal.html, script-tag.html, …): plain names in demo/ only.
+              /^\/[\w-]+\.html$/.test(url.pathname)
+              ? join(options.pageDir, url.pathname.slice(1))
+              : url.pathname.startsWith('/dist/')
+                ? join(
+                    options.distDir,
+                    normalize(url.pathname.slice('/dist/'.length)).replace(/^(\.\.[/\\])+/, ''),
+                  )
+                : null;
       if (!file) {
         res.writeHead(404).end('not found');
         return;
