@@ -3,7 +3,8 @@ import { defineConfig } from 'vite';
 
 /**
  * Builds the browser bundle of the element: one self-contained ES module, dist/crypto-checkout.js,
- * with lit and qrcode inside (lazily loaded code, if any, goes to chunks next to it). `tsc -p
+ * with lit and qrcode inside (lazily loaded code, if any, goes to chunks next to it), and
+ * dist/hosted-page.js, the hosted checkout page's script, which imports crypto-checkout.js. `tsc -p
  * tsconfig.build.json` runs afterwards and writes the type declarations to dist/types.
  */
 export default defineConfig({
@@ -16,9 +17,11 @@ export default defineConfig({
   },
   build: {
     lib: {
-      entry: 'src/element/index.ts',
+      // The element, and the script of the hosted checkout page that the backend serves at
+      // /checkout/:id; the page's script imports the element, so both share its chunks.
+      entry: { 'crypto-checkout': 'src/element/index.ts', 'hosted-page': 'src/element/hosted-page.ts' },
       formats: ['es'],
-      fileName: () => 'crypto-checkout.js',
+      fileName: (_format, name) => `${name}.js`,
     },
     target: 'es2021',
     minify: true,

@@ -19,6 +19,7 @@ export const errorCodeSchema = z.enum([
   'idempotency_key_reused',
   'idempotency_key_in_use',
   'webhook_endpoint_disabled',
+  'checkout_page_unavailable',
   'internal_error',
 ]);
 

@@ -211,6 +211,12 @@ export const sessionSchema = buyerSessionSchema.extend({
   client_secret: z.string(),
   /** `true` when created with a live-mode key (`sk_live_…`), `false` for test mode. */
   livemode: z.boolean(),
+  /**
+   * The hosted checkout page, for redirecting the buyer instead of embedding the element:
+   * `{public_url}/checkout/{id}#{client_secret}`. The client secret is in the fragment, which browsers
+   * never send to a server (no access log, proxy or `Referer` sees it); treat the link like the secret.
+   */
+  checkout_url: z.url(),
 });
 
 /** The merchant's view of a session. */

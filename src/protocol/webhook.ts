@@ -46,10 +46,15 @@ export type WebhookEventFilter = z.output<typeof webhookEventFilterSchema>;
 
 /**
  * The session in a webhook: the merchant view (`GET /v1/sessions/:id` with the secret key) at the
- * moment of the status change, without `client_secret` (a webhook body ends up in logs more easily
- * than an API answer; you have it already) and without `server_time` (`timestamp` says when).
+ * moment of the status change, without `client_secret` and `checkout_url`, which holds it (a webhook
+ * body ends up in logs more easily than an API answer; you have both already) and without
+ * `server_time` (`timestamp` says when).
  */
-export const webhookSessionSchema = sessionSchema.omit({ client_secret: true, server_time: true });
+export const webhookSessionSchema = sessionSchema.omit({
+  client_secret: true,
+  checkout_url: true,
+  server_time: true,
+});
 
 /** The session in a webhook. */
 export type WebhookSession = z.infer<typeof webhookSessionSchema>;

@@ -15,6 +15,8 @@ import { ApiError } from './errors.js';
 import { Idempotency, type IdempotencyOptions } from './idempotency.js';
 import { keyAuthenticator } from './keys/key-authenticator.js';
 import { registerOpenApiRoute } from './openapi.js';
+import { publicBaseUrl } from './public-url.js';
+import { registerCheckoutPageRoutes } from './routes/checkout-page.js';
 import { registerEventRoutes } from './routes/events.js';
 import { registerSessionListRoutes } from './routes/session-list.js';
 import { registerSessionRoutes } from './routes/sessions.js';
@@ -45,6 +47,8 @@ export interface AppOptions {
   rates?: RateSource;
   /** `Idempotency-Key` tuning (waits, retention); tests shorten it. */
   idempotency?: Omit<IdempotencyOptions, 'clock'>;
+  /** Where the hosted checkout page's built scripts are; default: the package's `dist/`. */
+  distDir?: string;
 }
 
 /** The app and the services the watcher and the CLI share with it. */
@@ -59,6 +63,11 @@ export interface App {
   apiKeys: ApiKeyStore;
   /** `Idempotency-Key` handling; the server purges expired keys with it. */
   idempotency: Idempotency;
+  /**
+   * The backend's public base URL: `public_url`, else the address it listens on (known once it
+   * listens, also for `port: 0`).
+   */
+  publicUrl: () => string;
   /** Webhook endpoints, the outbox (hooked into every status change) and the event log. */
   webhooks: {
     store: WebhookStore;
@@ -84,6 +93,8 @@ export async function buildApp(options: AppOptions): Promise<App> {
   });
   const rates = options.rates ?? new StaticRateSource(config.rates);
   const methods = buildMethodRegistry(config, rates);
+  // Asked for each merchant view: without public_url, the port is known only once the server listens.
+  const publicUrl = () => publicBaseUrl(config, server.server.listening ? server.server.address() : null);
   const sessions = new SessionService(
     store,
     config,
@@ -92,6 +103,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
     bus,
     rates,
     options.clock,
+    publicUrl,
   );
   const webhookStore = new WebhookStore(db);
   const webhooks = {
@@ -201,6 +213,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   registerSessionListRoutes(server, { auth, search: new SessionSearch(store, sessions) });
   registerEventRoutes(server, { auth, sessions, store, bus, heartbeatMs: options.heartbeatMs ?? 15_000 });
   registerWebhookRoutes(server, { auth, ...webhooks });
+  registerCheckoutPageRoutes(server, { config, sessions, publicUrl, distDir: options.distDir });
 
-  return { server, sessions, store, bus, auth, apiKeys, idempotency, webhooks };
+  return { server, sessions, store, bus, auth, apiKeys, idempotency, webhooks, publicUrl };
 }

@@ -184,6 +184,20 @@ const webhooksSchema = z
     message: 'must be at least timeout_ms + 250, or a slow attempt would be sent twice at once',
   });
 
+/**
+ * An http(s) base URL without query, fragment or credentials; trailing slashes are dropped so that
+ * `${public_url}/checkout/…` never has two.
+ */
+const publicUrlSchema = z
+  .url({ protocol: /^https?$/, error: 'must be an http(s) URL such as https://pay.shop.example' })
+  .refine((value) => {
+    // zod runs this after a failed URL check too: that one has reported an unparsable value already.
+    if (!URL.canParse(value)) return true;
+    const url = new URL(value);
+    return !url.search && !url.hash && !url.username && !url.password;
+  }, 'must have no query (?…), fragment (#…) or user:password@')
+  .transform((value) => value.replace(/\/+$/, ''));
+
 /** The backend's whole configuration, validated at start-up. */
 export const configSchema = z.strictObject({
   host: z.string().default('127.0.0.1'),
@@ -255,6 +269,25 @@ export const configSchema = z.strictObject({
     .optional(),
   log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   webhooks: webhooksSchema.prefault({}),
+  /**
+   * The backend's base URL as buyers reach it, e.g. `https://pay.shop.example` (a path is kept, for a
+   * proxy that serves the backend under one): sessions' `checkout_url` links are built on it.
+   * Default: the address the server listens on (`http://127.0.0.1:8787`), which only that machine
+   * can open, so set it in production. A trailing slash is dropped.
+   */
+  public_url: publicUrlSchema.optional(),
+  /**
+   * The name buyers see on the hosted checkout page ("Pay Acme Shop"). Default: the host name of
+   * `public_url`.
+   */
+  merchant_name: z
+    .string()
+    .trim()
+    .min(1, 'must not be empty; leave it out to show the host name of public_url')
+    .max(100)
+    // eslint-disable-next-line no-control-regex
+    .regex(/^[^\u0000-\u001f\u007f]*$/, 'must not contain control characters')
+    .optional(),
 });
 
 /** The validated configuration. */
@@ -297,7 +330,8 @@ export function parseConfig(input: unknown): Config {
  * Reads the configuration from an optional JSON file (`CC_CONFIG`) overlaid with environment
  * variables: `CC_SECRET_KEYS` (comma-separated), `CC_XPUB`, `DATABASE_URL`, `CC_DATA_DIR`, `PORT`,
  * `HOST`, `CC_CORS_ORIGINS` (comma-separated), `CC_CHAINS` (JSON array), `CC_RATES` (JSON object),
- * `LOG_LEVEL`, `CC_WEBHOOKS` (JSON object), `CC_WALLETCONNECT_PROJECT_ID`.
+ * `LOG_LEVEL`, `CC_WEBHOOKS` (JSON object), `CC_WALLETCONNECT_PROJECT_ID`, `CC_PUBLIC_URL`,
+ * `CC_MERCHANT_NAME`.
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   let file: Record<string, unknown> = {};
@@ -333,5 +367,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (env.LOG_LEVEL) overlay.log_level = env.LOG_LEVEL;
   if (env.CC_WALLETCONNECT_PROJECT_ID) overlay.walletconnect_project_id = env.CC_WALLETCONNECT_PROJECT_ID;
   if (env.CC_WEBHOOKS) overlay.webhooks = json('CC_WEBHOOKS');
+  if (env.CC_PUBLIC_URL) overlay.public_url = env.CC_PUBLIC_URL;
+  if (env.CC_MERCHANT_NAME) overlay.merchant_name = env.CC_MERCHANT_NAME;
   return parseConfig({ ...file, ...overlay });
 }

@@ -39,6 +39,7 @@ import {
   sessionStatusSchema,
   transferSchema,
 } from '../protocol/index.js';
+import { CHECKOUT_PAGE_OPERATIONS } from './routes/checkout-page.js';
 import { WEBHOOK_OPERATIONS, WEBHOOK_PAYLOAD_DOCS } from './routes/webhooks.js';
 import { SESSION_CSV_HEADER } from './sessions/session-csv.js';
 
@@ -155,6 +156,48 @@ const eventsQuerySchema = z.object({
     .optional(),
 });
 
+/** A session as `POST /v1/sessions` answers it (test mode, no method chosen yet). */
+export const SESSION_EXAMPLE = {
+  id: 'cs_4eC39HqLyjWDarjtT1zdp7dc',
+  status: 'open',
+  amount: '49.99',
+  currency: 'USD',
+  order_id: 'A-1001',
+  methods: [
+    {
+      id: 'usdc@base',
+      token: 'USDC',
+      kind: 'erc20',
+      token_address: '0x833589fcd6edb6e08f4c7c32d4f71b54bda02913',
+      decimals: 6,
+      chain_id: 8453,
+      network: 'Base',
+    },
+  ],
+  payment: null,
+  amount_received: null,
+  amount_remaining: null,
+  amount_overpaid: null,
+  pay_uri: null,
+  amount_payable: null,
+  watch_until: null,
+  transfers: [],
+  success_url: 'https://shop.example/thanks',
+  cancel_url: 'https://shop.example/cart',
+  created_at: '2025-01-31T12:00:00.000Z',
+  expires_at: '2025-01-31T12:30:00.000Z',
+  paid_at: null,
+  canceled_at: null,
+  server_time: '2025-01-31T12:00:00.000Z',
+  walletconnect_project_id: null,
+  metadata: { customer: 'c_9' },
+  review_reasons: [],
+  client_secret: 'cs_4eC39HqLyjWDarjtT1zdp7dc_secret_x7Kq2mZp9RtV3bN8wYc5LhJdQ4sF6gHa',
+  livemode: false,
+  checkout_url:
+    'https://pay.shop.example/checkout/cs_4eC39HqLyjWDarjtT1zdp7dc#cs_4eC39HqLyjWDarjtT1zdp7dc_secret_x7Kq2mZp9RtV3bN8wYc5LhJdQ4sF6gHa',
+};
+
 const ERROR_EXAMPLE = {
   error: {
     code: 'invalid_request',
@@ -197,7 +240,15 @@ export const OPERATIONS: ApiOperation[] = [
         success_url: 'https://shop.example/thanks',
       },
     },
-    responses: { 201: { description: 'The new session (merchant view).', schema: sessionSchema } },
+    responses: {
+      201: {
+        description:
+          'The new session (merchant view). Embed the element with its `client_secret`, or redirect the ' +
+          'buyer to its `checkout_url`.',
+        schema: sessionSchema,
+        example: SESSION_EXAMPLE,
+      },
+    },
     errors: [400, 401, 409, 413, 415, 422],
   },
   {
@@ -348,6 +399,7 @@ export const OPERATIONS: ApiOperation[] = [
     },
   },
   ...WEBHOOK_OPERATIONS,
+  ...CHECKOUT_PAGE_OPERATIONS,
 ];
 
 /** Webhook payloads sent to the merchant, by event type (see the module comment). */
@@ -384,6 +436,11 @@ const ERROR_RESPONSES: Record<number, { name: string; description: string }> = {
       'another request (`idempotency_key_reused`).',
   },
   500: { name: 'InternalError', description: 'A bug; it has been logged (`internal_error`).' },
+  503: {
+    name: 'ServiceUnavailable',
+    description:
+      'The hosted checkout page is not built on this server (`checkout_page_unavailable`): run `npm run build`.',
+  },
 };
 
 const SCHEMA_REF = '#/components/schemas/';
@@ -682,6 +739,7 @@ export function buildOpenApiDocument(
       { name: 'Sessions', description: 'Create, pay and follow checkout sessions.' },
       { name: 'Reconciliation', description: 'Find and export sessions for support and finance.' },
       ...(webhooks.length ? [{ name: 'Webhooks', description: 'Notifications sent to your server.' }] : []),
+      { name: 'Hosted page', description: 'The checkout page this server hosts, for redirecting buyers.' },
       { name: 'Meta', description: 'Health and this document.' },
     ],
     paths,

@@ -31,12 +31,24 @@ export interface RunningServer {
  */
 export async function startServer(
   config: Config,
-  options: { logger?: FastifyBaseLogger | false; db?: Database; heartbeatMs?: number } = {},
+  options: {
+    logger?: FastifyBaseLogger | false;
+    db?: Database;
+    heartbeatMs?: number;
+    /** Where the hosted checkout page's built scripts are; default: the package's `dist/`. */
+    distDir?: string;
+  } = {},
 ): Promise<RunningServer> {
   const db =
     options.db ?? (await openDatabase({ databaseUrl: config.database_url, dataDir: config.data_dir }));
   await migrate(db);
-  const app = await buildApp({ config, db, logger: options.logger, heartbeatMs: options.heartbeatMs });
+  const app = await buildApp({
+    config,
+    db,
+    logger: options.logger,
+    heartbeatMs: options.heartbeatMs,
+    distDir: options.distDir,
+  });
   const log = app.server.log;
   if (!config.secret_keys.length && !(await app.apiKeys.countActive())) {
     log.warn(

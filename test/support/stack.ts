@@ -55,6 +55,8 @@ export async function startStack(
     config?: Partial<ConfigInput>;
     /** A block explorer for the anvil chain (links to transactions); default none. */
     explorerUrl?: string;
+    /** The built element and hosted page the backend serves; default: the package's `dist/`. */
+    distDir?: string;
   } = {},
 ): Promise<Stack> {
   const anvil = await startAnvil();
@@ -82,7 +84,7 @@ export async function startStack(
     log_level: 'warn',
     ...options.config,
   });
-  const server = await startServer(config, { logger: false });
+  const server = await startServer(config, { logger: false, distDir: options.distDir });
   const { test } = devClients(anvil.rpcUrl);
   return {
     apiUrl: server.url,

@@ -283,7 +283,8 @@ export const WEBHOOK_PAYLOAD_DOCS: ApiWebhook[] = [
     summary: `The session's status changed to \`${type.slice('session.'.length)}\``,
     description:
       'Signed per Standard Webhooks (`webhook-id`, `webhook-timestamp`, `webhook-signature`). ' +
-      '`data` is the merchant view of the session at the change, without `client_secret`.',
+      '`data` is the merchant view of the session at the change, without `client_secret` and ' +
+      '`checkout_url` (which holds it).',
     schema: sessionWebhookPayloadSchema,
   })),
   {

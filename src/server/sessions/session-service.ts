@@ -6,6 +6,7 @@ import type { MethodInfo } from '../chain/registry.js';
 import type { Config } from '../config.js';
 import { ApiError } from '../errors.js';
 import { fiatToAtomic, parseDecimal } from '../money.js';
+import { publicBaseUrl } from '../public-url.js';
 import type { RateSource } from '../rates/rate-source.js';
 import type { Queryable } from '../store/database.js';
 import type { SessionBundle, SessionStore, StoredEvent } from '../store/session-store.js';
@@ -63,6 +64,8 @@ export class SessionService {
     private readonly bus: SessionBus,
     private readonly rates: RateSource,
     private readonly clock: () => Date = () => new Date(),
+    /** The backend's public base URL (for `checkout_url`); asked for each view, as it may be known only after listening. */
+    private readonly publicUrl: () => string = () => publicBaseUrl(config),
   ) {
     const confirmations = new Map(config.chains.map((c) => [c.id, c.confirmations]));
     this.policy = {
@@ -301,6 +304,7 @@ export class SessionService {
       chainNames,
       now,
       walletconnectProjectId: this.config.walletconnect_project_id ?? null,
+      publicUrl: this.publicUrl(),
     };
   }
 

@@ -2,6 +2,7 @@ import type { BuyerSession, Session } from '../../protocol/index.js';
 import { eip681Uri } from '../chain/eip681.js';
 import type { MethodInfo } from '../chain/registry.js';
 import { formatAtomic } from '../money.js';
+import { checkoutUrl } from '../public-url.js';
 import type { SessionBundle } from '../store/session-store.js';
 import type { SessionState } from './session-state.js';
 
@@ -12,6 +13,8 @@ export interface ViewContext {
   now: Date;
   /** The configured WalletConnect project id, passed on to the buyer. */
   walletconnectProjectId?: string | null;
+  /** The backend's public base URL, without a trailing slash, for `checkout_url`. */
+  publicUrl: string;
 }
 
 const publicMethod = ({ chain: _chain, peg: _peg, ...method }: MethodInfo) => method;
@@ -103,7 +106,10 @@ export function toBuyerSession(bundle: SessionBundle, state: SessionState, ctx: 
   };
 }
 
-/** The merchant's view (secret key): the buyer's view plus metadata and the client secret. */
+/**
+ * The merchant's view (secret key): the buyer's view plus metadata, the client secret and the hosted
+ * checkout page's URL (which carries the client secret, so the buyer's view has no need of it).
+ */
 export function toMerchantSession(bundle: SessionBundle, state: SessionState, ctx: ViewContext): Session {
   return {
     ...toBuyerSession(bundle, state, ctx),
@@ -111,5 +117,6 @@ export function toMerchantSession(bundle: SessionBundle, state: SessionState, ct
     review_reasons: state.review_reasons,
     livemode: bundle.session.livemode,
     client_secret: bundle.session.client_secret,
+    checkout_url: checkoutUrl(ctx.publicUrl, bundle.session.id, bundle.session.client_secret),
   };
 }

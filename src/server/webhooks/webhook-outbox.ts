@@ -12,9 +12,12 @@ import type { Queryable } from '../store/database.js';
 import { newWebhookId } from './webhook-ids.js';
 import type { ModeScope, WebhookStore } from './webhook-store.js';
 
-/** The session as a webhook carries it: the merchant view without the client secret and server time. */
+/**
+ * The session as a webhook carries it: the merchant view without the client secret, the checkout URL
+ * (whose fragment is the client secret) and the server time.
+ */
 function webhookSession(session: Session): SessionWebhookPayload['data'] {
-  const { client_secret: _secret, server_time: _time, ...data } = session;
+  const { client_secret: _secret, checkout_url: _url, server_time: _time, ...data } = session;
   return data;
 }
 
