@@ -521,11 +521,15 @@ export class CryptoCheckout extends LitElement {
     return back ? html`<p><a part="success-link" href=${back}>${this.m.returnToMerchant}</a></p>` : nothing;
   }
 
-  private _copyButton(what: keyof Messages['copyWhat'], text: string) {
-    return html`<button part="copy-button" @click=${() => this._copy(what, text)}>
-      ${this._copied === what ? this.m.copied : this.m.copy}<span class="sr-only">
-        ${this.m.copyWhat[what]}</span
-      >
+  private _copyButton(what: keyof Messages['copyLabel'], text: string) {
+    const copied = this._copied === what;
+    // The name says what is copied ("Copy address"), in the language's own word order.
+    return html`<button
+      part="copy-button"
+      aria-label=${copied ? this.m.copied : this.m.copyLabel[what]}
+      @click=${() => this._copy(what, text)}
+    >
+      ${copied ? this.m.copied : this.m.copy}
     </button>`;
   }
 

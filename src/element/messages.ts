@@ -26,7 +26,8 @@ export const messages = {
   address: 'Address',
   copy: 'Copy',
   copied: 'Copied',
-  copyWhat: { amount: 'amount', address: 'address' },
+  /** The copy buttons' accessible names (their visible text is `copy`). */
+  copyLabel: { amount: 'Copy amount', address: 'Copy address' },
   qr: (amount: string, token: string, network: string, address: string) =>
     `QR code: pay ${amount} ${token} on ${network} to ${address}`,
   gasToken: (token: string, coin: string, network: string) =>

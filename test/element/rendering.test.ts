@@ -119,6 +119,7 @@ describe('<crypto-checkout> rendering a real session', () => {
     try {
       const { el, session } = await mountUsdc();
       const [copyAmount, copyAddress] = parts(el, 'copy-button');
+      expect([copyAmount!.ariaLabel, copyAddress!.ariaLabel]).to.deep.equal(['Copy amount', 'Copy address']);
 
       copyAmount!.click();
       await until(() => copyAmount!.textContent!.includes('Copied'), 'the amount button says Copied');

@@ -23,7 +23,7 @@ const messages: Messages = {
   address: 'العنوان',
   copy: 'نسخ',
   copied: 'تم النسخ',
-  copyWhat: { amount: 'المبلغ', address: 'العنوان' },
+  copyLabel: { amount: 'نسخ المبلغ', address: 'نسخ العنوان' },
   qr: (amount: string, token: string, network: string, address: string) =>
     `رمز QR: ادفع ${amount} ${token} على شبكة ${network} إلى ${address}`,
   gasToken: (token: string, coin: string, network: string) =>

@@ -25,7 +25,7 @@ const messages: Messages = {
   address: 'Adresse',
   copy: 'Kopieren',
   copied: 'Kopiert',
-  copyWhat: { amount: 'Betrag', address: 'Adresse' },
+  copyLabel: { amount: 'Betrag kopieren', address: 'Adresse kopieren' },
   qr: (amount: string, token: string, network: string, address: string) =>
     `QR-Code: ${amount} ${token} auf ${network} an ${address} zahlen`,
   gasToken: (token: string, coin: string, network: string) =>

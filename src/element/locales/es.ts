@@ -23,7 +23,7 @@ const messages: Messages = {
   address: 'Dirección',
   copy: 'Copiar',
   copied: 'Copiado',
-  copyWhat: { amount: 'importe', address: 'dirección' },
+  copyLabel: { amount: 'Copiar importe', address: 'Copiar dirección' },
   qr: (amount: string, token: string, network: string, address: string) =>
     `Código QR: paga ${amount} ${token} en ${network} a ${address}`,
   gasToken: (token: string, coin: string, network: string) =>

@@ -26,7 +26,7 @@ const messages: Messages = {
   address: 'Adresse',
   copy: 'Copier',
   copied: 'Copié',
-  copyWhat: { amount: 'le montant', address: 'l’adresse' },
+  copyLabel: { amount: 'Copier le montant', address: 'Copier l’adresse' },
   qr: (amount: string, token: string, network: string, address: string) =>
     `Code QR\u00a0: payer ${amount} ${token} sur ${network} à ${address}`,
   gasToken: (token: string, coin: string, network: string) =>

@@ -23,7 +23,7 @@ const messages: Messages = {
   address: 'アドレス',
   copy: 'コピー',
   copied: 'コピーしました',
-  copyWhat: { amount: '金額', address: 'アドレス' },
+  copyLabel: { amount: '金額をコピー', address: 'アドレスをコピー' },
   qr: (amount: string, token: string, network: string, address: string) =>
     `QRコード：${network} で ${address} に ${amount} ${token} を支払う`,
   gasToken: (token: string, coin: string, network: string) =>

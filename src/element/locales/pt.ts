@@ -23,7 +23,7 @@ const messages: Messages = {
   address: 'Endereço',
   copy: 'Copiar',
   copied: 'Copiado',
-  copyWhat: { amount: 'valor', address: 'endereço' },
+  copyLabel: { amount: 'Copiar valor', address: 'Copiar endereço' },
   qr: (amount: string, token: string, network: string, address: string) =>
     `QR Code: pague ${amount} ${token} na rede ${network} para ${address}`,
   gasToken: (token: string, coin: string, network: string) =>

@@ -23,7 +23,7 @@ const messages: Messages = {
   address: 'Адрес',
   copy: 'Копировать',
   copied: 'Скопировано',
-  copyWhat: { amount: 'сумму', address: 'адрес' },
+  copyLabel: { amount: 'Копировать сумму', address: 'Копировать адрес' },
   qr: (amount: string, token: string, network: string, address: string) =>
     `QR-код: оплатите ${amount} ${token} в сети ${network} на адрес ${address}`,
   gasToken: (token: string, coin: string, network: string) =>

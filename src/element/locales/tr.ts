@@ -23,7 +23,7 @@ const messages: Messages = {
   address: 'Adres',
   copy: 'Kopyala',
   copied: 'Kopyalandı',
-  copyWhat: { amount: 'tutar', address: 'adres' },
+  copyLabel: { amount: 'Tutarı kopyala', address: 'Adresi kopyala' },
   qr: (amount: string, token: string, network: string, address: string) =>
     `QR kodu: ${network} ağında ${address} adresine ${amount} ${token} ödeyin`,
   gasToken: (token: string, coin: string, network: string) =>

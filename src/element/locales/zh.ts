@@ -23,7 +23,7 @@ const messages: Messages = {
   address: '地址',
   copy: '复制',
   copied: '已复制',
-  copyWhat: { amount: '金额', address: '地址' },
+  copyLabel: { amount: '复制金额', address: '复制地址' },
   qr: (amount: string, token: string, network: string, address: string) =>
     `二维码：在 ${network} 上向 ${address} 支付 ${amount} ${token}`,
   gasToken: (token: string, coin: string, network: string) =>
