@@ -1,0 +1,34 @@
+import { defineConfig } from 'vite';
+import { elementAsPackage } from './vite.react.config.js';
+
+/**
+ * Builds what Node loads through the `node` export condition: dist/node/crypto-checkout.js and
+ * dist/node/react.js, for server-side rendering. The browser bundle has lit inside, whose browser build
+ * extends `HTMLElement` when it loads and so throws in Node; here lit (and every other dependency) stays
+ * an import, and Node resolves lit's own `node` build, which brings its DOM shim (`HTMLElement`,
+ * `customElements`). The element is defined on that shim's registry, which @lit-labs/ssr renders from.
+ * `@lit/react`, a build-time dependency, is bundled (its Node build).
+ */
+export default defineConfig({
+  plugins: [elementAsPackage()],
+  ssr: { noExternal: ['@lit/react'] },
+  build: {
+    ssr: true,
+    outDir: 'dist/node',
+    emptyOutDir: true,
+    target: 'node20',
+    minify: false,
+    sourcemap: true,
+    rolldownOptions: {
+      input: { 'crypto-checkout': 'src/element/index.ts', react: 'src/react/index.ts' },
+      // Entries export their API only; code shared with the lazy chunks goes to a chunk of its own.
+      preserveEntrySignatures: 'strict',
+      output: {
+        format: 'es',
+        entryFileNames: '[name].js',
+        chunkFileNames: 'chunks/[name]-[hash].js',
+        banner: (chunk) => (chunk.name === 'react' ? "'use client';" : ''),
+      },
+    },
+  },
+});
