@@ -6,6 +6,8 @@ import { esbuildPlugin } from '@web/dev-server-esbuild';
 import { playwrightLauncher } from '@web/test-runner-playwright';
 import { build } from 'vite';
 
+const require = createRequire(import.meta.url);
+
 /**
  * qrcode is CommonJS, which browsers cannot import. Vite turns it into ESM for the bundle; here Vite
  * bundles it once into one ES module that the dev server answers for every `import … from 'qrcode'`.
@@ -42,43 +44,35 @@ function qrcodeAsEsm() {
 }
 
 /**
- * viem is about 1 500 small ES modules; loading them one by one through the dev server took seconds
- * for every test page that shows a payment (the wallet code imports viem). Vite bundles the entry
- * points the tests and the element use once per run, with shared chunks so that the three agree on
- * viem's internals, and the dev server answers `viem`, `viem/actions` and `viem/accounts` with them.
+ * Packages bundled once per run with Vite (demo/esm-bundle.ts) into ES modules that the dev server
+ * answers for their specifiers, under `/__<name>/`, the entries of one group sharing chunks so that they
+ * agree on internals.
+ * - viem is about 1 500 small ES modules; loading them one by one through the dev server took seconds
+ *   for every test page that shows a payment (the wallet code imports viem): `viem`, `viem/actions` and
+ *   `viem/accounts`.
+ * - React is CommonJS, which browsers cannot import: `react`, `react/jsx-runtime`, `react-dom` and
+ *   `react-dom/client`, as one copy of React (development build) with named exports.
+ * @param {string} name
+ * @param {Record<string, string>} entries chunk name → specifier
+ * @param {{ commonjs?: boolean, entryFile?: (specifier: string) => string }} [options]
  * @returns {import('@web/test-runner').TestRunnerPlugin}
  */
-function viemBundled() {
-  const prefix = '/__viem/';
-  const entries = { viem: 'viem', actions: 'viem/actions', accounts: 'viem/accounts' };
-  const require = createRequire(import.meta.url);
+function bundled(name, entries, options = {}) {
+  const prefix = `/__${name}/`;
   /** @type {Promise<Map<string, string>> | undefined} */
   let files;
   const bundle = async () => {
-    const result = await build({
-      configFile: false,
-      logLevel: 'warn',
-      build: {
-        write: false,
-        minify: false,
-        lib: {
-          entry: Object.fromEntries(
-            Object.entries(entries).map(([name, specifier]) => [
-              name,
-              require.resolve(specifier).replace(/_cjs/, '_esm'),
-            ]),
-          ),
-          formats: ['es'],
-          fileName: (_format, name) => `${name}.js`,
-        },
-      },
-    });
-    const [{ output }] = /** @type {any} */ (Array.isArray(result) ? result : [result]);
-    return new Map(output.map((/** @type {any} */ chunk) => [prefix + chunk.fileName, chunk.code]));
+    const { bundleAsEsm } = await import('./demo/esm-bundle.ts');
+    const { entryFile = (/** @type {string} */ specifier) => specifier, commonjs } = options;
+    const sources = Object.fromEntries(
+      Object.entries(entries).map(([chunk, specifier]) => [chunk, entryFile(specifier)]),
+    );
+    const built = await bundleAsEsm(sources, { commonjs });
+    return new Map([...built].map(([fileName, code]) => [prefix + fileName, code]));
   };
-  const names = Object.fromEntries(Object.entries(entries).map(([name, specifier]) => [specifier, name]));
+  const names = Object.fromEntries(Object.entries(entries).map(([chunk, specifier]) => [specifier, chunk]));
   return {
-    name: 'viem-bundled',
+    name: `${name}-bundled`,
     resolveImport: ({ source }) => (names[source] ? `${prefix}${names[source]}.js` : undefined),
     async serve(context) {
       if (!context.path.startsWith(prefix)) return undefined;
@@ -224,7 +218,22 @@ export default {
       tsconfig: fileURLToPath(new URL('./tsconfig.json', import.meta.url)),
     }),
     qrcodeAsEsm(),
-    viemBundled(),
+    bundled(
+      'viem',
+      { viem: 'viem', actions: 'viem/actions', accounts: 'viem/accounts' },
+      // viem's `require` entry is its CommonJS build; bundle its ES modules.
+      { entryFile: (specifier) => require.resolve(specifier).replace(/_cjs/, '_esm') },
+    ),
+    bundled(
+      'react',
+      {
+        react: 'react',
+        'jsx-runtime': 'react/jsx-runtime',
+        'react-dom': 'react-dom',
+        'react-dom-client': 'react-dom/client',
+      },
+      { commonjs: true },
+    ),
     stackPlugin(),
   ],
   browsers: [chromium()],
