@@ -166,12 +166,18 @@ let bundle;
 
 /**
  * Builds the production bundle with vite.config.ts into a directory the test server serves, so that
- * test/element/bundle*.test.ts check what ships (not dist/, which `npm run build` owns).
+ * test/element/bundle*.test.ts check what ships (not dist/, which `npm run build` owns), and the
+ * classic script (vite.classic.config.ts) next to it, crypto-checkout.classic.js, as in dist/.
  * @returns {Promise<string>} the URL path of the bundle's entry
  */
 async function buildBundle() {
   const outDir = 'node_modules/.cache/crypto-checkout-test-bundle';
   await build({ logLevel: 'warn', build: { outDir, emptyOutDir: true, sourcemap: false } });
+  await build({
+    logLevel: 'warn',
+    configFile: 'vite.classic.config.ts',
+    build: { outDir, sourcemap: false },
+  });
   return `/${outDir}/crypto-checkout.js`;
 }
 

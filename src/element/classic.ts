@@ -13,16 +13,38 @@
  * @example
  * <script src="https://pay.example.com/crypto-checkout/crypto-checkout.classic.js"></script>
  * <crypto-checkout session="cs_…_secret_…" api="https://pay.example.com"></crypto-checkout>
+ * <script>
+ *   CryptoCheckout.open({ session: 'cs_…_secret_…', api: 'https://pay.example.com' });
+ * </script>
  * @module
  */
-import { ApiClient, CheckoutApiError, CryptoCheckout, sessionIdFromClientSecret, VERSION } from './index.js';
+import {
+  ApiClient,
+  CheckoutApiError,
+  CheckoutButton,
+  CheckoutDialog,
+  CryptoCheckout,
+  openCheckout,
+  sessionIdFromClientSecret,
+  VERSION,
+} from './index.js';
 
 /** What `window.CryptoCheckout` holds: the package's API, for pages without modules. */
 export interface CryptoCheckoutGlobal {
   /** Version of the copy that set `window.CryptoCheckout` (the first one loaded). */
   readonly VERSION: string;
+  /**
+   * Opens the checkout of a session in a modal dialog and resolves when the buyer closes it (see
+   * `openCheckout` in the ES module).
+   * @example CryptoCheckout.open({ session: clientSecret, api: 'https://pay.example.com' });
+   */
+  readonly open: typeof openCheckout;
   /** The `<crypto-checkout>` element class of that copy. */
   readonly CryptoCheckout: typeof CryptoCheckout;
+  /** The `<crypto-checkout-dialog>` element class of that copy. */
+  readonly CheckoutDialog: typeof CheckoutDialog;
+  /** The `<crypto-checkout-button>` element class of that copy. */
+  readonly CheckoutButton: typeof CheckoutButton;
   /** Client of the buyer's side of the API (see the ES module's export of the same name). */
   readonly ApiClient: typeof ApiClient;
   /** Error of a failed API call. */
@@ -40,7 +62,10 @@ declare global {
 
 const api: CryptoCheckoutGlobal = Object.freeze({
   VERSION,
+  open: openCheckout,
   CryptoCheckout,
+  CheckoutDialog,
+  CheckoutButton,
   ApiClient,
   CheckoutApiError,
   sessionIdFromClientSecret,
