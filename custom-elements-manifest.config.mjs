@@ -11,6 +11,8 @@ export default {
     'src/element/*.styles.ts',
     'src/element/messages.ts',
     'src/element/wallet/**',
+    // The hosted checkout page's script (served by the backend) declares and exports nothing.
+    'src/element/hosted-page.ts',
   ],
   outdir: '.',
   litelement: true,

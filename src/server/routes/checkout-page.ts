@@ -110,6 +110,7 @@ function renderDocument({ title, body, script }: PageParts, nonce: string): stri
 <meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover">
 <meta name="color-scheme" content="light dark">
 <meta name="robots" content="noindex, nofollow">
+<link rel="icon" href="data:,">
 <title>${escapeHtml(title)}</title>
 <style nonce="${nonce}">${PAGE_CSS}</style>
 ${script ? `<script type="module" src="assets/${PAGE_SCRIPT}"></script>\n` : ''}</head>
