@@ -72,7 +72,7 @@ const styles = css`
 export class CheckoutButton extends LitElement {
   static override styles = [palette, styles];
 
-  // `button.focus()` focuses the inner <button>.
+  /** @internal `button.focus()` focuses the inner `<button>`. */
   static override shadowRootOptions: ShadowRootInit = {
     ...LitElement.shadowRootOptions,
     delegatesFocus: true,

@@ -17,6 +17,7 @@ export type CheckoutTheme = 'light' | 'dark' | 'auto';
  * The parts of `<crypto-checkout>`, which the dialog re-exports with a `checkout-` prefix
  * (`::part(checkout-address)`), so that they do not clash with the dialog's own `header`. A part the
  * checkout gains must be added here too (test/element/modal.test.ts checks that none is missing).
+ * @internal
  */
 export const CHECKOUT_PARTS = [
   'base',
@@ -61,7 +62,10 @@ export const CHECKOUT_PARTS = [
   'success-link',
 ] as const;
 
-/** Every part a page can style on `<crypto-checkout-dialog>`: its own, and the checkout's prefixed. */
+/**
+ * Every part a page can style on `<crypto-checkout-dialog>`: its own, and the checkout's prefixed.
+ * @internal
+ */
 export const DIALOG_PARTS = [
   'dialog',
   'header',
@@ -75,6 +79,7 @@ export const DIALOG_PARTS = [
 /**
  * The colors of the package's modal elements, the same `--checkout-*` custom properties (and the same
  * light and dark defaults) as `<crypto-checkout>`, as internal `--_*` names for the rules to use.
+ * @internal
  */
 export const palette = css`
   :host {
@@ -250,7 +255,10 @@ function isTabbable(el: Element): el is HTMLElement {
     !el.matches(':disabled') &&
     // A host that delegates focus passes it to its first focusable child, which is visited anyway.
     !el.shadowRoot?.delegatesFocus &&
-    el.checkVisibility({ visibilityProperty: true, checkVisibilityCSS: true })
+    // checkVisibility() is newer than <dialog> (Safari 17.4): without it, a rendered box will do.
+    (typeof el.checkVisibility === 'function'
+      ? el.checkVisibility({ visibilityProperty: true, checkVisibilityCSS: true })
+      : el.getClientRects().length > 0)
   );
 }
 
@@ -317,9 +325,10 @@ function tabStops(root: Element, active: Element | null): { stops: HTMLElement[]
  * <script type="module">
  *   const dialog = document.querySelector('#pay');
  *   document.querySelector('#buy').addEventListener('click', () => dialog.show());
- *   dialog.addEventListener('checkout-close-request', (e) => {
- *     if (dialog.querySelector('crypto-checkout')?.status === 'processing') e.preventDefault();
- *   });
+ *   let status = null;
+ *   dialog.addEventListener('checkout-status-change', (e) => (status = e.detail.status));
+ *   // Keep it open while the payment is confirming.
+ *   dialog.addEventListener('checkout-close-request', (e) => status === 'processing' && e.preventDefault());
  *   dialog.addEventListener('checkout-close', (e) => console.log(e.detail.status));
  * </script>
  * ```
@@ -495,7 +504,10 @@ export class CheckoutDialog extends LitElement {
 
   private _closed() {
     const dialog = this._dialog;
-    openDialogs.splice(openDialogs.indexOf(this), 1);
+    const index = openDialogs.indexOf(this);
+    // Never shown (opened while out of the document): nothing to close, nothing to report.
+    if (index < 0) return;
+    openDialogs.splice(index, 1);
     document.removeEventListener('keydown', this._onKeydown);
     // Give focus back only when it is still ours (inside, or lost to the body when the checkout went),
     // not when the page has moved it elsewhere meanwhile.

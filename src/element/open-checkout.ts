@@ -58,12 +58,14 @@ export type CheckoutResult = CheckoutCloseDetail;
  * @example
  * import { CryptoCheckout } from 'crypto-checkout';
  *
+ * let current = null;
  * const { status } = await CryptoCheckout.open({
  *   session: clientSecret,
  *   api: 'https://pay.example.com',
+ *   onStatusChange: (detail) => (current = detail.status),
  *   onPaid: () => showThankYou(),
  *   // Keep the dialog open while the payment is confirming.
- *   onCloseRequest: (event) => lastStatus === 'processing' && event.preventDefault(),
+ *   onCloseRequest: (event) => current === 'processing' && event.preventDefault(),
  * });
  * if (status === 'paid' || status === 'overpaid') location.assign('/orders/42');
  * @example
