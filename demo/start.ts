@@ -34,6 +34,9 @@ const portOr = async (preferred: number) => {
 
 console.log('• building the element (vite)…');
 await build({ root, logLevel: 'warn', configFile: join(root, 'vite.config.ts') });
+// The classic script (dist/crypto-checkout.classic.js), for script-tag.html; after the ES build, whose
+// WalletConnect chunk it imports.
+await build({ root, logLevel: 'warn', configFile: join(root, 'vite.classic.config.ts') });
 
 console.log('• starting anvil (1 s blocks)…');
 const anvil = await startAnvil({ port: await portOr(8545), blockTime: 1 });
