@@ -98,7 +98,16 @@ while (queue.length) {
   }
 }
 if (lazy.size) console.log('lazily loaded chunks (each fetched when a checkout needs it):');
-const byLabel = [...lazy].sort((a, b) => label(manifest[a]!).localeCompare(label(manifest[b]!)));
+// The element's own parts first, then the bundler's runtime, then the languages.
+const rank = (key: string) => {
+  const index = ['QR', 'wallet', 'WalletConnect', 'WC modal stub', 'bundler runtime'].indexOf(
+    label(manifest[key]!),
+  );
+  return index < 0 ? 5 : index;
+};
+const byLabel = [...lazy].sort(
+  (a, b) => rank(a) - rank(b) || label(manifest[a]!).localeCompare(label(manifest[b]!)),
+);
 for (const key of byLabel) row(label(manifest[key]!), manifest[key]!.file, gzipSize(manifest[key]!.file));
 
 console.log('classic script (one <script src>, no modules):');
@@ -117,12 +126,13 @@ const otherFiles = readdirSync(DIST).filter(
 );
 if (others.length || otherFiles.length) console.log('other entries in dist/:');
 for (const key of others) {
-  const keys = staticClosure(key);
-  const bytes = [...keys].reduce((sum, member) => sum + gzipSize(manifest[member]!.file), 0);
-  const shared = [...keys].filter((member) => initial.keys.has(member)).length;
-  row(label(manifest[key]!), manifest[key]!.file, bytes);
-  if (keys.size > 1)
-    console.log(`  (initial script of ${keys.size} files, ${shared} shared with the element's)`);
+  row(label(manifest[key]!), manifest[key]!.file, gzipSize(manifest[key]!.file));
+  const imports = [...staticClosure(key)].filter((member) => member !== key);
+  if (imports.length) {
+    const bytes = imports.reduce((sum, member) => sum + gzipSize(manifest[member]!.file), 0);
+    const files = imports.map((member) => manifest[member]!.file).join(', ');
+    console.log(`  (and the ${kb(bytes).trim()} it imports: ${files})`);
+  }
 }
 for (const file of otherFiles) {
   row(file === 'webhooks.js' ? 'webhooks (Node)' : file.replace(/\.js$/, ''), file, gzipSize(file));
