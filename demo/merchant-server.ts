@@ -24,6 +24,8 @@ export function startMerchantServer(options: {
   devWallet?: { dir: string; rpcUrl: string };
   /** Handles the backend's webhooks at `POST /webhooks` (demo/webhook-handler.ts). */
   webhooks?: { handle(req: IncomingMessage, res: ServerResponse): Promise<void> };
+  /** What the framework pages load (demo/framework-bundles.ts), served at /vendor/. */
+  vendorDir?: string;
 }): Promise<{ url: string; server: Server }> {
   const server = createServer(async (req, res) => {
     try {
@@ -60,8 +62,16 @@ export function startMerchantServer(options: {
         res.end(JSON.stringify({ rpcUrl: options.devWallet.rpcUrl }));
         return;
       }
+      const vendorFile =
+        options.vendorDir && url.pathname.startsWith('/vendor/')
+          ? join(
+              options.vendorDir,
+              normalize(url.pathname.slice('/vendor/'.length)).replace(/^(\.\.[/\\])+/, ''),
+            )
+          : null;
       const file =
-        options.devWallet && url.pathname.startsWith('/dev-wallet/')
+        vendorFile ??
+        (options.devWallet && url.pathname.startsWith('/dev-wallet/')
           ? join(
               options.devWallet.dir,
               normalize(url.pathname.slice('/dev-wallet/'.length)).replace(/^(\.\.[/\\])+/, ''),
@@ -76,7 +86,7 @@ export function startMerchantServer(options: {
                     options.distDir,
                     normalize(url.pathname.slice('/dist/'.length)).replace(/^(\.\.[/\\])+/, ''),
                   )
-                : null;
+                : null);
       if (!file) {
         res.writeHead(404).end('not found');
         return;

@@ -12,6 +12,7 @@ import { build } from 'vite';
 import { parseConfig } from '../src/server/config.js';
 import { startServer } from '../src/server/server.js';
 import { deployTestToken, freePort, startAnvil } from './dev-chain.js';
+import { buildFrameworkBundles } from './framework-bundles.js';
 import { startMerchantServer } from './merchant-server.js';
 import { createWebhookHandler } from './webhook-handler.js';
 
@@ -37,6 +38,8 @@ await build({ root, logLevel: 'warn', configFile: join(root, 'vite.config.ts') }
 // The classic script (dist/crypto-checkout.classic.js), for script-tag.html; after the ES build, whose
 // WalletConnect chunk it imports.
 await build({ root, logLevel: 'warn', configFile: join(root, 'vite.classic.config.ts') });
+// crypto-checkout/react (dist/react.js), for the React page.
+await build({ root, logLevel: 'warn', configFile: join(root, 'vite.react.config.ts') });
 
 console.log('• starting anvil (1 s blocks)…');
 const anvil = await startAnvil({ port: await portOr(8545), blockTime: 1 });
@@ -58,6 +61,10 @@ await build({
     lib: { entry: join(root, 'demo', 'dev-wallet.ts'), formats: ['es'], fileName: () => 'dev-wallet.js' },
   },
 });
+
+// React, Vue and the compiled Svelte app for the framework pages (react.html, vue.html, svelte.html).
+console.log('• bundling React, Vue and the Svelte app for the framework pages…');
+await buildFrameworkBundles({ root, outDir: join(dataDir, 'vendor') });
 
 const xpub = HDKey.fromMasterSeed(mnemonicToSeedSync(DEMO_MNEMONIC)).derive(
   "m/44'/60'/0'/0",
@@ -92,6 +99,7 @@ const merchant = await startMerchantServer({
   distDir: join(root, 'dist'),
   devWallet: { dir: join(dataDir, 'dev-wallet'), rpcUrl: anvil.rpcUrl },
   webhooks,
+  vendorDir: join(dataDir, 'vendor'),
 });
 
 // The shop registers its webhook endpoint with the backend and keeps the signing secret it gets.
