@@ -100,14 +100,17 @@ function walletConnectFromEsBuild(): Plugin {
     transform(code, id) {
       if (!id.endsWith('/src/element/wallet/walletconnect.ts')) return undefined;
       const load = /import\(\s*(['"])\.\/walletconnect-sdk\.js\1\s*\)/;
-      if (!load.test(code))
-        this.error(`${id} no longer imports ./walletconnect-sdk.js; update ${this.name}.`);
-      // A promise in every case: a missing URL rejects (the wallet panel shows the error) instead of throwing.
-      const url = `new URL(${JSON.stringify(chunkFile)}, ${SCRIPT_URL} || undefined).href`;
-      return {
-        code: code.replace(load, `Promise.resolve().then(() => import(/* @vite-ignore */ ${url}))`),
-        map: null,
-      };
+      if (!load.test(code)) {
+        this.error(`${id} no longer imports ./walletconnect-sdk.js; update vite.classic.config.ts.`);
+      }
+      // A promise in every case: without the script's URL it rejects (the wallet panel shows the error).
+      const noUrl = JSON.stringify(
+        'crypto-checkout.classic.js does not know its URL (document.currentScript), so it cannot load ' +
+          'WalletConnect: load it with a <script src>.',
+      );
+      const url = `new URL(${JSON.stringify(chunkFile)}, ${SCRIPT_URL}).href`;
+      const imported = `Promise.resolve().then(() => { if (!${SCRIPT_URL}) throw new Error(${noUrl}); return import(/* @vite-ignore */ ${url}); })`;
+      return { code: code.replace(load, imported), map: null };
     },
   };
 }

@@ -72,5 +72,5 @@ const api: CryptoCheckoutGlobal = Object.freeze({
 });
 
 // A second copy (the snippet pasted twice, two tags in a tag manager) keeps the first one's API: code
-// of the page may hold on to it already, and the elements in use are the first copy's anyway.
+// of the page may hold on to it already, and the elements in use are the first definition's anyway.
 if (!window.CryptoCheckout) window.CryptoCheckout = api;
