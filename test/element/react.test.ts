@@ -2,7 +2,7 @@
 import { expect } from '@open-wc/testing';
 import { createElement, createRef, type Ref } from 'react';
 import { flushSync } from 'react-dom';
-import { createRoot, type Root } from 'react-dom/client';
+import { createRoot, hydrateRoot, type Root } from 'react-dom/client';
 import {
   CryptoCheckout,
   CryptoCheckoutButton,
@@ -105,6 +105,43 @@ describe('crypto-checkout/react', () => {
     expect(container.querySelector('crypto-checkout')).to.equal(null);
     expect(network.streams[0]!.readyState).to.equal(EventSource.CLOSED);
     expect(network.streams).to.have.length(1);
+  });
+
+  it('hydrates the markup that server rendering makes, keeping the element, without a warning', async () => {
+    const session = await stack.createSession({ amount: '9.00', methods: ['usdc@anvil'] });
+    const apiUrl = await api();
+    // What renderToString(<CryptoCheckout session api />) gives (test/server/ssr.test.ts checks it).
+    const server = document.body.appendChild(document.createElement('div'));
+    server.innerHTML = `<crypto-checkout session="${session.client_secret}" api="${apiUrl}"></crypto-checkout>`;
+    const el = server.querySelector('crypto-checkout')!;
+    await until(() => text(el, 'amount') === '$9.00', 'the server-rendered element loads by itself');
+
+    const problems: unknown[] = [];
+    const consoleError = console.error;
+    console.error = (...args: unknown[]) => problems.push(args);
+    const statuses: string[] = [];
+    try {
+      const hydrated = hydrateRoot(
+        server,
+        createElement(CryptoCheckout, {
+          session: session.client_secret,
+          api: apiUrl,
+          onStatusChange: (e) => statuses.push(e.detail.status),
+        }),
+        { onRecoverableError: (error) => problems.push(error) },
+      );
+      // React marks the nodes it has hydrated with its fiber.
+      await until(() => Object.keys(el).some((key) => key.startsWith('__reactFiber')), 'React hydrated it');
+      const { payment } = await buyerSession(session);
+      await stack.pay(payment!.address, payment!.amount_due);
+      await until(() => statuses.includes('processing'), 'onStatusChange is attached by hydration');
+      expect(server.querySelector('crypto-checkout'), 'the same element').to.equal(el);
+      expect(problems).to.deep.equal([]);
+      hydrated.unmount();
+    } finally {
+      console.error = consoleError;
+      server.remove();
+    }
   });
 
   it('CryptoCheckoutButton opens the dialog, and onCloseRequest can keep it open until onClose', async () => {
