@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
 import { elementAsPackage } from './vite.react.config.js';
 
@@ -7,11 +8,16 @@ import { elementAsPackage } from './vite.react.config.js';
  * extends `HTMLElement` when it loads and so throws in Node; here lit (and every other dependency) stays
  * an import, and Node resolves lit's own `node` build, which brings its DOM shim (`HTMLElement`,
  * `customElements`). The element is defined on that shim's registry, which @lit-labs/ssr renders from.
- * `@lit/react`, a build-time dependency, is bundled (its Node build).
+ *
+ * `@lit/react`, a build-time dependency, is bundled, in its browser build: src/react renders on a
+ * server by itself, and uses `createComponent` only where there is a `window` — a DOM emulated in Node
+ * (jsdom, happy-dom) too, where @lit/react's Node build would never set the element's properties.
  */
 export default defineConfig({
   plugins: [elementAsPackage()],
-  ssr: { noExternal: ['@lit/react'] },
+  resolve: {
+    alias: { '@lit/react': fileURLToPath(new URL('node_modules/@lit/react/index.js', import.meta.url)) },
+  },
   build: {
     ssr: true,
     outDir: 'dist/node',
