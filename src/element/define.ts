@@ -17,7 +17,8 @@ const VERSION_KEY = Symbol.for('crypto-checkout.version');
  */
 export function defineElement(name: string, ctor: CustomElementConstructor): void {
   if (typeof customElements === 'undefined') return;
-  const existing = customElements.get(name) as (CustomElementConstructor & { [VERSION_KEY]?: string }) | undefined;
+  const existing = customElements.get(name) as
+    (CustomElementConstructor & { [VERSION_KEY]?: string }) | undefined;
   if (!existing) {
     Object.defineProperty(ctor, VERSION_KEY, { value: VERSION });
     customElements.define(name, ctor);
