@@ -13,6 +13,9 @@ export default {
     'src/element/wallet/**',
     // The hosted checkout page's script (served by the backend) declares and exports nothing.
     'src/element/hosted-page.ts',
+    // The classic build's entry only sets window.CryptoCheckout; the translations are string tables.
+    'src/element/classic.ts',
+    'src/element/locales/**',
   ],
   outdir: '.',
   litelement: true,

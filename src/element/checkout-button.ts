@@ -1,6 +1,7 @@
 import { LitElement, css, html } from 'lit';
 import { property, query, state } from 'lit/decorators.js';
-import { DIALOG_PARTS, palette, type CheckoutDialog, type CheckoutTheme } from './checkout-dialog.js';
+import { DIALOG_PARTS, type CheckoutDialog, type CheckoutTheme } from './checkout-dialog.js';
+import { palette } from './crypto-checkout.styles.js';
 import { loadedMessages, loadMessages, resolveLocale, type ResolvedLocale } from './i18n.js';
 import type { Messages } from './messages.js';
 

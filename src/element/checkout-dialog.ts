@@ -9,9 +9,10 @@ import {
 } from './events.js';
 import { loadedMessages, loadMessages, resolveLocale, type ResolvedLocale } from './i18n.js';
 import type { Messages } from './messages.js';
+import { palette } from './crypto-checkout.styles.js';
+import type { CheckoutTheme } from './crypto-checkout.js';
 
-/** Color scheme of the modal checkout: `light`, `dark`, or `auto` to follow `prefers-color-scheme`. */
-export type CheckoutTheme = 'light' | 'dark' | 'auto';
+export type { CheckoutTheme };
 
 /**
  * The parts of `<crypto-checkout>`, which the dialog re-exports with a `checkout-` prefix
@@ -75,43 +76,6 @@ export const DIALOG_PARTS = [
   'checkout',
   ...CHECKOUT_PARTS.map((name) => `checkout-${name}`),
 ];
-
-/**
- * The colors of the package's modal elements, the same `--checkout-*` custom properties (and the same
- * light and dark defaults) as `<crypto-checkout>`, as internal `--_*` names for the rules to use.
- * @internal
- */
-export const palette = css`
-  :host {
-    color-scheme: light;
-    --_fg: var(--checkout-fg, #111827);
-    --_bg: var(--checkout-bg, #fff);
-    --_muted: var(--checkout-muted, #6b7280);
-    --_border: var(--checkout-border, #e5e7eb);
-    --_accent: var(--checkout-accent, #4f46e5);
-    --_accent-fg: var(--checkout-accent-fg, #fff);
-  }
-  :host([theme='dark']) {
-    color-scheme: dark;
-    --_fg: var(--checkout-fg, #f3f4f6);
-    --_bg: var(--checkout-bg, #111827);
-    --_muted: var(--checkout-muted, #9ca3af);
-    --_border: var(--checkout-border, #374151);
-    --_accent: var(--checkout-accent, #a5b4fc);
-    --_accent-fg: var(--checkout-accent-fg, #111827);
-  }
-  @media (prefers-color-scheme: dark) {
-    :host([theme='auto']) {
-      color-scheme: dark;
-      --_fg: var(--checkout-fg, #f3f4f6);
-      --_bg: var(--checkout-bg, #111827);
-      --_muted: var(--checkout-muted, #9ca3af);
-      --_border: var(--checkout-border, #374151);
-      --_accent: var(--checkout-accent, #a5b4fc);
-      --_accent-fg: var(--checkout-accent-fg, #111827);
-    }
-  }
-`;
 
 const styles = css`
   :host {

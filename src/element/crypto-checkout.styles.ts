@@ -19,11 +19,10 @@ const dark = css`
 `;
 
 /**
- * Styles of `<crypto-checkout>`. Themable through the `--checkout-*` custom properties, the `theme`
- * attribute (light, dark, auto) and parts. Spacing uses logical properties, so that right-to-left
- * languages mirror the layout.
+ * The colors of every element of the package, by its `theme` attribute: light, dark, or auto (the
+ * system's `prefers-color-scheme`). Rules use the internal `--_*` names.
  */
-export const styles = css`
+export const palette = css`
   :host {
     color-scheme: light;
     --_fg: var(--checkout-fg, #111827);
@@ -35,6 +34,24 @@ export const styles = css`
     --_success: var(--checkout-success, #047857);
     --_warning: var(--checkout-warning, #b45309);
     --_danger: var(--checkout-danger, #b91c1c);
+  }
+  :host([theme='dark']) {
+    ${dark}
+  }
+  @media (prefers-color-scheme: dark) {
+    :host([theme='auto']) {
+      ${dark}
+    }
+  }
+`;
+
+/**
+ * Styles of `<crypto-checkout>`, after {@link palette}. Themable through the `--checkout-*` custom
+ * properties, the `theme` attribute and parts. Spacing uses logical properties, so that right-to-left
+ * languages mirror the layout.
+ */
+export const styles = css`
+  :host {
     display: block;
     box-sizing: border-box;
     max-width: 28rem;
@@ -45,14 +62,6 @@ export const styles = css`
     background: var(--_bg);
     border: 1px solid var(--_border);
     border-radius: var(--checkout-radius, 12px);
-  }
-  :host([theme='dark']) {
-    ${dark}
-  }
-  @media (prefers-color-scheme: dark) {
-    :host([theme='auto']) {
-      ${dark}
-    }
   }
   :host([hidden]) {
     display: none;

@@ -9,7 +9,7 @@ import {
   toApiError,
   type CheckoutApiError,
 } from './api-client.js';
-import { styles } from './crypto-checkout.styles.js';
+import { palette, styles } from './crypto-checkout.styles.js';
 import {
   emit,
   type CheckoutErrorDetail,
@@ -32,6 +32,9 @@ import type { WalletPanel } from './wallet/wallet-panel.js';
  * failed (a retry button is shown).
  */
 export type CheckoutState = 'idle' | 'loading' | 'ready' | 'error';
+
+/** Color scheme of the package's elements: `light`, `dark`, or `auto` to follow the buyer's system. */
+export type CheckoutTheme = 'light' | 'dark' | 'auto';
 
 const POLLING_INTERVAL = 5000;
 
@@ -132,7 +135,7 @@ const loadWallet = () => import('./wallet/wallet-panel.js');
  * @cssprop [--checkout-qr-size=12.5rem] - Width of the QR code.
  */
 export class CryptoCheckout extends LitElement {
-  static override styles = styles;
+  static override styles = [palette, styles];
 
   /**
    * Opens the checkout of a session in a modal dialog and resolves when the buyer closes it, with the
@@ -163,7 +166,7 @@ export class CryptoCheckout extends LitElement {
    * Color scheme: `light`, `dark`, or `auto` to follow the buyer's system setting
    * (`prefers-color-scheme`). The `--checkout-*` custom properties override either scheme's colors.
    */
-  @property({ reflect: true }) theme: 'light' | 'dark' | 'auto' = 'light';
+  @property({ reflect: true }) theme: CheckoutTheme = 'light';
 
   /**
    * WalletConnect (Reown) project id that offers WalletConnect to the buyer; overrides the backend's
