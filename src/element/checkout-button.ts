@@ -44,6 +44,7 @@ const styles = css`
  *
  * @summary A "Pay with crypto" button that opens the checkout in a modal dialog.
  * @tagname crypto-checkout-button
+ * @attribute {string} lang - The global `lang` attribute: when `locale` is empty, the language of the texts (an ancestor's `lang`, the page's, then the browser's languages are the next candidates). A change re-renders in the new language.
  *
  * @slot - The button's text; "Pay with crypto" in the buyer's language when empty.
  *

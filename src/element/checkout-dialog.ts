@@ -256,6 +256,7 @@ function tabStops(root: Element, active: Element | null): { stops: HTMLElement[]
  *
  * @summary A modal dialog with the checkout: focus kept inside, Escape and a close button to close.
  * @tagname crypto-checkout-dialog
+ * @attribute {string} lang - The global `lang` attribute: when `locale` is empty, the language of the texts (an ancestor's `lang`, the page's, then the browser's languages are the next candidates). A change re-renders in the new language.
  *
  * @fires {CheckoutCloseRequestEvent} checkout-close-request - The buyer pressed Escape or the close button, or the page called `requestClose()`. Cancelable: `preventDefault()` keeps the dialog open. Detail: `{ reason }` (`escape`, `close-button`, `method`).
  * @fires {CheckoutCloseEvent} checkout-close - The dialog closed. Detail: `{ status, session }`, the last the checkout received (`null` when none).

@@ -71,6 +71,7 @@ const loadWallet = () => import('./wallet/wallet-panel.js');
  *
  * @summary Embeddable checkout: amount, method choice, address, QR, countdown and live status.
  * @tagname crypto-checkout
+ * @attribute {string} lang - The global `lang` attribute: when `locale` is empty, the language of the texts (an ancestor's `lang`, the page's, then the browser's languages are the next candidates). A change re-renders in the new language.
  *
  * @fires {CheckoutStatusChangeEvent} checkout-status-change - The session's status changed (also on the first load of a session). Detail: `{ status, previousStatus, session }`.
  * @fires {CheckoutPaidEvent} checkout-paid - The session was paid in full (`paid`, or `overpaid`). Detail: `{ session }`. Fulfil orders from the server's webhook, not from this event.
