@@ -460,6 +460,7 @@ describe('openCheckout()', () => {
     const checkout = checkoutIn(dialog)!;
     await until(() => part(checkout, 'address'), 'the address is shown');
     const { payment } = await buyerSession(session);
+    await settled(dialog);
     await expect(dialog).to.be.accessible();
 
     await stack.pay(payment!.address, payment!.amount_due);
