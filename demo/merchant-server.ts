@@ -78,8 +78,8 @@ export function startMerchantServer(options: {
             )
           : url.pathname === '/'
             ? join(options.pageDir, 'index.html')
-            : // The other demo pages (modal.html, script-tag.html, …): plain names in demo/ only.
-              /^\/[\w-]+\.html$/.test(url.pathname)
+            : // The other demo pages (modal.html, …) and what they share (demo.css): plain names in demo/.
+              /^\/[\w-]+\.(?:html|css|js)$/.test(url.pathname)
               ? join(options.pageDir, url.pathname.slice(1))
               : url.pathname.startsWith('/dist/')
                 ? join(
