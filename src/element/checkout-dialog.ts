@@ -194,6 +194,24 @@ const closeIcon = svg`<svg viewBox="0 0 20 20" aria-hidden="true" focusable="fal
 /** The open dialogs of this copy of the package, last opened last: only the top one handles keys. */
 const openDialogs: CheckoutDialog[] = [];
 
+/** The page's own inline `overflow` on `<html>`, kept while a dialog locks the page's scrolling. */
+let pageOverflow: string | null = null;
+
+/**
+ * Stops the page behind from scrolling while a dialog is open (a wheel or a swipe over the backdrop
+ * would scroll it otherwise), and gives the page its own setting back when the last dialog closes.
+ */
+function lockPageScroll(locked: boolean) {
+  const style = document.documentElement.style;
+  if (locked && pageOverflow === null) {
+    pageOverflow = style.overflow;
+    style.overflow = 'hidden';
+  } else if (!locked && pageOverflow !== null) {
+    style.overflow = pageOverflow;
+    pageOverflow = null;
+  }
+}
+
 /** The focused element, inside shadow roots too. */
 function deepActiveElement(): Element | null {
   let active = document.activeElement;
@@ -460,6 +478,7 @@ export class CheckoutDialog extends LitElement {
     if (dialog.open || !this.isConnected) return;
     dialog.showModal();
     openDialogs.push(this);
+    lockPageScroll(true);
     // Keys pressed while focus is nowhere (on the body, after the focused control went away) are the
     // dialog's too: the dialog listens on the document as well as on itself.
     document.addEventListener('keydown', this._onKeydown);
@@ -473,6 +492,7 @@ export class CheckoutDialog extends LitElement {
     // Never shown (opened while out of the document): nothing to close, nothing to report.
     if (index < 0) return;
     openDialogs.splice(index, 1);
+    if (!openDialogs.length) lockPageScroll(false);
     document.removeEventListener('keydown', this._onKeydown);
     // Give focus back only when it is still ours (inside, or lost to the body when the checkout went),
     // not when the page has moved it elsewhere meanwhile.

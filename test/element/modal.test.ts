@@ -153,7 +153,8 @@ describe('<crypto-checkout-button> and <crypto-checkout-dialog>', () => {
     expect(label(deepActive())).to.equal(label(trigger));
   });
 
-  it('opens on a click, ignores a click on the backdrop, and closes with the close button', async () => {
+  it('opens on a click, ignores a click on the backdrop, locks the page’s scrolling, and closes with the close button', async () => {
+    document.documentElement.style.overflow = 'clip';
     const { button, events } = await mountButton();
     const requests: string[] = [];
     button.addEventListener('checkout-close-request', (e) => requests.push(e.detail.reason));
@@ -171,10 +172,13 @@ describe('<crypto-checkout-button> and <crypto-checkout-dialog>', () => {
     expect(dialog.open, 'a click on the backdrop does not close').to.equal(true);
     expect(nativeOf(dialog).open).to.equal(true);
     expect(requests).to.deep.equal([]);
+    expect(document.documentElement.style.overflow, 'the page behind does not scroll').to.equal('hidden');
 
     await sendMouse({ type: 'click', position: center(dialogPart(dialog, 'close-button')) });
     await until(() => !dialog.open, 'the close button closes the dialog');
     expect(requests).to.deep.equal(['close-button']);
+    expect(document.documentElement.style.overflow, 'the page’s own setting is back').to.equal('clip');
+    document.documentElement.style.overflow = '';
     expect(nativeOf(dialog).open).to.equal(false);
     expect(label(deepActive())).to.equal(label(pageButtonOf(button)));
   });
