@@ -1,9 +1,8 @@
 import { LitElement, css, html } from 'lit';
-import { property, query, state } from 'lit/decorators.js';
+import { property, query } from 'lit/decorators.js';
 import { DIALOG_PARTS, type CheckoutDialog, type CheckoutTheme } from './checkout-dialog.js';
 import { palette } from './crypto-checkout.styles.js';
-import { loadedMessages, loadMessages, resolveLocale, type ResolvedLocale } from './i18n.js';
-import type { Messages } from './messages.js';
+import { LocaleController } from './i18n.js';
 
 const styles = css`
   :host {
@@ -101,20 +100,9 @@ export class CheckoutButton extends LitElement {
   /** Disables the button; a dialog already open stays open. */
   @property({ type: Boolean, reflect: true }) disabled = false;
 
-  @state() private _messages?: Messages;
-  private _locale: ResolvedLocale = { tag: 'en', language: 'en', dir: 'ltr' };
+  private _i18n = new LocaleController(this);
   @query('button') private _button!: HTMLButtonElement;
   @query('crypto-checkout-dialog') private _dialog!: CheckoutDialog;
-
-  static override get observedAttributes(): string[] {
-    // `lang` is a global attribute, not a property; a change of it re-chooses the language.
-    return [...super.observedAttributes, 'lang'];
-  }
-
-  override attributeChangedCallback(name: string, old: string | null, value: string | null) {
-    super.attributeChangedCallback(name, old, value);
-    if (name === 'lang') this.requestUpdate();
-  }
 
   /** Opens the dialog, as a click on the button does. */
   show(): void {
@@ -127,26 +115,12 @@ export class CheckoutButton extends LitElement {
     this._dialog.close();
   }
 
-  protected override willUpdate() {
-    const wanted = resolveLocale(this, this.locale);
-    if (wanted.tag === this._locale.tag && this._messages) return;
-    this._locale = wanted;
-    const ready = loadedMessages(wanted.language);
-    if (ready) {
-      this._messages = ready;
-      return;
-    }
-    void loadMessages(wanted.language).then((messages) => {
-      if (this._locale.language === wanted.language) this._messages = messages;
-    });
-  }
-
   override render() {
-    const m = (this._messages ?? loadedMessages('en')!).dialog;
+    const m = this._i18n.m.dialog;
     return html`<button
         part="button"
         type="button"
-        lang=${this._locale.tag}
+        lang=${this._i18n.locale.tag}
         ?disabled=${this.disabled}
         @click=${this.show}
       >

@@ -1,5 +1,5 @@
 import { LitElement, css, html, nothing, svg, type PropertyValues } from 'lit';
-import { property, query, state } from 'lit/decorators.js';
+import { property, query } from 'lit/decorators.js';
 import {
   emit,
   type CheckoutCloseDetail,
@@ -7,8 +7,7 @@ import {
   type CheckoutCloseReason,
   type CheckoutCloseRequestEvent,
 } from './events.js';
-import { loadedMessages, loadMessages, resolveLocale, type ResolvedLocale } from './i18n.js';
-import type { Messages } from './messages.js';
+import { LocaleController } from './i18n.js';
 import { palette } from './crypto-checkout.styles.js';
 import type { CheckoutTheme } from './crypto-checkout.js';
 
@@ -346,8 +345,7 @@ export class CheckoutDialog extends LitElement {
    */
   @property({ type: Boolean, reflect: true }) open = false;
 
-  @state() private _messages?: Messages;
-  private _locale: ResolvedLocale = { tag: 'en', language: 'en', dir: 'ltr' };
+  private _i18n = new LocaleController(this);
   @query('dialog') private _dialog!: HTMLDialogElement;
   private _returnFocus: HTMLElement | null = null;
   private _last: CheckoutCloseDetail = { status: null, session: null };
@@ -359,16 +357,6 @@ export class CheckoutDialog extends LitElement {
     this.addEventListener('checkout-status-change', (e) => {
       this._last = { status: e.detail.status, session: e.detail.session };
     });
-  }
-
-  static override get observedAttributes(): string[] {
-    // `lang` is a global attribute, not a property; a change of it re-chooses the language.
-    return [...super.observedAttributes, 'lang'];
-  }
-
-  override attributeChangedCallback(name: string, old: string | null, value: string | null) {
-    super.attributeChangedCallback(name, old, value);
-    if (name === 'lang') this.requestUpdate();
   }
 
   /** Opens the dialog as a modal and moves focus into it. */
@@ -400,27 +388,11 @@ export class CheckoutDialog extends LitElement {
   }
 
   protected override willUpdate(changed: PropertyValues<this>) {
-    this._chooseLanguage();
     if (changed.has('open') && this.open && !this._dialog?.open) {
       const active = deepActiveElement();
       this._returnFocus = active instanceof HTMLElement && active !== document.body ? active : null;
       this._last = { status: null, session: null };
     }
-  }
-
-  /** Chooses the language on every update, as `<crypto-checkout>` does, and loads its messages. */
-  private _chooseLanguage() {
-    const wanted = resolveLocale(this, this.locale);
-    if (wanted.tag === this._locale.tag && this._messages) return;
-    this._locale = wanted;
-    const ready = loadedMessages(wanted.language);
-    if (ready) {
-      this._messages = ready;
-      return;
-    }
-    void loadMessages(wanted.language).then((messages) => {
-      if (this._locale.language === wanted.language) this._messages = messages;
-    });
   }
 
   protected override updated(changed: PropertyValues<this>) {
@@ -430,8 +402,8 @@ export class CheckoutDialog extends LitElement {
   }
 
   override render() {
-    const m = (this._messages ?? loadedMessages('en')!).dialog;
-    const { tag, dir } = this._locale;
+    const m = this._i18n.m.dialog;
+    const { tag, dir } = this._i18n.locale;
     // The checkout is rendered only while open: removing it stops its stream and timers.
     return html`<dialog
       part="dialog"

@@ -21,7 +21,7 @@ import {
   type CheckoutTransactionSentEvent,
 } from './events.js';
 import { formatAmount, formatCountdown, formatFiat, formatTime, isPositive, shortHash } from './format.js';
-import { loadedMessages, loadMessages, resolveLocale, setMessagesOf, type ResolvedLocale } from './i18n.js';
+import { LocaleController } from './i18n.js';
 import type { Messages } from './messages.js';
 import { openCheckout, type CheckoutResult, type OpenCheckoutOptions } from './open-checkout.js';
 import type { WalletPanel } from './wallet/wallet-panel.js';
@@ -209,23 +209,11 @@ export class CryptoCheckout extends LitElement {
   private _qrUri = '';
   private _wallet?: WalletPanel;
   private _walletRequested = false;
-  /** The messages shown; undefined only until the first language has loaded. */
-  @state() private _messages?: Messages;
-  private _locale: ResolvedLocale = { tag: 'en', language: 'en', dir: 'ltr' };
-
-  static override get observedAttributes(): string[] {
-    // `lang` is a global attribute, not a property of this element; a change of it re-chooses the language.
-    return [...super.observedAttributes, 'lang'];
-  }
-
-  override attributeChangedCallback(name: string, old: string | null, value: string | null) {
-    super.attributeChangedCallback(name, old, value);
-    if (name === 'lang') this.requestUpdate();
-  }
+  private _i18n = new LocaleController(this);
 
   /** The messages in the buyer's language (English until another language has loaded). */
   private get m(): Messages {
-    return this._messages ?? loadedMessages('en')!;
+    return this._i18n.m;
   }
 
   override connectedCallback() {
@@ -240,7 +228,6 @@ export class CryptoCheckout extends LitElement {
   }
 
   protected override willUpdate(changed: PropertyValues<this>) {
-    this._chooseLanguage();
     // `status` only ever says what the server said: undo a page setting the property or attribute.
     if (changed.has('status') && this.status !== this._data?.status) this.status = this._data?.status;
     // One place decides whether to (re)start: connected with a session, and a new api/session pair.
@@ -268,26 +255,6 @@ export class CryptoCheckout extends LitElement {
     }
   }
 
-  /**
-   * Chooses the language on every update (ancestors' `lang` and the page's can change without telling
-   * the element) and loads its messages; the previous language stays on screen until they are here.
-   */
-  private _chooseLanguage() {
-    const wanted = resolveLocale(this, this.locale);
-    if (wanted.tag === this._locale.tag && this._messages) return;
-    this._locale = wanted;
-    const ready = loadedMessages(wanted.language);
-    if (ready) return this._useMessages(ready);
-    void loadMessages(wanted.language).then((messages) => {
-      if (this._locale.language === wanted.language) this._useMessages(messages);
-    });
-  }
-
-  private _useMessages(messages: Messages) {
-    this._messages = messages;
-    setMessagesOf(this, messages, this._locale.tag);
-  }
-
   protected override updated() {
     const s = this._data;
     if (this._walletRequested || this.noWallet || !s?.payment || !takesPayment(s)) return;
@@ -312,8 +279,8 @@ export class CryptoCheckout extends LitElement {
   }
 
   override render() {
-    const { tag, dir } = this._locale;
-    if (!this._messages) {
+    const { tag, dir } = this._i18n.locale;
+    if (!this._i18n.messages) {
       // The buyer's language is on its way (one small chunk): a spinner, rather than English first.
       return html`<div part="base" aria-busy="true" lang=${tag} dir=${dir}>
         <p part="status" role="status" aria-live="polite"><span part="spinner" aria-hidden="true"></span></p>
@@ -354,7 +321,7 @@ export class CryptoCheckout extends LitElement {
     const p = s?.payment;
     const token = p?.token ?? '';
     const received = s?.amount_received ?? '0';
-    const a = (amount: string) => formatAmount(amount, this._locale.tag);
+    const a = (amount: string) => formatAmount(amount, this._i18n.locale.tag);
     switch (s?.status) {
       case 'open':
         return [p ? this.m.waiting : this.m.choose];
@@ -397,7 +364,7 @@ export class CryptoCheckout extends LitElement {
       ${
         takesPayment(s)
           ? html`<p part="countdown" role="timer">
-              ${left > 0 ? this.m.expiresIn(formatCountdown(left, this._locale.tag), formatTime(s.expires_at, this._locale.tag)) : this.m.timeUp}
+              ${left > 0 ? this.m.expiresIn(formatCountdown(left, this._i18n.locale.tag), formatTime(s.expires_at, this._i18n.locale.tag)) : this.m.timeUp}
             </p>`
           : nothing
       }
@@ -422,7 +389,7 @@ export class CryptoCheckout extends LitElement {
         t.expected
           ? nothing
           : html`<p part="warning" role="alert">
-              ${this.m.unexpectedAsset(formatAmount(t.amount, this._locale.tag), t.token, t.network)}
+              ${this.m.unexpectedAsset(formatAmount(t.amount, this._i18n.locale.tag), t.token, t.network)}
             </p>`,
       )}
       ${p && takesPayment(s) ? this._renderPayment(s, p) : nothing}
@@ -479,7 +446,7 @@ export class CryptoCheckout extends LitElement {
           ? html`<div
               part="qr"
               role="img"
-              aria-label=${this.m.qr(formatAmount(amount, this._locale.tag), p.token, p.network, p.address)}
+              aria-label=${this.m.qr(formatAmount(amount, this._i18n.locale.tag), p.token, p.network, p.address)}
             >
               ${this._qr?.uri === uri ? unsafeHTML(this._qr.svg) : nothing}
             </div>`
@@ -499,7 +466,7 @@ export class CryptoCheckout extends LitElement {
       ${s.transfers.map((t) => {
         const flag = !t.expected ? this.m.transferNotAccepted : t.late ? this.m.transferLate : '';
         const label =
-          this.m.transfer(formatAmount(t.amount, this._locale.tag), t.token, shortHash(t.tx_hash)) +
+          this.m.transfer(formatAmount(t.amount, this._i18n.locale.tag), t.token, shortHash(t.tx_hash)) +
           (flag ? ` (${flag})` : '');
         // The explorer is the chosen chain's: a transfer on another network is not on it.
         return html`<li>

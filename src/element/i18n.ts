@@ -4,6 +4,7 @@
  * language, and a page fetches only the one it shows.
  * @module
  */
+import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import { messages as en, type Messages } from './messages.js';
 
 /** Languages with messages, by BCP 47 primary language subtag. */
@@ -126,4 +127,62 @@ export function localeTagOf(element: Element): string {
 /** Records the messages `element` shows and the tag it formats with, for {@link messagesOf}. */
 export function setMessagesOf(element: Element, messages: Messages, tag: string): void {
   current.set(element, { messages, tag });
+}
+
+/** An element of this package that speaks the buyer's language. */
+export type LocalizedHost = ReactiveControllerHost & HTMLElement & { locale: string };
+
+/**
+ * The language of one element of this package, as a Lit reactive controller: before every render it
+ * chooses the language ({@link resolveLocale}: the host's `locale`, then `lang` up the tree, the
+ * page's, the browser's) — ancestors' `lang` and the page's can change without telling the element —
+ * and loads its messages, re-rendering the host when they arrive; the previous language stays on
+ * screen meanwhile. It also re-renders the host when its own `lang` attribute changes.
+ * @example
+ * private i18n = new LocaleController(this);
+ * render() { return html`<button lang=${this.i18n.locale.tag}>${this.i18n.m.dialog.close}</button>`; }
+ */
+export class LocaleController implements ReactiveController {
+  /** The chosen locale. */
+  locale: ResolvedLocale = { tag: 'en', language: 'en', dir: 'ltr' };
+  /** The messages of the chosen language; undefined only until the first language has loaded. */
+  messages?: Messages;
+  private observer?: MutationObserver;
+
+  constructor(private readonly host: LocalizedHost) {
+    host.addController(this);
+  }
+
+  /** The messages shown: the chosen language's, English until they have loaded. */
+  get m(): Messages {
+    return this.messages ?? en;
+  }
+
+  hostConnected(): void {
+    // `lang` is a global attribute, not a property: watch it, since Lit does not.
+    this.observer ??= new MutationObserver(() => this.host.requestUpdate());
+    this.observer.observe(this.host, { attributes: true, attributeFilter: ['lang'] });
+  }
+
+  hostDisconnected(): void {
+    this.observer?.disconnect();
+  }
+
+  hostUpdate(): void {
+    const wanted = resolveLocale(this.host, this.host.locale);
+    if (wanted.tag === this.locale.tag && this.messages) return;
+    this.locale = wanted;
+    const ready = loadedMessages(wanted.language);
+    if (ready) return this.use(ready);
+    void loadMessages(wanted.language).then((messages) => {
+      if (this.locale.language !== wanted.language) return;
+      this.use(messages);
+      this.host.requestUpdate();
+    });
+  }
+
+  private use(messages: Messages) {
+    this.messages = messages;
+    setMessagesOf(this.host, messages, this.locale.tag);
+  }
 }
