@@ -1,6 +1,7 @@
 import { LitElement, css, html } from 'lit';
 import { property, query } from 'lit/decorators.js';
-import { DIALOG_PARTS, type CheckoutDialog, type CheckoutTheme } from './checkout-dialog.js';
+import { DIALOG_PARTS, type CheckoutDialog } from './checkout-dialog.js';
+import { CheckoutOptions } from './checkout-options.js';
 import { palette } from './crypto-checkout.styles.js';
 import { LocaleController } from './i18n.js';
 
@@ -70,7 +71,7 @@ const styles = css`
  * <crypto-checkout-button session="cs_…_secret_…">Pay 12 USDC</crypto-checkout-button>
  * ```
  */
-export class CheckoutButton extends LitElement {
+export class CheckoutButton extends CheckoutOptions(LitElement) {
   static override styles = [palette, styles];
 
   /** @internal `button.focus()` focuses the inner `<button>`. */
@@ -78,24 +79,6 @@ export class CheckoutButton extends LitElement {
     ...LitElement.shadowRootOptions,
     delegatesFocus: true,
   };
-
-  /** The session's client secret (`cs_…_secret_…`), passed to the checkout. */
-  @property() session = '';
-
-  /** Base URL of the crypto-checkout backend; empty means this page's origin. Passed to the checkout. */
-  @property() api = '';
-
-  /** BCP 47 language tag of the button's text, the dialog and the checkout (see `<crypto-checkout>`). */
-  @property() locale = '';
-
-  /** Color scheme of the button, the dialog and the checkout: `light`, `dark` or `auto`. */
-  @property({ reflect: true }) theme: CheckoutTheme = 'light';
-
-  /** WalletConnect (Reown) project id, passed to the checkout. */
-  @property({ attribute: 'walletconnect-project-id' }) walletconnectProjectId = '';
-
-  /** Turns off paying from a wallet in the checkout. */
-  @property({ type: Boolean, attribute: 'no-wallet' }) noWallet = false;
 
   /** Disables the button; a dialog already open stays open. */
   @property({ type: Boolean, reflect: true }) disabled = false;

@@ -8,10 +8,8 @@ import {
   type CheckoutCloseRequestEvent,
 } from './events.js';
 import { LocaleController } from './i18n.js';
+import { CheckoutOptions } from './checkout-options.js';
 import { palette } from './crypto-checkout.styles.js';
-import type { CheckoutTheme } from './crypto-checkout.js';
-
-export type { CheckoutTheme };
 
 /**
  * The parts of `<crypto-checkout>`, which the dialog re-exports with a `checkout-` prefix
@@ -315,29 +313,8 @@ function tabStops(root: Element, active: Element | null): { stops: HTMLElement[]
  * </script>
  * ```
  */
-export class CheckoutDialog extends LitElement {
+export class CheckoutDialog extends CheckoutOptions(LitElement) {
   static override styles = [palette, styles];
-
-  /** The session's client secret (`cs_…_secret_…`), passed to the checkout. */
-  @property() session = '';
-
-  /** Base URL of the crypto-checkout backend; empty means this page's origin. Passed to the checkout. */
-  @property() api = '';
-
-  /**
-   * BCP 47 language tag of the dialog and the checkout, e.g. `es` or `pt-BR`; without it, the closest
-   * `lang`, then the page's and the browser's languages decide (see `<crypto-checkout>`).
-   */
-  @property() locale = '';
-
-  /** Color scheme of the dialog and the checkout: `light`, `dark` or `auto` (the system's). */
-  @property({ reflect: true }) theme: CheckoutTheme = 'light';
-
-  /** WalletConnect (Reown) project id, passed to the checkout. */
-  @property({ attribute: 'walletconnect-project-id' }) walletconnectProjectId = '';
-
-  /** Turns off paying from a wallet in the checkout. */
-  @property({ type: Boolean, attribute: 'no-wallet' }) noWallet = false;
 
   /**
    * Whether the dialog is open, reflected to the `open` attribute. Setting it opens or closes the

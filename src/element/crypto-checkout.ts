@@ -9,6 +9,7 @@ import {
   toApiError,
   type CheckoutApiError,
 } from './api-client.js';
+import { CheckoutOptions } from './checkout-options.js';
 import { palette, styles } from './crypto-checkout.styles.js';
 import {
   emit,
@@ -32,9 +33,6 @@ import type { WalletPanel } from './wallet/wallet-panel.js';
  * failed (a retry button is shown).
  */
 export type CheckoutState = 'idle' | 'loading' | 'ready' | 'error';
-
-/** Color scheme of the package's elements: `light`, `dark`, or `auto` to follow the buyer's system. */
-export type CheckoutTheme = 'light' | 'dark' | 'auto';
 
 const POLLING_INTERVAL = 5000;
 
@@ -135,7 +133,7 @@ const loadWallet = () => import('./wallet/wallet-panel.js');
  * @cssprop [--checkout-mono=ui-monospace] - Font family of the amount and address.
  * @cssprop [--checkout-qr-size=12.5rem] - Width of the QR code.
  */
-export class CryptoCheckout extends LitElement {
+export class CryptoCheckout extends CheckoutOptions(LitElement) {
   static override styles = [palette, styles];
 
   /**
@@ -147,36 +145,6 @@ export class CryptoCheckout extends LitElement {
   static open(options: OpenCheckoutOptions): Promise<CheckoutResult> {
     return openCheckout(options);
   }
-
-  /** The session's client secret (`cs_…_secret_…`) that your server got when it created the session. */
-  @property() session = '';
-
-  /** Base URL of the crypto-checkout backend, e.g. `https://pay.example.com`; empty means this page's origin. */
-  @property() api = '';
-
-  /**
-   * BCP 47 language tag of the texts and of the number and date formats, e.g. `es` or `pt-BR`. Without
-   * it, the element's own `lang` or its closest ancestor's, then the page's `<html lang>`, then the
-   * browser's languages decide; the first one the checkout speaks wins (English, Spanish, French,
-   * German, Portuguese, Russian, Turkish, Chinese, Japanese, Arabic), else English. Languages other
-   * than English are loaded on demand.
-   */
-  @property() locale = '';
-
-  /**
-   * Color scheme: `light`, `dark`, or `auto` to follow the buyer's system setting
-   * (`prefers-color-scheme`). The `--checkout-*` custom properties override either scheme's colors.
-   */
-  @property({ reflect: true }) theme: CheckoutTheme = 'light';
-
-  /**
-   * WalletConnect (Reown) project id that offers WalletConnect to the buyer; overrides the backend's
-   * `walletconnect_project_id`. Without either, WalletConnect is not offered (and never loaded).
-   */
-  @property({ attribute: 'walletconnect-project-id' }) walletconnectProjectId = '';
-
-  /** Turns off paying from a wallet: no wallet panel, and the wallet code is never loaded. */
-  @property({ type: Boolean, attribute: 'no-wallet' }) noWallet = false;
 
   /**
    * The session's status as the server reports it (`open`, `processing`, `underpaid`, `paid`,

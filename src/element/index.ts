@@ -11,7 +11,8 @@ import { CryptoCheckout } from './crypto-checkout.js';
 import { defineElement } from './define.js';
 
 export { CryptoCheckout, type CheckoutState } from './crypto-checkout.js';
-export { CheckoutDialog, type CheckoutTheme } from './checkout-dialog.js';
+export { CheckoutDialog } from './checkout-dialog.js';
+export type { CheckoutTheme } from './checkout-options.js';
 export { CheckoutButton } from './checkout-button.js';
 export { openCheckout, type OpenCheckoutOptions, type CheckoutResult } from './open-checkout.js';
 export {

@@ -3,7 +3,7 @@
  * @module
  */
 import type { BuyerSession } from '../protocol/index.js';
-import type { CheckoutTheme } from './checkout-dialog.js';
+import type { CheckoutTheme } from './checkout-options.js';
 import type {
   CheckoutCloseDetail,
   CheckoutCloseRequestEvent,
