@@ -3,8 +3,9 @@
 // in the light and the dark scheme, and in a right-to-left language. axe checks the shadow DOM too:
 // names of controls, roles, the live region, color contrast.
 import { expect, fixture, html } from '@open-wc/testing';
+import { sendKeys } from '@web/test-runner-commands';
 import type { CryptoCheckout } from '../../src/element/index.js';
-import { api, create, mount, mountUsdc, part, stack, until } from './helpers.js';
+import { api, create, mount, mountUsdc, part, stack, text, until } from './helpers.js';
 
 /** Mounts `el` inside a page-like wrapper with a main landmark, as a merchant's page would have it. */
 async function inPage(el: CryptoCheckout, theme: 'light' | 'dark' = 'light') {
@@ -101,5 +102,41 @@ describe('<crypto-checkout> accessibility (axe-core)', () => {
       'Arabic is shown',
     );
     await checkAxe(el);
+  });
+
+  it('reaches every control with Tab, each with a visible focus ring', async () => {
+    const { el } = await mountUsdc();
+    await until(() => el.shadowRoot!.querySelector('[part~="qr"] svg'), 'the QR code is drawn');
+    const controls = [...el.shadowRoot!.querySelectorAll<HTMLElement>('button, a[href]')].filter((c) =>
+      c.checkVisibility(),
+    );
+    expect(controls.length, 'copy buttons at least').to.be.at.least(2);
+    const reached = new Set<Element>();
+    for (let i = 0; i < controls.length + 3 && reached.size < controls.length; i++) {
+      await sendKeys({ press: 'Tab' });
+      const focused = el.shadowRoot!.activeElement;
+      if (!focused) continue;
+      reached.add(focused);
+      const style = getComputedStyle(focused);
+      expect(style.outlineStyle, `${focused.getAttribute('part')} shows focus`).to.not.equal('none');
+      expect(parseFloat(style.outlineWidth)).to.be.at.least(2);
+    }
+    expect(controls.filter((c) => !reached.has(c)).map((c) => c.getAttribute('part'))).to.deep.equal([]);
+  });
+
+  it('announces status changes in one polite live region that stays in place', async () => {
+    const { el, payment } = await mountUsdc();
+    const region = part(el, 'status')!;
+    expect([region.getAttribute('role'), region.getAttribute('aria-live')]).to.deep.equal([
+      'status',
+      'polite',
+    ]);
+    const before = text(el, 'status');
+    await stack.pay(payment.address, payment.amount_due);
+    await until(() => el.status === 'processing', 'the element shows processing');
+    // The same node with new text: screen readers announce changes of a region they already know.
+    expect(part(el, 'status')).to.equal(region);
+    expect(text(el, 'status')).to.not.equal(before);
+    expect(text(el, 'status')).to.match(/confirming 1\/2/);
   });
 });
