@@ -2,7 +2,17 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', '.data/', '.demo-data/', 'coverage/'] },
+  {
+    ignores: [
+      'node_modules/',
+      'dist/',
+      'packages/*/dist/',
+      'packages/server/checkout-assets/',
+      '.data/',
+      '.demo-data/',
+      'coverage/',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -13,18 +23,24 @@ export default tseslint.config(
   },
   {
     // The element is browser-only: it must never import server code, and only types from protocol.
-    files: ['src/element/**/*.ts'],
+    files: ['src/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
         {
           patterns: [
-            { group: ['**/server/**', 'node:*'], message: 'src/element is browser only.' },
-            { group: ['zod', 'zod/*'], message: 'Keep zod out of the browser bundle; import types only.' },
             {
-              group: ['**/protocol/*', '!**/protocol/statuses.js'],
+              group: ['**/packages/**', '@crypto-checkout/server', '@crypto-checkout/server/*', 'node:*'],
+              message: 'src/ is the browser element only.',
+            },
+            { group: ['zod', 'zod/*'], message: 'Keep zod out of the browser bundle; import types only.' },
+          ],
+          paths: [
+            {
+              name: '@crypto-checkout/protocol',
               allowTypeImports: true,
-              message: 'Only protocol/statuses.js is zod-free; import types only from the rest of protocol.',
+              message:
+                'Only @crypto-checkout/protocol/statuses is zod-free; import types only from the rest of protocol.',
             },
           ],
         },
@@ -32,11 +48,59 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/server/**/*.ts'],
+    files: ['packages/server/src/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['**/element/**', 'lit', 'lit/*'], message: 'src/server is Node only.' }] },
+        {
+          patterns: [
+            {
+              group: ['**/src/element/**', 'lit', 'lit/*', 'crypto-checkout', 'crypto-checkout/*'],
+              message: 'The server is Node only.',
+            },
+            {
+              group: ['../../*/src/**', '../../../*/src/**'],
+              message: 'Import another workspace package by its name.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['scripts/**/*.mjs'],
+    languageOptions: { globals: { console: 'readonly', process: 'readonly', URL: 'readonly' } },
+  },
+  {
+    // The wire contract and the verifier are used by every package: they import no other package of ours.
+    files: ['packages/protocol/src/**/*.ts', 'packages/webhooks/src/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['@crypto-checkout/*', 'crypto-checkout', 'crypto-checkout/*', '../../*'],
+              message: 'A leaf package imports none of ours.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['packages/webhooks/src/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^[^.]',
+              message: '@crypto-checkout/webhooks uses WebCrypto only: no dependency, no Node module.',
+            },
+          ],
+        },
       ],
     },
   },

@@ -1,5 +1,21 @@
 import { fileURLToPath } from 'node:url';
-import { defineConfig } from 'vite';
+import { defaultClientConditions, defaultServerConditions, defineConfig, type Plugin } from 'vite';
+
+/**
+ * Resolves the workspace packages (`@crypto-checkout/protocol`) to their TypeScript sources, as
+ * tsconfig's `customConditions` does for the type checker: a build never waits for, nor bundles a
+ * stale copy of, another package's dist/. Every Vite config of the repository uses it.
+ */
+export function workspaceSources(): Plugin {
+  const condition = '@crypto-checkout/source';
+  return {
+    name: 'crypto-checkout-workspace-sources',
+    config: () => ({
+      resolve: { conditions: [condition, ...defaultClientConditions] },
+      ssr: { resolve: { conditions: [condition, ...defaultServerConditions] } },
+    }),
+  };
+}
 
 /**
  * Builds the browser bundle of the element: one self-contained ES module, dist/crypto-checkout.js,
@@ -8,6 +24,7 @@ import { defineConfig } from 'vite';
  * tsconfig.build.json` runs afterwards and writes the type declarations to dist/types.
  */
 export default defineConfig({
+  plugins: [workspaceSources()],
   resolve: {
     alias: {
       // WalletConnect's modal: the element starts WalletConnect with showQrModal: false and draws the

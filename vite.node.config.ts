@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
+import { workspaceSources } from './vite.config.js';
 import { elementAsPackage } from './vite.react.config.js';
 
 /**
@@ -14,9 +15,15 @@ import { elementAsPackage } from './vite.react.config.js';
  * (jsdom, happy-dom) too, where @lit/react's Node build would never set the element's properties.
  */
 export default defineConfig({
-  plugins: [elementAsPackage()],
+  plugins: [elementAsPackage(), workspaceSources()],
   resolve: {
-    alias: { '@lit/react': fileURLToPath(new URL('node_modules/@lit/react/index.js', import.meta.url)) },
+    alias: {
+      '@lit/react': fileURLToPath(new URL('node_modules/@lit/react/index.js', import.meta.url)),
+      // No buyer pays on a server: keep WalletConnect's SDK out of this build and the dependencies.
+      '@walletconnect/ethereum-provider': fileURLToPath(
+        new URL('src/element/wallet/no-walletconnect.ts', import.meta.url),
+      ),
+    },
   },
   build: {
     ssr: true,

@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig, type Plugin } from 'vite';
+import { workspaceSources } from './vite.config.js';
 
 /**
  * Builds `crypto-checkout/react` for browsers and bundlers: dist/react.js, an ES module with
@@ -7,7 +8,7 @@ import { defineConfig, type Plugin } from 'vite';
  * after the element's build and leaves its files alone.
  */
 export default defineConfig({
-  plugins: [elementAsPackage()],
+  plugins: [elementAsPackage(), workspaceSources()],
   build: {
     lib: { entry: 'src/react/index.ts', formats: ['es'], fileName: () => 'react.js' },
     outDir: 'dist',

@@ -210,7 +210,7 @@ const ANDROID_WEBVIEW_UA =
 /** @type {import('@web/test-runner').TestRunnerConfig} */
 export default {
   files: ['test/element/**/*.test.ts', '!test/element/mobile/**'],
-  nodeResolve: { browser: true },
+  nodeResolve: { browser: true, exportConditions: ['@crypto-checkout/source'] },
   concurrency: 1,
   // One browser at a time: the tests share one chain and its funded payer.
   concurrentBrowsers: 1,

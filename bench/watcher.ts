@@ -11,11 +11,11 @@ import { createPublicClient, custom, http, type Address, type EIP1193RequestFn }
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { deployTestToken, devClients, startAnvil } from '../demo/dev-chain.js';
 import { testTokenAbi } from '../demo/contracts/test-token.js';
-import { buildApp } from '../src/server/app.js';
-import { startChainWatcher } from '../src/server/chain/chain-watcher.js';
-import { parseConfig } from '../src/server/config.js';
-import { openPglite } from '../src/server/store/database.js';
-import { migrate } from '../src/server/store/migrations.js';
+import { buildApp } from '../packages/server/src/app.js';
+import { startChainWatcher } from '../packages/server/src/chain/chain-watcher.js';
+import { parseConfig } from '../packages/server/src/config.js';
+import { openPglite } from '../packages/server/src/store/database.js';
+import { migrate } from '../packages/server/src/store/migrations.js';
 import { insertOpenPayments } from '../test/support/bulk.js';
 import { testMerchantWallet, testSecretKey } from '../test/support/stack.js';
 

@@ -1,7 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-// In your project: import { verifyWebhook, WebhookVerificationError } from 'crypto-checkout/webhooks';
-import { FULFILLED_STATUSES } from '../src/protocol/statuses.js';
-import { verifyWebhook, WebhookVerificationError, type WebhookPayload } from '../src/webhooks/index.js';
+import { FULFILLED_STATUSES, type WebhookPayload } from '@crypto-checkout/protocol';
+import { verifyWebhook, WebhookVerificationError } from '@crypto-checkout/webhooks';
 
 /** The most a webhook body can be here; the backend's are a few KB. */
 const MAX_BODY_BYTES = 256 * 1024;
@@ -65,7 +64,7 @@ export function createWebhookHandler(options: { log?: (line: string) => void } =
       }
       let event: WebhookPayload;
       try {
-        event = verifyWebhook(raw, req.headers, secrets);
+        event = await verifyWebhook<WebhookPayload>(raw, req.headers, secrets);
       } catch (error) {
         if (!(error instanceof WebhookVerificationError) && !(error instanceof TypeError)) throw error;
         log(`  ✗ webhook refused: ${(error as Error).message}`);

@@ -3,8 +3,12 @@
  * `EventSource` for live updates, with a polling fallback. Browser only, no dependencies.
  * @module
  */
-import type { BuyerSession, SessionEvent } from '../protocol/index.js';
-import { isSessionSettled, isTerminalStatus, sessionIdFromClientSecret } from '../protocol/statuses.js';
+import type { BuyerSession, SessionEvent } from '@crypto-checkout/protocol';
+import {
+  isSessionSettled,
+  isTerminalStatus,
+  sessionIdFromClientSecret,
+} from '@crypto-checkout/protocol/statuses';
 import type { CheckoutErrorCode } from './events.js';
 
 /** An API call failed. `code` is the API's error code or one the client detected itself. */

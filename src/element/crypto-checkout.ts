@@ -1,7 +1,7 @@
 import { LitElement, html, nothing, type PropertyValues } from 'lit';
 import { property, state } from 'lit/decorators.js';
 import { unsafeHTML } from 'lit/directives/unsafe-html.js';
-import type { BuyerSession, PaymentInstructions, SessionStatus } from '../protocol/index.js';
+import type { BuyerSession, PaymentInstructions, SessionStatus } from '@crypto-checkout/protocol';
 import {
   ApiClient,
   isSessionSettled,

@@ -4,7 +4,7 @@
  * frameworks, which lower-case attribute-bound event names, can listen to them.
  * @module
  */
-import type { BuyerSession, ErrorCode, SessionStatus } from '../protocol/index.js';
+import type { BuyerSession, ErrorCode, SessionStatus } from '@crypto-checkout/protocol';
 import type { WalletErrorCode } from './wallet/eip1193.js';
 
 /** Error codes in `checkout-error`: the API's codes plus those the element detects itself. */

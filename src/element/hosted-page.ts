@@ -12,8 +12,8 @@
  * @module
  */
 import './index.js';
-import { sessionIdFromClientSecret, type SessionStatus } from '../protocol/statuses.js';
-import type { BuyerSession } from '../protocol/index.js';
+import { sessionIdFromClientSecret, type SessionStatus } from '@crypto-checkout/protocol/statuses';
+import type { BuyerSession } from '@crypto-checkout/protocol';
 import { loadedMessages, loadMessages, resolveLocale } from './i18n.js';
 import type { Messages } from './messages.js';
 

@@ -2,7 +2,7 @@
  * Opening the checkout in a modal dialog from code: `CryptoCheckout.open()`.
  * @module
  */
-import type { BuyerSession } from '../protocol/index.js';
+import type { BuyerSession } from '@crypto-checkout/protocol';
 import type { CheckoutTheme } from './checkout-options.js';
 import type {
   CheckoutCloseDetail,

@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import type { Session } from '../../src/protocol/index.js';
+import type { Session } from '@crypto-checkout/protocol';
 import { launchChromium } from '../support/browser.js';
 import { startStack, type Stack } from '../support/stack.js';
 

@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
 import { build } from 'vite';
 import es from '../../src/element/locales/es.js';
-import type { Session } from '../../src/protocol/index.js';
+import type { Session } from '@crypto-checkout/protocol';
 import { launchChromium } from '../support/browser.js';
 import { startStack, type Stack } from '../support/stack.js';
 import { waitFor } from '../support/wait.js';

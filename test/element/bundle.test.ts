@@ -3,7 +3,7 @@
 import { expect, fixture, html } from '@open-wc/testing';
 import { executeServerCommand } from '@web/test-runner-commands';
 import type { CryptoCheckout } from '../../src/element/index.js';
-import type { Session } from '../../src/protocol/index.js';
+import type { Session } from '@crypto-checkout/protocol';
 
 const waitFor = async <T>(condition: () => T, message: string): Promise<NonNullable<T>> => {
   const deadline = Date.now() + 20_000;

@@ -5,7 +5,7 @@
 import { fixture, html } from '@open-wc/testing';
 import { executeServerCommand } from '@web/test-runner-commands';
 import QRCode from 'qrcode';
-import type { BuyerSession, CreateSessionRequest, Session } from '../../src/protocol/index.js';
+import type { BuyerSession, CreateSessionRequest, Session } from '@crypto-checkout/protocol';
 import '../../src/element/index.js';
 import type { CheckoutStatusChangeDetail, CryptoCheckout } from '../../src/element/index.js';
 

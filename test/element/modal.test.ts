@@ -1,7 +1,7 @@
 /// <reference types="mocha" />
 import { expect, fixture, html, nextFrame } from '@open-wc/testing';
 import { emulateMedia, sendKeys, sendMouse, setViewport } from '@web/test-runner-commands';
-import type { BuyerSession, CreateSessionRequest } from '../../src/protocol/index.js';
+import type { BuyerSession, CreateSessionRequest } from '@crypto-checkout/protocol';
 import { CHECKOUT_PARTS } from '../../src/element/checkout-dialog.js';
 import {
   openCheckout,

@@ -5,7 +5,7 @@ import {
   isTerminalStatus as protocolIsTerminalStatus,
   sessionStatusSchema,
   type BuyerSession,
-} from '../../src/protocol/index.js';
+} from '@crypto-checkout/protocol';
 import {
   buyerSession,
   mount,

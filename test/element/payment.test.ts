@@ -1,6 +1,6 @@
 /// <reference types="mocha" />
 import { expect } from '@open-wc/testing';
-import type { BuyerSession } from '../../src/protocol/index.js';
+import type { BuyerSession } from '@crypto-checkout/protocol';
 import {
   buyerSession,
   expectedQrPaths,

@@ -9,7 +9,7 @@ import type { CryptoCheckoutGlobal } from '../../src/element/classic.js';
 import type { CheckoutDialog, CryptoCheckout } from '../../src/element/index.js';
 import es from '../../src/element/locales/es.js';
 import { VERSION } from '../../src/element/version.js';
-import type { Session } from '../../src/protocol/index.js';
+import type { Session } from '@crypto-checkout/protocol';
 
 /** The symbol defineElement marks a registered class with (src/element/define.ts). */
 const VERSION_KEY = Symbol.for('crypto-checkout.version');

@@ -5,7 +5,7 @@ import type {
   CheckoutTransactionSentDetail,
   CryptoCheckout,
 } from '../../src/element/index.js';
-import type { BuyerSession } from '../../src/protocol/index.js';
+import type { BuyerSession } from '@crypto-checkout/protocol';
 import { buyerSession, create, mount, mountUsdc, part, parts, stack, text, until } from './helpers.js';
 import {
   disposeWallets,

@@ -3,9 +3,9 @@ import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import pino from 'pino';
-import type { ErrorBody, Session } from '../../src/protocol/index.js';
-import { createApiKey, hashSecretKey } from '../../src/server/keys/secret-key.js';
-import type { Database } from '../../src/server/store/database.js';
+import type { ErrorBody, Session } from '@crypto-checkout/protocol';
+import { createApiKey, hashSecretKey } from '../../packages/server/src/keys/secret-key.js';
+import type { Database } from '../../packages/server/src/store/database.js';
 import { buildTestApp, type TestApp } from '../support/app.js';
 
 /** Every row of every table of the public schema, as text: what a stolen database dump would hold. */

@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import type { InjectOptions } from 'fastify';
-import type { BuyerSession, ErrorBody, Session } from '../../src/protocol/index.js';
+import type { BuyerSession, ErrorBody, Session } from '@crypto-checkout/protocol';
 import { buildTestApp, FAKE_USDC, type TestApp } from '../support/app.js';
 
 describe('sessions API', () => {

@@ -9,10 +9,10 @@ import {
   webhookSessionSchema,
   type BuyerSession,
   type Session,
-} from '../../src/protocol/index.js';
-import { ConfigError, loadConfig, parseConfig } from '../../src/server/config.js';
-import { SESSION_EXAMPLE } from '../../src/server/openapi.js';
-import { checkoutUrl, publicBaseUrl } from '../../src/server/public-url.js';
+} from '@crypto-checkout/protocol';
+import { ConfigError, loadConfig, parseConfig } from '../../packages/server/src/config.js';
+import { SESSION_EXAMPLE } from '../../packages/server/src/openapi.js';
+import { checkoutUrl, publicBaseUrl } from '../../packages/server/src/public-url.js';
 import { buildTestApp, testConfig, type TestApp } from '../support/app.js';
 
 /** A stand-in for `npm run build`'s output: the page's script, an entry, a hashed chunk, a map. */

@@ -7,12 +7,13 @@ import { join } from 'node:path';
 import { after, before, describe, test, type TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import type { Session } from '../../src/protocol/index.js';
-import { buildApp, type App } from '../../src/server/app.js';
-import type { Config } from '../../src/server/config.js';
-import { openPglite, openPostgres, type Database } from '../../src/server/store/database.js';
-import { migrate } from '../../src/server/store/migrations.js';
+import type { Session } from '@crypto-checkout/protocol';
+import { buildApp, type App } from '../../packages/server/src/app.js';
+import type { Config } from '../../packages/server/src/config.js';
+import { openPglite, openPostgres, type Database } from '../../packages/server/src/store/database.js';
+import { migrate } from '../../packages/server/src/store/migrations.js';
 import { testConfig } from '../support/app.js';
+import { serverEntry } from '../support/built.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const PG_SERVER_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -24,10 +25,11 @@ interface CliResult {
 }
 
 /**
- * Runs `npm run cli -- …` as the operator would (`tsx src/server/cli.ts`), in a child process with
- * only the environment the test gives it: no secret key is configured.
+ * Runs `crypto-checkout-server …` as the operator would (the compiled `packages/server/dist/cli.js`),
+ * in a child process with only the environment the test gives it: no secret key is configured.
  */
-function cli(env: Record<string, string>, ...args: string[]): Promise<CliResult> {
+async function cli(env: Record<string, string>, ...args: string[]): Promise<CliResult> {
+  const entry = await serverEntry('cli');
   const base = Object.fromEntries(
     Object.entries(process.env).filter(
       ([name]) => !/^(CC_|DATABASE_URL$|PORT$|HOST$|LOG_LEVEL$)/.test(name) && !name.startsWith('NODE_TEST'),
@@ -36,7 +38,7 @@ function cli(env: Record<string, string>, ...args: string[]): Promise<CliResult>
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      ['--import', 'tsx', 'src/server/cli.ts', ...args],
+      [entry, ...args],
       // Generous: a loaded machine makes PGlite's first start slow; a hang still fails the test.
       { cwd: ROOT, env: { ...base, ...env }, timeout: 120_000 },
       (error, stdout, stderr) =>

@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { getAddress, isAddress } from 'viem';
 import * as viemChains from 'viem/chains';
-import { KNOWN_CHAINS } from '../../src/server/chain/known-chains.js';
-import { ConfigError, loadConfig, parseConfig } from '../../src/server/config.js';
+import { KNOWN_CHAINS } from '../../packages/server/src/chain/known-chains.js';
+import { ConfigError, loadConfig, parseConfig } from '../../packages/server/src/config.js';
 import { testMerchantWallet, testSecretKey } from '../support/stack.js';
 
 const valid = () => ({

@@ -3,7 +3,11 @@ import { describe, test } from 'node:test';
 import { HDKey } from '@scure/bip32';
 import { mnemonicToSeedSync } from '@scure/bip39';
 import { mnemonicToAccount } from 'viem/accounts';
-import { deriveDepositAddress, ExtendedKeyError, parseXpub } from '../../src/server/chain/derive-address.js';
+import {
+  deriveDepositAddress,
+  ExtendedKeyError,
+  parseXpub,
+} from '../../packages/server/src/chain/derive-address.js';
 
 const MNEMONIC = 'test test test test test test test test test test test junk';
 const account = HDKey.fromMasterSeed(mnemonicToSeedSync(MNEMONIC)).derive("m/44'/60'/0'/0");

@@ -6,7 +6,7 @@ import {
   sessionStatusSchema,
   TERMINAL_STATUSES,
   WEBHOOK_SESSION_EVENT_TYPES,
-} from '../../src/protocol/index.js';
+} from '@crypto-checkout/protocol';
 
 const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
 

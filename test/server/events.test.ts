@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Address } from 'viem';
-import type { BuyerSession, ErrorBody, Session, SessionEvent } from '../../src/protocol/index.js';
-import { parseConfig } from '../../src/server/config.js';
-import { startServer, type RunningServer } from '../../src/server/server.js';
+import type { BuyerSession, ErrorBody, Session, SessionEvent } from '@crypto-checkout/protocol';
+import { parseConfig } from '../../packages/server/src/config.js';
+import { startServer, type RunningServer } from '../../packages/server/src/server.js';
 import { deployTestToken, devClients, sendDevPayment, startAnvil, type Anvil } from '../../demo/dev-chain.js';
 import { testMerchantWallet, testSecretKey } from '../support/stack.js';
 

@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
-import type { ErrorBody, Session } from '../../src/protocol/index.js';
-import { buildApp, type App } from '../../src/server/app.js';
-import { requestHash } from '../../src/server/idempotency.js';
-import type { Database } from '../../src/server/store/database.js';
-import { migrate } from '../../src/server/store/migrations.js';
+import type { ErrorBody, Session } from '@crypto-checkout/protocol';
+import { buildApp, type App } from '../../packages/server/src/app.js';
+import { requestHash } from '../../packages/server/src/idempotency.js';
+import type { Database } from '../../packages/server/src/store/database.js';
+import { migrate } from '../../packages/server/src/store/migrations.js';
 import { buildTestApp, testConfig, type TestApp } from '../support/app.js';
 import { pgliteBackend, postgresBackend, type Backend } from '../support/backends.js';
 

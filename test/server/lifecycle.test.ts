@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Address, Hash } from 'viem';
-import type { Session, SessionStatus } from '../../src/protocol/index.js';
+import type { Session, SessionStatus } from '@crypto-checkout/protocol';
 import { deployTestToken, devClients, sendDevPayment, startAnvil, type Anvil } from '../../demo/dev-chain.js';
-import { parseConfig } from '../../src/server/config.js';
-import { startServer, type RunningServer } from '../../src/server/server.js';
+import { parseConfig } from '../../packages/server/src/config.js';
+import { startServer, type RunningServer } from '../../packages/server/src/server.js';
 import { startStack, testMerchantWallet, testSecretKey, type Stack } from '../support/stack.js';
 import { choose, view, waitFor } from '../support/wait.js';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { fiatToAtomic, formatAtomic, parseDecimal, toAtomic } from '../../src/server/money.js';
+import { fiatToAtomic, formatAtomic, parseDecimal, toAtomic } from '../../packages/server/src/money.js';
 
 describe('money', () => {
   test('parses decimal strings exactly', () => {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { compileErrors, validate } from '@readme/openapi-parser';
 import Fastify from 'fastify';
-import { errorBodySchema } from '../../src/protocol/index.js';
+import { errorBodySchema } from '@crypto-checkout/protocol';
 import {
   buildOpenApiDocument,
   OPERATIONS,
@@ -11,7 +11,7 @@ import {
   registerOpenApiRoute,
   undocumentedRoutes,
   type JsonObject,
-} from '../../src/server/openapi.js';
+} from '../../packages/server/src/openapi.js';
 import { buildTestApp, type TestApp } from '../support/app.js';
 
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];

@@ -9,9 +9,9 @@ import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import pino from 'pino';
 import { formatUnits, parseEther, type Address, type Hash } from 'viem';
-import type { BuyerSession, Session } from '../../src/protocol/index.js';
-import { parseConfig } from '../../src/server/config.js';
-import { startServer, type RunningServer } from '../../src/server/server.js';
+import type { BuyerSession, Session } from '@crypto-checkout/protocol';
+import { parseConfig } from '../../packages/server/src/config.js';
+import { startServer, type RunningServer } from '../../packages/server/src/server.js';
 import {
   deployTestToken,
   devClients,
@@ -28,7 +28,7 @@ import { waitFor } from '../support/wait.js';
 /**
  * Fault tests on real parts: the backend is killed with SIGKILL while payments arrive, and the chain
  * node goes away under a running backend. Nothing is mocked: anvil, the backend's own entry point
- * (`src/server/main.ts`, a child process configured through its environment), PGlite on disk and
+ * (`packages/server/src/main.ts`, a child process configured through its environment), PGlite on disk and
  * PostgreSQL when there is one.
  */
 

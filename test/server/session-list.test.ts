@@ -10,9 +10,9 @@ import {
   type ErrorBody,
   type Session,
   type SessionList,
-} from '../../src/protocol/index.js';
-import { toAtomic } from '../../src/server/money.js';
-import { csvField } from '../../src/server/sessions/session-csv.js';
+} from '@crypto-checkout/protocol';
+import { toAtomic } from '../../packages/server/src/money.js';
+import { csvField } from '../../packages/server/src/sessions/session-csv.js';
 import { buildTestApp, FAKE_USDC, type TestApp } from '../support/app.js';
 
 const hex = (bytes: number) => `0x${randomBytes(bytes).toString('hex')}`;

@@ -1,15 +1,15 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe } from 'node:test';
-import type { Database, Queryable } from '../../src/server/store/database.js';
-import { migrate } from '../../src/server/store/migrations.js';
+import type { Database, Queryable } from '../../packages/server/src/store/database.js';
+import { migrate } from '../../packages/server/src/store/migrations.js';
 import {
   SessionStore,
   type DepositRecord,
   type SessionPosition,
   type SessionQuery,
   type SessionRecord,
-} from '../../src/server/store/session-store.js';
+} from '../../packages/server/src/store/session-store.js';
 import { FAKE_USDC } from '../support/app.js';
 import { pgliteBackend, postgresBackend, testOn } from '../support/backends.js';
 

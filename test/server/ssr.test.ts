@@ -3,41 +3,18 @@
 // may import itself by name) and takes the `node` builds in dist/node/.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { buildIfStale } from '../support/built.js';
 
 const run = promisify(execFile);
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
   exports: Record<string, Record<string, string>>;
 };
-
-/** The newest modification time of the files under `dir`, recursively. */
-function newest(dir: string): number {
-  return Math.max(
-    ...readdirSync(dir, { withFileTypes: true }).map((entry) =>
-      entry.isDirectory() ? newest(join(dir, entry.name)) : statSync(join(dir, entry.name)).mtimeMs,
-    ),
-  );
-}
-
-/**
- * Runs `npm run build` unless dist/ has every file that package.json exports, newer than the sources:
- * `npm test` has just built it; a run of this file alone may not have.
- */
-async function buildIfStale(): Promise<void> {
-  const outputs = Object.values(pkg.exports).flatMap((conditions) => Object.values(conditions));
-  const sources = Math.max(
-    ...['src/element', 'src/react', 'src/jsx', 'src/protocol'].map((d) => newest(join(root, d))),
-  );
-  const fresh = outputs.every(
-    (file) => existsSync(join(root, file)) && statSync(join(root, file)).mtimeMs >= sources,
-  );
-  if (!fresh) await run('npm', ['run', 'build'], { cwd: root, maxBuffer: 16 * 1024 * 1024 });
-}
 
 /** Runs `code` as an ES module in a new Node process in the package's folder; resolves with its stdout. */
 async function node(code: string): Promise<string> {

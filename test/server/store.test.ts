@@ -1,16 +1,16 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe } from 'node:test';
-import { buildApp, type App } from '../../src/server/app.js';
-import { parseConfig } from '../../src/server/config.js';
-import type { Database } from '../../src/server/store/database.js';
-import { MIGRATIONS, migrate } from '../../src/server/store/migrations.js';
+import { buildApp, type App } from '../../packages/server/src/app.js';
+import { parseConfig } from '../../packages/server/src/config.js';
+import type { Database } from '../../packages/server/src/store/database.js';
+import { MIGRATIONS, migrate } from '../../packages/server/src/store/migrations.js';
 import {
   SessionStore,
   type DepositRecord,
   type SessionRecord,
   type TransferRecord,
-} from '../../src/server/store/session-store.js';
+} from '../../packages/server/src/store/session-store.js';
 import { FAKE_USDC } from '../support/app.js';
 import { pgliteBackend, postgresBackend, testOn } from '../support/backends.js';
 import { testMerchantWallet, testSecretKey } from '../support/stack.js';

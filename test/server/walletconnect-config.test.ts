@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { BuyerSession } from '../../src/protocol/index.js';
-import { ConfigError, loadConfig, parseConfig } from '../../src/server/config.js';
+import type { BuyerSession } from '@crypto-checkout/protocol';
+import { ConfigError, loadConfig, parseConfig } from '../../packages/server/src/config.js';
 import { buildTestApp, testConfig } from '../support/app.js';
 
 describe('walletconnect_project_id', () => {

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { createPublicClient, custom, http, type Address, type EIP1193RequestFn } from 'viem';
-import { startChainWatcher, type ChainWatcher } from '../../src/server/chain/chain-watcher.js';
-import type { ChainConfig } from '../../src/server/config.js';
+import { startChainWatcher, type ChainWatcher } from '../../packages/server/src/chain/chain-watcher.js';
+import type { ChainConfig } from '../../packages/server/src/config.js';
 import { deployTestToken, devClients, sendDevPayment, startAnvil, type Anvil } from '../../demo/dev-chain.js';
 import { testTokenAbi } from '../../demo/contracts/test-token.js';
 import { buildTestApp, FAKE_USDC, type TestApp } from '../support/app.js';

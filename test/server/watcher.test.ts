@@ -7,9 +7,9 @@ import { after, before, describe, test } from 'node:test';
 import pino from 'pino';
 import { parseEther, type Address, type Hash } from 'viem';
 import { privateKeyToAccount, generatePrivateKey } from 'viem/accounts';
-import type { Session } from '../../src/protocol/index.js';
-import { startChainWatcher, type ChainWatcher } from '../../src/server/chain/chain-watcher.js';
-import { startServer, type RunningServer } from '../../src/server/server.js';
+import type { Session } from '@crypto-checkout/protocol';
+import { startChainWatcher, type ChainWatcher } from '../../packages/server/src/chain/chain-watcher.js';
+import { startServer, type RunningServer } from '../../packages/server/src/server.js';
 import {
   deployTestToken,
   devClients,

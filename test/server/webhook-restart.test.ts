@@ -10,7 +10,7 @@ import type {
   WebhookEndpointWithSecret,
   WebhookEvent,
   WebhookEventList,
-} from '../../src/protocol/index.js';
+} from '@crypto-checkout/protocol';
 import { freePort } from '../../demo/dev-chain.js';
 import { spawnBackend, type BackendProcess } from '../support/backend-process.js';
 import { postgresBackend } from '../support/backends.js';

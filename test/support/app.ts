@@ -1,8 +1,8 @@
-import type { Session } from '../../src/protocol/index.js';
-import { buildApp, type App, type AppOptions } from '../../src/server/app.js';
-import { parseConfig, type Config, type ConfigInput } from '../../src/server/config.js';
-import { openPglite } from '../../src/server/store/database.js';
-import { migrate } from '../../src/server/store/migrations.js';
+import type { Session } from '@crypto-checkout/protocol';
+import { buildApp, type App, type AppOptions } from '../../packages/server/src/app.js';
+import { parseConfig, type Config, type ConfigInput } from '../../packages/server/src/config.js';
+import { openPglite } from '../../packages/server/src/store/database.js';
+import { migrate } from '../../packages/server/src/store/migrations.js';
 import { testMerchantWallet, testSecretKey } from './stack.js';
 
 /** The token address the inject tests configure (no chain is contacted by them). */

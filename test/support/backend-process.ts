@@ -1,10 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { REPO, serverEntry } from './built.js';
 import { waitFor } from './wait.js';
 
-const REPO = fileURLToPath(new URL('../..', import.meta.url));
-
-/** The backend's real entry point (`src/server/main.ts`) running as a child process. */
+/** The backend's real entry point (`packages/server/dist/main.js`) running as a child process. */
 export interface BackendProcess {
   url: string;
   child: ChildProcess;
@@ -19,7 +17,7 @@ export interface BackendProcess {
 }
 
 /**
- * Spawns `node --import tsx src/server/main.ts` with `env` on top of a clean environment (no
+ * Spawns the compiled backend, `node packages/server/dist/main.js` as an operator runs it, with `env` on top of a clean environment (no
  * configuration leaks in from the shell) and waits until `GET /health` answers. `env.PORT` is required.
  */
 export async function spawnBackend(env: Record<string, string>): Promise<BackendProcess> {
@@ -30,7 +28,7 @@ export async function spawnBackend(env: Record<string, string>): Promise<Backend
         !['DATABASE_URL', 'PORT', 'HOST', 'LOG_LEVEL', 'NODE_TEST_CONTEXT'].includes(key),
     ),
   );
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server/main.ts'], {
+  const child = spawn(process.execPath, [await serverEntry('main')], {
     cwd: REPO,
     env: { ...inherited, HOST: '127.0.0.1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

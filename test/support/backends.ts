@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { test, type TestContext } from 'node:test';
 import pg from 'pg';
-import { openPglite, openPostgres, type Database } from '../../src/server/store/database.js';
+import { openPglite, openPostgres, type Database } from '../../packages/server/src/store/database.js';
 
 /** The PostgreSQL server the suites create their throw-away databases on. */
 const PG_SERVER_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';

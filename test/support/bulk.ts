@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Database } from '../../src/server/store/database.js';
+import type { Database } from '../../packages/server/src/store/database.js';
 
 /**
  * Inserts `count` sessions that are waiting for payment, each with a deposit on `chainId`, straight

@@ -3,9 +3,9 @@ import { HDKey } from '@scure/bip32';
 import type { Address } from 'viem';
 import { english, generateMnemonic, mnemonicToAccount } from 'viem/accounts';
 import { mnemonicToSeedSync } from '@scure/bip39';
-import type { CreateSessionRequest, Session } from '../../src/protocol/index.js';
-import { parseConfig, type Config, type ConfigInput } from '../../src/server/config.js';
-import { startServer, type RunningServer } from '../../src/server/server.js';
+import type { CreateSessionRequest, Session } from '@crypto-checkout/protocol';
+import { parseConfig, type Config, type ConfigInput } from '../../packages/server/src/config.js';
+import { startServer, type RunningServer } from '../../packages/server/src/server.js';
 import { deployTestToken, devClients, sendDevPayment, startAnvil, type Anvil } from '../../demo/dev-chain.js';
 
 /** A merchant wallet made up for one test run: its xpub goes to the server, its keys stay here. */

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { BuyerSession, Session } from '../../src/protocol/index.js';
+import type { BuyerSession, Session } from '@crypto-checkout/protocol';
 
 /** Polls `fn` until it returns a truthy value (returned) or fails the test after `timeoutMs`. */
 export async function waitFor<T>(

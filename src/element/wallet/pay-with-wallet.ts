@@ -18,7 +18,7 @@ import {
   type Hex,
 } from 'viem';
 import { addChain, switchChain } from 'viem/actions';
-import type { PaymentInstructions } from '../../protocol/index.js';
+import type { PaymentInstructions } from '@crypto-checkout/protocol';
 import { chainToAdd } from './chains.js';
 import { isUnknownChain, isUserRejection, WalletError, type Eip1193Provider } from './eip1193.js';
 

@@ -12,7 +12,7 @@
 import { html, nothing, type ReactiveController, type ReactiveControllerHost } from 'lit';
 import { unsafeHTML } from 'lit/directives/unsafe-html.js';
 import { formatUnits, parseUnits, type Address, type Client, type Hash } from 'viem';
-import type { BuyerSession, PaymentInstructions } from '../../protocol/index.js';
+import type { BuyerSession, PaymentInstructions } from '@crypto-checkout/protocol';
 import { emit } from '../events.js';
 import { shortHash } from '../format.js';
 import { formatAmount } from '../format.js';

@@ -1,0 +1,83 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { sessionIdFromClientSecret } from '@crypto-checkout/protocol';
+import { ApiError } from './errors.js';
+
+const digest = (value: string) => createHash('sha256').update(value, 'utf8').digest();
+
+/**
+ * Compares two secrets in constant time. Both sides are hashed first so that neither the length
+ * nor the first differing byte leaks through timing.
+ */
+export function secretsEqual(given: string, expected: string): boolean {
+  return timingSafeEqual(digest(given), digest(expected));
+}
+
+/** The merchant, identified by a secret key: test or live mode, and which key (for logs and idempotency). */
+export interface MerchantCaller {
+  kind: 'merchant';
+  mode: 'test' | 'live';
+  /** A stable, non-secret id of the key used. */
+  keyId: string;
+}
+
+/** Who is calling: the merchant (secret key) or the buyer of one session (client secret). */
+export type Caller = MerchantCaller | { kind: 'buyer'; sessionId: string; clientSecret: string };
+
+/**
+ * Identifies callers from their bearer token. The app's is `keyAuthenticator`
+ * (`keys/key-authenticator.ts`), the one place that knows where secret keys live.
+ */
+export interface Authenticator {
+  /** The caller behind `token`; throws a 401 `ApiError` when it is missing or wrong. */
+  identify(token: string | null): Promise<Caller>;
+}
+
+/** A non-secret id for a secret key: a short hash, safe to log. */
+export function keyIdOf(secretKey: string): string {
+  return `key_${digest(secretKey).toString('hex').slice(0, 16)}`;
+}
+
+/**
+ * Identifies the caller of a request and insists on a secret key: a client secret answers 403
+ * (`what` says what was attempted), a missing or wrong token 401.
+ * @example const merchant = await requireMerchant(auth, request.headers.authorization, 'listing sessions');
+ */
+export async function requireMerchant(
+  auth: Authenticator,
+  authorization: string | undefined,
+  what: string,
+): Promise<MerchantCaller> {
+  const caller = await auth.identify(bearerToken(authorization));
+  if (caller.kind !== 'merchant') throw new ApiError(403, 'forbidden', `${what} needs a secret key`);
+  return caller;
+}
+
+/** Reads the bearer token of an `Authorization` header, or `null`. */
+export function bearerToken(header: string | undefined): string | null {
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
+  return match ? match[1]! : null;
+}
+
+/**
+ * Identifies the caller from a token. Secret keys are checked against every configured key without
+ * stopping at the first match, so timing does not tell which key (or how many) exist. A client
+ * secret is only parsed here; the route compares it with the stored one.
+ */
+export function identifyCaller(token: string | null, secretKeys: readonly string[]): Caller {
+  if (!token)
+    throw new ApiError(401, 'unauthorized', 'send "Authorization: Bearer <secret key or client secret>"');
+  if (token.startsWith('sk_')) {
+    let ok = false;
+    for (const key of secretKeys) ok = secretsEqual(token, key) || ok;
+    if (!ok) throw new ApiError(401, 'unauthorized', 'invalid secret key');
+    return { kind: 'merchant', mode: token.startsWith('sk_live_') ? 'live' : 'test', keyId: keyIdOf(token) };
+  }
+  const sessionId = sessionIdFromClientSecret(token);
+  if (!sessionId) throw new ApiError(401, 'unauthorized', 'invalid secret key or client secret');
+  return { kind: 'buyer', sessionId, clientSecret: token };
+}
+
+/** Replaces the value of `client_secret` in a URL's query so that it never reaches a log line. */
+export function redactUrl(url: string): string {
+  return url.replace(/([?&]client_secret=)[^&#]*/gi, '$1[REDACTED]');
+}

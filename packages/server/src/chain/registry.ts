@@ -1,0 +1,49 @@
+import type { PaymentMethod } from '@crypto-checkout/protocol';
+import type { ChainConfig, Config } from '../config.js';
+import type { RateSource } from '../rates/rate-source.js';
+
+/** A payment method the server can accept: a token (or native coin) on a configured chain. */
+export interface MethodInfo extends PaymentMethod {
+  chain: ChainConfig;
+  /** Fiat currency the token is pegged to 1:1, if it is a stablecoin. */
+  peg: 'USD' | null;
+}
+
+/**
+ * Builds the methods the configuration enables, keyed by method id (`usdc@anvil`). The native coin
+ * of a chain is offered only when the rate source can price it.
+ */
+export function buildMethodRegistry(config: Config, rates: RateSource): Map<string, MethodInfo> {
+  const methods = new Map<string, MethodInfo>();
+  for (const chain of config.chains) {
+    for (const token of chain.tokens) {
+      const id = `${token.symbol.toLowerCase()}@${chain.key}`;
+      methods.set(id, {
+        id,
+        token: token.symbol,
+        kind: 'erc20',
+        token_address: token.address,
+        decimals: token.decimals,
+        chain_id: chain.id,
+        network: chain.name,
+        chain,
+        peg: token.peg ?? null,
+      });
+    }
+    if (chain.native && rates.supports(chain.native.symbol, 'USD')) {
+      const id = `${chain.native.symbol.toLowerCase()}@${chain.key}`;
+      methods.set(id, {
+        id,
+        token: chain.native.symbol,
+        kind: 'native',
+        token_address: null,
+        decimals: chain.native.decimals,
+        chain_id: chain.id,
+        network: chain.name,
+        chain,
+        peg: null,
+      });
+    }
+  }
+  return methods;
+}

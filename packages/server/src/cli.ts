@@ -1,0 +1,74 @@
+#!/usr/bin/env node
+/**
+ * The operator's command line, installed as `crypto-checkout-server` (in this repository also
+ * `npm run cli --`): `crypto-checkout-server start` runs the backend (as `node dist/main.js` does);
+ * `crypto-checkout-server <group> <command> [--flag value …]` runs an operator command, e.g.
+ * `crypto-checkout-server keys create --mode live`. It reads the same configuration as the server
+ * (CC_CONFIG, environment), opens the same database and applies migrations first. `--help` lists
+ * the commands. Exit codes: 0 done, 1 the command failed, 64 bad usage, 78 bad configuration.
+ * @module
+ */
+import { keyCommands } from './cli/key-commands.js';
+import { parseFlags } from './cli/parse-flags.js';
+import type { Command } from './cli/command.js';
+import { webhookCommands } from './cli/webhook-commands.js';
+import { ConfigError, loadConfig } from './config.js';
+import { openDatabase } from './store/database.js';
+import { migrate } from './store/migrations.js';
+
+const COMMANDS: Command[] = [...keyCommands, ...webhookCommands];
+
+function help(): string {
+  const lines = [
+    'usage: crypto-checkout-server start                       run the backend',
+    '       crypto-checkout-server <group> <command> [flags]   an operator command:',
+    '',
+  ];
+  for (const c of COMMANDS) {
+    lines.push(`  ${c.group} ${c.name}  ${c.summary}`);
+    for (const u of c.usage) lines.push(`      ${u}`);
+  }
+  return lines.join('\n');
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [group, name, ...rest] = argv;
+  if (group === 'start' && !name) {
+    // The backend keeps the process alive; its signal handlers decide the exit code.
+    await import('./main.js');
+    return 0;
+  }
+  if (!group || group === '--help' || group === 'help') {
+    console.log(help());
+    return group ? 0 : 64;
+  }
+  const command = COMMANDS.find((c) => c.group === group && c.name === name);
+  if (!command) {
+    console.error(`unknown command "${[group, name].filter(Boolean).join(' ')}"\n\n${help()}`);
+    return 64;
+  }
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      return 78;
+    }
+    throw error;
+  }
+  const db = await openDatabase({ databaseUrl: config.database_url, dataDir: config.data_dir });
+  try {
+    await migrate(db);
+    const { flags, args } = parseFlags(rest);
+    await command.run({ config, db, print: (line) => console.log(line) }, flags, args);
+    return 0;
+  } catch (error) {
+    console.error(`${group} ${name}: ${(error as Error).message}`);
+    return 1;
+  } finally {
+    await db.close();
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

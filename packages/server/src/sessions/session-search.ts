@@ -1,0 +1,89 @@
+import type { ListSessionsQuery, Session, SessionFilter, SessionList } from '@crypto-checkout/protocol';
+import { ApiError } from '../errors.js';
+import type { SessionPosition, SessionQuery, SessionStore } from '../store/session-store.js';
+import type { SessionService } from './session-service.js';
+
+const CURSOR_VERSION = '1';
+const CURSOR_TEXT = /^1:(-?\d{1,20}):(cs_[A-Za-z0-9]{1,64})$/;
+
+/**
+ * Encodes a position in the list as an opaque cursor (base64url). Clients only hand it back; the
+ * format may change between versions.
+ * @example encodeCursor({ created_us: '1738317600123456', id: 'cs_abc' }) // 'MToxNzM4…'
+ */
+export function encodeCursor(position: SessionPosition): string {
+  return Buffer.from(`${CURSOR_VERSION}:${position.created_us}:${position.id}`, 'utf8').toString('base64url');
+}
+
+/** Decodes a cursor made by {@link encodeCursor}; a cursor that is not one answers 400. */
+export function decodeCursor(cursor: string): SessionPosition {
+  const match = CURSOR_TEXT.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+  if (!match) {
+    const message = 'is not a cursor this server made; pass next_cursor of the previous page unchanged';
+    throw new ApiError(400, 'invalid_request', `cursor: ${message}`, [{ path: 'cursor', message }]);
+  }
+  return { created_us: match[1]!, id: match[2]! };
+}
+
+/** The store's query for the API's filters in one mode. */
+function storeQuery(filter: SessionFilter, livemode: boolean): SessionQuery {
+  return {
+    livemode,
+    order_id: filter.order_id,
+    statuses: filter.status,
+    review: filter.review,
+    created_gte: filter.created_gte,
+    created_lt: filter.created_lt,
+    token: filter.token,
+    method: filter.method,
+  };
+}
+
+/**
+ * Lists and exports sessions for reconciliation and support. Every page costs a fixed number of
+ * queries (sessions, then their deposits, transfers and the chain cursors), whatever its size, and
+ * renders the same merchant views as `GET /v1/sessions/:id`.
+ */
+export class SessionSearch {
+  constructor(
+    private readonly store: SessionStore,
+    private readonly sessions: SessionService,
+  ) {}
+
+  /** One page of sessions matching `query` in one mode, newest first. */
+  async list(query: ListSessionsQuery, livemode: boolean): Promise<SessionList> {
+    const after = query.cursor ? decodeCursor(query.cursor) : null;
+    const { views, last, hasMore } = await this.page(storeQuery(query, livemode), query.limit, after);
+    return { data: views, has_more: hasMore, next_cursor: hasMore && last ? encodeCursor(last) : null };
+  }
+
+  /**
+   * Every session matching `filter` in one mode, newest first, `pageSize` at a time: memory stays
+   * bounded however many there are, and the keyset keeps the walk stable while sessions are created.
+   */
+  async *all(filter: SessionFilter, livemode: boolean, pageSize = 500): AsyncGenerator<Session[]> {
+    const query = storeQuery(filter, livemode);
+    let after: SessionPosition | null = null;
+    for (;;) {
+      const { views, last, hasMore } = await this.page(query, pageSize, after);
+      if (views.length) yield views;
+      if (!hasMore || !last) return;
+      after = last;
+    }
+  }
+
+  private async page(query: SessionQuery, limit: number, after: SessionPosition | null) {
+    // One more than asked tells whether there is a next page without a count query.
+    const rows = await this.store.listSessions(query, { limit: limit + 1, after });
+    const page = rows.slice(0, limit);
+    const bundles = await this.store.loadBundles(
+      this.store.db,
+      page.map((row) => row.session),
+    );
+    return {
+      views: bundles.map((bundle) => this.sessions.merchantView(bundle)),
+      last: page.at(-1)?.position ?? null,
+      hasMore: rows.length > limit,
+    };
+  }
+}

@@ -1,0 +1,325 @@
+import { randomBytes } from 'node:crypto';
+import type { HDKey } from '@scure/bip32';
+import type {
+  BuyerSession,
+  CreateSessionRequest,
+  Session,
+  SessionEventType,
+} from '@crypto-checkout/protocol';
+import { deriveDepositAddress } from '../chain/derive-address.js';
+import type { MethodInfo } from '../chain/registry.js';
+import type { Config } from '../config.js';
+import { ApiError } from '../errors.js';
+import { fiatToAtomic, parseDecimal } from '../money.js';
+import { publicBaseUrl } from '../public-url.js';
+import type { RateSource } from '../rates/rate-source.js';
+import type { Queryable } from '../store/database.js';
+import type { SessionBundle, SessionStore, StoredEvent } from '../store/session-store.js';
+import type { SessionBus } from './session-bus.js';
+import { computeSessionState, type StatePolicy } from './session-state.js';
+import { toBuyerSession, toMerchantSession, type ViewContext } from './session-view.js';
+
+const BASE62 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+
+/** A random base62 string from a CSPRNG (rejection sampling keeps it unbiased). */
+function randomToken(length: number): string {
+  let out = '';
+  while (out.length < length) {
+    for (const byte of randomBytes(length * 2)) {
+      if (byte < 248 && out.length < length) out += BASE62[byte % 62];
+    }
+  }
+  return out;
+}
+
+/** A session's status changed: its merchant view after the change, the stored event and when. */
+export interface StatusChange {
+  session: Session;
+  event: StoredEvent;
+  at: Date;
+}
+
+/** Called inside the transaction of a status change; see {@link SessionService.onStatusChange}. */
+export type StatusChangeHook = (tx: Queryable, change: StatusChange) => Promise<void>;
+
+/**
+ * Units a buyer may fall short by: `percent` (a decimal string, up to 4 decimals) of the amount due,
+ * rounded down so the tolerance never exceeds what the merchant configured.
+ * @example toleranceAllowance(10_000_000n, '0.5') // 50_000n
+ */
+export function toleranceAllowance(amountDue: bigint, percent: string): bigint {
+  const { units, scale } = parseDecimal(percent);
+  return (amountDue * units) / (100n * 10n ** BigInt(scale));
+}
+
+/** Native-coin amounts are rounded up to this many decimals so buyers can type them. */
+const NATIVE_FRACTION_DIGITS = 8;
+
+/**
+ * The session lifecycle: create, choose a method (derives the deposit address and locks the amount),
+ * recompute the state after chain activity or expiry, and render views. Every state change is
+ * written together with its event in one transaction.
+ */
+export class SessionService {
+  constructor(
+    private readonly store: SessionStore,
+    private readonly config: Config,
+    private readonly methods: Map<string, MethodInfo>,
+    private readonly xpub: HDKey,
+    private readonly bus: SessionBus,
+    private readonly rates: RateSource,
+    private readonly clock: () => Date = () => new Date(),
+    /** The backend's public base URL (for `checkout_url`); asked for each view, as it may be known only after listening. */
+    private readonly publicUrl: () => string = () => publicBaseUrl(config),
+  ) {
+    const confirmations = new Map(config.chains.map((c) => [c.id, c.confirmations]));
+    this.policy = {
+      accept_late_payments: config.accept_late_payments,
+      confirmations: (chainId) => confirmations.get(chainId) ?? 1,
+    };
+  }
+
+  private readonly policy: StatePolicy;
+  private readonly statusHooks: StatusChangeHook[] = [];
+
+  /**
+   * Runs `hook` inside the transaction of every status change (not at creation), after the
+   * change and its event are written: what it writes commits with the change or not at all, and if
+   * it throws the change rolls back. The webhook outbox hooks in here.
+   */
+  onStatusChange(hook: StatusChangeHook): void {
+    this.statusHooks.push(hook);
+  }
+
+  /**
+   * Creates a session and its first event (`session.open`). `within` runs inside the creating
+   * transaction with the view that will be answered (idempotency stores the answer there, so that the
+   * session and its stored answer commit together or not at all).
+   */
+  async create(
+    input: CreateSessionRequest,
+    options: { livemode?: boolean; within?: (tx: Queryable, session: Session) => Promise<void> } = {},
+  ): Promise<Session> {
+    const methodIds = input.methods ?? [...this.methods.keys()];
+    const unknown = methodIds.filter((id) => !this.methods.has(id));
+    if (unknown.length) {
+      throw new ApiError(
+        400,
+        'method_not_available',
+        `method(s) not configured on this server: ${unknown.join(', ')}; available: ${[...this.methods.keys()].join(', ')}`,
+      );
+    }
+    if (!methodIds.length) throw new ApiError(400, 'method_not_available', 'no payment method is configured');
+    const amount = parseDecimal(input.amount);
+    if (amount.units === 0n) throw new ApiError(400, 'invalid_request', 'amount must be greater than 0');
+    if (amount.scale > 2)
+      throw new ApiError(400, 'invalid_request', `amount has more than 2 decimals for ${input.currency}`);
+    const now = this.clock();
+    const id = `cs_${randomToken(24)}`;
+    const record = {
+      id,
+      client_secret: `${id}_secret_${randomToken(32)}`,
+      status: 'open' as const,
+      amount: input.amount,
+      currency: input.currency,
+      order_id: input.order_id ?? null,
+      metadata: input.metadata ?? {},
+      methods: [...new Set(methodIds)],
+      success_url: input.success_url ?? null,
+      cancel_url: input.cancel_url ?? null,
+      created_at: now,
+      expires_at: new Date(now.getTime() + (input.expires_in ?? this.config.default_expires_in) * 1000),
+      paid_at: null,
+      canceled_at: null,
+      review_reasons: [],
+      livemode: options.livemode ?? false,
+      fingerprint: '',
+    };
+    const bundle: SessionBundle = { session: record, deposit: null, transfers: [], cursors: new Map() };
+    const state = computeSessionState(bundle, now, this.policy);
+    record.fingerprint = state.fingerprint;
+    const view = this.merchantView(bundle, now);
+    await this.store.db.transaction(async (tx) => {
+      await this.store.insertSession(tx, record);
+      await this.store.appendEvent(tx, id, 'session.open', this.buyerView(bundle, now), now);
+      await options.within?.(tx, view);
+    });
+    return view;
+  }
+
+  /** Loads a session, or `null` if there is none with this id. */
+  load(id: string): Promise<SessionBundle | null> {
+    return this.store.loadBundle(this.store.db, id);
+  }
+
+  /**
+   * The buyer picks a method: derive a fresh deposit address and lock the amount due in token
+   * units. Choosing the same method again answers the same instructions; another one is refused,
+   * because the buyer may already have sent money to the first address.
+   */
+  async choosePayment(id: string, methodId: string): Promise<BuyerSession> {
+    const method = this.methods.get(methodId);
+    // Priced before the transaction: a rate source may be slow, and the session row stays locked
+    // for the transaction's length. The quote is locked into the deposit until the session expires.
+    const quote = method && !method.peg ? await this.rates.quote(method.token, 'USD') : null;
+    const event = await this.store.db.transaction(async (tx) => {
+      const bundle = await this.store.loadBundle(tx, id, true);
+      if (!bundle) throw new ApiError(404, 'not_found', `no session ${id}`);
+      const now = this.clock();
+      if (bundle.deposit) {
+        if (bundle.deposit.method === methodId) return null;
+        throw new ApiError(
+          409,
+          'method_already_chosen',
+          `this session is already being paid with ${bundle.deposit.method}`,
+        );
+      }
+      if (bundle.session.status !== 'open' || now >= bundle.session.expires_at) {
+        throw new ApiError(
+          409,
+          'session_not_open',
+          `this session is ${bundle.session.status === 'open' ? 'expired' : bundle.session.status} and takes no payment`,
+        );
+      }
+      if (!method || !bundle.session.methods.includes(methodId)) {
+        throw new ApiError(400, 'method_not_available', `method ${methodId} is not offered for this session`);
+      }
+      const rate = method.peg === bundle.session.currency ? '1' : quote?.rate;
+      if (!rate)
+        throw new ApiError(422, 'rate_unavailable', `no ${bundle.session.currency} rate for ${method.token}`);
+      const amountDue = fiatToAtomic(
+        bundle.session.amount,
+        rate,
+        method.decimals,
+        method.kind === 'native' ? NATIVE_FRACTION_DIGITS : method.decimals,
+      );
+      const index = await this.store.nextDerivationIndex(tx);
+      const allowance = toleranceAllowance(amountDue, this.config.underpayment_tolerance_percent);
+      bundle.deposit = {
+        session_id: id,
+        method: methodId,
+        chain_id: method.chain_id,
+        token_symbol: method.token,
+        token_address: method.token_address,
+        decimals: method.decimals,
+        address: deriveDepositAddress(this.xpub, index),
+        derivation_index: index,
+        amount_due_atomic: amountDue,
+        amount_min_atomic: amountDue - allowance,
+        rate,
+        confirmations_required: method.chain.confirmations,
+        created_at: now,
+        watch_until: new Date(bundle.session.expires_at.getTime() + this.config.monitoring_window * 1000),
+      };
+      await this.store.insertDeposit(tx, bundle.deposit);
+      return this.applyState(tx, bundle, now);
+    });
+    if (event) this.bus.notify(id);
+    const bundle = await this.load(id);
+    return this.buyerView(bundle!, this.clock());
+  }
+
+  /**
+   * Recomputes a session's state from the database and, if anything the buyer sees changed, stores
+   * the new state with its event and notifies listeners. Safe to call any time, from any instance.
+   */
+  async refresh(id: string): Promise<StoredEvent | null> {
+    const event = await this.store.db.transaction((tx) => this.refreshWithin(tx, id));
+    if (event) this.bus.notify(id);
+    return event;
+  }
+
+  /**
+   * Recomputes a session inside the caller's transaction, so that a state change commits together
+   * with the chain data that caused it (the watcher's transfers and cursor). The caller notifies
+   * listeners with {@link notify} after the commit.
+   */
+  async refreshWithin(tx: Queryable, id: string): Promise<StoredEvent | null> {
+    const bundle = await this.store.loadBundle(tx, id, true);
+    return bundle ? this.applyState(tx, bundle, this.clock()) : null;
+  }
+
+  /** Tells this instance's listeners (event streams) that these sessions changed. */
+  notify(ids: Iterable<string>): void {
+    for (const id of ids) this.bus.notify(id);
+  }
+
+  /**
+   * The merchant cancels a session. Allowed while nothing was received (also after expiry); a session
+   * that received any transfer cannot be canceled, because the buyer's money must be settled or
+   * refunded instead. Canceling a canceled session answers it again.
+   */
+  async cancel(id: string): Promise<Session> {
+    const event = await this.store.db.transaction(async (tx) => {
+      const bundle = await this.store.loadBundle(tx, id, true);
+      if (!bundle) throw new ApiError(404, 'not_found', `no session ${id}`);
+      if (bundle.session.canceled_at) return null;
+      if (bundle.transfers.length) {
+        throw new ApiError(
+          409,
+          'session_not_cancelable',
+          `session ${id} has received ${bundle.transfers.length} transfer(s) and is ${bundle.session.status}; it cannot be canceled — settle or refund it instead`,
+        );
+      }
+      const now = this.clock();
+      await this.store.setCanceledAt(tx, id, now);
+      bundle.session.canceled_at = now;
+      return this.applyState(tx, bundle, now);
+    });
+    if (event) this.bus.notify(id);
+    const bundle = await this.load(id);
+    return this.merchantView(bundle!, this.clock());
+  }
+
+  /** Expires every session whose time is up; returns how many changed. */
+  async expireDue(): Promise<number> {
+    let changed = 0;
+    for (const id of await this.store.sessionsPastExpiry(this.clock())) {
+      if (await this.refresh(id)) changed += 1;
+    }
+    return changed;
+  }
+
+  private async applyState(tx: Queryable, bundle: SessionBundle, now: Date): Promise<StoredEvent | null> {
+    const state = computeSessionState(bundle, now, this.policy);
+    if (state.fingerprint === bundle.session.fingerprint) return null;
+    const type: SessionEventType =
+      state.status !== bundle.session.status ? `session.${state.status}` : 'session.updated';
+    await this.store.updateState(tx, bundle.session.id, state);
+    Object.assign(bundle.session, {
+      status: state.status,
+      paid_at: state.paid_at,
+      review_reasons: state.review_reasons,
+      fingerprint: state.fingerprint,
+    });
+    const event = await this.store.appendEvent(tx, bundle.session.id, type, this.buyerView(bundle, now), now);
+    if (type !== 'session.updated') {
+      const change = { session: this.merchantView(bundle, now), event, at: now };
+      for (const hook of this.statusHooks) await hook(tx, change);
+    }
+    return event;
+  }
+
+  private viewContext(now: Date): ViewContext {
+    const chainNames = new Map(
+      this.config.chains.map((c) => [c.id, { name: c.name, explorer_url: c.explorer_url ?? null }]),
+    );
+    return {
+      methods: this.methods,
+      chainNames,
+      now,
+      walletconnectProjectId: this.config.walletconnect_project_id ?? null,
+      publicUrl: this.publicUrl(),
+    };
+  }
+
+  /** The buyer's view of a loaded session. */
+  buyerView(bundle: SessionBundle, now = this.clock()): BuyerSession {
+    return toBuyerSession(bundle, computeSessionState(bundle, now, this.policy), this.viewContext(now));
+  }
+
+  /** The merchant's view of a loaded session. */
+  merchantView(bundle: SessionBundle, now = this.clock()): Session {
+    return toMerchantSession(bundle, computeSessionState(bundle, now, this.policy), this.viewContext(now));
+  }
+}

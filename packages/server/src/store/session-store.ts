@@ -1,0 +1,546 @@
+import type { ReviewReason, SessionEventType, SessionStatus } from '@crypto-checkout/protocol';
+import type { Database, Queryable } from './database.js';
+
+/** A session as stored. */
+export interface SessionRecord {
+  id: string;
+  client_secret: string;
+  status: SessionStatus;
+  amount: string;
+  currency: 'USD';
+  order_id: string | null;
+  metadata: Record<string, unknown>;
+  methods: string[];
+  success_url: string | null;
+  cancel_url: string | null;
+  created_at: Date;
+  expires_at: Date;
+  paid_at: Date | null;
+  canceled_at: Date | null;
+  review_reasons: ReviewReason[];
+  /** Created with a live-mode key (`sk_live_…`); test-mode keys never see it, and the reverse. */
+  livemode: boolean;
+  fingerprint: string;
+}
+
+/** The payment method a buyer chose, with the address and amount locked for it. */
+export interface DepositRecord {
+  session_id: string;
+  method: string;
+  chain_id: number;
+  token_symbol: string;
+  /** Lower-case contract address, or `null` for the native coin. */
+  token_address: string | null;
+  decimals: number;
+  /** Checksummed deposit address. */
+  address: string;
+  derivation_index: number;
+  amount_due_atomic: bigint;
+  /** Least amount that counts as paid: the amount due less the underpayment tolerance. */
+  amount_min_atomic: bigint;
+  rate: string;
+  confirmations_required: number;
+  created_at: Date;
+  watch_until: Date;
+}
+
+/** One transfer seen on chain to a deposit address. `log_index` is -1 for native transfers. */
+export interface TransferRecord {
+  chain_id: number;
+  tx_hash: string;
+  log_index: number;
+  session_id: string;
+  address: string;
+  token_address: string | null;
+  token_symbol: string;
+  decimals: number;
+  from_address: string;
+  amount_atomic: bigint;
+  block_number: number;
+  block_hash: string;
+  block_time: Date;
+  seen_at: Date;
+}
+
+/** A processed block's hash, kept for the most recent blocks to notice reorganisations. */
+export interface BlockRecord {
+  number: number;
+  hash: string;
+  parent_hash: string;
+}
+
+/** A session with everything needed to compute its state and views. */
+export interface SessionBundle {
+  session: SessionRecord;
+  deposit: DepositRecord | null;
+  transfers: TransferRecord[];
+  /** Last block the watcher processed, by chain id (chains not started yet are missing). */
+  cursors: Map<number, number>;
+}
+
+/** One stored session event; `payload` is the buyer view at the time of the event. */
+export interface StoredEvent {
+  session_id: string;
+  seq: number;
+  type: SessionEventType;
+  payload: Record<string, unknown>;
+  created_at: Date;
+}
+
+/** A watched deposit address, as the watcher needs it. */
+export interface WatchedDeposit {
+  session_id: string;
+  address: string;
+  derivation_index: number;
+  watch_until: Date;
+}
+
+/**
+ * Which sessions {@link SessionStore.listSessions} returns: always one mode's, narrowed by every
+ * other filter that is set (they combine with AND).
+ */
+export interface SessionQuery {
+  livemode: boolean;
+  order_id?: string | undefined;
+  statuses?: readonly SessionStatus[] | undefined;
+  /** `true`: only sessions with review reasons; `false`: only sessions without. */
+  review?: boolean | undefined;
+  created_gte?: Date | undefined;
+  created_lt?: Date | undefined;
+  /** Symbol of the chosen token, compared case-insensitively. */
+  token?: string | undefined;
+  /** The chosen method id, e.g. `usdc@base`. */
+  method?: string | undefined;
+}
+
+/**
+ * A place in the newest-first order of sessions: its creation time in microseconds since the epoch
+ * (the database's full precision, as an integer string) and its id, which breaks ties.
+ */
+export interface SessionPosition {
+  created_us: string;
+  id: string;
+}
+
+const SESSION_COLUMNS = `id, client_secret, status, amount, currency, order_id, metadata, methods, success_url,
+  cancel_url, created_at, expires_at, paid_at, canceled_at, review_reasons, livemode, fingerprint`;
+const DEPOSIT_COLUMNS = `session_id, method, chain_id, token_symbol, token_address, decimals, address,
+  derivation_index::text AS derivation_index, amount_due_atomic::text AS amount_due_atomic,
+  amount_min_atomic::text AS amount_min_atomic, rate,
+  confirmations_required, created_at, watch_until`;
+const TRANSFER_COLUMNS = `chain_id, tx_hash, log_index, session_id, address, token_address, token_symbol,
+  decimals, from_address, amount_atomic::text AS amount_atomic, block_number::text AS block_number, block_hash,
+  block_time, seen_at`;
+
+type Raw<T, K extends keyof T> = Omit<T, K> & { [P in K]: string };
+
+type RawDeposit = Raw<DepositRecord, 'derivation_index' | 'amount_due_atomic' | 'amount_min_atomic'>;
+const toDeposit = (row: RawDeposit): DepositRecord => ({
+  ...row,
+  derivation_index: Number(row.derivation_index),
+  amount_due_atomic: BigInt(row.amount_due_atomic),
+  amount_min_atomic: BigInt(row.amount_min_atomic),
+});
+const toTransfer = (row: Raw<TransferRecord, 'amount_atomic' | 'block_number'>): TransferRecord => ({
+  ...row,
+  amount_atomic: BigInt(row.amount_atomic),
+  block_number: Number(row.block_number),
+});
+
+/**
+ * Every query the app makes, in one place. Methods that take a `Queryable` run inside the caller's
+ * transaction; the others use the database directly.
+ */
+export class SessionStore {
+  constructor(readonly db: Database) {}
+
+  /** Inserts a new session. */
+  async insertSession(tx: Queryable, s: SessionRecord): Promise<void> {
+    await tx.query(
+      `INSERT INTO sessions (${SESSION_COLUMNS}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17)`,
+      [
+        s.id,
+        s.client_secret,
+        s.status,
+        s.amount,
+        s.currency,
+        s.order_id,
+        JSON.stringify(s.metadata),
+        JSON.stringify(s.methods),
+        s.success_url,
+        s.cancel_url,
+        s.created_at,
+        s.expires_at,
+        s.paid_at,
+        s.canceled_at,
+        JSON.stringify(s.review_reasons),
+        s.livemode,
+        s.fingerprint,
+      ],
+    );
+  }
+
+  /** Loads a session with its deposit, transfers and chain cursor; `forUpdate` locks the session row. */
+  async loadBundle(q: Queryable, id: string, forUpdate = false): Promise<SessionBundle | null> {
+    const { rows } = await q.query<SessionRecord>(
+      `SELECT ${SESSION_COLUMNS} FROM sessions WHERE id = $1${forUpdate ? ' FOR UPDATE' : ''}`,
+      [id],
+    );
+    const session = rows[0];
+    if (!session) return null;
+    const deposits = await q.query<RawDeposit>(
+      `SELECT ${DEPOSIT_COLUMNS} FROM deposits WHERE session_id = $1`,
+      [id],
+    );
+    const deposit = deposits.rows[0] ? toDeposit(deposits.rows[0]) : null;
+    // Qualified: a bare `block_number` would sort by the `::text` output column ('100' < '99').
+    const transfers = await q.query<Raw<TransferRecord, 'amount_atomic' | 'block_number'>>(
+      `SELECT ${TRANSFER_COLUMNS} FROM transfers WHERE session_id = $1
+       ORDER BY transfers.block_number, transfers.log_index`,
+      [id],
+    );
+    const cursors = await q.query<{ chain_id: number; block_number: string }>(
+      'SELECT chain_id, block_number::text AS block_number FROM chain_cursors',
+    );
+    return {
+      session,
+      deposit,
+      transfers: transfers.rows.map(toTransfer),
+      cursors: new Map(cursors.rows.map((row) => [row.chain_id, Number(row.block_number)])),
+    };
+  }
+
+  /**
+   * Sessions matching `query`, newest first (by `created_at`, then `id`), at most `limit`, starting
+   * after `after`. Keyset pagination: a page never repeats or skips a session because others were
+   * created in between. Each session comes with its position, to continue after it.
+   */
+  async listSessions(
+    query: SessionQuery,
+    page: { limit: number; after?: SessionPosition | null },
+  ): Promise<{ session: SessionRecord; position: SessionPosition }[]> {
+    const params: unknown[] = [query.livemode];
+    const param = (value: unknown) => `$${params.push(value)}`;
+    const where = ['s.livemode = $1'];
+    if (query.order_id !== undefined) where.push(`s.order_id = ${param(query.order_id)}`);
+    // One status as an equality, so that the (livemode, status, created_at) index gives the order.
+    if (query.statuses?.length === 1) where.push(`s.status = ${param(query.statuses[0])}`);
+    else if (query.statuses?.length) where.push(`s.status = ANY(${param(query.statuses)}::text[])`);
+    if (query.review !== undefined) where.push(`s.review_reasons ${query.review ? '<>' : '='} '[]'::jsonb`);
+    if (query.created_gte) where.push(`s.created_at >= ${param(query.created_gte)}`);
+    if (query.created_lt) where.push(`s.created_at < ${param(query.created_lt)}`);
+    if (query.token !== undefined) {
+      where.push(
+        `EXISTS (SELECT 1 FROM deposits d WHERE d.session_id = s.id AND lower(d.token_symbol) = lower(${param(query.token)}))`,
+      );
+    }
+    if (query.method !== undefined) {
+      where.push(
+        `EXISTS (SELECT 1 FROM deposits d WHERE d.session_id = s.id AND d.method = ${param(query.method)})`,
+      );
+    }
+    if (page.after) {
+      // Exact to the microsecond: a JavaScript Date (milliseconds) could skip sessions.
+      where.push(
+        `(s.created_at, s.id) < ('epoch'::timestamptz + ${param(page.after.created_us)}::bigint * interval '1 microsecond', ${param(page.after.id)})`,
+      );
+    }
+    const { rows } = await this.db.query<SessionRecord & { created_us: string }>(
+      `SELECT ${SESSION_COLUMNS}, (extract(epoch FROM s.created_at) * 1000000)::bigint::text AS created_us
+       FROM sessions s WHERE ${where.join(' AND ')}
+       ORDER BY s.created_at DESC, s.id DESC LIMIT ${param(page.limit)}`,
+      params,
+    );
+    return rows.map(({ created_us, ...session }) => ({ session, position: { created_us, id: session.id } }));
+  }
+
+  /**
+   * Completes loaded sessions into bundles (deposit, transfers, chain cursors) with three queries
+   * for all of them, in the order given.
+   */
+  async loadBundles(q: Queryable, sessions: SessionRecord[]): Promise<SessionBundle[]> {
+    if (!sessions.length) return [];
+    const ids = sessions.map((s) => s.id);
+    const deposits = await q.query<RawDeposit>(
+      `SELECT ${DEPOSIT_COLUMNS} FROM deposits WHERE session_id = ANY($1::text[])`,
+      [ids],
+    );
+    const transfers = await q.query<Raw<TransferRecord, 'amount_atomic' | 'block_number'>>(
+      `SELECT ${TRANSFER_COLUMNS} FROM transfers WHERE session_id = ANY($1::text[])
+       ORDER BY transfers.block_number, transfers.log_index`,
+      [ids],
+    );
+    const cursors = await q.query<{ chain_id: number; block_number: string }>(
+      'SELECT chain_id, block_number::text AS block_number FROM chain_cursors',
+    );
+    const cursorMap = new Map(cursors.rows.map((row) => [row.chain_id, Number(row.block_number)]));
+    const depositOf = new Map(deposits.rows.map((row) => [row.session_id, toDeposit(row)]));
+    const transfersOf = new Map<string, TransferRecord[]>();
+    for (const row of transfers.rows) {
+      const list = transfersOf.get(row.session_id) ?? [];
+      list.push(toTransfer(row));
+      transfersOf.set(row.session_id, list);
+    }
+    return sessions.map((session) => ({
+      session,
+      deposit: depositOf.get(session.id) ?? null,
+      transfers: transfersOf.get(session.id) ?? [],
+      cursors: new Map(cursorMap),
+    }));
+  }
+
+  /** Allocates the next unused BIP32 child index; never hands out the same index twice. */
+  async nextDerivationIndex(tx: Queryable): Promise<number> {
+    const { rows } = await tx.query<{ index: string }>(`SELECT nextval('deposit_index_seq')::text AS index`);
+    return Number(rows[0]!.index);
+  }
+
+  /** Stores the buyer's chosen method and its deposit address. */
+  async insertDeposit(tx: Queryable, d: DepositRecord): Promise<void> {
+    await tx.query(
+      `INSERT INTO deposits (session_id, method, chain_id, token_symbol, token_address, decimals, address,
+         derivation_index, amount_due_atomic, rate, confirmations_required, created_at, watch_until, amount_min_atomic)
+       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14)`,
+      [
+        d.session_id,
+        d.method,
+        d.chain_id,
+        d.token_symbol,
+        d.token_address,
+        d.decimals,
+        d.address,
+        d.derivation_index,
+        d.amount_due_atomic.toString(),
+        d.rate,
+        d.confirmations_required,
+        d.created_at,
+        d.watch_until,
+        d.amount_min_atomic.toString(),
+      ],
+    );
+  }
+
+  /** Writes a session's new status, paid time, review reasons and fingerprint. */
+  async updateState(
+    tx: Queryable,
+    id: string,
+    state: {
+      status: SessionStatus;
+      paid_at: Date | null;
+      review_reasons: ReviewReason[];
+      fingerprint: string;
+    },
+  ): Promise<void> {
+    await tx.query(
+      'UPDATE sessions SET status = $2, paid_at = $3, review_reasons = $4, fingerprint = $5 WHERE id = $1',
+      [id, state.status, state.paid_at, JSON.stringify(state.review_reasons), state.fingerprint],
+    );
+  }
+
+  /** Marks a session canceled (its status follows on the next state update). */
+  async setCanceledAt(tx: Queryable, id: string, canceledAt: Date): Promise<void> {
+    await tx.query('UPDATE sessions SET canceled_at = $2 WHERE id = $1', [id, canceledAt]);
+  }
+
+  /** Appends an event with the next `seq` of its session. Call with the session row locked. */
+  async appendEvent(
+    tx: Queryable,
+    sessionId: string,
+    type: SessionEventType,
+    payload: Record<string, unknown>,
+    now: Date,
+  ): Promise<StoredEvent> {
+    const { rows } = await tx.query<{ seq: number }>(
+      `INSERT INTO session_events (session_id, seq, type, payload, created_at)
+       SELECT $1, COALESCE(MAX(seq), 0) + 1, $2, $3, $4 FROM session_events WHERE session_id = $1
+       RETURNING seq`,
+      [sessionId, type, JSON.stringify(payload), now],
+    );
+    return { session_id: sessionId, seq: rows[0]!.seq, type, payload, created_at: now };
+  }
+
+  /** Events of a session with `seq > afterSeq`, oldest first. */
+  async eventsAfter(sessionId: string, afterSeq: number, limit = 500): Promise<StoredEvent[]> {
+    const { rows } = await this.db.query<StoredEvent>(
+      'SELECT * FROM session_events WHERE session_id = $1 AND seq > $2 ORDER BY seq LIMIT $3',
+      [sessionId, afterSeq, limit],
+    );
+    return rows;
+  }
+
+  /** The newest event of a session. */
+  async latestEvent(sessionId: string): Promise<StoredEvent | null> {
+    const { rows } = await this.db.query<StoredEvent>(
+      'SELECT * FROM session_events WHERE session_id = $1 ORDER BY seq DESC LIMIT 1',
+      [sessionId],
+    );
+    return rows[0] ?? null;
+  }
+
+  /**
+   * Deposit addresses still watched at `now` (on every chain: a payment on the wrong network is
+   * noticed too) whose derivation index is above `afterIndex` or in `alsoIndexes`. Indexes come from
+   * a sequence, so a deposit may commit after a higher one: callers pass the gaps they saw again.
+   */
+  async depositsToWatch(afterIndex: number, alsoIndexes: number[], now: Date): Promise<WatchedDeposit[]> {
+    // Two index lookups rather than one `OR`, which would scan every deposit.
+    const columns = 'session_id, address, derivation_index::text AS derivation_index, watch_until';
+    const { rows } = await this.db.query<Raw<WatchedDeposit, 'derivation_index'>>(
+      `SELECT ${columns} FROM deposits WHERE derivation_index > $1 AND watch_until > $2
+       ${alsoIndexes.length ? `UNION SELECT ${columns} FROM deposits WHERE derivation_index = ANY($3::bigint[]) AND watch_until > $2` : ''}`,
+      alsoIndexes.length ? [afterIndex, now, alsoIndexes] : [afterIndex, now],
+    );
+    return rows
+      .map((row) => ({ ...row, derivation_index: Number(row.derivation_index) }))
+      .sort((x, y) => x.derivation_index - y.derivation_index);
+  }
+
+  /** Last processed block of a chain, or `null` before the first run. */
+  async getCursor(q: Queryable, chainId: number): Promise<number | null> {
+    const { rows } = await q.query<{ block_number: string }>(
+      'SELECT block_number::text AS block_number FROM chain_cursors WHERE chain_id = $1',
+      [chainId],
+    );
+    return rows[0] ? Number(rows[0].block_number) : null;
+  }
+
+  /**
+   * Records the transfers found in a block range, the hashes of its recent blocks and moves the
+   * chain's cursor to `toBlock`, inside the caller's transaction (with the sessions' new states): after a crash either all is stored or nothing,
+   * so nothing is missed or counted twice. Block hashes below `keepFrom` are dropped. Returns the ids
+   * of sessions that received a transfer not seen before. The cursor never moves back here (only
+   * {@link rewind} moves it back).
+   */
+  async recordBlocks(
+    tx: Queryable,
+    chainId: number,
+    batch: { transfers: TransferRecord[]; blocks: BlockRecord[]; toBlock: number; keepFrom: number },
+    now: Date,
+  ): Promise<string[]> {
+    const touched = new Set<string>();
+    for (const t of batch.transfers) {
+      const { rows } = await tx.query<{ session_id: string }>(
+        `INSERT INTO transfers (chain_id, tx_hash, log_index, session_id, address, token_address, token_symbol,
+           decimals, from_address, amount_atomic, block_number, block_hash, block_time, seen_at)
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14)
+         ON CONFLICT (chain_id, tx_hash, log_index) DO NOTHING
+         RETURNING session_id`,
+        [
+          t.chain_id,
+          t.tx_hash,
+          t.log_index,
+          t.session_id,
+          t.address,
+          t.token_address,
+          t.token_symbol,
+          t.decimals,
+          t.from_address,
+          t.amount_atomic.toString(),
+          t.block_number,
+          t.block_hash,
+          t.block_time,
+          t.seen_at,
+        ],
+      );
+      if (rows[0]) touched.add(rows[0].session_id);
+    }
+    if (batch.blocks.length) {
+      await tx.query(
+        `INSERT INTO chain_blocks (chain_id, block_number, block_hash, parent_hash)
+         SELECT $1, * FROM unnest($2::bigint[], $3::text[], $4::text[])
+         ON CONFLICT (chain_id, block_number) DO UPDATE
+         SET block_hash = EXCLUDED.block_hash, parent_hash = EXCLUDED.parent_hash`,
+        [
+          chainId,
+          batch.blocks.map((b) => b.number),
+          batch.blocks.map((b) => b.hash),
+          batch.blocks.map((b) => b.parent_hash),
+        ],
+      );
+    }
+    await tx.query('DELETE FROM chain_blocks WHERE chain_id = $1 AND block_number < $2', [
+      chainId,
+      batch.keepFrom,
+    ]);
+    await tx.query(
+      `INSERT INTO chain_cursors (chain_id, block_number, updated_at) VALUES ($1, $2, $3)
+       ON CONFLICT (chain_id) DO UPDATE
+       SET block_number = GREATEST(chain_cursors.block_number, EXCLUDED.block_number), updated_at = EXCLUDED.updated_at`,
+      [chainId, batch.toBlock, now],
+    );
+    return [...touched];
+  }
+
+  /** The stored hash of a processed block, or `null` when it is not (or no longer) kept. */
+  async blockHash(chainId: number, blockNumber: number): Promise<string | null> {
+    const { rows } = await this.db.query<{ block_hash: string }>(
+      'SELECT block_hash FROM chain_blocks WHERE chain_id = $1 AND block_number = $2',
+      [chainId, blockNumber],
+    );
+    return rows[0]?.block_hash ?? null;
+  }
+
+  /**
+   * Undoes everything recorded above `ancestor` after a reorganisation, inside the caller's
+   * transaction: removes
+   * the transfers of the dropped blocks and their hashes and moves the cursor back. Returns the ids
+   * of the sessions that lost transfers.
+   */
+  async rewind(
+    tx: Queryable,
+    chainId: number,
+    ancestor: number,
+    now: Date,
+  ): Promise<{ sessions: string[]; transfers: number }> {
+    const { rows } = await tx.query<{ session_id: string }>(
+      'DELETE FROM transfers WHERE chain_id = $1 AND block_number > $2 RETURNING session_id',
+      [chainId, ancestor],
+    );
+    await tx.query('DELETE FROM chain_blocks WHERE chain_id = $1 AND block_number > $2', [chainId, ancestor]);
+    await tx.query('UPDATE chain_cursors SET block_number = $2, updated_at = $3 WHERE chain_id = $1', [
+      chainId,
+      ancestor,
+      now,
+    ]);
+    return { sessions: [...new Set(rows.map((row) => row.session_id))], transfers: rows.length };
+  }
+
+  /**
+   * Sessions with a transfer on a chain that was still below its required confirmations at block
+   * `cursor`: their state may change as the chain grows. `chainConfirmations` applies to transfers
+   * that are not the session's chosen token there; `maxDepth` bounds the index scan.
+   */
+  async sessionsConfirmingAt(
+    q: Queryable,
+    chainId: number,
+    cursor: number,
+    chainConfirmations: number,
+    maxDepth: number,
+  ): Promise<string[]> {
+    const { rows } = await q.query<{ session_id: string }>(
+      `SELECT DISTINCT t.session_id FROM transfers t LEFT JOIN deposits d ON d.session_id = t.session_id
+       WHERE t.chain_id = $1 AND t.block_number > $2::bigint - $4::int
+         AND t.block_number > $2::bigint + 1 - CASE WHEN d.chain_id = t.chain_id THEN d.confirmations_required ELSE $3::int END`,
+      [chainId, cursor, chainConfirmations, maxDepth],
+    );
+    return rows.map((row) => row.session_id);
+  }
+
+  /**
+   * Sessions waiting for the buyer whose expiry time has passed. (`processing` ones wait for their
+   * transfer's confirmations; the watcher refreshes them.)
+   */
+  async sessionsPastExpiry(now: Date, limit = 500): Promise<string[]> {
+    const { rows } = await this.db.query<{ id: string }>(
+      `SELECT id FROM sessions WHERE status IN ('open', 'underpaid') AND expires_at <= $1
+       ORDER BY expires_at LIMIT $2`,
+      [now, limit],
+    );
+    return rows.map((row) => row.id);
+  }
+
+  /** Moves a session's expiry time (used by tests and the demo to expire a session now). */
+  async setExpiresAt(id: string, expiresAt: Date): Promise<void> {
+    await this.db.query('UPDATE sessions SET expires_at = $2 WHERE id = $1', [id, expiresAt]);
+  }
+}
