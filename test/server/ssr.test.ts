@@ -13,7 +13,7 @@ import { buildIfStale } from '../support/built.js';
 const run = promisify(execFile);
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
-  exports: Record<string, Record<string, string>>;
+  exports: Record<string, string | Record<string, string>>;
 };
 
 /** Runs `code` as an ES module in a new Node process in the package's folder; resolves with its stdout. */
@@ -76,7 +76,8 @@ describe('server-side rendering in Node', { timeout: 240_000 }, () => {
   });
 
   test('every file that package.json exports exists, and the element types need neither React nor Preact', () => {
-    for (const [subpath, conditions] of Object.entries(pkg.exports)) {
+    for (const [subpath, target] of Object.entries(pkg.exports)) {
+      const conditions = typeof target === 'string' ? { default: target } : target;
       for (const [condition, file] of Object.entries(conditions)) {
         assert.ok(existsSync(join(root, file)), `exports["${subpath}"].${condition}: ${file} exists`);
       }
@@ -92,7 +93,7 @@ describe('server-side rendering in Node', { timeout: 240_000 }, () => {
         if (specifier!.startsWith('.')) visit(join(file, '..', specifier!.replace(/\.js$/, '.d.ts')));
       }
     };
-    visit(join(root, pkg.exports['.']!.types!));
+    visit(join(root, (pkg.exports['.'] as Record<string, string>).types!));
     assert.ok(seen.size > 5, `followed the element's declarations (${seen.size} files)`);
   });
 });
