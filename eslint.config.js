@@ -8,6 +8,7 @@ export default tseslint.config(
       'dist/',
       'packages/*/dist/',
       'packages/server/checkout-assets/',
+      'packages/server/pglite-template/',
       '.data/',
       '.demo-data/',
       'coverage/',
@@ -68,8 +69,10 @@ export default tseslint.config(
     },
   },
   {
-    files: ['scripts/**/*.mjs'],
-    languageOptions: { globals: { console: 'readonly', process: 'readonly', URL: 'readonly' } },
+    files: ['**/scripts/**/*.mjs'],
+    languageOptions: {
+      globals: { console: 'readonly', process: 'readonly', URL: 'readonly', performance: 'readonly' },
+    },
   },
   {
     // The wire contract and the verifier are used by every package: they import no other package of ours.

@@ -23,6 +23,7 @@ const OUTPUTS = [
   'packages/server/dist/main.js',
   'packages/server/dist/cli.js',
   'packages/server/checkout-assets/hosted-page.js',
+  'packages/server/pglite-template/data.tar.gz',
 ];
 
 /** The newest modification time of the files under `dir`, recursively. */

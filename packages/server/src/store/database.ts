@@ -1,5 +1,6 @@
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
+import { unpackTemplate } from './pglite-template.js';
 
 /** The rows of a query. */
 export interface QueryResult<Row> {
@@ -29,11 +30,17 @@ export interface Database extends Queryable {
 // drivers hand the app identical values.
 
 /**
- * Opens PGlite with its files in `dataDir`, or in memory when `dataDir` is `memory://`.
+ * Opens PGlite with its files in `dataDir`, or in memory when `dataDir` is `memory://`. A new folder
+ * starts from the build's template (initdb'd and migrated; see pglite-template.ts) when it has one.
  * @example const db = await openPglite('./.data')
  */
 export async function openPglite(dataDir: string): Promise<Database> {
-  const db = await PGlite.create(dataDir);
+  if (!dataDir.startsWith('memory://')) await unpackTemplate(dataDir);
+  return wrapPglite(await PGlite.create(dataDir));
+}
+
+/** The {@link Database} interface over an open PGlite instance. */
+export function wrapPglite(db: PGlite): Database {
   // PGlite is a single connection: transactions must not interleave, so they are queued here.
   let queue: Promise<unknown> = Promise.resolve();
   const serial = <T>(fn: () => Promise<T>): Promise<T> => {
