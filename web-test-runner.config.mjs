@@ -154,7 +154,7 @@ function stackPlugin() {
  * @param {string} rpcUrl
  */
 async function nextBlockAfterNow(rpcUrl) {
-  const { devClients } = await import('./demo/dev-chain.ts');
+  const { devClients } = await import('./test/support/chain.ts');
   const { test, public: pub } = devClients(rpcUrl);
   const latest = await pub.getBlock();
   const now = BigInt(Math.ceil(Date.now() / 1000) + 1);

@@ -9,8 +9,8 @@
 import { performance } from 'node:perf_hooks';
 import { createPublicClient, custom, http, type Address, type EIP1193RequestFn } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
-import { deployTestToken, devClients, startAnvil } from '../demo/dev-chain.js';
-import { testTokenAbi } from '../demo/contracts/test-token.js';
+import { deployTestToken, devClients, startAnvil } from '../test/support/chain.js';
+import { testTokenAbi } from '../test/support/contracts/test-token.js';
 import { buildApp } from '../packages/server/src/app.js';
 import { startChainWatcher } from '../packages/server/src/chain/chain-watcher.js';
 import { parseConfig } from '../packages/server/src/config.js';

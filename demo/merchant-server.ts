@@ -20,7 +20,7 @@ export function startMerchantServer(options: {
   secretKey: string;
   pageDir: string;
   distDir: string;
-  /** The built Dev wallet (demo/dev-wallet.ts, served at /dev-wallet/) and the chain it pays on. */
+  /** The built Dev wallet (test/support/dev-wallet.ts, served at /dev-wallet/) and the chain it pays on. */
   devWallet?: { dir: string; rpcUrl: string };
   /** Handles the backend's webhooks at `POST /webhooks` (demo/webhook-handler.ts). */
   webhooks?: { handle(req: IncomingMessage, res: ServerResponse): Promise<void> };

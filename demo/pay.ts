@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isAddress, type Address } from 'viem';
-import { sendDevPayment } from './dev-chain.js';
+import { sendDevPayment } from '../test/support/chain.js';
 
 const [address, amount, token = 'usdc'] = process.argv.slice(2);
 const usage =

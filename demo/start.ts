@@ -11,7 +11,7 @@ import { mnemonicToSeedSync } from '@scure/bip39';
 import { build } from 'vite';
 import { parseConfig } from '../packages/server/src/config.js';
 import { startServer } from '../packages/server/src/server.js';
-import { deployTestToken, freePort, startAnvil } from './dev-chain.js';
+import { deployTestToken, freePort, startAnvil } from '../test/support/chain.js';
 import { buildFrameworkBundles } from './framework-bundles.js';
 import { startMerchantServer } from './merchant-server.js';
 import { createWebhookHandler } from './webhook-handler.js';
@@ -50,7 +50,7 @@ await rm(dataDir, { recursive: true, force: true });
 await mkdir(dataDir, { recursive: true });
 await writeFile(join(dataDir, 'demo.json'), JSON.stringify({ rpcUrl: anvil.rpcUrl, usdc }, null, 2));
 
-// The Dev wallet: a wallet in the page for this chain (demo/dev-wallet.ts), never part of dist/.
+// The Dev wallet: a wallet in the page for this chain (test/support/dev-wallet.ts), never part of dist/.
 console.log('• building the Dev wallet (vite)…');
 await build({
   root,
@@ -58,7 +58,7 @@ await build({
   logLevel: 'warn',
   build: {
     outDir: join(dataDir, 'dev-wallet'),
-    lib: { entry: join(root, 'demo', 'dev-wallet.ts'), formats: ['es'], fileName: () => 'dev-wallet.js' },
+    lib: { entry: join(root, 'test', 'support', 'dev-wallet.ts'), formats: ['es'], fileName: () => 'dev-wallet.js' },
   },
 });
 

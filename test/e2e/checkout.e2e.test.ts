@@ -7,6 +7,7 @@ import type { Browser, Page } from 'playwright-core';
 import type { Session } from '@crypto-checkout/protocol';
 import { launchChromium } from '../support/browser.js';
 import { startStack, type Stack } from '../support/stack.js';
+import { waitFor } from '../support/wait-for.js';
 
 const DIST = join(import.meta.dirname, '..', '..', 'dist');
 
@@ -57,17 +58,17 @@ describe('end to end: built element + backend + anvil + Chromium', () => {
     await stack?.stop();
   });
 
-  const waitForPayment = async (id: string) => {
-    for (let i = 0; i < 200; i++) {
-      const response = await fetch(`${stack.apiUrl}/v1/sessions/${id}`, {
-        headers: { authorization: `Bearer ${stack.secretKey}` },
-      });
-      const session = (await response.json()) as Session;
-      if (session.payment) return session.payment;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    throw new Error('the element never chose a payment method');
-  };
+  const waitForPayment = (id: string) =>
+    waitFor(
+      async () => {
+        const response = await fetch(`${stack.apiUrl}/v1/sessions/${id}`, {
+          headers: { authorization: `Bearer ${stack.secretKey}` },
+        });
+        return ((await response.json()) as Session).payment;
+      },
+      10_000,
+      'the element to choose a payment method',
+    );
 
   const open = async (session: Session): Promise<Page> => {
     pages.set(`/${session.id}`, page(session, stack.apiUrl));

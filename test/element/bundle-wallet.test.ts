@@ -5,16 +5,7 @@ import { expect, fixture, html } from '@open-wc/testing';
 import { executeServerCommand } from '@web/test-runner-commands';
 import type { CryptoCheckout } from '../../src/element/index.js';
 import type { Session } from '@crypto-checkout/protocol';
-
-const waitFor = async <T>(condition: () => T, message: string): Promise<NonNullable<T>> => {
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const value = condition();
-    if (value) return value as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`Timed out waiting until ${message}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-};
+import { waitFor } from '../support/wait-for.js';
 
 /** Resolves when the browser is idle, which is when the element would fetch a chunk it preloads. */
 const idle = () => new Promise((resolve) => requestIdleCallback(resolve));
@@ -54,15 +45,16 @@ describe('the built bundle: wallet code loads after the first render', () => {
       const el = await fixture<CryptoCheckout>(
         html`<crypto-checkout session=${session.client_secret} api=${apiUrl}></crypto-checkout>`,
       );
-      await waitFor(() => part(el, 'method'), 'the methods are shown');
+      await waitFor(() => part(el, 'method'), 20_000, 'the methods are shown');
       await idle();
       await idle();
       expect(chunk('wallet-panel'), 'no wallet code while there is nothing to pay yet').to.equal(undefined);
 
       part(el, 'method')!.click();
-      await waitFor(() => part(el, 'address'), 'the payment is shown');
+      await waitFor(() => part(el, 'address'), 20_000, 'the payment is shown');
       const wallet = await waitFor(
         () => chunk('wallet-panel'),
+        20_000,
         'the wallet chunk is fetched (visible or idle)',
       );
       expect(fetched().indexOf(wallet)).to.be.greaterThan(0);
@@ -72,9 +64,10 @@ describe('the built bundle: wallet code loads after the first render', () => {
       expect(part(el, 'wallet'), 'no wallet on this page, so no panel').to.equal(null);
 
       el.setAttribute('walletconnect-project-id', 'test-project-0001');
-      await waitFor(() => part(el, 'wallet-option'), 'WalletConnect is offered');
+      await waitFor(() => part(el, 'wallet-option'), 20_000, 'WalletConnect is offered');
       const walletConnect = await waitFor(
         () => chunk('walletconnect-sdk'),
+        20_000,
         'WalletConnect is fetched ahead of the tap',
       );
       // The chunk runs in a browser and starts nothing by being imported: no storage, no relay.

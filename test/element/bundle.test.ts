@@ -4,16 +4,7 @@ import { expect, fixture, html } from '@open-wc/testing';
 import { executeServerCommand } from '@web/test-runner-commands';
 import type { CryptoCheckout } from '../../src/element/index.js';
 import type { Session } from '@crypto-checkout/protocol';
-
-const waitFor = async <T>(condition: () => T, message: string): Promise<NonNullable<T>> => {
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const value = condition();
-    if (value) return value as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`Timed out waiting until ${message}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-};
+import { waitFor } from '../support/wait-for.js';
 
 describe('the built bundle', () => {
   it('registers the element, tolerates being loaded twice and loads the QR encoder lazily', async function () {
@@ -38,7 +29,11 @@ describe('the built bundle', () => {
     const el = await fixture<CryptoCheckout>(
       html`<crypto-checkout session=${session.client_secret} api=${apiUrl}></crypto-checkout>`,
     );
-    const svg = await waitFor(() => el.shadowRoot!.querySelector('[part~="qr"] svg'), 'the QR code is drawn');
+    const svg = await waitFor(
+      () => el.shadowRoot!.querySelector('[part~="qr"] svg'),
+      20_000,
+      'the QR code is drawn',
+    );
     expect(svg.querySelectorAll('path').length).to.be.greaterThan(0);
     expect(qrChunk(), 'the QR chunk was fetched').to.not.equal(undefined);
   });

@@ -8,6 +8,7 @@ import QRCode from 'qrcode';
 import type { BuyerSession, CreateSessionRequest, Session } from '@crypto-checkout/protocol';
 import '../../src/element/index.js';
 import type { CheckoutStatusChangeDetail, CryptoCheckout } from '../../src/element/index.js';
+import { waitFor } from '../support/wait-for.js';
 
 /** The real backend and anvil chain started by the test runner. */
 export const stack = {
@@ -91,18 +92,12 @@ export function text(el: CryptoCheckout, name: string): string {
  * Resolves once `condition` returns a truthy value (which it resolves with); rejects with `message`
  * and the last value seen after `timeout` ms. For conditions that no event signals.
  */
-export async function until<T>(
+export function until<T>(
   condition: () => T | Promise<T>,
   message: string,
   timeout = 20_000,
 ): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeout;
-  for (;;) {
-    const value = await condition();
-    if (value) return value as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`Timed out after ${timeout} ms waiting until ${message}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
+  return waitFor(condition, timeout, `until ${message}`);
 }
 
 /** What {@link recordEvents} returns. */

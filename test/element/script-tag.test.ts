@@ -10,20 +10,11 @@ import type { CheckoutDialog, CryptoCheckout } from '../../src/element/index.js'
 import es from '../../src/element/locales/es.js';
 import { VERSION } from '../../src/element/version.js';
 import type { Session } from '@crypto-checkout/protocol';
+import { waitFor } from '../support/wait-for.js';
 
 /** The symbol defineElement marks a registered class with (src/element/define.ts). */
 const VERSION_KEY = Symbol.for('crypto-checkout.version');
 const OTHER_VERSION = '9.9.9-test';
-
-const waitFor = async <T>(condition: () => T, message: string, timeout = 20_000): Promise<NonNullable<T>> => {
-  const deadline = Date.now() + timeout;
-  for (;;) {
-    const value = condition();
-    if (value) return value as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`Timed out waiting until ${message}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-};
 
 const part = (el: Element, name: string) =>
   el.shadowRoot?.querySelector<HTMLElement>(`[part~="${name}"]`) ?? null;
@@ -103,8 +94,12 @@ const expectSame = (a: unknown, b: unknown, message: string, same = true) =>
 
 /** Waits until a checkout shows the session's amount and a drawn QR code. */
 async function expectAmountAndQr(el: Element, amount = '$10.00') {
-  await waitFor(() => text(el, 'amount') === amount && part(el, 'address'), `the amount ${amount} is shown`);
-  const svg = await waitFor(() => part(el, 'qr')?.querySelector('svg'), 'the QR code is drawn');
+  await waitFor(
+    () => text(el, 'amount') === amount && part(el, 'address'),
+    20_000,
+    `the amount ${amount} is shown`,
+  );
+  const svg = await waitFor(() => part(el, 'qr')?.querySelector('svg'), 20_000, 'the QR code is drawn');
   expect(svg.querySelectorAll('path').length).to.be.greaterThan(0);
 }
 
@@ -168,7 +163,11 @@ describe('script tags: the built ES module and the classic script on plain pages
        <crypto-checkout locale="es" session="${session.client_secret}" api="${apiUrl}"></crypto-checkout>`,
     );
     const el = win.document.querySelector('crypto-checkout')!;
-    await waitFor(() => part(el, 'address') && text(el, 'status') === es.waiting, 'the status is in Spanish');
+    await waitFor(
+      () => part(el, 'address') && text(el, 'status') === es.waiting,
+      20_000,
+      'the status is in Spanish',
+    );
     expect(text(el, 'amount')).to.equal(
       new Intl.NumberFormat('es', { style: 'currency', currency: 'USD' }).format(10).replace(/\s+/g, ' '),
     );
@@ -181,12 +180,14 @@ describe('script tags: the built ES module and the classic script on plain pages
     const result = win.CryptoCheckout!.open({ session: session.client_secret, api: apiUrl });
     const dialog = await waitFor(
       () => win.document.querySelector<CheckoutDialog>('crypto-checkout-dialog'),
+      20_000,
       'the dialog is added to the page',
     );
     expect(dialog.open).to.equal(true);
     expect((part(dialog, 'dialog') as HTMLDialogElement).open, 'the <dialog> is open').to.equal(true);
     const checkout = await waitFor(
       () => dialog.shadowRoot!.querySelector<CryptoCheckout>('crypto-checkout'),
+      20_000,
       'the checkout is in the dialog',
     );
     await expectAmountAndQr(checkout);
@@ -204,21 +205,27 @@ describe('script tags: the built ES module and the classic script on plain pages
        <crypto-checkout session="${session.client_secret}" api="${apiUrl}"></crypto-checkout>`,
     );
     const el = win.document.querySelector('crypto-checkout')!;
-    await waitFor(() => part(el, 'address'), 'the payment is shown');
+    await waitFor(() => part(el, 'address'), 20_000, 'the payment is shown');
     expect(fetched(win)).to.deep.equal([classic]);
     el.setAttribute('walletconnect-project-id', 'test-project-0001');
     await waitFor(
       () => el.shadowRoot!.querySelector('[part~="wallet"] [part~="wallet-option"]'),
+      20_000,
       'WalletConnect is offered',
     );
     // Fetched ahead of the tap, next to the script (this page is elsewhere), and it ran: it imports
     // the bundler's runtime chunk, and nothing that holds Lit.
     const chunk = await waitFor(
       () => fetched(win).find((path) => /\/walletconnect-sdk-[\w-]+\.js$/.test(path)),
+      20_000,
       "WalletConnect's chunk is fetched",
     );
     expect(chunk.startsWith(classic.slice(0, classic.lastIndexOf('/') + 1))).to.equal(true);
-    await waitFor(() => fetched(win).some((path) => /\/rolldown-runtime-[\w-]+\.js$/.test(path)), 'it runs');
+    await waitFor(
+      () => fetched(win).some((path) => /\/rolldown-runtime-[\w-]+\.js$/.test(path)),
+      20_000,
+      'it runs',
+    );
     const status = (
       win.performance.getEntriesByName(new URL(chunk, location.href).href)[0] as PerformanceResourceTiming
     ).responseStatus;

@@ -4,7 +4,7 @@
  */
 import { executeServerCommand } from '@web/test-runner-commands';
 import { generatePrivateKey, privateKeyToAddress } from 'viem/accounts';
-import { createDevWallet, type DevWallet, type DevWalletOptions } from '../../demo/dev-wallet.js';
+import { createDevWallet, type DevWallet, type DevWalletOptions } from '../support/dev-wallet.js';
 import type { CryptoCheckout } from '../../src/element/index.js';
 import {
   setWalletConnectLoader,

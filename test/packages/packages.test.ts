@@ -11,7 +11,7 @@ import { extname, join, normalize } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { Webhook } from 'standardwebhooks';
-import { startAnvil, type Anvil } from '../../demo/dev-chain.js';
+import { startAnvil, type Anvil } from '../support/chain.js';
 import { launchChromium } from '../support/browser.js';
 import { installPacked, PACKAGES, type PackageName, type PackedProject } from '../support/packed.js';
 import { testMerchantWallet } from '../support/stack.js';

@@ -4,19 +4,11 @@ import type { Address } from 'viem';
 import type { BuyerSession, ErrorBody, Session, SessionEvent } from '@crypto-checkout/protocol';
 import { parseConfig } from '../../packages/server/src/config.js';
 import { startServer, type RunningServer } from '../../packages/server/src/server.js';
-import { deployTestToken, devClients, sendDevPayment, startAnvil, type Anvil } from '../../demo/dev-chain.js';
+import { deployTestToken, devClients, sendDevPayment, startAnvil, type Anvil } from '../support/chain.js';
 import { testMerchantWallet, testSecretKey } from '../support/stack.js';
+import { waitFor } from '../support/wait-for.js';
 
 const HEARTBEAT_MS = 200;
-
-/** Polls `fn` every 25 ms until it is true; fails after `timeoutMs`. */
-async function waitFor(fn: () => Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await fn())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
 
 /** One SSE message block: its `id:`, `data:` lines joined, `retry:` and comment lines. */
 interface SseMessage {
@@ -275,7 +267,11 @@ describe('GET /v1/sessions/:id/events (SSE over HTTP)', () => {
 
     // While nobody listens the transfer is seen (event 3).
     await pay(chosen.payment!.address);
-    await waitFor(async () => ((await server.app.store.latestEvent(session.id))?.seq ?? 0) >= 3, 'event 3');
+    await waitFor(
+      async () => ((await server.app.store.latestEvent(session.id))?.seq ?? 0) >= 3,
+      10_000,
+      'event 3',
+    );
 
     const second = await open(eventsUrl(session.id), {
       ...bearer(session.client_secret),

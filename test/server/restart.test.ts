@@ -12,15 +12,8 @@ import { formatUnits, parseEther, type Address, type Hash } from 'viem';
 import type { BuyerSession, Session } from '@crypto-checkout/protocol';
 import { parseConfig } from '../../packages/server/src/config.js';
 import { startServer, type RunningServer } from '../../packages/server/src/server.js';
-import {
-  deployTestToken,
-  devClients,
-  freePort,
-  sendDevPayment,
-  startAnvil,
-  type Anvil,
-} from '../../demo/dev-chain.js';
-import { testTokenAbi } from '../../demo/contracts/test-token.js';
+import { deployTestToken, devClients, sendDevPayment, startAnvil, type Anvil } from '../support/chain.js';
+import { testTokenAbi } from '../support/contracts/test-token.js';
 import { startStack, testMerchantWallet, testSecretKey, type Stack } from '../support/stack.js';
 import { spawnBackend } from '../support/backend-process.js';
 import { waitFor } from '../support/wait.js';
@@ -277,8 +270,7 @@ describe('backend killed with SIGKILL', () => {
     test(`SIGKILL while payments arrive loses nothing and counts nothing twice (${storage.name})`, async (t) => {
       if (storage.unavailable) return t.skip(storage.unavailable);
       const secretKey = testSecretKey();
-      const port = await freePort();
-      const env = {
+      const env: Record<string, string> = {
         ...(await storage.env()),
         CC_SECRET_KEYS: secretKey,
         CC_XPUB: testMerchantWallet().xpub,
@@ -294,12 +286,13 @@ describe('backend killed with SIGKILL', () => {
           },
         ]),
         CC_RATES: JSON.stringify({ ETH: '2000' }),
-        PORT: String(port),
         HOST: '127.0.0.1',
         LOG_LEVEL: 'info',
       };
       const started = Date.now();
       let backend = await startBackend(env);
+      // Restarts listen where the first one did (the system chose its port), as clients expect.
+      env.PORT = String(backend.port);
       t.diagnostic(`backend up in ${Date.now() - started} ms`);
       const url = backend.url;
 

@@ -17,7 +17,7 @@ import {
   sendDevPayment,
   startAnvil,
   type Anvil,
-} from '../../demo/dev-chain.js';
+} from '../support/chain.js';
 import { buildTestApp, FAKE_USDC, type TestApp } from '../support/app.js';
 import { startStack, type Stack } from '../support/stack.js';
 import { choose, view, waitFor } from '../support/wait.js';

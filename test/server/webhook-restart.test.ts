@@ -11,7 +11,6 @@ import type {
   WebhookEvent,
   WebhookEventList,
 } from '@crypto-checkout/protocol';
-import { freePort } from '../../demo/dev-chain.js';
 import { spawnBackend, type BackendProcess } from '../support/backend-process.js';
 import { postgresBackend } from '../support/backends.js';
 import { testMerchantWallet, testSecretKey } from '../support/stack.js';
@@ -71,9 +70,8 @@ describe('webhook delivery across a SIGKILL', () => {
         store = { DATABASE_URL: url.toString() };
       }
       const secretKey = testSecretKey();
-      const env = {
+      const env: Record<string, string> = {
         ...store,
-        PORT: String(await freePort()),
         LOG_LEVEL: 'info',
         CC_SECRET_KEYS: secretKey,
         CC_XPUB: testMerchantWallet().xpub,
@@ -100,6 +98,7 @@ describe('webhook delivery across a SIGKILL', () => {
       });
       receivers.push(receiver);
       let backend = await spawnBackend(env);
+      env.PORT = String(backend.port); // the restart listens where this one does
       backends.push(backend);
       const url = backend.url;
       const endpoint = await api<WebhookEndpointWithSecret>(url, secretKey, 'POST', '/v1/webhook_endpoints', {

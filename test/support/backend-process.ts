@@ -5,6 +5,8 @@ import { waitFor } from './wait.js';
 /** The backend's real entry point (`packages/server/dist/main.js`) running as a child process. */
 export interface BackendProcess {
   url: string;
+  /** The port it listens on: pass it as `PORT` to start the next one where clients expect it. */
+  port: number;
   child: ChildProcess;
   /** Every line it wrote (pino JSON on stdout, anything on stderr). */
   lines: string[];
@@ -18,7 +20,8 @@ export interface BackendProcess {
 
 /**
  * Spawns the compiled backend, `node packages/server/dist/main.js` as an operator runs it, with `env` on top of a clean environment (no
- * configuration leaks in from the shell) and waits until `GET /health` answers. `env.PORT` is required.
+ * configuration leaks in from the shell) and waits until `GET /health` answers. Without `env.PORT` it
+ * listens on a port the system chooses (0), read from its "listening" log line: no probing.
  */
 export async function spawnBackend(env: Record<string, string>): Promise<BackendProcess> {
   const inherited = Object.fromEntries(
@@ -30,7 +33,7 @@ export async function spawnBackend(env: Record<string, string>): Promise<Backend
   );
   const child = spawn(process.execPath, [await serverEntry('main')], {
     cwd: REPO,
-    env: { ...inherited, HOST: '127.0.0.1', ...env },
+    env: { ...inherited, HOST: '127.0.0.1', PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -43,9 +46,15 @@ export async function spawnBackend(env: Record<string, string>): Promise<Backend
   });
   child.stderr!.on('data', (chunk: Buffer) => lines.push(...chunk.toString().split('\n').filter(Boolean)));
   const tail = () => lines.slice(-30).join('\n');
-  const url = `http://127.0.0.1:${env.PORT}`;
+  /** The URL it says it listens on: main.ts's "listening" line (pino JSON) carries `url`. */
+  const announced = () =>
+    lines
+      .filter((line) => line.includes('listening'))
+      .map((line) => /"url":"(http:\/\/127\.0\.0\.1:(\d+))"/.exec(line))
+      .find(Boolean) ?? null;
   const backend: BackendProcess = {
-    url,
+    url: '',
+    port: 0,
     child,
     lines,
     tail,
@@ -60,7 +69,11 @@ export async function spawnBackend(env: Record<string, string>): Promise<Backend
       if (child.exitCode !== null || child.signalCode !== null) {
         throw new Error(`the backend exited (${child.exitCode ?? child.signalCode}):\n${tail()}`);
       }
-      return (await fetch(`${url}/health`)).ok;
+      const listening = announced();
+      if (!listening) return false;
+      backend.url = listening[1]!;
+      backend.port = Number(listening[2]);
+      return (await fetch(`${backend.url}/health`)).ok;
     },
     30_000,
     'the backend to answer /health',

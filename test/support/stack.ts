@@ -6,7 +6,7 @@ import { mnemonicToSeedSync } from '@scure/bip39';
 import type { CreateSessionRequest, Session } from '@crypto-checkout/protocol';
 import { parseConfig, type Config, type ConfigInput } from '../../packages/server/src/config.js';
 import { startServer, type RunningServer } from '../../packages/server/src/server.js';
-import { deployTestToken, devClients, sendDevPayment, startAnvil, type Anvil } from '../../demo/dev-chain.js';
+import { deployTestToken, devClients, sendDevPayment, startAnvil, type Anvil } from '../support/chain.js';
 
 /** A merchant wallet made up for one test run: its xpub goes to the server, its keys stay here. */
 export function testMerchantWallet() {

@@ -1,29 +1,7 @@
 import assert from 'node:assert/strict';
 import type { BuyerSession, Session } from '@crypto-checkout/protocol';
 
-/** Polls `fn` until it returns a truthy value (returned) or fails the test after `timeoutMs`. */
-export async function waitFor<T>(
-  fn: () => Promise<T | null | undefined | false> | T | null | undefined | false,
-  timeoutMs = 10_000,
-  what = 'condition',
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await fn();
-      if (value) return value;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(
-        `timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`,
-      );
-    }
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
+export { waitFor } from './wait-for.js';
 
 /** The buyer chooses `method` for a session (with its client secret), as the element does. */
 export async function choose(apiUrl: string, session: Session, method: string): Promise<BuyerSession> {

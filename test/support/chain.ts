@@ -28,7 +28,11 @@ export function anvilBinary(): string {
   return join(dirname(pkg), 'bin', process.platform === 'win32' ? 'anvil.exe' : 'anvil');
 }
 
-/** A free TCP port on 127.0.0.1. */
+/**
+ * A port on 127.0.0.1 where nothing listens right now, for tests of a node that is not there (yet).
+ * Another process may take it before it is used: everything the tests start listens on port 0 instead
+ * and says which port it got.
+ */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
@@ -74,27 +78,34 @@ export interface AnvilOptions {
  * const again = await startAnvil({ port: anvil.port, state: '/tmp/chain.json' });
  */
 export async function startAnvil(options: AnvilOptions = {}): Promise<Anvil> {
-  const port = options.port ?? (await freePort());
-  const args = ['--host', '127.0.0.1', '--port', String(port), '--silent'];
+  // Port 0 lets the system choose, and anvil says which in its "Listening on" line: no probing for a
+  // free port that someone else may take before anvil binds it.
+  const args = ['--host', '127.0.0.1', '--port', String(options.port ?? 0)];
   if (options.blockTime) args.push('--block-time', String(options.blockTime));
   if (options.state) args.push('--state', options.state);
   if (options.args) args.push(...options.args);
-  const child = spawn(anvilBinary(), args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(anvilBinary(), args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const port = await new Promise<number>((resolve, reject) => {
+    let stdout = '';
+    const timer = setTimeout(() => reject(new Error(`anvil did not start within 15 s: ${stderr}`)), 15_000);
+    const onData = (chunk: Buffer) => {
+      stdout += chunk.toString();
+      const listening = /Listening on 127\.0\.0\.1:(\d+)/.exec(stdout);
+      if (!listening) return;
+      clearTimeout(timer);
+      // From here on anvil logs every RPC call: read and drop it, so that the pipe never fills.
+      child.stdout!.off('data', onData).resume();
+      resolve(Number(listening[1]));
+    };
+    child.stdout!.on('data', onData);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`anvil exited with ${code}: ${stderr}${stdout.slice(-500)}`));
+    });
+  });
   const rpcUrl = `http://127.0.0.1:${port}`;
-  const client = createPublicClient({ transport: http(rpcUrl, { retryCount: 0 }) });
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`anvil exited with ${child.exitCode}: ${stderr}`);
-    try {
-      await client.getChainId();
-      break;
-    } catch {
-      if (Date.now() > deadline) throw new Error(`anvil did not start on ${rpcUrl}: ${stderr}`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
   return {
     rpcUrl,
     wsUrl: `ws://127.0.0.1:${port}`,
