@@ -52,6 +52,7 @@ describe('the published packages, packed and installed offline', { timeout: 600_
         'production dependencies': `${deps.length} (${new Set(deps.map(name)).size} names)`,
         tarball: `${(size / 1024).toFixed(0)} KB`,
         unpacked: `${(unpackedSize / 1024).toFixed(0)} KB, ${entryCount} files`,
+        'install size': `${(project.installSize[pkg] / 1024 / 1024).toFixed(1)} MB`,
       };
     });
     console.table(rows);

@@ -5,7 +5,7 @@
  * versions CI tested with), so the install needs no registry and brings exactly what a user's would.
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -61,6 +61,8 @@ export interface PackedProject {
    * not counting our other packages' own files), as `name@version`, sorted.
    */
   dependencies: Record<PackageName, string[]>;
+  /** Bytes on disk that installing the package brings: its own files and every dependency's. */
+  installSize: Record<PackageName, number>;
   /** Deletes the project. */
   remove(): Promise<void>;
 }
@@ -121,8 +123,10 @@ export async function installPacked(): Promise<PackedProject> {
   };
   const project: Record<string, LockEntry> = {};
   const dependencies = {} as Record<PackageName, string[]>;
+  const installed = {} as Record<PackageName, string[]>; // where each closure lies in the project
   for (const [name, location] of Object.entries(PACKAGES) as [PackageName, string][]) {
     const seen = new Set<string>();
+    const visited = new Set<string>([location]);
     const queue = [location];
     while (queue.length) {
       const at = queue.shift()!;
@@ -131,12 +135,14 @@ export async function installPacked(): Promise<PackedProject> {
         if (found && source[found]!.link) found = source[found]!.resolved; // one of ours
         if (found === undefined)
           throw new Error(`${at || 'the root'} needs ${dep}, which the lock does not have`);
-        if (workspaceOf.has(found)) continue; // installed from its own tarball
-        if (seen.has(found)) continue;
-        seen.add(found);
+        if (visited.has(found)) continue;
+        visited.add(found);
         queue.push(found);
+        // One of ours comes from its own tarball: its dependencies count, the package itself does not.
+        if (!workspaceOf.has(found)) seen.add(found);
       }
     }
+    installed[name] = [`node_modules/${name}`, ...[...seen].map(relocate)];
     dependencies[name] = [...seen]
       .map(
         (at) =>
@@ -145,6 +151,10 @@ export async function installPacked(): Promise<PackedProject> {
       .sort();
     for (const at of seen) {
       const { dev: _dev, devOptional: _devOptional, peer: _peer, ...entry } = source[at]!;
+      // This repository's lock leaves `resolved` out; without it npm asks the registry for the
+      // package's metadata to find the tarball. Its standard URL lets the cache answer by integrity.
+      const name = entry.name ?? at.slice(at.lastIndexOf('node_modules/') + 'node_modules/'.length);
+      entry.resolved ??= `https://registry.npmjs.org/${name}/-/${name.split('/').pop()}-${entry.version}.tgz`;
       project[relocate(at)] = entry;
     }
   }
@@ -184,5 +194,24 @@ export async function installPacked(): Promise<PackedProject> {
     maxBuffer: 64 * 1024 * 1024,
     env: { ...process.env, npm_config_workspaces: undefined, NODE_OPTIONS: '' },
   });
-  return { dir, packs, dependencies, remove: () => rm(dir, { recursive: true, force: true }) };
+  const installSize = Object.fromEntries(
+    await Promise.all(
+      Object.entries(installed).map(async ([name, locations]) => [
+        name,
+        (await Promise.all(locations.map((at) => diskSize(join(dir, at))))).reduce((a, b) => a + b, 0),
+      ]),
+    ),
+  ) as Record<PackageName, number>;
+  return { dir, packs, dependencies, installSize, remove: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/** The size of a package folder's files, not counting the packages nested in its `node_modules`. */
+async function diskSize(folder: string): Promise<number> {
+  let total = 0;
+  for (const entry of await readdir(folder, { withFileTypes: true })) {
+    if (entry.name === 'node_modules') continue;
+    const path = join(folder, entry.name);
+    total += entry.isDirectory() ? await diskSize(path) : (await stat(path)).size;
+  }
+  return total;
 }
