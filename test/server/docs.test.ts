@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, test } from 'node:test';
 import {
   reviewReasonSchema,
@@ -8,12 +10,39 @@ import {
   WEBHOOK_SESSION_EVENT_TYPES,
 } from '@crypto-checkout/protocol';
 
-const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+/** The user documentation: the README and docs/. */
+const DOCS = ['README.md', ...readdirSync(join(ROOT, 'docs')).map((name) => `docs/${name}`)].filter((file) =>
+  file.endsWith('.md'),
+);
+const readme = DOCS.map((file) => readFileSync(join(ROOT, file), 'utf8')).join('\n');
+
+/** GitHub's anchor of a heading: lower case, punctuation dropped, spaces to hyphens. */
+function anchor(heading: string): string {
+  return heading
+    .trim()
+    .toLowerCase()
+    .replace(/[`*_]/g, '')
+    .replace(/[^\p{L}\p{N}\- ]/gu, '')
+    .replaceAll(' ', '-');
+}
+
+/** The anchors of a Markdown file's headings (outside code blocks). */
+function anchors(file: string): Set<string> {
+  let fenced = false;
+  const found = new Set<string>();
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    if (line.startsWith('```')) fenced = !fenced;
+    const heading = !fenced && /^#{1,6} (.*)$/.exec(line);
+    if (heading) found.add(anchor(heading[1]!));
+  }
+  return found;
+}
 
 /** Rows of the first Markdown table after `heading` whose first cell is `code`: [first cell, …, last cell]. */
 function tableAfter(heading: string): string[][] {
   const start = readme.indexOf(heading);
-  assert.ok(start >= 0, `README has no "${heading}"`);
+  assert.ok(start >= 0, `the docs have no "${heading}"`);
   const lines = readme.slice(start).split('\n');
   const first = lines.findIndex((line) => line.startsWith('|'));
   const rows: string[][] = [];
@@ -29,7 +58,27 @@ function tableAfter(heading: string): string[][] {
   return rows;
 }
 
-describe('README matches the code', () => {
+describe('README and docs/ match the code', () => {
+  test('every relative link points at a file that exists, and every #anchor at a heading there', () => {
+    let checked = 0;
+    for (const file of DOCS) {
+      let fenced = false;
+      for (const line of readFileSync(join(ROOT, file), 'utf8').split('\n')) {
+        if (line.startsWith('```')) fenced = !fenced;
+        if (fenced) continue;
+        for (const [, target] of line.matchAll(/\]\(([^)\s]+)\)/g)) {
+          if (/^[a-z]+:/.test(target!)) continue;
+          const [path, hash] = target!.split('#') as [string, string | undefined];
+          const resolved = path ? join(ROOT, dirname(file), path) : join(ROOT, file);
+          assert.ok(existsSync(resolved), `${file}: ${target} — no such file`);
+          if (hash) assert.ok(anchors(resolved).has(hash), `${file}: ${target} — no such heading`);
+          checked += 1;
+        }
+      }
+    }
+    assert.ok(checked > 20, `only ${checked} links found: is the link pattern still right?`);
+  });
+
   test('the status table lists exactly the statuses, in order, with the right terminal flags', () => {
     const rows = tableAfter('## Statuses');
     assert.deepEqual(
