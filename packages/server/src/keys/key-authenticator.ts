@@ -2,7 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { identifyCaller, type Authenticator, type Caller } from '../auth.js';
 import { ApiError } from '../errors.js';
 import type { ApiKeyStore } from '../store/api-key-store.js';
-import { modeOfSecretKey, parseConfiguredKey, SECRET_KEY_PATTERN } from './secret-key.js';
+import { looksLikeSecretKey, modeOfSecretKey, parseConfiguredKey, SECRET_KEY_PATTERN } from './secret-key.js';
 
 /** `last_used_at` is written at most this often per key, so that a busy key does not write on every request. */
 const TOUCH_EVERY_MS = 60_000;
@@ -34,7 +34,7 @@ export function keyAuthenticator(options: {
 
   return {
     async identify(token: string | null): Promise<Caller> {
-      if (!token?.startsWith('sk_')) return identifyCaller(token, []);
+      if (!token || !looksLikeSecretKey(token)) return identifyCaller(token, []);
       const hash = createHash('sha256').update(token, 'utf8').digest();
       let match: (typeof keys)[number] | undefined;
       for (const key of keys) {

@@ -1,10 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import type { HDKey } from '@scure/bip32';
-import type {
-  BuyerSession,
-  CreateSessionRequest,
-  Session,
-  SessionEventType,
+import {
+  CLIENT_SECRET_SEPARATOR,
+  SESSION_ID_PREFIX,
+  type BuyerSession,
+  type CreateSessionRequest,
+  type Session,
+  type SessionEventType,
 } from '@crypto-checkout/protocol';
 import { deriveDepositAddress } from '../chain/derive-address.js';
 import type { MethodInfo } from '../chain/registry.js';
@@ -172,10 +174,10 @@ export class SessionService {
     if (amount.scale > 2)
       throw new ApiError(400, 'invalid_request', `amount has more than 2 decimals for ${input.currency}`);
     const now = this.clock();
-    const id = `cs_${randomToken(24)}`;
+    const id = `${SESSION_ID_PREFIX}${randomToken(24)}`;
     const record = {
       id,
-      client_secret: `${id}_secret_${randomToken(32)}`,
+      client_secret: `${id}${CLIENT_SECRET_SEPARATOR}${randomToken(32)}`,
       status: 'open' as const,
       amount: input.amount,
       currency: input.currency,
