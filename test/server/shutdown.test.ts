@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { connect } from 'node:net';
+import { connect, createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import type { Session, WebhookEvent, WebhookEventList } from '@crypto-checkout/protocol';
-import { freePort } from '../../demo/dev-chain.js';
 import { spawnBackend, type BackendProcess } from '../support/backend-process.js';
 import { testMerchantWallet, testSecretKey } from '../support/stack.js';
 import { waitFor } from '../support/wait.js';
@@ -38,6 +37,18 @@ async function api<T>(url: string, key: string, method: string, path: string, bo
 function loggedShutdownMs(backend: BackendProcess): number | null {
   const line = backend.lines.find((l) => l.includes('"msg":"shut down"'));
   return line ? (JSON.parse(line) as { ms: number }).ms : null;
+}
+
+/** A port nothing listens on now: the backend is given it, so that the test knows where to probe. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
 }
 
 /** Whether a brand-new TCP connection to `port` is accepted (`true`) or refused (`false`). */
