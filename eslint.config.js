@@ -1,4 +1,5 @@
 import js from '@eslint/js';
+import { createNodeResolver, importX } from 'eslint-plugin-import-x';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
@@ -66,6 +67,47 @@ export default tseslint.config(
           ],
         },
       ],
+    },
+  },
+  {
+    // The stores own transactions and locks: services group writes with `store.transaction(…)`
+    // and never reach the driver; advisory-lock ids live in store/advisory-locks.ts alone.
+    files: ['packages/server/src/**/*.ts'],
+    ignores: ['packages/server/src/store/**', 'packages/server/src/webhooks/webhook-store.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "CallExpression[callee.property.name='transaction'][callee.object.property.name='db']",
+          message: 'Open transactions with store.transaction(…); only store/ touches the driver.',
+        },
+        {
+          selector: 'Literal[value=/advisory/i], TemplateElement[value.raw=/advisory/i]',
+          message: 'Advisory locks are named in store/advisory-locks.ts; take one there.',
+        },
+      ],
+    },
+  },
+  {
+    // No import cycles anywhere: a cycle makes the load order decide which module sees the other's
+    // exports as undefined, and hides a layering mistake (a store importing a service, a service a
+    // route). Type-only imports are erased at compile time and do not count. Imports resolve as in
+    // development: `./x.js` finds `x.ts`, workspace packages their TypeScript sources.
+    files: ['**/*.ts', '**/*.tsx', '**/*.mjs', '**/*.js'],
+    plugins: { 'import-x': importX },
+    settings: {
+      'import-x/extensions': ['.ts', '.tsx', '.mjs', '.js'],
+      'import-x/parsers': { '@typescript-eslint/parser': ['.ts', '.tsx'] },
+      'import-x/resolver-next': [
+        createNodeResolver({
+          extensions: ['.ts', '.tsx', '.mjs', '.js', '.json'],
+          extensionAlias: { '.js': ['.ts', '.tsx', '.js'] },
+          conditionNames: ['@crypto-checkout/source', 'types', 'import', 'default'],
+        }),
+      ],
+    },
+    rules: {
+      'import-x/no-cycle': ['error', { ignoreExternal: true }],
     },
   },
   {

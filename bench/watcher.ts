@@ -55,7 +55,6 @@ const request = ((args: { method: string; params?: unknown }) => {
 const client = createPublicClient({ transport: custom({ request }) });
 const watcher = startChainWatcher({
   chain: config.chains[0]!,
-  store: app.store,
   sessions: app.sessions,
   logger: console,
   client: client as never,

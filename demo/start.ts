@@ -58,7 +58,11 @@ await build({
   logLevel: 'warn',
   build: {
     outDir: join(dataDir, 'dev-wallet'),
-    lib: { entry: join(root, 'test', 'support', 'dev-wallet.ts'), formats: ['es'], fileName: () => 'dev-wallet.js' },
+    lib: {
+      entry: join(root, 'test', 'support', 'dev-wallet.ts'),
+      formats: ['es'],
+      fileName: () => 'dev-wallet.js',
+    },
   },
 });
 

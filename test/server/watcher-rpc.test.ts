@@ -66,7 +66,6 @@ describe('chain watcher RPC usage on a live anvil chain', () => {
     const chain: ChainConfig = { ...app.config.chains[0]!, ws_url: undefined };
     const watcher = startChainWatcher({
       chain,
-      store: app.store,
       sessions: app.sessions,
       logger: console,
       client: counter.client as never,
@@ -121,7 +120,6 @@ describe('chain watcher RPC usage on a live anvil chain', () => {
   test('a newHeads subscription wakes the watcher as soon as a block arrives (polling every 10 min)', async () => {
     const watcher = startChainWatcher({
       chain: app.config.chains[0]!,
-      store: app.store,
       sessions: app.sessions,
       logger: console,
     });

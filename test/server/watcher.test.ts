@@ -292,7 +292,12 @@ describe('chain watcher without a node', () => {
   let watcher: ChainWatcher | undefined;
   let anvil: Anvil | undefined;
   let port: number;
-  const logs: { level: number; msg: string; failures?: number; err?: string }[] = [];
+  const logs: {
+    level: number;
+    msg: string;
+    failures?: number;
+    err?: { type: string; message: string; stack: string };
+  }[] = [];
 
   before(async () => {
     port = await freePort();
@@ -325,7 +330,6 @@ describe('chain watcher without a node', () => {
     });
     watcher = startChainWatcher({
       chain: app.config.chains[0]!,
-      store: app.store,
       sessions: app.sessions,
       logger: pino({ level: 'info' }, sink),
     });
@@ -338,7 +342,13 @@ describe('chain watcher without a node', () => {
         .map((l) => l.failures),
       [1, 2, 3],
     );
-    assert.ok(warnings().every((l) => l.level === 40 && typeof l.err === 'string'));
+    // The whole error, through pino's serializer: its type, message and stack, not the message alone.
+    assert.ok(
+      warnings().every(
+        (l) => l.level === 40 && l.err && l.err.type && l.err.message && l.err.stack?.includes('\n'),
+      ),
+      JSON.stringify(warnings()[0]),
+    );
     await assert.rejects(watcher.syncOnce());
     assert.equal(await app.store.getCursor(app.store.db, CHAIN_ID), null);
 

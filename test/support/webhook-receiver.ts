@@ -11,8 +11,11 @@ export interface ReceivedRequest {
   status: number | null;
 }
 
-/** What to do with a request: answer with a status (and optional body), or hold it open. */
-export type Answer = number | { status: number; body: string } | 'hold';
+/**
+ * What to do with a request: answer with a status (and optional body, after `delayMs` — a slow
+ * merchant), or hold it open.
+ */
+export type Answer = number | { status: number; body?: string; delayMs?: number } | 'hold';
 
 /**
  * A local merchant endpoint: records every request and answers as `respond` says. `down()` stops
@@ -48,10 +51,22 @@ export async function startReceiver(respond: Receiver['respond'] = () => 200): P
         held.add(res);
         return;
       }
-      const { status, body } =
-        typeof answer === 'number' ? { status: answer, body: `answered ${answer}` } : answer;
-      request.status = status;
-      res.writeHead(status, { 'content-type': 'text/plain' }).end(body);
+      const {
+        status,
+        body = `answered ${status}`,
+        delayMs = 0,
+      } = typeof answer === 'number' ? { status: answer } : answer;
+      const send = () => {
+        request.status = status;
+        res.writeHead(status, { 'content-type': 'text/plain' }).end(body);
+      };
+      if (delayMs > 0) {
+        held.add(res);
+        setTimeout(() => {
+          held.delete(res);
+          if (!res.destroyed) send();
+        }, delayMs);
+      } else send();
     });
   };
   let server: Server = createServer(handler);

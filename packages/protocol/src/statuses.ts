@@ -60,12 +60,26 @@ export const REVIEW_REASONS = ['partial_payment', 'late_payment', 'overpayment',
 /** Why a session needs review. */
 export type ReviewReason = (typeof REVIEW_REASONS)[number];
 
+/** What every session id starts with: `cs_…`. */
+export const SESSION_ID_PREFIX = 'cs_';
+
+/**
+ * What joins a session id and the random part of its client secret: `<session id>_secret_<random>`.
+ * Together with {@link SESSION_ID_PREFIX} the one place the format is spelled: the server makes
+ * client secrets with it and every package reads them with {@link sessionIdFromClientSecret}.
+ */
+export const CLIENT_SECRET_SEPARATOR = '_secret_';
+
+const CLIENT_SECRET_PATTERN = new RegExp(
+  `^(${SESSION_ID_PREFIX}[A-Za-z0-9]+)${CLIENT_SECRET_SEPARATOR}[A-Za-z0-9]+$`,
+);
+
 /**
  * Extracts the session id from a client secret (`<session id>_secret_<random>`), or `null` if it
  * does not have that shape.
  * @example sessionIdFromClientSecret('cs_abc_secret_xyz') // 'cs_abc'
  */
 export function sessionIdFromClientSecret(clientSecret: string): string | null {
-  const match = /^(cs_[A-Za-z0-9]+)_secret_[A-Za-z0-9]+$/.exec(clientSecret);
+  const match = CLIENT_SECRET_PATTERN.exec(clientSecret);
   return match ? match[1]! : null;
 }

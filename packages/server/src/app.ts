@@ -6,75 +6,29 @@ import Fastify, {
   type FastifyInstance,
 } from 'fastify';
 import { ZodError } from 'zod';
-import { parseXpub } from './chain/derive-address.js';
-import { redactUrl, type Authenticator } from './auth.js';
-import { buildMethodRegistry } from './chain/registry.js';
-import { StaticRateSource, type RateSource } from './rates/rate-source.js';
-import type { Config } from './config.js';
+import { redactUrl } from './auth.js';
+import { createServices, type Services, type ServicesOptions } from './composition.js';
 import { ApiError } from './errors.js';
-import { Idempotency, type IdempotencyOptions } from './idempotency.js';
-import { keyAuthenticator } from './keys/key-authenticator.js';
 import { registerOpenApiRoute } from './openapi.js';
-import { publicBaseUrl } from './public-url.js';
 import { registerCheckoutPageRoutes } from './routes/checkout-page.js';
 import { registerEventRoutes } from './routes/events.js';
 import { registerSessionListRoutes } from './routes/session-list.js';
 import { registerSessionRoutes } from './routes/sessions.js';
 import { registerWebhookRoutes } from './routes/webhooks.js';
-import { SessionBus } from './sessions/session-bus.js';
-import { SessionSearch } from './sessions/session-search.js';
-import { SessionService } from './sessions/session-service.js';
-import { ApiKeyStore } from './store/api-key-store.js';
-import type { Database } from './store/database.js';
-import { IdempotencyStore } from './store/idempotency-store.js';
-import { SessionStore } from './store/session-store.js';
-import { WebhookEndpoints } from './webhooks/webhook-endpoints.js';
-import { WebhookEvents } from './webhooks/webhook-events.js';
-import { WebhookOutbox } from './webhooks/webhook-outbox.js';
-import { WebhookStore } from './webhooks/webhook-store.js';
 
 /** What `buildApp` needs. */
-export interface AppOptions {
-  config: Config;
-  db: Database;
-  /** Defaults to the real clock. */
-  clock?: () => Date;
+export interface AppOptions extends Omit<ServicesOptions, 'listeningAddress'> {
   /** A logger to use instead of the built-in one (tests pass a capturing one). */
   logger?: FastifyBaseLogger | false;
   /** How often an event stream sends a heartbeat comment, in ms. */
   heartbeatMs?: number;
-  /** Where native-coin prices come from; default: the static `rates` of the configuration. */
-  rates?: RateSource;
-  /** `Idempotency-Key` tuning (waits, retention); tests shorten it. */
-  idempotency?: Omit<IdempotencyOptions, 'clock'>;
   /** Where the hosted checkout page's built scripts are; default: the package's `dist/`. */
   distDir?: string;
 }
 
-/** The app and the services the watcher and the CLI share with it. */
-export interface App {
+/** The HTTP app and the services (see `composition.ts`) its routes, the workers and the tests share. */
+export interface App extends Services {
   server: FastifyInstance;
-  sessions: SessionService;
-  store: SessionStore;
-  bus: SessionBus;
-  /** Identifies callers by their bearer token (secret keys, client secrets). */
-  auth: Authenticator;
-  /** Secret keys kept (hashed) in the database. */
-  apiKeys: ApiKeyStore;
-  /** `Idempotency-Key` handling; the server purges expired keys with it. */
-  idempotency: Idempotency;
-  /**
-   * The backend's public base URL: `public_url`, else the address it listens on (known once it
-   * listens, also for `port: 0`).
-   */
-  publicUrl: () => string;
-  /** Webhook endpoints, the outbox (hooked into every status change) and the event log. */
-  webhooks: {
-    store: WebhookStore;
-    endpoints: WebhookEndpoints;
-    outbox: WebhookOutbox;
-    events: WebhookEvents;
-  };
 }
 
 /**
@@ -83,37 +37,15 @@ export interface App {
  */
 export async function buildApp(options: AppOptions): Promise<App> {
   const { config, db } = options;
-  const store = new SessionStore(db);
-  const bus = new SessionBus();
-  const apiKeys = new ApiKeyStore(db);
-  const auth = keyAuthenticator(config.secret_keys, apiKeys, options.clock);
-  const idempotency = new Idempotency(new IdempotencyStore(db), {
-    ...options.idempotency,
-    clock: options.clock,
-  });
-  const rates = options.rates ?? new StaticRateSource(config.rates);
-  const methods = buildMethodRegistry(config, rates);
-  // Asked for each merchant view: without public_url, the port is known only once the server listens.
-  const publicUrl = () => publicBaseUrl(config, server.server.listening ? server.server.address() : null);
-  const sessions = new SessionService(
-    store,
+  const services = createServices({
     config,
-    methods,
-    parseXpub(config.xpub),
-    bus,
-    rates,
-    options.clock,
-    publicUrl,
-  );
-  const webhookStore = new WebhookStore(db);
-  const webhooks = {
-    store: webhookStore,
-    endpoints: new WebhookEndpoints(webhookStore, config.webhooks.secret_overlap, options.clock),
-    outbox: new WebhookOutbox(webhookStore, options.clock),
-    events: new WebhookEvents(webhookStore),
-  };
-  // Every status change writes its webhook event in the change's own transaction.
-  sessions.onStatusChange(webhooks.outbox.statusHook);
+    db,
+    clock: options.clock,
+    rates: options.rates,
+    idempotency: options.idempotency, // Without public_url, links are built on the address the server listens on, known only then.
+    listeningAddress: () => (server.server.listening ? server.server.address() : null),
+  });
+  const { store, bus, sessions, search, auth, idempotency, webhooks, publicUrl } = services;
 
   const server = Fastify({
     bodyLimit: 64 * 1024,
@@ -210,10 +142,10 @@ export async function buildApp(options: AppOptions): Promise<App> {
   });
 
   registerSessionRoutes(server, { auth, sessions, idempotency });
-  registerSessionListRoutes(server, { auth, search: new SessionSearch(store, sessions) });
+  registerSessionListRoutes(server, { auth, search });
   registerEventRoutes(server, { auth, sessions, store, bus, heartbeatMs: options.heartbeatMs ?? 15_000 });
   registerWebhookRoutes(server, { auth, ...webhooks });
   registerCheckoutPageRoutes(server, { config, sessions, publicUrl, distDir: options.distDir });
 
-  return { server, sessions, store, bus, auth, apiKeys, idempotency, webhooks, publicUrl };
+  return { ...services, server };
 }

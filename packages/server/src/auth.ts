@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { sessionIdFromClientSecret } from '@crypto-checkout/protocol';
 import { ApiError } from './errors.js';
+import { keyIdOf, looksLikeSecretKey, modeOfSecretKey } from './keys/secret-key.js';
 
 const digest = (value: string) => createHash('sha256').update(value, 'utf8').digest();
 
@@ -32,11 +33,6 @@ export interface Authenticator {
   identify(token: string | null): Promise<Caller>;
 }
 
-/** A non-secret id for a secret key: a short hash, safe to log. */
-export function keyIdOf(secretKey: string): string {
-  return `key_${digest(secretKey).toString('hex').slice(0, 16)}`;
-}
-
 /**
  * Identifies the caller of a request and insists on a secret key: a client secret answers 403
  * (`what` says what was attempted), a missing or wrong token 401.
@@ -66,11 +62,11 @@ export function bearerToken(header: string | undefined): string | null {
 export function identifyCaller(token: string | null, secretKeys: readonly string[]): Caller {
   if (!token)
     throw new ApiError(401, 'unauthorized', 'send "Authorization: Bearer <secret key or client secret>"');
-  if (token.startsWith('sk_')) {
+  if (looksLikeSecretKey(token)) {
     let ok = false;
     for (const key of secretKeys) ok = secretsEqual(token, key) || ok;
     if (!ok) throw new ApiError(401, 'unauthorized', 'invalid secret key');
-    return { kind: 'merchant', mode: token.startsWith('sk_live_') ? 'live' : 'test', keyId: keyIdOf(token) };
+    return { kind: 'merchant', mode: modeOfSecretKey(token) ?? 'test', keyId: keyIdOf(token) };
   }
   const sessionId = sessionIdFromClientSecret(token);
   if (!sessionId) throw new ApiError(401, 'unauthorized', 'invalid secret key or client secret');

@@ -268,6 +268,13 @@ export const configSchema = z.strictObject({
     .regex(/^[A-Za-z0-9_-]{8,64}$/, 'must be the project id from the WalletConnect (Reown) dashboard')
     .optional(),
   log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /**
+   * How long a graceful shutdown (SIGTERM, SIGINT) may take, in ms: requests in flight, webhook
+   * attempts and the expiry sweep get this long to finish before they are cut off (an unanswered
+   * webhook attempt is handed back, due again at once). Default 10 s; keep it below your process
+   * manager's kill timeout (Kubernetes: `terminationGracePeriodSeconds`, 30 s by default).
+   */
+  shutdown_timeout_ms: z.number().int().min(0).max(600_000).default(10_000),
   webhooks: webhooksSchema.prefault({}),
   /**
    * The backend's base URL as buyers reach it, e.g. `https://pay.shop.example` (a path is kept, for a
@@ -331,7 +338,7 @@ export function parseConfig(input: unknown): Config {
  * variables: `CC_SECRET_KEYS` (comma-separated), `CC_XPUB`, `DATABASE_URL`, `CC_DATA_DIR`, `PORT`,
  * `HOST`, `CC_CORS_ORIGINS` (comma-separated), `CC_CHAINS` (JSON array), `CC_RATES` (JSON object),
  * `LOG_LEVEL`, `CC_WEBHOOKS` (JSON object), `CC_WALLETCONNECT_PROJECT_ID`, `CC_PUBLIC_URL`,
- * `CC_MERCHANT_NAME`.
+ * `CC_MERCHANT_NAME`, `CC_SHUTDOWN_TIMEOUT_MS`.
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   let file: Record<string, unknown> = {};
@@ -369,5 +376,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (env.CC_WEBHOOKS) overlay.webhooks = json('CC_WEBHOOKS');
   if (env.CC_PUBLIC_URL) overlay.public_url = env.CC_PUBLIC_URL;
   if (env.CC_MERCHANT_NAME) overlay.merchant_name = env.CC_MERCHANT_NAME;
+  if (env.CC_SHUTDOWN_TIMEOUT_MS) overlay.shutdown_timeout_ms = Number(env.CC_SHUTDOWN_TIMEOUT_MS);
   return parseConfig({ ...file, ...overlay });
 }

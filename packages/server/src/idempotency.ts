@@ -120,10 +120,10 @@ export class Idempotency {
   /** Requests of this instance waiting for a key, woken when it finishes here (others poll). */
   private readonly waiters = new Map<string, Set<() => void>>();
 
-  constructor(
-    private readonly store: IdempotencyStore,
-    options: IdempotencyOptions = {},
-  ) {
+  private readonly store: IdempotencyStore;
+
+  constructor(options: IdempotencyOptions & { store: IdempotencyStore }) {
+    this.store = options.store;
     this.clock = options.clock ?? (() => new Date());
     this.retentionMs = options.retentionMs ?? IDEMPOTENCY_RETENTION_MS;
     this.waitMs = options.waitMs ?? 10_000;

@@ -11,6 +11,14 @@
  */
 export { buildApp, type App, type AppOptions } from './app.js';
 export {
+  createServices,
+  startWorkers,
+  type Services,
+  type ServicesOptions,
+  type Workers,
+  type WorkersOptions,
+} from './composition.js';
+export {
   ConfigError,
   loadConfig,
   parseConfig,

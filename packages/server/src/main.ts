@@ -1,28 +1,41 @@
 /**
- * Entry point of the reference backend: `npm start` (or `tsx src/server/main.ts`). Reads the
- * configuration (see README → Configuration), starts everything and shuts down gracefully on
- * SIGINT/SIGTERM.
+ * Entry point of the reference backend: `npm start` (or `node dist/main.js`). Reads the
+ * configuration (see README → Configuration), starts everything and, on SIGTERM or SIGINT, shuts
+ * down gracefully within `shutdown_timeout_ms` (see `RunningServer.stop`) and exits 0. A second
+ * signal during the shutdown ends the process at once.
  * @module
  */
 import { ConfigError, loadConfig } from './config.js';
 import { startServer } from './server.js';
 
+/** How long past `shutdown_timeout_ms` the process waits for the database to close before it gives up. */
+const EXIT_MARGIN_MS = 5_000;
+
 try {
   const config = loadConfig();
   const server = await startServer(config);
-  server.app.server.log.info(
-    { url: server.url, database: server.db.kind },
-    'crypto-checkout backend is listening',
-  );
-  const shutdown = (signal: string) => {
-    server.app.server.log.info({ signal }, 'shutting down');
+  const log = server.app.server.log;
+  log.info({ url: server.url, database: server.db.kind }, 'crypto-checkout backend is listening');
+  const shutdown = (signal: NodeJS.Signals) => {
+    log.info({ signal, timeout_ms: config.shutdown_timeout_ms }, 'shutting down');
+    // The default action again: a second signal ends the process without waiting.
+    process.removeAllListeners('SIGINT').removeAllListeners('SIGTERM');
+    // The deadline cuts off requests, webhook attempts and sweeps; this only guards against a
+    // database that does not close.
+    setTimeout(() => {
+      log.error('shutdown did not finish in time; exiting');
+      process.exit(1);
+    }, config.shutdown_timeout_ms + EXIT_MARGIN_MS).unref();
     server.stop().then(
       () => process.exit(0),
-      () => process.exit(1),
+      (error: unknown) => {
+        log.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
     );
   };
-  process.once('SIGINT', () => shutdown('SIGINT'));
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', shutdown);
+  process.once('SIGTERM', shutdown);
 } catch (error) {
   if (error instanceof ConfigError) {
     console.error(error.message);

@@ -1,17 +1,13 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { buildApp, type App } from './app.js';
-import { startChainWatcher, type ChainWatcher } from './chain/chain-watcher.js';
+import type { ChainWatcher } from './chain/chain-watcher.js';
+import { startWorkers } from './composition.js';
 import type { Config } from './config.js';
 import { openDatabase, type Database } from './store/database.js';
 import { migrate } from './store/migrations.js';
-import { startWebhookDispatcher, type WebhookDispatcher } from './webhooks/webhook-dispatcher.js';
+import type { WebhookDispatcher } from './webhooks/webhook-dispatcher.js';
 
-/** How often expired sessions are swept, in ms (also those nobody is watching). */
-const EXPIRY_SWEEP_MS = 1_000;
-/** How often idempotency keys past their 24 hours are deleted, in ms. */
-const IDEMPOTENCY_PURGE_MS = 60 * 60 * 1000;
-
-/** A running backend: HTTP server, chain watchers and the expiry sweeper. */
+/** A running backend: HTTP server, chain watchers, webhook delivery and the expiry sweep. */
 export interface RunningServer {
   /** Base URL the server listens on, e.g. `http://127.0.0.1:8787`. */
   url: string;
@@ -20,13 +16,26 @@ export interface RunningServer {
   watchers: ChainWatcher[];
   /** The webhook delivery worker. */
   webhooks: WebhookDispatcher;
-  /** Stops accepting requests, stops the watchers and closes the database, in that order. */
-  stop(): Promise<void>;
+  /**
+   * Shuts down gracefully, within `shutdown_timeout_ms` of the configuration (or `timeoutMs`):
+   * - stops accepting connections at once (new ones are refused; a new request on a kept-alive
+   *   connection answers 503), and stops the workers from starting anything new;
+   * - ends every event stream with a `retry:` hint, so that `EventSource` reconnects (to this
+   *   server once restarted, or to another instance) instead of giving up;
+   * - lets requests in flight finish, and answers them with `Connection: close`;
+   * - lets webhook attempts, an expiry sweep and a watcher tick in flight finish;
+   * - at the deadline cuts off what is left (connections closed; webhook attempts aborted and handed
+   *   back, due again at once), then closes the database, unless it was passed in.
+   * Calling it again returns the same promise.
+   */
+  stop(options?: { timeoutMs?: number }): Promise<void>;
 }
 
 /**
- * Opens the database, applies migrations, starts one watcher per chain and the expiry sweeper, and
- * listens. Used by `main.ts`, the demo and the tests, so all three run the same code.
+ * Opens the database, applies migrations, builds the app and its services, starts the workers
+ * (one watcher per chain, webhook delivery, expiry sweep) and listens: the composition root a
+ * running backend goes through. Used by `main.ts`, the demo and the tests, so all three run the
+ * same code.
  * @example const server = await startServer(loadConfig()); console.log(server.url);
  */
 export async function startServer(
@@ -55,53 +64,45 @@ export async function startServer(
       'no secret key: every merchant call will answer 401. Set CC_SECRET_KEYS or run `npm run cli -- keys create --mode test`',
     );
   }
-  const watchers = config.chains.map((chain) =>
-    startChainWatcher({ chain, store: app.store, sessions: app.sessions, logger: log }),
-  );
-  const dispatcher = startWebhookDispatcher({
-    store: app.webhooks.store,
-    config: config.webhooks,
-    logger: log,
+  // While draining, answers tell keep-alive clients to go: the connection closes after the answer
+  // instead of lingering idle, which would hold the shutdown until the deadline.
+  let draining = false;
+  app.server.addHook('onSend', async (_request, reply) => {
+    if (draining) reply.header('connection', 'close');
   });
-  // A status change may have queued deliveries: look now rather than at the next poll.
-  const unsubscribeBus = app.bus.subscribeAll(() => dispatcher.wake());
-  const unsubscribeOutbox = app.webhooks.outbox.onQueued(() => dispatcher.wake());
-  let sweeping = false;
-  const sweeper = setInterval(() => {
-    if (sweeping) return;
-    sweeping = true;
-    app.sessions
-      .expireDue()
-      .catch((error: unknown) => log.warn({ err: (error as Error).message }, 'expiry sweep failed'))
-      .finally(() => (sweeping = false));
-  }, EXPIRY_SWEEP_MS);
-  const purgeIdempotencyKeys = () =>
-    app.idempotency
-      .purgeExpired()
-      .catch((error: unknown) => log.warn({ err: (error as Error).message }, 'idempotency key purge failed'));
-  void purgeIdempotencyKeys();
-  const purger = setInterval(purgeIdempotencyKeys, IDEMPOTENCY_PURGE_MS);
+  const workers = startWorkers({ config, services: app, logger: log });
   const address = await app.server.listen({ host: config.host, port: config.port });
+
   let stopping: Promise<void> | null = null;
   return {
     url: address.replace('[::1]', '127.0.0.1'),
     app,
     db,
-    watchers,
-    webhooks: dispatcher,
-    stop() {
+    watchers: workers.watchers,
+    webhooks: workers.webhooks,
+    stop({ timeoutMs = config.shutdown_timeout_ms } = {}) {
       stopping ??= (async () => {
-        clearInterval(sweeper);
-        clearInterval(purger);
-        await Promise.all(watchers.map((w) => w.stop()));
-        // Open event streams would hold close() forever: end them first.
-        app.server.server.closeAllConnections?.();
-        await app.server.close();
-        unsubscribeBus();
-        unsubscribeOutbox();
-        // Attempts in flight are aborted and handed back (due again at once) before the database closes.
-        await dispatcher.stop();
+        const started = Date.now();
+        const deadline = started + timeoutMs;
+        draining = true;
+        // Fastify's close: the event streams end with a retry hint (its preClose hook, in
+        // routes/events.ts), the listening socket closes, idle connections close, and it resolves
+        // once the requests in flight have been answered — or when the deadline cuts them off.
+        const http = app.server.close();
+        const cutOff = setTimeout(() => {
+          log.warn(
+            { timeout_ms: timeoutMs },
+            'shutdown deadline reached: closing the connections still open',
+          );
+          app.server.server.closeAllConnections();
+        }, timeoutMs);
+        try {
+          await Promise.all([http, workers.stop({ deadline })]);
+        } finally {
+          clearTimeout(cutOff);
+        }
         if (!options.db) await db.close();
+        log.info({ ms: Date.now() - started }, 'shut down');
       })();
       return stopping;
     },

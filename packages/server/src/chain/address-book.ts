@@ -1,4 +1,9 @@
-import type { SessionStore, WatchedDeposit } from '../store/session-store.js';
+import type { WatchedDeposit } from '../store/session-store.js';
+
+/** Where the address book reads deposits from (the session service). */
+export interface DepositSource {
+  depositsToWatch(afterIndex: number, alsoIndexes: number[], now: Date): Promise<WatchedDeposit[]>;
+}
 
 /** How long a skipped derivation index is asked for again (a deposit transaction still committing). */
 const GAP_RETRY_MS = 120_000;
@@ -12,7 +17,7 @@ const PRUNE_EVERY_MS = 60_000;
  * incrementally: each refresh reads only deposits with a derivation index above the highest seen
  * (plus recent gaps in the sequence, which a slower transaction may still fill), so its cost does
  * not grow with the number of open payments. Addresses past their watch window are dropped.
- * @example const book = new AddressBook(store); await book.refresh(new Date()); book.get(address);
+ * @example const book = new AddressBook(sessions); await book.refresh(new Date()); book.get(address);
  */
 export class AddressBook {
   private readonly byAddress = new Map<string, WatchedDeposit>();
@@ -21,7 +26,7 @@ export class AddressBook {
   private readonly gaps = new Map<number, number>();
   private lastPrune = 0;
 
-  constructor(private readonly store: SessionStore) {}
+  constructor(private readonly source: DepositSource) {}
 
   /** Number of addresses watched. */
   get size(): number {
@@ -41,7 +46,7 @@ export class AddressBook {
   async refresh(now: Date): Promise<void> {
     const nowMs = now.getTime();
     for (const [index, since] of this.gaps) if (nowMs - since > GAP_RETRY_MS) this.gaps.delete(index);
-    const rows = await this.store.depositsToWatch(this.maxIndex, [...this.gaps.keys()], now);
+    const rows = await this.source.depositsToWatch(this.maxIndex, [...this.gaps.keys()], now);
     // The first read sees every committed deposit; it skips expired ones, which are not gaps.
     const trackGaps = this.maxIndex >= 0;
     for (const row of rows) {

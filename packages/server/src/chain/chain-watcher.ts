@@ -2,8 +2,7 @@ import { createPublicClient, http, parseAbiItem, webSocket, type PublicClient } 
 import type { FastifyBaseLogger } from 'fastify';
 import type { ChainConfig } from '../config.js';
 import type { SessionService } from '../sessions/session-service.js';
-import type { Queryable } from '../store/database.js';
-import type { BlockRecord, SessionStore, TransferRecord } from '../store/session-store.js';
+import type { BlockRecord, TransferRecord } from '../store/session-store.js';
 import { AddressBook } from './address-book.js';
 
 const transferEvent = parseAbiItem('event Transfer(address indexed from, address indexed to, uint256 value)');
@@ -16,7 +15,11 @@ const MAX_BACKOFF_MS = 30_000;
 /** What a chain watcher needs. */
 export interface ChainWatcherOptions {
   chain: ChainConfig;
-  store: SessionStore;
+  /**
+   * Where what the watcher sees goes: it reads the cursor and block hashes there and records each
+   * block range (transfers, hashes, cursor, the sessions' new states) through it, in one transaction
+   * that the service opens. The watcher itself holds no database handle.
+   */
   sessions: SessionService;
   logger: Pick<FastifyBaseLogger, 'info' | 'warn' | 'error'>;
   /** A client to use instead of one built from `chain.rpc_url` (tests count its calls). */
@@ -51,20 +54,21 @@ class ChainChangedError extends Error {
  *   against the addresses in memory, so RPC calls per block do not grow with open payments;
  * - native transfers: each block read once with its transactions, while any address is watched.
  *
- * Found transfers, the hashes of recent blocks and the cursor are stored in one transaction, so a
- * restart resumes exactly where it stopped. Each tick first checks that the block at the cursor
+ * Found transfers, the hashes of recent blocks, the cursor and the sessions' new states are recorded
+ * by one service call, {@link SessionService.recordBlockRange}, in one transaction, so a restart
+ * resumes exactly where it stopped. Each tick first checks that the block at the cursor
  * still has the stored hash; if not (a reorganisation), it walks back to the common ancestor, removes
  * the transfers of the dropped blocks and rescans. When `ws_url` is set, a `newHeads` subscription
  * wakes the watcher as soon as a block arrives; polling continues as the safety net. When the node is
  * unreachable the watcher logs it, backs off exponentially and catches up when the node returns.
- * @example const watcher = startChainWatcher({ chain, store, sessions, logger }); await watcher.stop();
+ * @example const watcher = startChainWatcher({ chain, sessions, logger }); await watcher.stop();
  */
 export function startChainWatcher(options: ChainWatcherOptions): ChainWatcher {
-  const { chain, store, sessions, logger } = options;
+  const { chain, sessions, logger } = options;
   const clock = options.clock ?? (() => new Date());
   const client = options.client ?? createPublicClient({ transport: http(chain.rpc_url, { retryCount: 1 }) });
   const tokens = new Map(chain.tokens.map((t) => [t.address.toLowerCase(), t]));
-  const book = new AddressBook(store);
+  const book = new AddressBook(sessions);
   /** Block hashes are kept this deep below the head to notice reorganisations. */
   const reorgDepth = Math.max(64, chain.confirmations * 2);
 
@@ -177,7 +181,7 @@ export function startChainWatcher(options: ChainWatcherOptions): ChainWatcher {
     // The new blocks must extend what is stored, and each other.
     for (const block of blocks) {
       const parent =
-        headers.get(block.number - 1)?.hash ?? (await store.blockHash(chain.id, block.number - 1));
+        headers.get(block.number - 1)?.hash ?? (await sessions.storedBlockHash(chain.id, block.number - 1));
       if (parent && parent !== block.parent_hash) {
         throw new ChainChangedError(`block ${block.number} does not extend block ${block.number - 1}`);
       }
@@ -192,7 +196,7 @@ export function startChainWatcher(options: ChainWatcherOptions): ChainWatcher {
   async function rewindAfterReorg(cursor: number, head: number): Promise<number> {
     let ancestor = cursor;
     for (;;) {
-      const known = await store.blockHash(chain.id, ancestor);
+      const known = await sessions.storedBlockHash(chain.id, ancestor);
       if (known === null) {
         logger.error(
           { chain: chain.key, cursor, tracked: reorgDepth },
@@ -207,11 +211,7 @@ export function startChainWatcher(options: ChainWatcherOptions): ChainWatcher {
       ancestor -= 1;
     }
     // The removal and the sessions' reverted states commit together.
-    const result = await store.db.transaction(async (tx) => {
-      const undone = await store.rewind(tx, chain.id, ancestor, clock());
-      return { ...undone, changed: await refreshAll(tx, undone.sessions) };
-    });
-    sessions.notify(result.changed);
+    const result = await sessions.rewindChain(chain.id, ancestor);
     logger.warn(
       {
         chain: chain.key,
@@ -227,12 +227,12 @@ export function startChainWatcher(options: ChainWatcherOptions): ChainWatcher {
 
   async function syncOnce(): Promise<void> {
     const head = Number(await client.getBlockNumber({ cacheTime: 0 }));
-    let cursor = await store.getCursor(store.db, chain.id);
+    let cursor = await sessions.chainCursor(chain.id);
     if (cursor === null) {
       cursor = (chain.start_block ?? head) - 1;
       logger.info({ chain: chain.key, from: cursor + 1 }, 'chain watcher starts');
     }
-    const known = cursor >= 0 ? await store.blockHash(chain.id, cursor) : null;
+    const known = cursor >= 0 ? await sessions.storedBlockHash(chain.id, cursor) : null;
     if (
       known !== null &&
       (cursor > head || (await client.getBlock({ blockNumber: BigInt(cursor) })).hash !== known)
@@ -244,34 +244,20 @@ export function startChainWatcher(options: ChainWatcherOptions): ChainWatcher {
       const to = Math.min(head, cursor + chain.max_block_range);
       await book.refresh(clock()); // after reading the head, see AddressBook.refresh
       const { transfers, blocks } = await scan(from, to, head);
-      // Transfers, block hashes, cursor and the sessions' new states (with their events) commit
-      // together: a crash leaves either all of it or none, never a stored payment whose session
-      // was not updated.
-      const changed = await store.db.transaction(async (tx) => {
-        const batch = { transfers, blocks, toBlock: to, keepFrom: head - reorgDepth + 1 };
-        const touched = new Set(await store.recordBlocks(tx, chain.id, batch, clock()));
-        // Sessions whose transfers were still confirming before this range: their confirmations grew.
-        for (const id of await store.sessionsConfirmingAt(
-          tx,
-          chain.id,
-          from - 1,
-          chain.confirmations,
-          reorgDepth,
-        )) {
-          touched.add(id);
-        }
-        return refreshAll(tx, [...touched]);
+      // Transfers, block hashes, cursor and the sessions' new states (with their events and
+      // webhooks) commit together: a crash leaves either all of it or none.
+      await sessions.recordBlockRange({
+        chainId: chain.id,
+        fromBlock: from,
+        toBlock: to,
+        transfers,
+        blocks,
+        keepFrom: head - reorgDepth + 1,
+        confirmations: chain.confirmations,
+        reorgDepth,
       });
-      sessions.notify(changed);
       cursor = to;
     }
-  }
-
-  /** Recomputes sessions inside `tx` (in a fixed order, so concurrent writers lock alike); returns those that changed. */
-  async function refreshAll(tx: Queryable, ids: string[]): Promise<string[]> {
-    const changed: string[] = [];
-    for (const id of [...ids].sort()) if (await sessions.refreshWithin(tx, id)) changed.push(id);
-    return changed;
   }
 
   let stopped = false;
@@ -300,7 +286,7 @@ export function startChainWatcher(options: ChainWatcherOptions): ChainWatcher {
         const log = error instanceof ChainChangedError ? logger.info : logger.warn;
         log.call(
           logger,
-          { chain: chain.key, failures, err: (error as Error).message },
+          { chain: chain.key, failures, err: error },
           'chain watcher could not sync; retrying with backoff',
         );
       })
@@ -325,8 +311,7 @@ export function startChainWatcher(options: ChainWatcherOptions): ChainWatcher {
     const unwatch = wsClient.watchBlockNumber({
       emitOnBegin: false,
       onBlockNumber: () => (running ? (wakeRequested = true) : schedule(0)),
-      onError: (error) =>
-        logger.warn({ chain: chain.key, err: error.message }, 'newHeads subscription failed'),
+      onError: (error) => logger.warn({ chain: chain.key, err: error }, 'newHeads subscription failed'),
     });
     closeSubscription = async () => {
       unwatch();

@@ -1,4 +1,10 @@
-import { createApiKey, displayPrefix, parseConfiguredKey, type KeyMode } from '../keys/secret-key.js';
+import {
+  createApiKey,
+  displayPrefix,
+  looksLikeSecretKey,
+  parseConfiguredKey,
+  type KeyMode,
+} from '../keys/secret-key.js';
 import { ApiKeyStore, type ApiKeyRecord } from '../store/api-key-store.js';
 import type { Command } from './command.js';
 
@@ -68,7 +74,7 @@ export const keyCommands: Command[] = [
         return {
           id: key.id,
           mode: key.mode,
-          prefix: entry.startsWith('sk_') ? displayPrefix(entry) : 'sha256:…',
+          prefix: looksLikeSecretKey(entry) ? displayPrefix(entry) : 'sha256:…',
         };
       });
       if (flags.json === true) {

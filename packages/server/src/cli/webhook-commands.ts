@@ -19,7 +19,10 @@ function table(rows: string[][]): string[] {
 }
 
 function service({ config, db }: CommandContext): WebhookEndpoints {
-  return new WebhookEndpoints(new WebhookStore(db), config.webhooks.secret_overlap);
+  return new WebhookEndpoints({
+    store: new WebhookStore(db),
+    secretOverlapSeconds: config.webhooks.secret_overlap,
+  });
 }
 
 const mode = (e: WebhookEndpoint) => (e.livemode ? 'live' : 'test');

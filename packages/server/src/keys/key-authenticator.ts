@@ -2,7 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { identifyCaller, type Authenticator, type Caller } from '../auth.js';
 import { ApiError } from '../errors.js';
 import type { ApiKeyStore } from '../store/api-key-store.js';
-import { modeOfSecretKey, parseConfiguredKey, SECRET_KEY_PATTERN } from './secret-key.js';
+import { looksLikeSecretKey, modeOfSecretKey, parseConfiguredKey, SECRET_KEY_PATTERN } from './secret-key.js';
 
 /** `last_used_at` is written at most this often per key, so that a busy key does not write on every request. */
 const TOUCH_EVERY_MS = 60_000;
@@ -17,19 +17,24 @@ const TOUCH_EVERY_MS = 60_000;
  * the very next request. Only the key's SHA-256 is ever compared or looked up, in constant time for
  * the configured keys (all of them, without stopping at a match); the table lookup goes by the hash
  * through an index, which can only reveal bits of a hash, never of a key.
- * @example const auth = keyAuthenticator(config.secret_keys, new ApiKeyStore(db));
+ * @example const auth = keyAuthenticator({ configured: config.secret_keys, store: new ApiKeyStore(db) });
  */
-export function keyAuthenticator(
-  configured: readonly string[],
-  store: ApiKeyStore,
-  clock: () => Date = () => new Date(),
-): Authenticator {
-  const keys = configured.map(parseConfiguredKey);
+export function keyAuthenticator(options: {
+  /** The configuration's `secret_keys`: keys in clear or `sha256:<mode>:<hex>`. */
+  configured: readonly string[];
+  /** The keys made with the CLI. */
+  store: ApiKeyStore;
+  /** Defaults to the real clock. */
+  clock?: (() => Date) | undefined;
+}): Authenticator {
+  const { store } = options;
+  const clock = options.clock ?? (() => new Date());
+  const keys = options.configured.map(parseConfiguredKey);
   const touched = new Map<string, number>();
 
   return {
     async identify(token: string | null): Promise<Caller> {
-      if (!token?.startsWith('sk_')) return identifyCaller(token, []);
+      if (!token || !looksLikeSecretKey(token)) return identifyCaller(token, []);
       const hash = createHash('sha256').update(token, 'utf8').digest();
       let match: (typeof keys)[number] | undefined;
       for (const key of keys) {

@@ -1,12 +1,35 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { keyIdOf } from '../auth.js';
 import type { ApiKeyRecord, ApiKeyStore } from '../store/api-key-store.js';
 
 /** Test keys see and create test sessions only; live keys live ones. */
 export type KeyMode = 'test' | 'live';
 
+/**
+ * What every secret key starts with; the mode follows (`sk_test_…`, `sk_live_…`). The one place the
+ * format is spelled: the patterns, the mode, listings and new keys are all derived from it.
+ */
+export const SECRET_KEY_PREFIX = 'sk_';
+
+/** The prefix of a mode's keys: `sk_test_` or `sk_live_`. */
+export function secretKeyPrefix(mode: KeyMode): string {
+  return `${SECRET_KEY_PREFIX}${mode}_`;
+}
+
 /** A secret API key: `sk_test_…` or `sk_live_…` and at least 24 letters or digits. */
-export const SECRET_KEY_PATTERN = /^sk_(test|live)_[A-Za-z0-9]{24,}$/;
+export const SECRET_KEY_PATTERN = new RegExp(`^${SECRET_KEY_PREFIX}(test|live)_[A-Za-z0-9]{24,}$`);
+
+/**
+ * Whether a bearer token claims to be a secret key (rather than a client secret); it may still be
+ * wrong or malformed.
+ */
+export function looksLikeSecretKey(token: string): boolean {
+  return token.startsWith(SECRET_KEY_PREFIX);
+}
+
+/** A non-secret id for a secret key: a short hash, safe to log. */
+export function keyIdOf(secretKey: string): string {
+  return `key_${hashSecretKey(secretKey).slice(0, 16)}`;
+}
 
 /**
  * A secret key given in the configuration by its SHA-256 instead of in clear, so that the
@@ -27,13 +50,14 @@ export function hashSecretKey(key: string): string {
 
 /** The mode a key's prefix names, or `null` when it is not a secret key. */
 export function modeOfSecretKey(key: string): KeyMode | null {
-  return key.startsWith('sk_live_') ? 'live' : key.startsWith('sk_test_') ? 'test' : null;
+  const modes: KeyMode[] = ['live', 'test'];
+  return modes.find((mode) => key.startsWith(secretKeyPrefix(mode))) ?? null;
 }
 
 /** What listings show of a key: `sk_live_3f9a…`. */
 export function displayPrefix(key: string): string {
   const mode = modeOfSecretKey(key);
-  return mode ? `${key.slice(0, `sk_${mode}_`.length + VISIBLE_CHARS)}…` : '…';
+  return mode ? `${key.slice(0, secretKeyPrefix(mode).length + VISIBLE_CHARS)}…` : '…';
 }
 
 /**
@@ -41,7 +65,7 @@ export function displayPrefix(key: string): string {
  * @example generateSecretKey('live') // 'sk_live_3f9a…'
  */
 export function generateSecretKey(mode: KeyMode): string {
-  return `sk_${mode}_${randomBytes(24).toString('hex')}`;
+  return `${secretKeyPrefix(mode)}${randomBytes(24).toString('hex')}`;
 }
 
 /** A key of the configuration, as the authenticator keeps it: no plaintext. */

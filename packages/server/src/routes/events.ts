@@ -10,6 +10,12 @@ import { loadSessionFor } from './session-access.js';
 
 /** How often a stream re-reads the database, for events written by another instance. */
 const POLL_MS = 2_000;
+/**
+ * The `retry:` hint a stream ends with when the server shuts down: `EventSource` reconnects after
+ * this long (with `Last-Event-ID`, so nothing is missed), by when a restarted server is usually up;
+ * behind a load balancer another instance answers anyway.
+ */
+export const SHUTDOWN_RETRY_MS = 5_000;
 
 /**
  * `GET /v1/sessions/:id/events` — Server-Sent Events. The client secret comes in the query
@@ -19,6 +25,7 @@ const POLL_MS = 2_000;
  * - A heartbeat comment keeps idle connections open through proxies.
  * - After an event whose session is in a terminal status the response ends; a reconnect after that
  *   answers 204, which tells `EventSource` to stop reconnecting.
+ * - When the server shuts down (`server.close()`), every open stream gets `retry: 5000` and ends.
  */
 export function registerEventRoutes(
   server: FastifyInstance,
@@ -31,6 +38,14 @@ export function registerEventRoutes(
   },
 ): void {
   const { auth, sessions, store, bus, heartbeatMs } = deps;
+  // Open streams never finish by themselves: closing the server ends them first (preClose runs
+  // before it waits for requests in flight), each with a hint to reconnect.
+  const openStreams = new Set<() => void>();
+  let shuttingDown = false;
+  server.addHook('preClose', async () => {
+    shuttingDown = true;
+    for (const end of openStreams) end();
+  });
 
   server.get<{ Params: { id: string }; Querystring: { client_secret?: string; last_event_id?: string } }>(
     '/v1/sessions/:id/events',
@@ -110,6 +125,15 @@ export function registerEventRoutes(
           });
       };
 
+      const endForShutdown = () => {
+        if (!closed) raw.write(`retry: ${SHUTDOWN_RETRY_MS}\n\n`);
+        close();
+        // The connection goes too (after the end of the response): kept alive it would hold the close.
+        request.raw.socket?.end();
+      };
+      if (shuttingDown) return endForShutdown();
+      openStreams.add(endForShutdown);
+      cleanups.push(() => openStreams.delete(endForShutdown));
       request.raw.on('close', close);
       cleanups.push(bus.subscribe(id, pump));
       const poll = setInterval(pump, POLL_MS);

@@ -45,10 +45,13 @@ function storeQuery(filter: SessionFilter, livemode: boolean): SessionQuery {
  * renders the same merchant views as `GET /v1/sessions/:id`.
  */
 export class SessionSearch {
-  constructor(
-    private readonly store: SessionStore,
-    private readonly sessions: SessionService,
-  ) {}
+  private readonly store: SessionStore;
+  private readonly sessions: SessionService;
+
+  constructor(options: { store: SessionStore; sessions: SessionService }) {
+    this.store = options.store;
+    this.sessions = options.sessions;
+  }
 
   /** One page of sessions matching `query` in one mode, newest first. */
   async list(query: ListSessionsQuery, livemode: boolean): Promise<SessionList> {

@@ -1,10 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import type { HDKey } from '@scure/bip32';
-import type {
-  BuyerSession,
-  CreateSessionRequest,
-  Session,
-  SessionEventType,
+import {
+  CLIENT_SECRET_SEPARATOR,
+  SESSION_ID_PREFIX,
+  type BuyerSession,
+  type CreateSessionRequest,
+  type Session,
+  type SessionEventType,
 } from '@crypto-checkout/protocol';
 import { deriveDepositAddress } from '../chain/derive-address.js';
 import type { MethodInfo } from '../chain/registry.js';
@@ -14,7 +16,14 @@ import { fiatToAtomic, parseDecimal } from '../money.js';
 import { publicBaseUrl } from '../public-url.js';
 import type { RateSource } from '../rates/rate-source.js';
 import type { Queryable } from '../store/database.js';
-import type { SessionBundle, SessionStore, StoredEvent } from '../store/session-store.js';
+import type {
+  BlockRecord,
+  SessionBundle,
+  SessionStore,
+  StoredEvent,
+  TransferRecord,
+  WatchedDeposit,
+} from '../store/session-store.js';
 import type { SessionBus } from './session-bus.js';
 import { computeSessionState, type StatePolicy } from './session-state.js';
 import { toBuyerSession, toMerchantSession, type ViewContext } from './session-view.js';
@@ -55,23 +64,73 @@ export function toleranceAllowance(amountDue: bigint, percent: string): bigint {
 /** Native-coin amounts are rounded up to this many decimals so buyers can type them. */
 const NATIVE_FRACTION_DIGITS = 8;
 
+/** What {@link SessionService} needs. */
+export interface SessionServiceOptions {
+  store: SessionStore;
+  config: Config;
+  /** The payment methods on offer, by id (`usdc@base`). */
+  methods: Map<string, MethodInfo>;
+  /** The merchant's extended public key; deposit addresses are its children. */
+  xpub: HDKey;
+  /** Tells this instance's event streams that a session changed. */
+  bus: SessionBus;
+  /** Prices of the tokens that are not pegged. */
+  rates: RateSource;
+  /** Defaults to the real clock. */
+  clock?: (() => Date) | undefined;
+  /**
+   * The backend's public base URL (for `checkout_url`); asked for each view, as it may be known only
+   * after listening. Default: `public_url` of the configuration, else its host and port.
+   */
+  publicUrl?: (() => string) | undefined;
+}
+
+/**
+ * What a chain watcher found in a block range, to be recorded in one transaction with what it does
+ * to the sessions (see {@link SessionService.recordBlockRange}).
+ */
+export interface BlockRange {
+  chainId: number;
+  /** First and last block of the range. */
+  fromBlock: number;
+  toBlock: number;
+  /** Transfers to deposit addresses in the range. */
+  transfers: TransferRecord[];
+  /** Hashes of the range's recent blocks, to notice reorganisations. */
+  blocks: BlockRecord[];
+  /** Stored block hashes below this block are dropped. */
+  keepFrom: number;
+  /** The chain's configured confirmations (for transfers that are not the session's chosen token). */
+  confirmations: number;
+  /** How far below the head block hashes are kept; bounds the search for still-confirming transfers. */
+  reorgDepth: number;
+}
+
 /**
  * The session lifecycle: create, choose a method (derives the deposit address and locks the amount),
  * recompute the state after chain activity or expiry, and render views. Every state change is
  * written together with its event in one transaction.
  */
 export class SessionService {
-  constructor(
-    private readonly store: SessionStore,
-    private readonly config: Config,
-    private readonly methods: Map<string, MethodInfo>,
-    private readonly xpub: HDKey,
-    private readonly bus: SessionBus,
-    private readonly rates: RateSource,
-    private readonly clock: () => Date = () => new Date(),
-    /** The backend's public base URL (for `checkout_url`); asked for each view, as it may be known only after listening. */
-    private readonly publicUrl: () => string = () => publicBaseUrl(config),
-  ) {
+  private readonly store: SessionStore;
+  private readonly config: Config;
+  private readonly methods: Map<string, MethodInfo>;
+  private readonly xpub: HDKey;
+  private readonly bus: SessionBus;
+  private readonly rates: RateSource;
+  private readonly clock: () => Date;
+  private readonly publicUrl: () => string;
+
+  constructor(options: SessionServiceOptions) {
+    const { config } = options;
+    this.store = options.store;
+    this.config = config;
+    this.methods = options.methods;
+    this.xpub = options.xpub;
+    this.bus = options.bus;
+    this.rates = options.rates;
+    this.clock = options.clock ?? (() => new Date());
+    this.publicUrl = options.publicUrl ?? (() => publicBaseUrl(config));
     const confirmations = new Map(config.chains.map((c) => [c.id, c.confirmations]));
     this.policy = {
       accept_late_payments: config.accept_late_payments,
@@ -115,10 +174,10 @@ export class SessionService {
     if (amount.scale > 2)
       throw new ApiError(400, 'invalid_request', `amount has more than 2 decimals for ${input.currency}`);
     const now = this.clock();
-    const id = `cs_${randomToken(24)}`;
+    const id = `${SESSION_ID_PREFIX}${randomToken(24)}`;
     const record = {
       id,
-      client_secret: `${id}_secret_${randomToken(32)}`,
+      client_secret: `${id}${CLIENT_SECRET_SEPARATOR}${randomToken(32)}`,
       status: 'open' as const,
       amount: input.amount,
       currency: input.currency,
@@ -139,7 +198,7 @@ export class SessionService {
     const state = computeSessionState(bundle, now, this.policy);
     record.fingerprint = state.fingerprint;
     const view = this.merchantView(bundle, now);
-    await this.store.db.transaction(async (tx) => {
+    await this.store.transaction(async (tx) => {
       await this.store.insertSession(tx, record);
       await this.store.appendEvent(tx, id, 'session.open', this.buyerView(bundle, now), now);
       await options.within?.(tx, view);
@@ -162,7 +221,7 @@ export class SessionService {
     // Priced before the transaction: a rate source may be slow, and the session row stays locked
     // for the transaction's length. The quote is locked into the deposit until the session expires.
     const quote = method && !method.peg ? await this.rates.quote(method.token, 'USD') : null;
-    const event = await this.store.db.transaction(async (tx) => {
+    const event = await this.store.transaction(async (tx) => {
       const bundle = await this.store.loadBundle(tx, id, true);
       if (!bundle) throw new ApiError(404, 'not_found', `no session ${id}`);
       const now = this.clock();
@@ -224,24 +283,9 @@ export class SessionService {
    * the new state with its event and notifies listeners. Safe to call any time, from any instance.
    */
   async refresh(id: string): Promise<StoredEvent | null> {
-    const event = await this.store.db.transaction((tx) => this.refreshWithin(tx, id));
+    const event = await this.store.transaction((tx) => this.refreshWithin(tx, id));
     if (event) this.bus.notify(id);
     return event;
-  }
-
-  /**
-   * Recomputes a session inside the caller's transaction, so that a state change commits together
-   * with the chain data that caused it (the watcher's transfers and cursor). The caller notifies
-   * listeners with {@link notify} after the commit.
-   */
-  async refreshWithin(tx: Queryable, id: string): Promise<StoredEvent | null> {
-    const bundle = await this.store.loadBundle(tx, id, true);
-    return bundle ? this.applyState(tx, bundle, this.clock()) : null;
-  }
-
-  /** Tells this instance's listeners (event streams) that these sessions changed. */
-  notify(ids: Iterable<string>): void {
-    for (const id of ids) this.bus.notify(id);
   }
 
   /**
@@ -250,7 +294,7 @@ export class SessionService {
    * refunded instead. Canceling a canceled session answers it again.
    */
   async cancel(id: string): Promise<Session> {
-    const event = await this.store.db.transaction(async (tx) => {
+    const event = await this.store.transaction(async (tx) => {
       const bundle = await this.store.loadBundle(tx, id, true);
       if (!bundle) throw new ApiError(404, 'not_found', `no session ${id}`);
       if (bundle.session.canceled_at) return null;
@@ -278,6 +322,91 @@ export class SessionService {
       if (await this.refresh(id)) changed += 1;
     }
     return changed;
+  }
+
+  // --- Chain activity: the watchers' only way to the database -----------------------------------
+
+  /** The last block of a chain the watchers processed, or `null` before the first run. */
+  chainCursor(chainId: number): Promise<number | null> {
+    return this.store.getCursor(this.store.db, chainId);
+  }
+
+  /** The stored hash of a processed block, or `null` when it is not (or no longer) kept. */
+  storedBlockHash(chainId: number, blockNumber: number): Promise<string | null> {
+    return this.store.blockHash(chainId, blockNumber);
+  }
+
+  /** Deposit addresses still watched; see `SessionStore.depositsToWatch`. */
+  depositsToWatch(afterIndex: number, alsoIndexes: number[], now: Date): Promise<WatchedDeposit[]> {
+    return this.store.depositsToWatch(afterIndex, alsoIndexes, now);
+  }
+
+  /**
+   * Records what a watcher found in a block range — its transfers, the hashes of its recent blocks,
+   * the chain's cursor — and recomputes every session it touched (those paid in the range, and those
+   * whose transfers were still confirming before it) in ONE transaction, with their events and
+   * webhook outbox rows: a crash leaves either all of it or none, never a stored payment whose
+   * session was not updated, nor a moved cursor without its transfers. Listeners are told after the
+   * commit. Returns the ids of the sessions that changed.
+   */
+  async recordBlockRange(range: BlockRange): Promise<string[]> {
+    const changed = await this.store.transaction(async (tx) => {
+      const batch = {
+        transfers: range.transfers,
+        blocks: range.blocks,
+        toBlock: range.toBlock,
+        keepFrom: range.keepFrom,
+      };
+      const touched = new Set(await this.store.recordBlocks(tx, range.chainId, batch, this.clock()));
+      // Sessions whose transfers were still confirming before this range: their confirmations grew.
+      for (const id of await this.store.sessionsConfirmingAt(
+        tx,
+        range.chainId,
+        range.fromBlock - 1,
+        range.confirmations,
+        range.reorgDepth,
+      )) {
+        touched.add(id);
+      }
+      return this.refreshAll(tx, touched);
+    });
+    this.notify(changed);
+    return changed;
+  }
+
+  /**
+   * Undoes everything recorded on a chain above `ancestor` after a reorganisation — the dropped
+   * blocks' transfers and hashes, the cursor — and recomputes the sessions that lost transfers, in
+   * one transaction. Returns how many transfers were removed and which sessions changed.
+   */
+  async rewindChain(chainId: number, ancestor: number): Promise<{ transfers: number; changed: string[] }> {
+    const result = await this.store.transaction(async (tx) => {
+      const undone = await this.store.rewind(tx, chainId, ancestor, this.clock());
+      return { transfers: undone.transfers, changed: await this.refreshAll(tx, undone.sessions) };
+    });
+    this.notify(result.changed);
+    return result;
+  }
+
+  /**
+   * Recomputes sessions inside `tx`, in a fixed order so that concurrent writers lock rows alike;
+   * returns those that changed. The caller notifies listeners after the commit.
+   */
+  private async refreshAll(tx: Queryable, ids: Iterable<string>): Promise<string[]> {
+    const changed: string[] = [];
+    for (const id of [...ids].sort()) if (await this.refreshWithin(tx, id)) changed.push(id);
+    return changed;
+  }
+
+  /** Recomputes one session inside the caller's transaction (its row locked until the commit). */
+  private async refreshWithin(tx: Queryable, id: string): Promise<StoredEvent | null> {
+    const bundle = await this.store.loadBundle(tx, id, true);
+    return bundle ? this.applyState(tx, bundle, this.clock()) : null;
+  }
+
+  /** Tells this instance's listeners (event streams) that these sessions changed. */
+  private notify(ids: Iterable<string>): void {
+    for (const id of ids) this.bus.notify(id);
   }
 
   private async applyState(tx: Queryable, bundle: SessionBundle, now: Date): Promise<StoredEvent | null> {

@@ -1,5 +1,5 @@
 import type { KeyMode } from '../keys/secret-key.js';
-import type { Database } from './database.js';
+import { Store } from './database.js';
 
 /** A secret API key as stored: its hash and what listings show, never the key. */
 export interface ApiKeyRecord {
@@ -20,9 +20,7 @@ export interface ApiKeyRecord {
 const COLUMNS = 'id, mode, secret_hash, prefix, description, created_at, last_used_at, revoked_at';
 
 /** The queries on `api_keys`. */
-export class ApiKeyStore {
-  constructor(readonly db: Database) {}
-
+export class ApiKeyStore extends Store {
   async insert(record: ApiKeyRecord): Promise<void> {
     await this.db.query(`INSERT INTO api_keys (${COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, [
       record.id,

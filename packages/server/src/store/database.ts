@@ -25,6 +25,28 @@ export interface Database extends Queryable {
   close(): Promise<void>;
 }
 
+/**
+ * What every store (the classes holding a group of tables' SQL) shares: its database, and
+ * `transaction`, the one way the code above the stores makes several writes commit together.
+ * Services group the writes of one change in `store.transaction(async (tx) => …)` and pass `tx` to
+ * the store methods that take one; they never open a transaction on the driver themselves (ESLint
+ * refuses `….db.transaction(…)` outside `store/` and the webhook store).
+ */
+export abstract class Store {
+  constructor(
+    /** The database; methods that take no `Queryable` query it directly, outside any transaction. */
+    readonly db: Database,
+  ) {}
+
+  /**
+   * Runs `work` in one transaction: everything it writes through `tx` — in this store's tables or,
+   * passing `tx` on, in another store's — commits together, or nothing does if it throws.
+   */
+  transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
+    return this.db.transaction(work);
+  }
+}
+
 // pg parses int8 and numeric into strings and timestamptz into Date; PGlite does the same for
 // numeric and timestamptz. Queries cast int8/numeric to text where the value matters, so both
 // drivers hand the app identical values.

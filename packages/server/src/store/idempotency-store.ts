@@ -1,5 +1,5 @@
 import type { KeyMode } from '../keys/secret-key.js';
-import type { Database, Queryable } from './database.js';
+import { Store, type Queryable } from './database.js';
 
 /** One `Idempotency-Key` of one mode, as stored. */
 export interface IdempotencyRecord {
@@ -20,9 +20,7 @@ export interface IdempotencyScope {
 }
 
 /** The queries on `idempotency_keys`. */
-export class IdempotencyStore {
-  constructor(readonly db: Database) {}
-
+export class IdempotencyStore extends Store {
   /**
    * Takes the key for the request `lockId`: inserts it, or takes over a row that is expired (older
    * than `expiredBefore`: a new use of the key) or abandoned (still in flight since before

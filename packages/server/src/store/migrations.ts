@@ -1,3 +1,4 @@
+import { lockForTransaction } from './advisory-locks.js';
 import type { Database } from './database.js';
 
 /**
@@ -246,7 +247,7 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
  */
 export async function migrate(db: Database): Promise<number[]> {
   return db.transaction(async (tx) => {
-    await tx.query('SELECT pg_advisory_xact_lock(727274)');
+    await lockForTransaction(tx, 'migrations');
     await tx.query(
       'CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL)',
     );

@@ -1,5 +1,5 @@
 import type { ReviewReason, SessionEventType, SessionStatus } from '@crypto-checkout/protocol';
-import type { Database, Queryable } from './database.js';
+import { Store, type Queryable } from './database.js';
 
 /** A session as stored. */
 export interface SessionRecord {
@@ -151,9 +151,7 @@ const toTransfer = (row: Raw<TransferRecord, 'amount_atomic' | 'block_number'>):
  * Every query the app makes, in one place. Methods that take a `Queryable` run inside the caller's
  * transaction; the others use the database directly.
  */
-export class SessionStore {
-  constructor(readonly db: Database) {}
-
+export class SessionStore extends Store {
   /** Inserts a new session. */
   async insertSession(tx: Queryable, s: SessionRecord): Promise<void> {
     await tx.query(

@@ -14,10 +14,12 @@ export interface WebhookDispatcher {
   /** Looks for due deliveries now instead of at the next poll. */
   wake(): void;
   /**
-   * Stops claiming, aborts the attempts in flight and releases them (due again at once, for this
-   * or another instance, without counting against the retry schedule), then resolves.
+   * Stops claiming, lets the attempts in flight finish for up to `graceMs` (default 0) and records
+   * them as usual; those still unanswered then are aborted and released (due again at once, for
+   * this or another instance, without counting against the retry schedule). Resolves when every
+   * attempt is recorded.
    */
-  stop(): Promise<void>;
+  stop(options?: { graceMs?: number }): Promise<void>;
 }
 
 /** Options of {@link startWebhookDispatcher}. */
@@ -181,10 +183,7 @@ export function startWebhookDispatcher(options: WebhookDispatcherOptions): Webho
     const running = attempt(claim)
       .catch((caught: unknown) =>
         // The lease brings the delivery back if its result could not be stored.
-        logger.error(
-          { err: (caught as Error).message, event_id: claim.event_id },
-          'webhook attempt not recorded',
-        ),
+        logger.error({ err: caught, event_id: claim.event_id }, 'webhook attempt not recorded'),
       )
       .finally(() => {
         inflight.delete(running);
@@ -216,7 +215,7 @@ export function startWebhookDispatcher(options: WebhookDispatcherOptions): Webho
           for (const claim of claims) start(claim);
           full = claims.length === free;
         } catch (caught) {
-          logger.warn({ err: (caught as Error).message }, 'webhook worker could not claim deliveries');
+          logger.warn({ err: caught }, 'webhook worker could not claim deliveries');
         }
       }
       // Every slot filled: more may be due, look again as soon as one frees (or now).
@@ -235,11 +234,19 @@ export function startWebhookDispatcher(options: WebhookDispatcherOptions): Webho
   const running = loop();
   return {
     wake,
-    async stop() {
+    async stop({ graceMs = 0 } = {}) {
       stopped = true;
-      shutdown.abort(SHUTDOWN);
       wakeUp?.();
       await running;
+      if (graceMs > 0 && inflight.size) {
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([
+          Promise.all([...inflight]),
+          new Promise((resolve) => (timer = setTimeout(resolve, graceMs))),
+        ]);
+        clearTimeout(timer);
+      }
+      shutdown.abort(SHUTDOWN);
       await Promise.all([...inflight]);
     },
   };

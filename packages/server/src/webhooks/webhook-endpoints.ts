@@ -28,17 +28,29 @@ export function toWebhookEndpoint(e: EndpointRecord, now: Date): WebhookEndpoint
   };
 }
 
+/** What {@link WebhookEndpoints} needs. */
+export interface WebhookEndpointsOptions {
+  store: WebhookStore;
+  /** Seconds the previous secret keeps signing after a rotation, unless the rotation says otherwise. */
+  secretOverlapSeconds: number;
+  /** Defaults to the real clock. */
+  clock?: (() => Date) | undefined;
+}
+
 /**
  * Webhook endpoints: create, list, read, update, delete and rotate their secrets. The routes pass
  * the caller's mode (a key sees only its mode's endpoints); the CLI passes `null` (any mode).
  */
 export class WebhookEndpoints {
-  constructor(
-    private readonly store: WebhookStore,
-    /** Seconds the previous secret keeps signing after a rotation, by default. */
-    private readonly defaultOverlap: number,
-    private readonly clock: () => Date = () => new Date(),
-  ) {}
+  private readonly store: WebhookStore;
+  private readonly defaultOverlap: number;
+  private readonly clock: () => Date;
+
+  constructor(options: WebhookEndpointsOptions) {
+    this.store = options.store;
+    this.defaultOverlap = options.secretOverlapSeconds;
+    this.clock = options.clock ?? (() => new Date());
+  }
 
   /** Creates an endpoint with a fresh secret; the answer is the only time the secret is shown. */
   async create(input: CreateWebhookEndpointRequest, livemode: boolean): Promise<WebhookEndpointWithSecret> {
@@ -57,9 +69,8 @@ export class WebhookEndpoints {
       updated_at: now,
       deleted_at: null,
     };
-    await this.store.db.transaction(async (tx) => {
-      // Serialises creation per database, so two concurrent creates cannot both pass the limit.
-      await tx.query('SELECT pg_advisory_xact_lock(727275)');
+    await this.store.transaction(async (tx) => {
+      await this.store.lockEndpointCreation(tx);
       if ((await this.store.countEndpoints(tx, livemode)) >= MAX_ENDPOINTS_PER_MODE) {
         throw new ApiError(
           400,
@@ -88,7 +99,7 @@ export class WebhookEndpoints {
    * its pending deliveries (redeliver them from the event log if you need them).
    */
   async update(id: string, mode: ModeScope, input: UpdateWebhookEndpointRequest): Promise<WebhookEndpoint> {
-    return this.store.db.transaction(async (tx) => {
+    return this.store.transaction(async (tx) => {
       const now = this.clock();
       const e = await this.load(tx, id, mode, true);
       if (input.url !== undefined) e.url = input.url;
@@ -104,7 +115,7 @@ export class WebhookEndpoints {
 
   /** Deletes an endpoint (it disappears from the API) and cancels its pending deliveries. */
   async remove(id: string, mode: ModeScope): Promise<WebhookEndpoint> {
-    return this.store.db.transaction(async (tx) => {
+    return this.store.transaction(async (tx) => {
       const now = this.clock();
       const e = await this.load(tx, id, mode, true);
       e.enabled = false;
@@ -126,7 +137,7 @@ export class WebhookEndpoints {
     mode: ModeScope,
     overlapSeconds = this.defaultOverlap,
   ): Promise<WebhookEndpointWithSecret> {
-    return this.store.db.transaction(async (tx) => {
+    return this.store.transaction(async (tx) => {
       const now = this.clock();
       const e = await this.load(tx, id, mode, true);
       e.previous_secret = overlapSeconds > 0 ? e.secret : null;

@@ -61,7 +61,11 @@ function toAttempt(a: AttemptRecord): WebhookAttempt {
 
 /** The event log: events with their deliveries, and every attempt, for the API. */
 export class WebhookEvents {
-  constructor(private readonly store: WebhookStore) {}
+  private readonly store: WebhookStore;
+
+  constructor(options: { store: WebhookStore }) {
+    this.store = options.store;
+  }
 
   /** A page of a mode's events, newest first. */
   async list(query: ListWebhookEventsQuery, livemode: boolean): Promise<WebhookEventList> {

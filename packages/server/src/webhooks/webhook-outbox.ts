@@ -29,10 +29,13 @@ function webhookSession(session: Session): SessionWebhookPayload['data'] {
 export class WebhookOutbox {
   readonly #queued = new EventEmitter();
 
-  constructor(
-    private readonly store: WebhookStore,
-    private readonly clock: () => Date = () => new Date(),
-  ) {}
+  private readonly store: WebhookStore;
+  private readonly clock: () => Date;
+
+  constructor(options: { store: WebhookStore; clock?: (() => Date) | undefined }) {
+    this.store = options.store;
+    this.clock = options.clock ?? (() => new Date());
+  }
 
   /**
    * The hook for `SessionService.onStatusChange`: stores `session.<status>` with the merchant view
@@ -90,7 +93,7 @@ export class WebhookOutbox {
 
   /** Sends a `webhook.test` event to one endpoint (whatever its filter); returns the event id. */
   async sendTest(endpointId: string, mode: ModeScope): Promise<string> {
-    const id = await this.store.db.transaction(async (tx) => {
+    const id = await this.store.transaction(async (tx) => {
       const endpoint = await this.store.getEndpoint(tx, endpointId, mode);
       if (!endpoint) throw new ApiError(404, 'not_found', `no webhook endpoint ${endpointId}`);
       if (!endpoint.enabled) {
@@ -127,7 +130,7 @@ export class WebhookOutbox {
    * retry schedule; earlier attempts stay in the log.
    */
   async redeliver(eventId: string, mode: ModeScope, endpointId?: string): Promise<void> {
-    await this.store.db.transaction(async (tx) => {
+    await this.store.transaction(async (tx) => {
       const event = await this.store.getEvent(tx, eventId, mode);
       if (!event) throw new ApiError(404, 'not_found', `no webhook event ${eventId}`);
       let targets: string[];

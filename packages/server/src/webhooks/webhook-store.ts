@@ -1,5 +1,6 @@
 import type { WebhookEventFilter } from '@crypto-checkout/protocol';
-import type { Database, Queryable } from '../store/database.js';
+import { lockForTransaction } from '../store/advisory-locks.js';
+import { Store, type Queryable } from '../store/database.js';
 
 /** A webhook endpoint as stored, secrets included. */
 export interface EndpointRecord {
@@ -106,9 +107,7 @@ const ATTEMPT_COLUMNS = `id, seq::text AS seq, event_id, endpoint_id, url, attem
   error, latency_ms, response_excerpt`;
 
 /** Every webhook query, in one place. Methods taking a `Queryable` run in the caller's transaction. */
-export class WebhookStore {
-  constructor(readonly db: Database) {}
-
+export class WebhookStore extends Store {
   /** Inserts a new endpoint. */
   async insertEndpoint(q: Queryable, e: EndpointRecord): Promise<void> {
     await q.query(
@@ -138,6 +137,14 @@ export class WebhookStore {
       [mode],
     );
     return rows;
+  }
+
+  /**
+   * Makes endpoint creations take turns until `tx` ends, so that two concurrent ones cannot both
+   * pass the per-mode limit.
+   */
+  async lockEndpointCreation(tx: Queryable): Promise<void> {
+    await lockForTransaction(tx, 'webhook_endpoint_creation');
   }
 
   /** How many endpoints (not deleted) a mode has. */

@@ -1,0 +1,225 @@
+/**
+ * The composition root: the one place that builds the backend's parts and hands each the others it
+ * needs — configuration → stores → services ({@link createServices}) and, for a running server, the
+ * background workers: chain watchers, webhook delivery, the expiry sweep and the idempotency purge
+ * ({@link startWorkers}). `app.ts` registers the route groups on the services; `server.ts` opens the
+ * database, calls both, listens and shuts down. Nothing else constructs a service, so a new
+ * dependency is wired here once instead of in every entry point.
+ * @module
+ */
+import type { AddressInfo } from 'node:net';
+import type { FastifyBaseLogger } from 'fastify';
+import type { Authenticator } from './auth.js';
+import { startChainWatcher, type ChainWatcher } from './chain/chain-watcher.js';
+import { parseXpub } from './chain/derive-address.js';
+import { buildMethodRegistry } from './chain/registry.js';
+import type { Config } from './config.js';
+import { Idempotency, type IdempotencyOptions } from './idempotency.js';
+import { keyAuthenticator } from './keys/key-authenticator.js';
+import { publicBaseUrl } from './public-url.js';
+import { StaticRateSource, type RateSource } from './rates/rate-source.js';
+import { SessionBus } from './sessions/session-bus.js';
+import { SessionSearch } from './sessions/session-search.js';
+import { SessionService } from './sessions/session-service.js';
+import { ApiKeyStore } from './store/api-key-store.js';
+import type { Database } from './store/database.js';
+import { IdempotencyStore } from './store/idempotency-store.js';
+import { SessionStore } from './store/session-store.js';
+import { startWebhookDispatcher, type WebhookDispatcher } from './webhooks/webhook-dispatcher.js';
+import { WebhookEndpoints } from './webhooks/webhook-endpoints.js';
+import { WebhookEvents } from './webhooks/webhook-events.js';
+import { WebhookOutbox } from './webhooks/webhook-outbox.js';
+import { WebhookStore } from './webhooks/webhook-store.js';
+
+/** How often expired sessions are swept, in ms (also those nobody is watching). */
+const EXPIRY_SWEEP_MS = 1_000;
+/** How often idempotency keys past their 24 hours are deleted, in ms. */
+const IDEMPOTENCY_PURGE_MS = 60 * 60 * 1000;
+
+/** What {@link createServices} needs. */
+export interface ServicesOptions {
+  config: Config;
+  /** An open, migrated database. */
+  db: Database;
+  /** Defaults to the real clock. */
+  clock?: (() => Date) | undefined;
+  /** Where native-coin prices come from; default: the static `rates` of the configuration. */
+  rates?: RateSource | undefined;
+  /** `Idempotency-Key` tuning (waits, retention); tests shorten it. */
+  idempotency?: Omit<IdempotencyOptions, 'clock'> | undefined;
+  /**
+   * The address the HTTP server listens on, once it does (`null` before): without `public_url`, the
+   * links the backend hands out are built on it, which for `port: 0` is known only then.
+   */
+  listeningAddress?: (() => AddressInfo | string | null) | undefined;
+}
+
+/** The backend's services, built once and shared by the routes, the workers and the tests. */
+export interface Services {
+  /** Sessions, deposits, chain data and session events. */
+  store: SessionStore;
+  /** Tells this instance's event streams (and the webhook worker) that a session changed. */
+  bus: SessionBus;
+  /** The session lifecycle, and the chain watchers' way to record what they saw. */
+  sessions: SessionService;
+  /** Listing and exporting sessions. */
+  search: SessionSearch;
+  /** Identifies callers by their bearer token (secret keys, client secrets). */
+  auth: Authenticator;
+  /** Secret keys kept (hashed) in the database. */
+  apiKeys: ApiKeyStore;
+  /** `Idempotency-Key` handling; the workers purge expired keys with it. */
+  idempotency: Idempotency;
+  /**
+   * The backend's public base URL: `public_url`, else the address it listens on (known once it
+   * listens, also for `port: 0`).
+   */
+  publicUrl: () => string;
+  /** Webhook endpoints, the outbox (hooked into every status change) and the event log. */
+  webhooks: {
+    store: WebhookStore;
+    endpoints: WebhookEndpoints;
+    outbox: WebhookOutbox;
+    events: WebhookEvents;
+  };
+}
+
+/**
+ * Builds every store and service on an open database, and connects them: every status change
+ * writes its webhook event in the change's own transaction (the outbox hook).
+ * @example const services = createServices({ config, db }); await services.sessions.create({ amount: '5.00', currency: 'USD' });
+ */
+export function createServices(options: ServicesOptions): Services {
+  const { config, db, clock } = options;
+  const store = new SessionStore(db);
+  const bus = new SessionBus();
+  const apiKeys = new ApiKeyStore(db);
+  const rates = options.rates ?? new StaticRateSource(config.rates);
+  const publicUrl = () => publicBaseUrl(config, options.listeningAddress?.() ?? null);
+  const sessions = new SessionService({
+    store,
+    config,
+    methods: buildMethodRegistry(config, rates),
+    xpub: parseXpub(config.xpub),
+    bus,
+    rates,
+    clock,
+    publicUrl,
+  });
+  const webhookStore = new WebhookStore(db);
+  const webhooks = {
+    store: webhookStore,
+    endpoints: new WebhookEndpoints({
+      store: webhookStore,
+      secretOverlapSeconds: config.webhooks.secret_overlap,
+      clock,
+    }),
+    outbox: new WebhookOutbox({ store: webhookStore, clock }),
+    events: new WebhookEvents({ store: webhookStore }),
+  };
+  sessions.onStatusChange(webhooks.outbox.statusHook);
+  return {
+    store,
+    bus,
+    sessions,
+    search: new SessionSearch({ store, sessions }),
+    auth: keyAuthenticator({ configured: config.secret_keys, store: apiKeys, clock }),
+    apiKeys,
+    idempotency: new Idempotency({ ...options.idempotency, store: new IdempotencyStore(db), clock }),
+    publicUrl,
+    webhooks,
+  };
+}
+
+/** What {@link startWorkers} needs. */
+export interface WorkersOptions {
+  config: Config;
+  services: Services;
+  logger: FastifyBaseLogger;
+}
+
+/** The background work of a running server. */
+export interface Workers {
+  /** One per configured chain. */
+  watchers: ChainWatcher[];
+  /** The webhook delivery worker. */
+  webhooks: WebhookDispatcher;
+  /**
+   * Stops starting new work at once, then waits — until `deadline` (a `Date.now()` value; default:
+   * now) at the latest — for what is in flight: webhook attempts (those still unanswered at the
+   * deadline are aborted and handed back, due again at once), an expiry sweep or key purge, and a
+   * watcher tick (an unfinished one rolls back when the database closes, and the next start redoes
+   * it). Resolves when all of it has ended or been given up; the database can close then.
+   */
+  stop(options?: { deadline?: number }): Promise<void>;
+}
+
+/**
+ * Starts the background work: one watcher per chain, the webhook delivery worker (woken whenever
+ * this instance changes a session or queues a delivery), the expiry sweep and the purge of expired
+ * idempotency keys.
+ * @example const workers = startWorkers({ config, services, logger }); … await workers.stop({ deadline: Date.now() + 10_000 });
+ */
+export function startWorkers(options: WorkersOptions): Workers {
+  const { config, services, logger: log } = options;
+  const watchers = config.chains.map((chain) =>
+    startChainWatcher({ chain, sessions: services.sessions, logger: log }),
+  );
+  const dispatcher = startWebhookDispatcher({
+    store: services.webhooks.store,
+    config: config.webhooks,
+    logger: log,
+  });
+  // A status change may have queued deliveries: look now rather than at the next poll.
+  const unsubscribeBus = services.bus.subscribeAll(() => dispatcher.wake());
+  const unsubscribeOutbox = services.webhooks.outbox.onQueued(() => dispatcher.wake());
+
+  // Each periodic job runs one at a time; the one in flight is awaited on stop.
+  let sweeping: Promise<unknown> | null = null;
+  const sweeper = setInterval(() => {
+    sweeping ??= services.sessions
+      .expireDue()
+      .catch((error: unknown) => log.warn({ err: error }, 'expiry sweep failed'))
+      .finally(() => (sweeping = null));
+  }, EXPIRY_SWEEP_MS);
+  let purging: Promise<unknown> | null = null;
+  const purgeIdempotencyKeys = () => {
+    purging ??= services.idempotency
+      .purgeExpired()
+      .catch((error: unknown) => log.warn({ err: error }, 'idempotency key purge failed'))
+      .finally(() => (purging = null));
+  };
+  purgeIdempotencyKeys();
+  const purger = setInterval(purgeIdempotencyKeys, IDEMPOTENCY_PURGE_MS);
+
+  let stopping: Promise<void> | null = null;
+  return {
+    watchers,
+    webhooks: dispatcher,
+    stop({ deadline = Date.now() } = {}) {
+      stopping ??= (async () => {
+        clearInterval(sweeper);
+        clearInterval(purger);
+        unsubscribeBus();
+        unsubscribeOutbox();
+        const left = () => Math.max(0, deadline - Date.now());
+        await Promise.all([
+          dispatcher.stop({ graceMs: left() }),
+          untilDeadline(Promise.all([sweeping, purging]), left()),
+          untilDeadline(Promise.all(watchers.map((w) => w.stop())), left()),
+        ]);
+      })();
+      return stopping;
+    },
+  };
+}
+
+/** Waits for `work`, but no longer than `ms`; never rejects (its errors were logged where they arose). */
+async function untilDeadline(work: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    work.catch(() => undefined),
+    new Promise((resolve) => (timer = setTimeout(resolve, ms))),
+  ]);
+  clearTimeout(timer);
+}

@@ -1,0 +1,26 @@
+import type { Queryable } from './database.js';
+
+/**
+ * Every PostgreSQL advisory lock the backend takes, by name, in one place: two features picking the
+ * same number would block each other (or worse, think they hold a lock that protects something
+ * else). The numbers are arbitrary but fixed — instances of different versions must agree on them
+ * during a rolling deploy — so never renumber one; add new ones at the end.
+ */
+export const ADVISORY_LOCKS = {
+  /** Instances starting at once take turns applying migrations. */
+  migrations: 727274,
+  /** Creating a webhook endpoint checks the per-mode limit; concurrent creations take turns. */
+  webhook_endpoint_creation: 727275,
+} as const;
+
+/** The name of an advisory lock. */
+export type AdvisoryLock = keyof typeof ADVISORY_LOCKS;
+
+/**
+ * Takes a transaction-level advisory lock: it is held until `tx` commits or rolls back, so it can
+ * never be leaked by a crash or a forgotten unlock.
+ * @example await store.transaction(async (tx) => { await lockForTransaction(tx, 'migrations'); … });
+ */
+export async function lockForTransaction(tx: Queryable, lock: AdvisoryLock): Promise<void> {
+  await tx.query('SELECT pg_advisory_xact_lock($1::bigint)', [ADVISORY_LOCKS[lock]]);
+}
