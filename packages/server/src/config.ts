@@ -211,7 +211,7 @@ export const configSchema = z.strictObject({
   /**
    * Secret API keys (`sk_test_…` / `sk_live_…`), or their SHA-256 written `sha256:<test|live>:<hex>` so
    * that the configuration holds no usable key; several at once allow rotation without downtime.
-   * Optional: keys made with `npm run cli -- keys create` are kept, hashed, in the database.
+   * Optional: keys made with `crypto-checkout-server keys create` are kept, hashed, in the database.
    */
   secret_keys: z
     .array(

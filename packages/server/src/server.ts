@@ -61,7 +61,7 @@ export async function startServer(
   const log = app.server.log;
   if (!config.secret_keys.length && !(await app.apiKeys.countActive())) {
     log.warn(
-      'no secret key: every merchant call will answer 401. Set CC_SECRET_KEYS or run `npm run cli -- keys create --mode test`',
+      'no secret key: every merchant call will answer 401. Set CC_SECRET_KEYS or run `crypto-checkout-server keys create --mode test`',
     );
   }
   // While draining, answers tell keep-alive clients to go: the connection closes after the answer
@@ -70,8 +70,12 @@ export async function startServer(
   app.server.addHook('onSend', async (_request, reply) => {
     if (draining) reply.header('connection', 'close');
   });
-  const workers = startWorkers({ config, services: app, logger: log });
+  // Listen first, then start the workers: their first database work (the watchers' address books,
+  // the first delivery poll) would otherwise queue ahead of start-up on PGlite's one connection, and a
+  // port already taken fails before anything has started. Work that arrives in between waits for
+  // the workers' first tick, as it would for any tick.
   const address = await app.server.listen({ host: config.host, port: config.port });
+  const workers = startWorkers({ config, services: app, logger: log });
 
   let stopping: Promise<void> | null = null;
   return {

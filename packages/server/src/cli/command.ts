@@ -9,7 +9,7 @@ export interface CommandContext {
   print(line: string): void;
 }
 
-/** One `npm run cli -- <group> <name> [--flag value …]` command. */
+/** One `crypto-checkout-server <group> <name> [--flag value …]` command. */
 export interface Command {
   /** e.g. `keys` */
   group: string;

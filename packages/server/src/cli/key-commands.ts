@@ -83,7 +83,7 @@ export const keyCommands: Command[] = [
         return;
       }
       if (!records.length && !configured.length) {
-        print('no keys; make one with: npm run cli -- keys create --mode test');
+        print('no keys; make one with: crypto-checkout-server keys create --mode test');
         return;
       }
       const rows = [['ID', 'MODE', 'PREFIX', 'CREATED', 'LAST USED', 'REVOKED', 'DESCRIPTION']];

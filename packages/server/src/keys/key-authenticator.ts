@@ -9,7 +9,7 @@ const TOUCH_EVERY_MS = 60_000;
 
 /**
  * The authenticator of the app: secret keys from the configuration (in clear or as
- * `sha256:<mode>:<hex>`) and from the `api_keys` table (`npm run cli -- keys create`), any number of
+ * `sha256:<mode>:<hex>`) and from the `api_keys` table (`crypto-checkout-server keys create`), any number of
  * each at once, so a key can be rotated without downtime. Client secrets are passed on to
  * {@link identifyCaller}.
  *
