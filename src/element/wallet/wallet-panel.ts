@@ -36,6 +36,7 @@ import {
   type Funds,
   type PaymentTransaction,
 } from './pay-with-wallet.js';
+import { adoptWalletStyles } from './wallet-panel.styles.js';
 import { preloadWalletConnect, walletConnectProvider, type WalletConnectProvider } from './walletconnect.js';
 
 /** A wallet the buyer can pick: an injected one, or WalletConnect (its provider starts on the tap). */
@@ -83,7 +84,8 @@ export interface WalletInputs {
  * `window.ethereum`), offers WalletConnect when there is a project id, and walks the buyer through
  * connecting, switching chain, checking funds, sending and the transaction's receipt. A Lit
  * reactive controller: before each update of its host it reads what to pay (`inputs`), and it
- * re-renders its host when its own state changes; `render()` only renders.
+ * re-renders its host when its own state changes; `render()` only renders. It adds its styles to the
+ * host's shadow root when it is created.
  * @example
  * this.wallet = new WalletPanel(this, () => ({ session, payment, projectId }));
  * // in render(): ${this.wallet.render()}
@@ -115,7 +117,7 @@ export class WalletPanel implements ReactiveController {
   }
 
   /**
-   * @param host The element the panel is part of.
+   * @param host The element the panel is part of; the panel's styles are added to its shadow root.
    * @param inputs What to pay, read before each update of the host; `null` when the panel is not shown.
    */
   constructor(
@@ -123,6 +125,7 @@ export class WalletPanel implements ReactiveController {
     private readonly inputs: () => WalletInputs | null,
   ) {
     host.addController(this);
+    adoptWalletStyles(host);
   }
 
   hostConnected(): void {
