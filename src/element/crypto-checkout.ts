@@ -23,15 +23,15 @@ import { formatAmount, formatCountdown, formatFiat, formatTime, isPositive, shor
 import { LocaleController } from './i18n.js';
 import type { Messages } from './messages.js';
 import { openCheckout, type CheckoutResult, type OpenCheckoutOptions } from './open-checkout.js';
-import {
-  SessionController,
-  confirmationProgress,
-  takesPayment,
-  type CheckoutState,
-} from './session-controller.js';
+import { SessionController, confirmationProgress, takesPayment } from './session-controller.js';
 import { WalletLoader } from './wallet-loader.js';
 
-export type { CheckoutState } from './session-controller.js';
+/**
+ * Where the element is in its own life, as opposed to the session's `status`: `idle` without a
+ * `session`, `loading` until the first answer, `ready` once a session is shown, `error` when loading
+ * failed (a retry button is shown).
+ */
+export type CheckoutState = 'idle' | 'loading' | 'ready' | 'error';
 
 /**
  * A crypto payment checkout for one session of a crypto-checkout backend. Give it the session's client

@@ -15,14 +15,9 @@ import {
   toApiError,
   type WatchSessionOptions,
 } from './api-client.js';
+// A type only: the element's public type stays declared with the element (no runtime cycle).
+import type { CheckoutState } from './crypto-checkout.js';
 import { emit, type CheckoutErrorDetail } from './events.js';
-
-/**
- * Where the element is in its own life, as opposed to the session's `status`: `idle` without a
- * `session`, `loading` until the first answer, `ready` once a session is shown, `error` when loading
- * failed (a retry button is shown).
- */
-export type CheckoutState = 'idle' | 'loading' | 'ready' | 'error';
 
 /** Milliseconds between polls while the stream is down, and between checks with the server at expiry. */
 const POLLING_INTERVAL = 5000;

@@ -11,12 +11,8 @@ import { property } from 'lit/decorators.js';
 import type { BuyerSession, SessionStatus } from '@crypto-checkout/protocol';
 import { CheckoutApiError, type WatchSessionOptions } from '../../src/element/api-client.js';
 import type { CheckoutErrorDetail } from '../../src/element/events.js';
-import {
-  SessionController,
-  supersedes,
-  type CheckoutState,
-  type SessionClient,
-} from '../../src/element/session-controller.js';
+import type { CheckoutState } from '../../src/element/crypto-checkout.js';
+import { SessionController, supersedes, type SessionClient } from '../../src/element/session-controller.js';
 import { recordEvents, transitions, until } from './helpers.js';
 
 /** A request the fake client received; the test answers it. */
