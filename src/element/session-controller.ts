@@ -131,8 +131,7 @@ const IDLE: SessionView = {
  * render() { return html`${this.checkout.view.session?.status}`; }
  */
 export class SessionController implements ReactiveController {
-  /** What to show; replaced, never changed in place, so that a render sees one consistent state. */
-  view: SessionView = IDLE;
+  private current: SessionView = IDLE;
   /** `api` and client secret of the session this runs for, or `null` when it runs for none. */
   private key: string | null = null;
   private client?: SessionClient;
@@ -150,6 +149,11 @@ export class SessionController implements ReactiveController {
     private readonly options: SessionControllerOptions = {},
   ) {
     host.addController(this);
+  }
+
+  /** What to show; replaced, never changed in place, so that a render sees one consistent state. */
+  get view(): SessionView {
+    return this.current;
   }
 
   hostConnected(): void {
@@ -208,7 +212,7 @@ export class SessionController implements ReactiveController {
   private restart(key: string | null) {
     this.stop();
     this.key = key;
-    this.view = IDLE;
+    this.current = IDLE;
     this.sync();
     if (key) void this.load(this.host.api, this.host.session);
   }
@@ -298,7 +302,7 @@ export class SessionController implements ReactiveController {
 
   /** Shows `patch` on top of the current view: mirrors `state` and `status` and updates the host. */
   private set(patch: Partial<SessionView>) {
-    this.view = { ...this.view, ...patch };
+    this.current = { ...this.current, ...patch };
     this.sync();
     this.host.requestUpdate();
   }
