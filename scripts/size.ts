@@ -6,9 +6,14 @@
  * when the initial script is over budget. Reads the Vite manifest in dist/ and builds first (the ES
  * module, then the classic script) when there is none.
  *
+ * With `--check` (`npm run size:check`, which `npm test` runs after the build) it measures the initial
+ * script only, prints one line, and also fails when dist/ is older than what the ES build reads: a
+ * stale build would pass the budget for code that is no longer there.
+ *
  *   npm run size
+ *   npm run size:check
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 
@@ -19,6 +24,9 @@ const MANIFEST = join(DIST, '.vite', 'manifest.json');
 /** The element's ES entry and its classic-script build, by file name. */
 const ENTRY_FILE = 'crypto-checkout.js';
 const CLASSIC_FILE = 'crypto-checkout.classic.js';
+/** What the ES build reads: a file here changed after the build means dist/ is stale. */
+const SOURCES = ['src/element', 'packages/protocol/src', 'vite.config.ts', 'package-lock.json'];
+const CHECK = process.argv.includes('--check');
 
 interface ManifestChunk {
   file: string;
@@ -34,6 +42,25 @@ if (!existsSync(MANIFEST)) {
   const { build } = await import('vite');
   await build({ logLevel: 'warn' });
   await build({ logLevel: 'warn', configFile: 'vite.classic.config.ts' });
+}
+
+/** Files under `path` (a file or a directory) changed after `time` (ms since the epoch). */
+function newerThan(path: string, time: number): string[] {
+  if (!existsSync(path)) return [];
+  const stat = statSync(path);
+  if (!stat.isDirectory()) return stat.mtimeMs > time ? [path] : [];
+  return readdirSync(path).flatMap((name) => newerThan(join(path, name), time));
+}
+
+if (CHECK) {
+  const newer = SOURCES.flatMap((path) => newerThan(path, statSync(MANIFEST).mtimeMs));
+  if (newer.length) {
+    console.error(
+      `dist/ is older than ${newer.slice(0, 3).join(', ')}${newer.length > 3 ? ', …' : ''}: ` +
+        'run npm run build:element, then npm run size:check again.',
+    );
+    process.exit(1);
+  }
 }
 
 const manifest = JSON.parse(readFileSync(MANIFEST, 'utf8')) as Record<string, ManifestChunk>;
@@ -71,16 +98,31 @@ function staticClosure(key: string, seen = new Set<string>()): Set<string> {
   return seen;
 }
 
-/** Prints the initial script of an entry, file by file, and returns its total. */
-function printInitial(key: string): { keys: Set<string>; bytes: number } {
+/** Prints (unless `quiet`) the initial script of an entry, file by file, and returns its total. */
+function printInitial(key: string, quiet = false): { keys: Set<string>; bytes: number } {
   const keys = staticClosure(key);
   let bytes = 0;
   for (const member of keys) {
     const size = gzipSize(manifest[member]!.file);
     bytes += size;
+    if (quiet) continue;
     row(member === key ? 'entry' : `imports ${label(manifest[member]!)}`, manifest[member]!.file, size);
   }
   return { keys, bytes };
+}
+
+/** Says whether the initial script is within the budget, and exits 1 when it is not. */
+function judge(bytes: number): void {
+  const ok = bytes <= BUDGET_BYTES;
+  console.log(
+    `ES initial script: ${kb(bytes).trim()} gzip = ${bytes} bytes (budget ${BUDGET_BYTES}) ${ok ? 'OK' : 'OVER BUDGET'}`,
+  );
+  if (!ok) process.exit(1);
+}
+
+if (CHECK) {
+  judge(printInitial(entryKey, true).bytes);
+  process.exit(0);
 }
 
 console.log(`ES module (recommended), initial script loaded by the page:`);
@@ -138,8 +180,4 @@ for (const file of otherFiles) {
   row(file === 'webhooks.js' ? 'webhooks (Node)' : file.replace(/\.js$/, ''), file, gzipSize(file));
 }
 
-const ok = initial.bytes <= BUDGET_BYTES;
-console.log(
-  `ES initial script: ${kb(initial.bytes).trim()} gzip (budget ${BUDGET_BYTES / 1000} KB) ${ok ? 'OK' : 'OVER'}`,
-);
-if (!ok) process.exit(1);
+judge(initial.bytes);

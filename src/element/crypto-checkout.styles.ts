@@ -48,7 +48,8 @@ export const palette = css`
 /**
  * Styles of `<crypto-checkout>`, after {@link palette}. Themable through the `--checkout-*` custom
  * properties, the `theme` attribute and parts. Spacing uses logical properties, so that right-to-left
- * languages mirror the layout.
+ * languages mirror the layout. The wallet panel's rules are in its lazily loaded chunk
+ * (wallet/wallet-panel.styles.ts).
  */
 export const styles = css`
   :host {
@@ -66,9 +67,8 @@ export const styles = css`
   :host([hidden]) {
     display: none;
   }
-  /* Addresses, hashes and amounts read left to right in every language. */
-  code,
-  [part~='wallet-transaction'] {
+  /* Addresses and amounts read left to right in every language. */
+  code {
     unicode-bidi: isolate;
   }
   * {
@@ -228,67 +228,17 @@ export const styles = css`
   a {
     color: var(--_accent);
   }
-  [part~='wallet'] {
-    display: grid;
-    gap: 0.5rem;
-    margin: 0.75rem 0 0;
-  }
-  [part~='wallet-heading'] {
-    margin: 0;
-    font-weight: 600;
-  }
-  [part~='wallet-option'] {
-    display: flex;
-    gap: 0.625rem;
-    align-items: center;
-    text-align: start;
-  }
-  [part~='wallet-option']:hover {
-    border-color: var(--_accent);
-  }
-  [part~='wallet-icon'] {
-    flex: none;
-    width: 1.75rem;
-    height: 1.75rem;
-    border-radius: 0.375rem;
-  }
-  [part~='wallet-qr'] {
-    width: var(--checkout-qr-size, 12.5rem);
-    max-width: 100%;
-    margin: 0 auto;
-    background: #fff;
-  }
-  [part~='wallet-qr'] svg {
-    display: block;
-    width: 100%;
-    height: auto;
-  }
-  [part~='wallet-transaction'] {
-    font-family: var(--checkout-mono, ui-monospace, SFMono-Regular, Menlo, Consolas, monospace);
-  }
-  [part~='pay-button'],
-  [part~='wallet-link'],
+  /* The EIP-681 deep link opens a wallet app on a phone; desktop browsers have none to open. */
   [part~='open-in-wallet'] {
-    display: block;
+    display: none;
+    margin: 0.75rem 0;
+    padding: 0.625rem 0.875rem;
     text-align: center;
     text-decoration: none;
     color: var(--_accent-fg);
     background: var(--_accent);
     border: 1px solid transparent;
     border-radius: calc(var(--checkout-radius, 12px) / 2);
-    padding: 0.625rem 0.875rem;
-  }
-  [part~='wallet-or'] {
-    margin-top: 1rem;
-  }
-  [part~='wallet-option'],
-  [part~='pay-button'] {
-    min-height: 2.75rem;
-  }
-  /* The EIP-681 deep link opens a wallet app on a phone; desktop browsers have none to open. */
-  [part~='open-in-wallet'] {
-    display: none;
-    margin: 0.75rem 0;
   }
   @media (any-pointer: coarse) {
     [part~='open-in-wallet'] {
@@ -296,7 +246,6 @@ export const styles = css`
     }
     /* Fingers need 44 px targets (WCAG 2.5.5). */
     button,
-    [part~='wallet-link'],
     [part~='open-in-wallet'],
     [part~='success-link'] {
       min-height: 2.75rem;
@@ -310,13 +259,5 @@ export const styles = css`
     :host {
       padding: 1rem;
     }
-  }
-  .sr-only {
-    position: absolute;
-    width: 1px;
-    height: 1px;
-    overflow: hidden;
-    clip-path: inset(50%);
-    white-space: nowrap;
   }
 `;

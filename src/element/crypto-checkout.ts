@@ -1,31 +1,30 @@
-import { LitElement, html, nothing, type PropertyValues } from 'lit';
+/**
+ * `<crypto-checkout>`: the element, which renders its session and dispatches the buyer's actions. Its
+ * session controller (session-controller.ts) loads and follows the session; the wallet panel is a
+ * lazily loaded chunk (wallet-loader.ts, wallet/).
+ * @module
+ */
+import { LitElement, html, nothing } from 'lit';
 import { property, state } from 'lit/decorators.js';
 import { unsafeHTML } from 'lit/directives/unsafe-html.js';
 import type { BuyerSession, PaymentInstructions, SessionStatus } from '@crypto-checkout/protocol';
-import {
-  ApiClient,
-  isSessionSettled,
-  isTerminalStatus,
-  toApiError,
-  type CheckoutApiError,
-} from './api-client.js';
+import type { CheckoutApiError } from './api-client.js';
 import { CheckoutOptions } from './checkout-options.js';
 import { palette, styles } from './crypto-checkout.styles.js';
-import {
-  emit,
-  type CheckoutErrorDetail,
-  type CheckoutCanceledEvent,
-  type CheckoutErrorEvent,
-  type CheckoutExpiredEvent,
-  type CheckoutPaidEvent,
-  type CheckoutStatusChangeEvent,
-  type CheckoutTransactionSentEvent,
+import type {
+  CheckoutCanceledEvent,
+  CheckoutErrorEvent,
+  CheckoutExpiredEvent,
+  CheckoutPaidEvent,
+  CheckoutStatusChangeEvent,
+  CheckoutTransactionSentEvent,
 } from './events.js';
 import { formatAmount, formatCountdown, formatFiat, formatTime, isPositive, shortHash } from './format.js';
 import { LocaleController } from './i18n.js';
 import type { Messages } from './messages.js';
 import { openCheckout, type CheckoutResult, type OpenCheckoutOptions } from './open-checkout.js';
-import type { WalletPanel } from './wallet/wallet-panel.js';
+import { SessionController, confirmationProgress, takesPayment } from './session-controller.js';
+import { WalletLoader } from './wallet-loader.js';
 
 /**
  * Where the element is in its own life, as opposed to the session's `status`: `idle` without a
@@ -33,30 +32,6 @@ import type { WalletPanel } from './wallet/wallet-panel.js';
  * failed (a retry button is shown).
  */
 export type CheckoutState = 'idle' | 'loading' | 'ready' | 'error';
-
-const POLLING_INTERVAL = 5000;
-
-/** Whether the buyer may still pay (address, QR, countdown): nothing, or not enough, received in time. */
-const takesPayment = (s: BuyerSession) => s.status === 'open' || s.status === 'underpaid';
-
-/**
- * Confirmations `[seen, needed]` of the least confirmed transfer that counts and is still confirming:
- * the one the session waits for.
- */
-const confirmationProgress = (s: BuyerSession): [number, number] => {
-  const pending = s.transfers.filter((t) => t.expected && !t.confirmed && !t.late);
-  const needed = pending[0]?.confirmations_required ?? s.payment?.confirmations_required ?? 1;
-  return [Math.min(needed, ...pending.map((t) => t.confirmations)), needed];
-};
-
-// The QR encoder is half the weight of the element and only needed once a method is chosen, so it is
-// a lazily loaded chunk, fetched while the session loads so that it is ready when the address is.
-const loadQr = () => import('./qr.js');
-
-// Paying from a wallet (discovery, viem, WalletConnect's seam) is another lazily loaded chunk. It is
-// fetched once a payment is shown and the element is visible or the browser idle, so that it is there
-// before the tap: Safari blocks a wallet's popup that is opened after an await.
-const loadWallet = () => import('./wallet/wallet-panel.js');
 
 /**
  * A crypto payment checkout for one session of a crypto-checkout backend. Give it the session's client
@@ -157,93 +132,33 @@ export class CryptoCheckout extends CheckoutOptions(LitElement) {
   /** The element's own state (`idle`, `loading`, `ready`, `error`), reflected for styling. Read-only. */
   @property({ reflect: true }) state: CheckoutState = 'idle';
 
-  @state() private _data: BuyerSession | null = null;
-  @state() private _error: CheckoutErrorDetail | null = null;
-  @state() private _notice = '';
-  @state() private _offline = false;
-  @state() private _choosing = '';
+  /** Which button's text was just copied (`amount`, `address`), for two seconds; `''` otherwise. */
   @state() private _copied = '';
-  @state() private _qr: { uri: string; svg: string } | null = null;
-  @state() private _now = Date.now();
-
-  private _key: string | null = null;
-  private _client?: ApiClient;
-  private _run?: AbortController;
-  private _unwatch?: () => void;
-  private _ticker?: ReturnType<typeof setInterval>;
   private _copyTimer?: ReturnType<typeof setTimeout>;
-  private _skew = 0;
-  private _nextExpiryCheck = 0;
-  private _qrUri = '';
-  private _wallet?: WalletPanel;
-  private _walletRequested = false;
   private _i18n = new LocaleController(this);
+  /** The session: loading, following, countdown, method choice. Added after the language controller. */
+  private _session = new SessionController(this);
+  /** Paying from a wallet, once there is a payment on screen and unless `no-wallet`. */
+  private _wallet = new WalletLoader(this, () => {
+    const s = this._session.view.session;
+    return this.noWallet || !s?.payment || !takesPayment(s)
+      ? null
+      : {
+          session: s,
+          payment: s.payment,
+          projectId: this.walletconnectProjectId || s.walletconnect_project_id || '',
+        };
+  });
 
   /** The messages in the buyer's language (English until another language has loaded). */
   private get m(): Messages {
     return this._i18n.m;
   }
 
-  override connectedCallback() {
-    super.connectedCallback();
-    // Back in the DOM after a removal: willUpdate starts loading and watching again.
-    if (this.hasUpdated) this.requestUpdate();
-  }
-
   override disconnectedCallback() {
     super.disconnectedCallback();
-    this._teardown();
-  }
-
-  protected override willUpdate(changed: PropertyValues<this>) {
-    // `status` only ever says what the server said: undo a page setting the property or attribute.
-    if (changed.has('status') && this.status !== this._data?.status) this.status = this._data?.status;
-    // One place decides whether to (re)start: connected with a session, and a new api/session pair.
-    const key = this.isConnected && this.session ? `${this.api} ${this.session}` : null;
-    if (key !== this._key) {
-      this._teardown();
-      this._data = this._error = this._qr = null;
-      this.status = undefined;
-      this.state = 'idle';
-      this._key = key;
-      if (key) void this._load();
-    }
-    // The QR code is for exactly what is still due (the remainder after an underpayment).
-    const uri = this._data && takesPayment(this._data) ? this._data.pay_uri : null;
-    if (uri && uri !== this._qrUri) {
-      this._qrUri = uri;
-      loadQr()
-        .then((qr) => qr.qrSvg(uri))
-        .then(
-          (svg) => {
-            if (this._qrUri === uri) this._qr = { uri, svg };
-          },
-          () => {},
-        );
-    }
-  }
-
-  protected override updated() {
-    const s = this._data;
-    if (this._walletRequested || this.noWallet || !s?.payment || !takesPayment(s)) return;
-    // A payment is on screen: fetch the wallet chunk when the element is visible or the browser idle.
-    this._walletRequested = true;
-    let observer: IntersectionObserver | undefined;
-    const load = () => {
-      if (!observer) return;
-      observer.disconnect();
-      observer = undefined;
-      loadWallet().then(
-        ({ WalletPanel }) => {
-          this._wallet ??= new WalletPanel(this);
-          this.requestUpdate();
-        },
-        () => {},
-      );
-    };
-    observer = new IntersectionObserver((entries) => entries.some((e) => e.isIntersecting) && load());
-    observer.observe(this);
-    (window.requestIdleCallback ?? ((f: () => void) => setTimeout(f, 500)))(load, { timeout: 3000 });
+    clearTimeout(this._copyTimer);
+    this._copied = '';
   }
 
   override render() {
@@ -254,8 +169,8 @@ export class CryptoCheckout extends CheckoutOptions(LitElement) {
         <p part="status" role="status" aria-live="polite"><span part="spinner" aria-hidden="true"></span></p>
       </div>`;
     }
-    const s = this._data;
-    const loading = this.state === 'loading';
+    const { session: s, state: current, notice, offline } = this._session.view;
+    const loading = current === 'loading';
     const [headline, detail] = this._statusLines(s);
     // The header is a <div>: a <header> would be a banner landmark, one per checkout on the page.
     return html`<div part="base" aria-busy=${loading ? 'true' : 'false'} lang=${tag} dir=${dir}>
@@ -272,9 +187,9 @@ export class CryptoCheckout extends CheckoutOptions(LitElement) {
           detail ? html` <span part="status-detail">${detail}</span>` : nothing
         }
       </p>
-      ${this.state === 'error' ? html`<button part="retry-button" @click=${this._retry}>${this.m.retry}</button>` : nothing}
-      ${this._notice ? html`<p part="error" role="alert">${this._notice}</p>` : nothing}
-      ${this._offline ? html`<p part="error">${this.m.offline}</p>` : nothing}
+      ${current === 'error' ? html`<button part="retry-button" @click=${this._retry}>${this.m.retry}</button>` : nothing}
+      ${notice ? html`<p part="error" role="alert">${notice}</p>` : nothing}
+      ${offline ? html`<p part="error">${this.m.offline}</p>` : nothing}
       ${s ? this._renderSession(s) : nothing}
     </div>`;
   }
@@ -284,8 +199,9 @@ export class CryptoCheckout extends CheckoutOptions(LitElement) {
    * more (what is still due, what to do about money sent), a detail.
    */
   private _statusLines(s: BuyerSession | null): [string, string?] {
-    if (this.state === 'loading') return [this.m.loading];
-    if (this._error) return [buyerMessage(this.m, this._error)];
+    const { state: current, error } = this._session.view;
+    if (current === 'loading') return [this.m.loading];
+    if (error) return [buyerMessage(this.m, error)];
     const p = s?.payment;
     const token = p?.token ?? '';
     const received = s?.amount_received ?? '0';
@@ -327,7 +243,8 @@ export class CryptoCheckout extends CheckoutOptions(LitElement) {
 
   private _renderSession(s: BuyerSession) {
     const p = s.payment;
-    const left = Date.parse(s.expires_at) - (this._now + this._skew);
+    const { choosing, now } = this._session.view;
+    const left = Date.parse(s.expires_at) - now;
     return html`
       ${
         takesPayment(s)
@@ -344,8 +261,8 @@ export class CryptoCheckout extends CheckoutOptions(LitElement) {
                   html`<button
                     part="method"
                     data-method=${method.id}
-                    ?disabled=${!!this._choosing}
-                    @click=${() => this._choose(method.id)}
+                    ?disabled=${!!choosing}
+                    @click=${() => void this._session.choose(method.id)}
                   >
                     ${method.token} <span class="muted">${this.m.methodOn(method.network)}</span>
                   </button>`,
@@ -381,14 +298,11 @@ export class CryptoCheckout extends CheckoutOptions(LitElement) {
     // Exactly what is still due: the server's remainder, matching the amount in its `pay_uri`.
     const amount = underpaid ? s.amount_remaining! : p.amount_due;
     const uri = s.pay_uri;
+    const { qr } = this._session.view;
     // A token transfer is paid for in the chain's own coin; name it when the session offers it too.
     const gasCoin = s.methods.find((x) => x.kind === 'native' && x.chain_id === p.chain_id)?.token;
     return html`
-      ${
-        this.noWallet
-          ? nothing
-          : this._wallet?.render(s, p, this.walletconnectProjectId || s.walletconnect_project_id || '')
-      }
+      ${this._wallet.render()}
       <dl part="details">
         <dt>${this.m.network}</dt>
         <dd><span part="network">${p.network}</span></dd>
@@ -416,7 +330,7 @@ export class CryptoCheckout extends CheckoutOptions(LitElement) {
               role="img"
               aria-label=${this.m.qr(formatAmount(amount, this._i18n.locale.tag), p.token, p.network, p.address)}
             >
-              ${this._qr?.uri === uri ? unsafeHTML(this._qr.svg) : nothing}
+              ${qr?.uri === uri ? unsafeHTML(qr.svg) : nothing}
             </div>`
           : nothing
       }
@@ -472,101 +386,6 @@ export class CryptoCheckout extends CheckoutOptions(LitElement) {
     </button>`;
   }
 
-  private async _load() {
-    const run = (this._run = new AbortController());
-    loadQr().catch(() => {});
-    this.state = 'loading';
-    this._error = null;
-    try {
-      const client = (this._client = new ApiClient(this.api, this.session));
-      const session = await client.getSession(run.signal);
-      if (run.signal.aborted) return;
-      this._apply(session, true);
-      if (!session.payment && session.status === 'open' && session.methods.length === 1) {
-        void this._choose(session.methods[0]!.id);
-      }
-      if (!isSessionSettled(session, new Date(session.server_time))) {
-        this._unwatch = client.watchSession({
-          onSession: (next) => this._apply(next),
-          onError: () => (this._offline = true),
-          pollingInterval: POLLING_INTERVAL,
-        });
-      }
-    } catch (error) {
-      if (run.signal.aborted) return;
-      const e = toApiError(error);
-      this.state = 'error';
-      this._error = { code: e.code, message: e.message };
-      emit(this, 'checkout-error', { code: e.code, message: e.message });
-    }
-  }
-
-  /** Takes a session state from the server, fires events for a status change and keeps timers in step. */
-  private _apply(s: BuyerSession, fresh = false) {
-    const prev = this._data;
-    // After a terminal status the buyer's part is over (a later change such as paid → overpaid is the
-    // merchant's business), and a chosen method never goes away: anything else is a late, stale answer
-    // racing a newer one (e.g. the stream's first snapshot and the choose-method answer).
-    if (prev && (isTerminalStatus(prev.status) || (prev.payment && !s.payment))) return;
-    if (fresh) this._skew = Date.parse(s.server_time) - Date.now();
-    this._data = s;
-    this._now = Date.now();
-    this._offline = false;
-    this.state = 'ready';
-    this.status = s.status;
-    const previousStatus = prev?.status ?? null;
-    if (s.status !== previousStatus) {
-      emit(this, 'checkout-status-change', { status: s.status, previousStatus, session: s });
-      if (s.status === 'paid' || s.status === 'overpaid') emit(this, 'checkout-paid', { session: s });
-      if (s.status === 'expired') emit(this, 'checkout-expired', { session: s });
-      if (s.status === 'canceled') emit(this, 'checkout-canceled', { session: s });
-    }
-    clearInterval(this._ticker);
-    this._ticker = undefined;
-    // The countdown, and the check with the server at expiry; an expired session has neither.
-    if (takesPayment(s) || s.status === 'processing') this._ticker = setInterval(() => this._tick(), 1000);
-  }
-
-  private _tick() {
-    this._now = Date.now();
-    const s = this._data;
-    // At expiry ask the server (every 5 s until it says so) instead of trusting the local clock.
-    if (s && Date.parse(s.expires_at) <= this._now + this._skew && this._now >= this._nextExpiryCheck) {
-      this._nextExpiryCheck = this._now + POLLING_INTERVAL;
-      this._client?.getSession(this._run?.signal).then(
-        (next) => this._apply(next, true),
-        () => {},
-      );
-    }
-  }
-
-  private async _choose(method: string) {
-    const client = this._client;
-    const run = this._run;
-    if (!client || !run || this._choosing) return;
-    this._choosing = method;
-    this._notice = '';
-    try {
-      this._apply(await client.choosePayment(method, run.signal), true);
-    } catch (error) {
-      if (run.signal.aborted) return;
-      let e = toApiError(error);
-      if (e.code === 'method_already_chosen' || e.code === 'session_not_open') {
-        // Chosen in another tab, or paid or expired meanwhile: show what the server has now.
-        try {
-          return this._apply(await client.getSession(run.signal), true);
-        } catch (again) {
-          if (run.signal.aborted) return;
-          e = toApiError(again);
-        }
-      }
-      this._notice = e.message;
-      emit(this, 'checkout-error', { code: e.code, message: e.message });
-    } finally {
-      if (this._run === run) this._choosing = '';
-    }
-  }
-
   private async _copy(what: string, text: string) {
     try {
       await navigator.clipboard.writeText(text);
@@ -584,23 +403,7 @@ export class CryptoCheckout extends CheckoutOptions(LitElement) {
   }
 
   private _retry() {
-    this._key = null;
-    this.requestUpdate();
-  }
-
-  /** Stops everything that runs in the background: requests, the stream, polls and timers. */
-  private _teardown() {
-    this._run?.abort();
-    this._unwatch?.();
-    clearInterval(this._ticker);
-    clearTimeout(this._copyTimer);
-    this._run = this._unwatch = this._ticker = this._copyTimer = undefined;
-    this._key = null;
-    this._choosing = '';
-    this._offline = false;
-    this._notice = '';
-    this._qrUri = '';
-    this._wallet?.reset();
+    this._session.retry();
   }
 }
 

@@ -37,6 +37,9 @@ describe('the built bundle: wallet code loads after the first render', () => {
       const entry = await executeServerCommand<string, undefined>('build-bundle');
       await import(/* @vite-ignore */ entry);
       expect(fetched(), 'the first load is the entry alone').to.deep.equal([entry]);
+      // The wallet panel's styles are in its chunk, not in the initial script.
+      const walletRule = "[part~='wallet-option']";
+      expect(await (await fetch(entry)).text()).to.not.include(walletRule);
 
       const { apiUrl } = await executeServerCommand<{ apiUrl: string }, undefined>('stack-info');
       const session = await executeServerCommand<Session, object>('stack-create-session', {
@@ -64,7 +67,9 @@ describe('the built bundle: wallet code loads after the first render', () => {
       expect(part(el, 'wallet'), 'no wallet on this page, so no panel').to.equal(null);
 
       el.setAttribute('walletconnect-project-id', 'test-project-0001');
-      await waitFor(() => part(el, 'wallet-option'), 20_000, 'WalletConnect is offered');
+      const option = await waitFor(() => part(el, 'wallet-option'), 20_000, 'WalletConnect is offered');
+      expect(await (await fetch(wallet)).text()).to.include(walletRule);
+      expect(getComputedStyle(option).display, "the wallet chunk's styles apply").to.equal('flex');
       const walletConnect = await waitFor(
         () => chunk('walletconnect-sdk'),
         20_000,

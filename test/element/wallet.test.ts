@@ -50,6 +50,9 @@ describe('<crypto-checkout> paying from a wallet', () => {
     const option = await walletOption(el, 'Dev wallet');
     expect(option.querySelector('img')!.getAttribute('src')).to.match(/^data:image\/svg\+xml,/);
     expect(text(el, 'wallet-heading')).to.equal('Pay 12.34 USDC from a wallet:');
+    // The panel's styles come with its chunk, after the element's own.
+    expect(getComputedStyle(option).display).to.equal('flex');
+    expect(getComputedStyle(part(el, 'wallet-heading')!).fontWeight).to.equal('600');
     expect(methods(wallet), 'nothing is asked of the wallet before the tap').to.deep.equal([]);
     await expect(el).to.be.accessible();
 
@@ -58,6 +61,7 @@ describe('<crypto-checkout> paying from a wallet', () => {
     expect(methods(wallet)).to.deep.equal(['eth_requestAccounts']);
     const pay = await payButton(el);
     expect(pay.textContent!.trim()).to.equal('Pay 12.34 USDC');
+    expect(getComputedStyle(pay).display).to.equal('block');
     expect(methods(wallet)).to.include.members([
       'eth_chainId',
       'eth_getBalance',

@@ -36,6 +36,7 @@ import {
   type Funds,
   type PaymentTransaction,
 } from './pay-with-wallet.js';
+import { adoptWalletStyles } from './wallet-panel.styles.js';
 import { preloadWalletConnect, walletConnectProvider, type WalletConnectProvider } from './walletconnect.js';
 
 /** A wallet the buyer can pick: an injected one, or WalletConnect (its provider starts on the tap). */
@@ -68,19 +69,34 @@ interface Due {
 /** The element, as the panel sees it. */
 export type WalletHost = ReactiveControllerHost & HTMLElement;
 
+/** What the panel offers to pay, as the element shows it. */
+export interface WalletInputs {
+  /** The session as the server last sent it. */
+  session: BuyerSession;
+  /** Its payment: the chosen token, network and deposit address. */
+  payment: PaymentInstructions;
+  /** WalletConnect (Reown) project id; `''` when WalletConnect is not offered. */
+  projectId: string;
+}
+
 /**
  * The wallet panel of one `<crypto-checkout>`: discovers injected wallets (EIP-6963, else
  * `window.ethereum`), offers WalletConnect when there is a project id, and walks the buyer through
  * connecting, switching chain, checking funds, sending and the transaction's receipt. A Lit
- * reactive controller: it re-renders its host when its state changes.
+ * reactive controller: before each update of its host it reads what to pay (`inputs`), and it
+ * re-renders its host when its own state changes; `render()` only renders. It adds its styles to the
+ * host's shadow root when it is created.
  * @example
- * this.wallet = new WalletPanel(this);
- * // in render(): ${this.wallet.render(session, payment, projectId)}
+ * this.wallet = new WalletPanel(this, () => ({ session, payment, projectId }));
+ * // in render(): ${this.wallet.render()}
  */
 export class WalletPanel implements ReactiveController {
   private injected: InjectedWallet[] = [];
   private step: Step = { kind: 'choose' };
   private due?: Due;
+  /** Whether there is something to pay from a wallet now (inputs, and an amount payable). */
+  private shown = false;
+  private sessionId = '';
   private projectId = '';
   /** Increases with every new flow; a continuation of an older one is stale and does nothing. */
   private flow = 0;
@@ -100,8 +116,16 @@ export class WalletPanel implements ReactiveController {
     return formatAmount(amount, localeTagOf(this.host));
   }
 
-  constructor(private readonly host: WalletHost) {
+  /**
+   * @param host The element the panel is part of; the panel's styles are added to its shadow root.
+   * @param inputs What to pay, read before each update of the host; `null` when the panel is not shown.
+   */
+  constructor(
+    private readonly host: WalletHost,
+    private readonly inputs: () => WalletInputs | null,
+  ) {
     host.addController(this);
+    adoptWalletStyles(host);
   }
 
   hostConnected(): void {
@@ -126,21 +150,39 @@ export class WalletPanel implements ReactiveController {
     this.step = { kind: 'choose' };
   }
 
-  /**
-   * The panel for a session that takes payment, or `nothing` when there is no wallet to offer or
-   * nothing to pay right now (`amount_payable` is null while a transfer covering it confirms).
-   */
-  render(session: BuyerSession, payment: PaymentInstructions, projectId: string) {
-    const amount = session.amount_payable;
-    const key = `${payment.address} ${amount ?? ''}`;
+  hostUpdate(): void {
+    const inputs = this.inputs();
+    const amount = inputs?.session.amount_payable;
+    this.shown = !!amount;
+    if (!inputs || !amount) return;
+    const { session, payment, projectId } = inputs;
+    // Another session: forget everything, a transaction sent for the previous one included.
+    if (session.id !== this.sessionId) {
+      if (this.sessionId) this.reset();
+      this.sessionId = session.id;
+      this.key = '';
+    }
     // A new amount due (a transfer arrived) invalidates a prepared transaction; a sent one stays shown.
+    const key = `${payment.address} ${amount}`;
     if (key !== this.key) {
       if (this.key && this.step.kind !== 'sent') this.reset();
       this.key = key;
     }
     this.projectId = projectId;
-    if (!amount) return nothing;
+    // The buyer can choose WalletConnect now: fetch its code before the tap (once; import() caches).
+    if (projectId && !this.walletConnectPreloaded) {
+      this.walletConnectPreloaded = true;
+      preloadWalletConnect();
+    }
     this.due = { session, payment, amount, amountAtomic: parseUnits(amount, payment.decimals) };
+  }
+
+  /**
+   * The panel for a session that takes payment, or `nothing` when there is no wallet to offer or
+   * nothing to pay right now (`amount_payable` is null while a transfer covering it confirms).
+   */
+  render() {
+    if (!this.shown || !this.due) return nothing;
     const choices = this.choices();
     if (!choices.length && this.step.kind === 'choose') return nothing;
     return html`<div part="wallet" role="group" aria-label=${this.m.group}>${this.renderStep(choices)}</div>
@@ -155,9 +197,6 @@ export class WalletPanel implements ReactiveController {
       provider,
     }));
     if (this.projectId) {
-      // The buyer can choose WalletConnect now: fetch its code before the tap (once; import() caches).
-      if (!this.walletConnectPreloaded) preloadWalletConnect();
-      this.walletConnectPreloaded = true;
       choices.push({ id: 'walletconnect', name: this.m.walletConnect, icon: '', walletConnect: true });
     }
     return choices;

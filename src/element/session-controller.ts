@@ -1,0 +1,333 @@
+/**
+ * The session behind one `<crypto-checkout>`, as a Lit reactive controller: it loads the session,
+ * follows it live (the API client's stream, with polling and reconnects), runs the countdown and the
+ * check with the server at expiry, chooses the payment method, draws the QR code and keeps the
+ * element's `state` and `status` in step. The element only renders what {@link SessionController.view}
+ * holds and calls {@link SessionController.choose} and {@link SessionController.retry}.
+ * @module
+ */
+import type { ReactiveController, ReactiveControllerHost } from 'lit';
+import type { BuyerSession, SessionStatus } from '@crypto-checkout/protocol';
+import {
+  ApiClient,
+  isSessionSettled,
+  isTerminalStatus,
+  toApiError,
+  type WatchSessionOptions,
+} from './api-client.js';
+// A type only: the element's public type stays declared with the element (no runtime cycle).
+import type { CheckoutState } from './crypto-checkout.js';
+import { emit, type CheckoutErrorDetail } from './events.js';
+
+/** Milliseconds between polls while the stream is down, and between checks with the server at expiry. */
+const POLLING_INTERVAL = 5000;
+
+// The QR encoder is half the weight of the element and only needed once a method is chosen, so it is
+// a lazily loaded chunk, fetched while the session loads so that it is ready when the address is.
+const loadQr = () => import('./qr.js');
+
+/**
+ * Whether the buyer may still pay (address, QR, countdown): nothing, or not enough, received in time.
+ * @example takesPayment(session) // true while `open` or `underpaid`
+ */
+export const takesPayment = (s: BuyerSession): boolean => s.status === 'open' || s.status === 'underpaid';
+
+/**
+ * Confirmations `[seen, needed]` of the least confirmed transfer that counts and is still confirming:
+ * the one the session waits for.
+ * @example const [seen, needed] = confirmationProgress(session); // [1, 3]
+ */
+export const confirmationProgress = (s: BuyerSession): [number, number] => {
+  const pending = s.transfers.filter((t) => t.expected && !t.confirmed && !t.late);
+  const needed = pending[0]?.confirmations_required ?? s.payment?.confirmations_required ?? 1;
+  return [Math.min(needed, ...pending.map((t) => t.confirmations)), needed];
+};
+
+/**
+ * Whether a session state from the server replaces the one shown. After a terminal status the buyer's
+ * part is over (a later change such as paid → overpaid is the merchant's business), and a chosen
+ * method never goes away: anything else is a late, stale answer racing a newer one (e.g. the stream's
+ * first snapshot and the choose-method answer).
+ * @example supersedes(shown, incoming) // false when `shown` is paid
+ */
+export function supersedes(shown: BuyerSession | null, incoming: BuyerSession): boolean {
+  return !shown || (!isTerminalStatus(shown.status) && !(shown.payment && !incoming.payment));
+}
+
+/** What the controller needs of the API: {@link ApiClient} implements it; tests pass a fake. */
+export interface SessionClient {
+  /** Fetches the buyer's view of the session. */
+  getSession(signal?: AbortSignal): Promise<BuyerSession>;
+  /** Chooses the payment method; answers with the session including `payment`. */
+  choosePayment(method: string, signal?: AbortSignal): Promise<BuyerSession>;
+  /** Follows the session live until it settles; returns the function that stops following it. */
+  watchSession(options: WatchSessionOptions): () => void;
+}
+
+/** The element a {@link SessionController} serves: which session to load, and where to show its state. */
+export type SessionHost = ReactiveControllerHost &
+  EventTarget & {
+    /** Whether the element is in a document: only then is the session loaded and followed. */
+    readonly isConnected: boolean;
+    /** Base URL of the backend; `''` means the page's own origin. */
+    readonly api: string;
+    /** The session's client secret; `''` means no session. */
+    readonly session: string;
+    /** The element's reflected `state`, which the controller sets. */
+    state: CheckoutState;
+    /** The element's reflected `status`, which the controller sets to what the server said. */
+    status?: SessionStatus;
+  };
+
+/** Options of {@link SessionController}. */
+export interface SessionControllerOptions {
+  /** Makes the client of a backend and client secret. Default: `new ApiClient(api, clientSecret)`. */
+  createClient?: (api: string, clientSecret: string) => SessionClient;
+  /** Milliseconds between polls while the stream is down, and between checks at expiry. Default 5000. */
+  pollingInterval?: number;
+}
+
+/** Everything the element shows of its session, replaced as a whole on every change. */
+export interface SessionView {
+  /** Where the element is in its own life; mirrored to the host's `state`. */
+  readonly state: CheckoutState;
+  /** The session as the server last sent it, or `null` before it has loaded. */
+  readonly session: BuyerSession | null;
+  /** Why loading failed (with `state` `error`), or `null`. */
+  readonly error: CheckoutErrorDetail | null;
+  /** Why the buyer's last action (choosing a method) failed, in the server's words, or `''`. */
+  readonly notice: string;
+  /** Whether following the session fails (a poll failed); cleared by the next session state. */
+  readonly offline: boolean;
+  /** The method being chosen (a request is on its way), or `''`. */
+  readonly choosing: string;
+  /** The server's clock at the last tick of the countdown, in milliseconds since the epoch. */
+  readonly now: number;
+  /** The QR code of a `pay_uri` once drawn (an SVG document), or `null`. */
+  readonly qr: { readonly uri: string; readonly svg: string } | null;
+}
+
+const IDLE: SessionView = {
+  state: 'idle',
+  session: null,
+  error: null,
+  notice: '',
+  offline: false,
+  choosing: '',
+  now: 0,
+  qr: null,
+};
+
+/**
+ * Loads and follows the session of one `<crypto-checkout>`. Before each update of its host it compares
+ * the host's `api` and `session` with those it runs for and, when they changed (or the host came back
+ * into the document), stops everything and starts again — as `@lit/task` starts its task from the
+ * same hook, so that a new session is loading in the very render that shows it. Everything else
+ * happens in answers, stream events and timers, and ends with a new {@link view} and a host update.
+ * Fires the session events (`checkout-status-change`, `checkout-paid`, `checkout-expired`,
+ * `checkout-canceled`, `checkout-error`) on the host.
+ * @example
+ * private checkout = new SessionController(this);
+ * render() { return html`${this.checkout.view.session?.status}`; }
+ */
+export class SessionController implements ReactiveController {
+  private current: SessionView = IDLE;
+  /** `api` and client secret of the session this runs for, or `null` when it runs for none. */
+  private key: string | null = null;
+  private client?: SessionClient;
+  /** Aborted when this run ends: its requests are cancelled and their late answers ignored. */
+  private run?: AbortController;
+  private unwatch?: () => void;
+  private ticker?: ReturnType<typeof setInterval>;
+  /** The server's clock minus the browser's, from the last answer fetched. */
+  private skew = 0;
+  private nextExpiryCheck = 0;
+  private qrUri = '';
+
+  constructor(
+    private readonly host: SessionHost,
+    private readonly options: SessionControllerOptions = {},
+  ) {
+    host.addController(this);
+  }
+
+  /** What to show; replaced, never changed in place, so that a render sees one consistent state. */
+  get view(): SessionView {
+    return this.current;
+  }
+
+  hostConnected(): void {
+    // Back in the document after a removal: the next update starts loading and following again.
+    this.host.requestUpdate();
+  }
+
+  hostDisconnected(): void {
+    this.stop();
+  }
+
+  hostUpdate(): void {
+    const { host } = this;
+    const key = host.isConnected && host.session ? `${host.api} ${host.session}` : null;
+    if (key !== this.key) this.restart(key);
+    // `state` and `status` only ever say what the controller knows: undo a page setting either.
+    this.sync();
+  }
+
+  /** Loads the session again, from the start (the retry button after an error). */
+  retry(): void {
+    this.restart(this.key);
+  }
+
+  /**
+   * Chooses the payment method `method` (e.g. `usdc@anvil`) and shows the payment. When the server
+   * says it was chosen elsewhere or the session is no longer open, shows what the server has now;
+   * any other failure becomes {@link SessionView.notice} and a `checkout-error`.
+   */
+  async choose(method: string): Promise<void> {
+    const { client, run } = this;
+    if (!client || !run || this.view.choosing) return;
+    this.set({ choosing: method, notice: '' });
+    try {
+      this.apply(await client.choosePayment(method, run.signal), true);
+    } catch (error) {
+      if (run.signal.aborted) return;
+      let e = toApiError(error);
+      if (e.code === 'method_already_chosen' || e.code === 'session_not_open') {
+        // Chosen in another tab, or paid or expired meanwhile: show what the server has now.
+        try {
+          return this.apply(await client.getSession(run.signal), true);
+        } catch (again) {
+          if (run.signal.aborted) return;
+          e = toApiError(again);
+        }
+      }
+      this.set({ notice: e.message });
+      emit(this.host, 'checkout-error', { code: e.code, message: e.message });
+    } finally {
+      if (this.run === run) this.set({ choosing: '' });
+    }
+  }
+
+  /** Stops the current run and starts one for `key` (none when `null`), from an empty view. */
+  private restart(key: string | null) {
+    this.stop();
+    this.key = key;
+    this.current = IDLE;
+    this.sync();
+    if (key) void this.load(this.host.api, this.host.session);
+  }
+
+  private async load(api: string, clientSecret: string) {
+    const run = (this.run = new AbortController());
+    loadQr().catch(() => {});
+    this.set({ state: 'loading' });
+    // The rest after the host's update: the events fired below may make a listener change the host's
+    // properties, and a change made while the host updates would not start another update.
+    await Promise.resolve();
+    if (run.signal.aborted) return;
+    try {
+      const client = (this.client = (this.options.createClient ?? newApiClient)(api, clientSecret));
+      const session = await client.getSession(run.signal);
+      if (run.signal.aborted) return;
+      this.apply(session, true);
+      if (!session.payment && session.status === 'open' && session.methods.length === 1) {
+        void this.choose(session.methods[0]!.id);
+      }
+      if (!isSessionSettled(session, new Date(session.server_time))) {
+        this.unwatch = client.watchSession({
+          onSession: (next) => this.apply(next),
+          onError: () => this.set({ offline: true }),
+          pollingInterval: this.pollingInterval,
+        });
+      }
+    } catch (error) {
+      if (run.signal.aborted) return;
+      const e = toApiError(error);
+      this.set({ state: 'error', error: { code: e.code, message: e.message } });
+      emit(this.host, 'checkout-error', { code: e.code, message: e.message });
+    }
+  }
+
+  /**
+   * Takes a session state from the server (`fetched`: the answer to a request, whose `server_time`
+   * is fresh enough to correct the clock): shows it, fires the events of a status change and keeps
+   * the countdown in step.
+   */
+  private apply(s: BuyerSession, fetched = false) {
+    const shown = this.view.session;
+    if (!supersedes(shown, s)) return;
+    if (fetched) this.skew = Date.parse(s.server_time) - Date.now();
+    this.set({ state: 'ready', session: s, offline: false, now: Date.now() + this.skew });
+    this.drawQr(s);
+    const previousStatus = shown?.status ?? null;
+    if (s.status !== previousStatus) {
+      emit(this.host, 'checkout-status-change', { status: s.status, previousStatus, session: s });
+      if (s.status === 'paid' || s.status === 'overpaid') emit(this.host, 'checkout-paid', { session: s });
+      if (s.status === 'expired') emit(this.host, 'checkout-expired', { session: s });
+      if (s.status === 'canceled') emit(this.host, 'checkout-canceled', { session: s });
+    }
+    clearInterval(this.ticker);
+    this.ticker = undefined;
+    // The countdown, and the check with the server at expiry; an expired session has neither.
+    if (takesPayment(s) || s.status === 'processing') this.ticker = setInterval(() => this.tick(), 1000);
+  }
+
+  private tick() {
+    const now = Date.now() + this.skew;
+    this.set({ now });
+    const s = this.view.session;
+    // At expiry ask the server (every polling interval until it says so) instead of trusting the clock.
+    if (s && Date.parse(s.expires_at) <= now && now >= this.nextExpiryCheck) {
+      this.nextExpiryCheck = now + this.pollingInterval;
+      const run = this.run;
+      this.client?.getSession(run?.signal).then(
+        (next) => this.run === run && this.apply(next, true),
+        () => {},
+      );
+    }
+  }
+
+  /** Draws the QR code of exactly what is still due (the remainder after an underpayment). */
+  private drawQr(s: BuyerSession) {
+    const uri = takesPayment(s) ? s.pay_uri : null;
+    if (!uri || uri === this.qrUri) return;
+    this.qrUri = uri;
+    loadQr()
+      .then((qr) => qr.qrSvg(uri))
+      .then(
+        (svg) => this.qrUri === uri && this.set({ qr: { uri, svg } }),
+        () => {},
+      );
+  }
+
+  /** Shows `patch` on top of the current view: mirrors `state` and `status` and updates the host. */
+  private set(patch: Partial<SessionView>) {
+    this.current = { ...this.current, ...patch };
+    this.sync();
+    this.host.requestUpdate();
+  }
+
+  /** Mirrors the view's state and the session's status to the host's reflected properties. */
+  private sync() {
+    const { host, view } = this;
+    if (host.state !== view.state) host.state = view.state;
+    if (host.status !== view.session?.status) host.status = view.session?.status;
+  }
+
+  private get pollingInterval() {
+    return this.options.pollingInterval ?? POLLING_INTERVAL;
+  }
+
+  /** Stops everything that runs in the background: requests, the stream, polls and timers. */
+  private stop() {
+    this.run?.abort();
+    this.unwatch?.();
+    clearInterval(this.ticker);
+    this.run = this.unwatch = this.ticker = this.client = undefined;
+    this.key = null;
+    this.qrUri = '';
+    this.nextExpiryCheck = 0;
+  }
+}
+
+const newApiClient = (api: string, clientSecret: string): SessionClient => new ApiClient(api, clientSecret);
