@@ -97,7 +97,9 @@ export const webhookCommands: Command[] = [
         return;
       }
       if (!endpoints.length) {
-        context.print('no webhook endpoints; add one with: crypto-checkout-server endpoints create --url https://…');
+        context.print(
+          'no webhook endpoints; add one with: crypto-checkout-server endpoints create --url https://…',
+        );
         return;
       }
       const rows = endpoints.map((e) => [
