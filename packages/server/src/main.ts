@@ -6,14 +6,19 @@
  * @module
  */
 import { ConfigError, loadConfig } from './config.js';
-import { startServer } from './server.js';
+import { openDatabase } from './store/database.js';
 
 /** How long past `shutdown_timeout_ms` the process waits for the database to close before it gives up. */
 const EXIT_MARGIN_MS = 5_000;
 
 try {
   const config = loadConfig();
-  const server = await startServer(config);
+  // Opening the database (on a fresh PGlite folder: unpacking its template, compiling PGlite's
+  // WebAssembly) starts now and overlaps the loading of the rest of the server's modules.
+  const opening = openDatabase({ databaseUrl: config.database_url, dataDir: config.data_dir });
+  opening.catch(() => undefined); // awaited by startServer; this only keeps Node from calling it unhandled meanwhile
+  const { startServer } = await import('./server.js');
+  const server = await startServer(config, { opening });
   const log = server.app.server.log;
   log.info({ url: server.url, database: server.db.kind }, 'crypto-checkout backend is listening');
   const shutdown = (signal: NodeJS.Signals) => {

@@ -43,13 +43,20 @@ export async function startServer(
   options: {
     logger?: FastifyBaseLogger | false;
     db?: Database;
+    /**
+     * The configured database, already being opened (main.ts starts opening it while the rest of
+     * the server's modules load); unlike `db`, the server owns it and closes it when it stops.
+     */
+    opening?: Promise<Database>;
     heartbeatMs?: number;
     /** Where the hosted checkout page's built scripts are; default: the package's `dist/`. */
     distDir?: string;
   } = {},
 ): Promise<RunningServer> {
+  const ownsDb = !options.db;
   const db =
-    options.db ?? (await openDatabase({ databaseUrl: config.database_url, dataDir: config.data_dir }));
+    options.db ??
+    (await (options.opening ?? openDatabase({ databaseUrl: config.database_url, dataDir: config.data_dir })));
   await migrate(db);
   const app = await buildApp({
     config,
@@ -105,7 +112,7 @@ export async function startServer(
         } finally {
           clearTimeout(cutOff);
         }
-        if (!options.db) await db.close();
+        if (ownsDb) await db.close();
         log.info({ ms: Date.now() - started }, 'shut down');
       })();
       return stopping;
