@@ -1,5 +1,9 @@
 import { z } from 'zod';
 import { reviewReasonSchema, sessionStatusSchema } from './status.js';
+import { SESSION_ID_PATTERN } from './statuses.js';
+
+/** A session id: `cs_` and 1–64 letters or digits. */
+export const sessionIdSchema = z.string().regex(SESSION_ID_PATTERN, 'must be a session id (cs_…)');
 
 /**
  * A positive decimal amount as a string (money is never a float): digits, optionally a dot and up to

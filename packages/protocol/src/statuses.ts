@@ -1,6 +1,7 @@
 /**
- * The status vocabulary as plain constants, without zod, so that browser code (the element) can
- * import the real lists instead of copying them. `status.ts` builds the zod schemas from these.
+ * The status vocabulary and the shape of ids as plain constants, without zod, so that browser code
+ * (the element) can import the real lists and patterns instead of copying them. `status.ts` and
+ * `session.ts` build the zod schemas from these.
  * @module
  */
 
@@ -70,9 +71,20 @@ export const SESSION_ID_PREFIX = 'cs_';
  */
 export const CLIENT_SECRET_SEPARATOR = '_secret_';
 
-const CLIENT_SECRET_PATTERN = new RegExp(
-  `^(${SESSION_ID_PREFIX}[A-Za-z0-9]+)${CLIENT_SECRET_SEPARATOR}[A-Za-z0-9]+$`,
-);
+/**
+ * A session id, unanchored, for building other patterns: `cs_` and 1–64 letters or digits. The one
+ * definition of the shape; {@link SESSION_ID_PATTERN} is the whole-string test.
+ */
+export const SESSION_ID_SOURCE = `${SESSION_ID_PREFIX}[A-Za-z0-9]{1,64}`;
+
+/**
+ * Whether a whole string is a session id (`cs_…`). Anything else cannot name a session, so the server
+ * answers 404 for it without asking the database.
+ * @example SESSION_ID_PATTERN.test('cs_4eC39HqLyjWDarjtT1zdp7dc') // true
+ */
+export const SESSION_ID_PATTERN = new RegExp(`^${SESSION_ID_SOURCE}$`);
+
+const CLIENT_SECRET_PATTERN = new RegExp(`^(${SESSION_ID_SOURCE})${CLIENT_SECRET_SEPARATOR}[A-Za-z0-9]+$`);
 
 /**
  * Extracts the session id from a client secret (`<session id>_secret_<random>`), or `null` if it

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { sessionSchema } from './session.js';
+import { sessionIdSchema, sessionSchema } from './session.js';
 import { sessionStatusSchema } from './status.js';
 import { SESSION_STATUSES } from './statuses.js';
 
@@ -21,6 +21,16 @@ export const WEBHOOK_SESSION_EVENT_TYPES = SESSION_STATUSES.map(
 
 /** Type of the event `POST /v1/webhook_endpoints/:id/test` sends; it is never about a real session. */
 export const WEBHOOK_TEST_EVENT_TYPE = 'webhook.test';
+
+/** A webhook endpoint id: `we_` and 1–64 letters or digits. */
+export const webhookEndpointIdSchema = z
+  .string()
+  .regex(/^we_[A-Za-z0-9]{1,64}$/, 'must be an endpoint id (we_…)');
+
+/** A webhook event id: `msg_` and 1–64 letters or digits, also the `webhook-id` header of its deliveries. */
+export const webhookEventIdSchema = z
+  .string()
+  .regex(/^msg_[A-Za-z0-9]{1,64}$/, 'must be a webhook event id (msg_…)');
 
 /** Type of any webhook this server sends. */
 export type WebhookEventType = WebhookSessionEventType | typeof WEBHOOK_TEST_EVENT_TYPE;
@@ -225,11 +235,7 @@ const cursorSchema = z
 export const listWebhookEventsQuerySchema = z.strictObject({
   limit: z.coerce.number().int().min(1).max(100).default(20).describe('Events per page, 1–100.'),
   cursor: cursorSchema.optional(),
-  session_id: z
-    .string()
-    .regex(/^cs_[A-Za-z0-9]{1,64}$/, 'must be a session id (cs_…)')
-    .describe('Only events about this session.')
-    .optional(),
+  session_id: sessionIdSchema.describe('Only events about this session.').optional(),
   type: z
     .union([webhookSessionEventTypeSchema, z.literal(WEBHOOK_TEST_EVENT_TYPE)])
     .describe('Only events of this type.')
@@ -299,10 +305,7 @@ export const redeliverWebhookEventRequestSchema = z.strictObject({
    * Send it to this endpoint only (also one added after the event, whatever its filter);
    * default: every enabled endpoint it was queued for.
    */
-  endpoint_id: z
-    .string()
-    .regex(/^we_[A-Za-z0-9]{1,64}$/, 'must be an endpoint id (we_…)')
-    .optional(),
+  endpoint_id: webhookEndpointIdSchema.optional(),
 });
 
 /** Body of `POST /v1/webhook_events/:id/redeliver`. */

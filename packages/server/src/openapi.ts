@@ -33,6 +33,7 @@ import {
   paymentMethodSchema,
   reviewReasonSchema,
   SESSION_EXPORT_COLUMNS,
+  SESSION_ID_PATTERN,
   sessionEventSchema,
   sessionListSchema,
   sessionSchema,
@@ -127,7 +128,7 @@ export const COMPONENTS: Record<string, z.ZodType> = {
   Health: healthSchema,
 };
 
-const SESSION_ID = { type: 'string', pattern: '^cs_[A-Za-z0-9]{1,64}$' };
+const SESSION_ID = { type: 'string', pattern: SESSION_ID_PATTERN.source };
 const sessionIdParam = { id: { description: 'The session id (`cs_…`).', schema: SESSION_ID } };
 
 const idempotencyKeyHeader = {

@@ -10,6 +10,7 @@ import { join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
+import { SESSION_ID_PATTERN } from '@crypto-checkout/protocol';
 import type { Config } from '../config.js';
 import { ApiError } from '../errors.js';
 import type { ApiOperation } from '../openapi.js';
@@ -32,7 +33,6 @@ const CHUNK_CACHE = 'public, max-age=31536000, immutable';
 const HASHED_FILE = /-[A-Za-z0-9_-]{8,}\.js(\.map)?$/;
 /** One path segment, a script or its source map: no `/`, `\`, `..`, leading dot or `%`. */
 const ASSET_FILE = /^[A-Za-z0-9_][A-Za-z0-9_.-]*\.js(\.map)?$/;
-const SESSION_ID = /^cs_[A-Za-z0-9]{1,64}$/;
 
 /**
  * Where WalletConnect's provider connects (relay, its RPC, Verify, analytics), allowed only when the
@@ -222,7 +222,7 @@ export function registerCheckoutPageRoutes(server: FastifyInstance, deps: Checko
   server.get<{ Params: { id: string } }>('/checkout/:id', async (request, reply) => {
     const { id } = request.params;
     // A malformed id is as unknown as a missing one: 404, never a database error.
-    const bundle = SESSION_ID.test(id) ? await sessions.load(id) : null;
+    const bundle = SESSION_ID_PATTERN.test(id) ? await sessions.load(id) : null;
     if (!bundle) return sendPage(reply, 404, messagePage(TEXT.notFoundTitle, TEXT.notFound));
     if (!(await built())) {
       return sendPage(reply, 503, messagePage(TEXT.unavailableTitle, TEXT.unavailable));
@@ -266,7 +266,10 @@ export function registerCheckoutPageRoutes(server: FastifyInstance, deps: Checko
 }
 
 const SESSION_ID_PARAM = {
-  id: { description: 'The session id (`cs_…`).', schema: { type: 'string', pattern: SESSION_ID.source } },
+  id: {
+    description: 'The session id (`cs_…`).',
+    schema: { type: 'string', pattern: SESSION_ID_PATTERN.source },
+  },
 };
 
 /** The hosted page's routes, for the OpenAPI document. */

@@ -1,9 +1,8 @@
+import { SESSION_ID_PATTERN } from '@crypto-checkout/protocol';
 import { ApiError } from '../errors.js';
 import { secretsEqual, type Authenticator, type Caller } from '../auth.js';
 import type { SessionService } from '../sessions/session-service.js';
 import type { SessionBundle } from '../store/session-store.js';
-
-const SESSION_ID = /^cs_[A-Za-z0-9]{1,64}$/;
 
 /**
  * Loads a session for a caller, or throws. A client secret reads only its own session: the secret
@@ -16,7 +15,7 @@ export async function loadSessionFor(
   auth: Authenticator,
 ): Promise<{ caller: Caller; bundle: SessionBundle }> {
   const caller = await auth.identify(token);
-  if (!SESSION_ID.test(id)) throw new ApiError(404, 'not_found', `no session ${JSON.stringify(id)}`);
+  if (!SESSION_ID_PATTERN.test(id)) throw new ApiError(404, 'not_found', `no session ${JSON.stringify(id)}`);
   const bundle = await sessions.load(id);
   if (caller.kind === 'buyer') {
     if (

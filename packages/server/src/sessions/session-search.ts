@@ -1,10 +1,16 @@
-import type { ListSessionsQuery, Session, SessionFilter, SessionList } from '@crypto-checkout/protocol';
+import {
+  SESSION_ID_SOURCE,
+  type ListSessionsQuery,
+  type Session,
+  type SessionFilter,
+  type SessionList,
+} from '@crypto-checkout/protocol';
 import { ApiError } from '../errors.js';
 import type { SessionPosition, SessionQuery, SessionStore } from '../store/session-store.js';
 import type { SessionService } from './session-service.js';
 
 const CURSOR_VERSION = '1';
-const CURSOR_TEXT = /^1:(-?\d{1,20}):(cs_[A-Za-z0-9]{1,64})$/;
+const CURSOR_TEXT = new RegExp(`^1:(-?\\d{1,20}):(${SESSION_ID_SOURCE})$`);
 
 /**
  * Encodes a position in the list as an opaque cursor (base64url). Clients only hand it back; the
