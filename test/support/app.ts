@@ -48,7 +48,14 @@ export async function buildTestApp(
   const config = testConfig({ secret_keys: [secretKey], xpub: wallet.xpub, ...overrides });
   const db = await openPglite('memory://');
   await migrate(db);
-  const app = await buildApp({ config, db, ...options, logger: options.logger ?? false });
+  const app = await buildApp({
+    config,
+    db,
+    ...options,
+    logger: options.logger ?? false,
+    // Every answer of every inject test is held against the schema its route documents.
+    checkResponses: true,
+  });
   return {
     ...app,
     config,

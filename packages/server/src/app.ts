@@ -1,20 +1,19 @@
 import cors from '@fastify/cors';
-import Fastify, {
-  LogController,
-  type FastifyBaseLogger,
-  type FastifyError,
-  type FastifyInstance,
-} from 'fastify';
-import { ZodError } from 'zod';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { validatorCompiler } from 'fastify-type-provider-zod';
 import { redactUrl } from './auth.js';
 import { createServices, type Services, type ServicesOptions } from './composition.js';
-import { ApiError } from './errors.js';
-import { registerOpenApiRoute } from './openapi.js';
-import { registerCheckoutPageRoutes } from './routes/checkout-page.js';
-import { registerEventRoutes } from './routes/events.js';
-import { registerSessionListRoutes } from './routes/session-list.js';
-import { registerSessionRoutes } from './routes/sessions.js';
-import { registerWebhookRoutes } from './routes/webhooks.js';
+import { clientErrorHandler, frameworkErrors, registerErrorHandler } from './error-handler.js';
+import { jsonSerializerCompiler, registerOpenApi, requireDocumentedRoutes } from './openapi.js';
+import { decorateCallers } from './routes/auth-hooks.js';
+import { checkoutRoutes } from './routes/checkout/index.js';
+import { healthRoutes } from './routes/health.js';
+import { openApiRoutes } from './routes/openapi-json.js';
+import { sessionEventRoutes } from './routes/v1/sessions/events.js';
+import { sessionRoutes } from './routes/v1/sessions/index.js';
+import { sessionAccessRoutes } from './routes/v1/sessions/session.js';
+import { webhookEndpointRoutes } from './routes/v1/webhook-endpoints.js';
+import { webhookEventRoutes } from './routes/v1/webhook-events.js';
 
 /** What `buildApp` needs. */
 export interface AppOptions extends Omit<ServicesOptions, 'listeningAddress'> {
@@ -24,6 +23,11 @@ export interface AppOptions extends Omit<ServicesOptions, 'listeningAddress'> {
   heartbeatMs?: number;
   /** Where the hosted checkout page's built scripts are; default: the package's `dist/`. */
   distDir?: string;
+  /**
+   * Check every JSON response against the schema its route documents, answering 500 when one strays
+   * (the tests turn it on). Off by default: the check costs a parse per response.
+   */
+  checkResponses?: boolean;
 }
 
 /** The HTTP app and the services (see `composition.ts`) its routes, the workers and the tests share. */
@@ -33,7 +37,9 @@ export interface App extends Services {
 
 /**
  * Builds the HTTP app without listening (tests call `server.inject()`; `main.ts` listens).
- * Every route validates its input with zod; every error answers `{"error":{"code","message"}}`.
+ * Every route declares its zod schemas, which validate its input and generate the OpenAPI document;
+ * every error answers `{"error":{"code","message"}}` (`error-handler.ts`). Route groups are plugins
+ * under `routes/`, each behind its authentication hook.
  */
 export async function buildApp(options: AppOptions): Promise<App> {
   const { config, db } = options;
@@ -49,6 +55,9 @@ export async function buildApp(options: AppOptions): Promise<App> {
 
   const server = Fastify({
     bodyLimit: 64 * 1024,
+    // Errors Fastify raises before routing, and requests Node refuses, answer the API's error body.
+    frameworkErrors,
+    clientErrorHandler,
     // Requests are logged by the hook below, which redacts client secrets from URLs whatever logger
     // is in use; Fastify's own request log would print them.
     logController: new LogController({ disableRequestLogging: true }),
@@ -70,6 +79,13 @@ export async function buildApp(options: AppOptions): Promise<App> {
     );
   });
 
+  // Route schemas are zod: they validate requests, and responses are sent as the route made them.
+  server.setValidatorCompiler(validatorCompiler);
+  server.setSerializerCompiler(jsonSerializerCompiler(options.checkResponses ?? false));
+  registerErrorHandler(server);
+  // Bodies are JSON only: text/plain, which Fastify parses by default, answers 415 like any other type.
+  server.removeContentTypeParser('text/plain');
+
   await server.register(cors, {
     origin: config.cors_origins.includes('*') ? '*' : config.cors_origins,
     methods: ['GET', 'POST'],
@@ -77,75 +93,36 @@ export async function buildApp(options: AppOptions): Promise<App> {
     maxAge: 600,
   });
 
-  server.setErrorHandler((error: FastifyError | ApiError | ZodError, request, reply) => {
-    if (error instanceof ApiError) {
-      return reply.status(error.statusCode).send({
-        error: {
-          code: error.code,
-          message: error.message,
-          ...(error.issues ? { issues: error.issues } : {}),
-        },
-      });
-    }
-    if (error instanceof ZodError) {
-      const issues = error.issues.map((i) => ({ path: i.path.join('.') || '(body)', message: i.message }));
-      return reply.status(400).send({
-        error: {
-          code: 'invalid_request',
-          message: issues.map((i) => `${i.path}: ${i.message}`).join('; '),
-          issues,
-        },
-      });
-    }
-    const status = error.statusCode ?? 500;
-    if (status === 415) {
-      return reply
-        .status(415)
-        .send({ error: { code: 'unsupported_media_type', message: 'send the body as application/json' } });
-    }
-    if (status === 413) {
-      return reply
-        .status(413)
-        .send({ error: { code: 'payload_too_large', message: 'the body is larger than 64 KB' } });
-    }
-    if (status >= 400 && status < 500) {
-      const invalidJson =
-        error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' ||
-        error.code === 'FST_ERR_CTP_INVALID_JSON_BODY' ||
-        error instanceof SyntaxError;
-      return reply.status(400).send({
-        error: {
-          code: invalidJson ? 'invalid_json' : 'invalid_request',
-          message: invalidJson ? `the body is not valid JSON: ${error.message}` : error.message,
-        },
-      });
-    }
-    // A bug: log it in full, answer without internals.
-    request.log.error({ err: error }, 'unhandled error');
-    return reply
-      .status(500)
-      .send({ error: { code: 'internal_error', message: 'internal error; it has been logged' } });
+  // Before the routes: both record every route registered after them.
+  requireDocumentedRoutes(server);
+  await registerOpenApi(server);
+  decorateCallers(server);
+
+  const heartbeatMs = options.heartbeatMs ?? 15_000;
+  // Public.
+  await server.register(healthRoutes, { db });
+  await server.register(openApiRoutes);
+  await server.register(checkoutRoutes, {
+    prefix: '/checkout',
+    config,
+    sessions,
+    publicUrl,
+    distDir: options.distDir,
   });
-
-  server.setNotFoundHandler((request, reply) =>
-    reply.status(404).send({
-      error: { code: 'not_found', message: `no route ${request.method} ${redactUrl(request.url)}` },
-    }),
-  );
-
-  // First: it records every route registered after it, to check that the document lists them all.
-  registerOpenApiRoute(server);
-
-  server.get('/health', async () => {
-    await db.query('SELECT 1');
-    return { ok: true, database: db.kind };
+  // Secret key.
+  await server.register(sessionRoutes, { prefix: '/v1/sessions', auth, sessions, search, idempotency });
+  await server.register(webhookEndpointRoutes, { prefix: '/v1/webhook_endpoints', auth, ...webhooks });
+  await server.register(webhookEventRoutes, { prefix: '/v1/webhook_events', auth, ...webhooks });
+  // The session's client secret, or a secret key of its mode.
+  await server.register(sessionAccessRoutes, { prefix: '/v1/sessions', auth, sessions });
+  await server.register(sessionEventRoutes, {
+    prefix: '/v1/sessions',
+    auth,
+    sessions,
+    store,
+    bus,
+    heartbeatMs,
   });
-
-  registerSessionRoutes(server, { auth, sessions, idempotency });
-  registerSessionListRoutes(server, { auth, search });
-  registerEventRoutes(server, { auth, sessions, store, bus, heartbeatMs: options.heartbeatMs ?? 15_000 });
-  registerWebhookRoutes(server, { auth, ...webhooks });
-  registerCheckoutPageRoutes(server, { config, sessions, publicUrl, distDir: options.distDir });
 
   return { ...services, server };
 }

@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { sessionIdFromClientSecret } from '@crypto-checkout/protocol';
-import { ApiError } from './errors.js';
+import { UnauthorizedError } from './errors.js';
 import { keyIdOf, looksLikeSecretKey, modeOfSecretKey } from './keys/secret-key.js';
 
 const digest = (value: string) => createHash('sha256').update(value, 'utf8').digest();
@@ -29,23 +29,8 @@ export type Caller = MerchantCaller | { kind: 'buyer'; sessionId: string; client
  * (`keys/key-authenticator.ts`), the one place that knows where secret keys live.
  */
 export interface Authenticator {
-  /** The caller behind `token`; throws a 401 `ApiError` when it is missing or wrong. */
+  /** The caller behind `token`; throws an `UnauthorizedError` (401) when it is missing or wrong. */
   identify(token: string | null): Promise<Caller>;
-}
-
-/**
- * Identifies the caller of a request and insists on a secret key: a client secret answers 403
- * (`what` says what was attempted), a missing or wrong token 401.
- * @example const merchant = await requireMerchant(auth, request.headers.authorization, 'listing sessions');
- */
-export async function requireMerchant(
-  auth: Authenticator,
-  authorization: string | undefined,
-  what: string,
-): Promise<MerchantCaller> {
-  const caller = await auth.identify(bearerToken(authorization));
-  if (caller.kind !== 'merchant') throw new ApiError(403, 'forbidden', `${what} needs a secret key`);
-  return caller;
 }
 
 /** Reads the bearer token of an `Authorization` header, or `null`. */
@@ -60,16 +45,15 @@ export function bearerToken(header: string | undefined): string | null {
  * secret is only parsed here; the route compares it with the stored one.
  */
 export function identifyCaller(token: string | null, secretKeys: readonly string[]): Caller {
-  if (!token)
-    throw new ApiError(401, 'unauthorized', 'send "Authorization: Bearer <secret key or client secret>"');
+  if (!token) throw new UnauthorizedError('send "Authorization: Bearer <secret key or client secret>"');
   if (looksLikeSecretKey(token)) {
     let ok = false;
     for (const key of secretKeys) ok = secretsEqual(token, key) || ok;
-    if (!ok) throw new ApiError(401, 'unauthorized', 'invalid secret key');
+    if (!ok) throw new UnauthorizedError('invalid secret key');
     return { kind: 'merchant', mode: modeOfSecretKey(token) ?? 'test', keyId: keyIdOf(token) };
   }
   const sessionId = sessionIdFromClientSecret(token);
-  if (!sessionId) throw new ApiError(401, 'unauthorized', 'invalid secret key or client secret');
+  if (!sessionId) throw new UnauthorizedError('invalid secret key or client secret');
   return { kind: 'buyer', sessionId, clientSecret: token };
 }
 

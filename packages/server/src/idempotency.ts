@@ -1,8 +1,15 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
 import type { ErrorCode } from '@crypto-checkout/protocol';
 import type { MerchantCaller } from './auth.js';
-import { ApiError } from './errors.js';
+import {
+  ApiError,
+  errorBody,
+  IdempotencyKeyInUseError,
+  IdempotencyKeyReusedError,
+  InvalidRequestError,
+} from './errors.js';
 import type { Queryable } from './store/database.js';
 import type { IdempotencyScope, IdempotencyStore } from './store/idempotency-store.js';
 
@@ -40,22 +47,34 @@ export interface IdempotencyOptions {
   abandonAfterMs?: number;
 }
 
+const KEY_LENGTH = `must be 1 to ${IDEMPOTENCY_KEY_MAX_LENGTH} characters (a UUID is a good choice)`;
+
+/** The `Idempotency-Key` header: 1–255 printable ASCII characters. */
+export const idempotencyKeySchema = z
+  .string()
+  .min(1, KEY_LENGTH)
+  .max(IDEMPOTENCY_KEY_MAX_LENGTH, KEY_LENGTH)
+  .regex(/^[\x20-\x7E]+$/, 'must be printable ASCII characters only')
+  .describe(
+    'Makes a retry safe: for 24 hours the same key with the same request answers the original ' +
+      'response again (with `Idempotent-Replayed: true`); with another request it answers ' +
+      '`422 idempotency_key_reused`, and while the first request runs `409 idempotency_key_in_use`. ' +
+      '1–255 printable ASCII characters; a UUID is a good choice.',
+  );
+
+/** The headers of a route that takes an `Idempotency-Key`, for its schema (other headers pass). */
+export const idempotencyHeadersSchema = z.looseObject({ 'idempotency-key': idempotencyKeySchema.optional() });
+
 /**
  * Reads the `Idempotency-Key` header: `null` when absent, else 1–255 printable ASCII characters.
  * @example readIdempotencyKey('order-A-1001') // 'order-A-1001'
  */
 export function readIdempotencyKey(header: string | string[] | undefined): string | null {
   if (header === undefined) return null;
-  const fail = (message: string) =>
-    new ApiError(400, 'invalid_request', `Idempotency-Key: ${message}`, [
-      { path: 'Idempotency-Key', message },
-    ]);
-  if (Array.isArray(header)) throw fail('send the header once');
-  if (header.length === 0 || header.length > IDEMPOTENCY_KEY_MAX_LENGTH) {
-    throw fail(`must be 1 to ${IDEMPOTENCY_KEY_MAX_LENGTH} characters (a UUID is a good choice)`);
-  }
-  if (!/^[\x20-\x7E]+$/.test(header)) throw fail('must be printable ASCII characters only');
-  return header;
+  if (Array.isArray(header)) throw InvalidRequestError.field('Idempotency-Key', 'send the header once');
+  const result = idempotencyKeySchema.safeParse(header);
+  if (!result.success) throw InvalidRequestError.field('Idempotency-Key', result.error.issues[0]!.message);
+  return result.data;
 }
 
 /** JSON with the keys of every object sorted, so that `{"a":1,"b":2}` and `{"b":2,"a":1}` are one request. */
@@ -166,9 +185,7 @@ export class Idempotency {
       const record = await this.store.get(scope);
       if (!record) continue; // released meanwhile: claim again
       if (record.request_hash !== hash) {
-        throw new ApiError(
-          422,
-          'idempotency_key_reused',
+        throw new IdempotencyKeyReusedError(
           `Idempotency-Key ${JSON.stringify(key)} was used for a different request (another body or URL) in the last 24 hours; use a new key for a new request`,
         );
       }
@@ -177,9 +194,7 @@ export class Idempotency {
         return send(reply, record.response_status, record.response_body ?? '');
       }
       if (performance.now() >= deadline) {
-        throw new ApiError(
-          409,
-          'idempotency_key_in_use',
+        throw new IdempotencyKeyInUseError(
           `a request with Idempotency-Key ${JSON.stringify(key)} is still in progress; retry in a few seconds`,
         );
       }
@@ -202,9 +217,7 @@ export class Idempotency {
     const commit: CommitOutcome = async (tx, outcome) => {
       const body = JSON.stringify(outcome.body);
       if (!(await this.store.finish(tx, scope, lockId, { status: outcome.status, body }))) {
-        throw new ApiError(
-          409,
-          'idempotency_key_in_use',
+        throw new IdempotencyKeyInUseError(
           `Idempotency-Key ${JSON.stringify(scope.key)} was taken over by another request while this one ran`,
         );
       }
@@ -220,13 +233,7 @@ export class Idempotency {
       return send(reply, outcome.status, body);
     } catch (error) {
       if (error instanceof ApiError && error.statusCode < 500 && !NOT_REPLAYED.has(error.code)) {
-        const body = JSON.stringify({
-          error: {
-            code: error.code,
-            message: error.message,
-            ...(error.issues ? { issues: error.issues } : {}),
-          },
-        });
+        const body = JSON.stringify(errorBody(error));
         await this.store.finish(this.store.db, scope, lockId, { status: error.statusCode, body });
         return send(reply, error.statusCode, body);
       }

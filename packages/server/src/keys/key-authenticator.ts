@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { identifyCaller, type Authenticator, type Caller } from '../auth.js';
-import { ApiError } from '../errors.js';
+import { UnauthorizedError } from '../errors.js';
 import type { ApiKeyStore } from '../store/api-key-store.js';
 import { looksLikeSecretKey, modeOfSecretKey, parseConfiguredKey, SECRET_KEY_PATTERN } from './secret-key.js';
 
@@ -43,17 +43,14 @@ export function keyAuthenticator(options: {
       if (match) return { kind: 'merchant', mode: match.mode, keyId: match.id };
 
       const mode = modeOfSecretKey(token);
-      if (!mode || !SECRET_KEY_PATTERN.test(token))
-        throw new ApiError(401, 'unauthorized', 'invalid secret key');
+      if (!mode || !SECRET_KEY_PATTERN.test(token)) throw new UnauthorizedError('invalid secret key');
       const record = await store.findByHash(hash.toString('hex'));
       if (!record || record.mode !== mode || !timingSafeEqual(Buffer.from(record.secret_hash, 'hex'), hash)) {
-        throw new ApiError(401, 'unauthorized', 'invalid secret key');
+        throw new UnauthorizedError('invalid secret key');
       }
       if (record.revoked_at) {
         // The caller holds the key already: saying it was revoked tells them nothing new and saves a search.
-        throw new ApiError(
-          401,
-          'unauthorized',
+        throw new UnauthorizedError(
           `this secret key (${record.prefix}) was revoked at ${record.revoked_at.toISOString()}; use an active key`,
         );
       }

@@ -5,7 +5,7 @@ import {
   type SessionFilter,
   type SessionList,
 } from '@crypto-checkout/protocol';
-import { ApiError } from '../errors.js';
+import { InvalidRequestError } from '../errors.js';
 import type { SessionPosition, SessionQuery, SessionStore } from '../store/session-store.js';
 import type { SessionService } from './session-service.js';
 
@@ -25,8 +25,10 @@ export function encodeCursor(position: SessionPosition): string {
 export function decodeCursor(cursor: string): SessionPosition {
   const match = CURSOR_TEXT.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
   if (!match) {
-    const message = 'is not a cursor this server made; pass next_cursor of the previous page unchanged';
-    throw new ApiError(400, 'invalid_request', `cursor: ${message}`, [{ path: 'cursor', message }]);
+    throw InvalidRequestError.field(
+      'cursor',
+      'is not a cursor this server made; pass next_cursor of the previous page unchanged',
+    );
   }
   return { created_us: match[1]!, id: match[2]! };
 }

@@ -11,7 +11,15 @@ import {
 import { deriveDepositAddress } from '../chain/derive-address.js';
 import type { MethodInfo } from '../chain/registry.js';
 import type { Config } from '../config.js';
-import { ApiError } from '../errors.js';
+import {
+  InvalidRequestError,
+  MethodAlreadyChosenError,
+  MethodNotAvailableError,
+  NotFoundError,
+  RateUnavailableError,
+  SessionNotCancelableError,
+  SessionNotOpenError,
+} from '../errors.js';
 import { fiatToAtomic, parseDecimal } from '../money.js';
 import { publicBaseUrl } from '../public-url.js';
 import type { RateSource } from '../rates/rate-source.js';
@@ -162,17 +170,15 @@ export class SessionService {
     const methodIds = input.methods ?? [...this.methods.keys()];
     const unknown = methodIds.filter((id) => !this.methods.has(id));
     if (unknown.length) {
-      throw new ApiError(
-        400,
-        'method_not_available',
+      throw new MethodNotAvailableError(
         `method(s) not configured on this server: ${unknown.join(', ')}; available: ${[...this.methods.keys()].join(', ')}`,
       );
     }
-    if (!methodIds.length) throw new ApiError(400, 'method_not_available', 'no payment method is configured');
+    if (!methodIds.length) throw new MethodNotAvailableError('no payment method is configured');
     const amount = parseDecimal(input.amount);
-    if (amount.units === 0n) throw new ApiError(400, 'invalid_request', 'amount must be greater than 0');
+    if (amount.units === 0n) throw new InvalidRequestError('amount must be greater than 0');
     if (amount.scale > 2)
-      throw new ApiError(400, 'invalid_request', `amount has more than 2 decimals for ${input.currency}`);
+      throw new InvalidRequestError(`amount has more than 2 decimals for ${input.currency}`);
     const now = this.clock();
     const id = `${SESSION_ID_PREFIX}${randomToken(24)}`;
     const record = {
@@ -223,29 +229,24 @@ export class SessionService {
     const quote = method && !method.peg ? await this.rates.quote(method.token, 'USD') : null;
     const event = await this.store.transaction(async (tx) => {
       const bundle = await this.store.loadBundle(tx, id, true);
-      if (!bundle) throw new ApiError(404, 'not_found', `no session ${id}`);
+      if (!bundle) throw new NotFoundError(`no session ${id}`);
       const now = this.clock();
       if (bundle.deposit) {
         if (bundle.deposit.method === methodId) return null;
-        throw new ApiError(
-          409,
-          'method_already_chosen',
+        throw new MethodAlreadyChosenError(
           `this session is already being paid with ${bundle.deposit.method}`,
         );
       }
       if (bundle.session.status !== 'open' || now >= bundle.session.expires_at) {
-        throw new ApiError(
-          409,
-          'session_not_open',
+        throw new SessionNotOpenError(
           `this session is ${bundle.session.status === 'open' ? 'expired' : bundle.session.status} and takes no payment`,
         );
       }
       if (!method || !bundle.session.methods.includes(methodId)) {
-        throw new ApiError(400, 'method_not_available', `method ${methodId} is not offered for this session`);
+        throw new MethodNotAvailableError(`method ${methodId} is not offered for this session`);
       }
       const rate = method.peg === bundle.session.currency ? '1' : quote?.rate;
-      if (!rate)
-        throw new ApiError(422, 'rate_unavailable', `no ${bundle.session.currency} rate for ${method.token}`);
+      if (!rate) throw new RateUnavailableError(`no ${bundle.session.currency} rate for ${method.token}`);
       const amountDue = fiatToAtomic(
         bundle.session.amount,
         rate,
@@ -296,12 +297,10 @@ export class SessionService {
   async cancel(id: string): Promise<Session> {
     const event = await this.store.transaction(async (tx) => {
       const bundle = await this.store.loadBundle(tx, id, true);
-      if (!bundle) throw new ApiError(404, 'not_found', `no session ${id}`);
+      if (!bundle) throw new NotFoundError(`no session ${id}`);
       if (bundle.session.canceled_at) return null;
       if (bundle.transfers.length) {
-        throw new ApiError(
-          409,
-          'session_not_cancelable',
+        throw new SessionNotCancelableError(
           `session ${id} has received ${bundle.transfers.length} transfer(s) and is ${bundle.session.status}; it cannot be canceled — settle or refund it instead`,
         );
       }

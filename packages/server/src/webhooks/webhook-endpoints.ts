@@ -4,7 +4,7 @@ import type {
   WebhookEndpoint,
   WebhookEndpointWithSecret,
 } from '@crypto-checkout/protocol';
-import { ApiError } from '../errors.js';
+import { InvalidRequestError, NotFoundError } from '../errors.js';
 import { newWebhookId, newWebhookSecret, secretPrefix } from './webhook-ids.js';
 import type { EndpointRecord, ModeScope, WebhookStore } from './webhook-store.js';
 
@@ -72,9 +72,7 @@ export class WebhookEndpoints {
     await this.store.transaction(async (tx) => {
       await this.store.lockEndpointCreation(tx);
       if ((await this.store.countEndpoints(tx, livemode)) >= MAX_ENDPOINTS_PER_MODE) {
-        throw new ApiError(
-          400,
-          'invalid_request',
+        throw new InvalidRequestError(
           `at most ${MAX_ENDPOINTS_PER_MODE} webhook endpoints per mode; delete one first`,
         );
       }
@@ -157,7 +155,7 @@ export class WebhookEndpoints {
     forUpdate = false,
   ): Promise<EndpointRecord> {
     const e = await this.store.getEndpoint(q, id, mode, forUpdate);
-    if (!e) throw new ApiError(404, 'not_found', `no webhook endpoint ${id}`);
+    if (!e) throw new NotFoundError(`no webhook endpoint ${id}`);
     return e;
   }
 }

@@ -7,7 +7,7 @@ import type {
   WebhookEventList,
   WebhookPayload,
 } from '@crypto-checkout/protocol';
-import { ApiError } from '../errors.js';
+import { InvalidRequestError, NotFoundError } from '../errors.js';
 import type { AttemptRecord, DeliveryRecord, EventRecord, ModeScope, WebhookStore } from './webhook-store.js';
 
 /** Encodes a position in a list (`kind` keeps an event cursor from being used for attempts). */
@@ -18,8 +18,10 @@ function encodeCursor(kind: 'e' | 'a', seq: string): string {
 function decodeCursor(kind: 'e' | 'a', cursor: string): string {
   const match = new RegExp(`^${kind}1:(\\d{1,19})$`).exec(Buffer.from(cursor, 'base64url').toString('utf8'));
   if (!match) {
-    const message = 'is not a cursor of this list; pass next_cursor of the previous page unchanged';
-    throw new ApiError(400, 'invalid_request', `cursor: ${message}`, [{ path: 'cursor', message }]);
+    throw InvalidRequestError.field(
+      'cursor',
+      'is not a cursor of this list; pass next_cursor of the previous page unchanged',
+    );
   }
   return match[1]!;
 }
@@ -89,14 +91,14 @@ export class WebhookEvents {
   /** One event; 404 when there is none in this mode. */
   async get(id: string, mode: ModeScope): Promise<WebhookEvent> {
     const event = await this.store.getEvent(this.store.db, id, mode);
-    if (!event) throw new ApiError(404, 'not_found', `no webhook event ${id}`);
+    if (!event) throw new NotFoundError(`no webhook event ${id}`);
     return toEvent(event, await this.store.deliveriesOf([event.id]));
   }
 
   /** A page of an event's attempts (to every endpoint), newest first. */
   async attempts(id: string, mode: ModeScope, query: ListWebhookAttemptsQuery): Promise<WebhookAttemptList> {
     const event = await this.store.getEvent(this.store.db, id, mode);
-    if (!event) throw new ApiError(404, 'not_found', `no webhook event ${id}`);
+    if (!event) throw new NotFoundError(`no webhook event ${id}`);
     const beforeSeq = query.cursor ? decodeCursor('a', query.cursor) : null;
     const rows = await this.store.listAttempts(event.id, { limit: query.limit + 1, beforeSeq });
     const page = rows.slice(0, query.limit);

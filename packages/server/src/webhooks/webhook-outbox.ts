@@ -6,7 +6,7 @@ import {
   type TestWebhookPayload,
   type WebhookSessionEventType,
 } from '@crypto-checkout/protocol';
-import { ApiError } from '../errors.js';
+import { NotFoundError, WebhookEndpointDisabledError } from '../errors.js';
 import type { StatusChangeHook } from '../sessions/session-service.js';
 import type { Queryable } from '../store/database.js';
 import { newWebhookId } from './webhook-ids.js';
@@ -95,9 +95,9 @@ export class WebhookOutbox {
   async sendTest(endpointId: string, mode: ModeScope): Promise<string> {
     const id = await this.store.transaction(async (tx) => {
       const endpoint = await this.store.getEndpoint(tx, endpointId, mode);
-      if (!endpoint) throw new ApiError(404, 'not_found', `no webhook endpoint ${endpointId}`);
+      if (!endpoint) throw new NotFoundError(`no webhook endpoint ${endpointId}`);
       if (!endpoint.enabled) {
-        throw new ApiError(409, 'webhook_endpoint_disabled', `webhook endpoint ${endpointId} is disabled`);
+        throw new WebhookEndpointDisabledError(`webhook endpoint ${endpointId} is disabled`);
       }
       const now = this.clock();
       const payload: TestWebhookPayload = {
@@ -132,13 +132,13 @@ export class WebhookOutbox {
   async redeliver(eventId: string, mode: ModeScope, endpointId?: string): Promise<void> {
     await this.store.transaction(async (tx) => {
       const event = await this.store.getEvent(tx, eventId, mode);
-      if (!event) throw new ApiError(404, 'not_found', `no webhook event ${eventId}`);
+      if (!event) throw new NotFoundError(`no webhook event ${eventId}`);
       let targets: string[];
       if (endpointId) {
         const endpoint = await this.store.getEndpoint(tx, endpointId, event.livemode);
-        if (!endpoint) throw new ApiError(404, 'not_found', `no webhook endpoint ${endpointId} in this mode`);
+        if (!endpoint) throw new NotFoundError(`no webhook endpoint ${endpointId} in this mode`);
         if (!endpoint.enabled) {
-          throw new ApiError(409, 'webhook_endpoint_disabled', `webhook endpoint ${endpointId} is disabled`);
+          throw new WebhookEndpointDisabledError(`webhook endpoint ${endpointId} is disabled`);
         }
         targets = [endpoint.id];
       } else if (event.type === WEBHOOK_TEST_EVENT_TYPE) {
@@ -147,9 +147,7 @@ export class WebhookOutbox {
         targets = await this.store.endpointsFor(tx, event.livemode, event.type);
       }
       if (!targets.length) {
-        throw new ApiError(
-          409,
-          'webhook_endpoint_disabled',
+        throw new WebhookEndpointDisabledError(
           `no enabled webhook endpoint takes ${event.type}; pass endpoint_id to send it to one`,
         );
       }

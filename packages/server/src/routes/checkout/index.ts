@@ -1,27 +1,30 @@
 /**
  * The hosted checkout page, for merchants who redirect the buyer instead of embedding the element:
  * `GET /checkout/:id` (the page; the client secret arrives in the URL fragment, which the server
- * never sees) and `GET /checkout/assets/:file` (the built scripts from `dist/`).
+ * never sees) and `GET /checkout/assets/:file` (the built scripts from `dist/`). Public: the page
+ * holds nothing secret, and the element on it authenticates with the client secret itself.
  * @module
  */
 import { randomBytes } from 'node:crypto';
 import { readFile, realpath, stat } from 'node:fs/promises';
 import { join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyReply } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { SESSION_ID_PATTERN } from '@crypto-checkout/protocol';
-import type { Config } from '../config.js';
-import { ApiError } from '../errors.js';
-import type { ApiOperation } from '../openapi.js';
-import { merchantDisplayName } from '../public-url.js';
-import type { SessionService } from '../sessions/session-service.js';
+import { sessionIdSchema } from '@crypto-checkout/protocol';
+import type { Config } from '../../config.js';
+import { CheckoutPageUnavailableError, NotFoundError } from '../../errors.js';
+import { errors, raw, security } from '../../openapi.js';
+import { merchantDisplayName } from '../../public-url.js';
+import type { SessionService } from '../../sessions/session-service.js';
 
 /**
  * The element's built scripts that this package ships, `checkout-assets/` beside `dist/` and `src/`
- * (this file is `dist/routes/` or `src/routes/`); `npm run build` copies them from the element's build.
+ * (this file is `dist/routes/checkout/` or `src/routes/checkout/`); `npm run build` copies them from
+ * the element's build.
  */
-export const DEFAULT_DIST_DIR = fileURLToPath(new URL('../../checkout-assets/', import.meta.url));
+export const DEFAULT_DIST_DIR = fileURLToPath(new URL('../../../checkout-assets/', import.meta.url));
 
 /** The page's script, built by Vite next to the element (vite.config.ts). */
 const PAGE_SCRIPT = 'hosted-page.js';
@@ -180,8 +183,16 @@ export interface CheckoutPageDeps {
   distDir?: string;
 }
 
-/** Registers `GET /checkout/:id` and `GET /checkout/assets/:file`. */
-export function registerCheckoutPageRoutes(server: FastifyInstance, deps: CheckoutPageDeps): void {
+const pageParams = z.object({ id: sessionIdSchema.describe('The session id (`cs_…`).') });
+const assetParams = z.object({
+  file: z
+    .string()
+    .regex(ASSET_FILE, 'must be a script or source map of the build')
+    .describe('A file name in `dist/`, e.g. `hosted-page.js`.'),
+});
+
+/** The hosted page's routes; register with the prefix `/checkout`. */
+export const checkoutRoutes: FastifyPluginAsyncZod<CheckoutPageDeps> = async (app, deps) => {
   const { config, sessions } = deps;
   const distDir = deps.distDir ?? DEFAULT_DIST_DIR;
   const walletconnect = Boolean(config.walletconnect_project_id);
@@ -195,7 +206,7 @@ export function registerCheckoutPageRoutes(server: FastifyInstance, deps: Checko
     );
     if (!ready && !warned) {
       warned = true;
-      server.log.warn(
+      app.log.warn(
         { dist: distDir },
         `hosted checkout page unavailable: ${PAGE_SCRIPT} is not built; run npm run build`,
       );
@@ -219,107 +230,92 @@ export function registerCheckoutPageRoutes(server: FastifyInstance, deps: Checko
       .send(renderDocument(page, nonce));
   };
 
-  server.get<{ Params: { id: string } }>('/checkout/:id', async (request, reply) => {
-    const { id } = request.params;
-    // A malformed id is as unknown as a missing one: 404, never a database error.
-    const bundle = SESSION_ID_PATTERN.test(id) ? await sessions.load(id) : null;
-    if (!bundle) return sendPage(reply, 404, messagePage(TEXT.notFoundTitle, TEXT.notFound));
-    if (!(await built())) {
-      return sendPage(reply, 503, messagePage(TEXT.unavailableTitle, TEXT.unavailable));
-    }
-    return sendPage(reply, 200, checkoutPage(merchantDisplayName(config, deps.publicUrl()), id));
-  });
+  app.get(
+    '/:id',
+    {
+      // A malformed id is as unknown as a missing one: the HTML 404 page, never a JSON error.
+      attachValidation: true,
+      schema: {
+        operationId: 'getCheckoutPage',
+        tags: ['Hosted page'],
+        summary: 'The hosted checkout page',
+        description:
+          "Open a session's `checkout_url` (`/checkout/{id}#{client_secret}`) in a browser: the page " +
+          'reads the client secret from the URL fragment, which never reaches the server, and shows the ' +
+          'checkout with links back to `cancel_url` and `success_url`. Sent with a strict ' +
+          'Content-Security-Policy, `Referrer-Policy: no-referrer` and `Cache-Control: no-store`.',
+        security: security(),
+        params: pageParams,
+        response: {
+          200: raw('text/html', 'The page.'),
+          404: raw('text/html', 'No such session (also for a malformed id).'),
+          503: raw('text/html', 'The page is not built on this server (`npm run build`).'),
+        },
+      },
+    },
+    async (request, reply) => {
+      const { id } = request.params;
+      const bundle = request.validationError ? null : await sessions.load(id);
+      if (!bundle) return sendPage(reply, 404, messagePage(TEXT.notFoundTitle, TEXT.notFound));
+      if (!(await built())) {
+        return sendPage(reply, 503, messagePage(TEXT.unavailableTitle, TEXT.unavailable));
+      }
+      return sendPage(reply, 200, checkoutPage(merchantDisplayName(config, deps.publicUrl()), id));
+    },
+  );
 
-  server.get<{ Params: { file: string } }>('/checkout/assets/:file', async (request, reply) => {
-    if (!(await built())) {
-      throw new ApiError(
-        503,
-        'checkout_page_unavailable',
-        `the hosted checkout page is not built (no ${PAGE_SCRIPT} in ${distDir}): run npm run build`,
-      );
-    }
-    const { file } = request.params;
-    const notFound = () => new ApiError(404, 'not_found', `no asset ${JSON.stringify(file)}`);
-    if (!ASSET_FILE.test(file) || file.includes('..')) throw notFound();
-    // Only regular files really inside dist/: a symlink pointing out of it is refused too.
-    let body: Buffer;
-    try {
-      const root = await realpath(distDir);
-      const path = await realpath(join(root, file));
-      if (!path.startsWith(root + sep) || !(await stat(path)).isFile()) throw notFound();
-      body = await readFile(path);
-    } catch (error) {
-      if (error instanceof ApiError) throw error;
-      throw notFound();
-    }
-    return reply
-      .headers({
-        'content-type': file.endsWith('.map')
-          ? 'application/json; charset=utf-8'
-          : 'text/javascript; charset=utf-8',
-        'cache-control':
-          ENTRY_FILES.has(file.replace(/\.map$/, '')) || !HASHED_FILE.test(file) ? ENTRY_CACHE : CHUNK_CACHE,
-        'x-content-type-options': 'nosniff',
-      })
-      .send(body);
-  });
-}
-
-const SESSION_ID_PARAM = {
-  id: {
-    description: 'The session id (`cs_…`).',
-    schema: { type: 'string', pattern: SESSION_ID_PATTERN.source },
-  },
+  app.get(
+    '/assets/:file',
+    {
+      // Checked in the handler, after whether the page is built at all (503 comes first).
+      attachValidation: true,
+      schema: {
+        operationId: 'getCheckoutPageAsset',
+        tags: ['Hosted page'],
+        summary: "The hosted page's scripts",
+        description:
+          "The page's script and the element's files from the build (`dist/*.js` and their source " +
+          'maps). Hashed chunks are cached for a year (`immutable`), the entries for 5 minutes.',
+        security: security(),
+        params: assetParams,
+        response: {
+          200: raw('text/javascript', 'The script or source map.'),
+          ...errors(404, 503),
+        },
+      },
+    },
+    async (request, reply) => {
+      if (!(await built())) {
+        // The folder is logged by built(); the answer names no path of this machine.
+        throw new CheckoutPageUnavailableError(
+          `the hosted checkout page is not built on this server (no ${PAGE_SCRIPT}): run npm run build`,
+        );
+      }
+      const { file } = request.params;
+      const notFound = () => new NotFoundError(`no asset ${JSON.stringify(file)}`);
+      if (request.validationError || file.includes('..')) throw notFound();
+      // Only regular files really inside dist/: a symlink pointing out of it is refused too.
+      let body: Buffer;
+      try {
+        const root = await realpath(distDir);
+        const path = await realpath(join(root, file));
+        if (!path.startsWith(root + sep) || !(await stat(path)).isFile()) throw notFound();
+        body = await readFile(path);
+      } catch {
+        throw notFound();
+      }
+      return reply
+        .headers({
+          'content-type': file.endsWith('.map')
+            ? 'application/json; charset=utf-8'
+            : 'text/javascript; charset=utf-8',
+          'cache-control':
+            ENTRY_FILES.has(file.replace(/\.map$/, '')) || !HASHED_FILE.test(file)
+              ? ENTRY_CACHE
+              : CHUNK_CACHE,
+          'x-content-type-options': 'nosniff',
+        })
+        .send(body);
+    },
+  );
 };
-
-/** The hosted page's routes, for the OpenAPI document. */
-export const CHECKOUT_PAGE_OPERATIONS: ApiOperation[] = [
-  {
-    method: 'get',
-    path: '/checkout/:id',
-    operationId: 'getCheckoutPage',
-    tags: ['Hosted page'],
-    summary: 'The hosted checkout page',
-    description:
-      "Open a session's `checkout_url` (`/checkout/{id}#{client_secret}`) in a browser: the page " +
-      'reads the client secret from the URL fragment, which never reaches the server, and shows the ' +
-      'checkout with links back to `cancel_url` and `success_url`. Sent with a strict ' +
-      'Content-Security-Policy, `Referrer-Policy: no-referrer` and `Cache-Control: no-store`.',
-    security: [],
-    pathParams: SESSION_ID_PARAM,
-    responses: {
-      200: { description: 'The page.', contentType: 'text/html', schema: z.string() },
-      404: {
-        description: 'No such session (also for a malformed id).',
-        contentType: 'text/html',
-        schema: z.string(),
-      },
-      503: {
-        description: 'The page is not built on this server (`npm run build`).',
-        contentType: 'text/html',
-        schema: z.string(),
-      },
-    },
-  },
-  {
-    method: 'get',
-    path: '/checkout/assets/:file',
-    operationId: 'getCheckoutPageAsset',
-    tags: ['Hosted page'],
-    summary: "The hosted page's scripts",
-    description:
-      "The page's script and the element's files from the build (`dist/*.js` and their source " +
-      'maps). Hashed chunks are cached for a year (`immutable`), the entries for 5 minutes.',
-    security: [],
-    pathParams: {
-      file: {
-        description: 'A file name in `dist/`, e.g. `hosted-page.js`.',
-        schema: { type: 'string', pattern: ASSET_FILE.source },
-      },
-    },
-    responses: {
-      200: { description: 'The script or source map.', contentType: 'text/javascript', schema: z.string() },
-    },
-    errors: [404, 503],
-  },
-];

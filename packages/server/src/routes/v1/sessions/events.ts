@@ -1,0 +1,198 @@
+/**
+ * `GET /v1/sessions/:id/events` — Server-Sent Events. The client secret may come in the query
+ * (`?client_secret=`) because `EventSource` cannot send headers; it is redacted from logs.
+ * - Without `Last-Event-ID` the stream starts with the newest event (the current state).
+ * - With `Last-Event-ID: n` it replays every event after n, then goes on live: no gaps, no repeats.
+ * - A heartbeat comment keeps idle connections open through proxies.
+ * - After an event whose session is in a terminal status the response ends; a reconnect after that
+ *   answers 204, which tells `EventSource` to stop reconnecting.
+ * - When the server shuts down (`server.close()`), every open stream gets `retry: 5000` and ends.
+ * @module
+ */
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { isSessionSettled, type SessionEvent, type SessionStatus } from '@crypto-checkout/protocol';
+import type { Authenticator } from '../../../auth.js';
+import { empty, errors, raw, security } from '../../../openapi.js';
+import type { SessionBus } from '../../../sessions/session-bus.js';
+import type { SessionService } from '../../../sessions/session-service.js';
+import type { SessionStore, StoredEvent } from '../../../store/session-store.js';
+import { sessionAccessHook, sessionAccessOf } from '../../auth-hooks.js';
+import { sessionIdParams } from './index.js';
+
+/** How often a stream re-reads the database, for events written by another instance. */
+const POLL_MS = 2_000;
+/**
+ * The `retry:` hint a stream ends with when the server shuts down: `EventSource` reconnects after
+ * this long (with `Last-Event-ID`, so nothing is missed), by when a restarted server is usually up;
+ * behind a load balancer another instance answers anyway.
+ */
+export const SHUTDOWN_RETRY_MS = 5_000;
+
+/** What the event stream needs. */
+export interface SessionEventRoutesOptions {
+  auth: Authenticator;
+  sessions: SessionService;
+  store: SessionStore;
+  bus: SessionBus;
+  /** How often a stream sends a heartbeat comment, in ms. */
+  heartbeatMs: number;
+}
+
+/** An event's `seq`; empty counts as none. */
+const lastEventIdSchema = z.string().regex(/^(\d{1,9})?$/, 'must be a non-negative integer');
+
+const eventsQuerySchema = z.object({
+  client_secret: z
+    .string()
+    .describe(
+      "The session's client secret; `EventSource` cannot send headers. Redacted from the logs. " +
+        'Alternatively send `Authorization: Bearer`.',
+    )
+    .optional(),
+  last_event_id: lastEventIdSchema
+    .describe('Resume after this event, like the `Last-Event-ID` header.')
+    .optional(),
+});
+
+const eventsHeadersSchema = z.looseObject({
+  'last-event-id': lastEventIdSchema
+    .describe('The `seq` of the last event received; the stream resumes after it.')
+    .optional(),
+});
+
+/** The event stream of a session; register with the prefix `/v1/sessions`. */
+export const sessionEventRoutes: FastifyPluginAsyncZod<SessionEventRoutesOptions> = async (app, options) => {
+  const { auth, sessions, store, bus, heartbeatMs } = options;
+  app.addHook('onRequest', sessionAccessHook(auth, sessions, { clientSecretInQuery: true }));
+  // Open streams never finish by themselves: closing the server ends them first (preClose runs
+  // before it waits for requests in flight), each with a hint to reconnect.
+  const openStreams = new Set<() => void>();
+  let shuttingDown = false;
+  app.addHook('preClose', async () => {
+    shuttingDown = true;
+    for (const end of openStreams) end();
+  });
+
+  app.get(
+    '/:id/events',
+    {
+      schema: {
+        operationId: 'streamSessionEvents',
+        tags: ['Sessions'],
+        summary: "Follow a session's status (Server-Sent Events)",
+        description:
+          'A `text/event-stream`: each event has `id: <seq>` and `data: <SessionEvent as JSON>` ' +
+          '(see the `SessionEvent` schema). Without `Last-Event-ID` it starts with the newest event; with ' +
+          'it, every later event is replayed first. The stream ends after a terminal status; a reconnect ' +
+          'then answers 204, which stops `EventSource`.',
+        security: security('clientSecretQuery', 'clientSecret', 'secretKey'),
+        params: sessionIdParams,
+        querystring: eventsQuerySchema,
+        headers: eventsHeadersSchema,
+        response: {
+          200: raw('text/event-stream', 'The event stream. Each `data:` line is a `SessionEvent` (JSON).', {
+            example: 'retry: 3000\n\nid: 3\ndata: {"seq":3,"type":"session.processing",…}\n\n',
+          }),
+          204: empty('The session is over (terminal status) and every event was sent.'),
+          ...errors(400, 401, 404),
+        },
+      },
+    },
+    async (request, reply) => {
+      const { bundle } = sessionAccessOf(request);
+      const id = bundle.session.id;
+      // Both are checked by the schemas; '' counts as absent, as EventSource never sends it.
+      const lastHeader = request.headers['last-event-id'] || request.query.last_event_id || undefined;
+      let lastSent = lastHeader === undefined ? 0 : Number(lastHeader);
+      const first = lastHeader ? await store.eventsAfter(id, lastSent) : [await store.latestEvent(id)];
+      const initial = first.filter((e): e is StoredEvent => e !== null);
+      const settled = (e: StoredEvent) =>
+        isSessionSettled(e.payload as { status: SessionStatus; watch_until: string | null }, new Date());
+      if (!initial.length && isSessionSettled(sessions.buyerView(bundle), new Date())) {
+        return reply.status(204).send(null);
+      }
+
+      reply.hijack();
+      const out = reply.raw;
+      out.writeHead(200, {
+        ...(reply.getHeaders() as Record<string, string>),
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-cache, no-transform',
+        connection: 'keep-alive',
+        'x-accel-buffering': 'no',
+      });
+      out.write('retry: 3000\n\n');
+
+      let closed = false;
+      let last: StoredEvent | null = null;
+      let pumping: Promise<void> | null = null;
+      let again = false;
+      const cleanups: (() => void)[] = [];
+      const close = () => {
+        if (closed) return;
+        closed = true;
+        for (const cleanup of cleanups) cleanup();
+        out.end();
+      };
+      const send = (event: StoredEvent) => {
+        const message: SessionEvent = {
+          seq: event.seq,
+          type: event.type,
+          created_at: event.created_at.toISOString(),
+          session: { ...(event.payload as SessionEvent['session']), server_time: new Date().toISOString() },
+        };
+        out.write(`id: ${event.seq}\ndata: ${JSON.stringify(message)}\n\n`);
+        lastSent = event.seq;
+        last = event;
+        if (settled(event)) close();
+      };
+      // One reader at a time; a notification during a read triggers one more read.
+      const pump = () => {
+        if (closed) return;
+        if (pumping) {
+          again = true;
+          return;
+        }
+        pumping = (async () => {
+          do {
+            again = false;
+            const events = await store.eventsAfter(id, lastSent);
+            for (const event of events) if (!closed) send(event);
+          } while (again && !closed);
+        })()
+          .catch((error: unknown) => {
+            request.log.warn({ err: error }, 'event stream read failed; the next poll retries');
+          })
+          .finally(() => {
+            pumping = null;
+          });
+      };
+
+      const endForShutdown = () => {
+        if (!closed) out.write(`retry: ${SHUTDOWN_RETRY_MS}\n\n`);
+        close();
+        // The connection goes too (after the end of the response): kept alive it would hold the close.
+        request.raw.socket?.end();
+      };
+      if (shuttingDown) return endForShutdown();
+      openStreams.add(endForShutdown);
+      cleanups.push(() => openStreams.delete(endForShutdown));
+      request.raw.on('close', close);
+      cleanups.push(bus.subscribe(id, pump));
+      const poll = setInterval(pump, POLL_MS);
+      const heartbeat = setInterval(() => {
+        // An expired session whose watch window ends while the stream is open: nothing can come.
+        if (last && settled(last)) return close();
+        out.write(': heartbeat\n\n');
+      }, heartbeatMs);
+      cleanups.push(
+        () => clearInterval(poll),
+        () => clearInterval(heartbeat),
+      );
+
+      for (const event of initial) if (!closed) send(event);
+      pump();
+    },
+  );
+};
