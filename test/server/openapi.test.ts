@@ -203,6 +203,23 @@ describe('OpenAPI document', () => {
     );
   });
 
+  test('raw answers keep their media type, example and headers', () => {
+    const paths = doc.paths as Record<string, Record<string, { responses: Record<string, JsonObject> }>>;
+    const csv = paths['/v1/sessions/export.csv']!.get!.responses['200']!;
+    const media = (csv.content as Record<string, JsonObject>)['text/csv']!;
+    assert.deepEqual(media.schema, { type: 'string' });
+    assert.match(String(media.example), /^session_id,order_id,/);
+    assert.deepEqual((csv.headers as Record<string, JsonObject>)['Content-Disposition']!.schema, {
+      type: 'string',
+    });
+    const events = paths['/v1/sessions/{id}/events']!.get!.responses;
+    assert.ok((events['200']!.content as JsonObject)['text/event-stream']);
+    assert.equal(events['204']!.content, undefined);
+    const page = paths['/checkout/{id}']!.get!.responses;
+    assert.deepEqual(Object.keys(page), ['200', '404', '503']);
+    assert.ok((page['404']!.content as JsonObject)['text/html']);
+  });
+
   test('lists every webhook the server sends, its body a named payload schema', () => {
     const webhooks = doc.webhooks as Record<string, { post: JsonObject }>;
     assert.deepEqual(Object.keys(webhooks), [...WEBHOOK_SESSION_EVENT_TYPES, WEBHOOK_TEST_EVENT_TYPE]);

@@ -215,8 +215,8 @@ export function security(...schemes: SecuritySchemeName[]): { [scheme: string]: 
 export interface ApiResponse {
   description: string;
   content?: Record<string, { schema: z.ZodType; example?: unknown }>;
-  /** Response headers, as OpenAPI writes them. */
-  headers?: Record<string, { description: string; schema: JsonObject }>;
+  /** Response headers by name, each a JSON Schema with its `description`. */
+  headers?: Record<string, JsonObject & { description: string }>;
 }
 
 /**

@@ -124,8 +124,8 @@ export const sessionRoutes: FastifyPluginAsyncZod<SessionRoutesOptions> = async 
             example: SESSION_CSV_HEADER,
             headers: {
               'Content-Disposition': {
+                type: 'string',
                 description: '`attachment; filename="sessions-<mode>-<time>.csv"`',
-                schema: { type: 'string' },
               },
             },
           }),
