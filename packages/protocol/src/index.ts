@@ -4,6 +4,7 @@
  * @module
  */
 export * from './errors.js';
+export * from './paging.js';
 export * from './session.js';
 export * from './session-list.js';
 export * from './status.js';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { pageCursorSchema } from './paging.js';
 import { methodIdSchema, sessionSchema } from './session.js';
 import { SESSION_STATUSES, type SessionStatus } from './statuses.js';
 
@@ -79,11 +80,7 @@ export type SessionFilter = z.output<typeof sessionFilterSchema>;
 /** Query of `GET /v1/sessions`: the filters, a page size and the cursor of the previous page. */
 export const listSessionsQuerySchema = sessionFilterSchema.extend({
   limit: z.coerce.number().int().min(1).max(100).default(20).describe('Sessions per page, 1–100.'),
-  cursor: z
-    .string()
-    .regex(/^[A-Za-z0-9_-]{1,200}$/, 'must be the next_cursor of a previous page')
-    .describe('`next_cursor` of the previous page; leave out for the first page. Opaque: do not build one.')
-    .optional(),
+  cursor: pageCursorSchema.optional(),
 });
 
 /** Query of `GET /v1/sessions`, as parsed. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { pageCursorSchema } from './paging.js';
 import { sessionIdSchema, sessionSchema } from './session.js';
 import { sessionStatusSchema } from './status.js';
 import { SESSION_STATUSES } from './statuses.js';
@@ -226,15 +227,10 @@ export const webhookEventSchema = z.object({
 /** A webhook event. */
 export type WebhookEvent = z.infer<typeof webhookEventSchema>;
 
-const cursorSchema = z
-  .string()
-  .regex(/^[A-Za-z0-9_-]{1,200}$/, 'must be the next_cursor of a previous page')
-  .describe('`next_cursor` of the previous page; leave out for the first page. Opaque: do not build one.');
-
 /** Query of `GET /v1/webhook_events`. */
 export const listWebhookEventsQuerySchema = z.strictObject({
   limit: z.coerce.number().int().min(1).max(100).default(20).describe('Events per page, 1–100.'),
-  cursor: cursorSchema.optional(),
+  cursor: pageCursorSchema.optional(),
   session_id: sessionIdSchema.describe('Only events about this session.').optional(),
   type: z
     .union([webhookSessionEventTypeSchema, z.literal(WEBHOOK_TEST_EVENT_TYPE)])
@@ -283,7 +279,7 @@ export type WebhookAttempt = z.infer<typeof webhookAttemptSchema>;
 /** Query of `GET /v1/webhook_events/:id/attempts`. */
 export const listWebhookAttemptsQuerySchema = z.strictObject({
   limit: z.coerce.number().int().min(1).max(100).default(50).describe('Attempts per page, 1–100.'),
-  cursor: cursorSchema.optional(),
+  cursor: pageCursorSchema.optional(),
 });
 
 /** Query of `GET /v1/webhook_events/:id/attempts`, as parsed. */
