@@ -1,6 +1,6 @@
 /**
  * The script of the hosted checkout page that the backend serves at a session's `checkout_url`,
- * `/checkout/{id}#{client secret}` (src/server/routes/checkout-page.ts renders the page around it).
+ * `/checkout/{id}#{client secret}` (packages/server/src/routes/checkout/index.ts renders the page around it).
  * Built as dist/hosted-page.js; it imports the element, so it shares crypto-checkout.js and its
  * chunks with pages that embed the element.
  *

@@ -2,7 +2,7 @@ import type { Chain } from 'viem';
 
 /**
  * Public RPC endpoints and native coins of the chains the backend knows
- * (`src/server/chain/known-chains.ts`), for `wallet_addEthereumChain` when a wallet does not know the
+ * (`packages/server/src/chain/known-chains.ts`), for `wallet_addEthereumChain` when a wallet does not know the
  * session's chain. Taken from viem's chain definitions, which the wallet chunk does not import whole
  * (the OP-stack ones pull in transaction serializers). The backend's own RPC URL is never sent to
  * the browser: it may carry an API key.
