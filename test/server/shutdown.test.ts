@@ -5,9 +5,9 @@ import { connect, createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import type { Session, WebhookEvent, WebhookEventList } from '@crypto-checkout/protocol';
+import type { ErrorBody, Session, WebhookEvent, WebhookEventList } from '@crypto-checkout/protocol';
 import { spawnBackend, type BackendProcess } from '../support/backend-process.js';
-import { testMerchantWallet, testSecretKey } from '../support/stack.js';
+import { startStack, testMerchantWallet, testSecretKey } from '../support/stack.js';
 import { waitFor } from '../support/wait.js';
 import { startReceiver, type Receiver } from '../support/webhook-receiver.js';
 
@@ -291,5 +291,24 @@ describe('graceful shutdown (SIGTERM)', () => {
     assert.equal(event.deliveries[0]!.attempts, 1, 'the interrupted attempt does not count');
     await again.kill('SIGTERM');
     assert.equal(again.child.exitCode, 0, again.tail());
+  });
+});
+
+describe('a request that arrives during the drain', () => {
+  test('answers 503 shutting_down with Retry-After and the API error body, not Fastify’s own', async () => {
+    const stack = await startStack({ confirmations: 1 });
+    try {
+      const stopped = stack.server.stop();
+      // stop() has begun draining synchronously; a request on a connection that is still open (here
+      // injected, which keeps no socket) is refused while the in-flight ones finish.
+      const response = await stack.server.app.server.inject({ method: 'GET', url: '/health' });
+      assert.equal(response.statusCode, 503);
+      assert.equal(response.headers['retry-after'], '5');
+      assert.equal(response.headers.connection, 'close');
+      assert.equal((response.json() as ErrorBody).error.code, 'shutting_down');
+      await stopped;
+    } finally {
+      await stack.stop();
+    }
   });
 });

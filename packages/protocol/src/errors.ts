@@ -23,6 +23,7 @@ export const errorCodeSchema = z.enum([
   'idempotency_key_in_use',
   'webhook_endpoint_disabled',
   'checkout_page_unavailable',
+  'shutting_down',
   'internal_error',
 ]);
 

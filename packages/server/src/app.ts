@@ -55,6 +55,9 @@ export async function buildApp(options: AppOptions): Promise<App> {
 
   const server = Fastify({
     bodyLimit: 64 * 1024,
+    // A request that arrives while the server closes is refused by server.ts's hook, with the API's
+    // error body and a Retry-After, instead of Fastify's own 503 body.
+    return503OnClosing: false,
     // Errors Fastify raises before routing, and requests Node refuses, answer the API's error body.
     frameworkErrors,
     clientErrorHandler,

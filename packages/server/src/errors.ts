@@ -206,6 +206,16 @@ export class CheckoutPageUnavailableError extends ApiError {
   readonly code = 'checkout_page_unavailable';
 }
 
+/**
+ * 503: the server is shutting down and takes no new request; in-flight ones are still answered. Send
+ * it again after `Retry-After` seconds, to this instance once restarted or to another.
+ */
+export class ShuttingDownError extends ApiError {
+  override name = 'ShuttingDownError';
+  readonly statusCode = 503;
+  readonly code = 'shutting_down';
+}
+
 /** 500: a bug. Its message is the only one the caller sees; the cause is logged, never answered. */
 export class InternalError extends ApiError {
   override name = 'InternalError';

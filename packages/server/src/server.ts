@@ -2,6 +2,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import { buildApp, type App } from './app.js';
 import type { ChainWatcher } from './chain/chain-watcher.js';
 import { startWorkers } from './composition.js';
+import { ShuttingDownError } from './errors.js';
 import type { Config } from './config.js';
 import { openDatabase, type Database } from './store/database.js';
 import { migrate } from './store/migrations.js';
@@ -76,6 +77,12 @@ export async function startServer(
   let draining = false;
   app.server.addHook('onSend', async (_request, reply) => {
     if (draining) reply.header('connection', 'close');
+  });
+  // A new request on a kept-alive connection during the drain: refused, to be sent again elsewhere.
+  app.server.addHook('onRequest', async (_request, reply) => {
+    if (!draining) return;
+    reply.header('retry-after', '5');
+    throw new ShuttingDownError('the server is shutting down; send the request again in a few seconds');
   });
   // Listen first, then start the workers: their first database work (the watchers' address books,
   // the first delivery poll) would otherwise queue ahead of start-up on PGlite's one connection, and a
