@@ -1,6 +1,5 @@
 import { PGlite } from '@electric-sql/pglite';
-import pg from 'pg';
-import { unpackTemplate } from './pglite-template.js';
+import { compilePgliteWasm, unpackTemplate } from './pglite-template.js';
 
 /** The rows of a query. */
 export interface QueryResult<Row> {
@@ -57,8 +56,12 @@ export abstract class Store {
  * @example const db = await openPglite('./.data')
  */
 export async function openPglite(dataDir: string): Promise<Database> {
+  // PGlite compiles its WebAssembly (≈ 9 MB) when it starts; start that now, in V8's background
+  // threads, so that it overlaps unpacking the template instead of following it.
+  const compiling = compilePgliteWasm();
   if (!dataDir.startsWith('memory://')) await unpackTemplate(dataDir);
-  return wrapPglite(await PGlite.create(dataDir));
+  const pgliteWasmModule = await compiling;
+  return wrapPglite(await PGlite.create(dataDir, pgliteWasmModule ? { pgliteWasmModule } : {}));
 }
 
 /** The {@link Database} interface over an open PGlite instance. */
@@ -94,6 +97,8 @@ export function wrapPglite(db: PGlite): Database {
  * @example const db = await openPostgres('postgres://postgres@127.0.0.1:5432/checkout')
  */
 export async function openPostgres(url: string): Promise<Database> {
+  // Loaded here, not at the top: a server on PGlite never pays for loading the PostgreSQL driver.
+  const { default: pg } = await import('pg');
   const pool = new pg.Pool({ connectionString: url, max: 10 });
   // A failing idle client must not crash the process; the next query reconnects.
   pool.on('error', () => undefined);
