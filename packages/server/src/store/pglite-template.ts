@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PGlite } from '@electric-sql/pglite';
+import { PGlite, type PGliteOptions } from '@electric-sql/pglite';
 import { c as createTar, x as extractTar } from 'tar';
 import { MIGRATIONS } from './migrations.js';
 
@@ -62,6 +62,11 @@ function pgliteDir(): string {
   }
 }
 
+/** What PGlite takes as its compiled WebAssembly. */
+type PGliteWasmModule = NonNullable<PGliteOptions['pgliteWasmModule']>;
+// Node's global WebAssembly, which this package's libs (ES2023 and Node's types) leave undeclared.
+declare const WebAssembly: { compile(bytes: Uint8Array): Promise<PGliteWasmModule> };
+
 /** The installed PGlite's version. */
 export function pgliteVersion(): string {
   return (JSON.parse(readFileSync(join(pgliteDir(), 'package.json'), 'utf8')) as { version: string }).version;
@@ -71,7 +76,7 @@ export function pgliteVersion(): string {
  * PGlite's WebAssembly, compiled, for `PGlite.create(…, { pgliteWasmModule })`; `undefined` when its
  * file is not where this PGlite version keeps it (PGlite then compiles it itself, as usual).
  */
-export async function compilePgliteWasm(): Promise<WebAssembly.Module | undefined> {
+export async function compilePgliteWasm(): Promise<PGliteWasmModule | undefined> {
   try {
     return await WebAssembly.compile(await readFile(join(pgliteDir(), 'dist', 'pglite.wasm')));
   } catch {
