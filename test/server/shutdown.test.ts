@@ -8,7 +8,7 @@ import { after, describe, test } from 'node:test';
 import type { ErrorBody, Session, WebhookEvent, WebhookEventList } from '@crypto-checkout/protocol';
 import { spawnBackend, type BackendProcess } from '../support/backend-process.js';
 import { startStack, testMerchantWallet, testSecretKey } from '../support/stack.js';
-import { waitFor } from '../support/wait.js';
+import { callApi, waitFor } from '../support/wait.js';
 import { startReceiver, type Receiver } from '../support/webhook-receiver.js';
 
 /**
@@ -18,20 +18,6 @@ import { startReceiver, type Receiver } from '../support/webhook-receiver.js';
  * refused, and the process exits 0 within `shutdown_timeout_ms`; what does not finish in time is cut
  * off at the deadline and handed back.
  */
-
-async function api<T>(url: string, key: string, method: string, path: string, body?: unknown): Promise<T> {
-  const response = await fetch(`${url}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${key}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  assert.ok(response.ok, `${method} ${path}: ${response.status} ${text}`);
-  return JSON.parse(text) as T;
-}
 
 /** The duration the backend logged for its own shutdown (`shut down`, `ms`), or `null`. */
 function loggedShutdownMs(backend: BackendProcess): number | null {
@@ -153,9 +139,14 @@ describe('graceful shutdown (SIGTERM)', () => {
 
   /** The session.canceled event of `sessionId`, with its delivery, once its attempt is logged. */
   async function canceledEvent(url: string, key: string, sessionId: string) {
-    const list = await api<WebhookEventList>(url, key, 'GET', `/v1/webhook_events?session_id=${sessionId}`);
+    const list = await callApi<WebhookEventList>(
+      url,
+      key,
+      'GET',
+      `/v1/webhook_events?session_id=${sessionId}`,
+    );
     assert.equal(list.data.length, 1);
-    return api<WebhookEvent>(url, key, 'GET', `/v1/webhook_events/${list.data[0]!.id}`);
+    return callApi<WebhookEvent>(url, key, 'GET', `/v1/webhook_events/${list.data[0]!.id}`);
   }
 
   test('what is in flight finishes, streams end with a retry hint, new connections are refused, exit 0 within the bound', async (t) => {
@@ -164,21 +155,21 @@ describe('graceful shutdown (SIGTERM)', () => {
     const { backend, env, port, secretKey, url } = await start(BOUND_MS);
     const receiver = await startReceiver(() => ({ status: 200, delayMs: MERCHANT_DELAY_MS }));
     receivers.push(receiver);
-    await api(url, secretKey, 'POST', '/v1/webhook_endpoints', { url: receiver.url });
+    await callApi(url, secretKey, 'POST', '/v1/webhook_endpoints', { url: receiver.url });
 
     // An open stream (on a session still waiting for payment), …
-    const watched = await api<Session>(url, secretKey, 'POST', '/v1/sessions', {
+    const watched = await callApi<Session>(url, secretKey, 'POST', '/v1/sessions', {
       amount: '5.00',
       currency: 'USD',
     });
     const stream = await openStream(url, secretKey, watched.id);
     await waitFor(() => stream.text().includes('data: '), 5_000, 'the stream to send the current state');
     // … a webhook attempt waiting for a slow merchant, …
-    const canceled = await api<Session>(url, secretKey, 'POST', '/v1/sessions', {
+    const canceled = await callApi<Session>(url, secretKey, 'POST', '/v1/sessions', {
       amount: '6.00',
       currency: 'USD',
     });
-    await api(url, secretKey, 'POST', `/v1/sessions/${canceled.id}/cancel`);
+    await callApi(url, secretKey, 'POST', `/v1/sessions/${canceled.id}/cancel`);
     await waitFor(() => receiver.requests.length === 1, 10_000, 'the webhook attempt to reach the merchant');
     // … and a request whose body is still arriving.
     const slow = slowCreate(url, secretKey, { amount: '7.00', currency: 'USD', order_id: 'in-flight' });
@@ -249,12 +240,12 @@ describe('graceful shutdown (SIGTERM)', () => {
     // The merchant never answers the first attempt; it answers later ones at once.
     const receiver = await startReceiver((request) => (receiver.requests[0] === request ? 'hold' : 200));
     receivers.push(receiver);
-    await api(url, secretKey, 'POST', '/v1/webhook_endpoints', { url: receiver.url });
-    const canceled = await api<Session>(url, secretKey, 'POST', '/v1/sessions', {
+    await callApi(url, secretKey, 'POST', '/v1/webhook_endpoints', { url: receiver.url });
+    const canceled = await callApi<Session>(url, secretKey, 'POST', '/v1/sessions', {
       amount: '6.00',
       currency: 'USD',
     });
-    await api(url, secretKey, 'POST', `/v1/sessions/${canceled.id}/cancel`);
+    await callApi(url, secretKey, 'POST', `/v1/sessions/${canceled.id}/cancel`);
     await waitFor(() => receiver.requests.length === 1, 10_000, 'the webhook attempt to reach the merchant');
     // A request that never finishes uploading.
     const stuck = slowCreate(url, secretKey, { amount: '7.00', currency: 'USD' });

@@ -14,7 +14,7 @@ import type {
 import { spawnBackend, type BackendProcess } from '../support/backend-process.js';
 import { postgresBackend } from '../support/backends.js';
 import { testMerchantWallet, testSecretKey } from '../support/stack.js';
-import { waitFor } from '../support/wait.js';
+import { callApi, waitFor } from '../support/wait.js';
 import { startReceiver, type Receiver } from '../support/webhook-receiver.js';
 
 /**
@@ -24,20 +24,6 @@ import { startReceiver, type Receiver } from '../support/webhook-receiver.js';
  */
 
 const PG = postgresBackend();
-
-async function api<T>(url: string, key: string, method: string, path: string, body?: unknown): Promise<T> {
-  const response = await fetch(`${url}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${key}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  assert.ok(response.ok, `${method} ${path}: ${response.status} ${text}`);
-  return JSON.parse(text) as T;
-}
 
 describe('webhook delivery across a SIGKILL', () => {
   const dirs: string[] = [];
@@ -101,15 +87,21 @@ describe('webhook delivery across a SIGKILL', () => {
       env.PORT = String(backend.port); // the restart listens where this one does
       backends.push(backend);
       const url = backend.url;
-      const endpoint = await api<WebhookEndpointWithSecret>(url, secretKey, 'POST', '/v1/webhook_endpoints', {
-        url: receiver.url,
-      });
-      const session = await api<Session>(url, secretKey, 'POST', '/v1/sessions', {
+      const endpoint = await callApi<WebhookEndpointWithSecret>(
+        url,
+        secretKey,
+        'POST',
+        '/v1/webhook_endpoints',
+        {
+          url: receiver.url,
+        },
+      );
+      const session = await callApi<Session>(url, secretKey, 'POST', '/v1/sessions', {
         amount: '12.00',
         currency: 'USD',
         order_id: `kill-${storage}`,
       });
-      await api(url, secretKey, 'POST', `/v1/sessions/${session.id}/cancel`);
+      await callApi(url, secretKey, 'POST', `/v1/sessions/${session.id}/cancel`);
       await waitFor(() => receiver.requests.length === 1, 10_000, 'the first attempt to arrive');
       const [first] = receiver.requests;
 
@@ -140,7 +132,7 @@ describe('webhook delivery across a SIGKILL', () => {
         assert.deepEqual([payload.type, payload.data.id], ['session.canceled', session.id]);
       }
 
-      const events = await api<WebhookEventList>(
+      const events = await callApi<WebhookEventList>(
         url,
         secretKey,
         'GET',
@@ -152,12 +144,12 @@ describe('webhook delivery across a SIGKILL', () => {
       );
       await waitFor(
         async () =>
-          (await api<WebhookEvent>(url, secretKey, 'GET', `/v1/webhook_events/${first!.id}`)).deliveries[0]!
-            .status === 'succeeded',
+          (await callApi<WebhookEvent>(url, secretKey, 'GET', `/v1/webhook_events/${first!.id}`))
+            .deliveries[0]!.status === 'succeeded',
         5_000,
         'the delivery recorded as succeeded',
       );
-      const { data: attempts } = await api<WebhookAttemptList>(
+      const { data: attempts } = await callApi<WebhookAttemptList>(
         url,
         secretKey,
         'GET',
@@ -168,7 +160,7 @@ describe('webhook delivery across a SIGKILL', () => {
         attempts.map((a) => a.status_code),
         [200],
       );
-      const delivery = (await api<WebhookEvent>(url, secretKey, 'GET', `/v1/webhook_events/${first!.id}`))
+      const delivery = (await callApi<WebhookEvent>(url, secretKey, 'GET', `/v1/webhook_events/${first!.id}`))
         .deliveries[0]!;
       assert.equal(delivery.attempts, 2, 'the killed attempt counts against the schedule');
 

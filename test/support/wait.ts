@@ -22,3 +22,27 @@ export async function view(apiUrl: string, secretKey: string, id: string): Promi
   assert.equal(response.status, 200);
   return (await response.json()) as Session;
 }
+
+/**
+ * Calls the API over HTTP with a bearer token, JSON in and out; fails the test (with the answer's
+ * status and body) unless it is 2xx.
+ */
+export async function callApi<T>(
+  url: string,
+  key: string,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<T> {
+  const response = await fetch(`${url}${path}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${key}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  assert.ok(response.ok, `${method} ${path}: ${response.status} ${text}`);
+  return JSON.parse(text) as T;
+}
