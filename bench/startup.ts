@@ -1,6 +1,6 @@
 /**
  * `npm run bench:startup` — how long the compiled server (`node packages/server/dist/main.js`, what
- * `crypto-checkout-server start` runs) takes from spawn to its "listening" log line, on a fresh PGlite
+ * `crypto-checkout-server start` runs) takes from spawn until it accepts requests, on a fresh PGlite
  * folder (unpacked from the build's template) and on an existing one; and, in this process, PGlite's
  * own initdb of a fresh folder (what a start without the template pays) against unpacking the template. Anchors measured in the same run: spawning
  * `node -e 0`, and spawning node to import the server's modules and exit. Not part of `npm test`:
@@ -41,7 +41,12 @@ function timeSpawn(args: string[], env: Record<string, string>, done?: (output: 
   });
 }
 
-async function startServerOnce(dataDir: string): Promise<number> {
+/**
+ * Spawns the server on `dataDir` and resolves with the milliseconds until it logs `until`: Fastify's
+ * "Server listening at" (it accepts requests) or main.ts's "backend is listening" (its watchers and
+ * webhook worker have started too).
+ */
+async function startServerOnce(dataDir: string, until: string): Promise<number> {
   const { ms, child } = await timeSpawn(
     [MAIN],
     {
@@ -51,7 +56,7 @@ async function startServerOnce(dataDir: string): Promise<number> {
       CC_XPUB: xpub,
       CC_CHAINS: JSON.stringify([{ key: 'anvil', rpc_url: anvil.rpcUrl }]),
     },
-    (output) => output.includes('is listening'),
+    (output) => output.includes(until),
   );
   const exited = new Promise((resolve) => child.once('exit', resolve));
   child.kill('SIGTERM');
@@ -82,7 +87,12 @@ await measure(
       )
     ).ms,
 );
-await measure('server, fresh PGlite folder (template)', (i) => startServerOnce(join(scratch, `fresh-${i}`)));
+await measure('server accepts requests, fresh PGlite folder (template)', (i) =>
+  startServerOnce(join(scratch, `fresh-${i}`), 'Server listening at'),
+);
+await measure('… and its workers run', (i) =>
+  startServerOnce(join(scratch, `fresh-workers-${i}`), 'backend is listening'),
+);
 // In this process, the part the template replaces: PGlite's own first start (initdb) against the
 // template unpacked and opened.
 const { PGlite } = await import('@electric-sql/pglite');
@@ -102,7 +112,9 @@ await measure('in process: unpack the template and open it', async (i) => {
   await db.close();
   return ms;
 });
-await measure('server, existing PGlite folder', () => startServerOnce(join(scratch, 'fresh-0')));
+await measure('server accepts requests, existing PGlite folder', () =>
+  startServerOnce(join(scratch, 'fresh-0'), 'Server listening at'),
+);
 
 console.table(rows);
 await anvil.stop();

@@ -10,7 +10,7 @@
 import type { AddressInfo } from 'node:net';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Authenticator } from './auth.js';
-import { startChainWatcher, type ChainWatcher } from './chain/chain-watcher.js';
+import type { ChainWatcher } from './chain/chain-watcher.js';
 import { parseXpub } from './chain/derive-address.js';
 import { buildMethodRegistry } from './chain/registry.js';
 import type { Config } from './config.js';
@@ -158,10 +158,12 @@ export interface Workers {
  * Starts the background work: one watcher per chain, the webhook delivery worker (woken whenever
  * this instance changes a session or queues a delivery), the expiry sweep and the purge of expired
  * idempotency keys.
- * @example const workers = startWorkers({ config, services, logger }); … await workers.stop({ deadline: Date.now() + 10_000 });
+ * @example const workers = await startWorkers({ config, services, logger }); … await workers.stop({ deadline: Date.now() + 10_000 });
  */
-export function startWorkers(options: WorkersOptions): Workers {
+export async function startWorkers(options: WorkersOptions): Promise<Workers> {
   const { config, services, logger: log } = options;
+  // Loaded here, after the server listens: the watcher brings viem's clients, which start-up need not wait for.
+  const { startChainWatcher } = await import('./chain/chain-watcher.js');
   const watchers = config.chains.map((chain) =>
     startChainWatcher({ chain, sessions: services.sessions, logger: log }),
   );

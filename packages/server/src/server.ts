@@ -89,7 +89,7 @@ export async function startServer(
   // port already taken fails before anything has started. Work that arrives in between waits for
   // the workers' first tick, as it would for any tick.
   const address = await app.server.listen({ host: config.host, port: config.port });
-  const workers = startWorkers({ config, services: app, logger: log });
+  const workers = await startWorkers({ config, services: app, logger: log });
 
   let stopping: Promise<void> | null = null;
   return {

@@ -1,6 +1,7 @@
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { HDKey } from '@scure/bip32';
-import { bytesToHex, getAddress, type Address } from 'viem';
+import type { Address } from 'viem';
+// viem/accounts alone: the `viem` entry loads all of viem (≈ 0.3 s), on the server's start-up path.
 import { publicKeyToAddress } from 'viem/accounts';
 
 /** Highest non-hardened BIP32 child index. */
@@ -43,5 +44,6 @@ export function deriveDepositAddress(root: HDKey, index: number): Address {
   const child = root.deriveChild(index);
   if (!child.publicKey) throw new ExtendedKeyError(`child ${index} has no public key`);
   const uncompressed = secp256k1.Point.fromBytes(child.publicKey).toBytes(false);
-  return getAddress(publicKeyToAddress(bytesToHex(uncompressed)));
+  // publicKeyToAddress returns the EIP-55 checksummed address.
+  return publicKeyToAddress(`0x${Buffer.from(uncompressed).toString('hex')}`);
 }
