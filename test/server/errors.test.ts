@@ -44,6 +44,53 @@ describe("Fastify's own errors answer the project's error body", () => {
     assert.match(error.message, /url: must be an http\(s\) URL/);
   });
 
+  test('a NUL or a lone surrogate anywhere in a request → 400 invalid_request naming the field, never 500', async () => {
+    const cases: [InjectOptions, string][] = [
+      [asMerchant({ method: 'GET', url: '/v1/sessions?order_id=a%00b' }), 'query.order_id'],
+      [
+        { method: 'GET', url: '/v1/sessions/cs_abc/events?client_secret=cs_abc_secret_%00' },
+        'query.client_secret',
+      ],
+      [asMerchant({ method: 'GET', url: '/v1/sessions/cs_a%00b' }), 'params.id'],
+      [
+        asMerchant({
+          method: 'POST',
+          url: '/v1/sessions',
+          headers: { 'content-type': 'application/json' },
+          // JSON.parse turns the escape into a lone high surrogate, which UTF-8 cannot hold.
+          payload: '{"amount":"1.00","currency":"USD","metadata":{"note":"\\ud800"}}',
+        }),
+        'metadata.note',
+      ],
+      [
+        asMerchant({
+          method: 'POST',
+          url: '/v1/sessions',
+          payload: { amount: '1.00', currency: 'USD', metadata: { ['k\u0000']: 'v' } },
+        }),
+        'metadata.k\u0000',
+      ],
+    ];
+    for (const [request, path] of cases) {
+      const error = assertError(await call(request), 400, 'invalid_request');
+      assert.deepEqual(
+        error.issues?.map((issue) => issue.path),
+        [path],
+        `${request.method} ${request.url}`,
+      );
+      assert.match(error.message, /NUL characters or unpaired UTF-16 surrogates/);
+    }
+    // A paired surrogate (an emoji) is ordinary text.
+    const emoji = await call(
+      asMerchant({
+        method: 'POST',
+        url: '/v1/sessions',
+        payload: { amount: '1.00', currency: 'USD', order_id: 'A-😀' },
+      }),
+    );
+    assert.equal(emoji.statusCode, 201, emoji.body);
+  });
+
   test('an unknown query parameter → 400 invalid_request naming it', async () => {
     const error = assertError(
       await call(asMerchant({ method: 'GET', url: '/v1/webhook_events?colour=red' })),

@@ -1,6 +1,7 @@
 import cors from '@fastify/cors';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { validatorCompiler } from 'fastify-type-provider-zod';
+import { refuseUnsafeText } from './unsafe-text.js';
 import { redactUrl } from './auth.js';
 import { createServices, type Services, type ServicesOptions } from './composition.js';
 import { clientErrorHandler, frameworkErrors, registerErrorHandler } from './error-handler.js';
@@ -86,6 +87,8 @@ export async function buildApp(options: AppOptions): Promise<App> {
   server.setValidatorCompiler(validatorCompiler);
   server.setSerializerCompiler(jsonSerializerCompiler(options.checkResponses ?? false));
   registerErrorHandler(server);
+  // Before every route's own hooks: NUL and lone surrogates answer 400, never a database error.
+  refuseUnsafeText(server);
   // Bodies are JSON only: text/plain, which Fastify parses by default, answers 415 like any other type.
   server.removeContentTypeParser('text/plain');
 
