@@ -4,6 +4,8 @@ import { wrapPglite } from '../dist/store/database.js';
 import { migrate } from '../dist/store/migrations.js';
 import { makeTemplate } from '../dist/store/pglite-template.js';
 
+// The archive keeps the files' modes: make them its user's only (0600, folders 0700), as the server's own are.
+process.umask(0o077);
 const started = performance.now();
 const { bytes } = await makeTemplate((pglite) => migrate(wrapPglite(pglite)));
 console.log(

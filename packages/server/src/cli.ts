@@ -71,4 +71,6 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+// Files this process writes (a new PGlite folder) are its user's only, as the server's are.
+process.umask(0o077);
 process.exitCode = await main(process.argv.slice(2));

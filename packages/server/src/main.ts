@@ -11,6 +11,10 @@ import { openDatabase } from './store/database.js';
 /** How long past `shutdown_timeout_ms` the process waits for the database to close before it gives up. */
 const EXIT_MARGIN_MS = 5_000;
 
+// Everything this process writes — PGlite's data files above all, which hold webhook signing
+// secrets — is readable by its own user only: files 0600, folders 0700.
+process.umask(0o077);
+
 try {
   const config = loadConfig();
   // Opening the database (on a fresh PGlite folder: unpacking its template, compiling PGlite's

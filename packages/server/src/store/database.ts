@@ -1,3 +1,4 @@
+import { chmod, mkdir } from 'node:fs/promises';
 import { PGlite } from '@electric-sql/pglite';
 import { compilePgliteWasm, unpackTemplate } from './pglite-template.js';
 
@@ -59,7 +60,13 @@ export async function openPglite(dataDir: string): Promise<Database> {
   // PGlite compiles its WebAssembly (≈ 9 MB) when it starts; start that now, in V8's background
   // threads, so that it overlaps unpacking the template instead of following it.
   const compiling = compilePgliteWasm();
-  if (!dataDir.startsWith('memory://')) await unpackTemplate(dataDir);
+  if (!dataDir.startsWith('memory://')) {
+    // Its user's only, whatever the umask: the database holds webhook signing secrets. A folder made
+    // by an earlier version with wider permissions is narrowed here too.
+    await mkdir(dataDir, { recursive: true, mode: 0o700 });
+    await chmod(dataDir, 0o700);
+    await unpackTemplate(dataDir);
+  }
   const pgliteWasmModule = await compiling;
   return wrapPglite(await PGlite.create(dataDir, pgliteWasmModule ? { pgliteWasmModule } : {}));
 }
