@@ -7,21 +7,11 @@ import {
 } from '../keys/secret-key.js';
 import { ApiKeyStore, type ApiKeyRecord } from '../store/api-key-store.js';
 import type { Command } from './command.js';
+import { table } from './table.js';
 
 const MODES: readonly KeyMode[] = ['test', 'live'];
 
 const iso = (date: Date | null) => (date ? date.toISOString() : '—');
-
-/** Lays rows out in columns separated by two spaces. */
-function table(rows: string[][]): string[] {
-  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
-  return rows.map((row) =>
-    row
-      .map((cell, column) => cell.padEnd(widths[column]!))
-      .join('  ')
-      .trimEnd(),
-  );
-}
 
 /** A key as the CLI shows it: everything but the hash. */
 function shown(record: ApiKeyRecord) {

@@ -6,17 +6,7 @@ import {
 import { WebhookEndpoints } from '../webhooks/webhook-endpoints.js';
 import { WebhookStore } from '../webhooks/webhook-store.js';
 import type { Command, CommandContext } from './command.js';
-
-/** Lays rows out in columns separated by two spaces. */
-function table(rows: string[][]): string[] {
-  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
-  return rows.map((row) =>
-    row
-      .map((cell, column) => cell.padEnd(widths[column]!))
-      .join('  ')
-      .trimEnd(),
-  );
-}
+import { table } from './table.js';
 
 function service({ config, db }: CommandContext): WebhookEndpoints {
   return new WebhookEndpoints({

@@ -47,18 +47,10 @@ export interface DeliveryRecord {
 }
 
 /** One HTTP attempt. */
-export interface AttemptRecord {
-  id: string;
+export interface AttemptRecord extends AttemptOutcome {
   seq: string;
   event_id: string;
   endpoint_id: string;
-  url: string;
-  attempted_at: Date;
-  status_code: number | null;
-  succeeded: boolean;
-  error: string | null;
-  latency_ms: number;
-  response_excerpt: string | null;
 }
 
 /** A delivery a worker has claimed, with what it needs to send it. */
