@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import { pageCursorSchema } from './paging.js';
 import { sessionIdSchema, sessionSchema } from './session.js';
-import { sessionStatusSchema } from './status.js';
-import { SESSION_STATUSES } from './statuses.js';
+import { SESSION_STATUSES, type SessionStatus } from './statuses.js';
 
 /**
  * Type of the webhook sent when a session gains a review reason it did not have (see
@@ -19,19 +18,18 @@ export const WEBHOOK_REVIEW_EVENT_TYPE = 'session.needs_review';
  * `session.open` is sent only when a session goes back to `open` (a chain reorganisation removed the
  * transfer that made it `processing`), not when it is created: the creating API call already answered.
  */
-export const webhookSessionEventTypeSchema = z.union([
-  z.templateLiteral(['session.', sessionStatusSchema]),
-  z.literal(WEBHOOK_REVIEW_EVENT_TYPE),
-]);
-
-/** Type of a session webhook, e.g. `session.paid`. */
-export type WebhookSessionEventType = z.infer<typeof webhookSessionEventTypeSchema>;
+export type WebhookSessionEventType = `session.${SessionStatus}` | typeof WEBHOOK_REVIEW_EVENT_TYPE;
 
 /** Every session webhook type: one per status, in the order of the status vocabulary, then `session.needs_review`. */
 export const WEBHOOK_SESSION_EVENT_TYPES: readonly WebhookSessionEventType[] = [
   ...SESSION_STATUSES.map((status) => `session.${status}` as const),
   WEBHOOK_REVIEW_EVENT_TYPE,
 ];
+
+/** A session webhook type, e.g. `session.paid`; see {@link WebhookSessionEventType}. */
+export const webhookSessionEventTypeSchema = z.enum(
+  WEBHOOK_SESSION_EVENT_TYPES as [WebhookSessionEventType, ...WebhookSessionEventType[]],
+);
 
 /** Type of the event `POST /v1/webhook_endpoints/:id/test` sends; it is never about a real session. */
 export const WEBHOOK_TEST_EVENT_TYPE = 'webhook.test';
