@@ -132,7 +132,7 @@ describe('a cancel racing a payment on anvil: the money is always flagged', () =
   for (const [round, skew] of [0, 2_500, 0, 1_000, 60_000].entries()) {
     test(`round ${round + 1} (clock +${skew} ms): sent, canceled, then mined — after the cancel: late, flagged`, async () => {
       skewMs = skew;
-      let sameSecond = false;
+      let sameSecond: boolean;
       const { id, address } = await usdcSession();
       await watcher.syncOnce();
       await node.setAutomine(false);

@@ -26,7 +26,9 @@ export function chainHeadReader(
     if (!client) {
       client = import('viem').then(
         ({ createPublicClient, http }) =>
-          createPublicClient({ transport: http(chain.rpc_url, { retryCount: 0, timeout: timeoutMs }) }) as PublicClient,
+          createPublicClient({
+            transport: http(chain.rpc_url, { retryCount: 0, timeout: timeoutMs }),
+          }) as PublicClient,
       );
       clients.set(chain.id, client);
     }
