@@ -10,11 +10,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import pino from 'pino';
-import { parseUnits, type Address } from 'viem';
+import { createPublicClient, http, parseUnits, type Address } from 'viem';
 import type { Session, SessionList } from '@crypto-checkout/protocol';
+import { chainHeadReader } from '../../packages/server/src/chain/chain-head.js';
 import { startChainWatcher, type ChainWatcher } from '../../packages/server/src/chain/chain-watcher.js';
 import { buildTestApp, FAKE_USDC, type TestApp } from '../support/app.js';
-import { deployTestToken, devClients, startAnvil, type Anvil } from '../support/chain.js';
+import { deployTestToken, devClients, freePort, startAnvil, type Anvil } from '../support/chain.js';
 import { testTokenAbi } from '../support/contracts/test-token.js';
 
 const CHAIN_ID = 31337;
@@ -193,6 +194,57 @@ describe('a cancel racing a payment on anvil: the money is always flagged', () =
     assert.equal((await app.store.loadBundle(app.store.db, session.id))!.session.canceled_at_block, null);
     assert.ok(!(await reviewList()).includes(session.id));
     assert.deepEqual(await webhookTypes(session.id), ['session.canceled']);
+  });
+
+  test("the head reader answers the node's block number, and null for a node that does not answer or an unknown chain", async () => {
+    const chain = app.config.chains[0]!;
+    const head = Number(await clients().public.getBlockNumber({ cacheTime: 0 }));
+    assert.equal(await chainHeadReader([chain])(CHAIN_ID), head);
+    assert.equal(await chainHeadReader([chain])(1), null);
+    const closed = { ...chain, rpc_url: `http://127.0.0.1:${await freePort()}` };
+    assert.equal(await chainHeadReader([closed], 500)(CHAIN_ID), null);
+  });
+
+  test("with the node unreachable at the cancel, the watcher's block orders it: a transfer it had not reached counts as after, and is flagged", async () => {
+    skewMs = 0;
+    // The server's own RPC URL answers nothing; its watcher reads the chain through a client of its own.
+    const closed = `http://127.0.0.1:${await freePort()}`;
+    const offline = await buildTestApp({ chains: [{ ...app.config.chains[0]!, rpc_url: closed }] });
+    try {
+      const chain = offline.config.chains[0]!;
+      const client = createPublicClient({ transport: http(anvil.rpcUrl) });
+      const seer = startChainWatcher({
+        chain,
+        sessions: offline.sessions,
+        logger: pino({ level: 'warn' }),
+        client,
+      });
+      await seer.stop();
+      const session = await offline.createSession({ amount: '5.00' });
+      const buyer = await offline.sessions.choosePayment(session.id, 'usdc@anvil');
+      await seer.syncOnce();
+      const cursor = await offline.store.getCursor(offline.store.db, CHAIN_ID);
+      await mined(await send(buyer.payment!.address as Address, '5')); // mined, not seen
+      const canceled = await offline.sessions.cancel(session.id);
+      assert.equal(canceled.status, 'canceled');
+      assert.equal(
+        (await offline.store.loadBundle(offline.store.db, session.id))!.session.canceled_at_block,
+        cursor,
+      );
+      await seer.syncOnce();
+      const s = (await offline.sessions.load(session.id))!;
+      const view = offline.sessions.merchantView(s);
+      assert.equal(view.status, 'canceled');
+      assert.equal(view.amount_received, '5');
+      assert.deepEqual(view.review_reasons, ['late_payment', 'canceled_with_payment']);
+      assert.equal(view.transfers[0]!.late, true);
+      assert.deepEqual(
+        (await offline.webhooks.store.eventsOfSession(offline.store.db, session.id)).map((e) => e.type),
+        ['session.canceled', 'session.needs_review'],
+      );
+    } finally {
+      await offline.close();
+    }
   });
 
   test('partly paid, then expired: partial_payment, listed for review, session.expired then session.needs_review', async () => {
