@@ -176,8 +176,9 @@ export class SessionService {
 
   /**
    * Runs `hook` inside the transaction of every status change (not at creation) and of every change
-   * that adds review reasons, after the change and its event are written: what it writes commits with the change or not at all, and if
-   * it throws the change rolls back. The webhook outbox hooks in here.
+   * that adds review reasons, after the change and its event are written: what it writes commits
+   * with the change or not at all, and if it throws the change rolls back. The webhook outbox hooks
+   * in here.
    */
   onStatusChange(hook: StatusChangeHook): void {
     this.statusHooks.push(hook);
