@@ -60,7 +60,7 @@ export const messages = {
     `You sent ${received} of ${due} ${token}; contact the merchant about a refund.`,
   canceled: 'This payment was canceled.',
   canceledButSent: (received: string, token: string) =>
-    `You sent ${received} ${token} after it was canceled; the merchant will review it.`,
+    `${received} ${token} was received for it anyway; the merchant will review it.`,
   unexpectedAsset: (amount: string, token: string, network: string) =>
     `${amount} ${token} on ${network} was received but is not accepted by this checkout. The merchant will review it.`,
 

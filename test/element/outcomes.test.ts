@@ -121,7 +121,7 @@ describe('<crypto-checkout> showing every outcome of a real payment', () => {
     const { el, events } = await mount(session.client_secret);
     await until(() => el.status === 'canceled', 'the session is loaded');
     expect(text(el, 'status')).to.equal(
-      `This payment was canceled. You sent ${payment.amount_due} USDC after it was canceled; the merchant will review it.`,
+      `This payment was canceled. ${payment.amount_due} USDC was received for it anyway; the merchant will review it.`,
     );
     expect(text(el, 'transfer')).to.contain('(late)');
     for (const name of PAYMENT_PARTS) expect(part(el, name), name).to.equal(null);

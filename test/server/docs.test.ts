@@ -103,15 +103,15 @@ describe('README and docs/ match the code', () => {
     );
   });
 
-  test('the webhook event table lists exactly one type per status, in order', () => {
+  test('the webhook event table lists exactly one type per status, in order, then session.needs_review', () => {
     const rows = tableAfter('### Event types');
     assert.deepEqual(
       rows.map((row) => row[0]!.replaceAll('`', '')),
       WEBHOOK_SESSION_EVENT_TYPES,
     );
-    assert.deepEqual(
-      WEBHOOK_SESSION_EVENT_TYPES,
-      sessionStatusSchema.options.map((status) => `session.${status}`),
-    );
+    assert.deepEqual(WEBHOOK_SESSION_EVENT_TYPES, [
+      ...sessionStatusSchema.options.map((status) => `session.${status}`),
+      'session.needs_review',
+    ]);
   });
 });

@@ -206,7 +206,7 @@ describe('payment lifecycle on a live anvil chain (2 confirmations, 0.5 % underp
       assert.deepEqual(await eventTypes(session.id), ['session.open', 'session.updated', 'session.canceled']);
     });
 
-    test('a payment after cancellation is recorded and flagged late_payment; the session stays canceled', async () => {
+    test('a payment after cancellation is recorded and flagged late_payment and canceled_with_payment; the session stays canceled', async () => {
       const { session, address } = await usdcSession();
       assert.equal((await cancel(session.id)).status, 200);
       await nextBlockAfterNow();
@@ -216,7 +216,7 @@ describe('payment lifecycle on a live anvil chain (2 confirmations, 0.5 % underp
         return s.transfers.length === 1 && s.transfers[0]!.confirmed ? s : null;
       });
       assert.equal(flagged.status, 'canceled');
-      assert.deepEqual(flagged.review_reasons, ['late_payment']);
+      assert.deepEqual(flagged.review_reasons, ['late_payment', 'canceled_with_payment']);
       assert.equal(flagged.transfers[0]!.late, true);
     });
 

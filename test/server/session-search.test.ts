@@ -44,6 +44,7 @@ function sessionRecord(overrides: Partial<SessionRecord> = {}): SessionRecord {
     expires_at: new Date(created.getTime() + 30 * 60_000),
     paid_at: null,
     canceled_at: null,
+    canceled_at_block: null,
     review_reasons: [],
     livemode: false,
     fingerprint: '',

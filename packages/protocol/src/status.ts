@@ -14,7 +14,7 @@ import { REVIEW_REASONS, SESSION_STATUSES } from './statuses.js';
  * | `overpaid`   | paid more than due and confirmed; fulfil, the excess is `amount_overpaid` (refund)   | yes      |
  * | `paid_late`  | paid in full, but only after expiry (within the monitoring window); review it        | yes      |
  * | `expired`    | expired unpaid; with `amount_received` > 0 it was partly paid: review and refund     | no\*     |
- * | `canceled`   | canceled by the merchant before anything was received                               | yes      |
+ * | `canceled`   | canceled by the merchant before anything was seen; money seen later is flagged       | yes      |
  *
  * \* An expired session's address stays watched for the monitoring window (default 24 h): a payment
  * that completes it then moves it to `paid_late`. Transfers that arrive after a terminal status are
@@ -31,5 +31,11 @@ export const sessionStatusSchema = z.enum(SESSION_STATUSES);
  * | `late_payment`      | a transfer of the chosen token arrived after expiry or cancellation          |
  * | `overpayment`       | more than due was received: `amount_overpaid` is to be refunded               |
  * | `unexpected_asset`  | another token, the native coin or another network was sent to the address    |
+ * | `canceled_with_payment` | a canceled session received a transfer, whenever it was sent: refund or settle |
+ *
+ * A canceled or expired session that received anything always has a reason: `canceled_with_payment`
+ * on every canceled one with a transfer; on an expired one `partial_payment` (confirmed units),
+ * `late_payment` (a transfer after expiry) or `unexpected_asset`. Each new reason is announced by a
+ * `session.needs_review` webhook.
  */
 export const reviewReasonSchema = z.enum(REVIEW_REASONS);

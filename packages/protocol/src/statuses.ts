@@ -56,7 +56,13 @@ export function isSessionSettled(
 }
 
 /** Why a session needs review. See `reviewReasonSchema` for meanings. */
-export const REVIEW_REASONS = ['partial_payment', 'late_payment', 'overpayment', 'unexpected_asset'] as const;
+export const REVIEW_REASONS = [
+  'partial_payment',
+  'late_payment',
+  'overpayment',
+  'unexpected_asset',
+  'canceled_with_payment',
+] as const;
 
 /** Why a session needs review. */
 export type ReviewReason = (typeof REVIEW_REASONS)[number];

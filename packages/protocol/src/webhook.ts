@@ -1,24 +1,35 @@
 import { z } from 'zod';
 import { pageCursorSchema } from './paging.js';
 import { sessionIdSchema, sessionSchema } from './session.js';
-import { sessionStatusSchema } from './status.js';
-import { SESSION_STATUSES } from './statuses.js';
+import { SESSION_STATUSES, type SessionStatus } from './statuses.js';
+
+/**
+ * Type of the webhook sent when a session gains a review reason it did not have (see
+ * `reviewReasonSchema`): money on a canceled session, a partial or late payment, an overpayment, an
+ * unexpected asset. Sent once per change that adds reasons, also when the status changed in the same
+ * step (then after its `session.<status>`), and also when the status stays the same (a transfer
+ * arriving on a `canceled` session). Its `data.review_reasons` lists every reason.
+ */
+export const WEBHOOK_REVIEW_EVENT_TYPE = 'session.needs_review';
 
 /**
  * Type of a session webhook: `session.<status>`, sent when a session's status changed to `<status>`
- * — one type per status of the vocabulary, nothing else. `session.open` is sent only when a session
- * goes back to `open` (a chain reorganisation removed the transfer that made it `processing`), not
- * when it is created: the creating API call already answered.
+ * — one type per status of the vocabulary — or `session.needs_review` ({@link WEBHOOK_REVIEW_EVENT_TYPE}).
+ * `session.open` is sent only when a session goes back to `open` (a chain reorganisation removed the
+ * transfer that made it `processing`), not when it is created: the creating API call already answered.
  */
-export const webhookSessionEventTypeSchema = z.templateLiteral(['session.', sessionStatusSchema]);
+export type WebhookSessionEventType = `session.${SessionStatus}` | typeof WEBHOOK_REVIEW_EVENT_TYPE;
 
-/** Type of a session webhook, e.g. `session.paid`. */
-export type WebhookSessionEventType = z.infer<typeof webhookSessionEventTypeSchema>;
+/** Every session webhook type: one per status, in the order of the status vocabulary, then `session.needs_review`. */
+export const WEBHOOK_SESSION_EVENT_TYPES: readonly WebhookSessionEventType[] = [
+  ...SESSION_STATUSES.map((status) => `session.${status}` as const),
+  WEBHOOK_REVIEW_EVENT_TYPE,
+];
 
-/** Every session webhook type, in the order of the status vocabulary. */
-export const WEBHOOK_SESSION_EVENT_TYPES = SESSION_STATUSES.map(
-  (status) => `session.${status}` as const,
-) as readonly WebhookSessionEventType[];
+/** A session webhook type, e.g. `session.paid`; see {@link WebhookSessionEventType}. */
+export const webhookSessionEventTypeSchema = z.enum(
+  WEBHOOK_SESSION_EVENT_TYPES as [WebhookSessionEventType, ...WebhookSessionEventType[]],
+);
 
 /** Type of the event `POST /v1/webhook_endpoints/:id/test` sends; it is never about a real session. */
 export const WEBHOOK_TEST_EVENT_TYPE = 'webhook.test';

@@ -10,6 +10,7 @@
 import type { AddressInfo } from 'node:net';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Authenticator } from './auth.js';
+import { chainHeadReader } from './chain/chain-head.js';
 import type { ChainWatcher } from './chain/chain-watcher.js';
 import { parseXpub } from './chain/derive-address.js';
 import { buildMethodRegistry } from './chain/registry.js';
@@ -105,6 +106,7 @@ export function createServices(options: ServicesOptions): Services {
     rates,
     clock,
     publicUrl,
+    chainHead: chainHeadReader(config.chains),
   });
   const webhookStore = new WebhookStore(db);
   const webhooks = {

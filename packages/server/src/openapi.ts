@@ -45,6 +45,7 @@ import {
   testWebhookPayloadSchema,
   transferSchema,
   updateWebhookEndpointRequestSchema,
+  WEBHOOK_REVIEW_EVENT_TYPE,
   WEBHOOK_SESSION_EVENT_TYPES,
   WEBHOOK_TEST_EVENT_TYPE,
   webhookAttemptListSchema,
@@ -303,7 +304,10 @@ export interface ApiWebhook {
 export const WEBHOOKS: ApiWebhook[] = [
   ...WEBHOOK_SESSION_EVENT_TYPES.map((type) => ({
     name: type,
-    summary: `The session's status changed to \`${type.slice('session.'.length)}\``,
+    summary:
+      type === WEBHOOK_REVIEW_EVENT_TYPE
+        ? 'The session gained a review reason (see `review_reasons`)'
+        : `The session's status changed to \`${type.slice('session.'.length)}\``,
     description:
       'Signed per Standard Webhooks (`webhook-id`, `webhook-timestamp`, `webhook-signature`). ' +
       '`data` is the merchant view of the session at the change, without `client_secret` and ' +

@@ -11,7 +11,7 @@ import { WebhookVerificationError } from './webhook-verification-error.js';
  * {@link verifyWebhook}; this package itself depends on nothing.
  */
 export interface WebhookEnvelope {
-  /** `session.<status>` or `test`. */
+  /** `session.<status>`, `session.needs_review` or `webhook.test`. */
   type: string;
   /** When the event happened, ISO 8601. */
   timestamp: string;

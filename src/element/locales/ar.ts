@@ -56,7 +56,7 @@ const messages: Messages = {
     `أرسلت ${received} من أصل ${due} ${token}؛ تواصل مع التاجر بشأن استرداد المبلغ.`,
   canceled: 'أُلغيت عملية الدفع هذه.',
   canceledButSent: (received: string, token: string) =>
-    `أرسلت ${received} ${token} بعد إلغاء عملية الدفع؛ سيراجع التاجر ذلك.`,
+    `ومع ذلك وصل ${received} ${token}؛ سيراجع التاجر ذلك.`,
   unexpectedAsset: (amount: string, token: string, network: string) =>
     `تم استلام ${amount} ${token} على شبكة ${network}، لكن عملية الدفع هذه لا تقبله. سيراجع التاجر ذلك.`,
 

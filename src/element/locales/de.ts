@@ -59,7 +59,7 @@ const messages: Messages = {
     `Sie haben ${received} von ${due} ${token} gesendet; wenden Sie sich wegen einer Erstattung an den Händler.`,
   canceled: 'Diese Zahlung wurde storniert.',
   canceledButSent: (received: string, token: string) =>
-    `Sie haben ${received} ${token} nach der Stornierung gesendet; der Händler wird das prüfen.`,
+    `Trotzdem sind dafür ${received} ${token} eingegangen; der Händler wird das prüfen.`,
   unexpectedAsset: (amount: string, token: string, network: string) =>
     `${amount} ${token} auf ${network} sind eingegangen, werden von diesem Zahlungsvorgang aber nicht akzeptiert. Der Händler wird das prüfen.`,
 

@@ -56,7 +56,7 @@ const messages: Messages = {
     `Enviaste ${received} de ${due} ${token}; contacta con el comercio para solicitar un reembolso.`,
   canceled: 'Este pago se canceló.',
   canceledButSent: (received: string, token: string) =>
-    `Enviaste ${received} ${token} después de la cancelación; el comercio lo revisará.`,
+    `Aun así se recibieron ${received} ${token}; el comercio lo revisará.`,
   unexpectedAsset: (amount: string, token: string, network: string) =>
     `Se recibieron ${amount} ${token} en ${network}, pero este pago no los acepta. El comercio lo revisará.`,
 

@@ -59,7 +59,7 @@ const messages: Messages = {
     `Vous avez envoyé ${received} sur ${due} ${token}\u202f; contactez le marchand pour un remboursement.`,
   canceled: 'Ce paiement a été annulé.',
   canceledButSent: (received: string, token: string) =>
-    `Vous avez envoyé ${received} ${token} après l’annulation\u202f; le marchand va examiner ce versement.`,
+    `${received} ${token} ont tout de même été reçus\u202f; le marchand va examiner ce versement.`,
   unexpectedAsset: (amount: string, token: string, network: string) =>
     `${amount} ${token} sur ${network} ont été reçus, mais ce paiement ne les accepte pas. Le marchand va examiner ce versement.`,
 

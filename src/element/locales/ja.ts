@@ -56,7 +56,7 @@ const messages: Messages = {
     `${due} ${token} のうち ${received} を送金済みです。返金については販売者にお問い合わせください。`,
   canceled: 'この決済はキャンセルされました。',
   canceledButSent: (received: string, token: string) =>
-    `キャンセル後に ${received} ${token} が送金されました。販売者が確認します。`,
+    `それでも ${received} ${token} が届きました。販売者が確認します。`,
   unexpectedAsset: (amount: string, token: string, network: string) =>
     `${network} 上で ${amount} ${token} を受け取りましたが、この決済では受け付けていません。販売者が確認します。`,
 

@@ -56,7 +56,7 @@ const messages: Messages = {
     `Você enviou ${received} de ${due} ${token}; entre em contato com a loja para pedir o reembolso.`,
   canceled: 'Este pagamento foi cancelado.',
   canceledButSent: (received: string, token: string) =>
-    `Você enviou ${received} ${token} após o cancelamento; a loja vai analisar a transferência.`,
+    `Mesmo assim, foram recebidos ${received} ${token}; a loja vai analisar a transferência.`,
   unexpectedAsset: (amount: string, token: string, network: string) =>
     `${amount} ${token} na rede ${network} foram recebidos, mas não são aceitos neste pagamento. A loja vai analisar a transferência.`,
 

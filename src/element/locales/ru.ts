@@ -56,7 +56,7 @@ const messages: Messages = {
     `Вы отправили ${received} из ${due} ${token}; свяжитесь с продавцом, чтобы вернуть средства.`,
   canceled: 'Этот платёж отменён.',
   canceledButSent: (received: string, token: string) =>
-    `Вы отправили ${received} ${token} после отмены; продавец рассмотрит этот перевод.`,
+    `Тем не менее получено ${received} ${token}; продавец рассмотрит этот перевод.`,
   unexpectedAsset: (amount: string, token: string, network: string) =>
     `Получено ${amount} ${token} в сети ${network}, но этот платёж их не принимает. Продавец рассмотрит этот перевод.`,
 

@@ -56,7 +56,7 @@ const messages: Messages = {
     `${due} ${token} tutarından ${received} ${token} gönderdiniz; iade için satıcıyla iletişime geçin.`,
   canceled: 'Bu ödeme iptal edildi.',
   canceledButSent: (received: string, token: string) =>
-    `İptalden sonra ${received} ${token} gönderdiniz; satıcı bunu inceleyecek.`,
+    `Yine de ${received} ${token} alındı; satıcı bunu inceleyecek.`,
   unexpectedAsset: (amount: string, token: string, network: string) =>
     `${network} ağında ${amount} ${token} alındı, ancak bu ödemede kabul edilmiyor. Satıcı bunu inceleyecek.`,
 

@@ -53,8 +53,7 @@ const messages: Messages = {
   expiredPartly: (received: string, due: string, token: string) =>
     `您已发送 ${received} ${token}（应付 ${due} ${token}）；请联系商家办理退款。`,
   canceled: '此支付已取消。',
-  canceledButSent: (received: string, token: string) =>
-    `您在取消后发送了 ${received} ${token}；商家将进行审核。`,
+  canceledButSent: (received: string, token: string) => `但仍收到了 ${received} ${token}；商家将进行审核。`,
   unexpectedAsset: (amount: string, token: string, network: string) =>
     `已收到 ${network} 上的 ${amount} ${token}，但此支付不接受该资产。商家将进行审核。`,
 

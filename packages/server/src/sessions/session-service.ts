@@ -5,6 +5,7 @@ import {
   SESSION_ID_PREFIX,
   type BuyerSession,
   type CreateSessionRequest,
+  type ReviewReason,
   type Session,
   type SessionEventType,
 } from '@crypto-checkout/protocol';
@@ -49,14 +50,24 @@ function randomToken(length: number): string {
   return out;
 }
 
-/** A session's status changed: its merchant view after the change, the stored event and when. */
+/**
+ * A session's status changed, or it gained review reasons (or both): its merchant view after the
+ * change, the stored event and when.
+ */
 export interface StatusChange {
   session: Session;
   event: StoredEvent;
   at: Date;
+  /** Whether the status changed (to `session.status`); `false` when only review reasons were added. */
+  status_changed: boolean;
+  /** Review reasons the session did not have before this change; empty when none were added. */
+  new_review_reasons: ReviewReason[];
 }
 
-/** Called inside the transaction of a status change; see {@link SessionService.onStatusChange}. */
+/**
+ * Called inside the transaction of a status change or of new review reasons; see
+ * {@link SessionService.onStatusChange}.
+ */
 export type StatusChangeHook = (tx: Queryable, change: StatusChange) => Promise<void>;
 
 /**
@@ -67,6 +78,12 @@ export type StatusChangeHook = (tx: Queryable, change: StatusChange) => Promise<
 export function toleranceAllowance(amountDue: bigint, percent: string): bigint {
   const { units, scale } = parseDecimal(percent);
   return (amountDue * units) / (100n * 10n ** BigInt(scale));
+}
+
+/** The higher of two block numbers either of which may be unknown; `null` when both are. */
+function highest(a: number | null | undefined, b: number | null | undefined): number | null {
+  if (a === null || a === undefined) return b ?? null;
+  return b === null || b === undefined ? a : Math.max(a, b);
 }
 
 /** Native-coin amounts are rounded up to this many decimals so buyers can type them. */
@@ -86,6 +103,12 @@ export interface SessionServiceOptions {
   rates: RateSource;
   /** Defaults to the real clock. */
   clock?: (() => Date) | undefined;
+  /**
+   * The head block of a chain as its node reports it, or `null` when it cannot tell (unreachable,
+   * too slow, unknown chain). Asked when a session with a chosen method is canceled, to order the
+   * cancel against transfers the watcher has not reached yet; without it the watcher's cursor is used.
+   */
+  chainHead?: ((chainId: number) => Promise<number | null>) | undefined;
   /**
    * The backend's public base URL (for `checkout_url`); asked for each view, as it may be known only
    * after listening. Default: `public_url` of the configuration, else its host and port.
@@ -128,6 +151,7 @@ export class SessionService {
   private readonly rates: RateSource;
   private readonly clock: () => Date;
   private readonly publicUrl: () => string;
+  private readonly chainHead: (chainId: number) => Promise<number | null>;
 
   constructor(options: SessionServiceOptions) {
     const { config } = options;
@@ -139,6 +163,7 @@ export class SessionService {
     this.rates = options.rates;
     this.clock = options.clock ?? (() => new Date());
     this.publicUrl = options.publicUrl ?? (() => publicBaseUrl(config));
+    this.chainHead = options.chainHead ?? (() => Promise.resolve(null));
     const confirmations = new Map(config.chains.map((c) => [c.id, c.confirmations]));
     this.policy = {
       accept_late_payments: config.accept_late_payments,
@@ -150,9 +175,10 @@ export class SessionService {
   private readonly statusHooks: StatusChangeHook[] = [];
 
   /**
-   * Runs `hook` inside the transaction of every status change (not at creation), after the
-   * change and its event are written: what it writes commits with the change or not at all, and if
-   * it throws the change rolls back. The webhook outbox hooks in here.
+   * Runs `hook` inside the transaction of every status change (not at creation) and of every change
+   * that adds review reasons, after the change and its event are written: what it writes commits
+   * with the change or not at all, and if it throws the change rolls back. The webhook outbox hooks
+   * in here.
    */
   onStatusChange(hook: StatusChangeHook): void {
     this.statusHooks.push(hook);
@@ -196,6 +222,7 @@ export class SessionService {
       expires_at: new Date(now.getTime() + (input.expires_in ?? this.config.default_expires_in) * 1000),
       paid_at: null,
       canceled_at: null,
+      canceled_at_block: null,
       review_reasons: [],
       livemode: options.livemode ?? false,
       fingerprint: '',
@@ -293,8 +320,21 @@ export class SessionService {
    * The merchant cancels a session. Allowed while nothing was received (also after expiry); a session
    * that received any transfer cannot be canceled, because the buyer's money must be settled or
    * refunded instead. Canceling a canceled session answers it again.
+   *
+   * The cancel records its chain position, `canceled_at_block`: the highest block of the deposit's
+   * chain the server knows — the node's head, asked before the transaction (so a block mined while
+   * the cancel commits counts as after it), or the watcher's cursor if that is higher or the node
+   * does not answer. A transfer the watcher finds later is ordered against it: at or below it, it was
+   * sent before the cancel; above it, after. Either way the session is flagged
+   * `canceled_with_payment` (see `computeSessionState`).
    */
   async cancel(id: string): Promise<Session> {
+    const before = await this.load(id);
+    if (!before) throw new NotFoundError(`no session ${id}`);
+    // Only when the cancel can go ahead: a method chosen, not canceled yet, nothing received.
+    const chainId = before.deposit?.chain_id;
+    const asks = chainId !== undefined && !before.session.canceled_at && !before.transfers.length;
+    const head = asks ? await this.chainHead(chainId) : null;
     const event = await this.store.transaction(async (tx) => {
       const bundle = await this.store.loadBundle(tx, id, true);
       if (!bundle) throw new NotFoundError(`no session ${id}`);
@@ -305,8 +345,10 @@ export class SessionService {
         );
       }
       const now = this.clock();
-      await this.store.setCanceledAt(tx, id, now);
+      const atBlock = bundle.deposit ? highest(head, bundle.cursors.get(bundle.deposit.chain_id)) : null;
+      await this.store.setCanceledAt(tx, id, now, atBlock);
       bundle.session.canceled_at = now;
+      bundle.session.canceled_at_block = atBlock;
       return this.applyState(tx, bundle, now);
     });
     if (event) this.bus.notify(id);
@@ -411,8 +453,9 @@ export class SessionService {
   private async applyState(tx: Queryable, bundle: SessionBundle, now: Date): Promise<StoredEvent | null> {
     const state = computeSessionState(bundle, now, this.policy);
     if (state.fingerprint === bundle.session.fingerprint) return null;
-    const type: SessionEventType =
-      state.status !== bundle.session.status ? `session.${state.status}` : 'session.updated';
+    const statusChanged = state.status !== bundle.session.status;
+    const type: SessionEventType = statusChanged ? `session.${state.status}` : 'session.updated';
+    const newReasons = state.review_reasons.filter((r) => !bundle.session.review_reasons.includes(r));
     await this.store.updateState(tx, bundle.session.id, state);
     Object.assign(bundle.session, {
       status: state.status,
@@ -421,8 +464,14 @@ export class SessionService {
       fingerprint: state.fingerprint,
     });
     const event = await this.store.appendEvent(tx, bundle.session.id, type, this.buyerView(bundle, now), now);
-    if (type !== 'session.updated') {
-      const change = { session: this.merchantView(bundle, now), event, at: now };
+    if (statusChanged || newReasons.length) {
+      const change: StatusChange = {
+        session: this.merchantView(bundle, now),
+        event,
+        at: now,
+        status_changed: statusChanged,
+        new_review_reasons: newReasons,
+      };
       for (const hook of this.statusHooks) await hook(tx, change);
     }
     return event;

@@ -16,7 +16,7 @@ export interface TransferState extends TransferRecord {
   confirmed: boolean;
   /** The chosen token on the chosen chain: only these count towards the amount. */
   expected: boolean;
-  /** Mined and first seen after the session expired or was canceled. */
+  /** Sent after the cancel (by chain position) or after expiry; see {@link isLate}. */
   late: boolean;
 }
 
@@ -40,22 +40,50 @@ export interface SessionState {
 }
 
 /**
+ * Whether a transfer came after the session's cut-off (its cancel, else its expiry).
+ *
+ * A cancel is ordered against transfers by chain position: `canceled_at_block` is the highest block
+ * of the deposit's chain the server knew when the merchant canceled, and a transfer on that chain in
+ * a block above it was sent after the cancel. Seconds cannot order them: a block's timestamp has whole
+ * seconds (a transfer mined in the second of the cancel would look earlier than it), and a watcher
+ * that is behind sees on-time transfers late.
+ *
+ * Without a recorded position (an expiry, a transfer on another chain, a cancel stored before the
+ * position was) it is late when both mined and first seen after the cut-off: block timestamps may
+ * run ahead of the clock, and a watcher catching up after an outage sees on-time payments late.
+ * Either way a canceled session flags every transfer it received (`canceled_with_payment`), and an
+ * expired one every transfer that did not make it paid, so a misjudged edge never leaves money
+ * unflagged — it only decides between `late_payment` and the other reasons.
+ */
+function isLate(t: TransferRecord, bundle: SessionBundle): boolean {
+  const { session, deposit } = bundle;
+  if (session.canceled_at && session.canceled_at_block !== null && t.chain_id === deposit?.chain_id) {
+    return t.block_number > session.canceled_at_block;
+  }
+  const cutoff = session.canceled_at ?? session.expires_at;
+  return t.block_time > cutoff && t.seen_at > cutoff;
+}
+
+/**
  * Computes a session's status from its stored transfers and the chain cursors. Pure: the inputs are
  * the bundle, `now` and the policy, so the same data gives the same answer on every instance, and a
  * transfer removed by a reorganisation reverts the status by itself.
  *
  * In order:
- * - `canceled` once the merchant canceled it (later transfers are recorded and flagged);
+ * - `canceled` once the merchant canceled it (transfers seen later are recorded and flagged
+ *   `canceled_with_payment`, and `late_payment` when sent after the cancel: see {@link isLate});
  * - `paid` / `overpaid` once confirmed transfers sent in time reach the amount due less the
  *   tolerance (a session is never paid below its confirmation threshold);
  * - `processing` while a transfer sent in time is collecting confirmations (also past expiry);
  * - before expiry: `underpaid` with some confirmed units received, else `open`;
  * - after expiry: `paid_late` (or `paid`/`overpaid` when late payments are accepted) if everything
  *   received, late transfers included, reaches the amount; else `expired`.
+ *
+ * Money is never left unflagged: a `canceled` or `expired` session with any transfer always has a
+ * review reason (`canceled_with_payment`; `partial_payment`, `late_payment` or `unexpected_asset`).
  */
 export function computeSessionState(bundle: SessionBundle, now: Date, policy: StatePolicy): SessionState {
   const { session, deposit, cursors } = bundle;
-  const cutoff = session.canceled_at ?? session.expires_at;
   const transfers: TransferState[] = bundle.transfers.map((t) => {
     const expected =
       !!deposit && t.chain_id === deposit.chain_id && t.token_address === deposit.token_address;
@@ -68,9 +96,7 @@ export function computeSessionState(bundle: SessionBundle, now: Date, policy: St
       confirmations_required: required,
       confirmed: confirmations >= required,
       expected,
-      // On time if mined or first seen before the cutoff: block timestamps may run ahead of the
-      // clock, and a watcher catching up after an outage sees on-time payments late.
-      late: t.block_time > cutoff && t.seen_at > cutoff,
+      late: isLate(t, bundle),
     };
   });
   let inTime = 0n;
@@ -103,6 +129,9 @@ export function computeSessionState(bundle: SessionBundle, now: Date, policy: St
   if (transfers.some((t) => t.expected && t.late)) reasons.push('late_payment');
   if (received > due && status !== 'expired') reasons.push('overpayment');
   if (transfers.some((t) => !t.expected)) reasons.push('unexpected_asset');
+  // Whatever the timing: the cancel refuses a session with a recorded transfer, so each of these was
+  // seen after the cancel — sent before it (the watcher had not reached its block) or after it.
+  if (status === 'canceled' && transfers.length) reasons.push('canceled_with_payment');
 
   const settled = status === 'paid' || status === 'overpaid' || status === 'paid_late';
   const remaining = settled || status === 'canceled' || received >= due ? 0n : due - received;

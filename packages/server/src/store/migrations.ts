@@ -239,6 +239,16 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       CREATE INDEX deposits_token ON deposits (lower(token_symbol));
     `,
   },
+  {
+    version: 6,
+    name: 'the chain position of a cancel',
+    sql: `
+      -- The highest block of the session's chain the server knew when the merchant canceled (its
+      -- watcher's cursor, or the node's head if higher): transfers above it came after the cancel.
+      -- NULL when no method was chosen (no address, nothing to receive) and for older cancels.
+      ALTER TABLE sessions ADD COLUMN canceled_at_block bigint;
+    `,
+  },
 ];
 
 /**

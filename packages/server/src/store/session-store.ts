@@ -17,6 +17,12 @@ export interface SessionRecord {
   expires_at: Date;
   paid_at: Date | null;
   canceled_at: Date | null;
+  /**
+   * The highest block of the deposit's chain known at the cancel (the watcher's cursor, or the
+   * node's head if higher): a transfer in a block above it was sent after the cancel. `null` when
+   * not canceled, canceled without a chosen method, or canceled before this was recorded.
+   */
+  canceled_at_block: number | null;
   review_reasons: ReviewReason[];
   /** Created with a live-mode key (`sk_live_…`); test-mode keys never see it, and the reverse. */
   livemode: boolean;
@@ -124,6 +130,13 @@ export interface SessionPosition {
 
 const SESSION_COLUMNS = `id, client_secret, status, amount, currency, order_id, metadata, methods, success_url,
   cancel_url, created_at, expires_at, paid_at, canceled_at, review_reasons, livemode, fingerprint`;
+/** What a session read selects: its columns, and `canceled_at_block` as text (a bigint). */
+const SESSION_SELECT = `${SESSION_COLUMNS}, canceled_at_block::text AS canceled_at_block`;
+type RawSession = Raw<SessionRecord, 'canceled_at_block'> & { canceled_at_block: string | null };
+const toSession = (row: RawSession): SessionRecord => ({
+  ...row,
+  canceled_at_block: row.canceled_at_block === null ? null : Number(row.canceled_at_block),
+});
 const DEPOSIT_COLUMNS = `session_id, method, chain_id, token_symbol, token_address, decimals, address,
   derivation_index::text AS derivation_index, amount_due_atomic::text AS amount_due_atomic,
   amount_min_atomic::text AS amount_min_atomic, rate,
@@ -180,12 +193,12 @@ export class SessionStore extends Store {
 
   /** Loads a session with its deposit, transfers and chain cursor; `forUpdate` locks the session row. */
   async loadBundle(q: Queryable, id: string, forUpdate = false): Promise<SessionBundle | null> {
-    const { rows } = await q.query<SessionRecord>(
-      `SELECT ${SESSION_COLUMNS} FROM sessions WHERE id = $1${forUpdate ? ' FOR UPDATE' : ''}`,
+    const { rows } = await q.query<RawSession>(
+      `SELECT ${SESSION_SELECT} FROM sessions WHERE id = $1${forUpdate ? ' FOR UPDATE' : ''}`,
       [id],
     );
-    const session = rows[0];
-    if (!session) return null;
+    if (!rows[0]) return null;
+    const session = toSession(rows[0]);
     const deposits = await q.query<RawDeposit>(
       `SELECT ${DEPOSIT_COLUMNS} FROM deposits WHERE session_id = $1`,
       [id],
@@ -243,13 +256,16 @@ export class SessionStore extends Store {
         `(s.created_at, s.id) < ('epoch'::timestamptz + ${param(page.after.created_us)}::bigint * interval '1 microsecond', ${param(page.after.id)})`,
       );
     }
-    const { rows } = await this.db.query<SessionRecord & { created_us: string }>(
-      `SELECT ${SESSION_COLUMNS}, (extract(epoch FROM s.created_at) * 1000000)::bigint::text AS created_us
+    const { rows } = await this.db.query<RawSession & { created_us: string }>(
+      `SELECT ${SESSION_SELECT}, (extract(epoch FROM s.created_at) * 1000000)::bigint::text AS created_us
        FROM sessions s WHERE ${where.join(' AND ')}
        ORDER BY s.created_at DESC, s.id DESC LIMIT ${param(page.limit)}`,
       params,
     );
-    return rows.map(({ created_us, ...session }) => ({ session, position: { created_us, id: session.id } }));
+    return rows.map(({ created_us, ...session }) => ({
+      session: toSession(session),
+      position: { created_us, id: session.id },
+    }));
   }
 
   /**
@@ -335,9 +351,16 @@ export class SessionStore extends Store {
     );
   }
 
-  /** Marks a session canceled (its status follows on the next state update). */
-  async setCanceledAt(tx: Queryable, id: string, canceledAt: Date): Promise<void> {
-    await tx.query('UPDATE sessions SET canceled_at = $2 WHERE id = $1', [id, canceledAt]);
+  /**
+   * Marks a session canceled at `canceledAt`, when `atBlock` was the highest block of its chain known
+   * (or `null` without a chosen method); its status follows on the next state update.
+   */
+  async setCanceledAt(tx: Queryable, id: string, canceledAt: Date, atBlock: number | null): Promise<void> {
+    await tx.query('UPDATE sessions SET canceled_at = $2, canceled_at_block = $3 WHERE id = $1', [
+      id,
+      canceledAt,
+      atBlock,
+    ]);
   }
 
   /** Appends an event with the next `seq` of its session. Call with the session row locked. */

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import {
+  WEBHOOK_REVIEW_EVENT_TYPE,
   WEBHOOK_TEST_EVENT_TYPE,
   type Session,
   type SessionWebhookPayload,
@@ -38,26 +39,33 @@ export class WebhookOutbox {
   }
 
   /**
-   * The hook for `SessionService.onStatusChange`: stores `session.<status>` with the merchant view
-   * at that moment and queues it for every enabled endpoint of the session's mode whose filter takes
-   * it. If it throws, the status change rolls back with it.
+   * The hook for `SessionService.onStatusChange`: stores `session.<status>` when the status changed
+   * and `session.needs_review` when review reasons were added (both, in that order, when both
+   * happened), each with the merchant view at that moment, and queues them for every enabled endpoint
+   * of the session's mode whose filter takes them. If it throws, the change rolls back with it.
    */
   readonly statusHook: StatusChangeHook = async (tx, change) => {
-    const type: WebhookSessionEventType = `session.${change.session.status}`;
-    const payload: SessionWebhookPayload = {
-      type,
-      timestamp: change.at.toISOString(),
-      data: webhookSession(change.session),
-    };
-    await this.enqueue(tx, {
-      type,
-      livemode: change.session.livemode,
-      session_id: change.session.id,
-      session_seq: change.event.seq,
-      body: JSON.stringify(payload),
-      at: change.at,
-      endpointIds: await this.store.endpointsFor(tx, change.session.livemode, type),
-    });
+    const types: WebhookSessionEventType[] = [];
+    if (change.status_changed) types.push(`session.${change.session.status}`);
+    if (change.new_review_reasons.length) types.push(WEBHOOK_REVIEW_EVENT_TYPE);
+    for (const type of types) {
+      const payload: SessionWebhookPayload = {
+        type,
+        timestamp: change.at.toISOString(),
+        data: webhookSession(change.session),
+      };
+      await this.enqueue(tx, {
+        type,
+        livemode: change.session.livemode,
+        session_id: change.session.id,
+        // One webhook per stored session event is tied to it (unique); a review event that rides
+        // along with a status change is not.
+        session_seq: type === WEBHOOK_REVIEW_EVENT_TYPE && change.status_changed ? null : change.event.seq,
+        body: JSON.stringify(payload),
+        at: change.at,
+        endpointIds: await this.store.endpointsFor(tx, change.session.livemode, type),
+      });
+    }
   };
 
   /**
