@@ -164,10 +164,9 @@ describe('OpenAPI document', () => {
     assert.deepEqual(paths['/health']!.get!.security, []);
     // Every error status of every operation answers the one error body; but for the readiness probe,
     // whose 503 is its report (which checks fail), not an error of the request.
-    assert.deepEqual(
-      (paths['/ready']!.get!.responses as Record<string, JsonObject>)['503']!.content,
-      { 'application/json': { schema: { $ref: '#/components/schemas/Readiness' } } },
-    );
+    assert.deepEqual((paths['/ready']!.get!.responses as Record<string, JsonObject>)['503']!.content, {
+      'application/json': { schema: { $ref: '#/components/schemas/Readiness' } },
+    });
     for (const [path, item] of Object.entries(paths)) {
       if (path === '/ready') continue;
       for (const [method, operation] of Object.entries(item)) {

@@ -220,9 +220,19 @@ const limitsSchema = z
      */
     trust_proxy: z.union([z.boolean(), z.number().int().min(1).max(10), z.string().min(1)]).default(false),
     /** Largest request body, in bytes, for routes that take a large one (session creation). */
-    body_limit_bytes: z.number().int().min(1_024).max(10 * 1024 * 1024).default(64 * 1024),
+    body_limit_bytes: z
+      .number()
+      .int()
+      .min(1_024)
+      .max(10 * 1024 * 1024)
+      .default(64 * 1024),
     /** Largest request body, in bytes, for routes whose bodies are small (cancel, choose a method, webhook endpoints, …). */
-    small_body_limit_bytes: z.number().int().min(256).max(1024 * 1024).default(8 * 1024),
+    small_body_limit_bytes: z
+      .number()
+      .int()
+      .min(256)
+      .max(1024 * 1024)
+      .default(8 * 1024),
     /** Time for a request's headers to arrive, in ms; a slower client gets 408 and its connection closed. */
     headers_timeout_ms: z.number().int().min(1_000).max(600_000).default(10_000),
     /**
@@ -244,8 +254,12 @@ const limitsSchema = z
         enabled: z.boolean().default(true),
         /** Mean event-loop delay, in ms, above which requests are shed. */
         max_event_loop_delay_ms: z.number().int().min(1).max(60_000).default(1_000),
-        /** Event-loop utilisation (0–1) above which requests are shed; `1` turns this check off. */
-        max_event_loop_utilization: z.number().min(0.1).max(1).default(0.98),
+        /**
+         * Event-loop utilisation (0–1) over a sample above which requests are shed; `1`, the default,
+         * turns this check off: a busy process with an embedded database (PGlite) is often near 1
+         * while answering well, and the delay is what callers feel.
+         */
+        max_event_loop_utilization: z.number().min(0.1).max(1).default(1),
         /** How often the event loop is measured, in ms. */
         sample_interval_ms: z.number().int().min(10).max(60_000).default(1_000),
         /** The `Retry-After` of a shed request, in seconds. */

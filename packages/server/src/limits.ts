@@ -36,10 +36,11 @@ const MAX_TIMEOUT_CHECK_MS = 1_000;
  * past its deadline: it is narrowed to a tenth of the headers timeout, at most 1 s.
  * @example Fastify({ ...httpServerOptions(config.limits), logger: false })
  */
-export function httpServerOptions(limits: LimitsConfig): Pick<
-  FastifyServerOptions,
-  'bodyLimit' | 'keepAliveTimeout' | 'requestTimeout' | 'trustProxy'
-> & { http: ServerOptions } {
+export function httpServerOptions(
+  limits: LimitsConfig,
+): Pick<FastifyServerOptions, 'bodyLimit' | 'keepAliveTimeout' | 'requestTimeout' | 'trustProxy'> & {
+  http: ServerOptions;
+} {
   return {
     bodyLimit: limits.body_limit_bytes,
     keepAliveTimeout: limits.keep_alive_timeout_ms,
@@ -134,7 +135,8 @@ export async function registerLimits(server: FastifyInstance, limits: LimitsConf
     timeWindow: rates.window_ms,
     keyGenerator: callerKey,
     max: (_request, key) => limitOf(limits, key),
-    allowList: (request, key) => PROBE_ROUTES.has(request.routeOptions.url ?? '') || limitOf(limits, key) === 0,
+    allowList: (request, key) =>
+      PROBE_ROUTES.has(request.routeOptions.url ?? '') || limitOf(limits, key) === 0,
     errorResponseBuilder: (_request, context) =>
       new RateLimitedError(
         `more than ${context.max} requests in ${seconds(rates.window_ms)} s; send again after ${context.after}`,

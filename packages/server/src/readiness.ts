@@ -109,7 +109,8 @@ export class Readiness {
       ) {
         problem = `its head has not moved for more than ${seconds(config.ready.chain_head_max_age_ms)} s`;
       }
-      if (problem) reasons.push({ check: 'chain', chain: chain.key, message: `chain ${chain.key}: ${problem}` });
+      if (problem)
+        reasons.push({ check: 'chain', chain: chain.key, message: `chain ${chain.key}: ${problem}` });
       return {
         key: chain.key,
         ok: problem === null,

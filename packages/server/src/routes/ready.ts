@@ -40,7 +40,9 @@ const readinessSchema = nameSchema(
         .number()
         .int()
         .nullable()
-        .describe('Deliveries due and not delivered, counted up to `max` + 1; `null` while the database is down.'),
+        .describe(
+          'Deliveries due and not delivered, counted up to `max` + 1; `null` while the database is down.',
+        ),
       max: z.number().int(),
     }),
   }),
@@ -55,7 +57,10 @@ export interface ReadyRoutesOptions {
 }
 
 /** The readiness probe; register without a prefix. */
-export const readyRoutes: FastifyPluginAsyncZod<ReadyRoutesOptions> = async (app, { readiness, overloaded }) => {
+export const readyRoutes: FastifyPluginAsyncZod<ReadyRoutesOptions> = async (
+  app,
+  { readiness, overloaded },
+) => {
   app.get(
     '/ready',
     {
