@@ -4,7 +4,7 @@ import { connect, type Socket } from 'node:net';
 import { after, describe, test } from 'node:test';
 import type { ErrorBody, Session } from '@crypto-checkout/protocol';
 import { buildApp, type App } from '../../packages/server/src/app.js';
-import type { ConfigInput } from '../../packages/server/src/config.js';
+import { ConfigError, loadConfig, type ConfigInput } from '../../packages/server/src/config.js';
 import { openPglite } from '../../packages/server/src/store/database.js';
 import { migrate } from '../../packages/server/src/store/migrations.js';
 import { buildTestApp, testConfig, type TestApp } from '../support/app.js';
@@ -92,6 +92,38 @@ function openStream(url: string): Promise<RawStream> {
     request.end();
   });
 }
+
+describe('limits configuration', () => {
+  test('defaults, the environment overlay, and a headers timeout longer than the request timeout refused', () => {
+    const defaults = testConfig().limits;
+    assert.equal(defaults.body_limit_bytes, 64 * 1024);
+    assert.equal(defaults.small_body_limit_bytes, 8 * 1024);
+    assert.equal(defaults.headers_timeout_ms, 10_000);
+    assert.equal(defaults.request_timeout_ms, 30_000);
+    assert.equal(defaults.keep_alive_timeout_ms, 5_000);
+    const env = {
+      CC_SECRET_KEYS: SECRET_KEY,
+      CC_XPUB: testConfig().xpub,
+      CC_CHAINS: JSON.stringify([{ key: 'base', rpc_url: 'https://base.example' }]),
+    };
+    const config = loadConfig({
+      ...env,
+      CC_LIMITS: JSON.stringify({ rate_limits: { merchant: 10 }, max_connections: 0 }),
+      CC_READY: JSON.stringify({ webhook_backlog_max: 5 }),
+    });
+    assert.equal(config.limits.rate_limits.merchant, 10);
+    assert.equal(config.limits.rate_limits.client, 120);
+    assert.equal(config.limits.rate_limits.enabled, true);
+    assert.equal(config.limits.max_connections, 0);
+    assert.equal(config.ready.webhook_backlog_max, 5);
+    assert.throws(
+      () => loadConfig({ ...env, CC_LIMITS: JSON.stringify({ headers_timeout_ms: 40_000 }) }),
+      (error: Error) =>
+        error instanceof ConfigError &&
+        /limits\.headers_timeout_ms: must be at most request_timeout_ms/.test(error.message),
+    );
+  });
+});
 
 describe('rate limits', () => {
   const apps: TestApp[] = [];

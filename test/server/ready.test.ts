@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { buildApp } from '../../packages/server/src/app.js';
-import type { ReadinessReport } from '../../packages/server/src/readiness.js';
+import { chainStaleMs, type ReadinessReport } from '../../packages/server/src/readiness.js';
 import { startServer, type RunningServer } from '../../packages/server/src/server.js';
 import { openPglite, type Database } from '../../packages/server/src/store/database.js';
 import { migrate } from '../../packages/server/src/store/migrations.js';
@@ -14,6 +14,16 @@ import { waitFor } from '../support/wait-for.js';
  * or 503 naming what fails — the database, a chain whose node the watcher cannot reach, a webhook
  * backlog past its bound — while `GET /health` stays the liveness probe.
  */
+
+describe('the stale bound of a chain', () => {
+  test('is ten polling intervals, at least 60 s, unless ready.chain_stale_ms sets it', () => {
+    const config = testConfig();
+    const chain = config.chains[0]!;
+    assert.equal(chainStaleMs(config, { ...chain, polling_interval_ms: 2_000 }), 60_000);
+    assert.equal(chainStaleMs(config, { ...chain, polling_interval_ms: 12_000 }), 120_000);
+    assert.equal(chainStaleMs(testConfig({ ready: { chain_stale_ms: 5_000 } }), chain), 5_000);
+  });
+});
 
 describe('GET /ready', () => {
   const cleanups: (() => Promise<unknown>)[] = [];
