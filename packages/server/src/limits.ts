@@ -36,9 +36,10 @@ const MAX_TIMEOUT_CHECK_MS = 1_000;
  * past its deadline: it is narrowed to a tenth of the headers timeout, at most 1 s.
  * @example Fastify({ ...httpServerOptions(config.limits), logger: false })
  */
-export function httpServerOptions(
-  limits: LimitsConfig,
-): Pick<FastifyServerOptions, 'bodyLimit' | 'keepAliveTimeout' | 'requestTimeout' | 'trustProxy'> & {
+export function httpServerOptions(limits: LimitsConfig): Pick<
+  FastifyServerOptions,
+  'bodyLimit' | 'keepAliveTimeout' | 'requestTimeout' | 'trustProxy'
+> & {
   http: ServerOptions;
 } {
   return {
