@@ -6,7 +6,7 @@ import { startServer, type RunningServer } from '../../packages/server/src/serve
 import { openPglite, type Database } from '../../packages/server/src/store/database.js';
 import { migrate } from '../../packages/server/src/store/migrations.js';
 import { buildTestApp, testConfig, type TestApp } from '../support/app.js';
-import { startAnvil, type Anvil } from '../support/chain.js';
+import { freePort, startAnvil, type Anvil } from '../support/chain.js';
 import { waitFor } from '../support/wait-for.js';
 
 /**
@@ -104,12 +104,12 @@ describe('GET /ready', () => {
           confirmations: 1,
           polling_interval_ms: 100,
         },
-        // Nothing listens on port 1: every RPC call fails at once.
+        // A closed port: every RPC call is refused.
         {
           key: 'gone',
           id: 999_999,
           name: 'Unreachable',
-          rpc_url: 'http://127.0.0.1:1',
+          rpc_url: `http://127.0.0.1:${await freePort()}`,
           confirmations: 1,
           polling_interval_ms: 100,
         },
