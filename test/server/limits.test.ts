@@ -302,7 +302,7 @@ describe('slow clients, connections and event streams (real sockets)', () => {
     for (const server of servers) await server.close();
   });
 
-  test('slow-header sockets are closed within the header timeout while normal requests succeed', async () => {
+  test('slow-header sockets are closed within the header timeout while normal requests succeed', async (t) => {
     const headersTimeoutMs = 2_000;
     const server = await listen({ headers_timeout_ms: headersTimeoutMs, request_timeout_ms: 5_000 });
     servers.push(server);
@@ -331,7 +331,7 @@ describe('slow clients, connections and event streams (real sockets)', () => {
     const results = await Promise.all(held);
     for (const drip of drips) clearInterval(drip);
     const longest = Math.max(...results.map((r) => r.ms));
-    console.log(
+    t.diagnostic(
       `${count} slow-header sockets: closed after ${Math.min(...results.map((r) => r.ms))}–${longest} ms (headers timeout ${headersTimeoutMs} ms)`,
     );
     // Generous bound on a noisy machine: the timeout, the 200 ms check interval and scheduling.
