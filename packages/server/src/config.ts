@@ -240,7 +240,10 @@ const limitsSchema = z
      * bounds receiving the request, not sending the answer.
      */
     request_timeout_ms: z.number().int().min(1_000).max(3_600_000).default(30_000),
-    /** How long an idle kept-alive connection stays open, in ms. */
+    /**
+     * How long an idle kept-alive connection stays open, in ms. Behind a load balancer, set it above
+     * the balancer's idle timeout (AWS ALB: 60 s), or the balancer may reuse a connection just closed.
+     */
     keep_alive_timeout_ms: z.number().int().min(100).max(600_000).default(5_000),
     /** Open TCP connections at once, event streams included; beyond, new ones are closed at once. `0`: no cap. */
     max_connections: z.number().int().min(0).max(1_000_000).default(2_048),
