@@ -162,8 +162,13 @@ describe('OpenAPI document', () => {
     const paths = doc.paths as Record<string, Record<string, JsonObject>>;
     assert.deepEqual(paths['/v1/sessions']!.get!.security, [{ secretKey: [] }]);
     assert.deepEqual(paths['/health']!.get!.security, []);
-    // Every error status of every operation answers the one error body.
+    // Every error status of every operation answers the one error body; but for the readiness probe,
+    // whose 503 is its report (which checks fail), not an error of the request.
+    assert.deepEqual((paths['/ready']!.get!.responses as Record<string, JsonObject>)['503']!.content, {
+      'application/json': { schema: { $ref: '#/components/schemas/Readiness' } },
+    });
     for (const [path, item] of Object.entries(paths)) {
+      if (path === '/ready') continue;
       for (const [method, operation] of Object.entries(item)) {
         const responses = operation.responses as Record<string, JsonObject>;
         for (const [status, response] of Object.entries(responses)) {
@@ -216,7 +221,8 @@ describe('OpenAPI document', () => {
     assert.ok((events['200']!.content as JsonObject)['text/event-stream']);
     assert.equal(events['204']!.content, undefined);
     const page = paths['/checkout/{id}']!.get!.responses;
-    assert.deepEqual(Object.keys(page), ['200', '404', '503']);
+    // 429: the rate limit of the public pages (answered as the error body).
+    assert.deepEqual(Object.keys(page), ['200', '404', '429', '503']);
     assert.ok((page['404']!.content as JsonObject)['text/html']);
   });
 

@@ -35,6 +35,14 @@ export function testConfig(overrides: Partial<ConfigInput> = {}): Config {
     ],
     rates: { ETH: '3000' },
     ...overrides,
+    // The rate limits and load shedding are off unless a test turns them on (test/server/limits.test.ts):
+    // a test sends hundreds of requests (and 401s) from one address in seconds, and the test process
+    // runs the database and many apps in one event loop, whose stalls are not a server's overload.
+    limits: {
+      ...overrides.limits,
+      rate_limits: { enabled: false, ...overrides.limits?.rate_limits },
+      load_shedding: { enabled: false, ...overrides.limits?.load_shedding },
+    },
   });
 }
 

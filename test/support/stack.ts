@@ -83,6 +83,13 @@ export async function startStack(
     rates: { ETH: '2000' },
     log_level: 'warn',
     ...options.config,
+    // Off unless a test turns them on, as in test/support/app.ts: tests poll the API every 25 ms and
+    // the backend shares the test process's event loop with anvil's clients and PGlite.
+    limits: {
+      ...options.config?.limits,
+      rate_limits: { enabled: false, ...options.config?.limits?.rate_limits },
+      load_shedding: { enabled: false, ...options.config?.limits?.load_shedding },
+    },
   });
   const server = await startServer(config, { logger: false, distDir: options.distDir });
   const { test } = devClients(anvil.rpcUrl);

@@ -23,6 +23,8 @@ export const errorCodeSchema = z.enum([
   'idempotency_key_in_use',
   'webhook_endpoint_disabled',
   'checkout_page_unavailable',
+  'rate_limited',
+  'overloaded',
   'shutting_down',
   'internal_error',
 ]);

@@ -3,6 +3,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import { validatorCompiler } from 'fastify-type-provider-zod';
 import { refuseUnsafeText } from './unsafe-text.js';
 import { redactUrl } from './auth.js';
+import { httpServerOptions, registerLimits } from './limits.js';
 import { createServices, type Services, type ServicesOptions } from './composition.js';
 import { clientErrorHandler, frameworkErrors, registerErrorHandler } from './error-handler.js';
 import { jsonSerializerCompiler, registerOpenApi, requireDocumentedRoutes } from './openapi.js';
@@ -10,6 +11,7 @@ import { decorateCallers } from './routes/auth-hooks.js';
 import { checkoutRoutes } from './routes/checkout/index.js';
 import { healthRoutes } from './routes/health.js';
 import { openApiRoutes } from './routes/openapi-json.js';
+import { readyRoutes } from './routes/ready.js';
 import { sessionEventRoutes } from './routes/v1/sessions/events.js';
 import { sessionRoutes } from './routes/v1/sessions/index.js';
 import { sessionAccessRoutes } from './routes/v1/sessions/session.js';
@@ -52,10 +54,11 @@ export async function buildApp(options: AppOptions): Promise<App> {
     idempotency: options.idempotency, // Without public_url, links are built on the address the server listens on, known only then.
     listeningAddress: () => (server.server.listening ? server.server.address() : null),
   });
-  const { store, bus, sessions, search, auth, idempotency, webhooks, publicUrl } = services;
+  const { store, bus, sessions, search, auth, idempotency, webhooks, publicUrl, readiness } = services;
 
   const server = Fastify({
-    bodyLimit: 64 * 1024,
+    // Body limit, request timeouts, keep-alive, trusted proxies (limits.ts).
+    ...httpServerOptions(config.limits),
     // A request that arrives while the server closes is refused by server.ts's hook, with the API's
     // error body and a Retry-After, instead of Fastify's own 503 body.
     return503OnClosing: false,
@@ -71,6 +74,8 @@ export async function buildApp(options: AppOptions): Promise<App> {
         ? { logger: false }
         : { loggerInstance: options.logger }),
   });
+  // Beyond this many open connections Node closes new ones at once (0: no cap).
+  if (config.limits.max_connections > 0) server.server.maxConnections = config.limits.max_connections;
   server.addHook('onResponse', async (request, reply) => {
     request.log.info(
       {
@@ -99,6 +104,9 @@ export async function buildApp(options: AppOptions): Promise<App> {
     maxAge: 600,
   });
 
+  // Load shedding, rate limits, per-route body limits: before the routes, and before the OpenAPI
+  // document, which reads the 429 and 503 answers this adds to each route.
+  await registerLimits(server, config.limits);
   // Before the routes: both record every route registered after them.
   requireDocumentedRoutes(server);
   await registerOpenApi(server);
@@ -107,6 +115,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   const heartbeatMs = options.heartbeatMs ?? 15_000;
   // Public.
   await server.register(healthRoutes, { db });
+  await server.register(readyRoutes, { readiness, overloaded: () => server.isUnderPressure() });
   await server.register(openApiRoutes);
   await server.register(checkoutRoutes, {
     prefix: '/checkout',
@@ -128,6 +137,8 @@ export async function buildApp(options: AppOptions): Promise<App> {
     store,
     bus,
     heartbeatMs,
+    maxStreamsPerSession: config.limits.max_streams_per_session,
+    maxStreams: config.limits.max_streams,
   });
 
   return { ...services, server };

@@ -18,6 +18,7 @@ import type { Config } from './config.js';
 import { Idempotency, type IdempotencyOptions } from './idempotency.js';
 import { keyAuthenticator } from './keys/key-authenticator.js';
 import { publicBaseUrl } from './public-url.js';
+import { Readiness } from './readiness.js';
 import { StaticRateSource, type RateSource } from './rates/rate-source.js';
 import { SessionBus } from './sessions/session-bus.js';
 import { SessionSearch } from './sessions/session-search.js';
@@ -83,6 +84,8 @@ export interface Services {
     outbox: WebhookOutbox;
     events: WebhookEvents;
   };
+  /** What `GET /ready` checks; {@link startWorkers} hands it the chain watchers. */
+  readiness: Readiness;
 }
 
 /**
@@ -121,6 +124,7 @@ export function createServices(options: ServicesOptions): Services {
   };
   sessions.onStatusChange(webhooks.outbox.statusHook);
   return {
+    readiness: new Readiness({ config, db, webhooks: webhookStore, clock: clock ?? (() => new Date()) }),
     store,
     bus,
     sessions,
@@ -169,6 +173,7 @@ export async function startWorkers(options: WorkersOptions): Promise<Workers> {
   const watchers = config.chains.map((chain) =>
     startChainWatcher({ chain, sessions: services.sessions, logger: log }),
   );
+  services.readiness.watch(watchers);
   const dispatcher = startWebhookDispatcher({
     store: services.webhooks.store,
     config: config.webhooks,

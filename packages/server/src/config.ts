@@ -184,6 +184,115 @@ const webhooksSchema = z
     message: 'must be at least timeout_ms + 250, or a slow attempt would be sent twice at once',
   });
 
+/** Requests per `window_ms` for one caller of one kind; `0` turns that limit off. */
+const rateSchema = z.number().int().min(0).max(1_000_000);
+
+/**
+ * Limits against abuse (docs/operations.md → Limits). Every field has a default; each limit can be
+ * turned off. All counters live in this process's memory: with several instances behind a load
+ * balancer each counts its own share.
+ */
+const limitsSchema = z
+  .strictObject({
+    /**
+     * Requests per caller per `window_ms`, answered 429 `rate_limited` with `Retry-After` beyond. A
+     * caller is the secret key (its id) on the merchant's routes, the session on its buyer's routes
+     * (client secret), the client IP address on the public ones.
+     */
+    rate_limits: z
+      .strictObject({
+        enabled: z.boolean().default(true),
+        window_ms: z.number().int().min(1_000).max(3_600_000).default(60_000),
+        /** Per secret key: the merchant's server. */
+        merchant: rateSchema.default(1_200),
+        /** Per session: one buyer's page (session reads, method choice, event-stream reconnects). */
+        client: rateSchema.default(120),
+        /** Per IP address: the hosted checkout page, its scripts and the OpenAPI document. */
+        public: rateSchema.default(300),
+        /** Per IP address: answers 401 (wrong keys, wrong client secrets); beyond, every request of that address answers 429. */
+        auth_failures: rateSchema.default(30),
+      })
+      .prefault({}),
+    /**
+     * Which proxies to believe about the client's address (`X-Forwarded-For`), as Fastify's
+     * `trustProxy`: `false` (the socket's address), `true` (any), a hop count, or addresses/CIDRs
+     * separated by commas. Set it behind a load balancer, or every buyer shares the proxy's limit.
+     */
+    trust_proxy: z.union([z.boolean(), z.number().int().min(1).max(10), z.string().min(1)]).default(false),
+    /** Largest request body, in bytes, for routes that take a large one (session creation). */
+    body_limit_bytes: z
+      .number()
+      .int()
+      .min(1_024)
+      .max(10 * 1024 * 1024)
+      .default(64 * 1024),
+    /** Largest request body, in bytes, for routes whose bodies are small (cancel, choose a method, webhook endpoints, …). */
+    small_body_limit_bytes: z
+      .number()
+      .int()
+      .min(256)
+      .max(1024 * 1024)
+      .default(8 * 1024),
+    /** Time for a request's headers to arrive, in ms; a slower client gets 408 and its connection closed. */
+    headers_timeout_ms: z.number().int().min(1_000).max(600_000).default(10_000),
+    /**
+     * Time for a whole request (headers and body) to arrive, in ms. Event streams are not cut: this
+     * bounds receiving the request, not sending the answer.
+     */
+    request_timeout_ms: z.number().int().min(1_000).max(3_600_000).default(30_000),
+    /**
+     * How long an idle kept-alive connection stays open, in ms. Behind a load balancer, set it above
+     * the balancer's idle timeout (AWS ALB: 60 s), or the balancer may reuse a connection just closed.
+     */
+    keep_alive_timeout_ms: z.number().int().min(100).max(600_000).default(5_000),
+    /** Open TCP connections at once, event streams included; beyond, new ones are closed at once. `0`: no cap. */
+    max_connections: z.number().int().min(0).max(1_000_000).default(2_048),
+    /** Event streams open at once for one session; beyond, 429 `rate_limited`. */
+    max_streams_per_session: z.number().int().min(1).max(1_000).default(4),
+    /** Event streams open at once in this process; beyond, 503 `overloaded`. */
+    max_streams: z.number().int().min(1).max(1_000_000).default(1_000),
+    /** Load shedding: 503 `overloaded` with `Retry-After` while the event loop is saturated. */
+    load_shedding: z
+      .strictObject({
+        enabled: z.boolean().default(true),
+        /** Mean event-loop delay, in ms, above which requests are shed. */
+        max_event_loop_delay_ms: z.number().int().min(1).max(60_000).default(1_000),
+        /**
+         * Event-loop utilisation (0–1) over a sample above which requests are shed; `1`, the default,
+         * turns this check off: a busy process with an embedded database (PGlite) is often near 1
+         * while answering well, and the delay is what callers feel.
+         */
+        max_event_loop_utilization: z.number().min(0.1).max(1).default(1),
+        /** How often the event loop is measured, in ms. */
+        sample_interval_ms: z.number().int().min(10).max(60_000).default(1_000),
+        /** The `Retry-After` of a shed request, in seconds. */
+        retry_after_seconds: z.number().int().min(1).max(3_600).default(5),
+      })
+      .prefault({}),
+  })
+  .refine((l) => l.headers_timeout_ms <= l.request_timeout_ms, {
+    path: ['headers_timeout_ms'],
+    message: 'must be at most request_timeout_ms (Node refuses otherwise)',
+  });
+
+/** When `GET /ready` answers 503 (docs/operations.md → Health and readiness). */
+const readySchema = z
+  .strictObject({
+    /**
+     * A chain is stale when its watcher has not reached its node for this long, in ms. Default: per
+     * chain, ten polling intervals and at least 60 s (the watcher backs off up to 30 s between tries).
+     */
+    chain_stale_ms: z.number().int().min(100).max(86_400_000).optional(),
+    /**
+     * Also stale when the chain's head has not moved for this long, in ms (a node that answers but
+     * no longer syncs). Off by default: a quiet test chain (anvil) mines no block without a transaction.
+     */
+    chain_head_max_age_ms: z.number().int().min(1_000).max(86_400_000).optional(),
+    /** Webhook deliveries due and not yet delivered above which the instance is not ready. */
+    webhook_backlog_max: z.number().int().min(0).max(100_000_000).default(1_000),
+  })
+  .prefault({});
+
 /**
  * An http(s) base URL without query, fragment or credentials; trailing slashes are dropped so that
  * `${public_url}/checkout/…` never has two.
@@ -276,6 +385,10 @@ export const configSchema = z.strictObject({
    */
   shutdown_timeout_ms: z.number().int().min(0).max(600_000).default(10_000),
   webhooks: webhooksSchema.prefault({}),
+  /** Rate limits, body limits, timeouts, connection and stream caps, load shedding. */
+  limits: limitsSchema.prefault({}),
+  /** The bounds `GET /ready` checks. */
+  ready: readySchema,
   /**
    * The backend's base URL as buyers reach it, e.g. `https://pay.shop.example` (a path is kept, for a
    * proxy that serves the backend under one): sessions' `checkout_url` links are built on it.
@@ -303,6 +416,10 @@ export type Config = z.infer<typeof configSchema>;
 export type ChainConfig = Config['chains'][number];
 /** How webhooks are delivered. */
 export type WebhooksConfig = Config['webhooks'];
+/** Limits against abuse. */
+export type LimitsConfig = Config['limits'];
+/** The bounds of `GET /ready`. */
+export type ReadyConfig = Config['ready'];
 /** The configuration as written in a file or passed in code, before defaults. */
 export type ConfigInput = Omit<z.input<typeof configSchema>, 'chains'> & { chains: ChainInput[] };
 
@@ -338,7 +455,7 @@ export function parseConfig(input: unknown): Config {
  * variables: `CC_SECRET_KEYS` (comma-separated), `CC_XPUB`, `DATABASE_URL`, `CC_DATA_DIR`, `PORT`,
  * `HOST`, `CC_CORS_ORIGINS` (comma-separated), `CC_CHAINS` (JSON array), `CC_RATES` (JSON object),
  * `LOG_LEVEL`, `CC_WEBHOOKS` (JSON object), `CC_WALLETCONNECT_PROJECT_ID`, `CC_PUBLIC_URL`,
- * `CC_MERCHANT_NAME`, `CC_SHUTDOWN_TIMEOUT_MS`.
+ * `CC_MERCHANT_NAME`, `CC_SHUTDOWN_TIMEOUT_MS`, `CC_LIMITS` (JSON object), `CC_READY` (JSON object).
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   let file: Record<string, unknown> = {};
@@ -377,5 +494,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (env.CC_PUBLIC_URL) overlay.public_url = env.CC_PUBLIC_URL;
   if (env.CC_MERCHANT_NAME) overlay.merchant_name = env.CC_MERCHANT_NAME;
   if (env.CC_SHUTDOWN_TIMEOUT_MS) overlay.shutdown_timeout_ms = Number(env.CC_SHUTDOWN_TIMEOUT_MS);
+  if (env.CC_LIMITS) overlay.limits = json('CC_LIMITS');
+  if (env.CC_READY) overlay.ready = json('CC_READY');
   return parseConfig({ ...file, ...overlay });
 }

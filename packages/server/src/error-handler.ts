@@ -24,7 +24,9 @@ import {
   InvalidRequestError,
   MethodNotAllowedError,
   NotFoundError,
+  OverloadedError,
   PayloadTooLargeError,
+  RateLimitedError,
   RequestTimeoutError,
   UnsupportedMediaTypeError,
   UriTooLongError,
@@ -91,7 +93,8 @@ function fastifyError(error: FastifyError, request: FastifyRequest): ApiError | 
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return new UnsupportedMediaTypeError('send the body as application/json');
     case 'FST_ERR_CTP_BODY_TOO_LARGE': {
-      const limit = request.server.initialConfig.bodyLimit ?? 1024 * 1024;
+      // The route's own limit (limits.ts gives small-bodied routes a smaller one), else the server's.
+      const limit = request.routeOptions.bodyLimit ?? request.server.initialConfig.bodyLimit ?? 1024 * 1024;
       return new PayloadTooLargeError(`the body is larger than ${Math.round(limit / 1024)} KB`);
     }
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
@@ -137,6 +140,9 @@ function sendError(error: unknown, request: FastifyRequest, reply: FastifyReply)
     answer ??= new InternalError();
   }
   if (answer instanceof MethodNotAllowedError) reply.header('allow', answer.allowed.join(', '));
+  if (answer instanceof RateLimitedError || answer instanceof OverloadedError) {
+    reply.header('retry-after', String(answer.retryAfterSeconds));
+  }
   return reply.status(answer.statusCode).type('application/json; charset=utf-8').send(errorBody(answer));
 }
 

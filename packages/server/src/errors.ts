@@ -216,6 +216,42 @@ export class ShuttingDownError extends ApiError {
   readonly code = 'shutting_down';
 }
 
+/**
+ * 429: this caller sent more requests than its limit allows (per secret key, session or IP address),
+ * or holds too many event streams. Send it again after `Retry-After` seconds.
+ */
+export class RateLimitedError extends ApiError {
+  override name = 'RateLimitedError';
+  readonly statusCode = 429;
+  readonly code = 'rate_limited';
+
+  constructor(
+    message: string,
+    /** Seconds until the caller may send again: the answer's `Retry-After`. */
+    readonly retryAfterSeconds: number,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * 503: this instance is saturated (its event loop lags, or it holds as many event streams as it
+ * takes) and sheds the request. Send it again after `Retry-After` seconds, here or to another instance.
+ */
+export class OverloadedError extends ApiError {
+  override name = 'OverloadedError';
+  readonly statusCode = 503;
+  readonly code = 'overloaded';
+
+  constructor(
+    message: string,
+    /** Seconds until the caller may try again: the answer's `Retry-After`. */
+    readonly retryAfterSeconds: number,
+  ) {
+    super(message);
+  }
+}
+
 /** 500: a bug. Its message is the only one the caller sees; the cause is logged, never answered. */
 export class InternalError extends ApiError {
   override name = 'InternalError';

@@ -272,12 +272,20 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
     'The resource does not allow this now (`method_already_chosen`, `session_not_open`, ' +
     '`session_not_cancelable`, `webhook_endpoint_disabled`), or a request with this `Idempotency-Key` ' +
     'is still running (`idempotency_key_in_use`).',
-  413: 'The body is larger than 64 KB (`payload_too_large`).',
+  413:
+    'The body is larger than the route takes: 64 KB for a new session, 8 KB elsewhere, by default ' +
+    '(`payload_too_large`).',
   415: 'The body is not JSON (`unsupported_media_type`).',
   422:
     'The request cannot be served (`rate_unavailable`), or its `Idempotency-Key` was used for ' +
     'another request (`idempotency_key_reused`).',
-  503: 'The hosted checkout page is not built on this server (`checkout_page_unavailable`): run `npm run build`.',
+  429:
+    'Too many requests from this caller (secret key, session or address), or too many event streams ' +
+    'for this session (`rate_limited`): send again after `Retry-After` seconds.',
+  503:
+    'The server cannot take the request now: it is overloaded (`overloaded`) or shutting down ' +
+    '(`shutting_down`), both with `Retry-After`; or the hosted checkout page is not built on it ' +
+    '(`checkout_page_unavailable`): run `npm run build`.',
 };
 
 /**

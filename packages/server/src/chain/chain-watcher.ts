@@ -33,6 +33,22 @@ export interface ChainWatcher {
   syncOnce(): Promise<void>;
   /** Stops the loop, closes the subscription and waits for a running tick to finish. */
   stop(): Promise<void>;
+  /** What `GET /ready` reads: when the watcher last reached its node and last saw the head move. */
+  status(): ChainWatcherStatus;
+}
+
+/** How recently a chain watcher heard from its node (see {@link ChainWatcher.status}). */
+export interface ChainWatcherStatus {
+  /** The chain's key. */
+  chain: string;
+  /** When the watcher started. */
+  startedAt: Date;
+  /** When an RPC call last succeeded (the head read, a block range recorded); `null` before the first. */
+  lastSuccessAt: Date | null;
+  /** When the head was last seen at a new height; `null` before the first read. */
+  lastNewHeadAt: Date | null;
+  /** The newest head seen, or `null`. */
+  head: number | null;
 }
 
 interface Header {
@@ -71,6 +87,13 @@ export function startChainWatcher(options: ChainWatcherOptions): ChainWatcher {
   const book = new AddressBook(sessions);
   /** Block hashes are kept this deep below the head to notice reorganisations. */
   const reorgDepth = Math.max(64, chain.confirmations * 2);
+  const health: ChainWatcherStatus = {
+    chain: chain.key,
+    startedAt: clock(),
+    lastSuccessAt: null,
+    lastNewHeadAt: null,
+    head: null,
+  };
 
   /** Runs `fetch` for each block number, a few at a time, in order. */
   async function fetchBlocks<T>(numbers: number[], fetch: (n: bigint) => Promise<T>): Promise<T[]> {
@@ -227,6 +250,11 @@ export function startChainWatcher(options: ChainWatcherOptions): ChainWatcher {
 
   async function syncOnce(): Promise<void> {
     const head = Number(await client.getBlockNumber({ cacheTime: 0 }));
+    health.lastSuccessAt = clock();
+    if (head !== health.head) {
+      health.head = head;
+      health.lastNewHeadAt = health.lastSuccessAt;
+    }
     let cursor = await sessions.chainCursor(chain.id);
     if (cursor === null) {
       cursor = (chain.start_block ?? head) - 1;
@@ -257,6 +285,7 @@ export function startChainWatcher(options: ChainWatcherOptions): ChainWatcher {
         reorgDepth,
       });
       cursor = to;
+      health.lastSuccessAt = clock();
     }
   }
 
@@ -323,6 +352,7 @@ export function startChainWatcher(options: ChainWatcherOptions): ChainWatcher {
 
   return {
     syncOnce,
+    status: () => ({ ...health }),
     async stop() {
       stopped = true;
       clearTimeout(timer);

@@ -379,4 +379,19 @@ export class WebhookStore extends Store {
     );
     return rows;
   }
+
+  /**
+   * How many deliveries are due at `now` and not delivered (pending, not claimed by a worker), counted
+   * up to `upTo` only: `GET /ready` needs to know whether the backlog passes its bound, and a large
+   * backlog must not make the probe slow.
+   */
+  async countDue(now: Date, upTo: number): Promise<number> {
+    const { rows } = await this.db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM (
+         SELECT 1 FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= $1 LIMIT $2
+       ) due`,
+      [now, upTo],
+    );
+    return rows[0]!.n;
+  }
 }

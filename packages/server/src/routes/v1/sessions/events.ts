@@ -7,12 +7,16 @@
  * - After an event whose session is in a terminal status the response ends; a reconnect after that
  *   answers 204, which tells `EventSource` to stop reconnecting.
  * - When the server shuts down (`server.close()`), every open stream gets `retry: 5000` and ends.
+ * - A session holds at most `maxStreamsPerSession` streams (429 `rate_limited` beyond) and the process
+ *   at most `maxStreams` (503 `overloaded`), both with `Retry-After`: an open stream holds a socket,
+ *   two timers and a database poll, so an unbounded number would exhaust the process.
  * @module
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { isSessionSettled, type SessionEvent, type SessionStatus } from '@crypto-checkout/protocol';
 import type { Authenticator } from '../../../auth.js';
+import { OverloadedError, RateLimitedError } from '../../../errors.js';
 import { empty, errors, raw, security } from '../../../openapi.js';
 import type { SessionBus } from '../../../sessions/session-bus.js';
 import type { SessionService } from '../../../sessions/session-service.js';
@@ -37,7 +41,14 @@ export interface SessionEventRoutesOptions {
   bus: SessionBus;
   /** How often a stream sends a heartbeat comment, in ms. */
   heartbeatMs: number;
+  /** Streams open at once for one session; more answer 429 `rate_limited`. */
+  maxStreamsPerSession: number;
+  /** Streams open at once in this process; more answer 503 `overloaded`. */
+  maxStreams: number;
 }
+
+/** The `Retry-After` of a stream refused by a cap, in seconds. */
+const STREAM_CAP_RETRY_SECONDS = 5;
 
 /** An event's `seq`; empty counts as none. */
 const lastEventIdSchema = z.string().regex(/^(\d{1,9})?$/, 'must be a non-negative integer');
@@ -63,11 +74,13 @@ const eventsHeadersSchema = z.looseObject({
 
 /** The event stream of a session; register with the prefix `/v1/sessions`. */
 export const sessionEventRoutes: FastifyPluginAsyncZod<SessionEventRoutesOptions> = async (app, options) => {
-  const { auth, sessions, store, bus, heartbeatMs } = options;
+  const { auth, sessions, store, bus, heartbeatMs, maxStreamsPerSession, maxStreams } = options;
   app.addHook('onRequest', sessionAccessHook(auth, sessions, { clientSecretInQuery: true }));
   // Open streams never finish by themselves: closing the server ends them first (preClose runs
   // before it waits for requests in flight), each with a hint to reconnect.
   const openStreams = new Set<() => void>();
+  /** Open streams by session id, for the per-session cap. */
+  const streamsBySession = new Map<string, number>();
   let shuttingDown = false;
   app.addHook('preClose', async () => {
     shuttingDown = true;
@@ -95,7 +108,7 @@ export const sessionEventRoutes: FastifyPluginAsyncZod<SessionEventRoutesOptions
             example: 'retry: 3000\n\nid: 3\ndata: {"seq":3,"type":"session.processing",…}\n\n',
           }),
           204: empty('The session is over (terminal status) and every event was sent.'),
-          ...errors(400, 401, 404),
+          ...errors(400, 401, 404, 429, 503),
         },
       },
     },
@@ -111,6 +124,20 @@ export const sessionEventRoutes: FastifyPluginAsyncZod<SessionEventRoutesOptions
         isSessionSettled(e.payload as { status: SessionStatus; watch_until: string | null }, new Date());
       if (!initial.length && isSessionSettled(sessions.buyerView(bundle), new Date())) {
         return reply.status(204).send(null);
+      }
+      // The caps, checked here and counted below with nothing awaited in between.
+      const held = streamsBySession.get(id) ?? 0;
+      if (held >= maxStreamsPerSession) {
+        throw new RateLimitedError(
+          `this session has ${held} event streams open, the most it may; close one (or wait for it to end) and reconnect`,
+          STREAM_CAP_RETRY_SECONDS,
+        );
+      }
+      if (openStreams.size >= maxStreams) {
+        throw new OverloadedError(
+          'this server holds as many event streams as it takes; reconnect in a few seconds',
+          STREAM_CAP_RETRY_SECONDS,
+        );
       }
 
       reply.hijack();
@@ -177,7 +204,13 @@ export const sessionEventRoutes: FastifyPluginAsyncZod<SessionEventRoutesOptions
       };
       if (shuttingDown) return endForShutdown();
       openStreams.add(endForShutdown);
-      cleanups.push(() => openStreams.delete(endForShutdown));
+      streamsBySession.set(id, held + 1);
+      cleanups.push(() => {
+        openStreams.delete(endForShutdown);
+        const left = (streamsBySession.get(id) ?? 1) - 1;
+        if (left > 0) streamsBySession.set(id, left);
+        else streamsBySession.delete(id);
+      });
       request.raw.on('close', close);
       cleanups.push(bus.subscribe(id, pump));
       const poll = setInterval(pump, POLL_MS);
