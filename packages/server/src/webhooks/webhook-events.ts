@@ -15,9 +15,13 @@ function encodeCursor(kind: 'e' | 'a', seq: string): string {
   return Buffer.from(`${kind}1:${seq}`, 'utf8').toString('base64url');
 }
 
+/** The largest `seq` a cursor may hold: PostgreSQL's `bigint`, which a larger one would overflow. */
+const MAX_SEQ = 9_223_372_036_854_775_807n;
+
+/** Decodes a cursor of {@link encodeCursor}; one of another list, or out of `bigint` range, answers 400. */
 function decodeCursor(kind: 'e' | 'a', cursor: string): string {
   const match = new RegExp(`^${kind}1:(\\d{1,19})$`).exec(Buffer.from(cursor, 'base64url').toString('utf8'));
-  if (!match) {
+  if (!match || BigInt(match[1]!) > MAX_SEQ) {
     throw InvalidRequestError.field(
       'cursor',
       'is not a cursor of this list; pass next_cursor of the previous page unchanged',
