@@ -6,6 +6,7 @@ import { refuseRepeatedQuery } from './query-params.js';
 import { refuseUnsafeText } from './unsafe-text.js';
 import { redactUrl } from './auth.js';
 import { createServices, type Services, type ServicesOptions } from './composition.js';
+import { InvalidRequestError } from './errors.js';
 import { clientErrorHandler, frameworkErrors, registerErrorHandler } from './error-handler.js';
 import { jsonSerializerCompiler, registerOpenApi, requireDocumentedRoutes } from './openapi.js';
 import { decorateCallers } from './routes/auth-hooks.js';
@@ -98,6 +99,16 @@ export async function buildApp(options: AppOptions): Promise<App> {
   // JSON nested deeper than MAX_JSON_DEPTH answers 400 before it is parsed (json-body.ts).
   parseJsonBodies(server);
 
+  // @fastify/cors answers an OPTIONS request that is not a preflight with a text/plain 400; this
+  // answers it first, with the API's error body.
+  server.addHook('onRequest', async (request) => {
+    if (request.method !== 'OPTIONS') return;
+    if (!request.headers.origin || !request.headers['access-control-request-method']) {
+      throw new InvalidRequestError(
+        'OPTIONS is for CORS preflight requests only: send Origin and Access-Control-Request-Method',
+      );
+    }
+  });
   await server.register(cors, {
     origin: config.cors_origins.includes('*') ? '*' : config.cors_origins,
     methods: ['GET', 'POST'],

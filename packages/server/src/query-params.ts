@@ -14,7 +14,8 @@ import { InvalidRequestError } from './errors.js';
 
 /** The shape of a route's query schema (a zod object), or `null` when the route documents no query. */
 function queryShape(request: FastifyRequest): Record<string, z.ZodType> | null {
-  const schema = request.routeOptions.schema?.querystring as { shape?: Record<string, z.ZodType> } | undefined;
+  const schema = request.routeOptions.schema?.querystring as
+    { shape?: Record<string, z.ZodType> } | undefined;
   return schema?.shape ?? null;
 }
 
@@ -22,10 +23,7 @@ function queryShape(request: FastifyRequest): Record<string, z.ZodType> | null {
  * The first parameter of `query` given more than once where the route takes one value, or `null`.
  * @example repeatedParameter({ limit: ['1', '2'] }, { limit: limitSchema }) // 'limit'
  */
-export function repeatedParameter(
-  query: unknown,
-  shape: Record<string, z.ZodType> | null,
-): string | null {
+export function repeatedParameter(query: unknown, shape: Record<string, z.ZodType> | null): string | null {
   if (query === null || typeof query !== 'object') return null;
   for (const [name, value] of Object.entries(query)) {
     if (Array.isArray(value) && !isRepeatableParameter(shape?.[name])) return name;
