@@ -7,7 +7,8 @@ import type {
   WebhookEventList,
   WebhookPayload,
 } from '@crypto-checkout/protocol';
-import { InvalidRequestError, NotFoundError } from '../errors.js';
+import { InvalidRequestError } from '../errors.js';
+import { inMode } from './in-mode.js';
 import type { AttemptRecord, DeliveryRecord, EventRecord, ModeScope, WebhookStore } from './webhook-store.js';
 
 /** Encodes a position in a list (`kind` keeps an event cursor from being used for attempts). */
@@ -92,17 +93,15 @@ export class WebhookEvents {
     };
   }
 
-  /** One event; 404 when there is none in this mode. */
+  /** One event; 404 when there is none, 403 when it is of the other mode. */
   async get(id: string, mode: ModeScope): Promise<WebhookEvent> {
-    const event = await this.store.getEvent(this.store.db, id, mode);
-    if (!event) throw new NotFoundError(`no webhook event ${id}`);
+    const event = inMode(await this.store.getEvent(this.store.db, id, null), mode, `webhook event ${id}`);
     return toEvent(event, await this.store.deliveriesOf([event.id]));
   }
 
   /** A page of an event's attempts (to every endpoint), newest first. */
   async attempts(id: string, mode: ModeScope, query: ListWebhookAttemptsQuery): Promise<WebhookAttemptList> {
-    const event = await this.store.getEvent(this.store.db, id, mode);
-    if (!event) throw new NotFoundError(`no webhook event ${id}`);
+    const event = inMode(await this.store.getEvent(this.store.db, id, null), mode, `webhook event ${id}`);
     const beforeSeq = query.cursor ? decodeCursor('a', query.cursor) : null;
     const rows = await this.store.listAttempts(event.id, { limit: query.limit + 1, beforeSeq });
     const page = rows.slice(0, query.limit);
