@@ -295,20 +295,26 @@ function knownStrings(name: string, pools: FuzzPools): string[] {
   return known[name] ?? [];
 }
 
-/** A value for `schema`: usually one of its shape, sometimes a hostile one in its place. */
+/**
+ * A value for `schema`: usually one of its shape, sometimes (unless `calm`) a hostile one in its
+ * place. Calm values are the route's own shape only, so that enough requests get past validation
+ * to exercise what lies behind it.
+ */
 function fromSchema(
   schema: Schema | undefined,
   components: Record<string, Schema>,
   pools: FuzzPools,
   name = '',
   depth = 0,
+  calm = false,
 ): fc.Arbitrary<unknown> {
-  if (!schema || depth > 6) return hostileValue;
+  if (!schema || depth > 6) return calm ? fc.jsonValue({ maxDepth: 2 }) : hostileValue;
   if (schema.$ref) {
     const target = components[schema.$ref.split('/').pop()!];
-    return fromSchema(target, components, pools, name, depth + 1);
+    return fromSchema(target, components, pools, name, depth + 1, calm);
   }
-  const plausible = plausibleFor(schema, components, pools, name, depth);
+  const plausible = plausibleFor(schema, components, pools, name, depth, calm);
+  if (calm) return plausible;
   return fc.oneof({ weight: 6, arbitrary: plausible }, { weight: 1, arbitrary: hostileValue });
 }
 
@@ -318,10 +324,11 @@ function plausibleFor(
   pools: FuzzPools,
   name: string,
   depth: number,
+  calm: boolean,
 ): fc.Arbitrary<unknown> {
   const choices = schema.anyOf ?? schema.oneOf ?? schema.allOf;
   if (choices?.length)
-    return fc.oneof(...choices.map((s) => fromSchema(s, components, pools, name, depth + 1)));
+    return fc.oneof(...choices.map((s) => fromSchema(s, components, pools, name, depth + 1, calm)));
   if (schema.const !== undefined) return fc.constant(schema.const);
   if (schema.enum?.length) return fc.constantFrom(...schema.enum);
   const type = Array.isArray(schema.type) ? schema.type[0] : schema.type;
@@ -332,10 +339,11 @@ function plausibleFor(
       const fields = Object.fromEntries(
         Object.entries(properties).map(([key, child]) => [
           key,
-          fromSchema(child, components, pools, key, depth + 1),
+          fromSchema(child, components, pools, key, depth + 1, calm),
         ]),
       );
       const requiredKeys = Object.keys(fields).filter((key) => required.has(key));
+      if (calm) return fc.record(fields, { requiredKeys });
       return fc
         .tuple(
           fc.record(fields, { requiredKeys }),
@@ -351,9 +359,13 @@ function plausibleFor(
         .map(([record, extra, roll]) => (roll === 0 ? { ...record, ...extra } : record));
     }
     case 'array':
-      return fc.array(fromSchema(schema.items, components, pools, name, depth + 1), { maxLength: 4 });
+      return fc.array(fromSchema(schema.items, components, pools, name, depth + 1, calm), {
+        minLength: calm ? 1 : 0,
+        maxLength: 4,
+      });
     case 'string': {
       const known = [...knownStrings(name, pools), ...((schema.examples ?? []) as string[])];
+      if (calm) return known.length ? fc.constantFrom(...known) : fc.string({ minLength: 1, maxLength: 20 });
       return known.length
         ? fc.oneof(
             { weight: 5, arbitrary: fc.constantFrom(...known) },
@@ -362,6 +374,7 @@ function plausibleFor(
         : hostileString;
     }
     case 'integer':
+      if (calm) return fc.constantFrom(60, 3600, 604_800);
       return fc.oneof(fc.integer({ min: -10, max: 1_000_000 }), fc.constantFrom(60, 3600, 604_800, 2 ** 63));
     case 'number':
       return fc.oneof(fc.double(), fc.integer());
@@ -553,12 +566,73 @@ function requestFor(
     });
 }
 
-/** One request to any route: every documented route is a candidate, with the same weight. */
+/**
+ * A well-formed request to `route`: its method, existing ids, query and body of its schemas' shape,
+ * JSON, and a credential that may reach it. Most are answered 2xx or a business 4xx (a session not
+ * open, a method not available): they drive the code behind validation with plausible data.
+ */
+function calmRequestFor(
+  route: FuzzRoute,
+  components: Record<string, Schema>,
+  pools: FuzzPools,
+): fc.Arbitrary<FuzzRequest> {
+  const byPath = pathValues(pools);
+  const segments = route.path.split(/(\{[^}]+\})/).filter(Boolean);
+  const path = fc.tuple(
+    ...segments.map((segment, index) =>
+      segment.startsWith('{')
+        ? fc.constantFrom(...byPath[segments.slice(0, index + 1).join('')]!)
+        : fc.constant(segment),
+    ),
+  );
+  const query = fc.tuple(
+    ...(route.operation.parameters ?? [])
+      .filter((p) => p.in === 'query' && p.name !== 'cursor')
+      .map((p) =>
+        fc.option(
+          fromSchema(p.schema, components, pools, p.name, 0, true).map(
+            (v) => `${p.name}=${percentEncode(typeof v === 'string' ? v : String(v))}`,
+          ),
+          { freq: 3 },
+        ),
+      ),
+  );
+  const bodySchema = route.operation.requestBody?.content['application/json']?.schema;
+  const body = bodySchema
+    ? fromSchema(bodySchema, components, pools, '', 0, true).map((v) => JSON.stringify(v))
+    : fc.constant(undefined);
+  const authorization = fc.constantFrom(
+    `Bearer ${pools.testKey}`,
+    `Bearer ${pools.liveKey}`,
+    ...pools.clientSecrets.map((secret) => `Bearer ${secret}`),
+  );
+  return fc.record({ path, query, body, authorization }).map(({ path, query, body, authorization }) => {
+    const parts = query.filter((part): part is string => typeof part === 'string');
+    const headers: Record<string, string> = { authorization };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    return {
+      route: `${route.method} ${route.path}`,
+      method: route.method,
+      url: parts.length ? `${path.join('')}?${parts.join('&')}` : path.join(''),
+      headers,
+      ...(body === undefined ? {} : { payload: body }),
+    };
+  });
+}
+
+/**
+ * One request to any route: every documented route is a candidate, with the same weight; one in
+ * four requests is well-formed ({@link calmRequestFor}), the rest mix in hostile parts.
+ */
 export function anyRequest(
   target: FuzzTarget,
   components: Record<string, Schema>,
 ): fc.Arbitrary<FuzzRequest> {
-  return fc.oneof(...target.routes.map((route) => requestFor(route, components, target.pools)));
+  const { routes, pools } = target;
+  return fc.oneof(
+    { weight: 3, arbitrary: fc.oneof(...routes.map((route) => requestFor(route, components, pools))) },
+    { weight: 1, arbitrary: fc.oneof(...routes.map((route) => calmRequestFor(route, components, pools))) },
+  );
 }
 
 /** The components of the app's OpenAPI document, for `$ref`s. */
