@@ -409,7 +409,10 @@ export class CryptoCheckout extends CheckoutOptions(LitElement) {
 
 /** What the buyer reads for an error: the server's messages are written for developers. */
 const buyerMessage = (m: Messages, e: Pick<CheckoutApiError, 'code' | 'message'>): string =>
-  e.code === 'unauthorized' || e.code === 'not_found' || e.code === 'invalid_client_secret'
+  e.code === 'unauthorized' ||
+  e.code === 'forbidden' ||
+  e.code === 'not_found' ||
+  e.code === 'invalid_client_secret'
     ? m.notFound
     : e.code === 'network_error'
       ? m.unreachable

@@ -110,7 +110,7 @@ describe('secret keys', () => {
     const session = (await createWith(live.key)).json() as Session;
     assert.equal((await read(session.id, live.key)).statusCode, 200);
     assert.equal((await read(session.id, hashedLiveKey)).statusCode, 200);
-    assert.equal((await read(session.id, configuredKey)).statusCode, 404);
+    assert.equal((await read(session.id, configuredKey)).statusCode, 403);
   });
 
   test('unknown, malformed and look-alike keys answer 401', async () => {

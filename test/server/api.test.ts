@@ -188,7 +188,7 @@ describe('sessions API', () => {
       ),
     );
 
-    test('a client secret cannot create sessions', async () => {
+    test('a client secret cannot create sessions (403: valid credentials, not for this)', async () => {
       const s = await app.createSession();
       await expectError(
         {
@@ -197,18 +197,18 @@ describe('sessions API', () => {
           headers: auth(s.client_secret),
           payload: { amount: '1', currency: 'USD' },
         },
-        401,
-        'unauthorized',
+        403,
+        'forbidden',
       );
     });
 
-    test("the client secret of one session gets nothing of another's", async () => {
+    test("the client secret of one session gets nothing of another's (403)", async () => {
       const mine = await app.createSession();
       const theirs = await app.createSession();
       await expectError(
         { method: 'GET', url: `/v1/sessions/${theirs.id}`, headers: auth(mine.client_secret) },
-        401,
-        'unauthorized',
+        403,
+        'forbidden',
       );
       await expectError(
         {
@@ -217,13 +217,13 @@ describe('sessions API', () => {
           headers: auth(mine.client_secret),
           payload: { method: 'usdc@anvil' },
         },
-        401,
-        'unauthorized',
+        403,
+        'forbidden',
       );
       await expectError(
         { method: 'GET', url: `/v1/sessions/${theirs.id}/events?client_secret=${mine.client_secret}` },
-        401,
-        'unauthorized',
+        403,
+        'forbidden',
       );
     });
 
@@ -426,8 +426,9 @@ describe('test mode and live mode', () => {
     const read = (id: string, key: string) =>
       app.server.inject({ url: `/v1/sessions/${id}`, headers: { authorization: `Bearer ${key}` } });
     assert.equal((await read(live.id, liveKey)).statusCode, 200);
-    assert.equal((await read(live.id, testKey)).statusCode, 404);
-    assert.equal((await read(test.id, liveKey)).statusCode, 404);
+    // Valid keys, of the other mode: 403.
+    assert.equal((await read(live.id, testKey)).statusCode, 403);
+    assert.equal((await read(test.id, liveKey)).statusCode, 403);
     // The buyer's client secret reads its own session in either mode.
     assert.equal((await read(live.id, live.client_secret)).statusCode, 200);
   });

@@ -337,15 +337,15 @@ describe('GET /v1/sessions/:id/events (SSE over HTTP)', () => {
     stream.close();
   });
 
-  test("another session's client secret is refused with 401, in the header and in the query", async () => {
+  test("another session's client secret is refused with 403, in the header and in the query", async () => {
     const mine = await createSession();
     const other = await createSession();
     const inHeader = await fetch(eventsUrl(mine.id), { headers: bearer(other.client_secret) });
-    assert.equal(inHeader.status, 401);
-    assert.equal(((await inHeader.json()) as ErrorBody).error.code, 'unauthorized');
+    assert.equal(inHeader.status, 403);
+    assert.equal(((await inHeader.json()) as ErrorBody).error.code, 'forbidden');
     const inQuery = await fetch(eventsUrl(mine.id, `?client_secret=${other.client_secret}`));
-    assert.equal(inQuery.status, 401);
-    assert.equal(((await inQuery.json()) as ErrorBody).error.code, 'unauthorized');
+    assert.equal(inQuery.status, 403);
+    assert.equal(((await inQuery.json()) as ErrorBody).error.code, 'forbidden');
     const none = await fetch(eventsUrl(mine.id));
     assert.equal(none.status, 401);
     await none.body?.cancel();

@@ -202,7 +202,8 @@ describe('webhooks', () => {
     assert.deepEqual(updated.body.events, ['*']);
     assert.equal(updated.body.description, 'fulfilment');
 
-    // The other mode's key sees nothing of it; a client secret may not manage endpoints.
+    // The other mode's key does not list it and is refused it by id (403); a client secret may not
+    // manage endpoints.
     const live = await createEndpoint({ url: 'https://shop.example/live' }, liveKey);
     assert.equal(live.livemode, true);
     assert.deepEqual(
@@ -211,7 +212,7 @@ describe('webhooks', () => {
       ).body.data.map((e) => e.id),
       [live.id],
     );
-    assert.equal((await call('GET', `/v1/webhook_endpoints/${created.id}`, undefined, liveKey)).status, 404);
+    assert.equal((await call('GET', `/v1/webhook_endpoints/${created.id}`, undefined, liveKey)).status, 403);
     const session = await createSession();
     assert.equal((await call('GET', '/v1/webhook_endpoints', undefined, session.client_secret)).status, 403);
 
@@ -479,7 +480,7 @@ describe('webhooks', () => {
     await assertSigned(late.byId(sent.id)[0]!, added.secret);
 
     assert.equal((await call('POST', '/v1/webhook_events/msg_nope/redeliver', {})).status, 404);
-    assert.equal((await call('GET', `/v1/webhook_events/${sent.id}`, undefined, liveKey)).status, 404);
+    assert.equal((await call('GET', `/v1/webhook_events/${sent.id}`, undefined, liveKey)).status, 403);
   });
 
   test('filters and modes pick the endpoints; disabling cancels pending deliveries', async () => {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { pageCursorSchema } from './paging.js';
+import { repeatableParameters } from './query.js';
 import { methodIdSchema, sessionSchema } from './session.js';
 import { SESSION_STATUSES, type SessionStatus } from './statuses.js';
 
@@ -31,6 +32,11 @@ export const statusListSchema = z.preprocess(
       return [...new Set(parts as SessionStatus[])];
     }),
 );
+repeatableParameters.add(statusListSchema);
+
+/** The years PostgreSQL's timestamps and ISO 8601's four digits share, less year 0 which PostgreSQL lacks. */
+const MIN_DATE_BOUND = new Date('0001-01-01T00:00:00Z');
+const MAX_DATE_BOUND = new Date('+010000-01-01T00:00:00Z');
 
 /**
  * A point in time for a date filter: an ISO date (`2025-01-31`, midnight UTC) or an ISO date-time
@@ -41,7 +47,11 @@ export const dateBoundSchema = z
   .union([z.iso.date(), z.iso.datetime({ offset: true })], {
     error: 'must be an ISO date ("2025-01-31") or date-time with offset ("2025-01-31T12:00:00Z")',
   })
-  .transform((value) => new Date(value.length === 10 ? `${value}T00:00:00Z` : value));
+  .transform((value) => new Date(value.length === 10 ? `${value}T00:00:00Z` : value))
+  // An offset can push 0000-01-01 or 9999-12-31 out of the years PostgreSQL and ISO 8601 share.
+  .refine((date) => date >= MIN_DATE_BOUND && date < MAX_DATE_BOUND, {
+    message: 'must be between 0001-01-01 and 9999-12-31 (UTC)',
+  });
 
 /**
  * Filters shared by `GET /v1/sessions` and `GET /v1/sessions/export.csv`. Every filter narrows the

@@ -1,10 +1,13 @@
 import cors from '@fastify/cors';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { validatorCompiler } from 'fastify-type-provider-zod';
+import { parseJsonBodies } from './json-body.js';
+import { refuseRepeatedQuery } from './query-params.js';
 import { refuseUnsafeText } from './unsafe-text.js';
 import { redactUrl } from './auth.js';
 import { httpServerOptions, registerLimits } from './limits.js';
 import { createServices, type Services, type ServicesOptions } from './composition.js';
+import { InvalidRequestError } from './errors.js';
 import { clientErrorHandler, frameworkErrors, registerErrorHandler } from './error-handler.js';
 import { jsonSerializerCompiler, registerOpenApi, requireDocumentedRoutes } from './openapi.js';
 import { decorateCallers } from './routes/auth-hooks.js';
@@ -94,9 +97,23 @@ export async function buildApp(options: AppOptions): Promise<App> {
   registerErrorHandler(server);
   // Before every route's own hooks: NUL and lone surrogates answer 400, never a database error.
   refuseUnsafeText(server);
+  // Also before them: a scalar query parameter given twice answers 400, never reaches a route as an array.
+  refuseRepeatedQuery(server);
   // Bodies are JSON only: text/plain, which Fastify parses by default, answers 415 like any other type.
   server.removeContentTypeParser('text/plain');
+  // JSON nested deeper than MAX_JSON_DEPTH answers 400 before it is parsed (json-body.ts).
+  parseJsonBodies(server);
 
+  // @fastify/cors answers an OPTIONS request that is not a preflight with a text/plain 400; this
+  // answers it first, with the API's error body.
+  server.addHook('onRequest', async (request) => {
+    if (request.method !== 'OPTIONS') return;
+    if (!request.headers.origin || !request.headers['access-control-request-method']) {
+      throw new InvalidRequestError(
+        'OPTIONS is for CORS preflight requests only: send Origin and Access-Control-Request-Method',
+      );
+    }
+  });
   await server.register(cors, {
     origin: config.cors_origins.includes('*') ? '*' : config.cors_origins,
     methods: ['GET', 'POST'],

@@ -29,7 +29,10 @@ export type Caller = MerchantCaller | { kind: 'buyer'; sessionId: string; client
  * (`keys/key-authenticator.ts`), the one place that knows where secret keys live.
  */
 export interface Authenticator {
-  /** The caller behind `token`; throws an `UnauthorizedError` (401) when it is missing or wrong. */
+  /**
+   * The caller behind `token`: a valid secret key, or a client secret that is its session's. Throws
+   * an `UnauthorizedError` (401) when the token is missing or wrong.
+   */
   identify(token: string | null): Promise<Caller>;
 }
 
@@ -42,7 +45,7 @@ export function bearerToken(header: string | undefined): string | null {
 /**
  * Identifies the caller from a token. Secret keys are checked against every configured key without
  * stopping at the first match, so timing does not tell which key (or how many) exist. A client
- * secret is only parsed here; the route compares it with the stored one.
+ * secret is only parsed here; the authenticator compares it with the stored one.
  */
 export function identifyCaller(token: string | null, secretKeys: readonly string[]): Caller {
   if (!token) throw new UnauthorizedError('send "Authorization: Bearer <secret key or client secret>"');

@@ -129,7 +129,12 @@ export function createServices(options: ServicesOptions): Services {
     bus,
     sessions,
     search: new SessionSearch({ store, sessions }),
-    auth: keyAuthenticator({ configured: config.secret_keys, store: apiKeys, clock }),
+    auth: keyAuthenticator({
+      configured: config.secret_keys,
+      store: apiKeys,
+      clock,
+      clientSecretOf: (sessionId) => store.clientSecretOf(sessionId),
+    }),
     apiKeys,
     idempotency: new Idempotency({ ...options.idempotency, store: new IdempotencyStore(db), clock }),
     publicUrl,

@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { identifyCaller, type Authenticator, type Caller } from '../auth.js';
+import { identifyCaller, secretsEqual, type Authenticator, type Caller } from '../auth.js';
 import { UnauthorizedError } from '../errors.js';
 import type { ApiKeyStore } from '../store/api-key-store.js';
 import { looksLikeSecretKey, modeOfSecretKey, parseConfiguredKey, SECRET_KEY_PATTERN } from './secret-key.js';
@@ -10,8 +10,9 @@ const TOUCH_EVERY_MS = 60_000;
 /**
  * The authenticator of the app: secret keys from the configuration (in clear or as
  * `sha256:<mode>:<hex>`) and from the `api_keys` table (`crypto-checkout-server keys create`), any number of
- * each at once, so a key can be rotated without downtime. Client secrets are passed on to
- * {@link identifyCaller}.
+ * each at once, so a key can be rotated without downtime. A client secret is valid when it is the
+ * one stored for the session it names (compared in constant time): a wrong or made-up one answers 401
+ * here, so that the route hooks only ever see valid credentials and answer 403 when they do not reach.
  *
  * Nothing is cached: a key revoked in the database — from any instance or the CLI — answers 401 on
  * the very next request. Only the key's SHA-256 is ever compared or looked up, in constant time for
@@ -26,6 +27,8 @@ export function keyAuthenticator(options: {
   store: ApiKeyStore;
   /** Defaults to the real clock. */
   clock?: (() => Date) | undefined;
+  /** The client secret stored for a session, `null` for no such session. */
+  clientSecretOf: (sessionId: string) => Promise<string | null>;
 }): Authenticator {
   const { store } = options;
   const clock = options.clock ?? (() => new Date());
@@ -34,7 +37,16 @@ export function keyAuthenticator(options: {
 
   return {
     async identify(token: string | null): Promise<Caller> {
-      if (!token || !looksLikeSecretKey(token)) return identifyCaller(token, []);
+      if (!token || !looksLikeSecretKey(token)) {
+        const caller = identifyCaller(token, []);
+        if (caller.kind === 'buyer') {
+          const stored = await options.clientSecretOf(caller.sessionId);
+          if (stored === null || !secretsEqual(caller.clientSecret, stored)) {
+            throw new UnauthorizedError('invalid client secret');
+          }
+        }
+        return caller;
+      }
       const hash = createHash('sha256').update(token, 'utf8').digest();
       let match: (typeof keys)[number] | undefined;
       for (const key of keys) {

@@ -2,10 +2,13 @@
  * Authentication as `onRequest` hooks, one per kind of route group: a group adds the hook once and
  * every route in it runs behind it, before its body is even read. Who the caller is comes from
  * `auth.ts` (and `keys/`); these hooks decide what the caller may reach and leave it on the request.
- * - {@link secretKeyHook}: the merchant's routes. No or a wrong token answers 401; a client secret,
- *   which is valid credentials for one session only, 403.
+ * One rule everywhere: no credentials, or wrong ones (an unknown or revoked key, a client secret that
+ * is not its session's), answer 401 `unauthorized`; valid credentials that do not reach the resource
+ * answer 403 `forbidden`.
+ * - {@link secretKeyHook}: the merchant's routes. A client secret, valid for one session only, 403.
  * - {@link sessionAccessHook}: the routes of one session (`/v1/sessions/:id…`), for its buyer (client
- *   secret) or its merchant (secret key).
+ *   secret) or its merchant (secret key). The client secret of another session, or a key of the other
+ *   mode, 403; an id that names no session, 404.
  * @module
  */
 import type { FastifyInstance, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
@@ -28,14 +31,6 @@ declare module 'fastify' {
     /** The session of a `/v1/sessions/:id…` route and its caller; set by {@link sessionAccessHook}. */
     sessionAccess: SessionAccess | null;
   }
-
-  interface FastifyContextConfig {
-    /**
-     * How a secret-key route answers a client secret: 403 `forbidden` (the default: valid
-     * credentials, not for this) or 401 `unauthorized`.
-     */
-    clientSecret?: 'forbidden' | 'unauthorized';
-  }
 }
 
 /** Declares the request properties the hooks fill; the app calls it once, before the route groups. */
@@ -52,10 +47,9 @@ export function secretKeyHook(auth: Authenticator): onRequestAsyncHookHandler {
   return async (request) => {
     const caller = await auth.identify(bearerToken(request.headers.authorization));
     if (caller.kind !== 'merchant') {
-      const what = `${request.method} ${request.routeOptions.url} needs a secret key, not a client secret`;
-      throw request.routeOptions.config.clientSecret === 'unauthorized'
-        ? new UnauthorizedError(what)
-        : new ForbiddenError(what);
+      throw new ForbiddenError(
+        `${request.method} ${request.routeOptions.url} needs a secret key, not a client secret`,
+      );
     }
     request.merchant = caller;
   };
@@ -82,9 +76,10 @@ export function sessionAccessHook(
 }
 
 /**
- * Loads a session for a caller, or throws. A client secret reads only its own session: the secret
- * of another session answers 401 exactly like a wrong secret, so it reveals nothing about the other.
- * A key of one mode does not see the other mode's sessions (404).
+ * Loads a session for a caller, or throws. A client secret (already checked against its own
+ * session) reads only that session: on any other id it answers 403 before the id is even looked up,
+ * so it tells nothing about other sessions. A key of one mode does not reach the other mode's
+ * sessions (403; the merchant holds both keys, so the session's existence is no secret to them).
  */
 export async function findSessionFor(
   sessions: SessionService,
@@ -92,18 +87,18 @@ export async function findSessionFor(
   caller: Caller,
 ): Promise<SessionBundle> {
   if (!SESSION_ID_PATTERN.test(id)) throw new NotFoundError(`no session ${JSON.stringify(id)}`);
-  const bundle = await sessions.load(id);
-  if (caller.kind === 'buyer') {
-    if (
-      caller.sessionId !== id ||
-      !bundle ||
-      !secretsEqual(caller.clientSecret, bundle.session.client_secret)
-    ) {
-      throw new UnauthorizedError('this client secret does not grant access to this session');
-    }
+  if (caller.kind === 'buyer' && caller.sessionId !== id) {
+    throw new ForbiddenError('this client secret is for another session');
   }
-  if (!bundle || (caller.kind === 'merchant' && bundle.session.livemode !== (caller.mode === 'live'))) {
-    throw new NotFoundError(`no session ${id}`);
+  const bundle = await sessions.load(id);
+  if (!bundle) throw new NotFoundError(`no session ${id}`);
+  // Checked by the authenticator already; compared again where the session is handed out.
+  if (caller.kind === 'buyer' && !secretsEqual(caller.clientSecret, bundle.session.client_secret)) {
+    throw new UnauthorizedError('invalid client secret');
+  }
+  if (caller.kind === 'merchant' && bundle.session.livemode !== (caller.mode === 'live')) {
+    const mode = bundle.session.livemode ? 'live' : 'test';
+    throw new ForbiddenError(`session ${id} is a ${mode}-mode session; use a ${mode} secret key`);
   }
   return bundle;
 }

@@ -10,7 +10,13 @@ import type { SessionPosition, SessionQuery, SessionStore } from '../store/sessi
 import type { SessionService } from './session-service.js';
 
 const CURSOR_VERSION = '1';
-const CURSOR_TEXT = new RegExp(`^1:(-?\\d{1,20}):(${SESSION_ID_SOURCE})$`);
+const CURSOR_TEXT = new RegExp(`^1:(\\d{1,18}):(${SESSION_ID_SOURCE})$`);
+/**
+ * The latest position a cursor may hold: 9999-12-31T23:59:59.999999Z in microseconds since the epoch.
+ * A cursor beyond it (or before the epoch, which no session is) was not made by this server, and
+ * would fail inside PostgreSQL's timestamp arithmetic: it answers 400 instead.
+ */
+const MAX_CREATED_US = 253_402_300_799_999_999n;
 
 /**
  * Encodes a position in the list as an opaque cursor (base64url). Clients only hand it back; the
@@ -24,7 +30,7 @@ export function encodeCursor(position: SessionPosition): string {
 /** Decodes a cursor made by {@link encodeCursor}; a cursor that is not one answers 400. */
 export function decodeCursor(cursor: string): SessionPosition {
   const match = CURSOR_TEXT.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
-  if (!match) {
+  if (!match || BigInt(match[1]!) > MAX_CREATED_US) {
     throw InvalidRequestError.field(
       'cursor',
       'is not a cursor this server made; pass next_cursor of the previous page unchanged',

@@ -191,6 +191,15 @@ export class SessionStore extends Store {
     );
   }
 
+  /** The client secret stored for a session, or `null` when there is no such session (authentication). */
+  async clientSecretOf(id: string): Promise<string | null> {
+    const { rows } = await this.db.query<{ client_secret: string }>(
+      'SELECT client_secret FROM sessions WHERE id = $1',
+      [id],
+    );
+    return rows[0]?.client_secret ?? null;
+  }
+
   /** Loads a session with its deposit, transfers and chain cursor; `forUpdate` locks the session row. */
   async loadBundle(q: Queryable, id: string, forUpdate = false): Promise<SessionBundle | null> {
     const { rows } = await q.query<RawSession>(

@@ -4,8 +4,9 @@ import type {
   WebhookEndpoint,
   WebhookEndpointWithSecret,
 } from '@crypto-checkout/protocol';
-import { InvalidRequestError, NotFoundError } from '../errors.js';
+import { InvalidRequestError } from '../errors.js';
 import { newWebhookId, newWebhookSecret, secretPrefix } from './webhook-ids.js';
+import { inMode } from './in-mode.js';
 import type { EndpointRecord, ModeScope, WebhookStore } from './webhook-store.js';
 
 /** Endpoints a mode may have at once: each event fans out to all of them. */
@@ -87,7 +88,7 @@ export class WebhookEndpoints {
     return (await this.store.listEndpoints(mode)).map((e) => toWebhookEndpoint(e, now));
   }
 
-  /** One endpoint; 404 when there is none in this mode. */
+  /** One endpoint; 404 when there is none, 403 when it is of the other mode. */
   async get(id: string, mode: ModeScope): Promise<WebhookEndpoint> {
     return toWebhookEndpoint(await this.load(this.store.db, id, mode), this.clock());
   }
@@ -154,8 +155,6 @@ export class WebhookEndpoints {
     mode: ModeScope,
     forUpdate = false,
   ): Promise<EndpointRecord> {
-    const e = await this.store.getEndpoint(q, id, mode, forUpdate);
-    if (!e) throw new NotFoundError(`no webhook endpoint ${id}`);
-    return e;
+    return inMode(await this.store.getEndpoint(q, id, null, forUpdate), mode, `webhook endpoint ${id}`);
   }
 }

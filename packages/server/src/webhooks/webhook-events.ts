@@ -7,7 +7,8 @@ import type {
   WebhookEventList,
   WebhookPayload,
 } from '@crypto-checkout/protocol';
-import { InvalidRequestError, NotFoundError } from '../errors.js';
+import { InvalidRequestError } from '../errors.js';
+import { inMode } from './in-mode.js';
 import type { AttemptRecord, DeliveryRecord, EventRecord, ModeScope, WebhookStore } from './webhook-store.js';
 
 /** Encodes a position in a list (`kind` keeps an event cursor from being used for attempts). */
@@ -15,9 +16,13 @@ function encodeCursor(kind: 'e' | 'a', seq: string): string {
   return Buffer.from(`${kind}1:${seq}`, 'utf8').toString('base64url');
 }
 
+/** The largest `seq` a cursor may hold: PostgreSQL's `bigint`, which a larger one would overflow. */
+const MAX_SEQ = 9_223_372_036_854_775_807n;
+
+/** Decodes a cursor of {@link encodeCursor}; one of another list, or out of `bigint` range, answers 400. */
 function decodeCursor(kind: 'e' | 'a', cursor: string): string {
   const match = new RegExp(`^${kind}1:(\\d{1,19})$`).exec(Buffer.from(cursor, 'base64url').toString('utf8'));
-  if (!match) {
+  if (!match || BigInt(match[1]!) > MAX_SEQ) {
     throw InvalidRequestError.field(
       'cursor',
       'is not a cursor of this list; pass next_cursor of the previous page unchanged',
@@ -88,17 +93,15 @@ export class WebhookEvents {
     };
   }
 
-  /** One event; 404 when there is none in this mode. */
+  /** One event; 404 when there is none, 403 when it is of the other mode. */
   async get(id: string, mode: ModeScope): Promise<WebhookEvent> {
-    const event = await this.store.getEvent(this.store.db, id, mode);
-    if (!event) throw new NotFoundError(`no webhook event ${id}`);
+    const event = inMode(await this.store.getEvent(this.store.db, id, null), mode, `webhook event ${id}`);
     return toEvent(event, await this.store.deliveriesOf([event.id]));
   }
 
   /** A page of an event's attempts (to every endpoint), newest first. */
   async attempts(id: string, mode: ModeScope, query: ListWebhookAttemptsQuery): Promise<WebhookAttemptList> {
-    const event = await this.store.getEvent(this.store.db, id, mode);
-    if (!event) throw new NotFoundError(`no webhook event ${id}`);
+    const event = inMode(await this.store.getEvent(this.store.db, id, null), mode, `webhook event ${id}`);
     const beforeSeq = query.cursor ? decodeCursor('a', query.cursor) : null;
     const rows = await this.store.listAttempts(event.id, { limit: query.limit + 1, beforeSeq });
     const page = rows.slice(0, query.limit);

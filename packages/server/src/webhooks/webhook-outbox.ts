@@ -10,6 +10,7 @@ import {
 import { NotFoundError, WebhookEndpointDisabledError } from '../errors.js';
 import type { StatusChangeHook } from '../sessions/session-service.js';
 import type { Queryable } from '../store/database.js';
+import { inMode } from './in-mode.js';
 import { newWebhookId } from './webhook-ids.js';
 import type { ModeScope, WebhookStore } from './webhook-store.js';
 
@@ -102,8 +103,11 @@ export class WebhookOutbox {
   /** Sends a `webhook.test` event to one endpoint (whatever its filter); returns the event id. */
   async sendTest(endpointId: string, mode: ModeScope): Promise<string> {
     const id = await this.store.transaction(async (tx) => {
-      const endpoint = await this.store.getEndpoint(tx, endpointId, mode);
-      if (!endpoint) throw new NotFoundError(`no webhook endpoint ${endpointId}`);
+      const endpoint = inMode(
+        await this.store.getEndpoint(tx, endpointId, null),
+        mode,
+        `webhook endpoint ${endpointId}`,
+      );
       if (!endpoint.enabled) {
         throw new WebhookEndpointDisabledError(`webhook endpoint ${endpointId} is disabled`);
       }
@@ -139,8 +143,7 @@ export class WebhookOutbox {
    */
   async redeliver(eventId: string, mode: ModeScope, endpointId?: string): Promise<void> {
     await this.store.transaction(async (tx) => {
-      const event = await this.store.getEvent(tx, eventId, mode);
-      if (!event) throw new NotFoundError(`no webhook event ${eventId}`);
+      const event = inMode(await this.store.getEvent(tx, eventId, null), mode, `webhook event ${eventId}`);
       let targets: string[];
       if (endpointId) {
         const endpoint = await this.store.getEndpoint(tx, endpointId, event.livemode);

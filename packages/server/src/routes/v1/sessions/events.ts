@@ -108,7 +108,7 @@ export const sessionEventRoutes: FastifyPluginAsyncZod<SessionEventRoutesOptions
             example: 'retry: 3000\n\nid: 3\ndata: {"seq":3,"type":"session.processing",…}\n\n',
           }),
           204: empty('The session is over (terminal status) and every event was sent.'),
-          ...errors(400, 401, 404, 429, 503),
+          ...errors(400, 401, 403, 404, 429, 503),
         },
       },
     },

@@ -50,8 +50,6 @@ export const sessionRoutes: FastifyPluginAsyncZod<SessionRoutesOptions> = async 
   app.post(
     '',
     {
-      // A client secret answers 401 here, not 403, as it always has.
-      config: { clientSecret: 'unauthorized' },
       schema: {
         operationId: 'createSession',
         tags: ['Sessions'],
@@ -68,7 +66,7 @@ export const sessionRoutes: FastifyPluginAsyncZod<SessionRoutesOptions> = async 
             'The new session (merchant view). Embed the element with its `client_secret`, or redirect the ' +
               'buyer to its `checkout_url`.',
           ),
-          ...errors(400, 401, 409, 413, 415, 422),
+          ...errors(400, 401, 403, 409, 413, 415, 422),
         },
       },
     },

@@ -44,7 +44,7 @@ export const sessionAccessRoutes: FastifyPluginAsyncZod<SessionAccessRoutesOptio
             z.union([sessionSchema, buyerSessionSchema]),
             'The merchant view (secret key) or the buyer view (client secret).',
           ),
-          ...errors(401, 404),
+          ...errors(401, 403, 404),
         },
       },
     },
@@ -69,7 +69,7 @@ export const sessionAccessRoutes: FastifyPluginAsyncZod<SessionAccessRoutesOptio
         body: choosePaymentRequestSchema,
         response: {
           200: json(buyerSessionSchema, 'The buyer view with `payment` set.'),
-          ...errors(400, 401, 404, 409, 413, 415, 422),
+          ...errors(400, 401, 403, 404, 409, 413, 415, 422),
         },
       },
     },
