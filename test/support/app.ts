@@ -41,7 +41,7 @@ export function testConfig(overrides: Partial<ConfigInput> = {}): Config {
 /** Builds the app for `inject()` tests. */
 export async function buildTestApp(
   overrides: Partial<ConfigInput> = {},
-  options: Pick<AppOptions, 'clock' | 'logger' | 'idempotency' | 'distDir'> = {},
+  options: Pick<AppOptions, 'clock' | 'logger' | 'idempotency' | 'distDir' | 'resolveHost'> = {},
 ): Promise<TestApp> {
   const wallet = testMerchantWallet();
   const secretKey = testSecretKey();

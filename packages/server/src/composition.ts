@@ -30,6 +30,7 @@ import { WebhookEndpoints } from './webhooks/webhook-endpoints.js';
 import { WebhookEvents } from './webhooks/webhook-events.js';
 import { WebhookOutbox } from './webhooks/webhook-outbox.js';
 import { WebhookStore } from './webhooks/webhook-store.js';
+import { webhookUrlPolicy, type ResolveHost } from './webhooks/webhook-url-guard.js';
 
 /** How often expired sessions are swept, in ms (also those nobody is watching). */
 const EXPIRY_SWEEP_MS = 1_000;
@@ -52,6 +53,11 @@ export interface ServicesOptions {
    * links the backend hands out are built on it, which for `port: 0` is known only then.
    */
   listeningAddress?: (() => AddressInfo | string | null) | undefined;
+  /**
+   * Resolves webhook hosts for the SSRF guard, at endpoint creation and at every attempt; default:
+   * the system resolver. Tests pass a fake DNS here.
+   */
+  resolveHost?: ResolveHost | undefined;
 }
 
 /** The backend's services, built once and shared by the routes, the workers and the tests. */
@@ -78,6 +84,8 @@ export interface Services {
   /** Webhook endpoints, the outbox (hooked into every status change) and the event log. */
   webhooks: {
     store: WebhookStore;
+    /** How the SSRF guard resolves webhook hosts (the workers' attempts use it too). */
+    resolveHost: ResolveHost | undefined;
     endpoints: WebhookEndpoints;
     outbox: WebhookOutbox;
     events: WebhookEvents;
@@ -109,10 +117,13 @@ export function createServices(options: ServicesOptions): Services {
   const webhookStore = new WebhookStore(db);
   const webhooks = {
     store: webhookStore,
+    resolveHost: options.resolveHost,
     endpoints: new WebhookEndpoints({
       store: webhookStore,
       secretOverlapSeconds: config.webhooks.secret_overlap,
       clock,
+      urlPolicy: webhookUrlPolicy(config.webhooks),
+      resolveHost: options.resolveHost,
     }),
     outbox: new WebhookOutbox({ store: webhookStore, clock }),
     events: new WebhookEvents({ store: webhookStore }),
@@ -171,6 +182,7 @@ export async function startWorkers(options: WorkersOptions): Promise<Workers> {
     store: services.webhooks.store,
     config: config.webhooks,
     logger: log,
+    ...(services.webhooks.resolveHost ? { resolveHost: services.webhooks.resolveHost } : {}),
   });
   // A status change may have queued deliveries: look now rather than at the next poll.
   const unsubscribeBus = services.bus.subscribeAll(() => dispatcher.wake());

@@ -178,6 +178,19 @@ const webhooksSchema = z
      * mid-attempt, the delivery is due again when the lease runs out; it must outlast `timeout_ms`.
      */
     lease_ms: z.number().int().min(500).max(3_600_000).default(60_000),
+    /**
+     * Test-mode endpoints may be loopback or private addresses (127.0.0.1, 10.x, fd00::…), as the
+     * demo's and a developer's local receivers are. Link-local (cloud metadata) and the other
+     * special ranges stay refused. Set `false` where test keys are held by people who must not
+     * reach the server's network.
+     */
+    allow_private_test_endpoints: z.boolean().default(true),
+    /**
+     * Live-mode endpoints may be loopback or private addresses: only for a server whose merchant
+     * system is on its private network and whose live keys are trusted with that network. Off by
+     * default: a live webhook goes to a public address.
+     */
+    allow_private_live_endpoints: z.boolean().default(false),
   })
   .refine((w) => w.lease_ms >= w.timeout_ms + 250, {
     path: ['lease_ms'],

@@ -5,6 +5,7 @@ import {
 } from '@crypto-checkout/protocol';
 import { WebhookEndpoints } from '../webhooks/webhook-endpoints.js';
 import { WebhookStore } from '../webhooks/webhook-store.js';
+import { webhookUrlPolicy } from '../webhooks/webhook-url-guard.js';
 import type { Command, CommandContext } from './command.js';
 import { table } from './table.js';
 
@@ -12,6 +13,7 @@ function service({ config, db }: CommandContext): WebhookEndpoints {
   return new WebhookEndpoints({
     store: new WebhookStore(db),
     secretOverlapSeconds: config.webhooks.secret_overlap,
+    urlPolicy: webhookUrlPolicy(config.webhooks),
   });
 }
 

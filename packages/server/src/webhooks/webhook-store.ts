@@ -65,6 +65,8 @@ export interface ClaimedDelivery {
   secret: string;
   previous_secret: string | null;
   previous_secret_expires_at: Date | null;
+  /** The endpoint's mode: the SSRF guard is stricter for live endpoints. */
+  livemode: boolean;
   /** Whether the endpoint still takes deliveries (it may have been disabled since the claim was queued). */
   active: boolean;
 }
@@ -251,7 +253,7 @@ export class WebhookStore extends Store {
        WHERE d.event_id = due.event_id AND d.endpoint_id = due.endpoint_id
          AND ev.id = d.event_id AND ep.id = d.endpoint_id
        RETURNING d.event_id, d.endpoint_id, d.attempts, d.claim_token, ev.body, ep.url, ep.secret,
-         ep.previous_secret, ep.previous_secret_expires_at, (ep.enabled AND ep.deleted_at IS NULL) AS active`,
+         ep.previous_secret, ep.previous_secret_expires_at, ep.livemode, (ep.enabled AND ep.deleted_at IS NULL) AS active`,
       [now, limit, leaseUntil, claimToken],
     );
     return rows;
