@@ -3,10 +3,17 @@ import { buildApp, type App, type AppOptions } from '../../packages/server/src/a
 import { parseConfig, type Config, type ConfigInput } from '../../packages/server/src/config.js';
 import { openPglite } from '../../packages/server/src/store/database.js';
 import { migrate } from '../../packages/server/src/store/migrations.js';
+import { ephemeralSecretBox } from '../../packages/server/src/store/secret-box.js';
 import { testMerchantWallet, testSecretKey } from './stack.js';
 
 /** The token address the inject tests configure (no chain is contacted by them). */
 export const FAKE_USDC = '0x5fbdb2315678afecb367f032d93f642f64180aa3';
+
+/**
+ * The key every test of a process seals secrets with: apps and stores that share a database must
+ * share it, as the instances of a deployment share `CC_ENCRYPTION_KEY`.
+ */
+export const testSecretBox = ephemeralSecretBox();
 
 /** An app on in-memory PGlite, built without listening and without chain watchers. */
 export interface TestApp extends App {
@@ -51,6 +58,7 @@ export async function buildTestApp(
   const app = await buildApp({
     config,
     db,
+    secrets: testSecretBox,
     ...options,
     logger: options.logger ?? false,
     // Every answer of every inject test is held against the schema its route documents.

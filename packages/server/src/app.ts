@@ -47,6 +47,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   const services = createServices({
     config,
     db,
+    secrets: options.secrets,
     clock: options.clock,
     rates: options.rates,
     idempotency: options.idempotency,

@@ -24,6 +24,7 @@ import { SessionService } from './sessions/session-service.js';
 import { ApiKeyStore } from './store/api-key-store.js';
 import type { Database } from './store/database.js';
 import { IdempotencyStore } from './store/idempotency-store.js';
+import type { SecretBox } from './store/secret-box.js';
 import { SessionStore } from './store/session-store.js';
 import { startWebhookDispatcher, type WebhookDispatcher } from './webhooks/webhook-dispatcher.js';
 import { WebhookEndpoints } from './webhooks/webhook-endpoints.js';
@@ -42,6 +43,11 @@ export interface ServicesOptions {
   config: Config;
   /** An open, migrated database. */
   db: Database;
+  /**
+   * Seals client secrets and webhook signing secrets in the database (`store/secret-box.ts`); every
+   * instance on one database needs the same key.
+   */
+  secrets: SecretBox;
   /** Defaults to the real clock. */
   clock?: (() => Date) | undefined;
   /** Where native-coin prices come from; default: the static `rates` of the configuration. */
@@ -99,7 +105,7 @@ export interface Services {
  */
 export function createServices(options: ServicesOptions): Services {
   const { config, db, clock } = options;
-  const store = new SessionStore(db);
+  const store = new SessionStore(db, options.secrets);
   const bus = new SessionBus();
   const apiKeys = new ApiKeyStore(db);
   const rates = options.rates ?? new StaticRateSource(config.rates);
@@ -114,7 +120,7 @@ export function createServices(options: ServicesOptions): Services {
     clock,
     publicUrl,
   });
-  const webhookStore = new WebhookStore(db);
+  const webhookStore = new WebhookStore(db, options.secrets);
   const webhooks = {
     store: webhookStore,
     resolveHost: options.resolveHost,
