@@ -20,11 +20,19 @@ import { buildTestApp, testSecretBox, type TestApp } from '../support/app.js';
 
 let app: TestApp;
 
-async function call<T>(method: 'GET' | 'POST', url: string, payload?: Record<string, unknown>) {
+async function call<T>(
+  method: 'GET' | 'POST',
+  url: string,
+  payload?: Record<string, unknown>,
+  idempotencyKey?: string,
+) {
   const response = await app.server.inject({
     method,
     url,
-    headers: { authorization: `Bearer ${app.secretKey}` },
+    headers: {
+      authorization: `Bearer ${app.secretKey}`,
+      ...(idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}),
+    },
     ...(payload ? { payload } : {}),
   });
   return { status: response.statusCode, body: response.json() as T };
@@ -34,34 +42,37 @@ async function call<T>(method: 'GET' | 'POST', url: string, payload?: Record<str
 async function tableText(): Promise<string> {
   const sessions = await app.store.db.query('SELECT * FROM sessions');
   const endpoints = await app.store.db.query('SELECT * FROM webhook_endpoints');
-  return JSON.stringify([sessions.rows, endpoints.rows]);
+  const answers = await app.store.db.query('SELECT * FROM idempotency_keys');
+  assert.ok(answers.rows.length >= 1, 'the idempotent answers are stored');
+  return JSON.stringify([sessions.rows, endpoints.rows, answers.rows]);
 }
 
 /** Every sealed secret: its row and column (`context`) and stored value. */
 async function sealedValues(): Promise<
-  { table: string; column: string; id: string; context: string; value: string }[]
+  { table: string; column: string; row: string; id: string; context: string; value: string }[]
 > {
   const found = [];
-  for (const [table, column] of [
-    ['sessions', 'client_secret'],
-    ['webhook_endpoints', 'secret'],
-    ['webhook_endpoints', 'previous_secret'],
+  for (const [table, row, column] of [
+    ['sessions', 'id', 'client_secret'],
+    ['webhook_endpoints', 'id', 'secret'],
+    ['webhook_endpoints', 'id', 'previous_secret'],
+    ['idempotency_keys', "mode || ':' || key", 'response_body'],
   ] as const) {
     const { rows } = await app.store.db.query<{ id: string; value: string }>(
-      `SELECT id, ${column} AS value FROM ${table} WHERE ${column} IS NOT NULL`,
+      `SELECT ${row} AS id, ${column} AS value FROM ${table} WHERE ${column} IS NOT NULL`,
     );
-    for (const row of rows)
-      found.push({ table, column, id: row.id, context: `${table}.${column}:${row.id}`, value: row.value });
+    for (const { id, value } of rows)
+      found.push({ table, column, id, context: `${table}.${column}:${id}`, value, row });
   }
   return found;
 }
 
 /** Seals every secret again, opened with `from` and sealed with `to`, as another server's key would have. */
 async function reseal(from: SecretBox, to: SecretBox): Promise<void> {
-  for (const row of await sealedValues())
-    await app.store.db.query(`UPDATE ${row.table} SET ${row.column} = $2 WHERE id = $1`, [
-      row.id,
-      to.seal(from.open(row.value, row.context), row.context),
+  for (const found of await sealedValues())
+    await app.store.db.query(`UPDATE ${found.table} SET ${found.column} = $2 WHERE ${found.row} = $1`, [
+      found.id,
+      to.seal(from.open(found.value, found.context), found.context),
     ]);
 }
 
@@ -73,15 +84,29 @@ describe('secrets at rest', () => {
   let endpoint: WebhookEndpointWithSecret;
   before(async () => {
     app = await buildTestApp();
-    session = await app.createSession();
+    // With Idempotency-Key: the stored answers carry the secrets too.
+    const created = await call<Session>(
+      'POST',
+      '/v1/sessions',
+      { amount: '5.00', currency: 'USD' },
+      'k-session',
+    );
+    assert.equal(created.status, 201);
+    session = created.body;
     endpoint = (
-      await call<WebhookEndpointWithSecret>('POST', '/v1/webhook_endpoints', { url: 'http://127.0.0.1:9/h' })
+      await call<WebhookEndpointWithSecret>(
+        'POST',
+        '/v1/webhook_endpoints',
+        { url: 'http://127.0.0.1:9/h' },
+        'k-endpoint',
+      )
     ).body;
     // A rotation, so that a previous secret is stored too.
     const rotated = await call<WebhookEndpointWithSecret>(
       'POST',
       `/v1/webhook_endpoints/${endpoint.id}/rotate_secret`,
       {},
+      'k-rotate',
     );
     assert.equal(rotated.status, 200);
     endpoint = { ...endpoint, secret: rotated.body.secret };
@@ -117,6 +142,13 @@ describe('secrets at rest', () => {
     assert.equal(buyer.statusCode, 200);
     const list = await call<{ data: Session[] }>('GET', '/v1/sessions');
     assert.equal(list.body.data.find((s) => s.id === session.id)?.client_secret, session.client_secret);
+    const replayed = await call<Session>(
+      'POST',
+      '/v1/sessions',
+      { amount: '5.00', currency: 'USD' },
+      'k-session',
+    );
+    assert.equal(replayed.body.client_secret, session.client_secret, 'an idempotent replay answers it again');
     const claimedSecrets = (await app.webhooks.store.getEndpoint(app.store.db, endpoint.id, null))!;
     assert.equal(claimedSecrets.secret, endpoint.secret, 'the signing secret opens for signing');
   });

@@ -1,19 +1,24 @@
+import { randomBytes } from 'node:crypto';
 import type { Session } from '@crypto-checkout/protocol';
 import { buildApp, type App, type AppOptions } from '../../packages/server/src/app.js';
 import { parseConfig, type Config, type ConfigInput } from '../../packages/server/src/config.js';
 import { openPglite } from '../../packages/server/src/store/database.js';
 import { migrate } from '../../packages/server/src/store/migrations.js';
-import { ephemeralSecretBox } from '../../packages/server/src/store/secret-box.js';
+import { SecretBox } from '../../packages/server/src/store/secret-box.js';
 import { testMerchantWallet, testSecretKey } from './stack.js';
 
 /** The token address the inject tests configure (no chain is contacted by them). */
 export const FAKE_USDC = '0x5fbdb2315678afecb367f032d93f642f64180aa3';
 
 /**
- * The key every test of a process seals secrets with: apps and stores that share a database must
- * share it, as the instances of a deployment share `CC_ENCRYPTION_KEY`.
+ * The key every test of a process seals secrets with (base64, as `CC_ENCRYPTION_KEY` takes it):
+ * apps, stores and CLI runs that share a database must share it, as the instances of a deployment
+ * share `CC_ENCRYPTION_KEY`.
  */
-export const testSecretBox = ephemeralSecretBox();
+export const TEST_ENCRYPTION_KEY = randomBytes(32).toString('base64');
+
+/** Seals with {@link TEST_ENCRYPTION_KEY}. */
+export const testSecretBox = new SecretBox([Buffer.from(TEST_ENCRYPTION_KEY, 'base64')]);
 
 /** An app on in-memory PGlite, built without listening and without chain watchers. */
 export interface TestApp extends App {

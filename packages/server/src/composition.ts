@@ -142,7 +142,11 @@ export function createServices(options: ServicesOptions): Services {
     search: new SessionSearch({ store, sessions }),
     auth: keyAuthenticator({ configured: config.secret_keys, store: apiKeys, clock }),
     apiKeys,
-    idempotency: new Idempotency({ ...options.idempotency, store: new IdempotencyStore(db), clock }),
+    idempotency: new Idempotency({
+      ...options.idempotency,
+      store: new IdempotencyStore(db, options.secrets),
+      clock,
+    }),
     publicUrl,
     webhooks,
   };

@@ -8,11 +8,15 @@
 import type { Database } from './database.js';
 import { EncryptionKeyError, isSealed, type SecretBox } from './secret-box.js';
 
-/** The columns holding sealed secrets: table, id column, secret column. */
+/**
+ * The columns holding sealed secrets: table, the SQL naming a row (as in its {@link secretContext}),
+ * and the column. Stored idempotent answers are sealed whole: they carry the secrets a `POST` handed out.
+ */
 const SEALED_COLUMNS = [
   ['sessions', 'id', 'client_secret'],
   ['webhook_endpoints', 'id', 'secret'],
   ['webhook_endpoints', 'id', 'previous_secret'],
+  ['idempotency_keys', "mode || ':' || key", 'response_body'],
 ] as const;
 
 /** Rows re-sealed per statement. */
@@ -48,7 +52,7 @@ export async function prepareSecretsAtRest(db: Database, box: SecretBox): Promis
     for (;;) {
       const { rows } = await db.query<{ id: string; value: string }>(
         `SELECT ${idColumn} AS id, ${column} AS value FROM ${table}
-         WHERE ${column} IS NOT NULL AND ${column} NOT LIKE $1 ORDER BY ${idColumn} LIMIT ${BATCH}`,
+         WHERE ${column} IS NOT NULL AND ${column} NOT LIKE $1 ORDER BY 1 LIMIT ${BATCH}`,
         [current],
       );
       if (!rows.length) break;
