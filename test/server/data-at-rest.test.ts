@@ -1,6 +1,7 @@
 // Data at rest: what the server writes to disk is its own user's only.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -133,6 +134,7 @@ describe('data at rest', { timeout: 600_000 }, () => {
     );
     // No key at all: a new key file is not the key the secrets were sealed with.
     await assert.rejects(spawnBackend(withKey(null)), /exited \(78\)[\s\S]*restore the key file/);
+    assert.ok(!existsSync(`${dataDir}.key`), 'the failed start left no new (wrong) key file behind');
   });
 
   test('a folder made earlier with wider permissions is narrowed to its owner at start', async () => {

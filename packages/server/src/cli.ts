@@ -62,8 +62,9 @@ async function main(argv: string[]): Promise<number> {
   const db = await openDatabase({ databaseUrl: config.database_url, dataDir: config.data_dir });
   try {
     await migrate(db);
-    const { box: secrets } = await loadSecretBox(config);
+    const { box: secrets, save } = await loadSecretBox(config);
     await prepareSecretsAtRest(db, secrets);
+    await save();
     const { flags, args } = parseFlags(rest);
     await command.run({ config, db, secrets, print: (line) => console.log(line) }, flags, args);
     return 0;

@@ -66,11 +66,14 @@ export async function startServer(
     box: secrets,
     source,
     keyFile,
-  } = await loadSecretBox(config).catch(async (error: unknown) => {
-    if (ownsDb) await db.close();
-    throw error;
-  });
-  const sealed = await prepareSecretsAtRest(db, secrets).catch(async (error: unknown) => {
+    sealed,
+  } = await (async () => {
+    const loaded = await loadSecretBox(config);
+    const count = await prepareSecretsAtRest(db, loaded.box);
+    // A new key file is written only now: a start that failed the check leaves no wrong key behind.
+    await loaded.save();
+    return { ...loaded, sealed: count };
+  })().catch(async (error: unknown) => {
     if (ownsDb) await db.close();
     throw error;
   });

@@ -129,26 +129,44 @@ export async function loadSecretBox(config: {
   encryption_key_file?: string | undefined;
   data_dir: string;
   database_url?: string | undefined;
-}): Promise<{ box: SecretBox; source: KeySource; keyFile: string | null }> {
+}): Promise<{
+  box: SecretBox;
+  source: KeySource;
+  keyFile: string | null;
+  /**
+   * Writes a new key file (`new-key-file`; nothing otherwise). Call it once the database is known
+   * to hold no secret sealed with another key, so that a failed start leaves no wrong key behind.
+   */
+  save(): Promise<void>;
+}> {
+  const nothing = async () => undefined;
   const previous = config.previous_encryption_keys.map((text) => parseEncryptionKey(text)!);
   if (config.encryption_key)
     return {
       box: new SecretBox([parseEncryptionKey(config.encryption_key)!, ...previous]),
       source: 'configured',
       keyFile: null,
+      save: nothing,
     };
   if (!config.encryption_key_file && config.data_dir.startsWith('memory://') && !config.database_url)
-    return { box: new SecretBox([randomBytes(32), ...previous]), source: 'ephemeral', keyFile: null };
+    return {
+      box: new SecretBox([randomBytes(32), ...previous]),
+      source: 'ephemeral',
+      keyFile: null,
+      save: nothing,
+    };
   const keyFile = config.encryption_key_file ?? defaultKeyFile(config.data_dir);
   if (existsSync(keyFile)) {
     const key = parseEncryptionKey(await readFile(keyFile, 'utf8'));
     if (!key)
       throw new EncryptionKeyError(`${keyFile} does not hold a 256-bit key (64 hex digits or base64)`);
-    return { box: new SecretBox([key, ...previous]), source: 'key-file', keyFile };
+    return { box: new SecretBox([key, ...previous]), source: 'key-file', keyFile, save: nothing };
   }
   const key = randomBytes(32);
-  await mkdir(dirname(keyFile), { recursive: true, mode: 0o700 });
-  // `wx`: never overwrite a key another process has just written; 0600: its user's only.
-  await writeFile(keyFile, `${key.toString('base64')}\n`, { mode: 0o600, flag: 'wx' });
-  return { box: new SecretBox([key, ...previous]), source: 'new-key-file', keyFile };
+  const save = async () => {
+    await mkdir(dirname(keyFile), { recursive: true, mode: 0o700 });
+    // `wx`: never overwrite a key another process has just written; 0600: its user's only.
+    await writeFile(keyFile, `${key.toString('base64')}\n`, { mode: 0o600, flag: 'wx' });
+  };
+  return { box: new SecretBox([key, ...previous]), source: 'new-key-file', keyFile, save };
 }
