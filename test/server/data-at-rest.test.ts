@@ -1,5 +1,6 @@
 // Data at rest: what the server writes to disk is its own user's only.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
@@ -9,10 +10,32 @@ import { after, before, describe, test } from 'node:test';
 import type { Session, WebhookEndpointWithSecret } from '@crypto-checkout/protocol';
 import { openPglite } from '../../packages/server/src/store/database.js';
 import { spawnBackend } from '../support/backend-process.js';
+import { serverEntry } from '../support/built.js';
 import { testMerchantWallet, testSecretKey } from '../support/stack.js';
 import { callApi } from '../support/wait.js';
 
 const SESSION = { amount: '5.00', currency: 'USD' };
+
+/**
+ * Starts the compiled server where it must not start, and resolves with its exit code and output
+ * (spawnBackend would wait for /health). Should it start after all, it is stopped, and the test
+ * sees exit code 0.
+ */
+async function failedStart(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
+  const child = spawn(process.execPath, [await serverEntry('main')], {
+    env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: '0', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const collect = (chunk: Buffer) => {
+    output += chunk.toString();
+    if (output.includes('is listening')) child.kill('SIGTERM');
+  };
+  child.stdout.on('data', collect);
+  child.stderr.on('data', collect);
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  return { code, output };
+}
 
 /**
  * Every file and folder under `dir` (itself included) whose mode lets its group or others in, as
@@ -127,13 +150,13 @@ describe('data at rest', { timeout: 600_000 }, () => {
     assert.equal(read.client_secret, session.client_secret);
     await second.kill('SIGTERM');
 
-    const wrongKey = spawnBackend(withKey(randomBytes(32).toString('base64')));
-    await assert.rejects(
-      wrongKey,
-      /exited \(78\)[\s\S]*sealed with key [0-9a-f]{16}, which is not configured/,
-    );
+    const wrongKey = await failedStart(withKey(randomBytes(32).toString('base64')));
+    assert.equal(wrongKey.code, 78, wrongKey.output);
+    assert.match(wrongKey.output, /sealed with key [0-9a-f]{16}, which is not configured/);
     // No key at all: a new key file is not the key the secrets were sealed with.
-    await assert.rejects(spawnBackend(withKey(null)), /exited \(78\)[\s\S]*restore the key file/);
+    const noKey = await failedStart(withKey(null));
+    assert.equal(noKey.code, 78, noKey.output);
+    assert.match(noKey.output, /restore the key file/);
     assert.ok(!existsSync(`${dataDir}.key`), 'the failed start left no new (wrong) key file behind');
   });
 
