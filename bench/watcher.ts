@@ -18,6 +18,7 @@ import { openPglite } from '../packages/server/src/store/database.js';
 import { migrate } from '../packages/server/src/store/migrations.js';
 import { insertOpenPayments } from '../test/support/bulk.js';
 import { testMerchantWallet, testSecretKey } from '../test/support/stack.js';
+import { ephemeralSecretBox } from '../packages/server/src/store/secret-box.js';
 
 const SIZES = [1_000, 10_000, 100_000];
 const BLOCKS_PER_SIZE = 20;
@@ -44,7 +45,7 @@ const config = parseConfig({
 });
 const db = await openPglite('memory://');
 await migrate(db);
-const app = await buildApp({ config, db, logger: false });
+const app = await buildApp({ config, db, logger: false, secrets: ephemeralSecretBox() });
 
 const calls = { n: 0 };
 const inner = http(anvil.rpcUrl)({ retryCount: 0 });

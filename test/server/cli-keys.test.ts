@@ -12,7 +12,7 @@ import { buildApp, type App } from '../../packages/server/src/app.js';
 import type { Config } from '../../packages/server/src/config.js';
 import { openPglite, openPostgres, type Database } from '../../packages/server/src/store/database.js';
 import { migrate } from '../../packages/server/src/store/migrations.js';
-import { testConfig } from '../support/app.js';
+import { TEST_ENCRYPTION_KEY, testConfig, testSecretBox } from '../support/app.js';
 import { serverEntry } from '../support/built.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -123,7 +123,7 @@ async function withApp<T>(backend: CliBackend, config: Config, fn: (app: App) =>
   const db = await backend.open();
   try {
     await migrate(db);
-    const app = await buildApp({ config, db, logger: false });
+    const app = await buildApp({ config, db, logger: false, secrets: testSecretBox });
     try {
       return await fn(app);
     } finally {
@@ -144,6 +144,8 @@ function cliSuite(makeBackend: () => Promise<CliBackend>, label: string) {
       backend = await makeBackend();
       env = {
         ...backend.env,
+        // The app of withApp seals with this key: the CLI must open the same database with it.
+        CC_ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
         CC_XPUB: config.xpub,
         CC_CHAINS: JSON.stringify([{ key: 'anvil', rpc_url: 'http://127.0.0.1:1' }]),
       };

@@ -7,7 +7,7 @@ import { buildApp, type App } from '../../packages/server/src/app.js';
 import { requestHash } from '../../packages/server/src/idempotency.js';
 import type { Database } from '../../packages/server/src/store/database.js';
 import { migrate } from '../../packages/server/src/store/migrations.js';
-import { buildTestApp, testConfig, type TestApp } from '../support/app.js';
+import { buildTestApp, testConfig, type TestApp, testSecretBox } from '../support/app.js';
 import { pgliteBackend, postgresBackend, type Backend } from '../support/backends.js';
 
 const HOUR = 3600_000;
@@ -234,8 +234,10 @@ function concurrencySuite(backend: Backend) {
       db = await backend.fresh();
       await migrate(db);
       const config = testConfig({ secret_keys: [TEST_KEY] });
-      apps.push(await buildApp({ config, db, logger: false }));
-      apps.push(await buildApp({ config, db: await backend.another(db), logger: false }));
+      apps.push(await buildApp({ config, db, logger: false, secrets: testSecretBox }));
+      apps.push(
+        await buildApp({ config, db: await backend.another(db), logger: false, secrets: testSecretBox }),
+      );
     });
     after(async () => {
       await Promise.all(apps.map((a) => a.server.close()));

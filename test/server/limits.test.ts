@@ -7,7 +7,7 @@ import { buildApp, type App } from '../../packages/server/src/app.js';
 import { ConfigError, loadConfig, type ConfigInput } from '../../packages/server/src/config.js';
 import { openPglite } from '../../packages/server/src/store/database.js';
 import { migrate } from '../../packages/server/src/store/migrations.js';
-import { buildTestApp, testConfig, type TestApp } from '../support/app.js';
+import { buildTestApp, testConfig, testSecretBox, type TestApp } from '../support/app.js';
 import { testSecretKey } from '../support/stack.js';
 import { waitFor } from '../support/wait-for.js';
 
@@ -31,6 +31,7 @@ async function listen(limits: ConfigInput['limits'], heartbeatMs = 15_000): Prom
   const app = await buildApp({
     config: testConfig({ secret_keys: [SECRET_KEY], limits }),
     db,
+    secrets: testSecretBox,
     logger: false,
     heartbeatMs,
   });

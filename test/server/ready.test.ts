@@ -5,7 +5,7 @@ import { chainStaleMs, type ReadinessReport } from '../../packages/server/src/re
 import { startServer, type RunningServer } from '../../packages/server/src/server.js';
 import { openPglite, type Database } from '../../packages/server/src/store/database.js';
 import { migrate } from '../../packages/server/src/store/migrations.js';
-import { buildTestApp, testConfig, type TestApp } from '../support/app.js';
+import { buildTestApp, testConfig, testSecretBox, type TestApp } from '../support/app.js';
 import { freePort, startAnvil, type Anvil } from '../support/chain.js';
 import { waitFor } from '../support/wait-for.js';
 
@@ -77,7 +77,7 @@ describe('GET /ready', () => {
   test('answers 503 `database` when the database is closed', async () => {
     const db = await openPglite('memory://');
     await migrate(db);
-    const app = await buildApp({ config: testConfig(), db, logger: false });
+    const app = await buildApp({ config: testConfig(), db, secrets: testSecretBox, logger: false });
     cleanups.push(() => app.server.close());
     assert.equal((await app.server.inject({ method: 'GET', url: '/ready' })).statusCode, 200);
     await db.close();

@@ -10,7 +10,7 @@ import {
   type SessionQuery,
   type SessionRecord,
 } from '../../packages/server/src/store/session-store.js';
-import { FAKE_USDC } from '../support/app.js';
+import { FAKE_USDC, testSecretBox } from '../support/app.js';
 import { pgliteBackend, postgresBackend, testOn } from '../support/backends.js';
 
 const hex = (bytes: number) => `0x${randomBytes(bytes).toString('hex')}`;
@@ -105,7 +105,7 @@ for (const backend of [pgliteBackend(), postgresBackend()]) {
       if (backend.unavailable) return;
       db = await backend.fresh();
       await migrate(db);
-      store = new SessionStore(db);
+      store = new SessionStore(db, testSecretBox);
     });
     after(() => backend.cleanup());
 
@@ -246,7 +246,7 @@ for (const backend of [pgliteBackend(), postgresBackend()]) {
         ),
       );
       const { db: counted, count } = counting(db);
-      const countedStore = new SessionStore(counted);
+      const countedStore = new SessionStore(counted, testSecretBox);
       const queriesFor = async (limit: number) => {
         const start = count();
         const rows = await countedStore.listSessions({ livemode: false, ...w.query }, { limit });
@@ -304,7 +304,7 @@ for (const backend of [pgliteBackend(), postgresBackend()]) {
           query: (sql, params) => db.query(`EXPLAIN ${sql}`, params),
           exec: (sql) => db.exec(sql),
         };
-        const rows = (await new SessionStore({ ...db, ...explain }).listSessions(query, {
+        const rows = (await new SessionStore({ ...db, ...explain }, testSecretBox).listSessions(query, {
           limit: 21,
           after,
         })) as unknown as { session: Record<string, string> }[];

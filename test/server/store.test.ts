@@ -11,7 +11,7 @@ import {
   type SessionRecord,
   type TransferRecord,
 } from '../../packages/server/src/store/session-store.js';
-import { FAKE_USDC } from '../support/app.js';
+import { FAKE_USDC, testSecretBox } from '../support/app.js';
 import { pgliteBackend, postgresBackend, testOn } from '../support/backends.js';
 import { testMerchantWallet, testSecretKey } from '../support/stack.js';
 
@@ -103,7 +103,7 @@ for (const backend of [pgliteBackend(), postgresBackend()]) {
       if (backend.unavailable) return;
       db = await backend.fresh();
       await migrate(db);
-      store = new SessionStore(db);
+      store = new SessionStore(db, testSecretBox);
     });
     after(() => backend.cleanup());
 
@@ -147,7 +147,7 @@ for (const backend of [pgliteBackend(), postgresBackend()]) {
         assert.deepEqual(results.flat(), ALL_VERSIONS, `applied: ${JSON.stringify(results)}`);
         assert.equal(await countRows(first, 'SELECT * FROM schema_migrations'), ALL_VERSIONS.length);
         // The schema works: the sequence exists once and hands out 0 first.
-        const fresh = new SessionStore(first);
+        const fresh = new SessionStore(first, testSecretBox);
         assert.equal(await fresh.nextDerivationIndex(first), 0);
       });
     });
@@ -392,7 +392,7 @@ for (const backend of [pgliteBackend(), postgresBackend()]) {
       it('concurrent writers holding the session lock get 1..n with no gaps and no repeats', async () => {
         const s = await insertSession(store);
         const other = await backend.another(db);
-        const otherStore = new SessionStore(other);
+        const otherStore = new SessionStore(other, testSecretBox);
         const writers = Array.from({ length: 24 }, (_, i) => {
           const st = i % 2 ? otherStore : store;
           return st.db.transaction(async (tx) => {
@@ -425,8 +425,10 @@ for (const backend of [pgliteBackend(), postgresBackend()]) {
             },
           ],
         });
-        apps.push(await buildApp({ config, db, logger: false }));
-        apps.push(await buildApp({ config, db: await backend.another(db), logger: false }));
+        apps.push(await buildApp({ config, db, logger: false, secrets: testSecretBox }));
+        apps.push(
+          await buildApp({ config, db: await backend.another(db), logger: false, secrets: testSecretBox }),
+        );
         try {
           const [one, two] = apps as [App, App];
           const created = await one.sessions.create({ amount: '10.00', currency: 'USD' });
@@ -476,7 +478,7 @@ for (const backend of [pgliteBackend(), postgresBackend()]) {
 
     describe('nextDerivationIndex', () => {
       it('never hands out the same index twice, even to concurrent and rolled-back transactions', async () => {
-        const other = new SessionStore(await backend.another(db));
+        const other = new SessionStore(await backend.another(db), testSecretBox);
         const attempts = Array.from({ length: 40 }, (_, i) => {
           const st = i % 2 ? other : store;
           return st.db

@@ -1,12 +1,24 @@
+import { randomBytes } from 'node:crypto';
 import type { Session } from '@crypto-checkout/protocol';
 import { buildApp, type App, type AppOptions } from '../../packages/server/src/app.js';
 import { parseConfig, type Config, type ConfigInput } from '../../packages/server/src/config.js';
 import { openPglite } from '../../packages/server/src/store/database.js';
 import { migrate } from '../../packages/server/src/store/migrations.js';
+import { SecretBox } from '../../packages/server/src/store/secret-box.js';
 import { testMerchantWallet, testSecretKey } from './stack.js';
 
 /** The token address the inject tests configure (no chain is contacted by them). */
 export const FAKE_USDC = '0x5fbdb2315678afecb367f032d93f642f64180aa3';
+
+/**
+ * The key every test of a process seals secrets with (base64, as `CC_ENCRYPTION_KEY` takes it):
+ * apps, stores and CLI runs that share a database must share it, as the instances of a deployment
+ * share `CC_ENCRYPTION_KEY`.
+ */
+export const TEST_ENCRYPTION_KEY = randomBytes(32).toString('base64');
+
+/** Seals with {@link TEST_ENCRYPTION_KEY}. */
+export const testSecretBox = new SecretBox([Buffer.from(TEST_ENCRYPTION_KEY, 'base64')]);
 
 /** An app on in-memory PGlite, built without listening and without chain watchers. */
 export interface TestApp extends App {
@@ -49,7 +61,7 @@ export function testConfig(overrides: Partial<ConfigInput> = {}): Config {
 /** Builds the app for `inject()` tests. */
 export async function buildTestApp(
   overrides: Partial<ConfigInput> = {},
-  options: Pick<AppOptions, 'clock' | 'logger' | 'idempotency' | 'distDir'> = {},
+  options: Pick<AppOptions, 'clock' | 'logger' | 'idempotency' | 'distDir' | 'resolveHost'> = {},
 ): Promise<TestApp> {
   const wallet = testMerchantWallet();
   const secretKey = testSecretKey();
@@ -59,6 +71,7 @@ export async function buildTestApp(
   const app = await buildApp({
     config,
     db,
+    secrets: testSecretBox,
     ...options,
     logger: options.logger ?? false,
     // Every answer of every inject test is held against the schema its route documents.

@@ -22,6 +22,7 @@ export const errorCodeSchema = z.enum([
   'idempotency_key_reused',
   'idempotency_key_in_use',
   'webhook_endpoint_disabled',
+  'webhook_url_forbidden',
   'checkout_page_unavailable',
   'rate_limited',
   'overloaded',

@@ -278,9 +278,9 @@ export const webhookAttemptSchema = z.object({
   succeeded: z.boolean(),
   /** Why there was no answer: timeout, connection refused, … */
   error: z.string().nullable(),
-  /** From sending the request to the answer's first KB, in milliseconds. */
+  /** From sending the request to the first bytes of its answer, in milliseconds. */
   latency_ms: z.number().int(),
-  /** The first KB of the answer's body (UTF-8), for debugging your endpoint. */
+  /** The first 256 bytes of the answer's body (UTF-8, control characters replaced by spaces), for debugging your endpoint. */
   response_excerpt: z.string().nullable(),
 });
 

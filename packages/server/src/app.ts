@@ -52,9 +52,11 @@ export async function buildApp(options: AppOptions): Promise<App> {
   const services = createServices({
     config,
     db,
+    secrets: options.secrets,
     clock: options.clock,
     rates: options.rates,
-    idempotency: options.idempotency, // Without public_url, links are built on the address the server listens on, known only then.
+    idempotency: options.idempotency,
+    resolveHost: options.resolveHost, // Without public_url, links are built on the address the server listens on, known only then.
     listeningAddress: () => (server.server.listening ? server.server.address() : null),
   });
   const { store, bus, sessions, search, auth, idempotency, webhooks, publicUrl, readiness } = services;

@@ -15,6 +15,8 @@ import { webhookCommands } from './cli/webhook-commands.js';
 import { ConfigError, loadConfig } from './config.js';
 import { openDatabase } from './store/database.js';
 import { migrate } from './store/migrations.js';
+import { loadSecretBox } from './store/secret-box.js';
+import { prepareSecretsAtRest } from './store/secrets-at-rest.js';
 
 const COMMANDS: Command[] = [...keyCommands, ...webhookCommands];
 
@@ -60,8 +62,11 @@ async function main(argv: string[]): Promise<number> {
   const db = await openDatabase({ databaseUrl: config.database_url, dataDir: config.data_dir });
   try {
     await migrate(db);
+    const { box: secrets, save } = await loadSecretBox(config);
+    await prepareSecretsAtRest(db, secrets);
+    await save();
     const { flags, args } = parseFlags(rest);
-    await command.run({ config, db, print: (line) => console.log(line) }, flags, args);
+    await command.run({ config, db, secrets, print: (line) => console.log(line) }, flags, args);
     return 0;
   } catch (error) {
     console.error(`${group} ${name}: ${(error as Error).message}`);

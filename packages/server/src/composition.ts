@@ -26,12 +26,14 @@ import { SessionService } from './sessions/session-service.js';
 import { ApiKeyStore } from './store/api-key-store.js';
 import type { Database } from './store/database.js';
 import { IdempotencyStore } from './store/idempotency-store.js';
+import type { SecretBox } from './store/secret-box.js';
 import { SessionStore } from './store/session-store.js';
 import { startWebhookDispatcher, type WebhookDispatcher } from './webhooks/webhook-dispatcher.js';
 import { WebhookEndpoints } from './webhooks/webhook-endpoints.js';
 import { WebhookEvents } from './webhooks/webhook-events.js';
 import { WebhookOutbox } from './webhooks/webhook-outbox.js';
 import { WebhookStore } from './webhooks/webhook-store.js';
+import { webhookUrlPolicy, type ResolveHost } from './webhooks/webhook-url-guard.js';
 
 /** How often expired sessions are swept, in ms (also those nobody is watching). */
 const EXPIRY_SWEEP_MS = 1_000;
@@ -43,6 +45,11 @@ export interface ServicesOptions {
   config: Config;
   /** An open, migrated database. */
   db: Database;
+  /**
+   * Seals client secrets and webhook signing secrets in the database (`store/secret-box.ts`); every
+   * instance on one database needs the same key.
+   */
+  secrets: SecretBox;
   /** Defaults to the real clock. */
   clock?: (() => Date) | undefined;
   /** Where native-coin prices come from; default: the static `rates` of the configuration. */
@@ -54,6 +61,11 @@ export interface ServicesOptions {
    * links the backend hands out are built on it, which for `port: 0` is known only then.
    */
   listeningAddress?: (() => AddressInfo | string | null) | undefined;
+  /**
+   * Resolves webhook hosts for the SSRF guard, at endpoint creation and at every attempt; default:
+   * the system resolver. Tests pass a fake DNS here.
+   */
+  resolveHost?: ResolveHost | undefined;
 }
 
 /** The backend's services, built once and shared by the routes, the workers and the tests. */
@@ -80,6 +92,8 @@ export interface Services {
   /** Webhook endpoints, the outbox (hooked into every status change) and the event log. */
   webhooks: {
     store: WebhookStore;
+    /** How the SSRF guard resolves webhook hosts (the workers' attempts use it too). */
+    resolveHost: ResolveHost | undefined;
     endpoints: WebhookEndpoints;
     outbox: WebhookOutbox;
     events: WebhookEvents;
@@ -95,7 +109,7 @@ export interface Services {
  */
 export function createServices(options: ServicesOptions): Services {
   const { config, db, clock } = options;
-  const store = new SessionStore(db);
+  const store = new SessionStore(db, options.secrets);
   const bus = new SessionBus();
   const apiKeys = new ApiKeyStore(db);
   const rates = options.rates ?? new StaticRateSource(config.rates);
@@ -111,13 +125,16 @@ export function createServices(options: ServicesOptions): Services {
     publicUrl,
     chainHead: chainHeadReader(config.chains),
   });
-  const webhookStore = new WebhookStore(db);
+  const webhookStore = new WebhookStore(db, options.secrets);
   const webhooks = {
     store: webhookStore,
+    resolveHost: options.resolveHost,
     endpoints: new WebhookEndpoints({
       store: webhookStore,
       secretOverlapSeconds: config.webhooks.secret_overlap,
       clock,
+      urlPolicy: webhookUrlPolicy(config.webhooks),
+      resolveHost: options.resolveHost,
     }),
     outbox: new WebhookOutbox({ store: webhookStore, clock }),
     events: new WebhookEvents({ store: webhookStore }),
@@ -136,7 +153,11 @@ export function createServices(options: ServicesOptions): Services {
       clientSecretOf: (sessionId) => store.clientSecretOf(sessionId),
     }),
     apiKeys,
-    idempotency: new Idempotency({ ...options.idempotency, store: new IdempotencyStore(db), clock }),
+    idempotency: new Idempotency({
+      ...options.idempotency,
+      store: new IdempotencyStore(db, options.secrets),
+      clock,
+    }),
     publicUrl,
     webhooks,
   };
@@ -183,6 +204,7 @@ export async function startWorkers(options: WorkersOptions): Promise<Workers> {
     store: services.webhooks.store,
     config: config.webhooks,
     logger: log,
+    ...(services.webhooks.resolveHost ? { resolveHost: services.webhooks.resolveHost } : {}),
   });
   // A status change may have queued deliveries: look now rather than at the next poll.
   const unsubscribeBus = services.bus.subscribeAll(() => dispatcher.wake());

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { parseXpub } from './chain/derive-address.js';
 import { findKnownChain, KNOWN_CHAINS, type KnownToken } from './chain/known-chains.js';
 import { HASHED_KEY_PATTERN, SECRET_KEY_PATTERN } from './keys/secret-key.js';
+import { parseEncryptionKey } from './store/secret-box.js';
 import { DEFAULT_RETRY_SCHEDULE } from './webhooks/retry-schedule.js';
 
 const addressSchema = z
@@ -178,6 +179,19 @@ const webhooksSchema = z
      * mid-attempt, the delivery is due again when the lease runs out; it must outlast `timeout_ms`.
      */
     lease_ms: z.number().int().min(500).max(3_600_000).default(60_000),
+    /**
+     * Test-mode endpoints may be loopback or private addresses (127.0.0.1, 10.x, fd00::…), as the
+     * demo's and a developer's local receivers are. Link-local (cloud metadata) and the other
+     * special ranges stay refused. Set `false` where test keys are held by people who must not
+     * reach the server's network.
+     */
+    allow_private_test_endpoints: z.boolean().default(true),
+    /**
+     * Live-mode endpoints may be loopback or private addresses: only for a server whose merchant
+     * system is on its private network and whose live keys are trusted with that network. Off by
+     * default: a live webhook goes to a public address.
+     */
+    allow_private_live_endpoints: z.boolean().default(false),
   })
   .refine((w) => w.lease_ms >= w.timeout_ms + 250, {
     path: ['lease_ms'],
@@ -293,6 +307,14 @@ const readySchema = z
   })
   .prefault({});
 
+/** A 256-bit key, as 64 hex digits or base64 of 32 bytes. */
+const encryptionKeySchema = z
+  .string()
+  .refine(
+    (value) => parseEncryptionKey(value) !== null,
+    'must be 256 bits: 64 hex digits, or base64 of 32 bytes (openssl rand -base64 32)',
+  );
+
 /**
  * An http(s) base URL without query, fragment or credentials; trailing slashes are dropped so that
  * `${public_url}/checkout/…` never has two.
@@ -317,6 +339,21 @@ export const configSchema = z.strictObject({
     .regex(/^postgres(ql)?:\/\//, 'must start with postgres://')
     .optional(),
   data_dir: z.string().default('./.data'),
+  /**
+   * The 256-bit key (64 hex digits, or base64: `openssl rand -base64 32`) that seals client secrets
+   * and webhook signing secrets in the database (AES-256-GCM), so that a copy of the database alone
+   * reveals none. Set it in production (`CC_ENCRYPTION_KEY`), the same on every instance. Without
+   * it the key is read from `encryption_key_file`, made there on first start.
+   */
+  encryption_key: encryptionKeySchema.optional(),
+  /** Keys used before a rotation: they open older rows, which start-up re-seals with `encryption_key`. */
+  previous_encryption_keys: z.array(encryptionKeySchema).max(10).default([]),
+  /**
+   * Where the key is kept when `encryption_key` is not set (made 0600 with a random key on first
+   * start). Default: `<data_dir>.key`, beside the PGlite folder and not in it, so that a copy of the
+   * folder holds no key. An in-memory PGlite without it uses a key that dies with the process.
+   */
+  encryption_key_file: z.string().min(1).optional(),
   /**
    * Secret API keys (`sk_test_…` / `sk_live_…`), or their SHA-256 written `sha256:<test|live>:<hex>` so
    * that the configuration holds no usable key; several at once allow rotation without downtime.
@@ -455,7 +492,8 @@ export function parseConfig(input: unknown): Config {
  * variables: `CC_SECRET_KEYS` (comma-separated), `CC_XPUB`, `DATABASE_URL`, `CC_DATA_DIR`, `PORT`,
  * `HOST`, `CC_CORS_ORIGINS` (comma-separated), `CC_CHAINS` (JSON array), `CC_RATES` (JSON object),
  * `LOG_LEVEL`, `CC_WEBHOOKS` (JSON object), `CC_WALLETCONNECT_PROJECT_ID`, `CC_PUBLIC_URL`,
- * `CC_MERCHANT_NAME`, `CC_SHUTDOWN_TIMEOUT_MS`, `CC_LIMITS` (JSON object), `CC_READY` (JSON object).
+ * `CC_MERCHANT_NAME`, `CC_SHUTDOWN_TIMEOUT_MS`, `CC_LIMITS` (JSON object), `CC_READY` (JSON object),
+ * `CC_ENCRYPTION_KEY`, `CC_PREVIOUS_ENCRYPTION_KEYS` (comma-separated), `CC_ENCRYPTION_KEY_FILE`.
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   let file: Record<string, unknown> = {};
@@ -483,6 +521,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (env.CC_XPUB) overlay.xpub = env.CC_XPUB;
   if (env.DATABASE_URL) overlay.database_url = env.DATABASE_URL;
   if (env.CC_DATA_DIR) overlay.data_dir = env.CC_DATA_DIR;
+  if (env.CC_ENCRYPTION_KEY) overlay.encryption_key = env.CC_ENCRYPTION_KEY;
+  if (env.CC_PREVIOUS_ENCRYPTION_KEYS)
+    overlay.previous_encryption_keys = list(env.CC_PREVIOUS_ENCRYPTION_KEYS);
+  if (env.CC_ENCRYPTION_KEY_FILE) overlay.encryption_key_file = env.CC_ENCRYPTION_KEY_FILE;
   if (env.PORT) overlay.port = Number(env.PORT);
   if (env.HOST) overlay.host = env.HOST;
   if (env.CC_CORS_ORIGINS) overlay.cors_origins = list(env.CC_CORS_ORIGINS);

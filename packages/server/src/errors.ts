@@ -199,6 +199,16 @@ export class WebhookEndpointDisabledError extends ApiError {
   readonly code = 'webhook_endpoint_disabled';
 }
 
+/**
+ * 400: the webhook URL's host is, or resolves to, an address webhooks may not go to (loopback,
+ * private, link-local, …: the SSRF guard, `webhooks/webhook-url-guard.ts`); the message says which.
+ */
+export class WebhookUrlForbiddenError extends ApiError {
+  override name = 'WebhookUrlForbiddenError';
+  readonly statusCode = 400;
+  readonly code = 'webhook_url_forbidden';
+}
+
 /** 503: the hosted checkout page's scripts are not built on this server. */
 export class CheckoutPageUnavailableError extends ApiError {
   override name = 'CheckoutPageUnavailableError';

@@ -7,6 +7,7 @@
  */
 import { ConfigError, loadConfig } from './config.js';
 import { openDatabase } from './store/database.js';
+import { EncryptionKeyError } from './store/secret-box.js';
 
 /** How long past `shutdown_timeout_ms` the process waits for the database to close before it gives up. */
 const EXIT_MARGIN_MS = 5_000;
@@ -46,7 +47,8 @@ try {
   process.once('SIGINT', shutdown);
   process.once('SIGTERM', shutdown);
 } catch (error) {
-  if (error instanceof ConfigError) {
+  // A missing or wrong encryption key is a configuration problem too: its message says what to set.
+  if (error instanceof ConfigError || error instanceof EncryptionKeyError) {
     console.error(error.message);
     process.exit(78); // EX_CONFIG
   }

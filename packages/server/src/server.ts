@@ -6,6 +6,8 @@ import { ShuttingDownError } from './errors.js';
 import type { Config } from './config.js';
 import { openDatabase, type Database } from './store/database.js';
 import { migrate } from './store/migrations.js';
+import { loadSecretBox } from './store/secret-box.js';
+import { prepareSecretsAtRest } from './store/secrets-at-rest.js';
 import type { WebhookDispatcher } from './webhooks/webhook-dispatcher.js';
 
 /** A running backend: HTTP server, chain watchers, webhook delivery and the expiry sweep. */
@@ -59,14 +61,39 @@ export async function startServer(
     options.db ??
     (await (options.opening ?? openDatabase({ databaseUrl: config.database_url, dataDir: config.data_dir })));
   await migrate(db);
+  // Before anything reads a secret: the wrong key stops start-up here, with a message saying so.
+  const {
+    box: secrets,
+    source,
+    keyFile,
+    sealed,
+  } = await (async () => {
+    const loaded = await loadSecretBox(config);
+    const count = await prepareSecretsAtRest(db, loaded.box);
+    // A new key file is written only now: a start that failed the check leaves no wrong key behind.
+    await loaded.save();
+    return { ...loaded, sealed: count };
+  })().catch(async (error: unknown) => {
+    if (ownsDb) await db.close();
+    throw error;
+  });
   const app = await buildApp({
     config,
     db,
+    secrets,
     logger: options.logger,
     heartbeatMs: options.heartbeatMs,
     distDir: options.distDir,
   });
   const log = app.server.log;
+  if (source === 'new-key-file' || source === 'key-file')
+    log.warn(
+      { key_file: keyFile },
+      `secrets in the database are encrypted with the key in ${keyFile}${source === 'new-key-file' ? ' (made now)' : ''}: ` +
+        'set CC_ENCRYPTION_KEY in production, and back the key up apart from the database',
+    );
+  if (sealed)
+    log.info({ sealed }, 'secrets stored in clear or with an older key were sealed with the current key');
   if (!config.secret_keys.length && !(await app.apiKeys.countActive())) {
     log.warn(
       'no secret key: every merchant call will answer 401. Set CC_SECRET_KEYS or run `crypto-checkout-server keys create --mode test`',

@@ -1,10 +1,13 @@
 import type { Config } from '../config.js';
+import type { SecretBox } from '../store/secret-box.js';
 import type { Database } from '../store/database.js';
 
 /** What a CLI command gets: the validated configuration, an open and migrated database, and output. */
 export interface CommandContext {
   config: Config;
   db: Database;
+  /** Seals and opens the secrets the database holds (the server's key). */
+  secrets: SecretBox;
   /** Writes one line to standard output (what the command answers). */
   print(line: string): void;
 }

@@ -5,13 +5,15 @@ import {
 } from '@crypto-checkout/protocol';
 import { WebhookEndpoints } from '../webhooks/webhook-endpoints.js';
 import { WebhookStore } from '../webhooks/webhook-store.js';
+import { webhookUrlPolicy } from '../webhooks/webhook-url-guard.js';
 import type { Command, CommandContext } from './command.js';
 import { table } from './table.js';
 
-function service({ config, db }: CommandContext): WebhookEndpoints {
+function service({ config, db, secrets }: CommandContext): WebhookEndpoints {
   return new WebhookEndpoints({
-    store: new WebhookStore(db),
+    store: new WebhookStore(db, secrets),
     secretOverlapSeconds: config.webhooks.secret_overlap,
+    urlPolicy: webhookUrlPolicy(config.webhooks),
   });
 }
 

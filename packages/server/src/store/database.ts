@@ -1,5 +1,7 @@
-import { chmod, mkdir } from 'node:fs/promises';
-import { PGlite } from '@electric-sql/pglite';
+import { chmod, mkdir, readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { PGlite, type PGliteInterface } from '@electric-sql/pglite';
+import { NodeFS } from '@electric-sql/pglite/nodefs';
 import { compilePgliteWasm, unpackTemplate } from './pglite-template.js';
 
 /** The rows of a query. */
@@ -51,6 +53,58 @@ export abstract class Store {
 // numeric and timestamptz. Queries cast int8/numeric to text where the value matters, so both
 // drivers hand the app identical values.
 
+/** Modes with the group's and others' bits cleared. */
+const ownerOnly = (mode: number) => mode & ~0o077;
+
+/** The node and stream operations of Emscripten's NODEFS that set a mode on a real file. */
+interface NodeFsOps {
+  node_ops: {
+    mknod(parent: unknown, name: string, mode: number, dev: number): unknown;
+    setattr(node: unknown, attr: { mode?: number }): void;
+  };
+  stream_ops: { setattr?(stream: unknown, attr: { mode?: number }): void };
+}
+
+/**
+ * PGlite's NODEFS, creating files and folders for their owner only. Emscripten's NODEFS makes
+ * each file with mode 0777 and then `chmod`s it to the mode PostgreSQL asked for (0666 inside
+ * PGlite): a chmod is not narrowed by the umask, so the files came out 0666 whatever the server's
+ * umask. Here every mode NODEFS sets, at creation and by chmod, loses its group and other bits —
+ * the files are 0600 and the folders 0700 from the start, not narrowed afterwards.
+ */
+class OwnerOnlyNodeFS extends NodeFS {
+  override async init(pg: PGliteInterface, opts: Parameters<NodeFS['init']>[1]) {
+    const { emscriptenOpts } = await super.init(pg as PGlite, opts);
+    const narrowModes = (mod: { NODEFS: unknown }) => {
+      const fs = mod.NODEFS as NodeFsOps;
+      const { mknod, setattr } = fs.node_ops;
+      const streamSetattr = fs.stream_ops.setattr;
+      const narrowed = <A extends { mode?: number }>(attr: A): A =>
+        attr.mode === undefined ? attr : { ...attr, mode: ownerOnly(attr.mode) };
+      fs.node_ops.mknod = (parent, name, mode, dev) => mknod(parent, name, ownerOnly(mode), dev);
+      fs.node_ops.setattr = (node, attr) => setattr(node, narrowed(attr));
+      if (streamSetattr) fs.stream_ops.setattr = (stream, attr) => streamSetattr(stream, narrowed(attr));
+    };
+    return {
+      emscriptenOpts: { ...emscriptenOpts, preRun: [...(emscriptenOpts.preRun ?? []), narrowModes] },
+    };
+  }
+}
+
+/**
+ * Clears the group's and others' bits of every file and folder under `dir`: files written by a
+ * version before {@link OwnerOnlyNodeFS} (0666), or unpacked from the template under a wide umask.
+ */
+async function narrowToOwner(dir: string): Promise<void> {
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isSymbolicLink()) continue;
+    const mode = (await stat(path)).mode & 0o777;
+    if (mode & 0o077) await chmod(path, ownerOnly(mode));
+    if (entry.isDirectory()) await narrowToOwner(path);
+  }
+}
+
 /**
  * Opens PGlite with its files in `dataDir`, or in memory when `dataDir` is `memory://`. A new folder
  * starts from the build's template (initdb'd and migrated; see pglite-template.ts) when it has one.
@@ -66,9 +120,15 @@ export async function openPglite(dataDir: string): Promise<Database> {
     await mkdir(dataDir, { recursive: true, mode: 0o700 });
     await chmod(dataDir, 0o700);
     await unpackTemplate(dataDir);
+    await narrowToOwner(dataDir);
   }
   const pgliteWasmModule = await compiling;
-  return wrapPglite(await PGlite.create(dataDir, pgliteWasmModule ? { pgliteWasmModule } : {}));
+  const options = pgliteWasmModule ? { pgliteWasmModule } : {};
+  return wrapPglite(
+    await (dataDir.startsWith('memory://')
+      ? PGlite.create(dataDir, options)
+      : PGlite.create({ ...options, fs: new OwnerOnlyNodeFS(dataDir) })),
+  );
 }
 
 /** The {@link Database} interface over an open PGlite instance. */

@@ -1,5 +1,7 @@
 import type { KeyMode } from '../keys/secret-key.js';
-import { Store, type Queryable } from './database.js';
+import { Store, type Database, type Queryable } from './database.js';
+import type { SecretBox } from './secret-box.js';
+import { secretContext } from './secrets-at-rest.js';
 
 /** One `Idempotency-Key` of one mode, as stored. */
 export interface IdempotencyRecord {
@@ -19,8 +21,23 @@ export interface IdempotencyScope {
   key: string;
 }
 
+/** What a stored answer is sealed for: its row (mode and key). */
+const bodyContext = (scope: IdempotencyScope) =>
+  secretContext('idempotency_keys', 'response_body', `${scope.mode}:${scope.key}`);
+
 /** The queries on `idempotency_keys`. */
 export class IdempotencyStore extends Store {
+  constructor(
+    db: Database,
+    /**
+     * Seals the stored answers: they are the answers of `POST`s that hand out secrets (a session's
+     * client secret, an endpoint's signing secret), so the table must not hold them in clear.
+     */
+    private readonly secrets: SecretBox,
+  ) {
+    super(db);
+  }
+
   /**
    * Takes the key for the request `lockId`: inserts it, or takes over a row that is expired (older
    * than `expiredBefore`: a new use of the key) or abandoned (still in flight since before
@@ -69,7 +86,9 @@ export class IdempotencyStore extends Store {
        FROM idempotency_keys WHERE mode = $1 AND key = $2`,
       [scope.mode, scope.key],
     );
-    return rows[0] ?? null;
+    const row = rows[0];
+    if (!row?.response_body) return row ?? null;
+    return { ...row, response_body: this.secrets.open(row.response_body, bodyContext(scope)) };
   }
 
   /**
@@ -85,7 +104,7 @@ export class IdempotencyStore extends Store {
     const { rows } = await q.query(
       `UPDATE idempotency_keys SET response_status = $4, response_body = $5, lock_id = NULL, locked_at = NULL
        WHERE mode = $1 AND key = $2 AND lock_id = $3 RETURNING 1`,
-      [scope.mode, scope.key, lockId, response.status, response.body],
+      [scope.mode, scope.key, lockId, response.status, this.secrets.seal(response.body, bodyContext(scope))],
     );
     return rows.length === 1;
   }

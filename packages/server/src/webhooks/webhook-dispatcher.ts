@@ -1,13 +1,27 @@
 import { randomBytes } from 'node:crypto';
+import { isIP } from 'node:net';
 import type { FastifyBaseLogger } from 'fastify';
+import { Agent, fetch, type Response } from 'undici';
 import { signWebhook } from '@crypto-checkout/webhooks';
 import type { WebhooksConfig } from '../config.js';
 import { retryDelayMs } from './retry-schedule.js';
 import { newWebhookId } from './webhook-ids.js';
+import {
+  addressProblem,
+  guardedLookup,
+  systemResolveHost,
+  urlHost,
+  webhookUrlPolicy,
+  type ResolveHost,
+} from './webhook-url-guard.js';
 import type { AttemptOutcome, ClaimedDelivery, DeliveryUpdate, WebhookStore } from './webhook-store.js';
 
-/** Bytes of an answer's body kept in the attempt log. */
-export const RESPONSE_EXCERPT_BYTES = 1024;
+/**
+ * Bytes of an answer's body kept in the attempt log, control characters then replaced by spaces:
+ * enough to read a receiver's error, too little to make the attempt log a way to read other
+ * servers' pages.
+ */
+export const RESPONSE_EXCERPT_BYTES = 256;
 
 /** A running delivery worker. */
 export interface WebhookDispatcher {
@@ -30,6 +44,8 @@ export interface WebhookDispatcherOptions {
   clock?: () => Date;
   /** Source of retry jitter, in [0, 1). */
   random?: () => number;
+  /** Resolves endpoint host names at each attempt; default: the system resolver (tests simulate DNS). */
+  resolveHost?: ResolveHost;
 }
 
 const SHUTDOWN = 'shutdown';
@@ -39,6 +55,7 @@ function describeError(error: unknown, timeoutMs: number): string {
   const e = error as { name?: string; message?: string; cause?: { code?: string; message?: string } };
   if (e?.name === 'TimeoutError') return `timeout: no answer within ${timeoutMs} ms`;
   const code = e?.cause?.code;
+  if (code === 'WEBHOOK_ADDRESS_FORBIDDEN') return forbidden(e.cause!.message ?? '');
   const known: Record<string, string> = {
     ECONNREFUSED: 'connection refused',
     ECONNRESET: 'connection reset',
@@ -54,7 +71,21 @@ function describeError(error: unknown, timeoutMs: number): string {
   return text.slice(0, 500);
 }
 
-/** Reads at most `limit` bytes of a body as UTF-8 and drops the rest. */
+/** The error of an attempt the SSRF guard refused. */
+function forbidden(why: string): string {
+  return `forbidden address: ${why}; webhooks go to public addresses only (see webhooks.allow_private_*_endpoints)`.slice(
+    0,
+    500,
+  );
+}
+
+/** C0 and C1 control characters, DEL, and the invisible format characters (bidi overrides, zero widths). */
+const CONTROL = /[\p{Cc}\p{Cf}]+/gu;
+
+/**
+ * Reads at most `limit` bytes of a body as UTF-8, drops the rest, and replaces control characters
+ * by spaces (an excerpt is shown in terminals and dashboards; it must not drive them).
+ */
 async function readExcerpt(response: Response, limit: number): Promise<string | null> {
   if (!response.body) return null;
   const reader = response.body.getReader();
@@ -72,7 +103,8 @@ async function readExcerpt(response: Response, limit: number): Promise<string | 
   }
   const bytes = Buffer.concat(chunks).subarray(0, limit);
   // A multi-byte character cut at the limit decodes to U+FFFD; the excerpt is for reading only.
-  return bytes.length ? bytes.toString('utf8') : null;
+  const text = bytes.toString('utf8').replace(CONTROL, ' ').trim();
+  return text.length ? text : null;
 }
 
 /**
@@ -87,6 +119,14 @@ export function startWebhookDispatcher(options: WebhookDispatcherOptions): Webho
   const { store, config, logger } = options;
   const clock = options.clock ?? (() => new Date());
   const random = options.random ?? Math.random;
+  const policy = webhookUrlPolicy(config);
+  const resolve = options.resolveHost ?? systemResolveHost;
+  // One connection pool per mode, each resolving through the guard: a socket only ever connects to
+  // an address the guard has checked, and pooled connections were checked when they were opened.
+  const agents = {
+    live: new Agent({ connect: { lookup: guardedLookup({ livemode: true, policy, resolve }) } }),
+    test: new Agent({ connect: { lookup: guardedLookup({ livemode: false, policy, resolve }) } }),
+  };
   const shutdown = new AbortController();
   const inflight = new Set<Promise<void>>();
   let stopped = false;
@@ -125,8 +165,13 @@ export function startWebhookDispatcher(options: WebhookDispatcherOptions): Webho
     let statusCode: number | null = null;
     let error: string | null = null;
     let excerpt: string | null = null;
+    // An IP literal is never looked up, so the socket's lookup cannot see it: it is checked here.
+    const host = urlHost(new URL(claim.url));
+    const literalProblem = isIP(host) ? addressProblem(host, { livemode: claim.livemode, policy }) : null;
     try {
+      if (literalProblem) throw new Error(`${host} is ${literalProblem}`);
       const response = await fetch(claim.url, {
+        dispatcher: claim.livemode ? agents.live : agents.test,
         method: 'POST',
         headers: {
           ...headers,
@@ -141,9 +186,11 @@ export function startWebhookDispatcher(options: WebhookDispatcherOptions): Webho
       statusCode = response.status;
       excerpt = await readExcerpt(response, RESPONSE_EXCERPT_BYTES).catch(() => null);
     } catch (caught) {
-      error = shutdown.signal.aborted
-        ? 'interrupted: the server stopped during the attempt'
-        : describeError(caught, config.timeout_ms);
+      error = literalProblem
+        ? forbidden((caught as Error).message)
+        : shutdown.signal.aborted
+          ? 'interrupted: the server stopped during the attempt'
+          : describeError(caught, config.timeout_ms);
     }
     const latency = Math.round(performance.now() - started);
     const succeeded = statusCode !== null && statusCode >= 200 && statusCode < 300;
@@ -248,6 +295,7 @@ export function startWebhookDispatcher(options: WebhookDispatcherOptions): Webho
       }
       shutdown.abort(SHUTDOWN);
       await Promise.all([...inflight]);
+      await Promise.all([agents.live.destroy(), agents.test.destroy()]);
     },
   };
 }

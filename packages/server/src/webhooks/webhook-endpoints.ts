@@ -4,9 +4,15 @@ import type {
   WebhookEndpoint,
   WebhookEndpointWithSecret,
 } from '@crypto-checkout/protocol';
-import { InvalidRequestError } from '../errors.js';
+import { InvalidRequestError, WebhookUrlForbiddenError } from '../errors.js';
 import { newWebhookId, newWebhookSecret, secretPrefix } from './webhook-ids.js';
 import { inMode } from './in-mode.js';
+import {
+  systemResolveHost,
+  urlProblem,
+  type ResolveHost,
+  type WebhookUrlPolicy,
+} from './webhook-url-guard.js';
 import type { EndpointRecord, ModeScope, WebhookStore } from './webhook-store.js';
 
 /** Endpoints a mode may have at once: each event fans out to all of them. */
@@ -36,6 +42,10 @@ export interface WebhookEndpointsOptions {
   secretOverlapSeconds: number;
   /** Defaults to the real clock. */
   clock?: (() => Date) | undefined;
+  /** Which addresses endpoints of each mode may have (the SSRF guard). */
+  urlPolicy: WebhookUrlPolicy;
+  /** Resolves URL host names for the check; default: the system resolver. */
+  resolveHost?: ResolveHost | undefined;
 }
 
 /**
@@ -46,15 +56,36 @@ export class WebhookEndpoints {
   private readonly store: WebhookStore;
   private readonly defaultOverlap: number;
   private readonly clock: () => Date;
+  private readonly urlPolicy: WebhookUrlPolicy;
+  private readonly resolveHost: ResolveHost;
 
   constructor(options: WebhookEndpointsOptions) {
     this.store = options.store;
     this.defaultOverlap = options.secretOverlapSeconds;
     this.clock = options.clock ?? (() => new Date());
+    this.urlPolicy = options.urlPolicy;
+    this.resolveHost = options.resolveHost ?? systemResolveHost;
+  }
+
+  /**
+   * Refuses a URL whose host is, or resolves to, an address endpoints of this mode may not have
+   * (400 `webhook_url_forbidden`). Every attempt checks again, on the addresses it connects to.
+   */
+  private async checkUrl(url: string, livemode: boolean): Promise<void> {
+    const problem = await urlProblem(url, { livemode, policy: this.urlPolicy, resolve: this.resolveHost });
+    if (problem) {
+      const mode = livemode ? 'live' : 'test';
+      throw new WebhookUrlForbiddenError(
+        `url: ${problem}; ${mode}-mode webhooks must go to a public address`,
+        [{ path: 'url', message: problem }],
+      );
+    }
   }
 
   /** Creates an endpoint with a fresh secret; the answer is the only time the secret is shown. */
   async create(input: CreateWebhookEndpointRequest, livemode: boolean): Promise<WebhookEndpointWithSecret> {
+    // Checked before the transaction: a DNS lookup must not hold the database.
+    await this.checkUrl(input.url, livemode);
     const now = this.clock();
     const record: EndpointRecord = {
       id: newWebhookId('we'),
@@ -98,6 +129,9 @@ export class WebhookEndpoints {
    * its pending deliveries (redeliver them from the event log if you need them).
    */
   async update(id: string, mode: ModeScope, input: UpdateWebhookEndpointRequest): Promise<WebhookEndpoint> {
+    // Checked before the transaction (a DNS lookup must not hold the database); an endpoint's mode never changes.
+    if (input.url !== undefined)
+      await this.checkUrl(input.url, (await this.load(this.store.db, id, mode)).livemode);
     return this.store.transaction(async (tx) => {
       const now = this.clock();
       const e = await this.load(tx, id, mode, true);

@@ -1,6 +1,8 @@
 import type { WebhookEventFilter } from '@crypto-checkout/protocol';
 import { lockForTransaction } from '../store/advisory-locks.js';
-import { Store, type Queryable } from '../store/database.js';
+import { Store, type Database, type Queryable } from '../store/database.js';
+import type { SecretBox } from '../store/secret-box.js';
+import { secretContext } from '../store/secrets-at-rest.js';
 
 /** A webhook endpoint as stored, secrets included. */
 export interface EndpointRecord {
@@ -65,6 +67,8 @@ export interface ClaimedDelivery {
   secret: string;
   previous_secret: string | null;
   previous_secret_expires_at: Date | null;
+  /** The endpoint's mode: the SSRF guard is stricter for live endpoints. */
+  livemode: boolean;
   /** Whether the endpoint still takes deliveries (it may have been disabled since the claim was queued). */
   active: boolean;
 }
@@ -100,6 +104,33 @@ const ATTEMPT_COLUMNS = `id, seq::text AS seq, event_id, endpoint_id, url, attem
 
 /** Every webhook query, in one place. Methods taking a `Queryable` run in the caller's transaction. */
 export class WebhookStore extends Store {
+  constructor(
+    db: Database,
+    /** Seals signing secrets on write and opens them on read: the table never holds them in clear. */
+    private readonly secrets: SecretBox,
+  ) {
+    super(db);
+  }
+
+  /** An endpoint's secret (or previous secret) as stored. */
+  private sealed(id: string, column: 'secret' | 'previous_secret', value: string | null): string | null {
+    return value === null ? null : this.secrets.seal(value, secretContext('webhook_endpoints', column, id));
+  }
+
+  /** An endpoint's secret (or previous secret) as stored, opened. */
+  private opened(id: string, column: 'secret' | 'previous_secret', value: string | null): string | null {
+    return value === null ? null : this.secrets.open(value, secretContext('webhook_endpoints', column, id));
+  }
+
+  /** A row with its secrets opened. */
+  private withSecrets<R extends { secret: string; previous_secret: string | null }>(id: string, row: R): R {
+    return {
+      ...row,
+      secret: this.opened(id, 'secret', row.secret)!,
+      previous_secret: this.opened(id, 'previous_secret', row.previous_secret),
+    };
+  }
+
   /** Inserts a new endpoint. */
   async insertEndpoint(q: Queryable, e: EndpointRecord): Promise<void> {
     await q.query(
@@ -111,8 +142,8 @@ export class WebhookStore extends Store {
         e.description,
         JSON.stringify(e.events),
         e.enabled,
-        e.secret,
-        e.previous_secret,
+        this.sealed(e.id, 'secret', e.secret),
+        this.sealed(e.id, 'previous_secret', e.previous_secret),
         e.previous_secret_expires_at,
         e.created_at,
         e.updated_at,
@@ -128,7 +159,7 @@ export class WebhookStore extends Store {
        WHERE deleted_at IS NULL AND ($1::boolean IS NULL OR livemode = $1) ORDER BY created_at, id`,
       [mode],
     );
-    return rows;
+    return rows.map((row) => this.withSecrets(row.id, row));
   }
 
   /**
@@ -160,7 +191,7 @@ export class WebhookStore extends Store {
        WHERE id = $1 AND deleted_at IS NULL AND ($2::boolean IS NULL OR livemode = $2)${forUpdate ? ' FOR UPDATE' : ''}`,
       [id, mode],
     );
-    return rows[0] ?? null;
+    return rows[0] ? this.withSecrets(id, rows[0]) : null;
   }
 
   /** Writes every mutable field of an endpoint. */
@@ -175,8 +206,8 @@ export class WebhookStore extends Store {
         e.description,
         JSON.stringify(e.events),
         e.enabled,
-        e.secret,
-        e.previous_secret,
+        this.sealed(e.id, 'secret', e.secret),
+        this.sealed(e.id, 'previous_secret', e.previous_secret),
         e.previous_secret_expires_at,
         e.updated_at,
         e.deleted_at,
@@ -251,10 +282,10 @@ export class WebhookStore extends Store {
        WHERE d.event_id = due.event_id AND d.endpoint_id = due.endpoint_id
          AND ev.id = d.event_id AND ep.id = d.endpoint_id
        RETURNING d.event_id, d.endpoint_id, d.attempts, d.claim_token, ev.body, ep.url, ep.secret,
-         ep.previous_secret, ep.previous_secret_expires_at, (ep.enabled AND ep.deleted_at IS NULL) AS active`,
+         ep.previous_secret, ep.previous_secret_expires_at, ep.livemode, (ep.enabled AND ep.deleted_at IS NULL) AS active`,
       [now, limit, leaseUntil, claimToken],
     );
-    return rows;
+    return rows.map((row) => this.withSecrets(row.endpoint_id, row));
   }
 
   /**
