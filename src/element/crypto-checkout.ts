@@ -20,6 +20,7 @@ import type {
   CheckoutTransactionSentEvent,
 } from './events.js';
 import { formatAmount, formatCountdown, formatFiat, formatTime, isPositive, shortHash } from './format.js';
+import { httpUrl } from './http-url.js';
 import { LocaleController } from './i18n.js';
 import type { Messages } from './messages.js';
 import { openCheckout, type CheckoutResult, type OpenCheckoutOptions } from './open-checkout.js';
@@ -343,7 +344,7 @@ export class CryptoCheckout extends CheckoutOptions(LitElement) {
   }
 
   private _renderTransfers(s: BuyerSession, p: PaymentInstructions) {
-    const explorer = p.explorer_url?.replace(/\/+$/, '');
+    const explorer = httpUrl(p.explorer_url)?.replace(/\/+$/, '');
     return html`<ul part="transfers" class="muted">
       ${s.transfers.map((t) => {
         const flag = !t.expected ? this.m.transferNotAccepted : t.late ? this.m.transferLate : '';
@@ -370,7 +371,7 @@ export class CryptoCheckout extends CheckoutOptions(LitElement) {
 
   private _renderPaid(s: BuyerSession) {
     // success_url is validated by the server; checking the scheme again keeps javascript: URLs out.
-    const back = s.success_url && /^https?:\/\//i.test(s.success_url) ? s.success_url : '';
+    const back = httpUrl(s.success_url);
     return back ? html`<p><a part="success-link" href=${back}>${this.m.returnToMerchant}</a></p>` : nothing;
   }
 

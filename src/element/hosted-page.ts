@@ -14,6 +14,7 @@
 import './index.js';
 import { sessionIdFromClientSecret, type SessionStatus } from '@crypto-checkout/protocol/statuses';
 import type { BuyerSession } from '@crypto-checkout/protocol';
+import { httpUrl } from './http-url.js';
 import { loadedMessages, loadMessages, resolveLocale } from './i18n.js';
 import type { Messages } from './messages.js';
 
@@ -111,12 +112,11 @@ function returnLink(
   m: Messages,
   merchant: string,
 ): { href: string; text: string } | null {
-  const safe = (url: string | null) => (url && /^https?:\/\//i.test(url) ? url : null);
   if (PAID.includes(session.status)) {
-    const href = safe(session.success_url);
+    const href = httpUrl(session.success_url);
     return href ? { href, text: m.hosted.returnTo(merchant) } : null;
   }
-  const href = safe(session.cancel_url);
+  const href = httpUrl(session.cancel_url);
   if (!href) return null;
   if (session.status === 'open') return { href, text: m.hosted.cancelAndReturn(merchant) };
   if (OVER.includes(session.status)) return { href, text: m.hosted.returnTo(merchant) };

@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
-import pino from 'pino';
 import type { ErrorBody, Session } from '@crypto-checkout/protocol';
 import { createApiKey, hashSecretKey } from '../../packages/server/src/keys/secret-key.js';
 import type { Database } from '../../packages/server/src/store/database.js';
 import { buildTestApp, type TestApp } from '../support/app.js';
+import { teeLogger } from '../support/logs.js';
 
 /** Every row of every table of the public schema, as text: what a stolen database dump would hold. */
 async function dumpDatabase(db: Database): Promise<string> {
@@ -39,7 +39,7 @@ describe('secret keys', () => {
     });
     app = await buildTestApp(
       { secret_keys: [configuredKey, `sha256:live:${hashSecretKey(hashedLiveKey).toUpperCase()}`] },
-      { clock: () => now, logger: pino({ level: 'trace' }, sink) },
+      { clock: () => now, logger: teeLogger('trace', sink) },
     );
   });
   after(() => app.close());

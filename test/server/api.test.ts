@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Writable } from 'node:stream';
-import pino from 'pino';
 import type { InjectOptions } from 'fastify';
 import type { BuyerSession, ErrorBody, Session } from '@crypto-checkout/protocol';
 import { buildTestApp, FAKE_USDC, type TestApp } from '../support/app.js';
+import { teeLogger } from '../support/logs.js';
 
 describe('sessions API', () => {
   let app: TestApp;
@@ -381,7 +381,7 @@ describe('logging', () => {
         done();
       },
     });
-    const app = await buildTestApp({}, { logger: pino({ level: 'trace' }, sink) });
+    const app = await buildTestApp({}, { logger: teeLogger('trace', sink) });
     try {
       const s = await app.createSession();
       await app.server.inject({

@@ -17,6 +17,7 @@ import { startChainWatcher, type ChainWatcher } from '../../packages/server/src/
 import { buildTestApp, FAKE_USDC, type TestApp } from '../support/app.js';
 import { deployTestToken, devClients, freePort, startAnvil, type Anvil } from '../support/chain.js';
 import { testTokenAbi } from '../support/contracts/test-token.js';
+import { testLogger } from '../support/logs.js';
 
 const CHAIN_ID = 31337;
 
@@ -50,7 +51,7 @@ describe('a cancel racing a payment on anvil: the money is always flagged', () =
     watcher = startChainWatcher({
       chain: app.config.chains[0]!,
       sessions: app.sessions,
-      logger: pino({ level: 'warn' }),
+      logger: testLogger() || pino({ level: 'warn' }),
     });
     await watcher.stop();
   });
@@ -216,7 +217,7 @@ describe('a cancel racing a payment on anvil: the money is always flagged', () =
       const seer = startChainWatcher({
         chain,
         sessions: offline.sessions,
-        logger: pino({ level: 'warn' }),
+        logger: testLogger() || pino({ level: 'warn' }),
         client,
       });
       await seer.stop();

@@ -14,6 +14,7 @@ import { openPglite, openPostgres, type Database } from '../../packages/server/s
 import { migrate } from '../../packages/server/src/store/migrations.js';
 import { TEST_ENCRYPTION_KEY, testConfig, testSecretBox } from '../support/app.js';
 import { serverEntry } from '../support/built.js';
+import { testLogger } from '../support/logs.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const PG_SERVER_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -123,7 +124,7 @@ async function withApp<T>(backend: CliBackend, config: Config, fn: (app: App) =>
   const db = await backend.open();
   try {
     await migrate(db);
-    const app = await buildApp({ config, db, logger: false, secrets: testSecretBox });
+    const app = await buildApp({ config, db, logger: testLogger(), secrets: testSecretBox });
     try {
       return await fn(app);
     } finally {

@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { Writable } from 'node:stream';
-import pino from 'pino';
 import { z } from 'zod';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { errorBodySchema, type ErrorBody } from '@crypto-checkout/protocol';
 import { buildTestApp, type TestApp } from '../support/app.js';
+import { teeLogger } from '../support/logs.js';
 
 /** Asserts the answer is the project's error body with `status` and `code`, and returns the body. */
 function assertError(response: LightMyRequestResponse, status: number, code: string): ErrorBody['error'] {
@@ -238,7 +238,7 @@ describe('a bug answers 500 internal_error and says nothing about its cause', ()
         done();
       },
     });
-    const app = await buildTestApp({}, { logger: pino({ level: 'error' }, sink) });
+    const app = await buildTestApp({}, { logger: teeLogger('error', sink) });
     try {
       app.server.get(
         '/boom',

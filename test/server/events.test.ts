@@ -7,6 +7,7 @@ import { startServer, type RunningServer } from '../../packages/server/src/serve
 import { deployTestToken, devClients, sendDevPayment, startAnvil, type Anvil } from '../support/chain.js';
 import { testMerchantWallet, testSecretKey } from '../support/stack.js';
 import { waitFor } from '../support/wait-for.js';
+import { testLogger } from '../support/logs.js';
 
 const HEARTBEAT_MS = 200;
 
@@ -180,7 +181,7 @@ describe('GET /v1/sessions/:id/events (SSE over HTTP)', () => {
       ],
       log_level: 'warn',
     });
-    server = await startServer(config, { logger: false, heartbeatMs: HEARTBEAT_MS });
+    server = await startServer(config, { logger: testLogger(), heartbeatMs: HEARTBEAT_MS });
   });
   after(async () => {
     for (const stream of streams) stream.close();

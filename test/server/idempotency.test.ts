@@ -9,6 +9,7 @@ import type { Database } from '../../packages/server/src/store/database.js';
 import { migrate } from '../../packages/server/src/store/migrations.js';
 import { buildTestApp, testConfig, type TestApp, testSecretBox } from '../support/app.js';
 import { pgliteBackend, postgresBackend, type Backend } from '../support/backends.js';
+import { testLogger } from '../support/logs.js';
 
 const HOUR = 3600_000;
 const LIVE_KEY = `sk_live_${'L'.repeat(32)}`;
@@ -234,9 +235,14 @@ function concurrencySuite(backend: Backend) {
       db = await backend.fresh();
       await migrate(db);
       const config = testConfig({ secret_keys: [TEST_KEY] });
-      apps.push(await buildApp({ config, db, logger: false, secrets: testSecretBox }));
+      apps.push(await buildApp({ config, db, logger: testLogger(), secrets: testSecretBox }));
       apps.push(
-        await buildApp({ config, db: await backend.another(db), logger: false, secrets: testSecretBox }),
+        await buildApp({
+          config,
+          db: await backend.another(db),
+          logger: testLogger(),
+          secrets: testSecretBox,
+        }),
       );
     });
     after(async () => {

@@ -7,6 +7,7 @@ import { parseConfig } from '../../packages/server/src/config.js';
 import { startServer, type RunningServer } from '../../packages/server/src/server.js';
 import { startStack, testMerchantWallet, testSecretKey, type Stack } from '../support/stack.js';
 import { choose, view, waitFor } from '../support/wait.js';
+import { testLogger } from '../support/logs.js';
 
 describe('payment lifecycle on a live anvil chain (2 confirmations, 0.5 % underpayment tolerance)', () => {
   let stack: Stack;
@@ -315,7 +316,7 @@ describe('a payment on the wrong network', () => {
       ],
       log_level: 'warn',
     });
-    server = await startServer(config, { logger: false });
+    server = await startServer(config, { logger: testLogger() });
   });
   after(async () => {
     await server?.stop();

@@ -10,6 +10,7 @@ import { migrate } from '../../packages/server/src/store/migrations.js';
 import { buildTestApp, testConfig, testSecretBox, type TestApp } from '../support/app.js';
 import { testSecretKey } from '../support/stack.js';
 import { waitFor } from '../support/wait-for.js';
+import { testLogger } from '../support/logs.js';
 
 /**
  * Limits against abuse (docs/operations.md → Limits): rate limits per secret key, session and IP
@@ -32,7 +33,7 @@ async function listen(limits: ConfigInput['limits'], heartbeatMs = 15_000): Prom
     config: testConfig({ secret_keys: [SECRET_KEY], limits }),
     db,
     secrets: testSecretBox,
-    logger: false,
+    logger: testLogger(),
     heartbeatMs,
   });
   const address = await app.server.listen({ host: '127.0.0.1', port: 0 });

@@ -8,6 +8,7 @@ import { migrate } from '../../packages/server/src/store/migrations.js';
 import { buildTestApp, testConfig, testSecretBox, type TestApp } from '../support/app.js';
 import { freePort, startAnvil, type Anvil } from '../support/chain.js';
 import { waitFor } from '../support/wait-for.js';
+import { testLogger } from '../support/logs.js';
 
 /**
  * `GET /ready`, the readiness probe (docs/operations.md → Health and readiness): 200 with details,
@@ -77,7 +78,7 @@ describe('GET /ready', () => {
   test('answers 503 `database` when the database is closed', async () => {
     const db = await openPglite('memory://');
     await migrate(db);
-    const app = await buildApp({ config: testConfig(), db, secrets: testSecretBox, logger: false });
+    const app = await buildApp({ config: testConfig(), db, secrets: testSecretBox, logger: testLogger() });
     cleanups.push(() => app.server.close());
     assert.equal((await app.server.inject({ method: 'GET', url: '/ready' })).statusCode, 200);
     await db.close();
@@ -117,7 +118,7 @@ describe('GET /ready', () => {
       port: 0,
       ready: { chain_stale_ms: 1_000 },
     });
-    const server: RunningServer = await startServer(config, { db, logger: false });
+    const server: RunningServer = await startServer(config, { db, logger: testLogger() });
     cleanups.push(() => server.stop({ timeoutMs: 2_000 }));
     const report = await waitFor(
       async () => {

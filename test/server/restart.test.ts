@@ -7,7 +7,6 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
-import pino from 'pino';
 import { formatUnits, parseEther, type Address, type Hash } from 'viem';
 import type { BuyerSession, Session } from '@crypto-checkout/protocol';
 import { parseConfig } from '../../packages/server/src/config.js';
@@ -17,6 +16,7 @@ import { testTokenAbi } from '../support/contracts/test-token.js';
 import { startStack, testMerchantWallet, testSecretKey, type Stack } from '../support/stack.js';
 import { spawnBackend } from '../support/backend-process.js';
 import { waitFor } from '../support/wait.js';
+import { teeLogger, testLogger } from '../support/logs.js';
 
 /**
  * Fault tests on real parts: the backend is killed with SIGKILL while payments arrive, and the chain
@@ -497,7 +497,7 @@ describe('chain node going down', () => {
       ],
       rates: { ETH: '2000' },
     });
-    server = await startServer(config, { logger: pino({ level: 'info' }, sink) });
+    server = await startServer(config, { logger: teeLogger('info', sink) });
     const url = server.url;
 
     // /health is asked all along; every answer is kept with its time.
@@ -668,7 +668,7 @@ describe('backend restarted after the chain moved on', () => {
     await stack.server.stop();
     await stack.mine(70);
 
-    second = await startServer(stack.config, { logger: false });
+    second = await startServer(stack.config, { logger: testLogger() });
     const url = second.url;
     const secretKey = stack.secretKey;
     await waitFor(

@@ -14,6 +14,7 @@ import {
 import { FAKE_USDC, testSecretBox } from '../support/app.js';
 import { pgliteBackend, postgresBackend, testOn } from '../support/backends.js';
 import { testMerchantWallet, testSecretKey } from '../support/stack.js';
+import { testLogger } from '../support/logs.js';
 
 const hex = (bytes: number) => `0x${randomBytes(bytes).toString('hex')}`;
 const MAX_UINT256 = 2n ** 256n - 1n;
@@ -425,9 +426,14 @@ for (const backend of [pgliteBackend(), postgresBackend()]) {
             },
           ],
         });
-        apps.push(await buildApp({ config, db, logger: false, secrets: testSecretBox }));
+        apps.push(await buildApp({ config, db, logger: testLogger(), secrets: testSecretBox }));
         apps.push(
-          await buildApp({ config, db: await backend.another(db), logger: false, secrets: testSecretBox }),
+          await buildApp({
+            config,
+            db: await backend.another(db),
+            logger: testLogger(),
+            secrets: testSecretBox,
+          }),
         );
         try {
           const [one, two] = apps as [App, App];

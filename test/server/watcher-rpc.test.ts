@@ -8,6 +8,7 @@ import { testTokenAbi } from '../support/contracts/test-token.js';
 import { buildTestApp, FAKE_USDC, type TestApp } from '../support/app.js';
 import { insertOpenPayments } from '../support/bulk.js';
 import { waitFor } from '../support/wait.js';
+import { testLogger } from '../support/logs.js';
 
 const CHAIN_ID = 31337;
 
@@ -67,7 +68,7 @@ describe('chain watcher RPC usage on a live anvil chain', () => {
     const watcher = startChainWatcher({
       chain,
       sessions: app.sessions,
-      logger: console,
+      logger: testLogger() || console,
       client: counter.client as never,
     });
     watchers.push(watcher);
@@ -121,7 +122,7 @@ describe('chain watcher RPC usage on a live anvil chain', () => {
     const watcher = startChainWatcher({
       chain: app.config.chains[0]!,
       sessions: app.sessions,
-      logger: console,
+      logger: testLogger() || console,
     });
     watchers.push(watcher);
     // The subscription opens asynchronously: mine empty blocks until the cursor follows the head,

@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
-import pino from 'pino';
 import { parseEther, type Address, type Hash } from 'viem';
 import { privateKeyToAccount, generatePrivateKey } from 'viem/accounts';
 import type { Session } from '@crypto-checkout/protocol';
@@ -21,6 +20,7 @@ import {
 import { buildTestApp, FAKE_USDC, type TestApp } from '../support/app.js';
 import { startStack, type Stack } from '../support/stack.js';
 import { choose, view, waitFor } from '../support/wait.js';
+import { teeLogger, testLogger } from '../support/logs.js';
 
 const CHAIN_ID = 31337;
 
@@ -253,7 +253,7 @@ describe('chain watcher restart', () => {
     const hash = await stack.pay(buyer.payment!.address, '10');
     await stack.mine(3);
 
-    second = await startServer(stack.config, { logger: false });
+    second = await startServer(stack.config, { logger: testLogger() });
     const cursorAtStart = await second.app.store.getCursor(second.db, CHAIN_ID);
     const paymentBlock = Number(
       (await devClients(stack.rpcUrl).public.getTransactionReceipt({ hash: hash as Hash })).blockNumber,
@@ -331,7 +331,7 @@ describe('chain watcher without a node', () => {
     watcher = startChainWatcher({
       chain: app.config.chains[0]!,
       sessions: app.sessions,
-      logger: pino({ level: 'info' }, sink),
+      logger: teeLogger('info', sink),
     });
     const warnings = () =>
       logs.filter((l) => l.msg === 'chain watcher could not sync; retrying with backoff');

@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { after, afterEach, before, describe, test } from 'node:test';
-import pino from 'pino';
 import { Webhook } from 'standardwebhooks';
 import {
   webhookPayloadSchema,
@@ -31,6 +30,7 @@ import { pgliteBackend, postgresBackend, testOn } from '../support/backends.js';
 import { testMerchantWallet } from '../support/stack.js';
 import { startReceiver, type ReceivedRequest, type Receiver } from '../support/webhook-receiver.js';
 import { waitFor } from '../support/wait.js';
+import { teeLogger, testLogger } from '../support/logs.js';
 
 /**
  * Webhooks on one app (in-memory PGlite) with a real delivery worker and real local HTTP receivers:
@@ -54,8 +54,8 @@ const FAST = {
 
 /** Every log line of the app and the worker, to check that no secret reaches them. */
 const logLines: string[] = [];
-const logger = pino(
-  { level: 'debug' },
+const logger = teeLogger(
+  'debug',
   new Writable({
     write(chunk: Buffer, _encoding, done) {
       logLines.push(chunk.toString());
@@ -582,7 +582,7 @@ for (const backend of [pgliteBackend(), postgresBackend()]) {
         webhooks: { ...FAST, concurrency: 2 },
       });
       webhooksConfig = config.webhooks;
-      instance = await buildApp({ config, db, logger: false, secrets: testSecretBox });
+      instance = await buildApp({ config, db, logger: testLogger(), secrets: testSecretBox });
     });
     after(async () => {
       await instance?.server.close();
@@ -637,8 +637,8 @@ for (const backend of [pgliteBackend(), postgresBackend()]) {
         startWebhookDispatcher({
           store: new WebhookStore(database, testSecretBox),
           config: webhooksConfig,
-          logger: pino(
-            { level: 'info' },
+          logger: teeLogger(
+            'info',
             new Writable({
               write(chunk: Buffer, _encoding, done) {
                 if (chunk.toString().includes('webhook delivered')) delivered[i]! += 1;

@@ -5,6 +5,7 @@ import { parseConfig, type Config, type ConfigInput } from '../../packages/serve
 import { openPglite } from '../../packages/server/src/store/database.js';
 import { migrate } from '../../packages/server/src/store/migrations.js';
 import { SecretBox } from '../../packages/server/src/store/secret-box.js';
+import { recordSecrets, testLogger, TEST_LOG_DIR } from './logs.js';
 import { testMerchantWallet, testSecretKey } from './stack.js';
 
 /** The token address the inject tests configure (no chain is contacted by them). */
@@ -16,6 +17,7 @@ export const FAKE_USDC = '0x5fbdb2315678afecb367f032d93f642f64180aa3';
  * share `CC_ENCRYPTION_KEY`.
  */
 export const TEST_ENCRYPTION_KEY = randomBytes(32).toString('base64');
+recordSecrets(TEST_ENCRYPTION_KEY);
 
 /** Seals with {@link TEST_ENCRYPTION_KEY}. */
 export const testSecretBox = new SecretBox([Buffer.from(TEST_ENCRYPTION_KEY, 'base64')]);
@@ -58,7 +60,18 @@ export function testConfig(overrides: Partial<ConfigInput> = {}): Config {
   });
 }
 
-/** Builds the app for `inject()` tests. */
+/** Secret-shaped strings in a response body: client secrets, signing secrets, secret keys. */
+function secretsIn(body: string): string[] {
+  return (
+    body.match(/cs_[A-Za-z0-9]+_secret_[A-Za-z0-9]+|whsec_[A-Za-z0-9+/=]+|sk_(?:test|live)_[A-Za-z0-9]+/g) ??
+    []
+  );
+}
+
+/**
+ * Builds the app for `inject()` tests. It logs nothing, unless the log scan runs (`npm run
+ * test:server`): then it logs at `trace` to the scan's folder and records the secrets it answers.
+ */
 export async function buildTestApp(
   overrides: Partial<ConfigInput> = {},
   options: Pick<AppOptions, 'clock' | 'logger' | 'idempotency' | 'distDir' | 'resolveHost'> = {},
@@ -73,10 +86,17 @@ export async function buildTestApp(
     db,
     secrets: testSecretBox,
     ...options,
-    logger: options.logger ?? false,
+    logger: options.logger ?? testLogger(),
     // Every answer of every inject test is held against the schema its route documents.
     checkResponses: true,
   });
+  // For the log scan: every secret an answer hands out (client secrets, signing secrets, keys).
+  if (TEST_LOG_DIR) {
+    app.server.addHook('onSend', async (_request, _reply, payload) => {
+      if (typeof payload === 'string') recordSecrets(...secretsIn(payload));
+      return payload;
+    });
+  }
   return {
     ...app,
     config,

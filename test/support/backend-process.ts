@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { REPO, serverEntry } from './built.js';
+import { childLogFile, recordSecrets, TEST_LOG_DIR } from './logs.js';
 import { waitFor } from './wait.js';
 
 /** The backend's real entry point (`packages/server/dist/main.js`) running as a child process. */
@@ -33,9 +34,22 @@ export async function spawnBackend(env: Record<string, string>): Promise<Backend
   );
   const child = spawn(process.execPath, [await serverEntry('main')], {
     cwd: REPO,
-    env: { ...inherited, HOST: '127.0.0.1', PORT: '0', ...env },
+    // Under the log scan it logs at trace, whatever the test asked, into the scan's folder.
+    env: {
+      ...inherited,
+      HOST: '127.0.0.1',
+      PORT: '0',
+      ...env,
+      ...(TEST_LOG_DIR ? { LOG_LEVEL: 'trace' } : {}),
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  recordSecrets(...(env.CC_SECRET_KEYS ?? '').split(','), env.CC_ENCRYPTION_KEY);
+  const logFile = childLogFile(`backend-${child.pid}`);
+  if (logFile) {
+    child.stdout!.pipe(logFile);
+    child.stderr!.pipe(logFile);
+  }
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const lines: string[] = [];
   let partial = '';

@@ -6,6 +6,7 @@ import { mnemonicToSeedSync } from '@scure/bip39';
 import type { CreateSessionRequest, Session } from '@crypto-checkout/protocol';
 import { parseConfig, type Config, type ConfigInput } from '../../packages/server/src/config.js';
 import { startServer, type RunningServer } from '../../packages/server/src/server.js';
+import { recordSecrets, testLogger } from './logs.js';
 import { deployTestToken, devClients, sendDevPayment, startAnvil, type Anvil } from '../support/chain.js';
 
 /** A merchant wallet made up for one test run: its xpub goes to the server, its keys stay here. */
@@ -21,7 +22,9 @@ export function testMerchantWallet() {
 
 /** A fresh secret key in the server's format. */
 export function testSecretKey(): string {
-  return `sk_test_${randomBytes(24).toString('hex')}`;
+  const key = `sk_test_${randomBytes(24).toString('hex')}`;
+  recordSecrets(key);
+  return key;
 }
 
 /** Everything real, started for a test: anvil, a deployed test USDC, the backend on PGlite. */
@@ -91,7 +94,7 @@ export async function startStack(
       load_shedding: { enabled: false, ...options.config?.limits?.load_shedding },
     },
   });
-  const server = await startServer(config, { logger: false, distDir: options.distDir });
+  const server = await startServer(config, { logger: testLogger(), distDir: options.distDir });
   const { test } = devClients(anvil.rpcUrl);
   return {
     apiUrl: server.url,
@@ -109,7 +112,9 @@ export async function startStack(
       });
       if (response.status !== 201)
         throw new Error(`create session: ${response.status} ${await response.text()}`);
-      return (await response.json()) as Session;
+      const session = (await response.json()) as Session;
+      recordSecrets(session.client_secret);
+      return session;
     },
     pay: (address, amount, token = 'usdc') =>
       sendDevPayment(

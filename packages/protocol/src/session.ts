@@ -39,8 +39,13 @@ export const metadataSchema = z
     message: `must be at most ${MAX_METADATA_BYTES} bytes as JSON`,
   });
 
-const httpUrlSchema = z
-  .url({ protocol: /^https?$/, message: 'must be an http(s) URL' })
+/**
+ * A URL the hosted page and the element render as a link: `https://…` (or `http://…`, which the
+ * server accepts for test-mode sessions only). `javascript:`, `data:`, `vbscript:` and every other
+ * scheme are refused.
+ */
+const linkUrlSchema = z
+  .url({ protocol: /^https?$/, message: 'must be an https URL (http in test mode only)' })
   .max(2048, 'must be at most 2048 characters');
 
 /** Body of `POST /v1/sessions`. */
@@ -62,10 +67,10 @@ export const createSessionRequestSchema = z.strictObject({
     .min(60)
     .max(7 * 24 * 3600)
     .optional(),
-  /** Where the hosted page sends the buyer after paying. Never proof of payment. */
-  success_url: httpUrlSchema.optional(),
-  /** Where the hosted page sends a buyer who gives up. */
-  cancel_url: httpUrlSchema.optional(),
+  /** Where the hosted page sends the buyer after paying; https (http in test mode). Never proof of payment. */
+  success_url: linkUrlSchema.optional(),
+  /** Where the hosted page sends a buyer who gives up; https (http in test mode). */
+  cancel_url: linkUrlSchema.optional(),
 });
 
 /** Body of `POST /v1/sessions`. */

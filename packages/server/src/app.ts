@@ -4,11 +4,11 @@ import { validatorCompiler } from 'fastify-type-provider-zod';
 import { parseJsonBodies } from './json-body.js';
 import { refuseRepeatedQuery } from './query-params.js';
 import { refuseUnsafeText } from './unsafe-text.js';
-import { redactUrl } from './auth.js';
 import { httpServerOptions, registerLimits } from './limits.js';
 import { createServices, type Services, type ServicesOptions } from './composition.js';
 import { InvalidRequestError } from './errors.js';
 import { clientErrorHandler, frameworkErrors, registerErrorHandler } from './error-handler.js';
+import { createLogger, pathOf } from './logger.js';
 import { jsonSerializerCompiler, registerOpenApi, requireDocumentedRoutes } from './openapi.js';
 import { decorateCallers } from './routes/auth-hooks.js';
 import { checkoutRoutes } from './routes/checkout/index.js';
@@ -70,11 +70,12 @@ export async function buildApp(options: AppOptions): Promise<App> {
     // Errors Fastify raises before routing, and requests Node refuses, answer the API's error body.
     frameworkErrors,
     clientErrorHandler,
-    // Requests are logged by the hook below, which redacts client secrets from URLs whatever logger
-    // is in use; Fastify's own request log would print them.
+    // Requests are logged by the hook below, by path and route without the query string (the event
+    // stream's ?client_secret=), whatever logger is in use; Fastify's own request log prints the URL.
     logController: new LogController({ disableRequestLogging: true }),
+    // The logger redacts credentials and serializes errors without their values (logger.ts).
     ...(options.logger === undefined
-      ? { logger: { level: config.log_level, redact: ['req.headers.authorization'] } }
+      ? { loggerInstance: createLogger(config.log_level) }
       : options.logger === false
         ? { logger: false }
         : { loggerInstance: options.logger }),
@@ -85,7 +86,8 @@ export async function buildApp(options: AppOptions): Promise<App> {
     request.log.info(
       {
         method: request.method,
-        url: redactUrl(request.url),
+        route: request.routeOptions.url ?? null,
+        path: pathOf(request.url),
         status: reply.statusCode,
         ms: Math.round(reply.elapsedTime),
       },

@@ -37,6 +37,22 @@ const requiredUnlessKnown =
       : 'required: the key is not a known chain';
   };
 
+/** Host names of this machine: an explorer there may be http (a local one beside anvil). */
+const LOOPBACK_HOST = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
+
+/**
+ * A block explorer's base URL, which the element renders in links to transactions: https, or http
+ * on a loopback host (a development explorer beside anvil), where no network sits in between.
+ */
+const explorerUrlSchema = z
+  .url({ protocol: /^https?$/, error: 'must be an https URL such as https://basescan.org' })
+  .refine((value) => {
+    // zod runs this after a failed URL check too: that one has reported an unparsable value already.
+    if (!URL.canParse(value)) return true;
+    const url = new URL(value);
+    return url.protocol === 'https:' || LOOPBACK_HOST.test(url.hostname);
+  }, 'must be an https URL; http only for an explorer on localhost, 127.0.0.1 or [::1]');
+
 /** One EVM chain the server watches, after {@link withKnownChainDefaults} has filled it in. */
 const chainSchema = z.strictObject({
   /** Short key used in method ids, e.g. `base`, `anvil`; a known chain's key fills in the rest. */
@@ -63,7 +79,8 @@ const chainSchema = z.strictObject({
     .nullable()
     .default({ symbol: 'ETH', decimals: 18 }),
   tokens: z.array(tokenSchema).default([]),
-  explorer_url: z.url().optional(),
+  /** Block explorer for links to transactions: https (http only on a loopback host). */
+  explorer_url: explorerUrlSchema.optional(),
   /** Block to start scanning from on first start; default: the chain's head at first start. */
   start_block: z.number().int().min(0).optional(),
   /** Blocks per log query while catching up. */

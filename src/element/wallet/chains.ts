@@ -1,4 +1,5 @@
 import type { Chain } from 'viem';
+import { httpUrl } from '../http-url.js';
 
 /**
  * Public RPC endpoints and native coins of the chains the backend knows
@@ -35,11 +36,12 @@ export function chainToAdd(id: number, name: string, explorerUrl: string | null)
   const known = PUBLIC_CHAINS[id];
   if (!known) return undefined;
   const [rpcUrl, symbol] = known;
+  const explorer = httpUrl(explorerUrl);
   return {
     id,
     name,
     nativeCurrency: { name: symbol, symbol, decimals: 18 },
     rpcUrls: { default: { http: [rpcUrl] } },
-    ...(explorerUrl ? { blockExplorers: { default: { name, url: explorerUrl } } } : {}),
+    ...(explorer ? { blockExplorers: { default: { name, url: explorer } } } : {}),
   };
 }

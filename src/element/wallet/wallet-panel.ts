@@ -16,6 +16,7 @@ import type { BuyerSession, PaymentInstructions } from '@crypto-checkout/protoco
 import { emit } from '../events.js';
 import { shortHash } from '../format.js';
 import { formatAmount } from '../format.js';
+import { httpUrl } from '../http-url.js';
 import { localeTagOf, messagesOf } from '../i18n.js';
 import { nativeSymbol } from './chains.js';
 import { discoverWallets, type InjectedWallet } from './discover-wallets.js';
@@ -241,7 +242,7 @@ export class WalletPanel implements ReactiveController {
         const link = peer?.redirect?.native || peer?.redirect?.universal;
         return html`${this.waiting(this.m.confirm(peer?.name ?? step.wallet.name))}
         ${
-          link && /^[a-z][\w+.-]*:/i.test(link) && !/^(javascript|data):/i.test(link)
+          link && /^[a-z][\w+.-]*:/i.test(link) && !/^(javascript|data|vbscript|file|blob):/i.test(link)
             ? html`<a part="wallet-link" href=${link}>${this.m.openPeer(peer?.name ?? step.wallet.name)}</a>`
             : nothing
         }`;
@@ -253,7 +254,7 @@ export class WalletPanel implements ReactiveController {
           <p class="muted">${this.m.from(shortHash(step.tx.from), step.wallet.name, p.network)}</p>
           <button part="wallet-back" @click=${this.back}>${this.m.another}</button>`;
       case 'sent': {
-        const explorer = p.explorer_url?.replace(/\/+$/, '');
+        const explorer = httpUrl(p.explorer_url)?.replace(/\/+$/, '');
         return html`<p part="wallet-status" role="status">
           ${this.m.sent}
           ${

@@ -201,6 +201,20 @@ export class SessionService {
       );
     }
     if (!methodIds.length) throw new MethodNotAvailableError('no payment method is configured');
+    // Links a buyer follows from a live checkout travel over TLS; test mode takes http for local shops.
+    if (options.livemode) {
+      const insecure = (['success_url', 'cancel_url'] as const).filter(
+        (field) => input[field] !== undefined && !/^https:/i.test(input[field]),
+      );
+      if (insecure.length) {
+        throw InvalidRequestError.fields(
+          insecure.map((path) => ({
+            path,
+            message: 'must be an https URL in live mode (http in test mode only)',
+          })),
+        );
+      }
+    }
     const amount = parseDecimal(input.amount);
     if (amount.units === 0n) throw new InvalidRequestError('amount must be greater than 0');
     if (amount.scale > 2)

@@ -49,6 +49,35 @@ export abstract class Store {
   }
 }
 
+/**
+ * Fields of a database error that hold values rather than names: PGlite's `params` (the query's
+ * parameters: signing secrets, key hashes, …) and `queryOptions`, and PostgreSQL's `detail`
+ * (`Key (secret)=(whsec_…) already exists`), `where` and `internalQuery`.
+ */
+const VALUE_FIELDS = ['params', 'queryOptions', 'detail', 'where', 'internalQuery'];
+
+/**
+ * Rethrows a database error without the fields that hold values, so that no log line, error body or
+ * test message that later shows it can print a secret the query carried. Its code, message, table
+ * and constraint stay for diagnosis; the SQL text stays too: it is the code's, written with `$n`.
+ */
+function withoutValues(error: unknown): never {
+  if (error && typeof error === 'object') {
+    for (const field of VALUE_FIELDS) {
+      if (field in error) delete (error as Record<string, unknown>)[field];
+    }
+  }
+  throw error;
+}
+
+/** `queryable` with every failure passed through {@link withoutValues}. */
+function stripping(queryable: Queryable): Queryable {
+  return {
+    query: <Row>(sql: string, params?: unknown[]) => queryable.query<Row>(sql, params).catch(withoutValues),
+    exec: (sql: string) => queryable.exec(sql).catch(withoutValues),
+  };
+}
+
 // pg parses int8 and numeric into strings and timestamptz into Date; PGlite does the same for
 // numeric and timestamptz. Queries cast int8/numeric to text where the value matters, so both
 // drivers hand the app identical values.
@@ -140,19 +169,24 @@ export function wrapPglite(db: PGlite): Database {
     queue = next.catch(() => undefined);
     return next;
   };
-  return {
-    kind: 'pglite',
+  const direct = stripping({
     query: <Row>(sql: string, params?: unknown[]) =>
       serial(() => db.query<Row>(sql, params)) as Promise<QueryResult<Row>>,
     exec: (sql: string) => serial(async () => void (await db.exec(sql))),
+  });
+  return {
+    kind: 'pglite',
+    ...direct,
     transaction: <T>(fn: (tx: Queryable) => Promise<T>) =>
       serial(() =>
         db.transaction((tx) =>
-          fn({
-            query: <Row>(sql: string, params?: unknown[]) =>
-              tx.query<Row>(sql, params) as Promise<QueryResult<Row>>,
-            exec: async (sql: string) => void (await tx.exec(sql)),
-          }),
+          fn(
+            stripping({
+              query: <Row>(sql: string, params?: unknown[]) =>
+                tx.query<Row>(sql, params) as Promise<QueryResult<Row>>,
+              exec: async (sql: string) => void (await tx.exec(sql)),
+            }),
+          ),
         ),
       ),
     close: () => serial(() => db.close()),
@@ -171,20 +205,25 @@ export async function openPostgres(url: string): Promise<Database> {
   pool.on('error', () => undefined);
   const client = await pool.connect(); // fail fast at start-up if the server is unreachable
   client.release();
-  return {
-    kind: 'postgres',
+  const direct = stripping({
     query: <Row>(sql: string, params?: unknown[]) =>
       pool.query(sql, params) as unknown as Promise<QueryResult<Row>>,
     exec: async (sql: string) => void (await pool.query(sql)),
+  });
+  return {
+    kind: 'postgres',
+    ...direct,
     async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
       const conn = await pool.connect();
       try {
         await conn.query('BEGIN');
-        const result = await fn({
-          query: <Row>(sql: string, params?: unknown[]) =>
-            conn.query(sql, params) as unknown as Promise<QueryResult<Row>>,
-          exec: async (sql: string) => void (await conn.query(sql)),
-        });
+        const result = await fn(
+          stripping({
+            query: <Row>(sql: string, params?: unknown[]) =>
+              conn.query(sql, params) as unknown as Promise<QueryResult<Row>>,
+            exec: async (sql: string) => void (await conn.query(sql)),
+          }),
+        );
         await conn.query('COMMIT');
         return result;
       } catch (error) {
