@@ -1,0 +1,10 @@
+import { PGlite } from '@electric-sql/pglite';
+import { readFileSync } from 'node:fs';
+const rss = () => Math.round(Number(/VmRSS:\s+(\d+)/.exec(readFileSync('/proc/self/status','utf8'))[1])/1024);
+console.log('start', rss());
+const db = await PGlite.create(process.argv[2] ?? 'memory://');
+console.log('open', rss(), Object.keys(db).filter(k=>/mod|Module/i.test(k)));
+const mod = db.mod ?? db.Module;
+console.log('wasm heap MB', mod && Math.round(mod.HEAPU8.byteLength/1048576));
+console.log((await db.query("select name, setting, unit from pg_settings where name in ('shared_buffers','work_mem','wal_buffers','maintenance_work_mem','temp_buffers')")).rows);
+global.gc?.(); console.log('after gc', rss(), process.memoryUsage());
