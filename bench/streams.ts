@@ -9,6 +9,7 @@
  * also reports RSS at each step (node + modules, PGlite open, app built, streams open), to show what
  * holds the idle memory. Not part of `npm test`: it prints figures, it does not judge them.
  * PostgreSQL: `TEST_DATABASE_URL` or postgres://postgres@127.0.0.1:5432 (a fresh database, dropped after).
+ * `BENCH_ONLY=bare,postgres` runs only those servers; `BENCH_STREAMS` changes the 10,000.
  * @module
  */
 import { fork, type ChildProcess } from 'node:child_process';
@@ -25,6 +26,8 @@ const SESSIONS = 100;
 const PER_SESSION = Math.ceil(STREAMS / SESSIONS);
 /** Connections opened at once while the streams open. */
 const OPEN_CONCURRENCY = 200;
+/** Which servers to run, comma-separated (`bare,postgres,pglite`); default all. */
+const ONLY = new Set((process.env.BENCH_ONLY ?? 'bare,postgres,pglite').split(','));
 const PG_SERVER_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 type Kind = 'bare' | 'pglite' | 'postgres';
@@ -304,15 +307,18 @@ function inMemoryFanOut() {
 async function main() {
   const rows: Record<string, string | number>[] = [];
   rows.push(inMemoryFanOut());
-  rows.push((await run('bare', 'anchor: bare SSE server (node http, in-memory map)')).row);
+  if (ONLY.has('bare'))
+    rows.push((await run('bare', 'anchor: bare SSE server (node http, in-memory map)')).row);
 
   const { default: pg } = await import('pg');
   const name = `cc_bench_${randomBytes(6).toString('hex')}`;
   const admin = new pg.Client({ connectionString: PG_SERVER_URL });
-  let pgAvailable = true;
+  let pgAvailable = ONLY.has('postgres');
   try {
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${name}`);
+    if (pgAvailable) {
+      await admin.connect();
+      await admin.query(`CREATE DATABASE ${name}`);
+    }
   } catch (error) {
     pgAvailable = false;
     console.warn(`PostgreSQL unavailable (${(error as Error).message}): its row is skipped`);
@@ -324,14 +330,16 @@ async function main() {
     await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
     await admin.end();
   }
-  const pglite = await run('pglite', 'app on PGlite (in memory)');
-  rows.push(pglite.row);
+  const pglite = ONLY.has('pglite') ? await run('pglite', 'app on PGlite (in memory)') : null;
+  if (pglite) rows.push(pglite.row);
   console.log(
     `\n${STREAMS} streams over ${SESSIONS} sessions; latency: cancel sent → session.canceled on each stream.`,
   );
   console.table(rows);
-  console.log('PGlite server: RSS at each step');
-  console.table(pglite.steps);
+  if (pglite) {
+    console.log('PGlite server: RSS at each step');
+    console.table(pglite.steps);
+  }
 }
 
 const serveAt = process.argv.indexOf('--serve');
