@@ -157,8 +157,8 @@ export const sessionEventRoutes: FastifyPluginAsyncZod<SessionEventRoutesOptions
         throw error;
       }
       const initial = first.filter((e): e is StoredEvent => e !== null);
-      const settled = (e: StoredEvent) =>
-        isSessionSettled(e.payload as { status: SessionStatus; watch_until: string | null }, new Date());
+      type SettledState = { status: SessionStatus; watch_until: string | null };
+      const settled = (state: SettledState) => isSessionSettled(state, new Date());
       if (!initial.length && isSessionSettled(sessions.buyerView(bundle), new Date())) {
         unsubscribe();
         return reply.status(204).send(null);
@@ -192,7 +192,8 @@ export const sessionEventRoutes: FastifyPluginAsyncZod<SessionEventRoutesOptions
       out.write('retry: 3000\n\n');
 
       let closed = false;
-      let last: StoredEvent | null = null;
+      // Only what the heartbeat's check needs, not the whole event: thousands of streams stay open.
+      let last: SettledState | null = null;
       const cleanups: (() => void)[] = [unsubscribe];
       const close = () => {
         if (closed) return;
@@ -210,8 +211,9 @@ export const sessionEventRoutes: FastifyPluginAsyncZod<SessionEventRoutesOptions
         };
         out.write(`id: ${event.seq}\ndata: ${JSON.stringify(message)}\n\n`);
         lastSent = event.seq;
-        last = event;
-        if (settled(event)) close();
+        const { status, watch_until } = event.payload as SettledState;
+        last = { status, watch_until };
+        if (settled(last)) close();
       };
 
       const endForShutdown = () => {
