@@ -59,7 +59,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
     resolveHost: options.resolveHost, // Without public_url, links are built on the address the server listens on, known only then.
     listeningAddress: () => (server.server.listening ? server.server.address() : null),
   });
-  const { store, bus, sessions, search, auth, idempotency, webhooks, publicUrl, readiness } = services;
+  const { store, sessions, search, auth, idempotency, webhooks, publicUrl, readiness } = services;
 
   const server = Fastify({
     // Body limit, request timeouts, keep-alive, trusted proxies (limits.ts).
@@ -80,6 +80,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
         ? { logger: false }
         : { loggerInstance: options.logger }),
   });
+  services.feed.logger = server.log;
   // Beyond this many open connections Node closes new ones at once (0: no cap).
   if (config.limits.max_connections > 0) server.server.maxConnections = config.limits.max_connections;
   server.addHook('onResponse', async (request, reply) => {
@@ -156,7 +157,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
     auth,
     sessions,
     store,
-    bus,
+    feed: services.feed,
     heartbeatMs,
     maxStreamsPerSession: config.limits.max_streams_per_session,
     maxStreams: config.limits.max_streams,

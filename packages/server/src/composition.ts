@@ -21,6 +21,7 @@ import { publicBaseUrl } from './public-url.js';
 import { Readiness } from './readiness.js';
 import { StaticRateSource, type RateSource } from './rates/rate-source.js';
 import { SessionBus } from './sessions/session-bus.js';
+import { SessionFeed } from './sessions/session-feed.js';
 import { SessionSearch } from './sessions/session-search.js';
 import { SessionService } from './sessions/session-service.js';
 import { ApiKeyStore } from './store/api-key-store.js';
@@ -72,8 +73,13 @@ export interface ServicesOptions {
 export interface Services {
   /** Sessions, deposits, chain data and session events. */
   store: SessionStore;
-  /** Tells this instance's event streams (and the webhook worker) that a session changed. */
+  /** Tells this instance's webhook worker that a session changed here. */
   bus: SessionBus;
+  /**
+   * Wakes the event streams of a session when an event of it commits, on any instance (`NOTIFY`);
+   * one read per change for all the session's streams in this process.
+   */
+  feed: SessionFeed;
   /** The session lifecycle, and the chain watchers' way to record what they saw. */
   sessions: SessionService;
   /** Listing and exporting sessions. */
@@ -144,6 +150,7 @@ export function createServices(options: ServicesOptions): Services {
     readiness: new Readiness({ config, db, webhooks: webhookStore, clock: clock ?? (() => new Date()) }),
     store,
     bus,
+    feed: new SessionFeed({ store }),
     sessions,
     search: new SessionSearch({ store, sessions }),
     auth: keyAuthenticator({

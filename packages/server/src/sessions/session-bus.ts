@@ -4,9 +4,9 @@ import { EventEmitter } from 'node:events';
 const ANY_SESSION = Symbol('any session');
 
 /**
- * In-process notification that a session has new events. Listeners then read the events from the
- * database, which stays the single source of truth (event streams also poll it, so events written
- * by another instance arrive too).
+ * In-process notification that a session has new events, changed by this instance: it wakes the
+ * webhook worker. Event streams follow the session feed instead (`session-feed.ts`), which also
+ * hears changes committed by other instances.
  */
 export class SessionBus {
   readonly #emitter = new EventEmitter();

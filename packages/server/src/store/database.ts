@@ -1,6 +1,7 @@
 import { chmod, mkdir, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PGlite, type PGliteInterface } from '@electric-sql/pglite';
+import type PgDefault from 'pg';
 import { NodeFS } from '@electric-sql/pglite/nodefs';
 import { compilePgliteWasm, unpackTemplate } from './pglite-template.js';
 
@@ -24,8 +25,28 @@ export interface Database extends Queryable {
   /** `pglite` or `postgres`. */
   readonly kind: 'pglite' | 'postgres';
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /**
+   * Calls `onNotification` with the payload of every `NOTIFY` on `channel` (`pg_notify` in a
+   * transaction: delivered only when it commits), from this process or any other on the database.
+   * PostgreSQL holds one dedicated connection per call, reconnecting with backoff after a failure;
+   * notifications sent while it was down are lost, so it calls `onReconnect` once listening again,
+   * for the caller to re-read what it watches. PGlite is one process: its own listen/notify.
+   * Resolves, once listening, to the function that stops.
+   * @example const unlisten = await db.listen('session_events', (payload) => wake(payload));
+   */
+  listen(
+    channel: string,
+    onNotification: (payload: string) => void,
+    onReconnect?: () => void,
+  ): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
+
+/** The `pg` module (loaded only when PostgreSQL is used). */
+type PgModule = typeof PgDefault;
+
+/** The longest wait between two attempts to reconnect a PostgreSQL `LISTEN` connection, in ms. */
+const LISTEN_BACKOFF_MAX_MS = 30_000;
 
 /**
  * What every store (the classes holding a group of tables' SQL) shares: its database, and
@@ -189,6 +210,11 @@ export function wrapPglite(db: PGlite): Database {
           ),
         ),
       ),
+    listen: (channel, onNotification) =>
+      serial(async () => {
+        const unlisten = await db.listen(channel, onNotification);
+        return () => serial(() => unlisten());
+      }),
     close: () => serial(() => db.close()),
   };
 }
@@ -233,7 +259,75 @@ export async function openPostgres(url: string): Promise<Database> {
         conn.release();
       }
     },
+    listen: (channel, onNotification, onReconnect) =>
+      listenOnPostgres(pg, url, channel, onNotification, onReconnect),
     close: () => pool.end(),
+  };
+}
+
+/**
+ * One dedicated `pg.Client` that `LISTEN`s on `channel` (a pooled connection cannot: the pool hands
+ * it to other queries). When it fails it reconnects after a backoff (0.25 s doubling up to
+ * {@link LISTEN_BACKOFF_MAX_MS}) and calls `onReconnect`: notifications sent meanwhile are gone.
+ * Resolves once the first `LISTEN` holds (or rejects if that fails: the database is unreachable).
+ */
+async function listenOnPostgres(
+  pg: PgModule,
+  url: string,
+  channel: string,
+  onNotification: (payload: string) => void,
+  onReconnect: (() => void) | undefined,
+): Promise<() => Promise<void>> {
+  let stopped = false;
+  let client: InstanceType<PgModule['Client']> | null = null;
+  let retry: NodeJS.Timeout | undefined;
+  let backoff = 250;
+  const connect = async () => {
+    const next = new pg.Client({ connectionString: url });
+    // A failure is handled by 'end', which always follows; without a listener 'error' would throw.
+    next.on('error', () => undefined);
+    next.on('notification', (message) => {
+      if (message.channel === channel && message.payload !== undefined) onNotification(message.payload);
+    });
+    next.on('end', () => {
+      if (client !== next || stopped) return;
+      client = null;
+      scheduleReconnect();
+    });
+    client = next;
+    try {
+      await next.connect();
+      // A channel is an identifier: quoted, so any name is taken as written.
+      await next.query(`LISTEN "${channel.replaceAll('"', '""')}"`);
+    } catch (error) {
+      client = null;
+      await next.end().catch(() => undefined);
+      throw error;
+    }
+  };
+  const scheduleReconnect = () => {
+    retry = setTimeout(() => {
+      connect().then(
+        () => {
+          backoff = 250;
+          if (stopped) return;
+          onReconnect?.();
+        },
+        () => {
+          backoff = Math.min(backoff * 2, LISTEN_BACKOFF_MAX_MS);
+          if (!stopped) scheduleReconnect();
+        },
+      );
+    }, backoff);
+    retry.unref();
+  };
+  await connect();
+  return async () => {
+    stopped = true;
+    clearTimeout(retry);
+    const current = client;
+    client = null;
+    await current?.end().catch(() => undefined);
   };
 }
 

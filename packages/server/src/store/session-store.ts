@@ -3,6 +3,12 @@ import { Store, type Database, type Queryable } from './database.js';
 import type { SecretBox } from './secret-box.js';
 import { secretContext } from './secrets-at-rest.js';
 
+/**
+ * The `NOTIFY` channel of new session events; each payload is `<session id>:<seq>` (see
+ * `SessionStore.appendEvent` and `sessions/session-feed.ts`).
+ */
+export const SESSION_EVENTS_CHANNEL = 'crypto_checkout_session_events';
+
 /** A session as stored. */
 export interface SessionRecord {
   id: string;
@@ -393,7 +399,12 @@ export class SessionStore extends Store {
     ]);
   }
 
-  /** Appends an event with the next `seq` of its session. Call with the session row locked. */
+  /**
+   * Appends an event with the next `seq` of its session, and notifies {@link SESSION_EVENTS_CHANNEL}
+   * with `<session id>:<seq>` in the same transaction: PostgreSQL delivers it to every instance's
+   * `LISTEN` (and PGlite to its own) only when the transaction commits, so no stream wakes for an
+   * event that rolled back or is not yet visible. Call with the session row locked.
+   */
   async appendEvent(
     tx: Queryable,
     sessionId: string,
@@ -401,10 +412,14 @@ export class SessionStore extends Store {
     payload: Record<string, unknown>,
     now: Date,
   ): Promise<StoredEvent> {
+    // One round trip: the insert, and the notification of the seq it took.
     const { rows } = await tx.query<{ seq: number }>(
-      `INSERT INTO session_events (session_id, seq, type, payload, created_at)
-       SELECT $1, COALESCE(MAX(seq), 0) + 1, $2, $3, $4 FROM session_events WHERE session_id = $1
-       RETURNING seq`,
+      `WITH inserted AS (
+         INSERT INTO session_events (session_id, seq, type, payload, created_at)
+         SELECT $1, COALESCE(MAX(seq), 0) + 1, $2, $3, $4 FROM session_events WHERE session_id = $1
+         RETURNING seq
+       )
+       SELECT seq, pg_notify('${SESSION_EVENTS_CHANNEL}', $1 || ':' || seq) FROM inserted`,
       [sessionId, type, JSON.stringify(payload), now],
     );
     return { session_id: sessionId, seq: rows[0]!.seq, type, payload, created_at: now };
@@ -417,6 +432,20 @@ export class SessionStore extends Store {
       [sessionId, afterSeq, limit],
     );
     return rows;
+  }
+
+  /**
+   * The newest `seq` of each of `sessionIds` that has events, in one query (the event streams'
+   * safety poll asks it for every session it follows at once).
+   */
+  async latestSeqs(sessionIds: string[]): Promise<Map<string, number>> {
+    if (!sessionIds.length) return new Map();
+    const { rows } = await this.db.query<{ session_id: string; seq: number }>(
+      `SELECT session_id, MAX(seq) AS seq FROM session_events
+       WHERE session_id = ANY($1::text[]) GROUP BY session_id`,
+      [sessionIds],
+    );
+    return new Map(rows.map((row) => [row.session_id, Number(row.seq)]));
   }
 
   /** The newest event of a session. */

@@ -9,7 +9,9 @@
  * - When the server shuts down (`server.close()`), every open stream gets `retry: 5000` and ends.
  * - A session holds at most `maxStreamsPerSession` streams (429 `rate_limited` beyond) and the process
  *   at most `maxStreams` (503 `overloaded`), both with `Retry-After`: an open stream holds a socket,
- *   two timers and a database poll, so an unbounded number would exhaust the process.
+ *   buffers and a place in the session feed, so an unbounded number would exhaust the process.
+ * - An idle stream costs no database query: the session feed (`sessions/session-feed.ts`) wakes a
+ *   session's streams when an event of it commits, on any instance (`NOTIFY`), with one read for all.
  * @module
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
@@ -18,14 +20,12 @@ import { isSessionSettled, type SessionEvent, type SessionStatus } from '@crypto
 import type { Authenticator } from '../../../auth.js';
 import { OverloadedError, RateLimitedError } from '../../../errors.js';
 import { empty, errors, raw, security } from '../../../openapi.js';
-import type { SessionBus } from '../../../sessions/session-bus.js';
+import type { FeedSubscriber, SessionFeed } from '../../../sessions/session-feed.js';
 import type { SessionService } from '../../../sessions/session-service.js';
 import type { SessionStore, StoredEvent } from '../../../store/session-store.js';
 import { sessionAccessHook, sessionAccessOf } from '../../auth-hooks.js';
 import { sessionIdParams } from './index.js';
 
-/** How often a stream re-reads the database, for events written by another instance. */
-const POLL_MS = 2_000;
 /**
  * The `retry:` hint a stream ends with when the server shuts down: `EventSource` reconnects after
  * this long (with `Last-Event-ID`, so nothing is missed), by when a restarted server is usually up;
@@ -38,7 +38,8 @@ export interface SessionEventRoutesOptions {
   auth: Authenticator;
   sessions: SessionService;
   store: SessionStore;
-  bus: SessionBus;
+  /** Wakes the streams of a session when it has new events (one read for all of them). */
+  feed: SessionFeed;
   /** How often a stream sends a heartbeat comment, in ms. */
   heartbeatMs: number;
   /** Streams open at once for one session; more answer 429 `rate_limited`. */
@@ -74,7 +75,7 @@ const eventsHeadersSchema = z.looseObject({
 
 /** The event stream of a session; register with the prefix `/v1/sessions`. */
 export const sessionEventRoutes: FastifyPluginAsyncZod<SessionEventRoutesOptions> = async (app, options) => {
-  const { auth, sessions, store, bus, heartbeatMs, maxStreamsPerSession, maxStreams } = options;
+  const { auth, sessions, store, feed, heartbeatMs, maxStreamsPerSession, maxStreams } = options;
   app.addHook('onRequest', sessionAccessHook(auth, sessions, { clientSecretInQuery: true }));
   // Open streams never finish by themselves: closing the server ends them first (preClose runs
   // before it waits for requests in flight), each with a hint to reconnect.
@@ -82,9 +83,25 @@ export const sessionEventRoutes: FastifyPluginAsyncZod<SessionEventRoutesOptions
   /** Open streams by session id, for the per-session cap. */
   const streamsBySession = new Map<string, number>();
   let shuttingDown = false;
+  // One timer beats for every open stream (not one per stream: thousands may be open).
+  const heartbeats = new Set<() => void>();
+  let heartbeat: NodeJS.Timeout | undefined;
+  const startHeartbeat = () => {
+    heartbeat ??= setInterval(() => {
+      if (!heartbeats.size) {
+        clearInterval(heartbeat);
+        heartbeat = undefined;
+      }
+      for (const beat of heartbeats) beat();
+    }, heartbeatMs);
+  };
   app.addHook('preClose', async () => {
     shuttingDown = true;
     for (const end of openStreams) end();
+  });
+  app.addHook('onClose', async () => {
+    clearInterval(heartbeat);
+    await feed.close();
   });
 
   app.get(
@@ -118,22 +135,45 @@ export const sessionEventRoutes: FastifyPluginAsyncZod<SessionEventRoutesOptions
       // Both are checked by the schemas; '' counts as absent, as EventSource never sends it.
       const lastHeader = request.headers['last-event-id'] || request.query.last_event_id || undefined;
       let lastSent = lastHeader === undefined ? 0 : Number(lastHeader);
-      const first = lastHeader ? await store.eventsAfter(id, lastSent) : [await store.latestEvent(id)];
+      let ready = false;
+      // The feed hands this stream the session's new events, read once for all its streams here;
+      // nothing until it has sent where it starts (`lastSeq` is Infinity until then).
+      const subscriber: FeedSubscriber = {
+        get lastSeq() {
+          return ready ? lastSent : Infinity;
+        },
+        deliver(events) {
+          for (const event of events) send(event);
+        },
+      };
+      // Followed before the first read, so that an event committed after it is announced to the feed
+      // (which then reads it for this stream too: `catchUp` below).
+      const unsubscribe = await feed.subscribe(id, subscriber);
+      let first: (StoredEvent | null)[];
+      try {
+        first = lastHeader ? await store.eventsAfter(id, lastSent) : [await store.latestEvent(id)];
+      } catch (error) {
+        unsubscribe();
+        throw error;
+      }
       const initial = first.filter((e): e is StoredEvent => e !== null);
-      const settled = (e: StoredEvent) =>
-        isSessionSettled(e.payload as { status: SessionStatus; watch_until: string | null }, new Date());
+      type SettledState = { status: SessionStatus; watch_until: string | null };
+      const settled = (state: SettledState) => isSessionSettled(state, new Date());
       if (!initial.length && isSessionSettled(sessions.buyerView(bundle), new Date())) {
+        unsubscribe();
         return reply.status(204).send(null);
       }
       // The caps, checked here and counted below with nothing awaited in between.
       const held = streamsBySession.get(id) ?? 0;
       if (held >= maxStreamsPerSession) {
+        unsubscribe();
         throw new RateLimitedError(
           `this session has ${held} event streams open, the most it may; close one (or wait for it to end) and reconnect`,
           STREAM_CAP_RETRY_SECONDS,
         );
       }
       if (openStreams.size >= maxStreams) {
+        unsubscribe();
         throw new OverloadedError(
           'this server holds as many event streams as it takes; reconnect in a few seconds',
           STREAM_CAP_RETRY_SECONDS,
@@ -152,10 +192,9 @@ export const sessionEventRoutes: FastifyPluginAsyncZod<SessionEventRoutesOptions
       out.write('retry: 3000\n\n');
 
       let closed = false;
-      let last: StoredEvent | null = null;
-      let pumping: Promise<void> | null = null;
-      let again = false;
-      const cleanups: (() => void)[] = [];
+      // Only what the heartbeat's check needs, not the whole event: thousands of streams stay open.
+      let last: SettledState | null = null;
+      const cleanups: (() => void)[] = [unsubscribe];
       const close = () => {
         if (closed) return;
         closed = true;
@@ -163,6 +202,7 @@ export const sessionEventRoutes: FastifyPluginAsyncZod<SessionEventRoutesOptions
         out.end();
       };
       const send = (event: StoredEvent) => {
+        if (closed || event.seq <= lastSent) return;
         const message: SessionEvent = {
           seq: event.seq,
           type: event.type,
@@ -171,29 +211,9 @@ export const sessionEventRoutes: FastifyPluginAsyncZod<SessionEventRoutesOptions
         };
         out.write(`id: ${event.seq}\ndata: ${JSON.stringify(message)}\n\n`);
         lastSent = event.seq;
-        last = event;
-        if (settled(event)) close();
-      };
-      // One reader at a time; a notification during a read triggers one more read.
-      const pump = () => {
-        if (closed) return;
-        if (pumping) {
-          again = true;
-          return;
-        }
-        pumping = (async () => {
-          do {
-            again = false;
-            const events = await store.eventsAfter(id, lastSent);
-            for (const event of events) if (!closed) send(event);
-          } while (again && !closed);
-        })()
-          .catch((error: unknown) => {
-            request.log.warn({ err: error }, 'event stream read failed; the next poll retries');
-          })
-          .finally(() => {
-            pumping = null;
-          });
+        const { status, watch_until } = event.payload as SettledState;
+        last = { status, watch_until };
+        if (settled(last)) close();
       };
 
       const endForShutdown = () => {
@@ -202,30 +222,26 @@ export const sessionEventRoutes: FastifyPluginAsyncZod<SessionEventRoutesOptions
         // The connection goes too (after the end of the response): kept alive it would hold the close.
         request.raw.socket?.end();
       };
+      // An expired session whose watch window ends while the stream is open: nothing can come.
+      const beat = () => (last && settled(last) ? close() : void out.write(': heartbeat\n\n'));
       if (shuttingDown) return endForShutdown();
       openStreams.add(endForShutdown);
+      heartbeats.add(beat);
+      startHeartbeat();
       streamsBySession.set(id, held + 1);
       cleanups.push(() => {
         openStreams.delete(endForShutdown);
+        heartbeats.delete(beat);
         const left = (streamsBySession.get(id) ?? 1) - 1;
         if (left > 0) streamsBySession.set(id, left);
         else streamsBySession.delete(id);
       });
       request.raw.on('close', close);
-      cleanups.push(bus.subscribe(id, pump));
-      const poll = setInterval(pump, POLL_MS);
-      const heartbeat = setInterval(() => {
-        // An expired session whose watch window ends while the stream is open: nothing can come.
-        if (last && settled(last)) return close();
-        out.write(': heartbeat\n\n');
-      }, heartbeatMs);
-      cleanups.push(
-        () => clearInterval(poll),
-        () => clearInterval(heartbeat),
-      );
 
-      for (const event of initial) if (!closed) send(event);
-      pump();
+      for (const event of initial) send(event);
+      ready = true;
+      // An event announced (or read for other streams) while this one read its start: read it.
+      if (!closed) feed.catchUp(id, subscriber);
     },
   );
 };
