@@ -1,0 +1,80 @@
+/**
+ * A load client for the benches, run in its own process (so that its CPU is not the measured
+ * server's event loop, as with autocannon): `connections` concurrent loops send the given requests
+ * over keep-alive connections (undici's pool), each loop waiting for its answer before the next, and
+ * it prints `{ count, ms, perSecond, p50, p99, errors }` as JSON. Requests come from a JSON file:
+ * `{ url, connections, requests: [{ method, path, headers, body }] }` (each sent once, in order), or
+ * `{ url, connections, repeat: n, template: {…} }` (the same request n times).
+ * @module
+ */
+import { readFileSync } from 'node:fs';
+import { Pool } from 'undici';
+
+/** One request of a load run. */
+export interface LoadRequest {
+  method: 'GET' | 'POST';
+  path: string;
+  headers?: Record<string, string>;
+  body?: string;
+}
+
+/** What a load run sends. */
+export interface LoadSpec {
+  url: string;
+  connections: number;
+  requests?: LoadRequest[];
+  repeat?: number;
+  template?: LoadRequest;
+}
+
+/** What a load run measured (latencies in ms, from send to the full answer). */
+export interface LoadResult {
+  count: number;
+  ms: number;
+  perSecond: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  firstError: string | null;
+}
+
+const spec = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as LoadSpec;
+const pool = new Pool(spec.url, { connections: spec.connections, pipelining: 1 });
+const total = spec.requests ? spec.requests.length : spec.repeat!;
+const latencies: number[] = [];
+let next = 0;
+let errors = 0;
+let firstError: string | null = null;
+
+async function loop(): Promise<void> {
+  while (next < total) {
+    const request = spec.requests ? spec.requests[next]! : spec.template!;
+    next += 1;
+    const started = performance.now();
+    const answer = await pool.request(request);
+    const body = await answer.body.text();
+    latencies.push(performance.now() - started);
+    if (answer.statusCode >= 300) {
+      errors += 1;
+      firstError ??= `${answer.statusCode} ${body.slice(0, 200)}`;
+    }
+  }
+}
+
+const started = performance.now();
+await Promise.all(Array.from({ length: spec.connections }, loop));
+const ms = performance.now() - started;
+await pool.close();
+latencies.sort((a, b) => a - b);
+const at = (p: number) =>
+  latencies[Math.min(latencies.length - 1, Math.floor((latencies.length * p) / 100))]!;
+const result: LoadResult = {
+  count: total,
+  ms,
+  perSecond: (total / ms) * 1000,
+  p50: at(50),
+  p99: at(99),
+  errors,
+  firstError,
+};
+console.log(JSON.stringify(result));
