@@ -256,8 +256,9 @@ export class SessionService {
     const view = this.merchantView(bundle, now);
     const event = { type: 'session.open' as const, payload: this.buyerView(bundle, now), at: now };
     const { within } = options;
-    // One statement, atomic on its own: no transaction unless something must commit with it.
-    if (!within) await this.store.insertSessionWithEvent(this.store.db, record, event);
+    // One statement, atomic on its own, shared with the creates arriving meanwhile (a group
+    // commit): no transaction unless something must commit with it.
+    if (!within) await this.store.insertSessionGrouped(record, event);
     else {
       await this.store.transaction(async (tx) => {
         await this.store.insertSessionWithEvent(tx, record, event);
