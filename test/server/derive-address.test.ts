@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { describe, test } from 'node:test';
 import { HDKey } from '@scure/bip32';
 import { mnemonicToSeedSync } from '@scure/bip39';
-import { mnemonicToAccount } from 'viem/accounts';
+import { mnemonicToAccount, publicKeyToAddress } from 'viem/accounts';
+import { secp256k1 } from '@noble/curves/secp256k1.js';
 import {
   deriveDepositAddress,
   ExtendedKeyError,
@@ -20,6 +22,30 @@ describe('deposit address derivation', () => {
         deriveDepositAddress(root, index),
         mnemonicToAccount(MNEMONIC, { addressIndex: index }).address,
       );
+    }
+  });
+
+  test('agrees with @scure/bip32 child derivation on many indexes of several keys', () => {
+    // The derivation takes IL·G from OpenSSL; @scure/bip32 does all of it in JavaScript.
+    const roots = [account, ...Array.from({ length: 3 }, () => HDKey.fromMasterSeed(randomBytes(32)))];
+    for (const key of roots) {
+      const root = parseXpub(key.publicExtendedKey);
+      const indexes = [
+        0,
+        1,
+        2,
+        2 ** 31 - 1,
+        ...Array.from({ length: 40 }, () => randomBytes(4).readUInt32BE() >>> 1),
+      ];
+      for (const index of indexes) {
+        const child = root.deriveChild(index).publicKey!;
+        const uncompressed = secp256k1.Point.fromBytes(child).toBytes(false);
+        assert.equal(
+          deriveDepositAddress(root, index),
+          publicKeyToAddress(`0x${Buffer.from(uncompressed).toString('hex')}`),
+          `index ${index}`,
+        );
+      }
     }
   });
 

@@ -151,7 +151,8 @@ export class Idempotency {
 
   /**
    * Answers `request` with `execute`'s outcome, at most once per `Idempotency-Key`; without the
-   * header it simply runs `execute`. `execute` should pass its outcome to `commit` inside the
+   * header it simply runs `execute`, with `commit` `null` (there is nothing to store, so the change
+   * need not open a transaction for it). `execute` should pass its outcome to `commit` inside the
    * transaction that makes its change; an outcome it does not commit is stored afterwards.
    * @example return idempotency.respond(request, reply, merchant, async (commit) => ({ status: 200, body }));
    */
@@ -159,11 +160,11 @@ export class Idempotency {
     request: FastifyRequest,
     reply: FastifyReply,
     caller: MerchantCaller,
-    execute: (commit: CommitOutcome) => Promise<IdempotentOutcome>,
+    execute: (commit: CommitOutcome | null) => Promise<IdempotentOutcome>,
   ): Promise<FastifyReply> {
     const key = readIdempotencyKey(request.headers['idempotency-key']);
     if (key === null) {
-      const outcome = await execute(async () => undefined);
+      const outcome = await execute(null);
       return send(reply, outcome.status, JSON.stringify(outcome.body));
     }
     reply.header('idempotency-key', key);

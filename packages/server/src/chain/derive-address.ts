@@ -1,3 +1,4 @@
+import { createECDH, createHmac } from 'node:crypto';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { HDKey } from '@scure/bip32';
 import type { Address } from 'viem';
@@ -41,9 +42,43 @@ export function deriveDepositAddress(root: HDKey, index: number): Address {
   if (!Number.isInteger(index) || index < 0 || index > MAX_CHILD_INDEX) {
     throw new RangeError(`child index must be an integer in 0..${MAX_CHILD_INDEX}, got ${index}`);
   }
-  const child = root.deriveChild(index);
-  if (!child.publicKey) throw new ExtendedKeyError(`child ${index} has no public key`);
-  const uncompressed = secp256k1.Point.fromBytes(child.publicKey).toBytes(false);
+  // BIP32 public child derivation (CKDpub), as @scure/bip32's deriveChild does it, but with the
+  // costly step native: IL·G by OpenSSL (an ECDH public key from IL as private key) instead of a
+  // pure-JavaScript scalar multiplication, and the parent point decoded once per root. About 4×
+  // faster; derive-address.test.ts holds it to @scure/bip32 on many indexes.
+  const parent = parentOf(root);
+  const data = Buffer.alloc(37);
+  data.set(parent.compressed, 0);
+  data.writeUInt32BE(index, 33);
+  const digest = createHmac('sha512', parent.chainCode).update(data).digest();
+  const ecdh = createECDH('secp256k1');
+  try {
+    ecdh.setPrivateKey(digest.subarray(0, 32)); // refuses IL = 0 or IL ≥ n, which BIP32 declares invalid
+  } catch {
+    throw new ExtendedKeyError(`child ${index} is invalid under BIP32; use another index`);
+  }
+  const child = parent.point.add(secp256k1.Point.fromBytes(ecdh.getPublicKey()));
+  if (child.is0()) throw new ExtendedKeyError(`child ${index} is invalid under BIP32; use another index`);
   // publicKeyToAddress returns the EIP-55 checksummed address.
-  return publicKeyToAddress(`0x${Buffer.from(uncompressed).toString('hex')}`);
+  return publicKeyToAddress(`0x${Buffer.from(child.toBytes(false)).toString('hex')}`);
+}
+
+/** A root's public point, compressed key and chain code, decoded once. */
+const parents = new WeakMap<
+  HDKey,
+  { point: InstanceType<typeof secp256k1.Point>; compressed: Uint8Array; chainCode: Uint8Array }
+>();
+
+function parentOf(root: HDKey) {
+  let parent = parents.get(root);
+  if (!parent) {
+    if (!root.publicKey || !root.chainCode) throw new ExtendedKeyError('the extended key has no public key');
+    parent = {
+      point: secp256k1.Point.fromBytes(root.publicKey),
+      compressed: root.publicKey,
+      chainCode: root.chainCode,
+    };
+    parents.set(root, parent);
+  }
+  return parent;
 }

@@ -27,6 +27,7 @@ import type { RateSource } from '../rates/rate-source.js';
 import type { Queryable } from '../store/database.js';
 import type {
   BlockRecord,
+  DepositRecord,
   SessionBundle,
   SessionStore,
   StoredEvent,
@@ -84,6 +85,14 @@ export function toleranceAllowance(amountDue: bigint, percent: string): bigint {
 function highest(a: number | null | undefined, b: number | null | undefined): number | null {
   if (a === null || a === undefined) return b ?? null;
   return b === null || b === undefined ? a : Math.max(a, b);
+}
+
+/** What choosing a method locks: the method, its rate and the amount due in its units. */
+interface ChoiceTerms {
+  methodId: string;
+  method: MethodInfo;
+  rate: string;
+  amountDue: bigint;
 }
 
 /** Native-coin amounts are rounded up to this many decimals so buyers can type them. */
@@ -245,11 +254,17 @@ export class SessionService {
     const state = computeSessionState(bundle, now, this.policy);
     record.fingerprint = state.fingerprint;
     const view = this.merchantView(bundle, now);
-    await this.store.transaction(async (tx) => {
-      await this.store.insertSession(tx, record);
-      await this.store.appendEvent(tx, id, 'session.open', this.buyerView(bundle, now), now);
-      await options.within?.(tx, view);
-    });
+    const event = { type: 'session.open' as const, payload: this.buyerView(bundle, now), at: now };
+    const { within } = options;
+    // One statement, atomic on its own, shared with the creates arriving meanwhile (a group
+    // commit): no transaction unless something must commit with it.
+    if (!within) await this.store.insertSessionGrouped(record, event);
+    else {
+      await this.store.transaction(async (tx) => {
+        await this.store.insertSessionWithEvent(tx, record, event);
+        await within(tx, view);
+      });
+    }
     return view;
   }
 
@@ -261,63 +276,141 @@ export class SessionService {
   /**
    * The buyer picks a method: derive a fresh deposit address and lock the amount due in token
    * units. Choosing the same method again answers the same instructions; another one is refused,
-   * because the buyer may already have sent money to the first address.
+   * because the buyer may already have sent money to the first address. `loaded` is the session as
+   * the caller just read it (the route's access check), to spare reading it again.
+   *
+   * No lock is held while the address is derived: the index is reserved first (a sequence value,
+   * never handed out twice), the address derived from it, and then one statement stores the
+   * deposit, the state and the event if the session is still as it was read (its fingerprint).
+   * If it changed meanwhile, the choice is checked and written again under the session's row lock,
+   * with the same reserved address.
    */
-  async choosePayment(id: string, methodId: string): Promise<BuyerSession> {
+  async choosePayment(
+    id: string,
+    methodId: string,
+    options: { loaded?: SessionBundle | undefined } = {},
+  ): Promise<BuyerSession> {
     const method = this.methods.get(methodId);
-    // Priced before the transaction: a rate source may be slow, and the session row stays locked
-    // for the transaction's length. The quote is locked into the deposit until the session expires.
+    // Priced before any write: a rate source may be slow. The quote is locked into the deposit
+    // until the session expires.
     const quote = method && !method.peg ? await this.rates.quote(method.token, 'USD') : null;
-    const event = await this.store.transaction(async (tx) => {
-      const bundle = await this.store.loadBundle(tx, id, true);
-      if (!bundle) throw new NotFoundError(`no session ${id}`);
-      const now = this.clock();
-      if (bundle.deposit) {
-        if (bundle.deposit.method === methodId) return null;
-        throw new MethodAlreadyChosenError(
-          `this session is already being paid with ${bundle.deposit.method}`,
-        );
-      }
-      if (bundle.session.status !== 'open' || now >= bundle.session.expires_at) {
-        throw new SessionNotOpenError(
-          `this session is ${bundle.session.status === 'open' ? 'expired' : bundle.session.status} and takes no payment`,
-        );
-      }
-      if (!method || !bundle.session.methods.includes(methodId)) {
-        throw new MethodNotAvailableError(`method ${methodId} is not offered for this session`);
-      }
-      const rate = method.peg === bundle.session.currency ? '1' : quote?.rate;
-      if (!rate) throw new RateUnavailableError(`no ${bundle.session.currency} rate for ${method.token}`);
-      const amountDue = fiatToAtomic(
-        bundle.session.amount,
-        rate,
-        method.decimals,
-        method.kind === 'native' ? NATIVE_FRACTION_DIGITS : method.decimals,
+    const loaded = options.loaded ?? (await this.load(id));
+    if (!loaded) throw new NotFoundError(`no session ${id}`);
+    const now = this.clock();
+    const terms = this.choiceTerms(loaded, methodId, quote?.rate, now);
+    if (!terms) return this.buyerView(loaded, now);
+    const index = await this.store.reserveDerivationIndex();
+    const address = deriveDepositAddress(this.xpub, index);
+
+    const bundle: SessionBundle = { ...loaded, session: { ...loaded.session } };
+    bundle.deposit = this.depositFor(bundle, terms, index, address, now);
+    const state = computeSessionState(bundle, now, this.policy);
+    const before = loaded.session;
+    // A choice that changes the status or adds review reasons runs the status hooks: the locked path.
+    const quiet =
+      state.status === before.status && state.review_reasons.every((r) => before.review_reasons.includes(r));
+    if (quiet && state.fingerprint !== before.fingerprint) {
+      Object.assign(bundle.session, {
+        status: state.status,
+        paid_at: state.paid_at,
+        review_reasons: state.review_reasons,
+        fingerprint: state.fingerprint,
+      });
+      const type: SessionEventType = 'session.updated';
+      const payload = this.buyerView(bundle, now);
+      const seq = await this.store.chooseIfUnchanged(
+        this.store.db,
+        bundle.deposit,
+        before.fingerprint,
+        state,
+        {
+          type,
+          payload,
+          at: now,
+        },
       );
-      const index = await this.store.nextDerivationIndex(tx);
-      const allowance = toleranceAllowance(amountDue, this.config.underpayment_tolerance_percent);
-      bundle.deposit = {
-        session_id: id,
-        method: methodId,
-        chain_id: method.chain_id,
-        token_symbol: method.token,
-        token_address: method.token_address,
-        decimals: method.decimals,
-        address: deriveDepositAddress(this.xpub, index),
-        derivation_index: index,
-        amount_due_atomic: amountDue,
-        amount_min_atomic: amountDue - allowance,
-        rate,
-        confirmations_required: method.chain.confirmations,
-        created_at: now,
-        watch_until: new Date(bundle.session.expires_at.getTime() + this.config.monitoring_window * 1000),
-      };
-      await this.store.insertDeposit(tx, bundle.deposit);
-      return this.applyState(tx, bundle, now);
+      if (seq !== null) {
+        this.bus.notify(id);
+        return payload;
+      }
+    }
+
+    const event = await this.store.transaction(async (tx) => {
+      const locked = await this.store.loadBundle(tx, id, true);
+      if (!locked) throw new NotFoundError(`no session ${id}`);
+      const lockedNow = this.clock();
+      const lockedTerms = this.choiceTerms(locked, methodId, quote?.rate, lockedNow);
+      if (!lockedTerms) return null;
+      locked.deposit = this.depositFor(locked, lockedTerms, index, address, lockedNow);
+      await this.store.insertDeposit(tx, locked.deposit);
+      return this.applyState(tx, locked, lockedNow);
     });
     if (event) this.bus.notify(id);
-    const bundle = await this.load(id);
-    return this.buyerView(bundle!, this.clock());
+    const after = await this.load(id);
+    return this.buyerView(after!, this.clock());
+  }
+
+  /**
+   * What choosing `methodId` locks for a loaded session: the rate and the amount due; `null` when
+   * that method is chosen already (the same instructions are answered again). Throws when the
+   * session takes no choice: another method chosen, not open or expired, method not offered, no rate.
+   */
+  private choiceTerms(
+    bundle: SessionBundle,
+    methodId: string,
+    quotedRate: string | undefined,
+    now: Date,
+  ): ChoiceTerms | null {
+    if (bundle.deposit) {
+      if (bundle.deposit.method === methodId) return null;
+      throw new MethodAlreadyChosenError(`this session is already being paid with ${bundle.deposit.method}`);
+    }
+    if (bundle.session.status !== 'open' || now >= bundle.session.expires_at) {
+      throw new SessionNotOpenError(
+        `this session is ${bundle.session.status === 'open' ? 'expired' : bundle.session.status} and takes no payment`,
+      );
+    }
+    const method = this.methods.get(methodId);
+    if (!method || !bundle.session.methods.includes(methodId)) {
+      throw new MethodNotAvailableError(`method ${methodId} is not offered for this session`);
+    }
+    const rate = method.peg === bundle.session.currency ? '1' : quotedRate;
+    if (!rate) throw new RateUnavailableError(`no ${bundle.session.currency} rate for ${method.token}`);
+    const amountDue = fiatToAtomic(
+      bundle.session.amount,
+      rate,
+      method.decimals,
+      method.kind === 'native' ? NATIVE_FRACTION_DIGITS : method.decimals,
+    );
+    return { methodId, method, rate, amountDue };
+  }
+
+  /** The deposit record of a choice, at a reserved index and its derived address. */
+  private depositFor(
+    bundle: SessionBundle,
+    terms: ChoiceTerms,
+    index: number,
+    address: string,
+    now: Date,
+  ): DepositRecord {
+    const { method, rate, amountDue } = terms;
+    const allowance = toleranceAllowance(amountDue, this.config.underpayment_tolerance_percent);
+    return {
+      session_id: bundle.session.id,
+      method: terms.methodId,
+      chain_id: method.chain_id,
+      token_symbol: method.token,
+      token_address: method.token_address,
+      decimals: method.decimals,
+      address,
+      derivation_index: index,
+      amount_due_atomic: amountDue,
+      amount_min_atomic: amountDue - allowance,
+      rate,
+      confirmations_required: method.chain.confirmations,
+      created_at: now,
+      watch_until: new Date(bundle.session.expires_at.getTime() + this.config.monitoring_window * 1000),
+    };
   }
 
   /**

@@ -138,6 +138,12 @@ export interface SessionPosition {
 
 const SESSION_COLUMNS = `id, client_secret, status, amount, currency, order_id, metadata, methods, success_url,
   cancel_url, created_at, expires_at, paid_at, canceled_at, review_reasons, livemode, fingerprint`;
+/** {@link SESSION_COLUMNS} as a list. */
+const SESSION_COLUMN_NAMES = SESSION_COLUMNS.split(',').map((column) => column.trim());
+/** The session columns of type jsonb. */
+const JSONB_COLUMNS = new Set(['metadata', 'methods', 'review_reasons']);
+/** The most creates one grouped statement carries (see `insertSessionGrouped`). */
+const CREATE_GROUP_MAX = 64;
 /** What a session read selects: its columns, and `canceled_at_block` as text (a bigint). */
 const SESSION_SELECT = `${SESSION_COLUMNS}, canceled_at_block::text AS canceled_at_block`;
 type RawSession = Raw<SessionRecord, 'canceled_at_block'> & { canceled_at_block: string | null };
@@ -154,6 +160,28 @@ const TRANSFER_COLUMNS = `chain_id, tx_hash, log_index, session_id, address, tok
   block_time, seen_at`;
 
 type Raw<T, K extends keyof T> = Omit<T, K> & { [P in K]: string };
+
+/** {@link SESSION_SELECT} with every column qualified by the alias `s` (for joins). */
+const SESSION_SELECT_QUALIFIED = `${SESSION_COLUMNS.split(',')
+  .map((column) => `s.${column.trim()}`)
+  .join(', ')}, s.canceled_at_block::text AS canceled_at_block`;
+/** The deposit's columns as a join selects them from the alias `d`, each prefixed `d_`. */
+const DEPOSIT_JOINED = DEPOSIT_COLUMNS.split(',')
+  .map((column) => {
+    const [name, alias] = column.trim().split(/\s+AS\s+/i) as [string, string | undefined];
+    return `d.${name} AS d_${alias ?? name}`;
+  })
+  .join(', ');
+/** The fields of `row` whose names start with `prefix`, without it. */
+const unprefixed = (row: Record<string, unknown>, prefix: string) =>
+  Object.fromEntries(
+    Object.entries(row)
+      .filter(([key]) => key.startsWith(prefix))
+      .map(([key, value]) => [key.slice(prefix.length), value]),
+  );
+/** The fields of `row` whose names start with none of `prefixes`. */
+const withoutPrefixed = (row: Record<string, unknown>, prefixes: string[]) =>
+  Object.fromEntries(Object.entries(row).filter(([key]) => !prefixes.some((p) => key.startsWith(p))));
 
 type RawDeposit = Raw<DepositRecord, 'derivation_index' | 'amount_due_atomic' | 'amount_min_atomic'>;
 const toDeposit = (row: RawDeposit): DepositRecord => ({
@@ -193,25 +221,131 @@ export class SessionStore extends Store {
   async insertSession(tx: Queryable, s: SessionRecord): Promise<void> {
     await tx.query(
       `INSERT INTO sessions (${SESSION_COLUMNS}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17)`,
-      [
-        s.id,
-        this.secrets.seal(s.client_secret, secretContext('sessions', 'client_secret', s.id)),
-        s.status,
-        s.amount,
-        s.currency,
-        s.order_id,
-        JSON.stringify(s.metadata),
-        JSON.stringify(s.methods),
-        s.success_url,
-        s.cancel_url,
-        s.created_at,
-        s.expires_at,
-        s.paid_at,
-        s.canceled_at,
-        JSON.stringify(s.review_reasons),
-        s.livemode,
-        s.fingerprint,
-      ],
+      this.sessionParams(s),
+    );
+  }
+
+  /** The parameters of a session insert, in {@link SESSION_COLUMNS} order; the client secret sealed. */
+  private sessionParams(s: SessionRecord): unknown[] {
+    return [
+      s.id,
+      this.secrets.seal(s.client_secret, secretContext('sessions', 'client_secret', s.id)),
+      s.status,
+      s.amount,
+      s.currency,
+      s.order_id,
+      JSON.stringify(s.metadata),
+      JSON.stringify(s.methods),
+      s.success_url,
+      s.cancel_url,
+      s.created_at,
+      s.expires_at,
+      s.paid_at,
+      s.canceled_at,
+      JSON.stringify(s.review_reasons),
+      s.livemode,
+      s.fingerprint,
+    ];
+  }
+
+  /**
+   * Inserts a new session and its first event (seq 1) in one statement: atomic on its own, so a
+   * create without other writes needs no transaction (one round trip instead of four on PostgreSQL).
+   */
+  async insertSessionWithEvent(
+    q: Queryable,
+    s: SessionRecord,
+    event: { type: SessionEventType; payload: Record<string, unknown>; at: Date },
+  ): Promise<void> {
+    await q.query(
+      `WITH s AS (
+         INSERT INTO sessions (${SESSION_COLUMNS})
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17) RETURNING id)
+       INSERT INTO session_events (session_id, seq, type, payload, created_at)
+       SELECT s.id, 1, $18::text, $19::jsonb, $20::timestamptz FROM s`,
+      [...this.sessionParams(s), event.type, JSON.stringify(event.payload), event.at],
+    );
+  }
+
+  /**
+   * Inserts a new session and its first event, grouped with the other creates waiting at the same
+   * time into one statement (a group commit): while one group's statement runs, the creates that
+   * arrive queue up and go together in the next, up to {@link CREATE_GROUP_MAX}. An idle server
+   * sends a lone create at once (after the current microtask), so grouping adds no wait; under load
+   * one statement, one commit and one round trip serve many creates. If a group's statement fails,
+   * its creates are retried one by one, so that one bad row fails only its own create.
+   */
+  insertSessionGrouped(
+    s: SessionRecord,
+    event: { type: SessionEventType; payload: Record<string, unknown>; at: Date },
+  ): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.createQueue.push({ session: s, event, resolve, reject });
+      if (!this.flushingCreates) void this.flushCreates();
+    });
+  }
+
+  private readonly createQueue: {
+    session: SessionRecord;
+    event: { type: SessionEventType; payload: Record<string, unknown>; at: Date };
+    resolve: () => void;
+    reject: (error: unknown) => void;
+  }[] = [];
+  private flushingCreates = false;
+
+  private async flushCreates(): Promise<void> {
+    this.flushingCreates = true;
+    await Promise.resolve(); // the creates of this microtask join the first group
+    while (this.createQueue.length) {
+      const group = this.createQueue.splice(0, CREATE_GROUP_MAX);
+      try {
+        await this.insertGroup(group);
+        for (const item of group) item.resolve();
+      } catch {
+        for (const item of group) {
+          await this.insertSessionWithEvent(this.db, item.session, item.event).then(
+            item.resolve,
+            item.reject,
+          );
+        }
+      }
+    }
+    this.flushingCreates = false;
+  }
+
+  /** Inserts sessions and their first events in one statement (rows passed as JSON). */
+  private async insertGroup(
+    group: {
+      session: SessionRecord;
+      event: { type: SessionEventType; payload: Record<string, unknown>; at: Date };
+    }[],
+  ): Promise<void> {
+    const sessions = group.map(({ session }) => {
+      const values = this.sessionParams(session);
+      const row: Record<string, unknown> = {};
+      SESSION_COLUMN_NAMES.forEach((column, i) => {
+        const value = values[i];
+        // jsonb columns arrive as JSON text from sessionParams; inside a JSON document they are values.
+        row[column] = JSONB_COLUMNS.has(column) ? JSON.parse(value as string) : value;
+      });
+      return row;
+    });
+    const events = group.map(({ session, event }) => ({
+      session_id: session.id,
+      type: event.type,
+      payload: event.payload,
+      created_at: event.at,
+    }));
+    await this.db.query(
+      `WITH s AS (
+         INSERT INTO sessions (${SESSION_COLUMNS})
+         SELECT ${SESSION_COLUMNS} FROM json_populate_recordset(null::sessions, $1::json) RETURNING id),
+       e AS (
+         SELECT * FROM json_to_recordset($2::json)
+           AS e(session_id text, type text, payload jsonb, created_at timestamptz))
+       INSERT INTO session_events (session_id, seq, type, payload, created_at)
+       SELECT e.session_id, 1, e.type, e.payload, e.created_at FROM e JOIN s ON s.id = e.session_id`,
+      [JSON.stringify(sessions), JSON.stringify(events)],
     );
   }
 
@@ -227,33 +361,34 @@ export class SessionStore extends Store {
       : this.secrets.open(stored, secretContext('sessions', 'client_secret', id));
   }
 
-  /** Loads a session with its deposit, transfers and chain cursor; `forUpdate` locks the session row. */
+  /**
+   * Loads a session with its deposit, transfers and chain cursors; `forUpdate` locks the session row.
+   * Two statements: the session with its deposit and the cursors, then its transfers.
+   */
   async loadBundle(q: Queryable, id: string, forUpdate = false): Promise<SessionBundle | null> {
-    const { rows } = await q.query<RawSession>(
-      `SELECT ${SESSION_SELECT} FROM sessions WHERE id = $1${forUpdate ? ' FOR UPDATE' : ''}`,
+    const { rows } = await q.query<RawSession & Record<string, unknown>>(
+      `SELECT ${SESSION_SELECT_QUALIFIED}, ${DEPOSIT_JOINED},
+         (SELECT json_agg(json_build_array(c.chain_id, c.block_number::text)) FROM chain_cursors c) AS x_cursors
+       FROM sessions s LEFT JOIN deposits d ON d.session_id = s.id
+       WHERE s.id = $1${forUpdate ? ' FOR UPDATE OF s' : ''}`,
       [id],
     );
-    if (!rows[0]) return null;
-    const session = this.opened(toSession(rows[0]));
-    const deposits = await q.query<RawDeposit>(
-      `SELECT ${DEPOSIT_COLUMNS} FROM deposits WHERE session_id = $1`,
-      [id],
-    );
-    const deposit = deposits.rows[0] ? toDeposit(deposits.rows[0]) : null;
+    const row = rows[0];
+    if (!row) return null;
+    const deposit = row.d_session_id === null ? null : toDeposit(unprefixed(row, 'd_') as RawDeposit);
+    const cursors = (row.x_cursors ?? []) as [number, string][];
+    const session = this.opened(toSession(withoutPrefixed(row, ['d_', 'x_']) as RawSession));
     // Qualified: a bare `block_number` would sort by the `::text` output column ('100' < '99').
     const transfers = await q.query<Raw<TransferRecord, 'amount_atomic' | 'block_number'>>(
       `SELECT ${TRANSFER_COLUMNS} FROM transfers WHERE session_id = $1
        ORDER BY transfers.block_number, transfers.log_index`,
       [id],
     );
-    const cursors = await q.query<{ chain_id: number; block_number: string }>(
-      'SELECT chain_id, block_number::text AS block_number FROM chain_cursors',
-    );
     return {
       session,
       deposit,
       transfers: transfers.rows.map(toTransfer),
-      cursors: new Map(cursors.rows.map((row) => [row.chain_id, Number(row.block_number)])),
+      cursors: new Map(cursors.map(([chainId, block]) => [chainId, Number(block)])),
     };
   }
 
@@ -343,6 +478,82 @@ export class SessionStore extends Store {
   async nextDerivationIndex(tx: Queryable): Promise<number> {
     const { rows } = await tx.query<{ index: string }>(`SELECT nextval('deposit_index_seq')::text AS index`);
     return Number(rows[0]!.index);
+  }
+
+  /**
+   * Reserves a BIP32 child index outside any transaction, so that the address can be derived before
+   * the session row is locked. A sequence never hands out a value twice, even to a transaction that
+   * rolls back: an index reserved by a choice that then fails stays unused forever (a gap), never
+   * reused.
+   */
+  async reserveDerivationIndex(): Promise<number> {
+    return this.nextDerivationIndex(this.db);
+  }
+
+  /**
+   * The buyer's choice in one statement, if the session is still as the caller read it: stores the
+   * deposit, the new state and its event when the session's fingerprint is still `expected`, it is
+   * open, not canceled and not past `expires_at` at `event.at`. Returns the event's seq, or `null`
+   * when nothing was written (the session changed meanwhile: the caller retries under the row lock).
+   * The UPDATE takes the row lock; a concurrent writer that committed first changed the fingerprint
+   * (every state write does), so the condition, re-checked on the latest row, fails.
+   */
+  async chooseIfUnchanged(
+    q: Queryable,
+    d: DepositRecord,
+    expected: string,
+    state: {
+      status: SessionStatus;
+      paid_at: Date | null;
+      review_reasons: ReviewReason[];
+      fingerprint: string;
+    },
+    event: { type: SessionEventType; payload: Record<string, unknown>; at: Date },
+  ): Promise<number | null> {
+    const { rows } = await q.query<{ seq: number }>(
+      `WITH s AS (
+         UPDATE sessions SET status = $2::text, paid_at = $3::timestamptz, review_reasons = $4::jsonb,
+           fingerprint = $5::text
+         WHERE id = $1 AND fingerprint = $6::text AND status = 'open' AND canceled_at IS NULL
+           AND expires_at > $21::timestamptz
+         RETURNING id),
+       d AS (
+         INSERT INTO deposits (session_id, method, chain_id, token_symbol, token_address, decimals, address,
+           derivation_index, amount_due_atomic, rate, confirmations_required, created_at, watch_until,
+           amount_min_atomic)
+         SELECT s.id, $7::text, $8::integer, $9::text, $10::text, $11::integer, $12::text, $13::bigint,
+           $14::numeric, $15::text, $16::integer, $17::timestamptz, $18::timestamptz, $19::numeric
+         FROM s RETURNING session_id)
+       INSERT INTO session_events (session_id, seq, type, payload, created_at)
+       SELECT d.session_id, COALESCE((SELECT MAX(seq) FROM session_events WHERE session_id = $1), 0) + 1,
+         $20::text, $22::jsonb, $21::timestamptz
+       FROM d RETURNING seq`,
+      [
+        d.session_id,
+        state.status,
+        state.paid_at,
+        JSON.stringify(state.review_reasons),
+        state.fingerprint,
+        expected,
+        d.method,
+        d.chain_id,
+        d.token_symbol,
+        d.token_address,
+        d.decimals,
+        d.address,
+        d.derivation_index,
+        d.amount_due_atomic.toString(),
+        d.rate,
+        d.confirmations_required,
+        d.created_at,
+        d.watch_until,
+        d.amount_min_atomic.toString(),
+        event.type,
+        event.at,
+        JSON.stringify(event.payload),
+      ],
+    );
+    return rows[0] ? Number(rows[0].seq) : null;
   }
 
   /** Stores the buyer's chosen method and its deposit address. */

@@ -75,7 +75,9 @@ export const sessionRoutes: FastifyPluginAsyncZod<SessionRoutesOptions> = async 
       return idempotency.respond(request, reply, merchant, async (commit) => {
         const session = await sessions.create(request.body, {
           livemode: merchant.mode === 'live',
-          within: (tx, view) => commit(tx, { status: 201, body: view }),
+          // Without an Idempotency-Key there is no answer to store: the create then needs no
+          // transaction and joins the group commit of the creates arriving meanwhile.
+          within: commit ? (tx, view) => commit(tx, { status: 201, body: view }) : undefined,
         });
         return { status: 201, body: session };
       });

@@ -75,7 +75,7 @@ export const sessionAccessRoutes: FastifyPluginAsyncZod<SessionAccessRoutesOptio
     },
     async (request) => {
       const { bundle } = sessionAccessOf(request);
-      return sessions.choosePayment(bundle.session.id, request.body.method);
+      return sessions.choosePayment(bundle.session.id, request.body.method, { loaded: bundle });
     },
   );
 };
