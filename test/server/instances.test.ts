@@ -67,10 +67,19 @@ describe('two instances on one PostgreSQL database', () => {
   let unavailable: string | null = null;
   let anvil: Anvil;
   let usdc: Address;
-  let database: string | null = null;
+  const databases: string[] = [];
+  /** A fresh, empty database on the server, dropped after the suite. */
+  const freshDatabase = async () => {
+    const name = `cc_instances_${randomBytes(6).toString('hex')}`;
+    await admin(`CREATE DATABASE ${name}`);
+    databases.push(name);
+    const url = new URL(PG_SERVER_URL);
+    url.pathname = `/${name}`;
+    return url.toString();
+  };
   const backends: BackendProcess[] = [];
   const counters: RpcCounter[] = [];
-  let receiver: Receiver | undefined;
+  const receivers: Receiver[] = [];
 
   before(async () => {
     try {
@@ -87,21 +96,19 @@ describe('two instances on one PostgreSQL database', () => {
   after(async () => {
     await Promise.all(backends.map((b) => b.kill('SIGKILL')));
     await Promise.all(counters.map((c) => c.close()));
-    await receiver?.close();
+    await Promise.all(receivers.map((r) => r.close()));
     await anvil?.stop();
-    if (database) await admin(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+    for (const name of databases) await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
   });
 
   test('one watches the chain, the other sees its payments and takes over when it is killed', async (t) => {
     if (unavailable) return t.skip(unavailable);
-    database = `cc_instances_${randomBytes(6).toString('hex')}`;
-    await admin(`CREATE DATABASE ${database}`);
-    const databaseUrl = new URL(PG_SERVER_URL);
-    databaseUrl.pathname = `/${database}`;
+    const databaseUrl = await freshDatabase();
     const secretKey = testSecretKey();
-    receiver = await startReceiver(() => 200);
+    const receiver = await startReceiver(() => 200);
+    receivers.push(receiver);
     const env = (rpcUrl: string): Record<string, string> => ({
-      DATABASE_URL: databaseUrl.toString(),
+      DATABASE_URL: databaseUrl,
       LOG_LEVEL: 'info',
       CC_SECRET_KEYS: secretKey,
       CC_XPUB: testMerchantWallet().xpub,
@@ -213,7 +220,7 @@ describe('two instances on one PostgreSQL database', () => {
     assert.ok(leaderCalls > 0);
     assert.equal(followerCalls, 0, 'the follower makes no chain call: both together make those of one');
     const paidEvents = () =>
-      receiver!.requests.filter((r) => r.body.toString().includes('"type":"session.paid"'));
+      receiver.requests.filter((r) => r.body.toString().includes('"type":"session.paid"'));
     await waitFor(() => paidEvents().length >= 1, 10_000, 'the session.paid webhook');
     // More events, changed on either instance: both dispatchers compete for every delivery.
     for (let i = 0; i < 8; i += 1) {
@@ -225,9 +232,9 @@ describe('two instances on one PostgreSQL database', () => {
       });
       await callApi(on.url, secretKey, 'POST', `/v1/sessions/${session.id}/cancel`);
     }
-    await waitFor(() => receiver!.requests.length >= 9, 10_000, 'the webhooks of the cancellations');
+    await waitFor(() => receiver.requests.length >= 9, 10_000, 'the webhooks of the cancellations');
     // Every event so far is delivered by one instance, once: no webhook-id twice.
-    await waitFor(() => receiver!.requests.every((r) => r.status !== null), 5_000, 'every request answered');
+    await waitFor(() => receiver.requests.every((r) => r.status !== null), 5_000, 'every request answered');
     const ids = receiver.requests.map((r) => r.id);
     assert.equal(new Set(ids).size, ids.length, `each webhook once: ${ids.join(', ')}`);
     const types = receiver.requests.map((r) => (JSON.parse(r.body.toString()) as { type: string }).type);
@@ -263,5 +270,56 @@ describe('two instances on one PostgreSQL database', () => {
     const report = await ready(a);
     assert.equal(report.ready, true);
     assert.ok(report.chains[0]!.leader!.endsWith(`:${a.child.pid}`));
+  });
+
+  test('a webhook attempt of an instance killed mid-attempt is sent again by the other', async (t) => {
+    if (unavailable) return t.skip(unavailable);
+    const secretKey = testSecretKey();
+    const env: Record<string, string> = {
+      DATABASE_URL: await freshDatabase(),
+      LOG_LEVEL: 'info',
+      CC_SECRET_KEYS: secretKey,
+      CC_XPUB: testMerchantWallet().xpub,
+      CC_RATES: JSON.stringify({ ETH: '2000' }),
+      // No chain is needed: the status change is a cancellation.
+      CC_CHAINS: JSON.stringify([
+        { key: 'anvil', rpc_url: 'http://127.0.0.1:1', polling_interval_ms: 60_000 },
+      ]),
+      CC_WEBHOOKS: JSON.stringify({ poll_interval_ms: 50, timeout_ms: 2_500, lease_ms: 3_000 }),
+    };
+    // The first request is held open (the merchant is slow); every later one is answered 200.
+    let held = false;
+    const receiver = await startReceiver(() => {
+      if (held) return 200;
+      held = true;
+      return 'hold';
+    });
+    receivers.push(receiver);
+    // X alone runs at first, so the held attempt is X's.
+    const x = await spawnBackend(env);
+    backends.push(x);
+    await callApi(x.url, secretKey, 'POST', '/v1/webhook_endpoints', { url: receiver.url });
+    const session = await callApi<Session>(x.url, secretKey, 'POST', '/v1/sessions', {
+      amount: '4.00',
+      currency: 'USD',
+      order_id: 'instances-held',
+    });
+    await callApi(x.url, secretKey, 'POST', `/v1/sessions/${session.id}/cancel`);
+    await waitFor(() => receiver.requests.length === 1, 10_000, "X's attempt to arrive");
+    const y = await spawnBackend(env);
+    backends.push(y);
+    await x.kill('SIGKILL');
+    const killedAt = Date.now();
+    // Y cannot claim it while X's lease runs; then it sends it, once more, with the same webhook-id.
+    await waitFor(() => receiver.requests.some((r) => r.status === 200), 15_000, 'Y to send it again').catch(
+      (error: Error) => {
+        throw new Error(`${error.message}\n--- Y ---\n${y.tail()}`);
+      },
+    );
+    t.diagnostic(`sent again by the other instance ${Date.now() - killedAt} ms after the kill`);
+    const [first, again] = receiver.requests;
+    assert.equal(receiver.requests.length, 2);
+    assert.equal(again!.id, first!.id, 'the same webhook-id');
+    assert.deepEqual(again!.body, first!.body, 'the same body');
   });
 });
