@@ -24,8 +24,8 @@ import { StaticRateSource, type RateSource } from './rates/rate-source.js';
 import { SessionBus } from './sessions/session-bus.js';
 import { SessionSearch } from './sessions/session-search.js';
 import { SessionService } from './sessions/session-service.js';
-import { ConnectionLock } from './store/connection-lock.js';
 import { ApiKeyStore } from './store/api-key-store.js';
+import { ConnectionLock } from './store/connection-lock.js';
 import type { Database } from './store/database.js';
 import { IdempotencyStore } from './store/idempotency-store.js';
 import type { SecretBox } from './store/secret-box.js';
@@ -192,9 +192,10 @@ export interface Workers {
 }
 
 /**
- * Starts the background work: one watcher per chain, the webhook delivery worker (woken whenever
- * this instance changes a session or queues a delivery), the expiry sweep and the purge of expired
- * idempotency keys.
+ * Starts the background work: one watcher per chain (running while this instance leads the chain:
+ * with several instances on one PostgreSQL database, one of them watches each), the webhook
+ * delivery worker (woken whenever this instance changes a session or queues a delivery), the expiry
+ * sweep and the purge of expired idempotency keys.
  * @example const workers = await startWorkers({ config, services, logger }); … await workers.stop({ deadline: Date.now() + 10_000 });
  */
 export async function startWorkers(options: WorkersOptions): Promise<Workers> {
