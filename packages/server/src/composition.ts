@@ -8,10 +8,11 @@
  * @module
  */
 import type { AddressInfo } from 'node:net';
+import { hostname } from 'node:os';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Authenticator } from './auth.js';
 import { chainHeadReader } from './chain/chain-head.js';
-import type { ChainWatcher } from './chain/chain-watcher.js';
+import type { LedChainWatcher } from './chain/chain-leadership.js';
 import { parseXpub } from './chain/derive-address.js';
 import { buildMethodRegistry } from './chain/registry.js';
 import type { Config } from './config.js';
@@ -25,6 +26,7 @@ import { SessionFeed } from './sessions/session-feed.js';
 import { SessionSearch } from './sessions/session-search.js';
 import { SessionService } from './sessions/session-service.js';
 import { ApiKeyStore } from './store/api-key-store.js';
+import { ConnectionLock } from './store/connection-lock.js';
 import type { Database } from './store/database.js';
 import { IdempotencyStore } from './store/idempotency-store.js';
 import type { SecretBox } from './store/secret-box.js';
@@ -179,8 +181,11 @@ export interface WorkersOptions {
 
 /** The background work of a running server. */
 export interface Workers {
-  /** One per configured chain. */
-  watchers: ChainWatcher[];
+  /**
+   * One per configured chain; each watches only while this instance leads the chain (always on
+   * PGlite; on PostgreSQL while it holds the chain's lock, see `chain/chain-leadership.ts`).
+   */
+  watchers: LedChainWatcher[];
   /** The webhook delivery worker. */
   webhooks: WebhookDispatcher;
   /**
@@ -194,17 +199,36 @@ export interface Workers {
 }
 
 /**
- * Starts the background work: one watcher per chain, the webhook delivery worker (woken whenever
- * this instance changes a session or queues a delivery), the expiry sweep and the purge of expired
- * idempotency keys.
+ * Starts the background work: one watcher per chain (running while this instance leads the chain:
+ * with several instances on one PostgreSQL database, one of them watches each), the webhook
+ * delivery worker (woken whenever this instance changes a session or queues a delivery), the expiry
+ * sweep and the purge of expired idempotency keys.
  * @example const workers = await startWorkers({ config, services, logger }); … await workers.stop({ deadline: Date.now() + 10_000 });
  */
 export async function startWorkers(options: WorkersOptions): Promise<Workers> {
   const { config, services, logger: log } = options;
   // Loaded here, after the server listens: the watcher brings viem's clients, which start-up need not wait for.
   const { startChainWatcher } = await import('./chain/chain-watcher.js');
+  const { startChainLeadership } = await import('./chain/chain-leadership.js');
+  // Several instances on one PostgreSQL database share the chains: one watches each (the one holding
+  // its lock), the others follow. The name says which instance leads, in the logs and `/ready`.
+  const instance = `${hostname()}:${process.pid}`;
+  const db = services.store.db;
   const watchers = config.chains.map((chain) =>
-    startChainWatcher({ chain, sessions: services.sessions, logger: log }),
+    startChainLeadership({
+      chain,
+      lock: db.connect
+        ? new ConnectionLock(
+            db as typeof db & Required<Pick<typeof db, 'connect'>>,
+            'chain_watcher',
+            chain.id,
+            instance,
+          )
+        : null,
+      startWatcher: () => startChainWatcher({ chain, sessions: services.sessions, logger: log }),
+      instance,
+      logger: log,
+    }),
   );
   services.readiness.watch(watchers);
   const dispatcher = startWebhookDispatcher({

@@ -5,7 +5,8 @@
  * deliveries are due than `ready.webhook_backlog_max`. `GET /health` stays the liveness probe.
  * @module
  */
-import type { ChainWatcher } from './chain/chain-watcher.js';
+import type { ChainRole, LedChainWatcherStatus } from './chain/chain-leadership.js';
+import type { ChainWatcherStatus } from './chain/chain-watcher.js';
 import type { Config } from './config.js';
 import type { Database } from './store/database.js';
 import type { WebhookStore } from './webhooks/webhook-store.js';
@@ -33,6 +34,13 @@ export interface ChainReadiness {
   last_success_at: string | null;
   /** The newest block height seen. */
   head: number | null;
+  /**
+   * Whether this instance watches the chain (`leader`) or another instance on the same database
+   * does (`follower`, never stale: it has nothing to keep up with); `null` when no watcher runs here.
+   */
+  role: ChainRole | null;
+  /** Which instance watches the chain (host:pid), when known. */
+  leader: string | null;
 }
 
 /** What `GET /ready` answers. */
@@ -66,12 +74,12 @@ export function chainStaleMs(config: Config, chain: Config['chains'][number]): n
  * @example const report = await readiness.check(); reply.status(report.ready ? 200 : 503).send(report);
  */
 export class Readiness {
-  private watchers: ChainWatcher[] = [];
+  private watchers: { status(): ChainWatcherStatus | LedChainWatcherStatus }[] = [];
 
   constructor(private readonly options: ReadinessOptions) {}
 
   /** The running chain watchers, whose last contact with their nodes is checked (by real time). */
-  watch(watchers: ChainWatcher[]): void {
+  watch(watchers: { status(): ChainWatcherStatus | LedChainWatcherStatus }[]): void {
     this.watchers = watchers;
   }
 
@@ -95,7 +103,12 @@ export class Readiness {
     const statuses = new Map(this.watchers.map((w) => [w.status().chain, w.status()]));
     const chains = config.chains.map((chain): ChainReadiness => {
       const status = statuses.get(chain.key);
-      if (!status) return { key: chain.key, ok: true, last_success_at: null, head: null };
+      if (!status)
+        return { key: chain.key, ok: true, last_success_at: null, head: null, role: null, leader: null };
+      const led =
+        'role' in status ? { role: status.role, leader: status.leader } : { role: null, leader: null };
+      if (led.role === 'follower')
+        return { key: chain.key, ok: true, last_success_at: null, head: null, ...led };
       const staleMs = chainStaleMs(config, chain);
       const since = status.lastSuccessAt ?? status.startedAt;
       let problem: string | null = null;
@@ -116,6 +129,7 @@ export class Readiness {
         ok: problem === null,
         last_success_at: status.lastSuccessAt?.toISOString() ?? null,
         head: status.head,
+        ...led,
       };
     });
 

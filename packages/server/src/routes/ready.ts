@@ -32,6 +32,13 @@ const readinessSchema = nameSchema(
           .nullable()
           .describe('When the watcher last reached the node; `null` before the first time.'),
         head: z.number().int().nullable().describe('The newest block height seen.'),
+        role: z
+          .enum(['leader', 'follower'])
+          .nullable()
+          .describe(
+            'Whether this instance watches the chain (`leader`) or another instance on the same database does (`follower`: never stale here); `null` when no watcher runs in this process.',
+          ),
+        leader: z.string().nullable().describe('Which instance (host:pid) watches the chain, when known.'),
       }),
     ),
     webhooks: z.object({

@@ -1,3 +1,10 @@
+/**
+ * The backend's PostgreSQL advisory locks: their numbers, in one place, and the two ways to take
+ * one — for the length of a transaction ({@link lockForTransaction}), or for as long as a dedicated
+ * connection lives (`connection-lock.ts`: leadership, held by the instance that leads a chain's watch).
+ * ESLint keeps advisory locks out of every folder but this one.
+ * @module
+ */
 import type { Queryable } from './database.js';
 
 /**
@@ -11,6 +18,11 @@ export const ADVISORY_LOCKS = {
   migrations: 727274,
   /** Creating a webhook endpoint checks the per-mode limit; concurrent creations take turns. */
   webhook_endpoint_creation: 727275,
+  /**
+   * The instance that watches a chain: a two-key lock (this number, the chain id), held on a
+   * dedicated connection for as long as the instance leads (see `connection-lock.ts`).
+   */
+  chain_watcher: 727276,
 } as const;
 
 /** The name of an advisory lock. */

@@ -40,6 +40,19 @@ export interface Database extends Queryable {
     onReconnect?: () => void,
   ): Promise<() => Promise<void>>;
   close(): Promise<void>;
+  /**
+   * PostgreSQL only: a connection of its own, outside the pool, for state that lives as long as a
+   * connection (a session-level advisory lock held while this instance leads a chain). PGlite has
+   * none: it is one process with one connection, so whatever such state guards needs no guarding.
+   */
+  connect?(label: string): Promise<DedicatedConnection>;
+}
+
+/** A connection outside the pool (see {@link Database.connect}). */
+export interface DedicatedConnection extends Queryable {
+  /** Resolves once the connection is lost or closed: whatever it held is gone with it. */
+  readonly lost: Promise<void>;
+  close(): Promise<void>;
 }
 
 /** The `pg` module (loaded only when PostgreSQL is used). */
@@ -262,6 +275,25 @@ export async function openPostgres(url: string): Promise<Database> {
     listen: (channel, onNotification, onReconnect) =>
       listenOnPostgres(pg, url, channel, onNotification, onReconnect),
     close: () => pool.end(),
+    async connect(label) {
+      // Named in pg_stat_activity, so an operator (and a follower's /ready) can tell who holds what;
+      // keep-alive, so that a peer that vanished without closing its socket is noticed by the kernel.
+      const client = new pg.Client({ connectionString: url, application_name: label, keepAlive: true });
+      let markLost!: () => void;
+      const lost = new Promise<void>((resolve) => (markLost = resolve));
+      client.on('error', () => markLost());
+      client.on('end', () => markLost());
+      await client.connect();
+      return {
+        ...stripping({
+          query: <Row>(sql: string, params?: unknown[]) =>
+            client.query(sql, params) as unknown as Promise<QueryResult<Row>>,
+          exec: async (sql: string) => void (await client.query(sql)),
+        }),
+        lost,
+        close: () => client.end().catch(() => undefined),
+      };
+    },
   };
 }
 
