@@ -42,7 +42,7 @@ describe('GET /ready', () => {
       reasons: [],
       database: { ok: true },
       // No watcher runs in an app built without workers: the chain is listed, not held against it.
-      chains: [{ key: 'anvil', ok: true, last_success_at: null, head: null }],
+      chains: [{ key: 'anvil', ok: true, last_success_at: null, head: null, detection: null }],
       webhooks: { ok: true, backlog: 0, max: 0 },
     });
 
@@ -140,7 +140,22 @@ describe('GET /ready', () => {
     const [reachable, gone] = report.chains;
     assert.equal(reachable!.ok, true);
     assert.equal(typeof reachable!.head, 'number');
-    assert.deepEqual(gone, { key: 'gone', ok: false, last_success_at: null, head: null });
+    // anvil answers WebSocket on its HTTP port: the watcher subscribes there though no ws_url is set.
+    await waitFor(
+      async () => {
+        const body = (await (await fetch(`${server.url}/ready`)).json()) as ReadinessReport;
+        return body.chains[0]!.detection === 'subscription';
+      },
+      10_000,
+      'the local chain to be watched by subscription',
+    );
+    assert.deepEqual(gone, {
+      key: 'gone',
+      ok: false,
+      last_success_at: null,
+      head: null,
+      detection: 'polling',
+    });
     assert.equal(report.database.ok, true);
   });
 });

@@ -33,6 +33,11 @@ export interface ChainReadiness {
   last_success_at: string | null;
   /** The newest block height seen. */
   head: number | null;
+  /**
+   * How its watcher notices new blocks now: `subscription` (a `newHeads` WebSocket subscription, with
+   * polling as the safety net) or `polling`; `null` when no watcher runs here.
+   */
+  detection: 'subscription' | 'polling' | null;
 }
 
 /** What `GET /ready` answers. */
@@ -95,7 +100,7 @@ export class Readiness {
     const statuses = new Map(this.watchers.map((w) => [w.status().chain, w.status()]));
     const chains = config.chains.map((chain): ChainReadiness => {
       const status = statuses.get(chain.key);
-      if (!status) return { key: chain.key, ok: true, last_success_at: null, head: null };
+      if (!status) return { key: chain.key, ok: true, last_success_at: null, head: null, detection: null };
       const staleMs = chainStaleMs(config, chain);
       const since = status.lastSuccessAt ?? status.startedAt;
       let problem: string | null = null;
@@ -116,6 +121,7 @@ export class Readiness {
         ok: problem === null,
         last_success_at: status.lastSuccessAt?.toISOString() ?? null,
         head: status.head,
+        detection: status.detection,
       };
     });
 

@@ -32,6 +32,14 @@ const readinessSchema = nameSchema(
           .nullable()
           .describe('When the watcher last reached the node; `null` before the first time.'),
         head: z.number().int().nullable().describe('The newest block height seen.'),
+        detection: z
+          .enum(['subscription', 'polling'])
+          .nullable()
+          .describe(
+            'How the watcher notices new blocks now: `subscription` while a `newHeads` WebSocket ' +
+              'subscription is up (polling goes on as the safety net), `polling` while it is not; ' +
+              '`null` when no watcher runs in this instance.',
+          ),
       }),
     ),
     webhooks: z.object({
