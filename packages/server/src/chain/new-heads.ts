@@ -72,8 +72,13 @@ export function watchNewHeads(options: WatchNewHeadsOptions): NewHeadsWatch {
     let failed = false;
     let rpc: { close(): void } | undefined;
     // Runs once per attempt, whichever of open, subscribe, data or close fails first.
-    const fail = (error: unknown) => {
+    const fail = (cause: unknown) => {
       if (failed || closed) return;
+      // The socket reports an Event, not an Error: keep its message, which says what went wrong.
+      const error =
+        cause instanceof Error
+          ? cause
+          : new Error((cause as { message?: string } | null)?.message || 'the WebSocket failed');
       failed = true;
       rpc?.close();
       closeSocket = undefined;
