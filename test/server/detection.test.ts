@@ -9,8 +9,15 @@ import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import type { Session } from '@crypto-checkout/protocol';
 import type { ReadinessReport } from '../../packages/server/src/readiness.js';
-import { webSocketUrlFor } from '../../packages/server/src/chain/new-heads.js';
-import { freePort } from '../support/chain.js';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  watchNewHeads,
+  webSocketUrlFor,
+  type DetectionMode,
+} from '../../packages/server/src/chain/new-heads.js';
+import { devClients, freePort, startAnvil } from '../support/chain.js';
 import { startStack, type Stack } from '../support/stack.js';
 import { choose, view, waitFor } from '../support/wait.js';
 
@@ -34,6 +41,40 @@ describe('the WebSocket URL of a chain', () => {
     assert.equal(webSocketUrlFor({ rpc_url: 'http://localhost:8545/rpc' }), 'ws://localhost:8545/rpc');
     assert.equal(webSocketUrlFor({ rpc_url: 'https://[::1]:8545' }), 'wss://[::1]:8545/');
     assert.equal(webSocketUrlFor({ rpc_url: 'https://mainnet.example/v2/key' }), null);
+  });
+});
+
+describe('the newHeads subscription', () => {
+  test('falls back to polling when the node goes away and subscribes again when it is back', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'cc-new-heads-'));
+    const state = join(dir, 'chain.json');
+    let anvil = await startAnvil({ state });
+    const modes: DetectionMode[] = [];
+    const heads: number[] = [];
+    const watch = watchNewHeads({
+      url: anvil.wsUrl,
+      onHead: (n) => heads.push(n),
+      onModeChange: (mode) => modes.push(mode),
+      minReconnectMs: 50,
+    });
+    try {
+      await waitFor(() => watch.mode() === 'subscription', 10_000, 'the subscription');
+      await devClients(anvil.rpcUrl).test.mine({ blocks: 1 });
+      await waitFor(() => heads.length === 1, 10_000, 'the first head');
+
+      await anvil.stop();
+      await waitFor(() => watch.mode() === 'polling', 10_000, 'polling once the node is gone');
+      anvil = await startAnvil({ port: anvil.port, state });
+      await waitFor(() => watch.mode() === 'subscription', 20_000, 'the subscription again');
+      await devClients(anvil.rpcUrl).test.mine({ blocks: 1 });
+      await waitFor(() => heads.length === 2, 10_000, 'a head after reconnecting');
+      assert.equal(heads[1], heads[0]! + 1);
+      assert.deepEqual(modes, ['subscription', 'polling', 'subscription']);
+    } finally {
+      watch.close();
+      await anvil.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 
