@@ -377,7 +377,9 @@ export function startChainWatcher(options: ChainWatcherOptions): ChainWatcher {
   } else {
     logger.info(
       { chain: chain.key, detection: 'polling', polling_interval_ms: chain.polling_interval_ms },
-      'chain watcher polls for new blocks (no ws_url)',
+      options.client
+        ? 'chain watcher polls for new blocks (a client was passed in: no subscription)'
+        : 'chain watcher polls for new blocks (no ws_url, and the node is not on this machine)',
     );
   }
   run();

@@ -87,7 +87,8 @@ export function watchNewHeads(options: WatchNewHeadsOptions): NewHeadsWatch {
       if (firstFailure) options.onModeChange('polling', error);
       setMode('polling', error);
       const delay = Math.min(MAX_RECONNECT_MS, minReconnectMs * 2 ** Math.min(failures - 1, 16));
-      timer = setTimeout(() => void connect(), delay);
+      // Unref'd: a pending reconnection never keeps the process alive (the watcher's own loop does).
+      timer = setTimeout(() => void connect(), delay).unref();
     };
     let deadline: NodeJS.Timeout | undefined;
     try {
@@ -109,7 +110,7 @@ export function watchNewHeads(options: WatchNewHeadsOptions): NewHeadsWatch {
           deadline = setTimeout(
             () => reject(new Error(`no newHeads subscription within ${SUBSCRIBE_TIMEOUT_MS} ms`)),
             SUBSCRIBE_TIMEOUT_MS,
-          );
+          ).unref();
         }),
       ]);
       if (closed || failed) return;
