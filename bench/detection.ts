@@ -106,6 +106,8 @@ async function run(mode: 'subscription' | 'polling (2 s)') {
     detection.push(paidAt - headAt);
   }
   unwatch();
+  // Closed before anvil stops, or viem would try to reconnect it (and print the refusals).
+  (await observer.transport.getRpcClient()).close();
   await stack.stop();
   const row = (values: number[]) =>
     `${percentile(values, 0.5).toFixed(1).padStart(7)} ${percentile(values, 0.95).toFixed(1).padStart(7)}`;
