@@ -35,6 +35,7 @@ function fakeWatcher(running: Set<string>, name: string): ChainWatcher {
       lastSuccessAt: new Date(),
       lastNewHeadAt: new Date(),
       head: 1,
+      detection: 'polling',
     }),
   };
 }

@@ -38,6 +38,7 @@ function counting(db: Database): Database & { statements: string[] } {
       statements.push('BEGIN');
       return db.transaction((tx) => fn(counted(tx))).finally(() => statements.push('COMMIT'));
     },
+    listen: (channel, onNotify, onReconnect) => db.listen(channel, onNotify, onReconnect),
     close: () => db.close(),
   };
 }

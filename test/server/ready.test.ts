@@ -43,7 +43,17 @@ describe('GET /ready', () => {
       reasons: [],
       database: { ok: true },
       // No watcher runs in an app built without workers: the chain is listed, not held against it.
-      chains: [{ key: 'anvil', ok: true, last_success_at: null, head: null, role: null, leader: null }],
+      chains: [
+        {
+          key: 'anvil',
+          ok: true,
+          last_success_at: null,
+          head: null,
+          role: null,
+          leader: null,
+          detection: null,
+        },
+      ],
       webhooks: { ok: true, backlog: 0, max: 0 },
     });
 
@@ -141,6 +151,15 @@ describe('GET /ready', () => {
     const [reachable, gone] = report.chains;
     assert.equal(reachable!.ok, true);
     assert.equal(typeof reachable!.head, 'number');
+    // anvil answers WebSocket on its HTTP port: the watcher subscribes there though no ws_url is set.
+    await waitFor(
+      async () => {
+        const body = (await (await fetch(`${server.url}/ready`)).json()) as ReadinessReport;
+        return body.chains[0]!.detection === 'subscription';
+      },
+      10_000,
+      'the local chain to be watched by subscription',
+    );
     // One process on PGlite: it leads every chain, and says so.
     assert.deepEqual(gone, {
       key: 'gone',
@@ -149,6 +168,7 @@ describe('GET /ready', () => {
       head: null,
       role: 'leader',
       leader: `${hostname()}:${process.pid}`,
+      detection: 'polling',
     });
     assert.equal(report.database.ok, true);
   });

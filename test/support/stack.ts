@@ -60,6 +60,8 @@ export async function startStack(
     explorerUrl?: string;
     /** The built element and hosted page the backend serves; default: the package's `dist/`. */
     distDir?: string;
+    /** Settings of the anvil chain that replace the defaults (e.g. `polling_interval_ms`, `ws_url`). */
+    chain?: Partial<NonNullable<ConfigInput['chains']>[number]>;
   } = {},
 ): Promise<Stack> {
   const anvil = await startAnvil();
@@ -81,6 +83,7 @@ export async function startStack(
         polling_interval_ms: 100,
         tokens: [{ symbol: 'USDC', address: usdc, decimals: 6, peg: 'USD' }],
         ...(options.explorerUrl ? { explorer_url: options.explorerUrl } : {}),
+        ...options.chain,
       },
     ],
     rates: { ETH: '2000' },

@@ -65,6 +65,10 @@ const chainSchema = z.strictObject({
   /** Human name shown to buyers. */
   name: z.string({ error: requiredUnlessKnown() }).min(1),
   rpc_url: z.url({ protocol: /^https?$/ }),
+  /**
+   * WebSocket endpoint for the `newHeads` subscription; default: for a node on this machine, the RPC
+   * URL with `ws:`/`wss:` (chain/new-heads.ts → webSocketUrlFor), otherwise none (polling only).
+   */
   ws_url: z.url({ protocol: /^wss?$/ }).optional(),
   /** Confirmations a transfer needs to count as paid (including the block it is in). */
   confirmations: z.number({ error: requiredUnlessKnown() }).int().min(1).max(10_000),

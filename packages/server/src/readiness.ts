@@ -41,6 +41,11 @@ export interface ChainReadiness {
   role: ChainRole | null;
   /** Which instance watches the chain (host:pid), when known. */
   leader: string | null;
+  /**
+   * How its watcher notices new blocks now: `subscription` (a `newHeads` WebSocket subscription, with
+   * polling as the safety net) or `polling`; `null` when no watcher runs here.
+   */
+  detection: 'subscription' | 'polling' | null;
 }
 
 /** What `GET /ready` answers. */
@@ -104,11 +109,19 @@ export class Readiness {
     const chains = config.chains.map((chain): ChainReadiness => {
       const status = statuses.get(chain.key);
       if (!status)
-        return { key: chain.key, ok: true, last_success_at: null, head: null, role: null, leader: null };
+        return {
+          key: chain.key,
+          ok: true,
+          last_success_at: null,
+          head: null,
+          role: null,
+          leader: null,
+          detection: null,
+        };
       const led =
         'role' in status ? { role: status.role, leader: status.leader } : { role: null, leader: null };
       if (led.role === 'follower')
-        return { key: chain.key, ok: true, last_success_at: null, head: null, ...led };
+        return { key: chain.key, ok: true, last_success_at: null, head: null, ...led, detection: null };
       const staleMs = chainStaleMs(config, chain);
       const since = status.lastSuccessAt ?? status.startedAt;
       let problem: string | null = null;
@@ -130,6 +143,7 @@ export class Readiness {
         last_success_at: status.lastSuccessAt?.toISOString() ?? null,
         head: status.head,
         ...led,
+        detection: status.detection,
       };
     });
 

@@ -120,6 +120,7 @@ export function startChainLeadership(options: ChainLeadershipOptions): LedChainW
     startedAt,
     lastSuccessAt: null,
     lastNewHeadAt: null,
+    detection: null,
     head: null,
     role: 'follower',
     leader,

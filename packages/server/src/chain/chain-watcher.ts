@@ -1,9 +1,10 @@
-import { createPublicClient, http, parseAbiItem, webSocket, type PublicClient } from 'viem';
+import { createPublicClient, http, parseAbiItem, type PublicClient } from 'viem';
 import type { FastifyBaseLogger } from 'fastify';
 import type { ChainConfig } from '../config.js';
 import type { SessionService } from '../sessions/session-service.js';
 import type { BlockRecord, TransferRecord } from '../store/session-store.js';
 import { AddressBook } from './address-book.js';
+import { watchNewHeads, webSocketUrlFor, type DetectionMode, type NewHeadsWatch } from './new-heads.js';
 
 const transferEvent = parseAbiItem('event Transfer(address indexed from, address indexed to, uint256 value)');
 
@@ -49,6 +50,12 @@ export interface ChainWatcherStatus {
   lastNewHeadAt: Date | null;
   /** The newest head seen, or `null`. */
   head: number | null;
+  /**
+   * How new blocks are noticed now: `subscription` while a `newHeads` WebSocket subscription is up
+   * (polling goes on as the safety net), `polling` otherwise; `null` when no watcher runs here (another
+   * instance leads the chain, see `chain-leadership.ts`).
+   */
+  detection: DetectionMode | null;
 }
 
 interface Header {
@@ -74,8 +81,10 @@ class ChainChangedError extends Error {
  * by one service call, {@link SessionService.recordBlockRange}, in one transaction, so a restart
  * resumes exactly where it stopped. Each tick first checks that the block at the cursor
  * still has the stored hash; if not (a reorganisation), it walks back to the common ancestor, removes
- * the transfers of the dropped blocks and rescans. When `ws_url` is set, a `newHeads` subscription
- * wakes the watcher as soon as a block arrives; polling continues as the safety net. When the node is
+ * the transfers of the dropped blocks and rescans. When the chain has a WebSocket URL (`ws_url`, or
+ * derived for a node on this machine: {@link webSocketUrlFor}), a `newHeads` subscription wakes the
+ * watcher as soon as a block arrives; polling continues as the safety net, and is all there is while
+ * the socket is down ({@link ChainWatcherStatus.detection} says which). When the node is
  * unreachable the watcher logs it, backs off exponentially and catches up when the node returns.
  * @example const watcher = startChainWatcher({ chain, sessions, logger }); await watcher.stop();
  */
@@ -93,6 +102,7 @@ export function startChainWatcher(options: ChainWatcherOptions): ChainWatcher {
     lastSuccessAt: null,
     lastNewHeadAt: null,
     head: null,
+    detection: 'polling',
   };
 
   /** Runs `fetch` for each block number, a few at a time, in order. */
@@ -333,20 +343,45 @@ export function startChainWatcher(options: ChainWatcherOptions): ChainWatcher {
       });
   }
 
-  // A newHeads subscription wakes the loop at once; polling stays as the safety net.
-  let closeSubscription: (() => Promise<void>) | undefined;
-  if (chain.ws_url && !options.client) {
-    const wsClient = createPublicClient({ transport: webSocket(chain.ws_url, { retryCount: 1 }) });
-    const unwatch = wsClient.watchBlockNumber({
-      emitOnBegin: false,
-      onBlockNumber: () => (running ? (wakeRequested = true) : schedule(0)),
-      onError: (error) => logger.warn({ chain: chain.key, err: error }, 'newHeads subscription failed'),
+  // A newHeads subscription wakes the loop at once; polling stays as the safety net, and is all
+  // there is while the socket is down. A client passed in (tests counting calls) means no socket.
+  const wsUrl = options.client ? null : webSocketUrlFor(chain);
+  let heads: NewHeadsWatch | undefined;
+  if (wsUrl) {
+    // Only the host is logged: a provider's URL often carries its API key in the path.
+    const wsHost = new URL(wsUrl).host;
+    heads = watchNewHeads({
+      url: wsUrl,
+      onHead: () => (running ? (wakeRequested = true) : schedule(0)),
+      onModeChange: (mode, error) => {
+        health.detection = mode;
+        if (mode === 'subscription') {
+          logger.info(
+            { chain: chain.key, detection: mode, ws_host: wsHost },
+            'chain watcher subscribed to new blocks',
+          );
+          if (!running) schedule(0); // blocks may have come while the socket was down
+        } else {
+          logger.warn(
+            {
+              chain: chain.key,
+              detection: mode,
+              ws_host: wsHost,
+              polling_interval_ms: chain.polling_interval_ms,
+              err: error,
+            },
+            'newHeads subscription unavailable; polling for new blocks until it is back',
+          );
+        }
+      },
     });
-    closeSubscription = async () => {
-      unwatch();
-      const socket = await wsClient.transport.getRpcClient().catch(() => null);
-      socket?.close();
-    };
+  } else {
+    logger.info(
+      { chain: chain.key, detection: 'polling', polling_interval_ms: chain.polling_interval_ms },
+      options.client
+        ? 'chain watcher polls for new blocks (a client was passed in: no subscription)'
+        : 'chain watcher polls for new blocks (no ws_url, and the node is not on this machine)',
+    );
   }
   run();
 
@@ -356,7 +391,7 @@ export function startChainWatcher(options: ChainWatcherOptions): ChainWatcher {
     async stop() {
       stopped = true;
       clearTimeout(timer);
-      await closeSubscription?.();
+      heads?.close();
       await running;
     },
   };

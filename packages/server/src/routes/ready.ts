@@ -39,6 +39,14 @@ const readinessSchema = nameSchema(
             'Whether this instance watches the chain (`leader`) or another instance on the same database does (`follower`: never stale here); `null` when no watcher runs in this process.',
           ),
         leader: z.string().nullable().describe('Which instance (host:pid) watches the chain, when known.'),
+        detection: z
+          .enum(['subscription', 'polling'])
+          .nullable()
+          .describe(
+            'How the watcher notices new blocks now: `subscription` while a `newHeads` WebSocket ' +
+              'subscription is up (polling goes on as the safety net), `polling` while it is not; ' +
+              '`null` when no watcher runs in this instance.',
+          ),
       }),
     ),
     webhooks: z.object({
