@@ -63,7 +63,9 @@ for (const backend of [pgliteBackend(), postgresBackend()]) {
           const { rows } = await tx.query<Record<string, string>>(`EXPLAIN ${sql}`, params);
           return rows.map((row) => Object.values(row)[0]).join('\n');
         });
-        assert.doesNotMatch(plan, /Seq Scan/, `${what}: ${sql}\n${plan}`);
+        // …also inside a larger statement (a session is loaded with the cursors in one round trip).
+        const scans = plan.replace(/^.*Seq Scan on chain_cursors.*$/gm, '');
+        assert.doesNotMatch(scans, /Seq Scan/, `${what}: ${sql}\n${plan}`);
         assert.match(plan, /Index (Only )?Scan|Bitmap Index Scan/, `${what}: ${sql}\n${plan}`);
         if (index) assert.match(plan, index, `${what}: ${sql}\n${plan}`);
       }

@@ -523,11 +523,13 @@ export class SessionStore extends Store {
            amount_min_atomic)
          SELECT s.id, $7::text, $8::integer, $9::text, $10::text, $11::integer, $12::text, $13::bigint,
            $14::numeric, $15::text, $16::integer, $17::timestamptz, $18::timestamptz, $19::numeric
-         FROM s RETURNING session_id)
-       INSERT INTO session_events (session_id, seq, type, payload, created_at)
-       SELECT d.session_id, COALESCE((SELECT MAX(seq) FROM session_events WHERE session_id = $1), 0) + 1,
-         $20::text, $22::jsonb, $21::timestamptz
-       FROM d RETURNING seq`,
+         FROM s RETURNING session_id),
+       e AS (
+         INSERT INTO session_events (session_id, seq, type, payload, created_at)
+         SELECT d.session_id, COALESCE((SELECT MAX(seq) FROM session_events WHERE session_id = $1), 0) + 1,
+           $20::text, $22::jsonb, $21::timestamptz
+         FROM d RETURNING seq)
+       SELECT seq, pg_notify('${SESSION_EVENTS_CHANNEL}', $1::text || ':' || seq) FROM e`,
       [
         d.session_id,
         state.status,
