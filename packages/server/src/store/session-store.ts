@@ -196,6 +196,25 @@ const toTransfer = (row: Raw<TransferRecord, 'amount_atomic' | 'block_number'>):
   block_number: Number(row.block_number),
 });
 
+/** A deposit's values after its session id, in the column order both deposit inserts use. */
+function depositParams(d: DepositRecord): unknown[] {
+  return [
+    d.method,
+    d.chain_id,
+    d.token_symbol,
+    d.token_address,
+    d.decimals,
+    d.address,
+    d.derivation_index,
+    d.amount_due_atomic.toString(),
+    d.rate,
+    d.confirmations_required,
+    d.created_at,
+    d.watch_until,
+    d.amount_min_atomic.toString(),
+  ];
+}
+
 /**
  * Every query the app makes, in one place. Methods that take a `Queryable` run inside the caller's
  * transaction; the others use the database directly.
@@ -537,19 +556,7 @@ export class SessionStore extends Store {
         JSON.stringify(state.review_reasons),
         state.fingerprint,
         expected,
-        d.method,
-        d.chain_id,
-        d.token_symbol,
-        d.token_address,
-        d.decimals,
-        d.address,
-        d.derivation_index,
-        d.amount_due_atomic.toString(),
-        d.rate,
-        d.confirmations_required,
-        d.created_at,
-        d.watch_until,
-        d.amount_min_atomic.toString(),
+        ...depositParams(d),
         event.type,
         event.at,
         JSON.stringify(event.payload),
@@ -564,22 +571,7 @@ export class SessionStore extends Store {
       `INSERT INTO deposits (session_id, method, chain_id, token_symbol, token_address, decimals, address,
          derivation_index, amount_due_atomic, rate, confirmations_required, created_at, watch_until, amount_min_atomic)
        VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14)`,
-      [
-        d.session_id,
-        d.method,
-        d.chain_id,
-        d.token_symbol,
-        d.token_address,
-        d.decimals,
-        d.address,
-        d.derivation_index,
-        d.amount_due_atomic.toString(),
-        d.rate,
-        d.confirmations_required,
-        d.created_at,
-        d.watch_until,
-        d.amount_min_atomic.toString(),
-      ],
+      [d.session_id, ...depositParams(d)],
     );
   }
 
