@@ -20,7 +20,11 @@ import { productionLock, type PackageName } from './production-lock.js';
 const run = promisify(execFile);
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 /** What the server needs of ours: itself and the workspace packages it imports. */
-const NAMES: PackageName[] = ['@crypto-checkout/protocol', '@crypto-checkout/webhooks', '@crypto-checkout/server'];
+const NAMES: PackageName[] = [
+  '@crypto-checkout/protocol',
+  '@crypto-checkout/webhooks',
+  '@crypto-checkout/server',
+];
 
 const [outArg, ...flags] = process.argv.slice(2);
 if (!outArg || flags.some((flag) => flag !== '--offline')) {
