@@ -9,11 +9,7 @@ import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import {
-  PACKAGES,
-  productionLock,
-  type PackageName,
-} from '../../scripts/deploy/production-lock.js';
+import { PACKAGES, productionLock, type PackageName } from '../../scripts/deploy/production-lock.js';
 import { buildIfStale, REPO } from './built.js';
 
 const run = promisify(execFile);
