@@ -22,12 +22,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { promisify } from 'node:util';
+import { isDeepStrictEqual, promisify } from 'node:util';
 import { DCLinter } from 'dclint';
 import { satisfies } from 'semver';
 import { DockerfileParser, type Instruction } from 'dockerfile-ast';
 import { parse as parseYaml } from 'yaml';
-import { parseConfig } from '@crypto-checkout/server';
+import { loadConfig, parseConfig } from '@crypto-checkout/server';
 import { buildIfStale, REPO } from '../support/built.js';
 import { freePort, startAnvil, type Anvil } from '../support/chain.js';
 import { testMerchantWallet } from '../support/stack.js';
@@ -35,14 +35,28 @@ import { waitFor } from '../support/wait.js';
 
 const run = promisify(execFile);
 
-/** The environment variables the server reads: every `env.NAME` in config.ts's loadConfig. */
-const CONFIG_ENV = new Set(
-  [
-    ...readFileSync(join(REPO, 'packages/server/src/config.ts'), 'utf8').matchAll(
-      /\benv(?:\.([A-Z][A-Z0-9_]*)|\[['"]([A-Z][A-Z0-9_]*)['"]\])/g,
-    ),
-  ].map((match) => match[1] ?? match[2]!),
-);
+/** A configuration loadConfig accepts from the environment alone. */
+const BASE_ENV = {
+  CC_XPUB: testMerchantWallet().xpub,
+  CC_CHAINS: JSON.stringify([
+    { key: 'anvil', id: 31337, name: 'Anvil', confirmations: 1, rpc_url: 'http://127.0.0.1:8545' },
+  ]),
+};
+
+/**
+ * Whether the server reads the environment variable `name`, asked of loadConfig itself rather than
+ * of config.ts's text: set to a value no setting accepts unchanged, a variable it reads either
+ * changes the configuration or is refused; one it ignores does neither.
+ */
+function serverReads(name: string): boolean {
+  const base = loadConfig(BASE_ENV);
+  try {
+    return !isDeepStrictEqual(loadConfig({ ...BASE_ENV, [name]: 'probe\u0000not a valid value' }), base);
+  } catch {
+    return true;
+  }
+}
+
 /** Variables the image sets that are not the server's configuration: Node's and the shell's. */
 const PLATFORM_ENV = new Set(['NODE_ENV', 'PATH']);
 
@@ -175,7 +189,7 @@ describe('the Dockerfile', () => {
     assert.match(image.healthcheck.join(' '), /\/health`/);
     for (const name of Object.keys(image.runtimeEnv))
       assert.ok(
-        CONFIG_ENV.has(name) || PLATFORM_ENV.has(name),
+        PLATFORM_ENV.has(name) || serverReads(name),
         `ENV ${name} is read by neither the server nor Node`,
       );
     assert.equal(image.runtimeEnv.NODE_ENV, 'production');
@@ -220,8 +234,11 @@ describe('compose.yaml', () => {
     const server = compose.services.server!;
     assert.equal(server.build, '.');
     assert.ok(existsSync(join(REPO, 'Dockerfile')));
+    // The probe tells a variable the server ignores from one it reads.
+    assert.equal(serverReads('NODE_ENV'), false);
+    assert.equal(serverReads('CC_XPUB'), true);
     for (const name of Object.keys(server.environment ?? {}))
-      assert.ok(CONFIG_ENV.has(name), `${name} is not read by config.ts`);
+      assert.ok(serverReads(name), `the server does not read ${name}`);
     // The secrets have no default: compose refuses to start without them.
     assert.throws(
       () => interpolate(server.environment!.CC_ENCRYPTION_KEY!, {}),
