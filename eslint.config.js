@@ -114,10 +114,14 @@ export default tseslint.config(
   // sources by its own `dependencies` (what its users install), everything else — the element, which
   // Vite bundles, tests, demo, scripts, benchmarks — by the root package.json, devDependencies included.
   // Without this a package reached through another's dependencies works here and breaks for users.
+  // Type-only imports count: a published package's declarations name them for its users' compiler.
   {
     files: ['**/*.ts', '**/*.tsx', '**/*.mjs', '**/*.js'],
     rules: {
-      'import-x/no-extraneous-dependencies': ['error', { devDependencies: true, packageDir: ['.'] }],
+      'import-x/no-extraneous-dependencies': [
+        'error',
+        { devDependencies: true, includeTypes: true, packageDir: ['.'] },
+      ],
     },
   },
   ...['server', 'protocol', 'webhooks'].map((name) => ({
@@ -125,7 +129,12 @@ export default tseslint.config(
     rules: {
       'import-x/no-extraneous-dependencies': [
         'error',
-        { devDependencies: false, optionalDependencies: false, packageDir: [`packages/${name}`] },
+        {
+          devDependencies: false,
+          optionalDependencies: false,
+          includeTypes: true,
+          packageDir: [`packages/${name}`],
+        },
       ],
     },
   })),
