@@ -298,10 +298,13 @@ describe('GET /checkout/:id and GET /checkout/assets/:file', () => {
     assert.ok(!html.includes('"Acme'));
   });
 
-  test('without merchant_name the page names the host of public_url', async () => {
+  test('without merchant_name the page uses neutral words, never the host of public_url', async () => {
     const session = await other.createSession();
     const html = (await other.server.inject({ method: 'GET', url: `/checkout/${session.id}` })).body;
-    assert.ok(html.includes('<h1 id="title">Pay pay.shop.example</h1>'));
+    assert.ok(html.includes('<title>Complete your payment</title>'), html);
+    assert.ok(html.includes('<h1 id="title">Complete your payment</h1>'), html);
+    assert.ok(html.includes('data-merchant=""'), html);
+    assert.ok(!html.includes('pay.shop.example'), html);
   });
 
   test('allows WalletConnect hosts only when walletconnect_project_id is configured', async () => {
