@@ -26,7 +26,7 @@ export const ROOT = join(import.meta.dirname, '..');
 
 // A well-known test mnemonic, for the local chain only: the backend gets its xpub, never the words.
 const DEMO_MNEMONIC =
-  'abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about';
+  'abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about';
 /** The demo merchant's secret key: a test key, printed on purpose, for this local demo only. */
 export const DEMO_SECRET_KEY = 'sk_test_demo0000000000000000000000000000';
 
@@ -58,7 +58,7 @@ export async function startDemo(
     dataDir: string;
     distDir: string;
     say?: (line: string) => void;
-    logger?: FastifyBaseLogger;
+    logger?: FastifyBaseLogger | false;
     logLevel?: string;
   },
 ): Promise<RunningDemo> {
@@ -106,6 +106,7 @@ export async function startDemo(
       logLevel: 'warn',
       build: {
         outDir: join(options.dataDir, 'dev-wallet'),
+        emptyOutDir: true,
         lib: {
           entry: join(ROOT, 'test', 'support', 'dev-wallet.ts'),
           formats: ['es'],
@@ -154,7 +155,7 @@ export async function startDemo(
     });
     say('starting the backend (PGlite)…');
     const backend = await startServer(config, {
-      ...(options.logger ? { logger: options.logger } : {}),
+      ...(options.logger !== undefined ? { logger: options.logger } : {}),
       distDir: options.distDir,
     }).catch((error: unknown) => {
       throw portError('apiPort', error);
