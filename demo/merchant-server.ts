@@ -49,7 +49,8 @@ export function startMerchantServer(options: {
             order_id: `demo-${Date.now()}`,
             metadata: { item: 'book' },
             expires_in: 900,
-            success_url: `${shop}/?paid=1`,
+            // Not proof of payment (anyone can open it): the shop fulfils from the webhook.
+            success_url: `${shop}/?from=hosted`,
             cancel_url: `${shop}/`,
           }),
         });
