@@ -12,7 +12,8 @@ import {
 } from '@crypto-checkout/protocol';
 import { ConfigError, loadConfig, parseConfig } from '../../packages/server/src/config.js';
 import { SESSION_EXAMPLE } from '../../packages/server/src/openapi.js';
-import { checkoutUrl, publicBaseUrl } from '../../packages/server/src/public-url.js';
+import { checkoutUrl, merchantDisplayName, publicBaseUrl } from '../../packages/server/src/public-url.js';
+import { messages as english } from '../../src/element/messages.js';
 import { buildTestApp, testConfig, type TestApp } from '../support/app.js';
 
 /** A stand-in for `npm run build`'s output: the page's script, an entry, a hashed chunk, a map. */
@@ -181,6 +182,33 @@ describe('public_url and merchant_name configuration', () => {
         },
         bad,
       );
+    }
+  });
+
+  test('without merchant_name the page has no name to show, and every language has neutral words for it', async () => {
+    assert.equal(merchantDisplayName({ merchant_name: undefined }), '');
+    assert.equal(merchantDisplayName({ merchant_name: 'Acme' }), 'Acme');
+    const languages = ['ar', 'de', 'es', 'fr', 'ja', 'pt', 'ru', 'tr', 'zh'];
+    const all = [
+      english,
+      ...(await Promise.all(
+        languages.map(
+          async (tag) =>
+            ((await import(`../../src/element/locales/${tag}.ts`)) as { default: typeof english }).default,
+        ),
+      )),
+    ];
+    for (const [i, { hosted }] of all.entries()) {
+      for (const text of [hosted.title, hosted.returnTo, hosted.cancelAndReturn]) {
+        const neutral = text('');
+        assert.ok(neutral && neutral === neutral.trim(), `${i}: "${neutral}"`);
+        assert.notEqual(
+          neutral,
+          text('Acme').replace('Acme', '').trim(),
+          `${i}: "${neutral}" only drops the name`,
+        );
+        assert.ok(text('Acme').includes('Acme'));
+      }
     }
   });
 
