@@ -42,7 +42,9 @@ const demo = await startDemo({
   process.exit(2);
 });
 
+const pageUrl = (path: string) => `${demo.shopUrl}${path === '/' ? '' : path}`;
 const width = Math.max(...DEMO_PAGES.map((page) => page.title.length));
+const urlWidth = Math.max(...DEMO_PAGES.map((page) => pageUrl(page.path).length));
 const curl = [
   `curl -s ${demo.apiUrl}/v1/sessions \\`,
   `      -H 'authorization: Bearer ${demo.secretKey}' \\`,
@@ -54,7 +56,7 @@ console.log(`
   crypto-checkout demo is running
 
   Open the shop:  ${demo.shopUrl}   (its landing page links every demo page)
-${DEMO_PAGES.map((page) => `    ${page.title.padEnd(width)}  ${demo.shopUrl}${page.path === '/' ? '' : page.path}   ${page.line}`).join('\n')}
+${DEMO_PAGES.map((page) => `    ${page.title.padEnd(width)}  ${pageUrl(page.path).padEnd(urlWidth)}  ${page.line}`).join('\n')}
 
   Backend API:    ${demo.apiUrl}   (OpenAPI: ${demo.apiUrl}/openapi.json)
   Secret key:     ${demo.secretKey}   (a test key of this demo; keep a real one on your server only)
