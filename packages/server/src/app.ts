@@ -75,11 +75,10 @@ export async function buildApp(options: AppOptions): Promise<App> {
     clientErrorHandler,
     // Requests are logged by the hook below, by path and route without the query string (the event
     // stream's ?client_secret=), whatever logger is in use; Fastify's own request log prints the URL.
-    logController: new LogController({ disableRequestLogging: true }),
-    // Every log line of a request carries its id: a sane incoming X-Request-Id, else a new UUID
-    // (request-id.ts); the answer echoes it.
+    // Every log line of a request carries its id as `request_id`: a sane incoming X-Request-Id, else
+    // a new UUID (request-id.ts); the answer echoes it.
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'request_id' }),
     genReqId: requestIdOf,
-    requestIdLogLabel: 'request_id',
     // The logger redacts credentials and serializes errors without their values (logger.ts).
     ...(options.logger === undefined
       ? { loggerInstance: createLogger(config.log_level) }
