@@ -199,9 +199,11 @@ describe('metrics behind a token on the main port, after a real payment on anvil
         'the open stream is not timed',
       );
 
-      // Sessions by status, read from the database.
-      assert.equal(valueOf(m, 'crypto_checkout_sessions', { status: 'paid', mode: 'test' }), 1);
+      // Sessions in play by status, read from the database; settled ones counted as they change.
       assert.equal(valueOf(m, 'crypto_checkout_sessions', { status: 'open', mode: 'test' }), 1);
+      assert.equal(valueOf(m, 'crypto_checkout_sessions', { status: 'paid' }), undefined);
+      assert.equal(valueOf(m, 'crypto_checkout_session_status_changes_total', { status: 'paid' }), 1);
+      assert.equal(valueOf(m, 'crypto_checkout_session_status_changes_total', { status: 'processing' }), 1);
 
       // The watcher: head, processed block, lag, role, detection.
       const head = valueOf(m, 'crypto_checkout_chain_head_block', { chain: 'anvil' })!;

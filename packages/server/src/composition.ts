@@ -155,6 +155,12 @@ export function createServices(options: ServicesOptions): Services {
     events: new WebhookEvents({ store: webhookStore }),
   };
   sessions.onStatusChange(webhooks.outbox.statusHook);
+  // Counted in the change's transaction: one that rolls back afterwards is counted all the same (rare:
+  // the change's own writes have succeeded by then).
+  if (metrics)
+    sessions.onStatusChange(async (_tx, change) => {
+      if (change.status_changed) metrics.observeStatusChange(change.session.status);
+    });
   return {
     readiness: new Readiness({ config, db, webhooks: webhookStore, clock: clock ?? (() => new Date()) }),
     store,
