@@ -10,9 +10,12 @@ import { InvalidRequestError } from './errors.js';
 import { clientErrorHandler, frameworkErrors, registerErrorHandler } from './error-handler.js';
 import { createLogger, pathOf } from './logger.js';
 import { jsonSerializerCompiler, registerOpenApi, requireDocumentedRoutes } from './openapi.js';
+import { REQUEST_ID_HEADER, requestIdOf } from './request-id.js';
+import { SESSION_ID_PATTERN } from '@crypto-checkout/protocol';
 import { decorateCallers } from './routes/auth-hooks.js';
 import { checkoutRoutes } from './routes/checkout/index.js';
 import { healthRoutes } from './routes/health.js';
+import { metricsRoutes } from './routes/metrics.js';
 import { openApiRoutes } from './routes/openapi-json.js';
 import { readyRoutes } from './routes/ready.js';
 import { sessionEventRoutes } from './routes/v1/sessions/events.js';
@@ -59,7 +62,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
     resolveHost: options.resolveHost, // Without public_url, links are built on the address the server listens on, known only then.
     listeningAddress: () => (server.server.listening ? server.server.address() : null),
   });
-  const { store, sessions, search, auth, idempotency, webhooks, readiness } = services;
+  const { store, sessions, search, auth, idempotency, webhooks, readiness, metrics } = services;
 
   const server = Fastify({
     // Body limit, request timeouts, keep-alive, trusted proxies (limits.ts).
@@ -72,7 +75,10 @@ export async function buildApp(options: AppOptions): Promise<App> {
     clientErrorHandler,
     // Requests are logged by the hook below, by path and route without the query string (the event
     // stream's ?client_secret=), whatever logger is in use; Fastify's own request log prints the URL.
-    logController: new LogController({ disableRequestLogging: true }),
+    // Every log line of a request carries its id as `request_id`: a sane incoming X-Request-Id, else
+    // a new UUID (request-id.ts); the answer echoes it.
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'request_id' }),
+    genReqId: requestIdOf,
     // The logger redacts credentials and serializes errors without their values (logger.ts).
     ...(options.logger === undefined
       ? { loggerInstance: createLogger(config.log_level) }
@@ -83,7 +89,29 @@ export async function buildApp(options: AppOptions): Promise<App> {
   services.feed.logger = server.log;
   // Beyond this many open connections Node closes new ones at once (0: no cap).
   if (config.limits.max_connections > 0) server.server.maxConnections = config.limits.max_connections;
+  server.addHook('onRequest', async (request, reply) => {
+    // Set now, so that every answer has it, event streams (which write their own head) included.
+    reply.header(REQUEST_ID_HEADER, request.id);
+    // A request about one session logs its id on every line (the session's own routes and the
+    // hosted checkout page), for following one checkout through the logs.
+    const id = (request.params as { id?: unknown } | undefined)?.id;
+    const route = request.routeOptions.url;
+    if (
+      typeof id === 'string' &&
+      (route?.startsWith('/v1/sessions/:id') || route?.startsWith('/checkout/:id')) &&
+      SESSION_ID_PATTERN.test(id)
+    )
+      request.log = request.log.child({ session_id: id });
+  });
   server.addHook('onResponse', async (request, reply) => {
+    // Event streams are not timed: they last as long as the buyer watches (sse_streams_open counts them).
+    if (metrics && !reply.raw.getHeader('content-type')?.toString().startsWith('text/event-stream'))
+      metrics.observeRequest(
+        request.routeOptions.url ?? null,
+        request.method,
+        reply.statusCode,
+        reply.elapsedTime / 1000,
+      );
     request.log.info(
       {
         method: request.method,
@@ -126,6 +154,12 @@ export async function buildApp(options: AppOptions): Promise<App> {
     maxAge: 600,
   });
 
+  // Behind its token on this port, when metrics are on and have no port of their own (server.ts
+  // serves that one). Before the limits: never shed or rate-limited; before the OpenAPI document's
+  // hooks: not an operation of the API.
+  if (metrics && config.metrics.token !== undefined && config.metrics.port === undefined)
+    await server.register(metricsRoutes, { metrics, token: config.metrics.token });
+
   // Load shedding, rate limits, per-route body limits: before the routes, and before the OpenAPI
   // document, which reads the 429 and 503 answers this adds to each route.
   await registerLimits(server, config.limits);
@@ -160,6 +194,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
     heartbeatMs,
     maxStreamsPerSession: config.limits.max_streams_per_session,
     maxStreams: config.limits.max_streams,
+    streamsGauge: metrics?.openStreams,
   });
 
   return { ...services, server };

@@ -15,9 +15,10 @@ import { chainHeadReader } from './chain/chain-head.js';
 import type { LedChainWatcher } from './chain/chain-leadership.js';
 import { parseXpub } from './chain/derive-address.js';
 import { buildMethodRegistry } from './chain/registry.js';
-import type { Config } from './config.js';
+import { metricsEnabled, type Config } from './config.js';
 import { Idempotency, type IdempotencyOptions } from './idempotency.js';
 import { keyAuthenticator } from './keys/key-authenticator.js';
+import { Metrics } from './metrics.js';
 import { publicBaseUrl } from './public-url.js';
 import { Readiness } from './readiness.js';
 import { StaticRateSource, type RateSource } from './rates/rate-source.js';
@@ -108,6 +109,11 @@ export interface Services {
   };
   /** What `GET /ready` checks; {@link startWorkers} hands it the chain watchers. */
   readiness: Readiness;
+  /**
+   * The Prometheus metrics, when configured (`metrics.port` or `metrics.token`), else `null`: then
+   * nothing is counted. {@link startWorkers} hands it the chain watchers and the webhook worker.
+   */
+  metrics: Metrics | null;
 }
 
 /**
@@ -117,6 +123,7 @@ export interface Services {
  */
 export function createServices(options: ServicesOptions): Services {
   const { config, db, clock } = options;
+  const metrics = metricsEnabled(config) ? new Metrics({ db, clock }) : null;
   const store = new SessionStore(db, options.secrets);
   const bus = new SessionBus();
   const apiKeys = new ApiKeyStore(db);
@@ -131,7 +138,7 @@ export function createServices(options: ServicesOptions): Services {
     rates,
     clock,
     publicUrl,
-    chainHead: chainHeadReader(config.chains),
+    chainHead: chainHeadReader(config.chains, undefined, metrics?.observeRpc),
   });
   const webhookStore = new WebhookStore(db, options.secrets);
   const webhooks = {
@@ -148,6 +155,12 @@ export function createServices(options: ServicesOptions): Services {
     events: new WebhookEvents({ store: webhookStore }),
   };
   sessions.onStatusChange(webhooks.outbox.statusHook);
+  // Counted in the change's transaction: one that rolls back afterwards is counted all the same (rare:
+  // the change's own writes have succeeded by then).
+  if (metrics)
+    sessions.onStatusChange(async (_tx, change) => {
+      if (change.status_changed) metrics.observeStatusChange(change.session.status);
+    });
   return {
     readiness: new Readiness({ config, db, webhooks: webhookStore, clock: clock ?? (() => new Date()) }),
     store,
@@ -169,6 +182,7 @@ export function createServices(options: ServicesOptions): Services {
     }),
     publicUrl,
     webhooks,
+    metrics,
   };
 }
 
@@ -225,16 +239,24 @@ export async function startWorkers(options: WorkersOptions): Promise<Workers> {
             instance,
           )
         : null,
-      startWatcher: () => startChainWatcher({ chain, sessions: services.sessions, logger: log }),
+      startWatcher: () =>
+        startChainWatcher({
+          chain,
+          sessions: services.sessions,
+          logger: log,
+          observeRpc: services.metrics?.observeRpc,
+        }),
       instance,
       logger: log,
     }),
   );
   services.readiness.watch(watchers);
+  services.metrics?.watch(watchers);
   const dispatcher = startWebhookDispatcher({
     store: services.webhooks.store,
     config: config.webhooks,
     logger: log,
+    onAttempt: services.metrics?.observeWebhookAttempt,
     ...(services.webhooks.resolveHost ? { resolveHost: services.webhooks.resolveHost } : {}),
   });
   // A status change may have queued deliveries: look now rather than at the next poll.

@@ -328,6 +328,44 @@ const readySchema = z
   })
   .prefault({});
 
+/**
+ * Prometheus metrics at `GET /metrics` (docs/operations.md → Metrics and alerts): off unless `port`
+ * or `token` is set, and never on the public API without the token.
+ */
+const metricsSchema = z
+  .strictObject({
+    port: z
+      .number()
+      .int()
+      .min(0)
+      .max(65_535)
+      .optional()
+      .describe(
+        'Serve /metrics on this port of its own (on metrics.host), apart from the API; 0 picks a free port. ' +
+          'Without it, /metrics is served on the main port only when metrics.token is set.',
+      ),
+    host: z
+      .string()
+      .min(1)
+      .default('127.0.0.1')
+      .describe(
+        'Address the metrics port listens on; default loopback. Bind 0.0.0.0 only on a network your scraper alone reaches, or set metrics.token too.',
+      ),
+    token: z
+      .string()
+      .regex(
+        /^[\x21-\x7e]{32,256}$/,
+        'must be 32 to 256 printable characters, no spaces (openssl rand -hex 32)',
+      )
+      .optional()
+      .describe(
+        'Bearer token a scraper must send (Authorization: Bearer <token>), compared in constant time. ' +
+          'Set alone, /metrics is served on the main port behind it; with metrics.port, that port requires it too.',
+      ),
+  })
+  .prefault({})
+  .describe('Prometheus metrics at GET /metrics: off unless metrics.port or metrics.token is set.');
+
 /** A 256-bit key, as 64 hex digits or base64 of 32 bytes. */
 const encryptionKeySchema = z
   .string()
@@ -447,6 +485,8 @@ export const configSchema = z.strictObject({
   limits: limitsSchema.prefault({}),
   /** The bounds `GET /ready` checks. */
   ready: readySchema,
+  /** Prometheus metrics: a port of their own, or the main port behind a token; off by default. */
+  metrics: metricsSchema,
   /**
    * The backend's base URL as buyers reach it, e.g. `https://pay.shop.example` (a path is kept, for a
    * proxy that serves the backend under one): sessions' `checkout_url` links are built on it.
@@ -478,6 +518,13 @@ export type WebhooksConfig = Config['webhooks'];
 export type LimitsConfig = Config['limits'];
 /** The bounds of `GET /ready`. */
 export type ReadyConfig = Config['ready'];
+/** Where and how `/metrics` is served. */
+export type MetricsConfig = Config['metrics'];
+
+/** Whether metrics are on: a port of their own or a token is configured. */
+export function metricsEnabled(config: Pick<Config, 'metrics'>): boolean {
+  return config.metrics.port !== undefined || config.metrics.token !== undefined;
+}
 /** The configuration as written in a file or passed in code, before defaults. */
 export type ConfigInput = Omit<z.input<typeof configSchema>, 'chains'> & { chains: ChainInput[] };
 
@@ -514,7 +561,8 @@ export function parseConfig(input: unknown): Config {
  * `HOST`, `CC_CORS_ORIGINS` (comma-separated), `CC_CHAINS` (JSON array), `CC_RATES` (JSON object),
  * `LOG_LEVEL`, `CC_WEBHOOKS` (JSON object), `CC_WALLETCONNECT_PROJECT_ID`, `CC_PUBLIC_URL`,
  * `CC_MERCHANT_NAME`, `CC_SHUTDOWN_TIMEOUT_MS`, `CC_LIMITS` (JSON object), `CC_READY` (JSON object),
- * `CC_ENCRYPTION_KEY`, `CC_PREVIOUS_ENCRYPTION_KEYS` (comma-separated), `CC_ENCRYPTION_KEY_FILE`.
+ * `CC_ENCRYPTION_KEY`, `CC_PREVIOUS_ENCRYPTION_KEYS` (comma-separated), `CC_ENCRYPTION_KEY_FILE`,
+ * `CC_METRICS` (JSON object), `CC_METRICS_TOKEN` (overrides `metrics.token`).
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   let file: Record<string, unknown> = {};
@@ -559,5 +607,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (env.CC_SHUTDOWN_TIMEOUT_MS) overlay.shutdown_timeout_ms = Number(env.CC_SHUTDOWN_TIMEOUT_MS);
   if (env.CC_LIMITS) overlay.limits = json('CC_LIMITS');
   if (env.CC_READY) overlay.ready = json('CC_READY');
+  if (env.CC_METRICS) overlay.metrics = json('CC_METRICS');
+  if (env.CC_METRICS_TOKEN) {
+    const given = (overlay.metrics ?? file.metrics ?? {}) as Record<string, unknown>;
+    overlay.metrics = { ...given, token: env.CC_METRICS_TOKEN };
+  }
   return parseConfig({ ...file, ...overlay });
 }

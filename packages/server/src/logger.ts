@@ -42,6 +42,7 @@ export const REDACTED_PATHS: readonly string[] = [
     'mnemonic',
     'encryption_key',
     'previous_encryption_keys',
+    'token',
   ].flatMap((key) => [key, `*.${key}`]),
 ];
 

@@ -3,6 +3,7 @@ import { buildApp, type App } from './app.js';
 import type { ChainWatcher } from './chain/chain-watcher.js';
 import { startWorkers } from './composition.js';
 import { ShuttingDownError } from './errors.js';
+import { startMetricsServer, type MetricsServer } from './metrics-server.js';
 import type { Config } from './config.js';
 import { openDatabase, type Database } from './store/database.js';
 import { migrate } from './store/migrations.js';
@@ -19,6 +20,8 @@ export interface RunningServer {
   watchers: ChainWatcher[];
   /** The webhook delivery worker. */
   webhooks: WebhookDispatcher;
+  /** Base URL of the metrics port (`metrics.port`), when configured. */
+  metricsUrl: string | null;
   /**
    * Shuts down gracefully, within `shutdown_timeout_ms` of the configuration (or `timeoutMs`):
    * - stops accepting connections at once (new ones are refused; a new request on a kept-alive
@@ -116,6 +119,18 @@ export async function startServer(
   // port already taken fails before anything has started. Work that arrives in between waits for
   // the workers' first tick, as it would for any tick.
   const address = await app.server.listen({ host: config.host, port: config.port });
+  let metricsServer: MetricsServer | null = null;
+  if (app.metrics && config.metrics.port !== undefined) {
+    try {
+      metricsServer = await startMetricsServer({ config: config.metrics, metrics: app.metrics, logger: log });
+    } catch (error) {
+      // A taken metrics port fails the start as a taken API port would, with nothing left running.
+      await app.server.close();
+      if (ownsDb) await db.close();
+      throw error;
+    }
+    log.info({ url: metricsServer.url }, 'metrics are served on their own port');
+  }
   const workers = await startWorkers({ config, services: app, logger: log });
 
   let stopping: Promise<void> | null = null;
@@ -125,6 +140,7 @@ export async function startServer(
     db,
     watchers: workers.watchers,
     webhooks: workers.webhooks,
+    metricsUrl: metricsServer?.url ?? null,
     stop({ timeoutMs = config.shutdown_timeout_ms } = {}) {
       stopping ??= (async () => {
         const started = Date.now();
@@ -142,7 +158,7 @@ export async function startServer(
           app.server.server.closeAllConnections();
         }, timeoutMs);
         try {
-          await Promise.all([http, workers.stop({ deadline })]);
+          await Promise.all([http, workers.stop({ deadline }), metricsServer?.close()]);
         } finally {
           clearTimeout(cutOff);
         }

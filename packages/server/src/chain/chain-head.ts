@@ -6,6 +6,8 @@
  */
 import type { PublicClient } from 'viem';
 import type { ChainConfig } from '../config.js';
+import type { RpcObserver } from '../metrics.js';
+import { observedTransport } from './observed-transport.js';
 
 /** How long a cancel waits for a node's head before using the watcher's cursor instead, in ms. */
 export const CHAIN_HEAD_TIMEOUT_MS = 2_000;
@@ -19,6 +21,7 @@ export const CHAIN_HEAD_TIMEOUT_MS = 2_000;
 export function chainHeadReader(
   chains: readonly ChainConfig[],
   timeoutMs = CHAIN_HEAD_TIMEOUT_MS,
+  observeRpc?: RpcObserver,
 ): (chainId: number) => Promise<number | null> {
   const clients = new Map<number, Promise<PublicClient>>();
   const clientFor = (chain: ChainConfig) => {
@@ -27,7 +30,11 @@ export function chainHeadReader(
       client = import('viem').then(
         ({ createPublicClient, http }) =>
           createPublicClient({
-            transport: http(chain.rpc_url, { retryCount: 0, timeout: timeoutMs }),
+            transport: observedTransport(
+              http(chain.rpc_url, { retryCount: 0, timeout: timeoutMs }),
+              chain.key,
+              observeRpc,
+            ),
           }) as PublicClient,
       );
       clients.set(chain.id, client);

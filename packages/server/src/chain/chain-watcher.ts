@@ -3,7 +3,9 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { ChainConfig } from '../config.js';
 import type { SessionService } from '../sessions/session-service.js';
 import type { BlockRecord, TransferRecord } from '../store/session-store.js';
+import type { RpcObserver } from '../metrics.js';
 import { AddressBook } from './address-book.js';
+import { observedTransport } from './observed-transport.js';
 import { watchNewHeads, webSocketUrlFor, type DetectionMode, type NewHeadsWatch } from './new-heads.js';
 
 const transferEvent = parseAbiItem('event Transfer(address indexed from, address indexed to, uint256 value)');
@@ -26,6 +28,8 @@ export interface ChainWatcherOptions {
   /** A client to use instead of one built from `chain.rpc_url` (tests count its calls). */
   client?: PublicClient;
   clock?: () => Date;
+  /** Told about every JSON-RPC request the watcher's client sends (the metrics); optional. */
+  observeRpc?: RpcObserver | undefined;
 }
 
 /** A running chain watcher. */
@@ -50,6 +54,8 @@ export interface ChainWatcherStatus {
   lastNewHeadAt: Date | null;
   /** The newest head seen, or `null`. */
   head: number | null;
+  /** The last block recorded (the cursor), or `null` before the first read; the metrics' head lag. */
+  processed?: number | null;
   /**
    * How new blocks are noticed now: `subscription` while a `newHeads` WebSocket subscription is up
    * (polling goes on as the safety net), `polling` otherwise; `null` when no watcher runs here (another
@@ -91,7 +97,11 @@ class ChainChangedError extends Error {
 export function startChainWatcher(options: ChainWatcherOptions): ChainWatcher {
   const { chain, sessions, logger } = options;
   const clock = options.clock ?? (() => new Date());
-  const client = options.client ?? createPublicClient({ transport: http(chain.rpc_url, { retryCount: 1 }) });
+  const client =
+    options.client ??
+    createPublicClient({
+      transport: observedTransport(http(chain.rpc_url, { retryCount: 1 }), chain.key, options.observeRpc),
+    });
   const tokens = new Map(chain.tokens.map((t) => [t.address.toLowerCase(), t]));
   const book = new AddressBook(sessions);
   /** Block hashes are kept this deep below the head to notice reorganisations. */
@@ -102,6 +112,7 @@ export function startChainWatcher(options: ChainWatcherOptions): ChainWatcher {
     lastSuccessAt: null,
     lastNewHeadAt: null,
     head: null,
+    processed: null,
     detection: 'polling',
   };
 
@@ -277,6 +288,7 @@ export function startChainWatcher(options: ChainWatcherOptions): ChainWatcher {
     ) {
       cursor = await rewindAfterReorg(cursor, head);
     }
+    health.processed = cursor;
     while (cursor < head) {
       const from = cursor + 1;
       const to = Math.min(head, cursor + chain.max_block_range);
@@ -295,6 +307,7 @@ export function startChainWatcher(options: ChainWatcherOptions): ChainWatcher {
         reorgDepth,
       });
       cursor = to;
+      health.processed = cursor;
       health.lastSuccessAt = clock();
     }
   }

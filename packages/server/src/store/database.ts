@@ -46,6 +46,21 @@ export interface Database extends Queryable {
    * none: it is one process with one connection, so whatever such state guards needs no guarding.
    */
   connect?(label: string): Promise<DedicatedConnection>;
+  /**
+   * The connections now, for the metrics (`metrics.ts`): PostgreSQL's pool, or PGlite's one
+   * connection and the queries queued behind it.
+   */
+  poolStats?(): PoolStats;
+}
+
+/** Connections of a {@link Database} at one moment. */
+export interface PoolStats {
+  /** Connections open. */
+  total: number;
+  /** Connections open and not running a query. */
+  idle: number;
+  /** Queries (or transactions) waiting for a connection. */
+  waiting: number;
 }
 
 /** A connection outside the pool (see {@link Database.connect}). */
@@ -198,8 +213,11 @@ export async function openPglite(dataDir: string): Promise<Database> {
 export function wrapPglite(db: PGlite): Database {
   // PGlite is a single connection: transactions must not interleave, so they are queued here.
   let queue: Promise<unknown> = Promise.resolve();
+  // Queued or running: what the metrics report as busy and waiting.
+  let pending = 0;
   const serial = <T>(fn: () => Promise<T>): Promise<T> => {
-    const next = queue.then(fn, fn);
+    pending += 1;
+    const next = queue.then(fn, fn).finally(() => (pending -= 1));
     queue = next.catch(() => undefined);
     return next;
   };
@@ -229,6 +247,7 @@ export function wrapPglite(db: PGlite): Database {
         return () => serial(() => unlisten());
       }),
     close: () => serial(() => db.close()),
+    poolStats: () => ({ total: 1, idle: pending ? 0 : 1, waiting: Math.max(0, pending - 1) }),
   };
 }
 
@@ -275,6 +294,7 @@ export async function openPostgres(url: string): Promise<Database> {
     listen: (channel, onNotification, onReconnect) =>
       listenOnPostgres(pg, url, channel, onNotification, onReconnect),
     close: () => pool.end(),
+    poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     async connect(label) {
       // Named in pg_stat_activity, so an operator (and a follower's /ready) can tell who holds what;
       // keep-alive, so that a peer that vanished without closing its socket is noticed by the kernel.

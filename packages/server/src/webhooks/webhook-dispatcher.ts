@@ -4,6 +4,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import { Agent, fetch, type Response } from 'undici';
 import { signWebhook } from '@crypto-checkout/webhooks';
 import type { WebhooksConfig } from '../config.js';
+import type { WebhookAttemptOutcome } from '../metrics.js';
 import { retryDelayMs } from './retry-schedule.js';
 import { newWebhookId } from './webhook-ids.js';
 import {
@@ -46,6 +47,8 @@ export interface WebhookDispatcherOptions {
   random?: () => number;
   /** Resolves endpoint host names at each attempt; default: the system resolver (tests simulate DNS). */
   resolveHost?: ResolveHost;
+  /** Told how each attempt ended (the metrics); optional. */
+  onAttempt?: ((outcome: WebhookAttemptOutcome) => void) | undefined;
 }
 
 const SHUTDOWN = 'shutdown';
@@ -139,10 +142,16 @@ export function startWebhookDispatcher(options: WebhookDispatcherOptions): Webho
   };
 
   async function attempt(claim: ClaimedDelivery): Promise<void> {
-    const log = { event_id: claim.event_id, endpoint_id: claim.endpoint_id, attempt: claim.attempts };
+    const log = {
+      ...(claim.session_id ? { session_id: claim.session_id } : {}),
+      event_id: claim.event_id,
+      endpoint_id: claim.endpoint_id,
+      attempt: claim.attempts,
+    };
     if (!claim.active) {
       // Disabled or deleted after this delivery was queued: nothing is sent.
       await store.recordAttempt(claim, null, { status: 'canceled' });
+      options.onAttempt?.('canceled');
       return;
     }
     const attemptedAt = clock();
@@ -224,13 +233,25 @@ export function startWebhookDispatcher(options: WebhookDispatcherOptions): Webho
       );
     }
     await store.recordAttempt(claim, outcome, update);
+    options.onAttempt?.(
+      succeeded
+        ? 'succeeded'
+        : update.status === 'failed'
+          ? 'failed'
+          : 'uncount' in update && update.uncount
+            ? 'interrupted'
+            : 'retrying',
+    );
   }
 
   function start(claim: ClaimedDelivery): void {
     const running = attempt(claim)
       .catch((caught: unknown) =>
         // The lease brings the delivery back if its result could not be stored.
-        logger.error({ err: caught, event_id: claim.event_id }, 'webhook attempt not recorded'),
+        logger.error(
+          { err: caught, session_id: claim.session_id ?? undefined, event_id: claim.event_id },
+          'webhook attempt not recorded',
+        ),
       )
       .finally(() => {
         inflight.delete(running);

@@ -62,6 +62,8 @@ export interface ClaimedDelivery {
   /** Attempts including the one about to be made. */
   attempts: number;
   claim_token: string;
+  /** The session the event is about (its logs carry it); `null` for a test event. */
+  session_id?: string | null;
   body: string;
   url: string;
   secret: string;
@@ -281,7 +283,7 @@ export class WebhookStore extends Store {
        FROM due, webhook_events ev, webhook_endpoints ep
        WHERE d.event_id = due.event_id AND d.endpoint_id = due.endpoint_id
          AND ev.id = d.event_id AND ep.id = d.endpoint_id
-       RETURNING d.event_id, d.endpoint_id, d.attempts, d.claim_token, ev.body, ep.url, ep.secret,
+       RETURNING d.event_id, d.endpoint_id, d.attempts, d.claim_token, ev.session_id, ev.body, ep.url, ep.secret,
          ep.previous_secret, ep.previous_secret_expires_at, ep.livemode, (ep.enabled AND ep.deleted_at IS NULL) AS active`,
       [now, limit, leaseUntil, claimToken],
     );

@@ -46,6 +46,8 @@ export interface SessionEventRoutesOptions {
   maxStreamsPerSession: number;
   /** Streams open at once in this process; more answer 503 `overloaded`. */
   maxStreams: number;
+  /** Counts the open streams (the metrics' `crypto_checkout_sse_streams_open`); optional. */
+  streamsGauge?: { inc(): void; dec(): void } | undefined;
 }
 
 /** The `Retry-After` of a stream refused by a cap, in seconds. */
@@ -75,7 +77,8 @@ const eventsHeadersSchema = z.looseObject({
 
 /** The event stream of a session; register with the prefix `/v1/sessions`. */
 export const sessionEventRoutes: FastifyPluginAsyncZod<SessionEventRoutesOptions> = async (app, options) => {
-  const { auth, sessions, store, feed, heartbeatMs, maxStreamsPerSession, maxStreams } = options;
+  const { auth, sessions, store, feed, heartbeatMs, maxStreamsPerSession, maxStreams, streamsGauge } =
+    options;
   app.addHook('onRequest', sessionAccessHook(auth, sessions, { clientSecretInQuery: true }));
   // Open streams never finish by themselves: closing the server ends them first (preClose runs
   // before it waits for requests in flight), each with a hint to reconnect.
@@ -229,7 +232,9 @@ export const sessionEventRoutes: FastifyPluginAsyncZod<SessionEventRoutesOptions
       heartbeats.add(beat);
       startHeartbeat();
       streamsBySession.set(id, held + 1);
+      streamsGauge?.inc();
       cleanups.push(() => {
+        streamsGauge?.dec();
         openStreams.delete(endForShutdown);
         heartbeats.delete(beat);
         const left = (streamsBySession.get(id) ?? 1) - 1;

@@ -79,6 +79,8 @@ export const sessionRoutes: FastifyPluginAsyncZod<SessionRoutesOptions> = async 
           // transaction and joins the group commit of the creates arriving meanwhile.
           within: commit ? (tx, view) => commit(tx, { status: 201, body: view }) : undefined,
         });
+        // The request's last lines (its answer) carry the new session's id, as later requests about it do.
+        request.log = request.log.child({ session_id: session.id });
         return { status: 201, body: session };
       });
     },
