@@ -165,7 +165,7 @@ function problemOf(issue: z.core.$ZodIssue, key: string): { text: string; quotes
     default:
       break;
   }
-  if (input === '') return { text: `is empty: ${message}`, quotesValue: true };
+  if (input === '') return { text: 'is empty', quotesValue: true };
   if (message.startsWith('not ')) return { text: `is ${message}`, quotesValue: false };
   if (message.startsWith('this is ')) return { text: message.slice('this '.length), quotesValue: false };
   return { text: message, quotesValue: input !== undefined && message.includes(JSON.stringify(input)) };
