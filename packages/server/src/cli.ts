@@ -10,7 +10,6 @@
  * (`doctor`: a check failed), 64 bad usage, 78 bad configuration.
  * @module
  */
-import { formatCheck, runDoctor } from './cli/doctor.js';
 import { INIT_USAGE, runInit } from './cli/init.js';
 import { keyCommands } from './cli/key-commands.js';
 import { parseFlags } from './cli/parse-flags.js';
@@ -67,6 +66,8 @@ async function main(argv: string[]): Promise<number> {
   }
   if (group === 'doctor') {
     const { flags } = parseFlags([name, ...rest].filter((a): a is string => a !== undefined));
+    // Loaded here: doctor's viem clients load all of viem, which `start` must not wait for.
+    const { formatCheck, runDoctor } = await import('./cli/doctor.js');
     const report = await runDoctor();
     if (flags.json === true)
       console.log(JSON.stringify({ ok: !report.checks.some((c) => c.status === 'fail'), ...report }));
