@@ -44,7 +44,7 @@ const HINTS: [RegExp, string][] = [
     'the https address buyers reach this server at, e.g. https://pay.shop.example (http only on localhost)',
   ],
   [/^database_url$/, 'postgres://user:password@host:5432/database; leave it out to use PGlite in data_dir'],
-  [/encryption_key/, 'make a key with: openssl rand -base64 32'],
+  [/^(previous_)?encryption_keys?(\[\])?$/, 'make a key with: openssl rand -base64 32'],
   [
     /^secret_keys/,
     'make keys with: crypto-checkout-server keys create --mode live (kept hashed in the database)',

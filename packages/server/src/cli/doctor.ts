@@ -65,15 +65,20 @@ function withTimeout<T>(promise: Promise<T>, what: string): Promise<T> {
   ]).finally(() => clearTimeout(timer));
 }
 
-/** The reason of a failed request, short: viem's messages run to many lines. */
+/** The reason of a failed request, short (viem's messages run to many lines), with the system's code. */
 function reason(error: unknown): string {
-  const err = error as {
-    shortMessage?: string;
-    message?: string;
-    cause?: { code?: string; message?: string };
-  };
-  const code = err.cause?.code ?? (error as { code?: string }).code;
+  const err = error as { shortMessage?: string; message?: string };
   const text = (err.shortMessage ?? err.message ?? String(error)).split('\n')[0]!;
+  // The code (ECONNREFUSED, ENOTFOUND, …) sits some causes deep: viem → fetch → the socket.
+  let code: string | undefined;
+  for (
+    let cause: unknown = error;
+    cause && !code;
+    // Node's fetch gives an AggregateError (IPv4 and IPv6 tried) whose first error has the code.
+    cause = (cause as { cause?: unknown }).cause ?? (cause as { errors?: unknown[] }).errors?.[0]
+  )
+    code =
+      typeof (cause as { code?: unknown }).code === 'string' ? (cause as { code: string }).code : undefined;
   return code && !text.includes(code) ? `${text} (${code})` : text;
 }
 
