@@ -110,6 +110,34 @@ export default tseslint.config(
       'import-x/no-cycle': ['error', { ignoreExternal: true }],
     },
   },
+  // Every package a file imports is declared by the package the file belongs to: a published package's
+  // sources by its own `dependencies` (what its users install), everything else — the element, which
+  // Vite bundles, tests, demo, scripts, benchmarks — by the root package.json, devDependencies included.
+  // Without this a package reached through another's dependencies works here and breaks for users.
+  // Type-only imports count: a published package's declarations name them for its users' compiler.
+  {
+    files: ['**/*.ts', '**/*.tsx', '**/*.mjs', '**/*.js'],
+    rules: {
+      'import-x/no-extraneous-dependencies': [
+        'error',
+        { devDependencies: true, includeTypes: true, packageDir: ['.'] },
+      ],
+    },
+  },
+  ...['server', 'protocol', 'webhooks'].map((name) => ({
+    files: [`packages/${name}/**/*.ts`, `packages/${name}/**/*.mjs`],
+    rules: {
+      'import-x/no-extraneous-dependencies': [
+        'error',
+        {
+          devDependencies: false,
+          optionalDependencies: false,
+          includeTypes: true,
+          packageDir: [`packages/${name}`],
+        },
+      ],
+    },
+  })),
   {
     files: ['**/scripts/**/*.mjs'],
     languageOptions: {

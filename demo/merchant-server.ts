@@ -1,3 +1,8 @@
+/**
+ * The demo merchant's own web server: the shop's pages, the built element, the session-creating
+ * endpoint that holds the secret key, the redirect to the hosted checkout page and the webhook endpoint.
+ * @module
+ */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { extname, join, normalize } from 'node:path';
@@ -27,11 +32,39 @@ export function startMerchantServer(options: {
   /** What the framework pages load (demo/framework-bundles.ts), served at /vendor/. */
   vendorDir?: string;
 }): Promise<{ url: string; server: Server }> {
+  const items = { coffee: '4.50', book: '24.00', headphones: '129.99' };
   const server = createServer(async (req, res) => {
     try {
       const url = new URL(req.url ?? '/', 'http://localhost');
+      if (req.method === 'GET' && url.pathname === '/hosted') {
+        // The hosted page: no element on the shop's side. The server creates the session with the
+        // ways back (success_url, cancel_url) and sends the buyer to its checkout_url.
+        const shop = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+        const upstream = await fetch(`${options.apiUrl}/v1/sessions`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${options.secretKey}`, 'content-type': 'application/json' },
+          body: JSON.stringify({
+            amount: items.book,
+            currency: 'USD',
+            order_id: `demo-${Date.now()}`,
+            metadata: { item: 'book' },
+            expires_in: 900,
+            // Not proof of payment (anyone can open it): the shop fulfils from the webhook.
+            success_url: `${shop}/?from=hosted`,
+            cancel_url: `${shop}/`,
+          }),
+        });
+        const session = (await upstream.json()) as { checkout_url?: string };
+        if (!upstream.ok || !session.checkout_url) {
+          res
+            .writeHead(502, { 'content-type': 'text/plain' })
+            .end(`could not create a session (${upstream.status})`);
+          return;
+        }
+        res.writeHead(303, { location: session.checkout_url }).end();
+        return;
+      }
       if (req.method === 'POST' && url.pathname === '/api/checkout') {
-        const items = { coffee: '4.50', book: '24.00', headphones: '129.99' };
         const body = JSON.parse((await readBody(req)) || '{}') as { item?: keyof typeof items };
         const item = body.item && body.item in items ? body.item : 'book';
         const upstream = await fetch(`${options.apiUrl}/v1/sessions`, {
@@ -98,12 +131,15 @@ export function startMerchantServer(options: {
       res.writeHead(500, { 'content-type': 'text/plain' }).end(String(error));
     }
   });
-  return new Promise((resolve) =>
+  // A taken port rejects (EADDRINUSE) instead of crashing the process: demo/start.ts says which port.
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
     server.listen(options.port, '127.0.0.1', () => {
+      server.off('error', reject);
       const { port } = server.address() as { port: number };
       resolve({ url: `http://127.0.0.1:${port}`, server });
-    }),
-  );
+    });
+  });
 }
 
 function readBody(req: IncomingMessage): Promise<string> {

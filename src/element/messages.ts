@@ -114,10 +114,14 @@ export const messages = {
 
   // The hosted checkout page the backend serves at `checkout_url`.
   hosted: {
-    /** The page's heading and title; `merchant` is the merchant's name. */
-    title: (merchant: string) => `Pay ${merchant}`,
-    returnTo: (merchant: string) => `Return to ${merchant}`,
-    cancelAndReturn: (merchant: string) => `Cancel and return to ${merchant}`,
+    /**
+     * The page's heading and title; `merchant` is the merchant's name (`merchant_name`), or `''` when none
+     * is configured: then neutral words, never the backend's host name.
+     */
+    title: (merchant: string) => (merchant ? `Pay ${merchant}` : 'Complete your payment'),
+    returnTo: (merchant: string) => (merchant ? `Return to ${merchant}` : 'Return to the merchant'),
+    cancelAndReturn: (merchant: string) =>
+      merchant ? `Cancel and return to ${merchant}` : 'Cancel and return to the merchant',
     incomplete: 'This payment link is incomplete. Go back to the merchant and start the payment again.',
     /** Under the return link: the merchant learns of the payment from the payment server, not from the click. */
     returnNote: 'Your payment is recorded even if you close this page.',

@@ -13,6 +13,7 @@ import { promisify } from 'node:util';
 import { Webhook } from 'standardwebhooks';
 import { startAnvil, type Anvil } from '../support/chain.js';
 import { launchChromium } from '../support/browser.js';
+import { REPO } from '../support/built.js';
 import { installPacked, PACKAGES, type PackageName, type PackedProject } from '../support/packed.js';
 import { testMerchantWallet } from '../support/stack.js';
 import { waitFor } from '../support/wait.js';
@@ -56,6 +57,16 @@ describe('the published packages, packed and installed offline', { timeout: 600_
       };
     });
     console.table(rows);
+    // Each tarball carries the licence its package.json names, the repository's own text.
+    const license = readFileSync(join(REPO, 'LICENSE'), 'utf8');
+    assert.match(license, /^MIT License/);
+    for (const pkg of Object.keys(PACKAGES) as PackageName[]) {
+      assert.ok(
+        project.packs[pkg].files.some((file) => file.path === 'LICENSE'),
+        `${pkg}'s tarball has no LICENSE`,
+      );
+      assert.equal(readFileSync(join(project.dir, 'node_modules', pkg, 'LICENSE'), 'utf8'), license, pkg);
+    }
     assert.deepEqual(project.dependencies['@crypto-checkout/webhooks'], []);
     assert.deepEqual(project.dependencies['@crypto-checkout/protocol'].map(name), ['zod']);
   });

@@ -12,7 +12,8 @@ import {
 } from '@crypto-checkout/protocol';
 import { ConfigError, loadConfig, parseConfig } from '../../packages/server/src/config.js';
 import { SESSION_EXAMPLE } from '../../packages/server/src/openapi.js';
-import { checkoutUrl, publicBaseUrl } from '../../packages/server/src/public-url.js';
+import { checkoutUrl, merchantDisplayName, publicBaseUrl } from '../../packages/server/src/public-url.js';
+import { messages as english } from '../../src/element/messages.js';
 import { buildTestApp, testConfig, type TestApp } from '../support/app.js';
 
 /** A stand-in for `npm run build`'s output: the page's script, an entry, a hashed chunk, a map. */
@@ -184,6 +185,33 @@ describe('public_url and merchant_name configuration', () => {
     }
   });
 
+  test('without merchant_name the page has no name to show, and every language has neutral words for it', async () => {
+    assert.equal(merchantDisplayName({ merchant_name: undefined }), '');
+    assert.equal(merchantDisplayName({ merchant_name: 'Acme' }), 'Acme');
+    const languages = ['ar', 'de', 'es', 'fr', 'ja', 'pt', 'ru', 'tr', 'zh'];
+    const all = [
+      english,
+      ...(await Promise.all(
+        languages.map(
+          async (tag) =>
+            ((await import(`../../src/element/locales/${tag}.ts`)) as { default: typeof english }).default,
+        ),
+      )),
+    ];
+    for (const [i, { hosted }] of all.entries()) {
+      for (const text of [hosted.title, hosted.returnTo, hosted.cancelAndReturn]) {
+        const neutral = text('');
+        assert.ok(neutral && neutral === neutral.trim(), `${i}: "${neutral}"`);
+        assert.notEqual(
+          neutral,
+          text('Acme').replace('Acme', '').trim(),
+          `${i}: "${neutral}" only drops the name`,
+        );
+        assert.ok(text('Acme').includes('Acme'));
+      }
+    }
+  });
+
   test('merchant_name is trimmed, not empty, and free of control characters', () => {
     assert.equal(testConfig({ merchant_name: '  Acme  ' }).merchant_name, 'Acme');
     assert.throws(() => testConfig({ merchant_name: '   ' }), /merchant_name/);
@@ -298,10 +326,13 @@ describe('GET /checkout/:id and GET /checkout/assets/:file', () => {
     assert.ok(!html.includes('"Acme'));
   });
 
-  test('without merchant_name the page names the host of public_url', async () => {
+  test('without merchant_name the page uses neutral words, never the host of public_url', async () => {
     const session = await other.createSession();
     const html = (await other.server.inject({ method: 'GET', url: `/checkout/${session.id}` })).body;
-    assert.ok(html.includes('<h1 id="title">Pay pay.shop.example</h1>'));
+    assert.ok(html.includes('<title>Complete your payment</title>'), html);
+    assert.ok(html.includes('<h1 id="title">Complete your payment</h1>'), html);
+    assert.ok(html.includes('data-merchant=""'), html);
+    assert.ok(!html.includes('pay.shop.example'), html);
   });
 
   test('allows WalletConnect hosts only when walletconnect_project_id is configured', async () => {

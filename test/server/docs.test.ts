@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, test } from 'node:test';
 import {
+  errorCodeSchema,
   reviewReasonSchema,
   sessionStatusSchema,
   TERMINAL_STATUSES,
@@ -117,5 +118,38 @@ describe('README and docs/ match the code', () => {
       ...sessionStatusSchema.options.map((status) => `session.${status}`),
       'session.needs_review',
     ]);
+  });
+
+  test('every relative src or href in HTML inside the docs (the README pictures) points at a file that exists', () => {
+    let checked = 0;
+    for (const file of DOCS) {
+      for (const [, target] of readFileSync(join(ROOT, file), 'utf8').matchAll(/\b(?:src|href)="([^"#]+)/g)) {
+        if (/^[a-z]+:/.test(target!)) continue;
+        assert.ok(existsSync(join(ROOT, dirname(file), target!)), `${file}: ${target} — no such file`);
+        checked += 1;
+      }
+    }
+    assert.ok(checked >= 2, `only ${checked} HTML links found: are the README's pictures still there?`);
+  });
+
+  test('docs/README.md links every page of docs/', () => {
+    const index = readFileSync(join(ROOT, 'docs', 'README.md'), 'utf8');
+    const linked = new Set([...index.matchAll(/\]\(([\w-]+\.md)\)/g)].map((m) => m[1]));
+    const pages = readdirSync(join(ROOT, 'docs')).filter(
+      (name) => name.endsWith('.md') && name !== 'README.md',
+    );
+    assert.deepEqual(
+      pages.filter((page) => !linked.has(page)),
+      [],
+      'pages of docs/ missing from docs/README.md',
+    );
+  });
+
+  test("troubleshooting's error-code table lists exactly the API's error codes", () => {
+    const rows = tableAfter('## By error code');
+    assert.deepEqual(
+      rows.map((row) => row[0]!.replaceAll('`', '')).sort(),
+      [...errorCodeSchema.options].sort(),
+    );
   });
 });

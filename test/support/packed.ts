@@ -5,24 +5,16 @@
  * versions CI tested with), so the install needs no registry and brings exactly what a user's would.
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { PACKAGES, productionLock, type PackageName } from '../../scripts/deploy/production-lock.js';
 import { buildIfStale, REPO } from './built.js';
 
 const run = promisify(execFile);
 
-/** The published packages: where each lives in this repository. */
-export const PACKAGES = {
-  'crypto-checkout': '',
-  '@crypto-checkout/protocol': 'packages/protocol',
-  '@crypto-checkout/webhooks': 'packages/webhooks',
-  '@crypto-checkout/server': 'packages/server',
-} as const;
-
-/** A published package's name. */
-export type PackageName = keyof typeof PACKAGES;
+export { PACKAGES, type PackageName };
 
 /** What `npm pack --json` says of one tarball. */
 export interface PackInfo {
@@ -35,20 +27,6 @@ export interface PackInfo {
   entryCount: number;
   integrity: string;
   files: { path: string }[];
-}
-
-/** A lock entry (package-lock.json v3 `packages[location]`). */
-interface LockEntry {
-  name?: string;
-  version?: string;
-  resolved?: string;
-  integrity?: string;
-  link?: boolean;
-  dependencies?: Record<string, string>;
-  optionalDependencies?: Record<string, string>;
-  peerDependencies?: Record<string, string>;
-  peerDependenciesMeta?: Record<string, { optional?: boolean }>;
-  [key: string]: unknown;
 }
 
 /** The installed project. */
@@ -67,35 +45,6 @@ export interface PackedProject {
   remove(): Promise<void>;
 }
 
-/** Where `dep` resolves from the lock location `from`, by Node's walk up the node_modules folders. */
-function resolveIn(packages: Record<string, LockEntry>, from: string, dep: string): string | undefined {
-  let at = from;
-  for (;;) {
-    const candidate = `${at ? `${at}/` : ''}node_modules/${dep}`;
-    if (packages[candidate]) return candidate;
-    if (!at) return undefined;
-    const cut = at.lastIndexOf('/node_modules/');
-    at =
-      cut === -1
-        ? at.startsWith('node_modules/') || at.startsWith('packages/')
-          ? ''
-          : ''
-        : at.slice(0, cut);
-  }
-}
-
-/** The dependencies npm installs for an entry: regular, optional, and peers that are not optional. */
-function requires(entry: LockEntry): string[] {
-  const peers = Object.keys(entry.peerDependencies ?? {}).filter(
-    (name) => !entry.peerDependenciesMeta?.[name]?.optional,
-  );
-  return [
-    ...Object.keys(entry.dependencies ?? {}),
-    ...Object.keys(entry.optionalDependencies ?? {}),
-    ...peers,
-  ];
-}
-
 /** Packs the four packages and installs them, offline, into a new temporary project. */
 export async function installPacked(): Promise<PackedProject> {
   await buildIfStale();
@@ -109,86 +58,14 @@ export async function installPacked(): Promise<PackedProject> {
     (JSON.parse(stdout) as PackInfo[]).map((info) => [info.name, info]),
   ) as Record<PackageName, PackInfo>;
 
-  const lock = JSON.parse(await readFile(join(REPO, 'package-lock.json'), 'utf8')) as {
-    packages: Record<string, LockEntry>;
-  };
-  const source = lock.packages;
-  const workspaceOf = new Map<string, PackageName>(
-    Object.entries(PACKAGES).map(([name, location]) => [location, name as PackageName]),
+  const { manifest, lock, dependencies, locations } = await productionLock(
+    REPO,
+    Object.keys(PACKAGES) as PackageName[],
+    packs,
+    'packed-install-test',
   );
-  /** A repository lock location → the same package's location in the new project. */
-  const relocate = (location: string) => {
-    const workspace = [...workspaceOf].find(([at]) => at && location.startsWith(`${at}/`));
-    return workspace ? `node_modules/${workspace[1]}/${location.slice(workspace[0].length + 1)}` : location;
-  };
-  const project: Record<string, LockEntry> = {};
-  const dependencies = {} as Record<PackageName, string[]>;
-  const installed = {} as Record<PackageName, string[]>; // where each closure lies in the project
-  for (const [name, location] of Object.entries(PACKAGES) as [PackageName, string][]) {
-    const seen = new Set<string>();
-    const visited = new Set<string>([location]);
-    const queue = [location];
-    while (queue.length) {
-      const at = queue.shift()!;
-      for (const dep of requires(source[at]!)) {
-        let found = resolveIn(source, at, dep);
-        if (found && source[found]!.link) found = source[found]!.resolved; // one of ours
-        if (found === undefined)
-          throw new Error(`${at || 'the root'} needs ${dep}, which the lock does not have`);
-        if (visited.has(found)) continue;
-        visited.add(found);
-        queue.push(found);
-        // One of ours comes from its own tarball: its dependencies count, the package itself does not.
-        if (!workspaceOf.has(found)) seen.add(found);
-      }
-    }
-    installed[name] = [`node_modules/${name}`, ...[...seen].map(relocate)];
-    dependencies[name] = [...seen]
-      .map(
-        (at) =>
-          `${at.slice(at.lastIndexOf('node_modules/') + 'node_modules/'.length)}@${source[at]!.version}`,
-      )
-      .sort();
-    for (const at of seen) {
-      const { dev: _dev, devOptional: _devOptional, peer: _peer, ...entry } = source[at]!;
-      // This repository's lock leaves `resolved` out; without it npm asks the registry for the
-      // package's metadata to find the tarball. Its standard URL lets the cache answer by integrity.
-      const name = entry.name ?? at.slice(at.lastIndexOf('node_modules/') + 'node_modules/'.length);
-      entry.resolved ??= `https://registry.npmjs.org/${name}/-/${name.split('/').pop()}-${entry.version}.tgz`;
-      project[relocate(at)] = entry;
-    }
-  }
-  const tarball = (name: PackageName) => `file:${packs[name].filename}`;
-  const manifest = {
-    name: 'packed-install-test',
-    private: true,
-    type: 'module',
-    dependencies: Object.fromEntries(
-      Object.keys(PACKAGES).map((name) => [name, tarball(name as PackageName)]),
-    ),
-  };
-  for (const [name, location] of Object.entries(PACKAGES) as [PackageName, string][]) {
-    const pkg = JSON.parse(await readFile(join(REPO, location, 'package.json'), 'utf8')) as LockEntry;
-    project[`node_modules/${name}`] = {
-      version: pkg.version,
-      resolved: tarball(name),
-      integrity: packs[name].integrity,
-      ...(pkg.dependencies ? { dependencies: pkg.dependencies } : {}),
-      ...(pkg.peerDependencies ? { peerDependencies: pkg.peerDependencies } : {}),
-      ...(pkg.peerDependenciesMeta ? { peerDependenciesMeta: pkg.peerDependenciesMeta } : {}),
-      ...(pkg.bin ? { bin: pkg.bin } : {}),
-      ...(pkg.engines ? { engines: pkg.engines } : {}),
-    };
-  }
   await writeFile(join(dir, 'package.json'), JSON.stringify(manifest, null, 2));
-  await writeFile(
-    join(dir, 'package-lock.json'),
-    JSON.stringify(
-      { name: manifest.name, lockfileVersion: 3, requires: true, packages: { '': manifest, ...project } },
-      null,
-      2,
-    ),
-  );
+  await writeFile(join(dir, 'package-lock.json'), JSON.stringify(lock, null, 2));
   await run('npm', ['ci', '--offline', '--no-audit', '--no-fund'], {
     cwd: dir,
     maxBuffer: 64 * 1024 * 1024,
@@ -196,9 +73,9 @@ export async function installPacked(): Promise<PackedProject> {
   });
   const installSize = Object.fromEntries(
     await Promise.all(
-      Object.entries(installed).map(async ([name, locations]) => [
+      Object.entries(locations).map(async ([name, where]) => [
         name,
-        (await Promise.all(locations.map((at) => diskSize(join(dir, at))))).reduce((a, b) => a + b, 0),
+        (await Promise.all(where.map((at) => diskSize(join(dir, at))))).reduce((a, b) => a + b, 0),
       ]),
     ),
   ) as Record<PackageName, number>;

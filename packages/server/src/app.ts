@@ -59,7 +59,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
     resolveHost: options.resolveHost, // Without public_url, links are built on the address the server listens on, known only then.
     listeningAddress: () => (server.server.listening ? server.server.address() : null),
   });
-  const { store, sessions, search, auth, idempotency, webhooks, publicUrl, readiness } = services;
+  const { store, sessions, search, auth, idempotency, webhooks, readiness } = services;
 
   const server = Fastify({
     // Body limit, request timeouts, keep-alive, trusted proxies (limits.ts).
@@ -143,7 +143,6 @@ export async function buildApp(options: AppOptions): Promise<App> {
     prefix: '/checkout',
     config,
     sessions,
-    publicUrl,
     distDir: options.distDir,
   });
   // Secret key.

@@ -627,13 +627,13 @@ export const configSchema = z.strictObject({
   merchant_name: z
     .string()
     .trim()
-    .min(1, 'must not be empty; leave it out to show the host name of public_url')
+    .min(1, 'must not be empty; leave it out for a page without a name')
     .max(100)
     // eslint-disable-next-line no-control-regex
     .regex(/^[^\u0000-\u001f\u007f]*$/, 'must not contain control characters')
     .optional()
     .describe(
-      'The name buyers see on the hosted checkout page ("Pay Acme Shop"). Default: the host name of `public_url`.',
+      'The name buyers see on the hosted checkout page ("Pay Acme Shop", "Return to Acme Shop"). Default: none, and the page says "Complete your payment" and "Return to the merchant".',
     ),
 });
 

@@ -35,9 +35,11 @@ export function checkoutUrl(base: string, sessionId: string, clientSecret: strin
 }
 
 /**
- * The name the hosted page shows: `merchant_name`, else the host name of the public base URL.
- * @example merchantDisplayName({ merchant_name: undefined }, 'https://pay.shop.example') // 'pay.shop.example'
+ * The name the hosted page shows: `merchant_name`, else `''`, for which the page uses neutral words
+ * ("Complete your payment"). Not the host name: the backend's host is the payment server's, often
+ * `127.0.0.1` or `pay.example`, and "Pay 127.0.0.1" tells a buyer nothing they can trust.
+ * @example merchantDisplayName({ merchant_name: undefined }) // ''
  */
-export function merchantDisplayName(config: Pick<Config, 'merchant_name'>, base: string): string {
-  return config.merchant_name ?? new URL(base).hostname;
+export function merchantDisplayName(config: Pick<Config, 'merchant_name'>): string {
+  return config.merchant_name ?? '';
 }

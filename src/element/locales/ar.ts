@@ -109,9 +109,10 @@ const messages: Messages = {
 
   // The hosted checkout page.
   hosted: {
-    title: (merchant: string) => `الدفع إلى ${merchant}`,
-    returnTo: (merchant: string) => `العودة إلى ${merchant}`,
-    cancelAndReturn: (merchant: string) => `الإلغاء والعودة إلى ${merchant}`,
+    title: (merchant: string) => (merchant ? `الدفع إلى ${merchant}` : 'أكمل الدفع'),
+    returnTo: (merchant: string) => (merchant ? `العودة إلى ${merchant}` : 'العودة إلى التاجر'),
+    cancelAndReturn: (merchant: string) =>
+      merchant ? `الإلغاء والعودة إلى ${merchant}` : 'الإلغاء والعودة إلى التاجر',
     incomplete: 'رابط الدفع هذا غير مكتمل. عُد إلى التاجر وابدأ عملية الدفع من جديد.',
     returnNote: 'تُسجَّل دفعتك حتى إن أغلقت هذه الصفحة.',
   },

@@ -113,9 +113,10 @@ const messages: Messages = {
 
   // The hosted checkout page.
   hosted: {
-    title: (merchant: string) => `Zahlung an ${merchant}`,
-    returnTo: (merchant: string) => `Zurück zu ${merchant}`,
-    cancelAndReturn: (merchant: string) => `Abbrechen und zurück zu ${merchant}`,
+    title: (merchant: string) => (merchant ? `Zahlung an ${merchant}` : 'Zahlung abschließen'),
+    returnTo: (merchant: string) => (merchant ? `Zurück zu ${merchant}` : 'Zurück zum Händler'),
+    cancelAndReturn: (merchant: string) =>
+      merchant ? `Abbrechen und zurück zu ${merchant}` : 'Abbrechen und zurück zum Händler',
     incomplete:
       'Dieser Zahlungslink ist unvollständig. Kehren Sie zum Händler zurück und starten Sie die Zahlung erneut.',
     returnNote: 'Ihre Zahlung wird erfasst, auch wenn Sie diese Seite schließen.',

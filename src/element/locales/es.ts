@@ -108,9 +108,10 @@ const messages: Messages = {
 
   // The hosted checkout page.
   hosted: {
-    title: (merchant: string) => `Pagar a ${merchant}`,
-    returnTo: (merchant: string) => `Volver a ${merchant}`,
-    cancelAndReturn: (merchant: string) => `Cancelar y volver a ${merchant}`,
+    title: (merchant: string) => (merchant ? `Pagar a ${merchant}` : 'Completa tu pago'),
+    returnTo: (merchant: string) => (merchant ? `Volver a ${merchant}` : 'Volver al comercio'),
+    cancelAndReturn: (merchant: string) =>
+      merchant ? `Cancelar y volver a ${merchant}` : 'Cancelar y volver al comercio',
     incomplete: 'Este enlace de pago está incompleto. Vuelve al comercio e inicia el pago de nuevo.',
     returnNote: 'Tu pago queda registrado aunque cierres esta página.',
   },

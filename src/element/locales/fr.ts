@@ -114,9 +114,10 @@ const messages: Messages = {
 
   // The hosted checkout page.
   hosted: {
-    title: (merchant: string) => `Payer ${merchant}`,
-    returnTo: (merchant: string) => `Retour à ${merchant}`,
-    cancelAndReturn: (merchant: string) => `Annuler et revenir à ${merchant}`,
+    title: (merchant: string) => (merchant ? `Payer ${merchant}` : 'Finalisez votre paiement'),
+    returnTo: (merchant: string) => (merchant ? `Retour à ${merchant}` : 'Retour au site du marchand'),
+    cancelAndReturn: (merchant: string) =>
+      merchant ? `Annuler et revenir à ${merchant}` : 'Annuler et revenir au site du marchand',
     incomplete:
       'Ce lien de paiement est incomplet. Retournez sur le site du marchand et recommencez le paiement.',
     returnNote: 'Votre paiement est enregistré même si vous fermez cette page.',

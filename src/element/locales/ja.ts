@@ -110,9 +110,10 @@ const messages: Messages = {
 
   // The hosted checkout page.
   hosted: {
-    title: (merchant: string) => `${merchant} へのお支払い`,
-    returnTo: (merchant: string) => `${merchant} に戻る`,
-    cancelAndReturn: (merchant: string) => `キャンセルして ${merchant} に戻る`,
+    title: (merchant: string) => (merchant ? `${merchant} へのお支払い` : 'お支払いを完了してください'),
+    returnTo: (merchant: string) => (merchant ? `${merchant} に戻る` : '販売者のサイトに戻る'),
+    cancelAndReturn: (merchant: string) =>
+      merchant ? `キャンセルして ${merchant} に戻る` : 'キャンセルして販売者のサイトに戻る',
     incomplete: 'この支払いリンクは不完全です。販売者のサイトに戻り、もう一度お支払いを始めてください。',
     returnNote: 'このページを閉じても、お支払いは記録されます。',
   },

@@ -110,9 +110,10 @@ const messages: Messages = {
 
   // The hosted checkout page.
   hosted: {
-    title: (merchant: string) => `Pagamento para ${merchant}`,
-    returnTo: (merchant: string) => `Voltar para ${merchant}`,
-    cancelAndReturn: (merchant: string) => `Cancelar e voltar para ${merchant}`,
+    title: (merchant: string) => (merchant ? `Pagamento para ${merchant}` : 'Conclua seu pagamento'),
+    returnTo: (merchant: string) => (merchant ? `Voltar para ${merchant}` : 'Voltar à loja'),
+    cancelAndReturn: (merchant: string) =>
+      merchant ? `Cancelar e voltar para ${merchant}` : 'Cancelar e voltar à loja',
     incomplete: 'Este link de pagamento está incompleto. Volte à loja e inicie o pagamento novamente.',
     returnNote: 'Seu pagamento fica registrado mesmo se você fechar esta página.',
   },

@@ -109,9 +109,10 @@ const messages: Messages = {
 
   // The hosted checkout page.
   hosted: {
-    title: (merchant: string) => `Оплата: ${merchant}`,
-    returnTo: (merchant: string) => `Вернуться на сайт ${merchant}`,
-    cancelAndReturn: (merchant: string) => `Отменить и вернуться на сайт ${merchant}`,
+    title: (merchant: string) => (merchant ? `Оплата: ${merchant}` : 'Завершите оплату'),
+    returnTo: (merchant: string) => (merchant ? `Вернуться на сайт ${merchant}` : 'Вернуться к продавцу'),
+    cancelAndReturn: (merchant: string) =>
+      merchant ? `Отменить и вернуться на сайт ${merchant}` : 'Отменить и вернуться к продавцу',
     incomplete: 'Эта ссылка на оплату неполная. Вернитесь к продавцу и начните оплату заново.',
     returnNote: 'Ваш платёж будет учтён, даже если вы закроете эту страницу.',
   },

@@ -110,9 +110,10 @@ const messages: Messages = {
 
   // The hosted checkout page.
   hosted: {
-    title: (merchant: string) => `Ödeme: ${merchant}`,
-    returnTo: (merchant: string) => `${merchant} sitesine dön`,
-    cancelAndReturn: (merchant: string) => `İptal et ve ${merchant} sitesine dön`,
+    title: (merchant: string) => (merchant ? `Ödeme: ${merchant}` : 'Ödemenizi tamamlayın'),
+    returnTo: (merchant: string) => (merchant ? `${merchant} sitesine dön` : 'Satıcının sitesine dön'),
+    cancelAndReturn: (merchant: string) =>
+      merchant ? `İptal et ve ${merchant} sitesine dön` : 'İptal et ve satıcının sitesine dön',
     incomplete: 'Bu ödeme bağlantısı eksik. Satıcının sitesine dönüp ödemeyi yeniden başlatın.',
     returnNote: 'Bu sayfayı kapatsanız bile ödemeniz kaydedilir.',
   },

@@ -106,9 +106,9 @@ const messages: Messages = {
 
   // The hosted checkout page.
   hosted: {
-    title: (merchant: string) => `向 ${merchant} 付款`,
-    returnTo: (merchant: string) => `返回 ${merchant}`,
-    cancelAndReturn: (merchant: string) => `取消并返回 ${merchant}`,
+    title: (merchant: string) => (merchant ? `向 ${merchant} 付款` : '完成付款'),
+    returnTo: (merchant: string) => (merchant ? `返回 ${merchant}` : '返回商家'),
+    cancelAndReturn: (merchant: string) => (merchant ? `取消并返回 ${merchant}` : '取消并返回商家'),
     incomplete: '此支付链接不完整。请返回商家页面重新发起支付。',
     returnNote: '即使关闭此页面，您的付款也会被记录。',
   },

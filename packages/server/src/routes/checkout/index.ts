@@ -89,7 +89,7 @@ crypto-checkout::part(success-link){display:none}
 
 /** English texts of the server-rendered page; the page's script switches them to the buyer's language. */
 const TEXT = {
-  title: (merchant: string) => `Pay ${merchant}`,
+  title: (merchant: string) => (merchant ? `Pay ${merchant}` : 'Complete your payment'),
   returnNote: 'Your payment is recorded even if you close this page.',
   incomplete: 'This payment link is incomplete. Go back to the merchant and start the payment again.',
   noScript: 'This checkout needs JavaScript. Turn it on, or open the link in another browser.',
@@ -177,8 +177,6 @@ export function checkoutPageCsp(nonce: string, walletconnect: boolean): string {
 export interface CheckoutPageDeps {
   config: Config;
   sessions: SessionService;
-  /** The backend's public base URL (the merchant name defaults to its host name). */
-  publicUrl: () => string;
   /** The folder with the built `hosted-page.js` and the element's chunks; default: the package's `dist/`. */
   distDir?: string;
 }
@@ -260,7 +258,7 @@ export const checkoutRoutes: FastifyPluginAsyncZod<CheckoutPageDeps> = async (ap
       if (!(await built())) {
         return sendPage(reply, 503, messagePage(TEXT.unavailableTitle, TEXT.unavailable));
       }
-      return sendPage(reply, 200, checkoutPage(merchantDisplayName(config, deps.publicUrl()), id));
+      return sendPage(reply, 200, checkoutPage(merchantDisplayName(config), id));
     },
   );
 
