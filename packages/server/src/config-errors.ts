@@ -18,7 +18,7 @@ const PRIVATE_KEY = /^\s*[xtyzuv]prv/i;
 const HINTS: [RegExp, string][] = [
   [
     /^xpub$/,
-    "export the account's extended public key (xpub of m/44'/60'/0'/0) from your wallet; never an xprv (docs/configuration.md#xpub)",
+    "export the account's extended public key (xpub of m/44'/60'/0'/0) from your wallet; never an xprv; docs/xpub.md says how",
   ],
   [
     /^chains$/,
