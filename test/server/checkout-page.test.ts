@@ -217,7 +217,7 @@ describe('public_url and merchant_name configuration', () => {
     assert.throws(() => testConfig({ merchant_name: '   ' }), /merchant_name/);
     assert.throws(
       () => testConfig({ merchant_name: 'A\nB' }),
-      /merchant_name: must not contain control characters/,
+      /merchant_name: "A\\nB" must not contain control characters/,
     );
     assert.throws(() => testConfig({ merchant_name: 'x'.repeat(101) }), /merchant_name/);
   });

@@ -30,8 +30,11 @@ describe('configuration', () => {
       () => parseConfig({ ...valid(), secret_keys: ['hunter2'], xpub: 'nope', chains: [] }),
       (error: Error) => {
         assert.ok(error instanceof ConfigError);
-        assert.match(error.message, /secret_keys\.0: must look like sk_test_/);
-        assert.match(error.message, /xpub: not a valid BIP32 extended public key/);
+        assert.match(
+          error.message,
+          /secret_keys\[0\]: \(value not shown: a secret\) must look like sk_test_/,
+        );
+        assert.match(error.message, /xpub: "nope" is not a valid BIP32 extended public key/);
         assert.match(error.message, /chains: configure at least one chain/);
         return true;
       },
@@ -136,23 +139,23 @@ describe('known chains', () => {
   test('refuses a token symbol the known chain does not have', () => {
     rejects(
       withChains({ key: 'base', rpc_url: 'https://base.example', tokens: ['USDC', 'USDT'] }),
-      /chains\.0\.tokens\.1: "USDT" is not a known token on base \(known: USDC\)/,
+      /chains\[0\]\.tokens\[1\]: "USDT" is not a known token on base \(known: USDC\)/,
     );
   });
 
   test('refuses an id that contradicts the known chain', () => {
     rejects(
       withChains({ key: 'base', id: 1, rpc_url: 'https://base.example' }),
-      /chains\.0\.id: 1 contradicts the known chain "base" \(Base, id 8453\)/,
+      /chains\[0\]\.id: 1 contradicts the known chain "base" \(Base, id 8453\)/,
     );
   });
 
   test('an unknown key still needs id, name and confirmations', () => {
     rejects(
       withChains({ key: 'bsae', rpc_url: 'https://base.example' }),
-      /chains\.0\.id: required: the key is not a known chain \(known: ethereum, base, .*anvil\)$/m,
-      /chains\.0\.name: required: the key is not a known chain$/m,
-      /chains\.0\.confirmations: required: the key is not a known chain$/m,
+      /chains\[0\]\.id: is required: the key is not a known chain \(known: ethereum, base, .*anvil\) — hint/,
+      /chains\[0\]\.name: is required: the key is not a known chain — hint/,
+      /chains\[0\]\.confirmations: is required: the key is not a known chain — hint/,
     );
   });
 
@@ -166,7 +169,7 @@ describe('known chains', () => {
         rpc_url: 'https://mine.example',
         tokens: ['USDC'],
       }),
-      /chains\.0\.tokens\.0: "USDC" can only pick a token of a known chain/,
+      /chains\[0\]\.tokens\[0\]: "USDC" can only pick a token of a known chain/,
     );
   });
 

@@ -20,12 +20,16 @@ const readme = DOCS.map((file) => readFileSync(join(ROOT, file), 'utf8')).join('
 
 /** GitHub's anchor of a heading: lower case, punctuation dropped, spaces to hyphens. */
 function anchor(heading: string): string {
-  return heading
-    .trim()
-    .toLowerCase()
-    .replace(/[`*_]/g, '')
-    .replace(/[^\p{L}\p{N}\- ]/gu, '')
-    .replaceAll(' ', '-');
+  return (
+    heading
+      .trim()
+      .toLowerCase()
+      .replace(/[`*]/g, '')
+      // `_` of emphasis goes; `_` inside a word (`secret_keys`) stays, as on GitHub.
+      .replace(/(^|\s)_+|_+(\s|$)/g, '$1$2')
+      .replace(/[^\p{L}\p{N}_\- ]/gu, '')
+      .replaceAll(' ', '-')
+  );
 }
 
 /** The anchors of a Markdown file's headings (outside code blocks). */

@@ -122,7 +122,9 @@ describe('limits configuration', () => {
       () => loadConfig({ ...env, CC_LIMITS: JSON.stringify({ headers_timeout_ms: 40_000 }) }),
       (error: Error) =>
         error instanceof ConfigError &&
-        /limits\.headers_timeout_ms: must be at most request_timeout_ms/.test(error.message),
+        /limits\.headers_timeout_ms: \(from CC_LIMITS\) must be at most request_timeout_ms/.test(
+          error.message,
+        ),
     );
   });
 });

@@ -120,7 +120,8 @@ describe('a chain explorer (explorer_url), which the element links transactions 
       assert.throws(
         () => testConfig(chain(url)),
         (error: unknown) =>
-          error instanceof ConfigError && /chains\.0\.explorer_url: must be an https URL/.test(error.message),
+          error instanceof ConfigError &&
+          /chains\[0\]\.explorer_url: "[^"]*" must be an https URL/.test(error.message),
         url,
       );
     }

@@ -4,10 +4,13 @@
  * `npm run cli --`): `crypto-checkout-server start` runs the backend (as `node dist/main.js` does);
  * `crypto-checkout-server <group> <command> [--flag value …]` runs an operator command, e.g.
  * `crypto-checkout-server keys create --mode live`. It reads the same configuration as the server
- * (CC_CONFIG, environment), opens the same database and applies migrations first. `--help` lists
- * the commands. Exit codes: 0 done, 1 the command failed, 64 bad usage, 78 bad configuration.
+ * (CC_CONFIG, environment), opens the same database and applies migrations first. Two commands stand
+ * apart: `init` writes a first configuration (there is none to read yet) and `doctor` checks one
+ * without changing anything. `--help` lists the commands. Exit codes: 0 done, 1 the command failed
+ * (`doctor`: a check failed), 64 bad usage, 78 bad configuration.
  * @module
  */
+import { INIT_USAGE, runInit } from './cli/init.js';
 import { keyCommands } from './cli/key-commands.js';
 import { parseFlags } from './cli/parse-flags.js';
 import type { Command } from './cli/command.js';
@@ -23,6 +26,9 @@ const COMMANDS: Command[] = [...keyCommands, ...webhookCommands];
 function help(): string {
   const lines = [
     'usage: crypto-checkout-server start                       run the backend',
+    '       crypto-checkout-server init [flags]                write a commented configuration and the first key',
+    ...INIT_USAGE.map((u) => `             ${u}`),
+    '       crypto-checkout-server doctor [--json]             check the configuration against the database, chains, wallet',
     '       crypto-checkout-server <group> <command> [flags]   an operator command:',
     '',
   ];
@@ -43,6 +49,31 @@ async function main(argv: string[]): Promise<number> {
   if (!group || group === '--help' || group === 'help') {
     console.log(help());
     return group ? 0 : 64;
+  }
+  if (group === 'init') {
+    const { flags, args } = parseFlags([name, ...rest].filter((a): a is string => a !== undefined));
+    if (args.length) {
+      console.error(`init takes no arguments (got ${args.join(' ')})\n\n${help()}`);
+      return 64;
+    }
+    try {
+      for (const line of await runInit(flags)) console.log(line);
+      return 0;
+    } catch (error) {
+      console.error(`init: ${(error as Error).message}`);
+      return 1;
+    }
+  }
+  if (group === 'doctor') {
+    const { flags } = parseFlags([name, ...rest].filter((a): a is string => a !== undefined));
+    // Loaded here: doctor's viem clients load all of viem, which `start` must not wait for.
+    const { formatCheck, runDoctor } = await import('./cli/doctor.js');
+    const report = await runDoctor();
+    if (flags.json === true)
+      console.log(JSON.stringify({ ok: !report.checks.some((c) => c.status === 'fail'), ...report }));
+    else for (const check of report.checks) console.log(formatCheck(check));
+    if (report.configInvalid) return 78;
+    return report.checks.some((c) => c.status === 'fail') ? 1 : 0;
   }
   const command = COMMANDS.find((c) => c.group === group && c.name === name);
   if (!command) {

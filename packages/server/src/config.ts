@@ -5,6 +5,7 @@ import { findKnownChain, KNOWN_CHAINS, type KnownToken } from './chain/known-cha
 import { HASHED_KEY_PATTERN, SECRET_KEY_PATTERN } from './keys/secret-key.js';
 import { parseEncryptionKey } from './store/secret-box.js';
 import { DEFAULT_RETRY_SCHEDULE } from './webhooks/retry-schedule.js';
+import { describeIssue, parseConfigText, type ConfigSources } from './config-errors.js';
 
 const addressSchema = z
   .string()
@@ -15,12 +16,21 @@ const decimalSchema = z.string().regex(/^\d+(\.\d+)?$/, 'must be a decimal strin
 
 /** One token contract on a chain. */
 const tokenSchema = z.strictObject({
-  /** Ticker, e.g. `USDC`. Lower-cased it forms the method id `usdc@<chain key>`. */
-  symbol: z.string().regex(/^[A-Za-z0-9.]{1,16}$/),
-  address: addressSchema,
-  decimals: z.number().int().min(0).max(36),
-  /** Fiat currency the token is pegged 1:1 to (stablecoins), or omit to use `rates`. */
-  peg: z.enum(['USD']).optional(),
+  symbol: z
+    .string()
+    .regex(/^[A-Za-z0-9.]{1,16}$/)
+    .describe('Ticker, e.g. `USDC`. Lower-cased it forms the method id `usdc@<chain key>`.'),
+  address: addressSchema.describe('The token contract, 0x-prefixed (any letter case).'),
+  decimals: z
+    .number()
+    .int()
+    .min(0)
+    .max(36)
+    .describe("Decimals of the token's atomic unit, as its `decimals()` answers (6 for USDC and USDT)."),
+  peg: z
+    .enum(['USD'])
+    .optional()
+    .describe('Fiat currency the token is pegged 1:1 to (stablecoins), or omit to use `rates`.'),
 });
 
 /**
@@ -55,40 +65,71 @@ const explorerUrlSchema = z
 
 /** One EVM chain the server watches, after {@link withKnownChainDefaults} has filled it in. */
 const chainSchema = z.strictObject({
-  /** Short key used in method ids, e.g. `base`, `anvil`; a known chain's key fills in the rest. */
-  key: z.string().regex(/^[a-z0-9-]{1,32}$/, 'must be lower-case letters, digits or dashes'),
-  /** EIP-155 chain id. */
+  key: z
+    .string()
+    .regex(/^[a-z0-9-]{1,32}$/, 'must be lower-case letters, digits or dashes')
+    .describe("Short key used in method ids, e.g. `base`, `anvil`; a known chain's key fills in the rest."),
   id: z
     .number({ error: requiredUnlessKnown(true) })
     .int()
-    .positive(),
-  /** Human name shown to buyers. */
-  name: z.string({ error: requiredUnlessKnown() }).min(1),
-  rpc_url: z.url({ protocol: /^https?$/ }),
-  /**
-   * WebSocket endpoint for the `newHeads` subscription; default: for a node on this machine, the RPC
-   * URL with `ws:`/`wss:` (chain/new-heads.ts → webSocketUrlFor), otherwise none (polling only).
-   */
-  ws_url: z.url({ protocol: /^wss?$/ }).optional(),
-  /** Confirmations a transfer needs to count as paid (including the block it is in). */
-  confirmations: z.number({ error: requiredUnlessKnown() }).int().min(1).max(10_000),
-  /** How often to ask for new blocks, in milliseconds. */
-  polling_interval_ms: z.number().int().min(50).max(600_000).default(2_000),
-  /** Native coin ticker, e.g. `ETH`; set `native: null` to not accept the native coin. */
+    .positive()
+    .describe('EIP-155 chain id.'),
+  name: z.string({ error: requiredUnlessKnown() }).min(1).describe('Human name shown to buyers.'),
+  rpc_url: z
+    .url({ protocol: /^https?$/ })
+    .describe("The node's JSON-RPC endpoint, http(s); one the server alone uses, with room for its polling."),
+  ws_url: z
+    .url({ protocol: /^wss?$/ })
+    .optional()
+    .describe(
+      'WebSocket endpoint for the `newHeads` subscription; default: for a node on this machine, the RPC URL with `ws:`/`wss:` (chain/new-heads.ts → webSocketUrlFor), otherwise none (polling only).',
+    ),
+  confirmations: z
+    .number({ error: requiredUnlessKnown() })
+    .int()
+    .min(1)
+    .max(10_000)
+    .describe('Confirmations a transfer needs to count as paid (including the block it is in).'),
+  polling_interval_ms: z
+    .number()
+    .int()
+    .min(50)
+    .max(600_000)
+    .default(2_000)
+    .describe('How often to ask for new blocks, in milliseconds.'),
   native: z
     .strictObject({
-      symbol: z.string().regex(/^[A-Za-z0-9.]{1,16}$/),
-      decimals: z.number().int().default(18),
+      symbol: z
+        .string()
+        .regex(/^[A-Za-z0-9.]{1,16}$/)
+        .describe('Ticker of the native coin, the key of its price in `rates`.'),
+      decimals: z.number().int().default(18).describe('Decimals of the native coin.'),
     })
     .nullable()
-    .default({ symbol: 'ETH', decimals: 18 }),
-  tokens: z.array(tokenSchema).default([]),
-  /** Block explorer for links to transactions: https (http only on a loopback host). */
-  explorer_url: explorerUrlSchema.optional(),
-  /** Block to start scanning from on first start; default: the chain's head at first start. */
-  start_block: z.number().int().min(0).optional(),
-  /** Blocks per log query while catching up. */
-  max_block_range: z.number().int().min(1).max(100_000).default(500),
+    .default({ symbol: 'ETH', decimals: 18 })
+    .describe('Native coin ticker, e.g. `ETH`; set `native: null` to not accept the native coin.'),
+  tokens: z
+    .array(tokenSchema)
+    .default([])
+    .describe(
+      'Token contracts accepted on this chain; for a known chain, symbols of its tokens (`["USDC"]`) or contracts, default: all of its tokens.',
+    ),
+  explorer_url: explorerUrlSchema
+    .optional()
+    .describe('Block explorer for links to transactions: https (http only on a loopback host).'),
+  start_block: z
+    .number()
+    .int()
+    .min(0)
+    .optional()
+    .describe("Block to start scanning from on first start; default: the chain's head at first start."),
+  max_block_range: z
+    .number()
+    .int()
+    .min(1)
+    .max(100_000)
+    .default(500)
+    .describe('Blocks per log query while catching up.'),
 });
 
 /**
@@ -170,9 +211,13 @@ export type ChainInput = Omit<FullChainInput, 'id' | 'name' | 'confirmations' | 
 /** How webhooks are delivered (README → Webhooks). Every field has a default. */
 const webhooksSchema = z
   .strictObject({
-    /** An attempt that has no answer after this long fails (ms). */
-    timeout_ms: z.number().int().min(100).max(60_000).default(10_000),
-    /** Seconds to wait after each failed attempt; when used up the delivery is marked failed. */
+    timeout_ms: z
+      .number()
+      .int()
+      .min(100)
+      .max(60_000)
+      .default(10_000)
+      .describe('An attempt that has no answer after this long fails (ms).'),
     retry_schedule: z
       .array(
         z
@@ -181,38 +226,60 @@ const webhooksSchema = z
           .max(7 * 24 * 3600),
       )
       .max(50)
-      .default([...DEFAULT_RETRY_SCHEDULE]),
-    /** Each retry delay is lengthened by a random share of up to this much (0.2 = up to 20 %). */
-    jitter: z.number().min(0).max(1).default(0.2),
-    /** Seconds the previous secret keeps signing after a rotation, unless the rotation says otherwise. */
+      .default([...DEFAULT_RETRY_SCHEDULE])
+      .describe('Seconds to wait after each failed attempt; when used up the delivery is marked failed.'),
+    jitter: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(0.2)
+      .describe('Each retry delay is lengthened by a random share of up to this much (0.2 = up to 20 %).'),
     secret_overlap: z
       .number()
       .int()
       .min(0)
       .max(7 * 24 * 3600)
-      .default(24 * 3600),
-    /** Attempts in flight at once per server instance. */
-    concurrency: z.number().int().min(1).max(256).default(8),
-    /** How often the worker looks for due deliveries (ms); it also wakes when this instance queues one. */
-    poll_interval_ms: z.number().int().min(10).max(60_000).default(1_000),
-    /**
-     * How long a claimed delivery is reserved for the instance sending it (ms). If that instance dies
-     * mid-attempt, the delivery is due again when the lease runs out; it must outlast `timeout_ms`.
-     */
-    lease_ms: z.number().int().min(500).max(3_600_000).default(60_000),
-    /**
-     * Test-mode endpoints may be loopback or private addresses (127.0.0.1, 10.x, fd00::…), as the
-     * demo's and a developer's local receivers are. Link-local (cloud metadata) and the other
-     * special ranges stay refused. Set `false` where test keys are held by people who must not
-     * reach the server's network.
-     */
-    allow_private_test_endpoints: z.boolean().default(true),
-    /**
-     * Live-mode endpoints may be loopback or private addresses: only for a server whose merchant
-     * system is on its private network and whose live keys are trusted with that network. Off by
-     * default: a live webhook goes to a public address.
-     */
-    allow_private_live_endpoints: z.boolean().default(false),
+      .default(24 * 3600)
+      .describe(
+        'Seconds the previous secret keeps signing after a rotation, unless the rotation says otherwise.',
+      ),
+    concurrency: z
+      .number()
+      .int()
+      .min(1)
+      .max(256)
+      .default(8)
+      .describe('Attempts in flight at once per server instance.'),
+    poll_interval_ms: z
+      .number()
+      .int()
+      .min(10)
+      .max(60_000)
+      .default(1_000)
+      .describe(
+        'How often the worker looks for due deliveries (ms); it also wakes when this instance queues one.',
+      ),
+    lease_ms: z
+      .number()
+      .int()
+      .min(500)
+      .max(3_600_000)
+      .default(60_000)
+      .describe(
+        'How long a claimed delivery is reserved for the instance sending it (ms). If that instance dies mid-attempt, the delivery is due again when the lease runs out; it must outlast `timeout_ms`.',
+      ),
+    allow_private_test_endpoints: z
+      .boolean()
+      .default(true)
+      .describe(
+        "Test-mode endpoints may be loopback or private addresses (127.0.0.1, 10.x, fd00::…), as the demo's and a developer's local receivers are. Link-local (cloud metadata) and the other special ranges stay refused. Set `false` where test keys are held by people who must not reach the server's network.",
+      ),
+    allow_private_live_endpoints: z
+      .boolean()
+      .default(false)
+      .describe(
+        'Live-mode endpoints may be loopback or private addresses: only for a server whose merchant system is on its private network and whose live keys are trusted with that network. Off by default: a live webhook goes to a public address.',
+      ),
   })
   .refine((w) => w.lease_ms >= w.timeout_ms + 250, {
     path: ['lease_ms'],
@@ -229,81 +296,140 @@ const rateSchema = z.number().int().min(0).max(1_000_000);
  */
 const limitsSchema = z
   .strictObject({
-    /**
-     * Requests per caller per `window_ms`, answered 429 `rate_limited` with `Retry-After` beyond. A
-     * caller is the secret key (its id) on the merchant's routes, the session on its buyer's routes
-     * (client secret), the client IP address on the public ones.
-     */
     rate_limits: z
       .strictObject({
-        enabled: z.boolean().default(true),
-        window_ms: z.number().int().min(1_000).max(3_600_000).default(60_000),
-        /** Per secret key: the merchant's server. */
-        merchant: rateSchema.default(1_200),
-        /** Per session: one buyer's page (session reads, method choice, event-stream reconnects). */
-        client: rateSchema.default(120),
-        /** Per IP address: the hosted checkout page, its scripts and the OpenAPI document. */
-        public: rateSchema.default(300),
-        /** Per IP address: answers 401 (wrong keys, wrong client secrets); beyond, every request of that address answers 429. */
-        auth_failures: rateSchema.default(30),
+        enabled: z.boolean().default(true).describe('Whether rate limits apply.'),
+        window_ms: z
+          .number()
+          .int()
+          .min(1_000)
+          .max(3_600_000)
+          .default(60_000)
+          .describe('The window the limits count in, in ms.'),
+        merchant: rateSchema.default(1_200).describe("Per secret key: the merchant's server."),
+        client: rateSchema
+          .default(120)
+          .describe("Per session: one buyer's page (session reads, method choice, event-stream reconnects)."),
+        public: rateSchema
+          .default(300)
+          .describe('Per IP address: the hosted checkout page, its scripts and the OpenAPI document.'),
+        auth_failures: rateSchema
+          .default(30)
+          .describe(
+            'Per IP address: answers 401 (wrong keys, wrong client secrets); beyond, every request of that address answers 429.',
+          ),
       })
-      .prefault({}),
-    /**
-     * Which proxies to believe about the client's address (`X-Forwarded-For`), as Fastify's
-     * `trustProxy`: `false` (the socket's address), `true` (any), a hop count, or addresses/CIDRs
-     * separated by commas. Set it behind a load balancer, or every buyer shares the proxy's limit.
-     */
-    trust_proxy: z.union([z.boolean(), z.number().int().min(1).max(10), z.string().min(1)]).default(false),
-    /** Largest request body, in bytes, for routes that take a large one (session creation). */
+      .prefault({})
+      .describe(
+        "Requests per caller per `window_ms`, answered 429 `rate_limited` with `Retry-After` beyond. A caller is the secret key (its id) on the merchant's routes, the session on its buyer's routes (client secret), the client IP address on the public ones.",
+      ),
+    trust_proxy: z
+      .union([z.boolean(), z.number().int().min(1).max(10), z.string().min(1)])
+      .default(false)
+      .describe(
+        "Which proxies to believe about the client's address (`X-Forwarded-For`), as Fastify's `trustProxy`: `false` (the socket's address), `true` (any), a hop count, or addresses/CIDRs separated by commas. Set it behind a load balancer, or every buyer shares the proxy's limit.",
+      ),
     body_limit_bytes: z
       .number()
       .int()
       .min(1_024)
       .max(10 * 1024 * 1024)
-      .default(64 * 1024),
-    /** Largest request body, in bytes, for routes whose bodies are small (cancel, choose a method, webhook endpoints, …). */
+      .default(64 * 1024)
+      .describe('Largest request body, in bytes, for routes that take a large one (session creation).'),
     small_body_limit_bytes: z
       .number()
       .int()
       .min(256)
       .max(1024 * 1024)
-      .default(8 * 1024),
-    /** Time for a request's headers to arrive, in ms; a slower client gets 408 and its connection closed. */
-    headers_timeout_ms: z.number().int().min(1_000).max(600_000).default(10_000),
-    /**
-     * Time for a whole request (headers and body) to arrive, in ms. Event streams are not cut: this
-     * bounds receiving the request, not sending the answer.
-     */
-    request_timeout_ms: z.number().int().min(1_000).max(3_600_000).default(30_000),
-    /**
-     * How long an idle kept-alive connection stays open, in ms. Behind a load balancer, set it above
-     * the balancer's idle timeout (AWS ALB: 60 s), or the balancer may reuse a connection just closed.
-     */
-    keep_alive_timeout_ms: z.number().int().min(100).max(600_000).default(5_000),
-    /** Open TCP connections at once, event streams included; beyond, new ones are closed at once. `0`: no cap. */
-    max_connections: z.number().int().min(0).max(1_000_000).default(2_048),
-    /** Event streams open at once for one session; beyond, 429 `rate_limited`. */
-    max_streams_per_session: z.number().int().min(1).max(1_000).default(4),
-    /** Event streams open at once in this process; beyond, 503 `overloaded`. */
-    max_streams: z.number().int().min(1).max(1_000_000).default(1_000),
-    /** Load shedding: 503 `overloaded` with `Retry-After` while the event loop is saturated. */
+      .default(8 * 1024)
+      .describe(
+        'Largest request body, in bytes, for routes whose bodies are small (cancel, choose a method, webhook endpoints, …).',
+      ),
+    headers_timeout_ms: z
+      .number()
+      .int()
+      .min(1_000)
+      .max(600_000)
+      .default(10_000)
+      .describe(
+        "Time for a request's headers to arrive, in ms; a slower client gets 408 and its connection closed.",
+      ),
+    request_timeout_ms: z
+      .number()
+      .int()
+      .min(1_000)
+      .max(3_600_000)
+      .default(30_000)
+      .describe(
+        'Time for a whole request (headers and body) to arrive, in ms. Event streams are not cut: this bounds receiving the request, not sending the answer.',
+      ),
+    keep_alive_timeout_ms: z
+      .number()
+      .int()
+      .min(100)
+      .max(600_000)
+      .default(5_000)
+      .describe(
+        "How long an idle kept-alive connection stays open, in ms. Behind a load balancer, set it above the balancer's idle timeout (AWS ALB: 60 s), or the balancer may reuse a connection just closed.",
+      ),
+    max_connections: z
+      .number()
+      .int()
+      .min(0)
+      .max(1_000_000)
+      .default(2_048)
+      .describe(
+        'Open TCP connections at once, event streams included; beyond, new ones are closed at once. `0`: no cap.',
+      ),
+    max_streams_per_session: z
+      .number()
+      .int()
+      .min(1)
+      .max(1_000)
+      .default(4)
+      .describe('Event streams open at once for one session; beyond, 429 `rate_limited`.'),
+    max_streams: z
+      .number()
+      .int()
+      .min(1)
+      .max(1_000_000)
+      .default(1_000)
+      .describe('Event streams open at once in this process; beyond, 503 `overloaded`.'),
     load_shedding: z
       .strictObject({
-        enabled: z.boolean().default(true),
-        /** Mean event-loop delay, in ms, above which requests are shed. */
-        max_event_loop_delay_ms: z.number().int().min(1).max(60_000).default(1_000),
-        /**
-         * Event-loop utilisation (0–1) over a sample above which requests are shed; `1`, the default,
-         * turns this check off: a busy process with an embedded database (PGlite) is often near 1
-         * while answering well, and the delay is what callers feel.
-         */
-        max_event_loop_utilization: z.number().min(0.1).max(1).default(1),
-        /** How often the event loop is measured, in ms. */
-        sample_interval_ms: z.number().int().min(10).max(60_000).default(1_000),
-        /** The `Retry-After` of a shed request, in seconds. */
-        retry_after_seconds: z.number().int().min(1).max(3_600).default(5),
+        enabled: z.boolean().default(true).describe('Whether requests are shed under load.'),
+        max_event_loop_delay_ms: z
+          .number()
+          .int()
+          .min(1)
+          .max(60_000)
+          .default(1_000)
+          .describe('Mean event-loop delay, in ms, above which requests are shed.'),
+        max_event_loop_utilization: z
+          .number()
+          .min(0.1)
+          .max(1)
+          .default(1)
+          .describe(
+            'Event-loop utilisation (0–1) over a sample above which requests are shed; `1`, the default, turns this check off: a busy process with an embedded database (PGlite) is often near 1 while answering well, and the delay is what callers feel.',
+          ),
+        sample_interval_ms: z
+          .number()
+          .int()
+          .min(10)
+          .max(60_000)
+          .default(1_000)
+          .describe('How often the event loop is measured, in ms.'),
+        retry_after_seconds: z
+          .number()
+          .int()
+          .min(1)
+          .max(3_600)
+          .default(5)
+          .describe('The `Retry-After` of a shed request, in seconds.'),
       })
-      .prefault({}),
+      .prefault({})
+      .describe('Load shedding: 503 `overloaded` with `Retry-After` while the event loop is saturated.'),
   })
   .refine((l) => l.headers_timeout_ms <= l.request_timeout_ms, {
     path: ['headers_timeout_ms'],
@@ -313,18 +439,31 @@ const limitsSchema = z
 /** When `GET /ready` answers 503 (docs/operations.md → Health and readiness). */
 const readySchema = z
   .strictObject({
-    /**
-     * A chain is stale when its watcher has not reached its node for this long, in ms. Default: per
-     * chain, ten polling intervals and at least 60 s (the watcher backs off up to 30 s between tries).
-     */
-    chain_stale_ms: z.number().int().min(100).max(86_400_000).optional(),
-    /**
-     * Also stale when the chain's head has not moved for this long, in ms (a node that answers but
-     * no longer syncs). Off by default: a quiet test chain (anvil) mines no block without a transaction.
-     */
-    chain_head_max_age_ms: z.number().int().min(1_000).max(86_400_000).optional(),
-    /** Webhook deliveries due and not yet delivered above which the instance is not ready. */
-    webhook_backlog_max: z.number().int().min(0).max(100_000_000).default(1_000),
+    chain_stale_ms: z
+      .number()
+      .int()
+      .min(100)
+      .max(86_400_000)
+      .optional()
+      .describe(
+        'A chain is stale when its watcher has not reached its node for this long, in ms. Default: per chain, ten polling intervals and at least 60 s (the watcher backs off up to 30 s between tries).',
+      ),
+    chain_head_max_age_ms: z
+      .number()
+      .int()
+      .min(1_000)
+      .max(86_400_000)
+      .optional()
+      .describe(
+        "Also stale when the chain's head has not moved for this long, in ms (a node that answers but no longer syncs). Off by default: a quiet test chain (anvil) mines no block without a transaction.",
+      ),
+    webhook_backlog_max: z
+      .number()
+      .int()
+      .min(0)
+      .max(100_000_000)
+      .default(1_000)
+      .describe('Webhook deliveries due and not yet delivered above which the instance is not ready.'),
   })
   .prefault({});
 
@@ -390,34 +529,47 @@ const publicUrlSchema = z
 
 /** The backend's whole configuration, validated at start-up. */
 export const configSchema = z.strictObject({
-  host: z.string().default('127.0.0.1'),
-  port: z.number().int().min(0).max(65_535).default(8787),
-  /** `postgres://…` to use PostgreSQL; otherwise PGlite stores its files in `data_dir`. */
+  host: z
+    .string()
+    .default('127.0.0.1')
+    .describe('Address to listen on; `0.0.0.0` for every interface (in a container, behind a proxy).'),
+  port: z
+    .number()
+    .int()
+    .min(0)
+    .max(65_535)
+    .default(8787)
+    .describe('Port to listen on; `0` lets the system choose.'),
   database_url: z
     .string()
     .regex(/^postgres(ql)?:\/\//, 'must start with postgres://')
-    .optional(),
-  data_dir: z.string().default('./.data'),
-  /**
-   * The 256-bit key (64 hex digits, or base64: `openssl rand -base64 32`) that seals client secrets
-   * and webhook signing secrets in the database (AES-256-GCM), so that a copy of the database alone
-   * reveals none. Set it in production (`CC_ENCRYPTION_KEY`), the same on every instance. Without
-   * it the key is read from `encryption_key_file`, made there on first start.
-   */
-  encryption_key: encryptionKeySchema.optional(),
-  /** Keys used before a rotation: they open older rows, which start-up re-seals with `encryption_key`. */
-  previous_encryption_keys: z.array(encryptionKeySchema).max(10).default([]),
-  /**
-   * Where the key is kept when `encryption_key` is not set (made 0600 with a random key on first
-   * start). Default: `<data_dir>.key`, beside the PGlite folder and not in it, so that a copy of the
-   * folder holds no key. An in-memory PGlite without it uses a key that dies with the process.
-   */
-  encryption_key_file: z.string().min(1).optional(),
-  /**
-   * Secret API keys (`sk_test_…` / `sk_live_…`), or their SHA-256 written `sha256:<test|live>:<hex>` so
-   * that the configuration holds no usable key; several at once allow rotation without downtime.
-   * Optional: keys made with `crypto-checkout-server keys create` are kept, hashed, in the database.
-   */
+    .optional()
+    .describe('`postgres://…` to use PostgreSQL; otherwise PGlite stores its files in `data_dir`.'),
+  data_dir: z
+    .string()
+    .default('./.data')
+    .describe(
+      "PGlite's folder when `database_url` is not set; `memory://` keeps it in memory (tests, demos).",
+    ),
+  encryption_key: encryptionKeySchema
+    .optional()
+    .describe(
+      'The 256-bit key (64 hex digits, or base64: `openssl rand -base64 32`) that seals client secrets and webhook signing secrets in the database (AES-256-GCM), so that a copy of the database alone reveals none. Set it in production (`CC_ENCRYPTION_KEY`), the same on every instance. Without it the key is read from `encryption_key_file`, made there on first start.',
+    ),
+  previous_encryption_keys: z
+    .array(encryptionKeySchema)
+    .max(10)
+    .default([])
+    .describe(
+      'Keys used before a rotation: they open older rows, which start-up re-seals with `encryption_key`.',
+    ),
+  encryption_key_file: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      'Where the key is kept when `encryption_key` is not set (made 0600 with a random key on first start). Default: `<data_dir>.key`, beside the PGlite folder and not in it, so that a copy of the folder holds no key. An in-memory PGlite without it uses a key that dies with the process.',
+    ),
   secret_keys: z
     .array(
       z
@@ -427,77 +579,90 @@ export const configSchema = z.strictObject({
           'must look like sk_test_<24+ letters/digits>, sk_live_<…> or sha256:<test|live>:<64 hex digits>',
         ),
     )
-    .default([]),
-  /** Extended public key whose non-hardened children are the deposit addresses. Never an xprv. */
-  xpub: z.string().superRefine((value, ctx) => {
-    try {
-      parseXpub(value);
-    } catch (error) {
-      ctx.addIssue({ code: 'custom', message: (error as Error).message });
-    }
-  }),
-  chains: z.array(z.preprocess(withKnownChainDefaults, chainSchema)).min(1, 'configure at least one chain'),
-  /** Fiat price of one whole native coin, by ticker, e.g. `{ "ETH": "3000.00" }`. */
-  rates: z.record(z.string(), decimalSchema).default({}),
-  /** Origins allowed to call the buyer endpoints from a browser; `["*"]` allows any. */
-  cors_origins: z.array(z.string()).default(['*']),
-  /** Default session lifetime in seconds. */
-  default_expires_in: z.number().int().min(60).default(1800),
-  /** How long after expiry deposit addresses stay watched, in seconds (late payments are recorded). */
+    .default([])
+    .describe(
+      'Secret API keys (`sk_test_…` / `sk_live_…`), or their SHA-256 written `sha256:<test|live>:<hex>` so that the configuration holds no usable key; several at once allow rotation without downtime. Optional: keys made with `crypto-checkout-server keys create` are kept, hashed, in the database.',
+    ),
+  xpub: z
+    .string()
+    .superRefine((value, ctx) => {
+      try {
+        parseXpub(value);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+      }
+    })
+    .describe('Extended public key whose non-hardened children are the deposit addresses. Never an xprv.'),
+  chains: z
+    .array(z.preprocess(withKnownChainDefaults, chainSchema))
+    .min(1, 'configure at least one chain')
+    .describe(
+      'The EVM chains to accept payments on. A known chain (`ethereum`, `base`, …) needs only `key` and `rpc_url`.',
+    ),
+  rates: z
+    .record(z.string(), decimalSchema)
+    .default({})
+    .describe('Fiat price of one whole native coin, by ticker, e.g. `{ "ETH": "3000.00" }`.'),
+  cors_origins: z
+    .array(z.string())
+    .default(['*'])
+    .describe('Origins allowed to call the buyer endpoints from a browser; `["*"]` allows any.'),
+  default_expires_in: z.number().int().min(60).default(1800).describe('Default session lifetime in seconds.'),
   monitoring_window: z
     .number()
     .int()
     .min(0)
-    .default(24 * 3600),
-  /**
-   * Share of the amount due a buyer may fall short by and still count as paid, in percent (a decimal
-   * string, e.g. `"0.5"`): exchanges deduct their withdrawal fee from the amount sent. Locked into
-   * each session when the buyer chooses a method. Default `"0"`.
-   */
+    .default(24 * 3600)
+    .describe(
+      'How long after expiry deposit addresses stay watched, in seconds (late payments are recorded).',
+    ),
   underpayment_tolerance_percent: z
     .string()
     .regex(/^(100|\d{1,2})(\.\d{1,4})?$/, 'must be a percentage from "0" to "100" such as "0.5"')
     .refine((value) => Number(value) <= 100, 'must be at most 100')
-    .default('0'),
-  /**
-   * Whether a full payment that arrives after expiry (within the monitoring window) fulfils the
-   * session (`paid`) instead of waiting for review (`paid_late`). Default `false`.
-   */
-  accept_late_payments: z.boolean().default(false),
-  /**
-   * WalletConnect (Reown) project id: the element then offers WalletConnect to buyers. Not a secret;
-   * it is sent to the browser in the session's buyer view. Optional.
-   */
+    .default('0')
+    .describe(
+      'Share of the amount due a buyer may fall short by and still count as paid, in percent (a decimal string, e.g. `"0.5"`): exchanges deduct their withdrawal fee from the amount sent. Locked into each session when the buyer chooses a method. Default `"0"`.',
+    ),
+  accept_late_payments: z
+    .boolean()
+    .default(false)
+    .describe(
+      'Whether a full payment that arrives after expiry (within the monitoring window) fulfils the session (`paid`) instead of waiting for review (`paid_late`). Default `false`.',
+    ),
   walletconnect_project_id: z
     .string()
     .regex(/^[A-Za-z0-9_-]{8,64}$/, 'must be the project id from the WalletConnect (Reown) dashboard')
-    .optional(),
-  log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  /**
-   * How long a graceful shutdown (SIGTERM, SIGINT) may take, in ms: requests in flight, webhook
-   * attempts and the expiry sweep get this long to finish before they are cut off (an unanswered
-   * webhook attempt is handed back, due again at once). Default 10 s; keep it below your process
-   * manager's kill timeout (Kubernetes: `terminationGracePeriodSeconds`, 30 s by default).
-   */
-  shutdown_timeout_ms: z.number().int().min(0).max(600_000).default(10_000),
-  webhooks: webhooksSchema.prefault({}),
-  /** Rate limits, body limits, timeouts, connection and stream caps, load shedding. */
-  limits: limitsSchema.prefault({}),
-  /** The bounds `GET /ready` checks. */
-  ready: readySchema,
-  /** Prometheus metrics: a port of their own, or the main port behind a token; off by default. */
+    .optional()
+    .describe(
+      "WalletConnect (Reown) project id: the element then offers WalletConnect to buyers. Not a secret; it is sent to the browser in the session's buyer view. Optional.",
+    ),
+  log_level: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+    .default('info')
+    .describe('How much the server logs (pino levels); logs are JSON lines on standard output.'),
+  shutdown_timeout_ms: z
+    .number()
+    .int()
+    .min(0)
+    .max(600_000)
+    .default(10_000)
+    .describe(
+      "How long a graceful shutdown (SIGTERM, SIGINT) may take, in ms: requests in flight, webhook attempts and the expiry sweep get this long to finish before they are cut off (an unanswered webhook attempt is handed back, due again at once). Default 10 s; keep it below your process manager's kill timeout (Kubernetes: `terminationGracePeriodSeconds`, 30 s by default).",
+    ),
+  webhooks: webhooksSchema
+    .prefault({})
+    .describe('How webhooks are delivered: timeouts, retries, concurrency, URL guard.'),
+  limits: limitsSchema
+    .prefault({})
+    .describe('Rate limits, body limits, timeouts, connection and stream caps, load shedding.'),
+  ready: readySchema.describe('The bounds `GET /ready` checks.'),
   metrics: metricsSchema,
-  /**
-   * The backend's base URL as buyers reach it, e.g. `https://pay.shop.example` (a path is kept, for a
-   * proxy that serves the backend under one): sessions' `checkout_url` links are built on it.
-   * Default: the address the server listens on (`http://127.0.0.1:8787`), which only that machine
-   * can open, so set it in production. A trailing slash is dropped.
-   */
-  public_url: publicUrlSchema.optional(),
-  /**
-   * The name buyers see on the hosted checkout page ("Pay Acme Shop", "Return to Acme Shop"). Default:
-   * none, and the page says "Complete your payment" and "Return to the merchant".
-   */
+  public_url: publicUrlSchema
+    .optional()
+    .describe(
+      "The backend's base URL as buyers reach it, e.g. `https://pay.shop.example` (a path is kept, for a proxy that serves the backend under one): sessions' `checkout_url` links are built on it. Default: the address the server listens on (`http://127.0.0.1:8787`), which only that machine can open, so set it in production. A trailing slash is dropped.",
+    ),
   merchant_name: z
     .string()
     .trim()
@@ -505,7 +670,10 @@ export const configSchema = z.strictObject({
     .max(100)
     // eslint-disable-next-line no-control-regex
     .regex(/^[^\u0000-\u001f\u007f]*$/, 'must not contain control characters')
-    .optional(),
+    .optional()
+    .describe(
+      'The name buyers see on the hosted checkout page ("Pay Acme Shop", "Return to Acme Shop"). Default: none, and the page says "Complete your payment" and "Return to the merchant".',
+    ),
 });
 
 /** The validated configuration. */
@@ -531,86 +699,155 @@ export type ConfigInput = Omit<z.input<typeof configSchema>, 'chains'> & { chain
 /** Thrown when the configuration is invalid; the message lists every problem, one per line. */
 export class ConfigError extends Error {
   override name = 'ConfigError';
+  /** One line per problem: key path, value, what is wrong, a hint. */
+  readonly problems: string[];
+  constructor(problems: string[], heading = 'invalid configuration') {
+    super(`${heading}:\n${problems.map((line) => `  - ${line}`).join('\n')}`);
+    this.problems = problems;
+  }
+}
+
+/** The keys an object at `path` may have (array indexes skipped), for "did you mean" on an unknown key. */
+function knownKeysAt(path: readonly PropertyKey[]): string[] {
+  let node = z.toJSONSchema(configSchema, { io: 'input', unrepresentable: 'any' }) as JsonSchemaNode;
+  for (const part of path) {
+    if (typeof part === 'number') node = node.items ?? node;
+    else node = node.properties?.[String(part)] ?? node;
+    node = node.anyOf?.find((option) => option.properties) ?? node;
+  }
+  return Object.keys(node.properties ?? {});
+}
+
+interface JsonSchemaNode {
+  properties?: Record<string, JsonSchemaNode>;
+  items?: JsonSchemaNode;
+  anyOf?: JsonSchemaNode[];
 }
 
 /**
- * Validates a configuration object, throwing a {@link ConfigError} that names every bad field.
+ * Validates a configuration object, throwing a {@link ConfigError} that names every bad field with
+ * its value, the problem and a hint. `sources` names the environment variable each top-level key
+ * came from, so that the message says which one holds the bad value.
  * @example const config = parseConfig({ secret_keys: [...], xpub: 'xpub…', chains: [...] })
  */
-export function parseConfig(input: unknown): Config {
-  const result = configSchema.safeParse(input);
+export function parseConfig(input: unknown, options: { sources?: ConfigSources } = {}): Config {
+  const result = configSchema.safeParse(input, { reportInput: true });
   if (!result.success) {
-    const lines = result.error.issues.map(
-      (issue) => `  - ${issue.path.join('.') || '(root)'}: ${issue.message}`,
+    throw new ConfigError(
+      result.error.issues.map((issue) => describeIssue(issue, { ...options, knownKeys: knownKeysAt })),
     );
-    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
   }
   const config = result.data;
-  const keys = new Set<string>();
-  for (const chain of config.chains) {
-    if (keys.has(chain.key))
-      throw new ConfigError(`invalid configuration: chain key "${chain.key}" is used twice`);
-    keys.add(chain.key);
-  }
+  const seen = new Map<string, number>();
+  config.chains.forEach((chain, index) => {
+    const first = seen.get(chain.key);
+    if (first !== undefined)
+      throw new ConfigError([
+        `chains[${index}].key: "${chain.key}" is used twice (chains[${first}] has it too) — hint: each chain once; a second node of the same chain is not supported`,
+      ]);
+    seen.set(chain.key, index);
+  });
   return config;
 }
 
+/** How an environment variable's text becomes a configuration value. */
+type EnvKind = 'string' | 'number' | 'list' | 'json';
+
 /**
- * Reads the configuration from an optional JSON file (`CC_CONFIG`) overlaid with environment
- * variables: `CC_SECRET_KEYS` (comma-separated), `CC_XPUB`, `DATABASE_URL`, `CC_DATA_DIR`, `PORT`,
- * `HOST`, `CC_CORS_ORIGINS` (comma-separated), `CC_CHAINS` (JSON array), `CC_RATES` (JSON object),
- * `LOG_LEVEL`, `CC_WEBHOOKS` (JSON object), `CC_WALLETCONNECT_PROJECT_ID`, `CC_PUBLIC_URL`,
- * `CC_MERCHANT_NAME`, `CC_SHUTDOWN_TIMEOUT_MS`, `CC_LIMITS` (JSON object), `CC_READY` (JSON object),
- * `CC_ENCRYPTION_KEY`, `CC_PREVIOUS_ENCRYPTION_KEYS` (comma-separated), `CC_ENCRYPTION_KEY_FILE`,
- * `CC_METRICS` (JSON object), `CC_METRICS_TOKEN` (overrides `metrics.token`).
+ * The environment variables that override the file's keys: one table that the loader, the
+ * generated docs/configuration.md and `init`'s template all read, so that they cannot disagree.
  */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+export const CONFIG_ENV_VARS: readonly { key: keyof Config; variable: string; kind: EnvKind }[] = [
+  { key: 'secret_keys', variable: 'CC_SECRET_KEYS', kind: 'list' },
+  { key: 'xpub', variable: 'CC_XPUB', kind: 'string' },
+  { key: 'database_url', variable: 'DATABASE_URL', kind: 'string' },
+  { key: 'data_dir', variable: 'CC_DATA_DIR', kind: 'string' },
+  { key: 'encryption_key', variable: 'CC_ENCRYPTION_KEY', kind: 'string' },
+  { key: 'previous_encryption_keys', variable: 'CC_PREVIOUS_ENCRYPTION_KEYS', kind: 'list' },
+  { key: 'encryption_key_file', variable: 'CC_ENCRYPTION_KEY_FILE', kind: 'string' },
+  { key: 'port', variable: 'PORT', kind: 'number' },
+  { key: 'host', variable: 'HOST', kind: 'string' },
+  { key: 'cors_origins', variable: 'CC_CORS_ORIGINS', kind: 'list' },
+  { key: 'chains', variable: 'CC_CHAINS', kind: 'json' },
+  { key: 'rates', variable: 'CC_RATES', kind: 'json' },
+  { key: 'log_level', variable: 'LOG_LEVEL', kind: 'string' },
+  { key: 'walletconnect_project_id', variable: 'CC_WALLETCONNECT_PROJECT_ID', kind: 'string' },
+  { key: 'webhooks', variable: 'CC_WEBHOOKS', kind: 'json' },
+  { key: 'public_url', variable: 'CC_PUBLIC_URL', kind: 'string' },
+  { key: 'merchant_name', variable: 'CC_MERCHANT_NAME', kind: 'string' },
+  { key: 'shutdown_timeout_ms', variable: 'CC_SHUTDOWN_TIMEOUT_MS', kind: 'number' },
+  { key: 'limits', variable: 'CC_LIMITS', kind: 'json' },
+  { key: 'ready', variable: 'CC_READY', kind: 'json' },
+  { key: 'metrics', variable: 'CC_METRICS', kind: 'json' },
+];
+
+/**
+ * The configuration as given, before validation: the file (`CC_CONFIG`, JSON with comments) with
+ * the environment variables of {@link CONFIG_ENV_VARS} on top, and which variable set which key.
+ * Throws a {@link ConfigError} for an unreadable file, a syntax error (with line and column) or a
+ * variable whose JSON does not parse.
+ */
+export function readConfigInput(env: NodeJS.ProcessEnv = process.env): {
+  input: Record<string, unknown>;
+  sources: ConfigSources;
+} {
   let file: Record<string, unknown> = {};
   if (env.CC_CONFIG) {
+    let text: string;
     try {
-      file = JSON.parse(readFileSync(env.CC_CONFIG, 'utf8')) as Record<string, unknown>;
+      text = readFileSync(env.CC_CONFIG, 'utf8');
     } catch (error) {
-      throw new ConfigError(`cannot read CC_CONFIG=${env.CC_CONFIG}: ${(error as Error).message}`);
+      throw new ConfigError(
+        [
+          `${(error as Error).message} — hint: CC_CONFIG names the configuration file; make one with crypto-checkout-server init`,
+        ],
+        `cannot read CC_CONFIG=${env.CC_CONFIG}`,
+      );
     }
+    const parsed = parseConfigText(text, env.CC_CONFIG);
+    if ('problems' in parsed)
+      throw new ConfigError(parsed.problems, `CC_CONFIG=${env.CC_CONFIG} is not valid JSON`);
+    file = parsed.value;
   }
-  const json = (name: string): unknown => {
-    try {
-      return JSON.parse(env[name]!);
-    } catch {
-      throw new ConfigError(`${name} must be valid JSON`);
-    }
-  };
   const list = (value: string) =>
     value
       .split(',')
       .map((item) => item.trim())
       .filter(Boolean);
   const overlay: Record<string, unknown> = {};
-  if (env.CC_SECRET_KEYS) overlay.secret_keys = list(env.CC_SECRET_KEYS);
-  if (env.CC_XPUB) overlay.xpub = env.CC_XPUB;
-  if (env.DATABASE_URL) overlay.database_url = env.DATABASE_URL;
-  if (env.CC_DATA_DIR) overlay.data_dir = env.CC_DATA_DIR;
-  if (env.CC_ENCRYPTION_KEY) overlay.encryption_key = env.CC_ENCRYPTION_KEY;
-  if (env.CC_PREVIOUS_ENCRYPTION_KEYS)
-    overlay.previous_encryption_keys = list(env.CC_PREVIOUS_ENCRYPTION_KEYS);
-  if (env.CC_ENCRYPTION_KEY_FILE) overlay.encryption_key_file = env.CC_ENCRYPTION_KEY_FILE;
-  if (env.PORT) overlay.port = Number(env.PORT);
-  if (env.HOST) overlay.host = env.HOST;
-  if (env.CC_CORS_ORIGINS) overlay.cors_origins = list(env.CC_CORS_ORIGINS);
-  if (env.CC_CHAINS) overlay.chains = json('CC_CHAINS');
-  if (env.CC_RATES) overlay.rates = json('CC_RATES');
-  if (env.LOG_LEVEL) overlay.log_level = env.LOG_LEVEL;
-  if (env.CC_WALLETCONNECT_PROJECT_ID) overlay.walletconnect_project_id = env.CC_WALLETCONNECT_PROJECT_ID;
-  if (env.CC_WEBHOOKS) overlay.webhooks = json('CC_WEBHOOKS');
-  if (env.CC_PUBLIC_URL) overlay.public_url = env.CC_PUBLIC_URL;
-  if (env.CC_MERCHANT_NAME) overlay.merchant_name = env.CC_MERCHANT_NAME;
-  if (env.CC_SHUTDOWN_TIMEOUT_MS) overlay.shutdown_timeout_ms = Number(env.CC_SHUTDOWN_TIMEOUT_MS);
-  if (env.CC_LIMITS) overlay.limits = json('CC_LIMITS');
-  if (env.CC_READY) overlay.ready = json('CC_READY');
-  if (env.CC_METRICS) overlay.metrics = json('CC_METRICS');
+  const sources: ConfigSources = {};
+  for (const { key, variable, kind } of CONFIG_ENV_VARS) {
+    const text = env[variable];
+    if (!text) continue;
+    sources[key] = variable;
+    if (kind === 'list') overlay[key] = list(text);
+    // A number that does not read as one stays text, so that the error quotes what was given.
+    else if (kind === 'number') overlay[key] = /^\s*-?\d+(\.\d+)?\s*$/.test(text) ? Number(text) : text;
+    else if (kind === 'json') {
+      try {
+        overlay[key] = JSON.parse(text);
+      } catch (error) {
+        throw new ConfigError([
+          `${variable} must be valid JSON (${(error as Error).message}) — hint: it holds the JSON of "${key}", as in the file`,
+        ]);
+      }
+    } else overlay[key] = text;
+  }
+  // The metrics token alone, so that it can come from a secret store apart from the rest of `metrics`.
   if (env.CC_METRICS_TOKEN) {
     const given = (overlay.metrics ?? file.metrics ?? {}) as Record<string, unknown>;
     overlay.metrics = { ...given, token: env.CC_METRICS_TOKEN };
+    sources.metrics = 'CC_METRICS_TOKEN';
   }
-  return parseConfig({ ...file, ...overlay });
+  return { input: { ...file, ...overlay }, sources };
+}
+
+/**
+ * Reads the configuration from an optional file (`CC_CONFIG`: JSON, comments allowed) overlaid with
+ * the environment variables of {@link CONFIG_ENV_VARS}, e.g. `CC_XPUB`, `DATABASE_URL`, `PORT`,
+ * `CC_CHAINS` (JSON array), `CC_SECRET_KEYS` (comma-separated). docs/configuration.md lists them all.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const { input, sources } = readConfigInput(env);
+  return parseConfig(input, { sources });
 }
