@@ -163,9 +163,7 @@ describe('session feed: no wake-up is lost to a race (PGlite, real NOTIFY)', () 
       app.store.appendEvent(tx, id, 'session.updated', { status: 'open' }, new Date()),
     );
   const newFeed = (store: SessionStore) => {
-    const feed = new SessionFeed({ store, safetyPollMs: HOUR });
-    feed.logger = testLogger();
-    return feed;
+    return new SessionFeed({ store, safetyPollMs: HOUR });
   };
 
   test('an event committed while the feed reads the same session is read once more', async () => {

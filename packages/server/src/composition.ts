@@ -228,6 +228,7 @@ export async function startWorkers(options: WorkersOptions): Promise<Workers> {
       startWatcher: () => startChainWatcher({ chain, sessions: services.sessions, logger: log }),
       instance,
       logger: log,
+      retryMs: config.leadership_retry_ms,
     }),
   );
   services.readiness.watch(watchers);

@@ -442,6 +442,12 @@ export const configSchema = z.strictObject({
    * manager's kill timeout (Kubernetes: `terminationGracePeriodSeconds`, 30 s by default).
    */
   shutdown_timeout_ms: z.number().int().min(0).max(600_000).default(10_000),
+  /**
+   * With several instances on one PostgreSQL database: how often an instance that does not watch a
+   * chain tries to take it over (and a leader checks it still holds it), in ms. A killed leader is
+   * replaced within about this long plus one watcher tick. Default 2 s; ignored on PGlite.
+   */
+  leadership_retry_ms: z.number().int().min(100).max(600_000).default(2_000),
   webhooks: webhooksSchema.prefault({}),
   /** Rate limits, body limits, timeouts, connection and stream caps, load shedding. */
   limits: limitsSchema.prefault({}),
@@ -557,6 +563,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (env.CC_PUBLIC_URL) overlay.public_url = env.CC_PUBLIC_URL;
   if (env.CC_MERCHANT_NAME) overlay.merchant_name = env.CC_MERCHANT_NAME;
   if (env.CC_SHUTDOWN_TIMEOUT_MS) overlay.shutdown_timeout_ms = Number(env.CC_SHUTDOWN_TIMEOUT_MS);
+  if (env.CC_LEADERSHIP_RETRY_MS) overlay.leadership_retry_ms = Number(env.CC_LEADERSHIP_RETRY_MS);
   if (env.CC_LIMITS) overlay.limits = json('CC_LIMITS');
   if (env.CC_READY) overlay.ready = json('CC_READY');
   return parseConfig({ ...file, ...overlay });
