@@ -169,11 +169,21 @@ async function narrowToOwner(dir: string): Promise<void> {
 }
 
 /**
+ * PostgreSQL's `shared_buffers` inside PGlite. Its default, 128 MB, lives in PGlite's WebAssembly
+ * memory and is touched at start-up: a PGlite process idled at ≈ 345 MB RSS with it, ≈ 200 MB with
+ * 32 MB (bare PGlite on an existing folder, docs/performance.md). Below 32 MB nothing more is saved
+ * (the WebAssembly memory starts at 128 MB anyway), and a PGlite process serves one shop: its
+ * working set of open sessions fits, and pages that do not are one file read away.
+ */
+export const PGLITE_SHARED_BUFFERS = '32MB';
+
+/**
  * Opens PGlite with its files in `dataDir`, or in memory when `dataDir` is `memory://`. A new folder
  * starts from the build's template (initdb'd and migrated; see pglite-template.ts) when it has one.
  * @example const db = await openPglite('./.data')
  */
 export async function openPglite(dataDir: string): Promise<Database> {
+  const startParams = [...PGlite.defaultStartParams, '-c', `shared_buffers=${PGLITE_SHARED_BUFFERS}`];
   // PGlite compiles its WebAssembly (≈ 9 MB) when it starts; start that now, in V8's background
   // threads, so that it overlaps unpacking the template instead of following it.
   const compiling = compilePgliteWasm();
@@ -186,7 +196,7 @@ export async function openPglite(dataDir: string): Promise<Database> {
     await narrowToOwner(dataDir);
   }
   const pgliteWasmModule = await compiling;
-  const options = pgliteWasmModule ? { pgliteWasmModule } : {};
+  const options = { startParams, ...(pgliteWasmModule ? { pgliteWasmModule } : {}) };
   return wrapPglite(
     await (dataDir.startsWith('memory://')
       ? PGlite.create(dataDir, options)
