@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { PGlite, type PGliteInterface } from '@electric-sql/pglite';
 import type PgDefault from 'pg';
 import { NodeFS } from '@electric-sql/pglite/nodefs';
-import { compilePgliteWasm, unpackTemplate } from './pglite-template.js';
+import { compilePgliteWasm, templateArchive, unpackTemplate } from './pglite-template.js';
 
 /** The rows of a query. */
 export interface QueryResult<Row> {
@@ -182,7 +182,17 @@ export const PGLITE_SHARED_BUFFERS = '32MB';
  * starts from the build's template (initdb'd and migrated; see pglite-template.ts) when it has one.
  * @example const db = await openPglite('./.data')
  */
-export async function openPglite(dataDir: string): Promise<Database> {
+export async function openPglite(
+  dataDir: string,
+  options: {
+    /**
+     * Start an in-memory database (`memory://`) from the build's template, migrated already, instead
+     * of initdb: what the server does (`openDatabase`). Off by default, so that a caller (a test of
+     * the migrations) gets an empty database. A folder on disk is filled from the template anyway.
+     */
+    fromTemplate?: boolean;
+  } = {},
+): Promise<Database> {
   const startParams = [...PGlite.defaultStartParams, '-c', `shared_buffers=${PGLITE_SHARED_BUFFERS}`];
   // PGlite compiles its WebAssembly (≈ 9 MB) when it starts; start that now, in V8's background
   // threads, so that it overlaps unpacking the template instead of following it.
@@ -196,11 +206,17 @@ export async function openPglite(dataDir: string): Promise<Database> {
     await narrowToOwner(dataDir);
   }
   const pgliteWasmModule = await compiling;
-  const options = { startParams, ...(pgliteWasmModule ? { pgliteWasmModule } : {}) };
+  const loadDataDir =
+    options.fromTemplate && dataDir.startsWith('memory://') ? await templateArchive() : null;
+  const pgliteOptions = {
+    startParams,
+    ...(pgliteWasmModule ? { pgliteWasmModule } : {}),
+    ...(loadDataDir ? { loadDataDir } : {}),
+  };
   return wrapPglite(
     await (dataDir.startsWith('memory://')
-      ? PGlite.create(dataDir, options)
-      : PGlite.create({ ...options, fs: new OwnerOnlyNodeFS(dataDir) })),
+      ? PGlite.create(dataDir, pgliteOptions)
+      : PGlite.create({ ...pgliteOptions, fs: new OwnerOnlyNodeFS(dataDir) })),
   );
 }
 
@@ -380,5 +396,7 @@ export function openDatabase(options: {
   databaseUrl?: string | undefined;
   dataDir: string;
 }): Promise<Database> {
-  return options.databaseUrl ? openPostgres(options.databaseUrl) : openPglite(options.dataDir);
+  return options.databaseUrl
+    ? openPostgres(options.databaseUrl)
+    : openPglite(options.dataDir, { fromTemplate: true });
 }
