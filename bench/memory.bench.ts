@@ -4,6 +4,8 @@
  * PGlite with PostgreSQL's defaults (128 MB `shared_buffers`) and a bare node process, each in its
  * own child process on a copy of the same migrated folder, after a GC; and single-row inserts a
  * second in both PGlite processes, so that a smaller buffer pool is not paid for in throughput.
+ * Also an in-memory PGlite (`memory://`, tests and `data_dir: memory://`) as the server opens it —
+ * from the build's template — beside one made by initdb, as it was before.
  * @module
  */
 import { fork } from 'node:child_process';
@@ -13,7 +15,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BenchModule, BenchRow } from './support/bench-row.js';
 
-type Kind = 'node' | 'pglite-defaults' | 'pglite-server';
+type Kind = 'node' | 'pglite-defaults' | 'pglite-server' | 'memory-initdb' | 'memory-server';
 interface Measured {
   rssMb: number;
   insertsPerSecond: number;
@@ -28,7 +30,16 @@ async function child(kind: Kind, dir: string, inserts: number): Promise<Measured
   }
   const { PGlite } = await import('@electric-sql/pglite');
   const { openPglite, wrapPglite } = await import('../packages/server/src/store/database.js');
-  const db = kind === 'pglite-server' ? await openPglite(dir) : wrapPglite(await PGlite.create(dir));
+  const db =
+    kind === 'pglite-server'
+      ? await openPglite(dir)
+      : kind === 'memory-server'
+        ? await openPglite('memory://', { fromTemplate: true })
+        : kind === 'memory-initdb'
+          ? wrapPglite(await PGlite.create('memory://'))
+          : wrapPglite(await PGlite.create(dir));
+  if (kind === 'memory-initdb')
+    await (await import('../packages/server/src/store/migrations.js')).migrate(db);
   await db.exec('CREATE TABLE bench_rows (id serial PRIMARY KEY, body text)');
   const started = performance.now();
   for (let i = 0; i < inserts; i += 1)
@@ -75,9 +86,10 @@ export const run: BenchModule['run'] = async ({ quick }) => {
     const db = await openPglite(seed);
     await migrate(db);
     await db.close();
-    const results: Record<Kind, Measured[]> = { node: [], 'pglite-defaults': [], 'pglite-server': [] };
+    const kinds = ['node', 'pglite-defaults', 'pglite-server', 'memory-initdb', 'memory-server'] as const;
+    const results = Object.fromEntries(kinds.map((k) => [k, [] as Measured[]])) as Record<Kind, Measured[]>;
     for (let round = 0; round < rounds; round += 1) {
-      for (const kind of ['node', 'pglite-defaults', 'pglite-server'] as const) {
+      for (const kind of kinds) {
         const dir = join(scratch, `${kind}-${round}`);
         await cp(seed, dir, { recursive: true });
         results[kind].push(await inChild(kind, dir, inserts));
@@ -113,6 +125,15 @@ export const run: BenchModule['run'] = async ({ quick }) => {
         anchorValue: rate('pglite-defaults'),
         target: '',
         met: null,
+      },
+      {
+        figure: 'in-memory PGlite idle RSS (the server: from the template)',
+        value: rss('memory-server'),
+        unit: 'MB',
+        anchor: 'in-memory PGlite after initdb (before)',
+        anchorValue: rss('memory-initdb'),
+        target: '≤ ½ of before',
+        met: rss('memory-server') <= rss('memory-initdb') / 2,
       },
     ];
     return rows;
