@@ -169,13 +169,12 @@ async function narrowToOwner(dir: string): Promise<void> {
 }
 
 /**
- * PostgreSQL's `shared_buffers` inside PGlite. Its default, 128 MB, lives in PGlite's WebAssembly
- * memory and is touched at start-up: a PGlite process idled at ≈ 345 MB RSS with it, ≈ 200 MB with
- * 32 MB (bare PGlite on an existing folder, docs/performance.md). Below 32 MB nothing more is saved
- * (the WebAssembly memory starts at 128 MB anyway), and a PGlite process serves one shop: its
- * working set of open sessions fits, and pages that do not are one file read away.
+ * PostgreSQL's `shared_buffers` inside PGlite. Its default, 128 MB, does not fit in the 128 MB
+ * WebAssembly memory PGlite starts with, which then grows at start-up: a bare PGlite on a folder idled
+ * at ≈ 330 MB RSS with it, ≈ 230 MB with 64 MB (≈ 217 MB with 32 MB, which looked slower for creates
+ * and choices in the sessions bench; docs/performance.md). Less than 32 MB saves nothing more.
  */
-export const PGLITE_SHARED_BUFFERS = '32MB';
+export const PGLITE_SHARED_BUFFERS = '64MB';
 
 /**
  * Opens PGlite with its files in `dataDir`, or in memory when `dataDir` is `memory://`. A new folder
