@@ -95,7 +95,9 @@ async function serve(kind: Kind): Promise<void> {
   const { testMerchantWallet, testSecretKey } = await import('../test/support/stack.js');
   step('app modules imported');
   const db =
-    kind === 'postgres' ? await openPostgres(process.env.BENCH_DATABASE_URL!) : await openPglite('memory://');
+    kind === 'postgres'
+      ? await openPostgres(process.env.BENCH_DATABASE_URL!)
+      : await openPglite('memory://', { fromTemplate: true });
   await migrate(db);
   step(kind === 'postgres' ? 'PostgreSQL pool open, migrated' : 'PGlite open (in memory), migrated');
   const secretKey = testSecretKey();
@@ -232,7 +234,12 @@ function openStream(port: number, session: { id: string; secret: string }): Prom
 const percentile = (values: number[], p: number) =>
   [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor((values.length * p) / 100))]!;
 
-async function run(kind: Kind, label: string, env: Record<string, string> = {}) {
+/**
+ * Starts the `kind` server in a child, opens the streams, sends the status change and measures; the
+ * `row` is this script's table line, `figures` the same as numbers (the `npm run bench` module,
+ * streams.bench.ts, builds its rows from them).
+ */
+export async function measureStreams(kind: Kind, label: string, env: Record<string, string> = {}) {
   const server = await startServer(kind, env);
   const before = (await server.ask<Extract<ToParent, { type: 'rss' }>>('rss')).bytes;
   // Open every stream, OPEN_CONCURRENCY at a time.
@@ -266,7 +273,17 @@ async function run(kind: Kind, label: string, env: Record<string, string> = {}) 
     kind === 'bare' ? [] : (await server.ask<Extract<ToParent, { type: 'steps' }>>('steps')).steps;
   for (const stream of opened) stream.destroy();
   await server.stop();
+  const kbPerStream = (withStreams - before) / 1024 / Math.max(1, opened.length);
   return {
+    figures: {
+      accepted: opened.length,
+      wanted: wanted.length,
+      idleMb: before / 1048576,
+      withStreamsMb: withStreams / 1048576,
+      kbPerStream,
+      p50: percentile(latencies, 50),
+      p99: percentile(latencies, 99),
+    },
     row: {
       what: label,
       accepted: `${opened.length}/${wanted.length}`,
@@ -274,7 +291,7 @@ async function run(kind: Kind, label: string, env: Record<string, string> = {}) 
       'open s': openSeconds.toFixed(1),
       'RSS idle MB': (before / 1048576).toFixed(0),
       'RSS streams MB': (withStreams / 1048576).toFixed(0),
-      'KB/stream': ((withStreams - before) / 1024 / Math.max(1, opened.length)).toFixed(1),
+      'KB/stream': kbPerStream.toFixed(1),
       'p50 ms': percentile(latencies, 50).toFixed(1),
       'p99 ms': percentile(latencies, 99).toFixed(1),
     },
@@ -283,7 +300,7 @@ async function run(kind: Kind, label: string, env: Record<string, string> = {}) 
 }
 
 /** The anchor without sockets: a change handed to STREAMS callbacks in memory, median of 20. */
-function inMemoryFanOut() {
+export function inMemoryFanOut() {
   const subscribers = new Map<string, Set<(event: unknown) => void>>();
   let received = 0;
   for (let i = 0; i < STREAMS; i += 1) {
@@ -301,14 +318,16 @@ function inMemoryFanOut() {
   return {
     what: `anchor: in-memory fan-out, ${STREAMS} callbacks`,
     'p50 ms': percentile(times, 50).toFixed(3),
+    p50: percentile(times, 50),
   };
 }
 
 async function main() {
   const rows: Record<string, string | number>[] = [];
-  rows.push(inMemoryFanOut());
+  const { p50: _, ...fanOut } = inMemoryFanOut();
+  rows.push(fanOut);
   if (ONLY.has('bare'))
-    rows.push((await run('bare', 'anchor: bare SSE server (node http, in-memory map)')).row);
+    rows.push((await measureStreams('bare', 'anchor: bare SSE server (node http, in-memory map)')).row);
 
   const { default: pg } = await import('pg');
   const name = `cc_bench_${randomBytes(6).toString('hex')}`;
@@ -326,11 +345,13 @@ async function main() {
   if (pgAvailable) {
     const url = new URL(PG_SERVER_URL);
     url.pathname = `/${name}`;
-    rows.push((await run('postgres', 'app on PostgreSQL', { BENCH_DATABASE_URL: url.toString() })).row);
+    rows.push(
+      (await measureStreams('postgres', 'app on PostgreSQL', { BENCH_DATABASE_URL: url.toString() })).row,
+    );
     await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
     await admin.end();
   }
-  const pglite = ONLY.has('pglite') ? await run('pglite', 'app on PGlite (in memory)') : null;
+  const pglite = ONLY.has('pglite') ? await measureStreams('pglite', 'app on PGlite (in memory)') : null;
   if (pglite) rows.push(pglite.row);
   console.log(
     `\n${STREAMS} streams over ${SESSIONS} sessions; latency: cancel sent → session.canceled on each stream.`,
@@ -342,6 +363,10 @@ async function main() {
   }
 }
 
+/** How many streams each run opens (`BENCH_STREAMS`, default 10,000), for the bench module's labels. */
+export const STREAM_COUNT = STREAMS;
+
 const serveAt = process.argv.indexOf('--serve');
 if (serveAt >= 0) await serve(process.argv[serveAt + 1] as Kind);
-else await main();
+// Run as a script (not imported by the `npm run bench` module).
+else if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) await main();

@@ -248,6 +248,7 @@ export async function startWorkers(options: WorkersOptions): Promise<Workers> {
         }),
       instance,
       logger: log,
+      retryMs: config.leadership_retry_ms,
     }),
   );
   services.readiness.watch(watchers);

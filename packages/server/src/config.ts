@@ -656,6 +656,15 @@ export const configSchema = z.strictObject({
   limits: limitsSchema
     .prefault({})
     .describe('Rate limits, body limits, timeouts, connection and stream caps, load shedding.'),
+  leadership_retry_ms: z
+    .number()
+    .int()
+    .min(100)
+    .max(600_000)
+    .default(2_000)
+    .describe(
+      'With several instances on one PostgreSQL database: how often an instance that does not watch a chain tries to take it over (and a leader checks it still holds it), in ms. A killed leader is replaced within about this long plus one watcher tick. Default 2 s; ignored on PGlite.',
+    ),
   ready: readySchema.describe('The bounds `GET /ready` checks.'),
   metrics: metricsSchema,
   public_url: publicUrlSchema
@@ -776,6 +785,7 @@ export const CONFIG_ENV_VARS: readonly { key: keyof Config; variable: string; ki
   { key: 'public_url', variable: 'CC_PUBLIC_URL', kind: 'string' },
   { key: 'merchant_name', variable: 'CC_MERCHANT_NAME', kind: 'string' },
   { key: 'shutdown_timeout_ms', variable: 'CC_SHUTDOWN_TIMEOUT_MS', kind: 'number' },
+  { key: 'leadership_retry_ms', variable: 'CC_LEADERSHIP_RETRY_MS', kind: 'number' },
   { key: 'limits', variable: 'CC_LIMITS', kind: 'json' },
   { key: 'ready', variable: 'CC_READY', kind: 'json' },
   { key: 'metrics', variable: 'CC_METRICS', kind: 'json' },

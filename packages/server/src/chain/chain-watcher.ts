@@ -2,7 +2,7 @@ import { createPublicClient, http, parseAbiItem, type PublicClient } from 'viem'
 import type { FastifyBaseLogger } from 'fastify';
 import type { ChainConfig } from '../config.js';
 import type { SessionService } from '../sessions/session-service.js';
-import type { BlockRecord, TransferRecord } from '../store/session-store.js';
+import { ChainCursorMovedError, type BlockRecord, type TransferRecord } from '../store/session-store.js';
 import type { RpcObserver } from '../metrics.js';
 import { AddressBook } from './address-book.js';
 import { observedTransport } from './observed-transport.js';
@@ -255,7 +255,7 @@ export function startChainWatcher(options: ChainWatcherOptions): ChainWatcher {
       ancestor -= 1;
     }
     // The removal and the sessions' reverted states commit together.
-    const result = await sessions.rewindChain(chain.id, ancestor);
+    const result = await sessions.rewindChain(chain.id, ancestor, cursor);
     logger.warn(
       {
         chain: chain.key,
@@ -276,17 +276,20 @@ export function startChainWatcher(options: ChainWatcherOptions): ChainWatcher {
       health.head = head;
       health.lastNewHeadAt = health.lastSuccessAt;
     }
-    let cursor = await sessions.chainCursor(chain.id);
+    // Where the stored cursor stands (null: none yet); every write of this tick is fenced on it.
+    let stored = await sessions.chainCursor(chain.id);
+    let cursor = stored;
     if (cursor === null) {
       cursor = (chain.start_block ?? head) - 1;
       logger.info({ chain: chain.key, from: cursor + 1 }, 'chain watcher starts');
     }
-    const known = cursor >= 0 ? await sessions.storedBlockHash(chain.id, cursor) : null;
+    // Nothing recorded yet (no cursor stored): nothing to rewind.
+    const known = stored !== null && cursor >= 0 ? await sessions.storedBlockHash(chain.id, cursor) : null;
     if (
       known !== null &&
       (cursor > head || (await client.getBlock({ blockNumber: BigInt(cursor) })).hash !== known)
     ) {
-      cursor = await rewindAfterReorg(cursor, head);
+      cursor = stored = await rewindAfterReorg(cursor, head);
     }
     health.processed = cursor;
     while (cursor < head) {
@@ -305,8 +308,9 @@ export function startChainWatcher(options: ChainWatcherOptions): ChainWatcher {
         keepFrom: head - reorgDepth + 1,
         confirmations: chain.confirmations,
         reorgDepth,
+        fromCursor: stored,
       });
-      cursor = to;
+      cursor = stored = to;
       health.processed = cursor;
       health.lastSuccessAt = clock();
     }
@@ -335,7 +339,11 @@ export function startChainWatcher(options: ChainWatcherOptions): ChainWatcher {
       })
       .catch((error: unknown) => {
         failures += 1;
-        const log = error instanceof ChainChangedError ? logger.info : logger.warn;
+        // Neither is the node's fault: the chain moved, or another instance leads now.
+        const log =
+          error instanceof ChainChangedError || error instanceof ChainCursorMovedError
+            ? logger.info
+            : logger.warn;
         log.call(
           logger,
           { chain: chain.key, failures, err: error },

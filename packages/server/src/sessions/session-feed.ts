@@ -21,7 +21,7 @@ import { SESSION_EVENTS_CHANNEL, type SessionStore, type StoredEvent } from '../
  * How often the feed checks, in one query, whether any followed session has events it has not read:
  * only a guard against lost notifications, so rare.
  */
-export const SAFETY_POLL_MS = 5_000;
+export const SAFETY_POLL_MS = 30_000;
 
 /** One follower of a session's events (an open event stream). */
 export interface FeedSubscriber {

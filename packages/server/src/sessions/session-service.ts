@@ -144,6 +144,13 @@ export interface BlockRange {
   confirmations: number;
   /** How far below the head block hashes are kept; bounds the search for still-confirming transfers. */
   reorgDepth: number;
+  /**
+   * Where the chain's cursor stood when the watcher's tick began (`null`: none stored). The range is
+   * recorded only if it still stands there (`ChainCursorMovedError` otherwise, nothing written):
+   * a leader that lost its lock mid-tick cannot overlap the new one. Without it the cursor only
+   * moves forward, unfenced (tests and tools).
+   */
+  fromCursor?: number | null;
 }
 
 /**
@@ -504,6 +511,7 @@ export class SessionService {
         blocks: range.blocks,
         toBlock: range.toBlock,
         keepFrom: range.keepFrom,
+        ...(range.fromCursor !== undefined ? { fromCursor: range.fromCursor } : {}),
       };
       const touched = new Set(await this.store.recordBlocks(tx, range.chainId, batch, this.clock()));
       // Sessions whose transfers were still confirming before this range: their confirmations grew.
@@ -525,11 +533,16 @@ export class SessionService {
   /**
    * Undoes everything recorded on a chain above `ancestor` after a reorganisation — the dropped
    * blocks' transfers and hashes, the cursor — and recomputes the sessions that lost transfers, in
-   * one transaction. Returns how many transfers were removed and which sessions changed.
+   * one transaction. Returns how many transfers were removed and which sessions changed. With
+   * `fromCursor` it is fenced like {@link SessionService.recordBlockRange}.
    */
-  async rewindChain(chainId: number, ancestor: number): Promise<{ transfers: number; changed: string[] }> {
+  async rewindChain(
+    chainId: number,
+    ancestor: number,
+    fromCursor?: number,
+  ): Promise<{ transfers: number; changed: string[] }> {
     const result = await this.store.transaction(async (tx) => {
-      const undone = await this.store.rewind(tx, chainId, ancestor, this.clock());
+      const undone = await this.store.rewind(tx, chainId, ancestor, this.clock(), fromCursor);
       return { transfers: undone.transfers, changed: await this.refreshAll(tx, undone.sessions) };
     });
     this.notify(result.changed);

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { PGlite, type PGliteInterface } from '@electric-sql/pglite';
 import type PgDefault from 'pg';
 import { NodeFS } from '@electric-sql/pglite/nodefs';
-import { compilePgliteWasm, unpackTemplate } from './pglite-template.js';
+import { compilePgliteWasm, templateArchive, unpackTemplate } from './pglite-template.js';
 
 /** The rows of a query. */
 export interface QueryResult<Row> {
@@ -184,11 +184,30 @@ async function narrowToOwner(dir: string): Promise<void> {
 }
 
 /**
+ * PostgreSQL's `shared_buffers` inside PGlite. Its default, 128 MB, does not fit in the 128 MB
+ * WebAssembly memory PGlite starts with, which then grows at start-up: a bare PGlite on a folder idled
+ * at ≈ 330 MB RSS with it, ≈ 230 MB with 64 MB (≈ 217 MB with 32 MB, which looked slower for creates
+ * and choices in the sessions bench; docs/performance.md). Less than 32 MB saves nothing more.
+ */
+export const PGLITE_SHARED_BUFFERS = '64MB';
+
+/**
  * Opens PGlite with its files in `dataDir`, or in memory when `dataDir` is `memory://`. A new folder
  * starts from the build's template (initdb'd and migrated; see pglite-template.ts) when it has one.
  * @example const db = await openPglite('./.data')
  */
-export async function openPglite(dataDir: string): Promise<Database> {
+export async function openPglite(
+  dataDir: string,
+  options: {
+    /**
+     * Start an in-memory database (`memory://`) from the build's template, migrated already, instead
+     * of initdb: what the server does (`openDatabase`). Off by default, so that a caller (a test of
+     * the migrations) gets an empty database. A folder on disk is filled from the template anyway.
+     */
+    fromTemplate?: boolean;
+  } = {},
+): Promise<Database> {
+  const startParams = [...PGlite.defaultStartParams, '-c', `shared_buffers=${PGLITE_SHARED_BUFFERS}`];
   // PGlite compiles its WebAssembly (≈ 9 MB) when it starts; start that now, in V8's background
   // threads, so that it overlaps unpacking the template instead of following it.
   const compiling = compilePgliteWasm();
@@ -201,11 +220,17 @@ export async function openPglite(dataDir: string): Promise<Database> {
     await narrowToOwner(dataDir);
   }
   const pgliteWasmModule = await compiling;
-  const options = pgliteWasmModule ? { pgliteWasmModule } : {};
+  const loadDataDir =
+    options.fromTemplate && dataDir.startsWith('memory://') ? await templateArchive() : null;
+  const pgliteOptions = {
+    startParams,
+    ...(pgliteWasmModule ? { pgliteWasmModule } : {}),
+    ...(loadDataDir ? { loadDataDir } : {}),
+  };
   return wrapPglite(
     await (dataDir.startsWith('memory://')
-      ? PGlite.create(dataDir, options)
-      : PGlite.create({ ...options, fs: new OwnerOnlyNodeFS(dataDir) })),
+      ? PGlite.create(dataDir, pgliteOptions)
+      : PGlite.create({ ...pgliteOptions, fs: new OwnerOnlyNodeFS(dataDir) })),
   );
 }
 
@@ -390,5 +415,7 @@ export function openDatabase(options: {
   databaseUrl?: string | undefined;
   dataDir: string;
 }): Promise<Database> {
-  return options.databaseUrl ? openPostgres(options.databaseUrl) : openPglite(options.dataDir);
+  return options.databaseUrl
+    ? openPostgres(options.databaseUrl)
+    : openPglite(options.dataDir, { fromTemplate: true });
 }

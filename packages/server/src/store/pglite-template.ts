@@ -84,6 +84,23 @@ export async function compilePgliteWasm(): Promise<PGliteWasmModule | undefined>
   }
 }
 
+/**
+ * The template's archive as a `Blob` for PGlite's `loadDataDir` (an in-memory database started
+ * from it skips initdb: faster, and without initdb's WebAssembly instance in memory), or `null`
+ * when there is no template or it was made by another PGlite or other migrations.
+ */
+export async function templateArchive(templateDir = TEMPLATE_DIR): Promise<Blob | null> {
+  const archive = join(templateDir, ARCHIVE);
+  if (!existsSync(archive)) return null;
+  try {
+    const meta = JSON.parse(await readFile(join(templateDir, META), 'utf8')) as TemplateMeta;
+    if (meta.pglite !== pgliteVersion() || meta.schema !== schemaHash()) return null;
+    return new Blob([await readFile(archive)], { type: 'application/x-gzip' });
+  } catch {
+    return null;
+  }
+}
+
 /** Whether `dataDir` holds no database yet (missing or empty), so a template may fill it. */
 export function isFreshDataDir(dataDir: string): boolean {
   return !existsSync(dataDir) || readdirSync(dataDir).length === 0;

@@ -216,6 +216,15 @@ function depositParams(d: DepositRecord): unknown[] {
 }
 
 /**
+ * Thrown when a chain's cursor is no longer where a watcher's tick began: another instance leads
+ * the chain now and moved it. Nothing of the tick was written; the watcher starts over from the
+ * stored cursor (if it still leads).
+ */
+export class ChainCursorMovedError extends Error {
+  override name = 'ChainCursorMovedError';
+}
+
+/**
  * Every query the app makes, in one place. Methods that take a `Queryable` run inside the caller's
  * transaction; the others use the database directly.
  */
@@ -695,13 +704,28 @@ export class SessionStore extends Store {
    * so nothing is missed or counted twice. Block hashes below `keepFrom` are dropped. Returns the ids
    * of sessions that received a transfer not seen before. The cursor never moves back here (only
    * {@link rewind} moves it back).
+   *
+   * With `fromCursor` (where the cursor stood when the watcher's tick began; `null`: none stored)
+   * the cursor moves by compare-and-set, as the transaction's first statement: if another writer
+   * moved it since (a new leader, while this one lost its lock but not yet its tick), it throws
+   * {@link ChainCursorMovedError} before writing anything, so the caller's transaction rolls back
+   * and the tick's effects are abandoned. On PostgreSQL the statement also locks the cursor's row
+   * until the commit: two overlapping ticks are serialised, and the second finds the cursor moved.
    */
   async recordBlocks(
     tx: Queryable,
     chainId: number,
-    batch: { transfers: TransferRecord[]; blocks: BlockRecord[]; toBlock: number; keepFrom: number },
+    batch: {
+      transfers: TransferRecord[];
+      blocks: BlockRecord[];
+      toBlock: number;
+      keepFrom: number;
+      fromCursor?: number | null;
+    },
     now: Date,
   ): Promise<string[]> {
+    const fenced = batch.fromCursor !== undefined;
+    if (fenced) await this.moveCursor(tx, chainId, batch.fromCursor ?? null, batch.toBlock, now);
     const touched = new Set<string>();
     for (const t of batch.transfers) {
       const { rows } = await tx.query<{ session_id: string }>(
@@ -747,13 +771,46 @@ export class SessionStore extends Store {
       chainId,
       batch.keepFrom,
     ]);
-    await tx.query(
-      `INSERT INTO chain_cursors (chain_id, block_number, updated_at) VALUES ($1, $2, $3)
-       ON CONFLICT (chain_id) DO UPDATE
-       SET block_number = GREATEST(chain_cursors.block_number, EXCLUDED.block_number), updated_at = EXCLUDED.updated_at`,
-      [chainId, batch.toBlock, now],
-    );
+    if (!fenced) {
+      await tx.query(
+        `INSERT INTO chain_cursors (chain_id, block_number, updated_at) VALUES ($1, $2, $3)
+         ON CONFLICT (chain_id) DO UPDATE
+         SET block_number = GREATEST(chain_cursors.block_number, EXCLUDED.block_number), updated_at = EXCLUDED.updated_at`,
+        [chainId, batch.toBlock, now],
+      );
+    }
     return [...touched];
+  }
+
+  /**
+   * Moves a chain's cursor from `from` (`null`: no cursor stored yet) to `to`, only if it is still at
+   * `from`; throws {@link ChainCursorMovedError} otherwise. Inside the caller's transaction, whose
+   * other writes must follow it (see {@link recordBlocks}).
+   */
+  async moveCursor(
+    tx: Queryable,
+    chainId: number,
+    from: number | null,
+    to: number,
+    now: Date,
+  ): Promise<void> {
+    const { rows } =
+      from === null
+        ? await tx.query(
+            `INSERT INTO chain_cursors (chain_id, block_number, updated_at) VALUES ($1, $2, $3)
+             ON CONFLICT (chain_id) DO NOTHING RETURNING chain_id`,
+            [chainId, to, now],
+          )
+        : await tx.query(
+            `UPDATE chain_cursors SET block_number = $2, updated_at = $3
+             WHERE chain_id = $1 AND block_number = $4 RETURNING chain_id`,
+            [chainId, to, now, from],
+          );
+    if (!rows.length) {
+      throw new ChainCursorMovedError(
+        `the cursor of chain ${chainId} is no longer at ${from ?? 'its start'}: another watcher moved it; this tick is abandoned`,
+      );
+    }
   }
 
   /** The stored hash of a processed block, or `null` when it is not (or no longer) kept. */
@@ -776,17 +833,22 @@ export class SessionStore extends Store {
     chainId: number,
     ancestor: number,
     now: Date,
+    fromCursor?: number,
   ): Promise<{ sessions: string[]; transfers: number }> {
+    // Fenced like recordBlocks: a watcher whose tick began at another cursor changes nothing.
+    if (fromCursor !== undefined) await this.moveCursor(tx, chainId, fromCursor, ancestor, now);
     const { rows } = await tx.query<{ session_id: string }>(
       'DELETE FROM transfers WHERE chain_id = $1 AND block_number > $2 RETURNING session_id',
       [chainId, ancestor],
     );
     await tx.query('DELETE FROM chain_blocks WHERE chain_id = $1 AND block_number > $2', [chainId, ancestor]);
-    await tx.query('UPDATE chain_cursors SET block_number = $2, updated_at = $3 WHERE chain_id = $1', [
-      chainId,
-      ancestor,
-      now,
-    ]);
+    if (fromCursor === undefined) {
+      await tx.query('UPDATE chain_cursors SET block_number = $2, updated_at = $3 WHERE chain_id = $1', [
+        chainId,
+        ancestor,
+        now,
+      ]);
+    }
     return { sessions: [...new Set(rows.map((row) => row.session_id))], transfers: rows.length };
   }
 
