@@ -77,13 +77,162 @@ export const styles = css`
   p {
     margin: 0.5rem 0;
   }
-  [part~='amount'] {
+  /* Phone first: amount, QR, address, countdown and the wallet action fit 360×640 without scrolling. */
+  [part~='header'] {
+    display: flex;
+    flex-wrap: wrap;
+    align-items: baseline;
+    justify-content: space-between;
+    gap: 0 0.75rem;
+  }
+  [part~='header'] p {
     margin: 0;
+  }
+  [part~='amount'] {
     font-size: 1.75rem;
     font-weight: 650;
+    line-height: 1.2;
+  }
+  [part~='countdown'] {
+    font-variant-numeric: tabular-nums;
+  }
+  .sr-only {
+    position: absolute;
+    width: 1px;
+    height: 1px;
+    overflow: hidden;
+    clip-path: inset(50%);
+    white-space: nowrap;
+  }
+  [part~='due'] {
+    margin: 0.5rem 0 0;
+  }
+  .due-amount,
+  .due-network,
+  .address-row,
+  .group-label {
+    display: flex;
+    align-items: center;
+    gap: 0.5rem;
+  }
+  .due-amount [part~='amount-due'] {
+    flex: none;
+    font-size: 1.375rem;
+    font-weight: 650;
+  }
+  .due-amount [part~='token'] {
+    flex: 1;
+    font-weight: 600;
+  }
+  .due-network {
+    margin-top: 0.25rem;
+    color: var(--_muted);
+    font-size: 0.875rem;
+  }
+  .due-network [part~='network'] {
+    flex: 1;
+  }
+  [part~='token-mark'],
+  [part~='network-mark'] {
+    flex: none;
+    width: 1.5rem;
+    height: 1.5rem;
+  }
+  .due-network [part~='network-mark'] {
+    width: 1rem;
+    height: 1rem;
+    margin-inline: 0.25rem;
+  }
+  [part~='change-method'] {
+    flex: none;
+    padding: 0.125rem 0.5rem;
+    font-size: 0.8125rem;
+  }
+  /* Groups of four that never break inside, spaced apart without a space character: copying by
+     selection gives the exact, checksum-cased address. */
+  [part~='address'] span {
+    display: inline-block;
+    white-space: nowrap;
+    margin-inline-end: 0.35em;
+  }
+  [part~='network-warning'] {
+    margin: 0.375rem 0;
+    color: var(--_warning);
+    font-size: 0.875rem;
+    font-weight: 600;
+  }
+  details {
+    margin: 0.5rem 0;
+    font-size: 0.875rem;
+  }
+  summary {
+    cursor: pointer;
+    color: var(--_accent);
+  }
+  [part~='method'] {
+    display: flex;
+    align-items: center;
+    gap: 0.625rem;
+  }
+  .method-name {
+    flex: 1;
+  }
+  [part~='method-amount'] {
+    font: 600 0.9375rem var(--checkout-mono, ui-monospace, SFMono-Regular, Menlo, Consolas, monospace);
+  }
+  [part~='method-group'] {
+    display: grid;
+    gap: 0.375rem;
+  }
+  .group-label {
+    margin: 0.25rem 0 0;
+    font-weight: 600;
+  }
+  [part~='steps'] {
+    display: flex;
+    gap: 0.5rem;
+    margin: 0.75rem 0 0.5rem;
+    padding: 0;
+    list-style: none;
+    font-size: 0.8125rem;
+    color: var(--_muted);
+  }
+  [part~='steps'] li {
+    flex: 1;
+    padding-top: 0.375rem;
+    border-top: 3px solid var(--_border);
+  }
+  [part~='steps'] .done {
+    border-color: var(--_success);
+  }
+  [part~='steps'] .current {
+    color: var(--_fg);
+    font-weight: 600;
+    border-color: var(--_accent);
+  }
+  :host([status='paid']) [part~='steps'] .current,
+  :host([status='overpaid']) [part~='steps'] .current {
+    border-color: var(--_success);
+  }
+  [part~='receipt'] {
+    display: grid;
+    grid-template-columns: auto 1fr;
+    gap: 0.25rem 1rem;
+    padding: 0.75rem;
+    border: 1px solid var(--_border);
+    border-radius: calc(var(--checkout-radius, 12px) / 2);
+  }
+  [part~='receipt'] dt,
+  [part~='receipt'] dd {
+    margin: 0;
+  }
+  /* The wallet panel follows the manual instructions, so its "or send it yourself" line does not apply. */
+  [part~='wallet-or'] {
+    display: none;
   }
   .muted,
   dt,
+  summary,
   [part~='order'],
   [part~='countdown'],
   [part~='note'] {
@@ -129,7 +278,8 @@ export const styles = css`
     gap: 0.5rem;
   }
   button,
-  [part~='success-link'] {
+  [part~='success-link'],
+  [part~='restart'] {
     font: inherit;
     color: var(--_fg);
     background: transparent;
@@ -142,11 +292,13 @@ export const styles = css`
     text-align: start;
   }
   [part~='method']:hover,
+  [part~='change-method']:hover,
   [part~='copy-button']:hover {
     border-color: var(--_accent);
   }
   [part~='retry-button'],
-  [part~='success-link'] {
+  [part~='success-link'],
+  [part~='restart'] {
     display: inline-block;
     color: var(--_accent-fg);
     background: var(--_accent);
@@ -162,19 +314,22 @@ export const styles = css`
     outline-offset: 2px;
   }
   dl {
-    margin: 0.75rem 0;
+    margin: 0.5rem 0;
   }
   dd {
-    display: flex;
-    gap: 0.5rem;
-    align-items: flex-start;
-    margin: 0 0 0.625rem;
+    margin: 0 0 0.5rem;
   }
   code {
-    flex: 1;
     min-width: 0;
     font: 500 0.9375rem/1.4 var(--checkout-mono, ui-monospace, SFMono-Regular, Menlo, Consolas, monospace);
     overflow-wrap: anywhere;
+  }
+  [part~='address'] {
+    flex: 1;
+    font-size: 0.875rem;
+    user-select: all;
+  }
+  [part~='amount-due'] {
     user-select: all;
   }
   [part~='copy-button'] {
@@ -183,9 +338,9 @@ export const styles = css`
     font-size: 0.8125rem;
   }
   [part~='qr'] {
-    width: var(--checkout-qr-size, 12.5rem);
+    width: var(--checkout-qr-size, min(12.5rem, 46vw));
     max-width: 100%;
-    margin: 0.75rem auto;
+    margin: 0.5rem auto;
     /* Dark modules on white in either scheme: scanners expect it. */
     padding: 0.5rem;
     background: #fff;
@@ -231,7 +386,7 @@ export const styles = css`
   /* The EIP-681 deep link opens a wallet app on a phone; desktop browsers have none to open. */
   [part~='open-in-wallet'] {
     display: none;
-    margin: 0.75rem 0;
+    margin: 0.5rem 0;
     padding: 0.625rem 0.875rem;
     text-align: center;
     text-decoration: none;
@@ -247,7 +402,8 @@ export const styles = css`
     /* Fingers need 44 px targets (WCAG 2.5.5). */
     button,
     [part~='open-in-wallet'],
-    [part~='success-link'] {
+    [part~='success-link'],
+    [part~='restart'] {
       min-height: 2.75rem;
     }
     [part~='copy-button'] {

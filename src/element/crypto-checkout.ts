@@ -7,21 +7,41 @@
 import { LitElement, html, nothing } from 'lit';
 import { property, state } from 'lit/decorators.js';
 import { unsafeHTML } from 'lit/directives/unsafe-html.js';
-import type { BuyerSession, PaymentInstructions, SessionStatus } from '@crypto-checkout/protocol';
+import type {
+  BuyerSession,
+  PaymentInstructions,
+  PaymentMethod,
+  SessionStatus,
+  Transfer,
+} from '@crypto-checkout/protocol';
 import type { CheckoutApiError } from './api-client.js';
 import { CheckoutOptions } from './checkout-options.js';
 import { palette, styles } from './crypto-checkout.styles.js';
 import type {
   CheckoutCanceledEvent,
+  CheckoutCompleteEvent,
   CheckoutErrorEvent,
   CheckoutExpiredEvent,
   CheckoutPaidEvent,
+  CheckoutRestartEvent,
   CheckoutStatusChangeEvent,
   CheckoutTransactionSentEvent,
 } from './events.js';
-import { formatAmount, formatCountdown, formatFiat, formatTime, isPositive, shortHash } from './format.js';
+import { emit } from './events.js';
+import {
+  addressGroups,
+  formatAmount,
+  formatCountdown,
+  formatDateTime,
+  formatFiat,
+  formatTime,
+  isPositive,
+  shortHash,
+  trimAmount,
+} from './format.js';
 import { httpUrl } from './http-url.js';
 import { LocaleController } from './i18n.js';
+import { mark } from './marks.js';
 import type { Messages } from './messages.js';
 import { openCheckout, type CheckoutResult, type OpenCheckoutOptions } from './open-checkout.js';
 import { SessionController, confirmationProgress, takesPayment } from './session-controller.js';
@@ -52,6 +72,8 @@ export type CheckoutState = 'idle' | 'loading' | 'ready' | 'error';
  * @fires {CheckoutExpiredEvent} checkout-expired - The session expired; it may still become `paid_late`. Detail: `{ session }`.
  * @fires {CheckoutCanceledEvent} checkout-canceled - The merchant canceled the session. Detail: `{ session }`.
  * @fires {CheckoutErrorEvent} checkout-error - Loading the session or a buyer's action failed. Detail: `{ code, message }`.
+ * @fires {CheckoutCompleteEvent} checkout-complete - Cancelable: the buyer pressed "Return to merchant" on the receipt. Detail: `{ session, url }`; `preventDefault()` keeps the page from following `success_url`.
+ * @fires {CheckoutRestartEvent} checkout-restart - Cancelable: the buyer pressed "Start again" on an expired session. Detail: `{ session, url }`; `preventDefault()` keeps the page from following `cancel_url`.
  * @fires {CheckoutTransactionSentEvent} checkout-transaction-sent - The buyer's wallet sent the payment; the status changes follow once the server sees it on chain. Detail: `{ txHash, chainId, wallet }`.
  *
  * @csspart base - The wrapper of everything inside.
@@ -65,15 +87,22 @@ export type CheckoutState = 'idle' | 'loading' | 'ready' | 'error';
  * @csspart error - Error messages.
  * @csspart retry-button - The button that retries loading after an error.
  * @csspart countdown - The time left until the session expires.
- * @csspart methods - The group of payment method buttons.
+ * @csspart methods - The group of payment method buttons (arrow keys move between them).
+ * @csspart method-group - The methods of one token, when there are many methods.
  * @csspart method - One payment method button.
- * @csspart details - The payment instructions (network, token, amount, address).
+ * @csspart method-amount - The amount a method would cost at the current rate, when the server quotes it.
+ * @csspart token-mark - A token's round mark (its initial on its color).
+ * @csspart network-mark - A network's square mark.
+ * @csspart due - The amount to send, its token and network (with the change-method button).
+ * @csspart amount-due - The exact token amount to send (without trailing zeros).
+ * @csspart token - The token symbol.
  * @csspart network - The network name.
- * @csspart token - The token symbol and contract.
- * @csspart amount-due - The exact token amount to send.
- * @csspart address - The deposit address.
- * @csspart copy-button - The copy buttons beside the amount and the address.
+ * @csspart change-method - The button that goes back to the choice of methods while nothing was received.
  * @csspart qr - The QR code of the EIP-681 payment request.
+ * @csspart address - The deposit address, in groups of four characters that never break.
+ * @csspart copy-button - The copy buttons beside the amount and the address.
+ * @csspart network-warning - Which network to send on (the same address exists on other networks).
+ * @csspart details - The disclosure with the token contract, rate, confirmations and fee notes.
  * @csspart open-in-wallet - The "Open in wallet app" link (the EIP-681 URI), shown on touch screens.
  * @csspart wallet - The "pay from a wallet" panel.
  * @csspart wallet-heading - The panel's heading, with the amount.
@@ -93,7 +122,11 @@ export type CheckoutState = 'idle' | 'loading' | 'ready' | 'error';
  * @csspart confirmations - The confirmations progress bar while processing.
  * @csspart transfers - The list of transfers seen, those that do not count included.
  * @csspart transfer - One transfer (a link when its network has a block explorer).
- * @csspart success-link - The "Return to merchant" link after payment.
+ * @csspart steps - The progress from sent to confirming to paid (the current step has `aria-current`).
+ * @csspart receipt - What was paid, when, in which transaction, for which order.
+ * @csspart receipt-transaction - The receipt's transaction hash (a link when the network has an explorer).
+ * @csspart success-link - The "Return to merchant" link after payment (fires `checkout-complete`).
+ * @csspart restart - The "Start again" link of an expired session (fires `checkout-restart`).
  *
  * @cssprop [--checkout-font=system-ui] - Font family of the element.
  * @cssprop [--checkout-fg=#111827] - Text color (dark scheme: #f3f4f6). Set on the element, a color applies to both schemes; scope it, e.g. `crypto-checkout[theme=dark] { … }`, to change one.
@@ -107,7 +140,7 @@ export type CheckoutState = 'idle' | 'loading' | 'ready' | 'error';
  * @cssprop [--checkout-danger=#b91c1c] - Color of error messages (dark: #f87171).
  * @cssprop [--checkout-radius=12px] - Corner radius of the card (buttons use half).
  * @cssprop [--checkout-mono=ui-monospace] - Font family of the amount and address.
- * @cssprop [--checkout-qr-size=12.5rem] - Width of the QR code.
+ * @cssprop [--checkout-qr-size=min(12.5rem, 46vw)] - Width of the QR code.
  */
 export class CryptoCheckout extends CheckoutOptions(LitElement) {
   static override styles = [palette, styles];
@@ -135,6 +168,8 @@ export class CryptoCheckout extends CheckoutOptions(LitElement) {
 
   /** Which button's text was just copied (`amount`, `address`), for two seconds; `''` otherwise. */
   @state() private _copied = '';
+  /** Index of the method button in the tab order (roving focus). */
+  @state() private _focus = 0;
   private _copyTimer?: ReturnType<typeof setTimeout>;
   private _i18n = new LocaleController(this);
   /** The session: loading, following, countdown, method choice. Added after the language controller. */
@@ -178,8 +213,11 @@ export class CryptoCheckout extends CheckoutOptions(LitElement) {
       ${
         s
           ? html`<div part="header">
-              <p part="amount">${formatFiat(s.amount, s.currency, tag)}</p>
-              ${s.order_id ? html`<p part="order">${this.m.order(s.order_id)}</p>` : nothing}
+              <div>
+                <p part="amount">${formatFiat(s.amount, s.currency, tag)}</p>
+                ${s.order_id ? html`<p part="order">${this.m.order(s.order_id)}</p>` : nothing}
+              </div>
+              ${this._renderCountdown(s)}
             </div>`
           : nothing
       }
@@ -242,35 +280,21 @@ export class CryptoCheckout extends CheckoutOptions(LitElement) {
     return [''];
   }
 
+  /** The time left, at the header's end while the session takes payment. */
+  private _renderCountdown(s: BuyerSession) {
+    if (!takesPayment(s)) return nothing;
+    const left = Date.parse(s.expires_at) - this._session.view.now;
+    const { tag } = this._i18n.locale;
+    return html`<p part="countdown" role="timer">
+      ${left > 0 ? this.m.expiresIn(formatCountdown(left, tag), formatTime(s.expires_at, tag)) : this.m.timeUp}
+    </p>`;
+  }
+
   private _renderSession(s: BuyerSession) {
     const p = s.payment;
-    const { choosing, now } = this._session.view;
-    const left = Date.parse(s.expires_at) - now;
+    const paid = s.status === 'paid' || s.status === 'overpaid';
     return html`
-      ${
-        takesPayment(s)
-          ? html`<p part="countdown" role="timer">
-              ${left > 0 ? this.m.expiresIn(formatCountdown(left, this._i18n.locale.tag), formatTime(s.expires_at, this._i18n.locale.tag)) : this.m.timeUp}
-            </p>`
-          : nothing
-      }
-      ${
-        !p && s.status === 'open'
-          ? html`<div part="methods" role="group" aria-label=${this.m.methodGroup}>
-              ${s.methods.map(
-                (method) =>
-                  html`<button
-                    part="method"
-                    data-method=${method.id}
-                    ?disabled=${!!choosing}
-                    @click=${() => void this._session.choose(method.id)}
-                  >
-                    ${method.token} <span class="muted">${this.m.methodOn(method.network)}</span>
-                  </button>`,
-              )}
-            </div>`
-          : nothing
-      }
+      ${!p && s.status === 'open' ? this._renderMethods(s) : nothing}
       ${s.transfers.map((t) =>
         t.expected
           ? nothing
@@ -279,6 +303,7 @@ export class CryptoCheckout extends CheckoutOptions(LitElement) {
             </p>`,
       )}
       ${p && takesPayment(s) ? this._renderPayment(s, p) : nothing}
+      ${p && (s.status === 'processing' || paid) ? this._renderSteps(s) : nothing}
       ${
         p && s.status === 'processing'
           ? html`<progress
@@ -289,90 +314,271 @@ export class CryptoCheckout extends CheckoutOptions(LitElement) {
             ></progress>`
           : nothing
       }
+      ${p && paid ? this._renderReceipt(s, p) : nothing}
       ${p && s.transfers.length ? this._renderTransfers(s, p) : nothing}
-      ${s.status === 'paid' || s.status === 'overpaid' ? this._renderPaid(s) : nothing}
+      ${paid ? this._renderLink('success-link', s.success_url, this.m.returnToMerchant, s) : nothing}
+      ${s.status === 'expired' ? this._renderLink('restart', s.cancel_url, this.m.startAgain, s) : nothing}
     `;
+  }
+
+  /**
+   * The methods, as buttons with their token and network marks and, when the server quotes them, the
+   * amount each would cost; grouped under their token when there are many. One button is in the tab
+   * order and the arrow keys move between them (roving focus), as in a radio group.
+   */
+  private _renderMethods(s: BuyerSession) {
+    const { choosing } = this._session.view;
+    const { tag } = this._i18n.locale;
+    const grouped = s.methods.length > 4 && new Set(s.methods.map((m) => m.token)).size < s.methods.length;
+    const tokens = grouped ? [...new Set(s.methods.map((m) => m.token))] : [''];
+    const focus = Math.min(this._focus, s.methods.length - 1);
+    const button = (method: PaymentMethod) => {
+      const quote = (method as QuotedMethod).quote;
+      const index = s.methods.indexOf(method);
+      return html`<button
+        part="method"
+        data-method=${method.id}
+        tabindex=${index === focus ? 0 : -1}
+        ?disabled=${!!choosing}
+        @click=${() => void this._session.choose(method.id)}
+        @focus=${() => (this._focus = index)}
+      >
+        ${grouped ? mark(method.network, true) : mark(method.token)}
+        <span class="method-name"
+          >${grouped ? nothing : html`${method.token} `}<span class="muted"
+            >${grouped ? method.network : this.m.methodOn(method.network)}</span
+          ></span
+        >
+        ${
+          quote
+            ? html`<span part="method-amount" dir="ltr"
+                >${formatAmount(trimAmount(quote.amount), tag)} ${method.token}</span
+              >`
+            : nothing
+        }
+      </button>`;
+    };
+    return html`<div
+      part="methods"
+      role="group"
+      aria-label=${this.m.methodGroup}
+      @keydown=${this._onMethodKey}
+    >
+      ${tokens.map((token) =>
+        grouped
+          ? html`<div part="method-group" role="group" aria-label=${token}>
+              <p class="group-label">${mark(token)} ${token}</p>
+              ${s.methods.filter((m) => m.token === token).map(button)}
+            </div>`
+          : s.methods.map(button),
+      )}
+    </div>`;
+  }
+
+  /** Arrow keys, Home and End move the focus between the method buttons. */
+  private _onMethodKey(e: KeyboardEvent) {
+    const buttons = [...this.renderRoot.querySelectorAll<HTMLButtonElement>('[part~="method"]')];
+    const at = buttons.indexOf(e.target as HTMLButtonElement);
+    if (at < 0) return;
+    const rtl = this._i18n.locale.dir === 'rtl';
+    const step: Record<string, number> = {
+      ArrowDown: 1,
+      ArrowUp: -1,
+      ArrowRight: rtl ? -1 : 1,
+      ArrowLeft: rtl ? 1 : -1,
+    };
+    let next: number;
+    if (e.key === 'Home') next = 0;
+    else if (e.key === 'End') next = buttons.length - 1;
+    else if (step[e.key]) next = (at + step[e.key]! + buttons.length) % buttons.length;
+    else return;
+    e.preventDefault();
+    this._focus = next;
+    buttons[next]!.focus();
   }
 
   private _renderPayment(s: BuyerSession, p: PaymentInstructions) {
     const underpaid = s.status === 'underpaid' && !!s.amount_remaining;
-    // Exactly what is still due: the server's remainder, matching the amount in its `pay_uri`.
-    const amount = underpaid ? s.amount_remaining! : p.amount_due;
+    // Exactly what is still due: the server's remainder, matching the amount in its `pay_uri`. Without
+    // trailing zeros, so that what the buyer copies and what a wallet shows read the same.
+    const amount = trimAmount(underpaid ? s.amount_remaining! : p.amount_due);
     const uri = s.pay_uri;
-    const { qr } = this._session.view;
+    const { qr, changing } = this._session.view;
+    const { tag } = this._i18n.locale;
     // A token transfer is paid for in the chain's own coin; name it when the session offers it too.
     const gasCoin = s.methods.find((x) => x.kind === 'native' && x.chain_id === p.chain_id)?.token;
+    const extra = p as PaymentInstructions & ExtraInstructions;
+    const canChange = (s as BuyerSession & { can_change_method?: boolean }).can_change_method === true;
     return html`
-      ${this._wallet.render()}
-      <dl part="details">
-        <dt>${this.m.network}</dt>
-        <dd><span part="network">${p.network}</span></dd>
-        <dt>${this.m.token}</dt>
-        <dd>
-          <span part="token"
-            >${p.token}${
-              p.token_address
-                ? html` <span class="muted"
-                    >(${this.m.contract} <code dir="ltr">${p.token_address}</code>)</span
-                  >`
-                : nothing
-            }</span
-          >
-        </dd>
-        <dt>${underpaid ? this.m.amountStillDue(p.token) : this.m.amount(p.token)}</dt>
-        <dd><code part="amount-due" dir="ltr">${amount}</code>${this._copyButton('amount', amount)}</dd>
-        <dt>${this.m.address}</dt>
-        <dd><code part="address" dir="ltr">${p.address}</code>${this._copyButton('address', p.address)}</dd>
-      </dl>
+      <div part="due">
+        <div class="due-amount">
+          ${mark(p.token)}
+          <span class="sr-only">${underpaid ? this.m.amountStillDue(p.token) : this.m.amount(p.token)}</span>
+          <code part="amount-due" dir="ltr">${amount}</code>
+          <span part="token">${p.token}</span>
+          ${this._copyButton('amount', amount)}
+        </div>
+        <div class="due-network">
+          ${mark(p.network, true)}<span part="network">${p.network}</span>
+          ${
+            canChange && s.methods.length > 1
+              ? html`<button
+                  part="change-method"
+                  ?disabled=${changing}
+                  @click=${() => void this._session.changeMethod()}
+                >
+                  ${this.m.changeMethod}
+                </button>`
+              : nothing
+          }
+        </div>
+      </div>
       ${
         uri
           ? html`<div
               part="qr"
               role="img"
-              aria-label=${this.m.qr(formatAmount(amount, this._i18n.locale.tag), p.token, p.network, p.address)}
+              aria-label=${this.m.qr(formatAmount(amount, tag), p.token, p.network, p.address)}
             >
               ${qr?.uri === uri ? unsafeHTML(qr.svg) : nothing}
             </div>`
           : nothing
       }
+      <div class="address-row">
+        <span class="sr-only">${this.m.address}</span>
+        <code part="address" dir="ltr">${addressGroups(p.address).map((g) => html`<span>${g}</span>`)}</code>
+        ${this._copyButton('address', p.address)}
+      </div>
+      <p part="network-warning">${this.m.sendOnlyOn(p.token, p.network)}</p>
       ${uri?.startsWith('ethereum:') ? html`<a part="open-in-wallet" href=${uri}>${this.m.openInWallet}</a>` : nothing}
-      <p part="note">
-        ${p.kind === 'erc20' ? this.m.gasToken(p.token, gasCoin ?? this.m.gasUnknownCoin, p.network) : this.m.gasNative}
-        ${this.m.onlyThis(p.token, p.network)}
-      </p>
+      ${this._wallet.render()}
+      <details part="details">
+        <summary>${this.m.paymentDetails}</summary>
+        <dl>
+          <dt>${this.m.token}</dt>
+          <dd>
+            ${p.token}${
+              p.token_address
+                ? html` <span class="muted"
+                    >(${this.m.contract} <code dir="ltr">${p.token_address}</code>)</span
+                  >`
+                : nothing
+            }
+          </dd>
+          <dt>${this.m.rate}</dt>
+          <dd>
+            1 ${p.token} =
+            ${formatFiat(p.rate, s.currency, tag)}${
+              extra.rate_locked_until
+                ? html` <span class="muted"
+                    >(${this.m.rateLockedUntil(formatTime(extra.rate_locked_until, tag))})</span
+                  >`
+                : nothing
+            }
+          </dd>
+          <dt>${this.m.confirmationsNeeded}</dt>
+          <dd>${p.confirmations_required}</dd>
+        </dl>
+        <p part="note">
+          ${p.kind === 'erc20' ? this.m.gasToken(p.token, gasCoin ?? this.m.gasUnknownCoin, p.network) : this.m.gasNative}
+          ${this.m.onlyThis(p.token, p.network)}
+          ${p.address.startsWith('0x') ? this.m.sameAddressElsewhere : ''}
+        </p>
+      </details>
     `;
   }
 
-  private _renderTransfers(s: BuyerSession, p: PaymentInstructions) {
+  /** Sent → confirming x/N → paid, as an ordered list whose current step is marked. */
+  private _renderSteps(s: BuyerSession) {
+    const [seen, needed] = confirmationProgress(s);
+    const paid = s.status !== 'processing';
+    const steps: [string, boolean][] = [
+      [this.m.stepSent, false],
+      [this.m.stepConfirming(paid ? needed : seen, needed), !paid],
+      [this.m.stepPaid, paid],
+    ];
+    return html`<ol part="steps" aria-label=${this.m.steps}>
+      ${steps.map(
+        ([label, current], i) =>
+          html`<li
+            class=${current ? 'current' : paid || i === 0 ? 'done' : ''}
+            aria-current=${current ? 'step' : nothing}
+          >
+            ${label}
+          </li>`,
+      )}
+    </ol>`;
+  }
+
+  /** What was paid, when, in which transaction, for which order. */
+  private _renderReceipt(s: BuyerSession, p: PaymentInstructions) {
+    const { tag } = this._i18n.locale;
+    const counted = s.transfers.filter((t) => t.expected && !t.late);
+    const last: Transfer | undefined = counted[counted.length - 1];
+    const received = trimAmount(s.amount_received ?? p.amount_due);
+    return html`<dl part="receipt" aria-label=${this.m.receipt}>
+      <dt>${this.m.receiptPaid}</dt>
+      <dd>${formatAmount(received, tag)} ${p.token} · ${p.network}</dd>
+      ${
+        s.paid_at
+          ? html`<dt>${this.m.receiptDate}</dt>
+              <dd>${formatDateTime(s.paid_at, tag)}</dd>`
+          : nothing
+      }
+      ${
+        last
+          ? html`<dt>${this.m.receiptTransaction}</dt>
+              <dd>${this._transferLink(p, last, shortHash(last.tx_hash), 'receipt-transaction')}</dd>`
+          : nothing
+      }
+      ${
+        s.order_id
+          ? html`<dt>${this.m.receiptOrder}</dt>
+              <dd>${s.order_id}</dd>`
+          : nothing
+      }
+    </dl>`;
+  }
+
+  /** A transfer's hash as a link to its network's explorer when there is one (http(s) only). */
+  private _transferLink(p: PaymentInstructions, t: Transfer, label: string, name = 'transfer') {
     const explorer = httpUrl(p.explorer_url)?.replace(/\/+$/, '');
+    // The explorer is the chosen chain's: a transfer on another network is not on it.
+    return explorer && t.chain_id === p.chain_id
+      ? html`<a part=${name} href=${`${explorer}/tx/${t.tx_hash}`} target="_blank" rel="noopener noreferrer"
+          >${label}</a
+        >`
+      : html`<span part=${name}>${label}</span>`;
+  }
+
+  private _renderTransfers(s: BuyerSession, p: PaymentInstructions) {
     return html`<ul part="transfers" class="muted">
       ${s.transfers.map((t) => {
         const flag = !t.expected ? this.m.transferNotAccepted : t.late ? this.m.transferLate : '';
         const label =
           this.m.transfer(formatAmount(t.amount, this._i18n.locale.tag), t.token, shortHash(t.tx_hash)) +
           (flag ? ` (${flag})` : '');
-        // The explorer is the chosen chain's: a transfer on another network is not on it.
-        return html`<li>
-          ${
-            explorer && t.chain_id === p.chain_id
-              ? html`<a
-                  part="transfer"
-                  href=${`${explorer}/tx/${t.tx_hash}`}
-                  target="_blank"
-                  rel="noopener noreferrer"
-                  >${label}</a
-                >`
-              : html`<span part="transfer">${label}</span>`
-          }
-        </li>`;
+        return html`<li>${this._transferLink(p, t, label)}</li>`;
       })}
     </ul>`;
   }
 
-  private _renderPaid(s: BuyerSession) {
-    // success_url is validated by the server; checking the scheme again keeps javascript: URLs out.
-    const back = httpUrl(s.success_url);
-    return back ? html`<p><a part="success-link" href=${back}>${this.m.returnToMerchant}</a></p>` : nothing;
+  /**
+   * The way out after paying (`success-link`, to the session's `success_url`, firing
+   * `checkout-complete`) or after expiry (`restart`, to its `cancel_url`, firing `checkout-restart`).
+   * Both events are cancelable: a page that handles them itself (closes a dialog, starts a new
+   * session) calls `preventDefault()` and the link is not followed.
+   */
+  private _renderLink(which: 'success-link' | 'restart', url: string | null, label: string, s: BuyerSession) {
+    // The URLs are validated by the server; checking the scheme again keeps javascript: URLs out.
+    const href = httpUrl(url);
+    if (!href) return nothing;
+    const onClick = (e: MouseEvent) => {
+      const name = which === 'success-link' ? 'checkout-complete' : 'checkout-restart';
+      if (emit(this, name, { session: s, url: href }, { cancelable: true }).defaultPrevented)
+        e.preventDefault();
+    };
+    return html`<p class="actions"><a part=${which} href=${href} @click=${onClick}>${label}</a></p>`;
   }
 
   private _copyButton(what: keyof Messages['copyLabel'], text: string) {
@@ -408,6 +614,14 @@ export class CryptoCheckout extends CheckoutOptions(LitElement) {
   }
 }
 
+/** A method with the server's quote (issue 15's wire change; optional until every server sends it). */
+type QuotedMethod = PaymentMethod & {
+  quote?: { amount: string; rate: string; currency: string; quoted_at: string } | null;
+};
+
+/** Payment instructions' fields of issue 15's wire change, optional until every server sends them. */
+type ExtraInstructions = { rate_locked_until?: string | null };
+
 /** What the buyer reads for an error: the server's messages are written for developers. */
 const buyerMessage = (m: Messages, e: Pick<CheckoutApiError, 'code' | 'message'>): string =>
   e.code === 'unauthorized' ||
@@ -430,5 +644,7 @@ declare global {
     'checkout-canceled': CheckoutCanceledEvent;
     'checkout-error': CheckoutErrorEvent;
     'checkout-transaction-sent': CheckoutTransactionSentEvent;
+    'checkout-complete': CheckoutCompleteEvent;
+    'checkout-restart': CheckoutRestartEvent;
   }
 }

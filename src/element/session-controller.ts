@@ -60,6 +60,8 @@ export interface SessionClient {
   getSession(signal?: AbortSignal): Promise<BuyerSession>;
   /** Chooses the payment method; answers with the session including `payment`. */
   choosePayment(method: string, signal?: AbortSignal): Promise<BuyerSession>;
+  /** Drops the chosen method (the back action); answers with the session without `payment`. */
+  dropPayment?(signal?: AbortSignal): Promise<BuyerSession>;
   /** Follows the session live until it settles; returns the function that stops following it. */
   watchSession(options: WatchSessionOptions): () => void;
 }
@@ -101,6 +103,8 @@ export interface SessionView {
   readonly offline: boolean;
   /** The method being chosen (a request is on its way), or `''`. */
   readonly choosing: string;
+  /** Whether the chosen method is being dropped (the back action's request is on its way). */
+  readonly changing: boolean;
   /** The server's clock at the last tick of the countdown, in milliseconds since the epoch. */
   readonly now: number;
   /** The QR code of a `pay_uri` once drawn (an SVG document), or `null`. */
@@ -114,6 +118,7 @@ const IDLE: SessionView = {
   notice: '',
   offline: false,
   choosing: '',
+  changing: false,
   now: 0,
   qr: null,
 };
@@ -208,6 +213,36 @@ export class SessionController implements ReactiveController {
     }
   }
 
+  /**
+   * Goes back to the choice of methods (the server's `DELETE /v1/sessions/:id/payment`), allowed while
+   * the session's `can_change_method` is true. When money arrived meanwhile (409
+   * `payment_in_progress`) the payment stays and the server's session is shown; any other failure
+   * becomes {@link SessionView.notice} and a `checkout-error`.
+   */
+  async changeMethod(): Promise<void> {
+    const { client, run } = this;
+    if (!client?.dropPayment || !run || this.view.changing || this.view.choosing) return;
+    this.set({ changing: true, notice: '' });
+    try {
+      this.apply(await client.dropPayment(run.signal), true, true);
+    } catch (error) {
+      if (run.signal.aborted) return;
+      const e = toApiError(error);
+      // A string until the protocol's error codes name it (h-pricing's wire change).
+      if ((e.code as string) === 'payment_in_progress') {
+        try {
+          return this.apply(await client.getSession(run.signal), true);
+        } catch {
+          // Keep what is shown; the stream brings the new state.
+        }
+      }
+      this.set({ notice: e.message });
+      emit(this.host, 'checkout-error', { code: e.code, message: e.message });
+    } finally {
+      if (this.run === run) this.set({ changing: false });
+    }
+  }
+
   /** Stops the current run and starts one for `key` (none when `null`), from an empty view. */
   private restart(key: string | null) {
     this.stop();
@@ -251,11 +286,14 @@ export class SessionController implements ReactiveController {
   /**
    * Takes a session state from the server (`fetched`: the answer to a request, whose `server_time`
    * is fresh enough to correct the clock): shows it, fires the events of a status change and keeps
-   * the countdown in step.
+   * the countdown in step. `dropped` marks the answer to {@link changeMethod}, whose session has no
+   * `payment` any more.
    */
-  private apply(s: BuyerSession, fetched = false) {
+  private apply(s: BuyerSession, fetched = false, dropped = false) {
     const shown = this.view.session;
-    if (!supersedes(shown, s)) return;
+    // `dropped`: the answer to the back action, the one time a chosen method goes away.
+    if (!dropped && !supersedes(shown, s)) return;
+    if (dropped) this.qrUri = '';
     if (fetched) this.skew = Date.parse(s.server_time) - Date.now();
     this.set({ state: 'ready', session: s, offline: false, now: Date.now() + this.skew });
     this.drawQr(s);
