@@ -176,6 +176,13 @@ export const styles = css`
   }
   .method-name {
     flex: 1;
+    line-height: 1.25;
+  }
+  .method-name .muted {
+    display: block;
+  }
+  .method-token {
+    font-weight: 600;
   }
   [part~='method-amount'] {
     font: 600 0.9375rem var(--checkout-mono, ui-monospace, SFMono-Regular, Menlo, Consolas, monospace);
@@ -215,6 +222,7 @@ export const styles = css`
     border-color: var(--_success);
   }
   [part~='receipt'] {
+    font-size: 0.875rem;
     display: grid;
     grid-template-columns: auto 1fr;
     gap: 0.25rem 1rem;

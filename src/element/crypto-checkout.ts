@@ -345,7 +345,7 @@ export class CryptoCheckout extends CheckoutOptions(LitElement) {
       >
         ${grouped ? mark(method.network, true) : mark(method.token)}
         <span class="method-name"
-          >${grouped ? nothing : html`${method.token} `}<span class="muted"
+          >${grouped ? nothing : html`<span class="method-token">${method.token}</span> `}<span class="muted"
             >${grouped ? method.network : this.m.methodOn(method.network)}</span
           ></span
         >
