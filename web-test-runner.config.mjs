@@ -1,6 +1,7 @@
 // Element tests: real Chromium (Debian's), real backend and real anvil chain (test/support/stack.ts).
 // Run through `npm run test:element`, which loads tsx so that this file can import the TypeScript stack.
 import { createRequire } from 'node:module';
+import process from 'node:process';
 import { fileURLToPath, URL } from 'node:url';
 import { esbuildPlugin } from '@web/dev-server-esbuild';
 import { playwrightLauncher } from '@web/test-runner-playwright';

@@ -132,16 +132,31 @@ export const styles = css`
   .due-network [part~='network'] {
     flex: 1;
   }
-  [part~='token-mark'],
-  [part~='network-mark'] {
+  .mark {
     flex: none;
+    display: inline-grid;
+    place-items: center;
     width: 1.5rem;
     height: 1.5rem;
+    border-radius: 50%;
+    background: var(--_mark);
+    color: #fff;
+    font-size: 0.75rem;
+    font-weight: 700;
+    line-height: 1;
+  }
+  .mark::before {
+    content: attr(data-initial);
+  }
+  [part~='network-mark'] {
+    border-radius: 0.375rem;
   }
   .due-network [part~='network-mark'] {
     width: 1rem;
     height: 1rem;
     margin-inline: 0.25rem;
+    font-size: 0.5625rem;
+    border-radius: 0.25rem;
   }
   [part~='change-method'] {
     flex: none;

@@ -1,11 +1,13 @@
 /**
- * Token and network marks for the method picker and the payment: small inline SVG badges drawn from
- * a color and a letter, not bundled logos, so that they cost a few hundred bytes of the initial
- * script whatever the tokens and networks are (a logo is a brand asset of its issuer, and dozens of
- * them would not fit the 20 KB budget).
+ * Token and network marks for the method picker and the payment: small badges drawn from a color and
+ * an initial, not bundled logos, so that they cost a few hundred bytes of the initial script whatever
+ * the tokens and networks are (a logo is a brand asset of its issuer, and dozens of them would not fit
+ * the 20 KB budget). The initial is CSS generated content, so that it is in no text a buyer copies or
+ * a screen reader reads: the name is always written beside the mark.
  * @module
  */
-import { svg } from 'lit';
+import { html } from 'lit';
+import { styleMap } from 'lit/directives/style-map.js';
 
 /** Brand colors of well-known tokens and networks, by lower-case symbol or network word. */
 const COLORS: Record<string, string> = {
@@ -38,10 +40,16 @@ function colorOf(name: string): string {
 
 /**
  * A round mark for a token (`USDC`) or, with `square`, a rounded-square mark for a network (`Base`):
- * its initial in white on its color. Decorative: the name is always written beside it.
+ * its initial in white on its color. Decorative (`aria-hidden`). The color is set through the CSSOM
+ * (`styleMap`), which a page's Content-Security-Policy allows where a `style` attribute is refused.
  * @example html`${mark('USDC')} USDC`
  */
 export function mark(name: string, square = false) {
-  const r = square ? 6 : 12;
-  return svg`<svg part=${square ? 'network-mark' : 'token-mark'} viewBox="0 0 24 24" width="24" height="24" aria-hidden="true"><rect width="24" height="24" rx=${r} fill=${colorOf(name)}></rect><text x="12" y="16.5" text-anchor="middle" font-size="12" font-weight="700" font-family="system-ui,sans-serif" fill="#fff">${(name[0] ?? '?').toUpperCase()}</text></svg>`;
+  return html`<span
+    part=${square ? 'network-mark' : 'token-mark'}
+    class="mark"
+    data-initial=${(name[0] ?? '?').toUpperCase()}
+    style=${styleMap({ '--_mark': colorOf(name) })}
+    aria-hidden="true"
+  ></span>`;
 }
