@@ -176,14 +176,6 @@ export const styles = css`
     font-size: 0.875rem;
     font-weight: 600;
   }
-  details {
-    margin: 0.5rem 0;
-    font-size: 0.875rem;
-  }
-  summary {
-    cursor: pointer;
-    color: var(--_accent);
-  }
   [part~='method'] {
     display: flex;
     align-items: center;
@@ -209,45 +201,6 @@ export const styles = css`
   .group-label {
     margin: 0.25rem 0 0;
     font-weight: 600;
-  }
-  [part~='steps'] {
-    display: flex;
-    gap: 0.5rem;
-    margin: 0.75rem 0 0.5rem;
-    padding: 0;
-    list-style: none;
-    font-size: 0.8125rem;
-    color: var(--_muted);
-  }
-  [part~='steps'] li {
-    flex: 1;
-    padding-top: 0.375rem;
-    border-top: 3px solid var(--_border);
-  }
-  [part~='steps'] .done {
-    border-color: var(--_success);
-  }
-  [part~='steps'] .current {
-    color: var(--_fg);
-    font-weight: 600;
-    border-color: var(--_accent);
-  }
-  :host([status='paid']) [part~='steps'] .current,
-  :host([status='overpaid']) [part~='steps'] .current {
-    border-color: var(--_success);
-  }
-  [part~='receipt'] {
-    font-size: 0.875rem;
-    display: grid;
-    grid-template-columns: auto 1fr;
-    gap: 0.25rem 1rem;
-    padding: 0.75rem;
-    border: 1px solid var(--_border);
-    border-radius: calc(var(--checkout-radius, 12px) / 2);
-  }
-  [part~='receipt'] dt,
-  [part~='receipt'] dd {
-    margin: 0;
   }
   /* The wallet panel follows the manual instructions, so its "or send it yourself" line does not apply. */
   [part~='wallet-or'] {
@@ -292,9 +245,6 @@ export const styles = css`
   [part~='confirmations'] {
     width: 100%;
     accent-color: var(--_accent);
-  }
-  [part~='transfers'] {
-    padding-inline-start: 1.25rem;
   }
   [part~='methods'] {
     display: grid;

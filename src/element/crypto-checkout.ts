@@ -12,7 +12,6 @@ import type {
   PaymentInstructions,
   PaymentMethod,
   SessionStatus,
-  Transfer,
 } from '@crypto-checkout/protocol';
 import type { CheckoutApiError } from './api-client.js';
 import { CheckoutOptions } from './checkout-options.js';
@@ -27,7 +26,6 @@ import type {
   CheckoutStatusChangeEvent,
   CheckoutTransactionSentEvent,
 } from './events.js';
-import { emit } from './events.js';
 import {
   addressGroups,
   formatAmount,
@@ -39,12 +37,19 @@ import {
   shortHash,
   trimAmount,
 } from './format.js';
+import { emit } from './events.js';
 import { httpUrl } from './http-url.js';
 import { LocaleController } from './i18n.js';
 import { mark } from './marks.js';
 import type { Messages } from './messages.js';
 import { openCheckout, type CheckoutResult, type OpenCheckoutOptions } from './open-checkout.js';
-import { SessionController, confirmationProgress, takesPayment } from './session-controller.js';
+import type { ExtrasContext } from './payment-extras.js';
+import {
+  SessionController,
+  confirmationProgress,
+  takesPayment,
+  type PaymentExtras,
+} from './session-controller.js';
 import { WalletLoader } from './wallet-loader.js';
 
 /**
@@ -290,9 +295,19 @@ export class CryptoCheckout extends CheckoutOptions(LitElement) {
     </p>`;
   }
 
+  /** The lazily loaded renderers (payment-extras.ts) and what they need, or `null` until loaded. */
+  private _extras(): [PaymentExtras, ExtrasContext] | [null, null] {
+    const x = this._session.view.extras;
+    if (!x) return [null, null];
+    x.adoptExtrasStyles(this);
+    const explorer = httpUrl(this._session.view.session?.payment?.explorer_url)?.replace(/\/+$/, '') ?? null;
+    return [x, { m: this.m, tag: this._i18n.locale.tag, explorer, html, nothing, format: FORMAT }];
+  }
+
   private _renderSession(s: BuyerSession) {
     const p = s.payment;
     const paid = s.status === 'paid' || s.status === 'overpaid';
+    const [x, c] = this._extras();
     return html`
       ${!p && s.status === 'open' ? this._renderMethods(s) : nothing}
       ${s.transfers.map((t) =>
@@ -303,7 +318,7 @@ export class CryptoCheckout extends CheckoutOptions(LitElement) {
             </p>`,
       )}
       ${p && takesPayment(s) ? this._renderPayment(s, p) : nothing}
-      ${p && (s.status === 'processing' || paid) ? this._renderSteps(s) : nothing}
+      ${p && x && (s.status === 'processing' || paid) ? x.renderSteps(c, s) : nothing}
       ${
         p && s.status === 'processing'
           ? html`<progress
@@ -314,8 +329,8 @@ export class CryptoCheckout extends CheckoutOptions(LitElement) {
             ></progress>`
           : nothing
       }
-      ${p && paid ? this._renderReceipt(s, p) : nothing}
-      ${p && s.transfers.length ? this._renderTransfers(s, p) : nothing}
+      ${p && x && paid ? x.renderReceipt(c, s, p) : nothing}
+      ${p && x && s.transfers.length ? x.renderTransfers(c, s, p) : nothing}
       ${paid ? this._renderLink('success-link', s.success_url, this.m.returnToMerchant, s) : nothing}
       ${s.status === 'expired' ? this._renderLink('restart', s.cancel_url, this.m.startAgain, s) : nothing}
     `;
@@ -404,10 +419,8 @@ export class CryptoCheckout extends CheckoutOptions(LitElement) {
     const amount = trimAmount(underpaid ? s.amount_remaining! : p.amount_due);
     const uri = s.pay_uri;
     const { qr, changing } = this._session.view;
+    const [x, c] = this._extras();
     const { tag } = this._i18n.locale;
-    // A token transfer is paid for in the chain's own coin; name it when the session offers it too.
-    const gasCoin = s.methods.find((x) => x.kind === 'native' && x.chain_id === p.chain_id)?.token;
-    const extra = p as PaymentInstructions & ExtraInstructions;
     const canChange = (s as BuyerSession & { can_change_method?: boolean }).can_change_method === true;
     return html`
       <div part="due">
@@ -451,116 +464,8 @@ export class CryptoCheckout extends CheckoutOptions(LitElement) {
       </div>
       <p part="network-warning">${this.m.sendOnlyOn(p.token, p.network)}</p>
       ${uri?.startsWith('ethereum:') ? html`<a part="open-in-wallet" href=${uri}>${this.m.openInWallet}</a>` : nothing}
-      ${this._wallet.render()}
-      <details part="details">
-        <summary>${this.m.paymentDetails}</summary>
-        <dl>
-          <dt>${this.m.token}</dt>
-          <dd>
-            ${p.token}${
-              p.token_address
-                ? html` <span class="muted"
-                    >(${this.m.contract} <code dir="ltr">${p.token_address}</code>)</span
-                  >`
-                : nothing
-            }
-          </dd>
-          <dt>${this.m.rate}</dt>
-          <dd>
-            1 ${p.token} =
-            ${formatFiat(p.rate, s.currency, tag)}${
-              extra.rate_locked_until
-                ? html` <span class="muted"
-                    >(${this.m.rateLockedUntil(formatTime(extra.rate_locked_until, tag))})</span
-                  >`
-                : nothing
-            }
-          </dd>
-          <dt>${this.m.confirmationsNeeded}</dt>
-          <dd>${p.confirmations_required}</dd>
-        </dl>
-        <p part="note">
-          ${p.kind === 'erc20' ? this.m.gasToken(p.token, gasCoin ?? this.m.gasUnknownCoin, p.network) : this.m.gasNative}
-          ${this.m.onlyThis(p.token, p.network)}
-          ${p.address.startsWith('0x') ? this.m.sameAddressElsewhere : ''}
-        </p>
-      </details>
+      ${this._wallet.render()} ${x ? x.renderDetails(c, s, p) : nothing}
     `;
-  }
-
-  /** Sent → confirming x/N → paid, as an ordered list whose current step is marked. */
-  private _renderSteps(s: BuyerSession) {
-    const [seen, needed] = confirmationProgress(s);
-    const paid = s.status !== 'processing';
-    const steps: [string, boolean][] = [
-      [this.m.stepSent, false],
-      [this.m.stepConfirming(paid ? needed : seen, needed), !paid],
-      [this.m.stepPaid, paid],
-    ];
-    return html`<ol part="steps" aria-label=${this.m.steps}>
-      ${steps.map(
-        ([label, current], i) =>
-          html`<li
-            class=${current ? 'current' : paid || i === 0 ? 'done' : ''}
-            aria-current=${current ? 'step' : nothing}
-          >
-            ${label}
-          </li>`,
-      )}
-    </ol>`;
-  }
-
-  /** What was paid, when, in which transaction, for which order. */
-  private _renderReceipt(s: BuyerSession, p: PaymentInstructions) {
-    const { tag } = this._i18n.locale;
-    const counted = s.transfers.filter((t) => t.expected && !t.late);
-    const last: Transfer | undefined = counted[counted.length - 1];
-    const received = trimAmount(s.amount_received ?? p.amount_due);
-    return html`<dl part="receipt" aria-label=${this.m.receipt}>
-      <dt>${this.m.receiptPaid}</dt>
-      <dd>${formatAmount(received, tag)} ${p.token} · ${p.network}</dd>
-      ${
-        s.paid_at
-          ? html`<dt>${this.m.receiptDate}</dt>
-              <dd>${formatDateTime(s.paid_at, tag)}</dd>`
-          : nothing
-      }
-      ${
-        last
-          ? html`<dt>${this.m.receiptTransaction}</dt>
-              <dd>${this._transferLink(p, last, shortHash(last.tx_hash), 'receipt-transaction')}</dd>`
-          : nothing
-      }
-      ${
-        s.order_id
-          ? html`<dt>${this.m.receiptOrder}</dt>
-              <dd>${s.order_id}</dd>`
-          : nothing
-      }
-    </dl>`;
-  }
-
-  /** A transfer's hash as a link to its network's explorer when there is one (http(s) only). */
-  private _transferLink(p: PaymentInstructions, t: Transfer, label: string, name = 'transfer') {
-    const explorer = httpUrl(p.explorer_url)?.replace(/\/+$/, '');
-    // The explorer is the chosen chain's: a transfer on another network is not on it.
-    return explorer && t.chain_id === p.chain_id
-      ? html`<a part=${name} href=${`${explorer}/tx/${t.tx_hash}`} target="_blank" rel="noopener noreferrer"
-          >${label}</a
-        >`
-      : html`<span part=${name}>${label}</span>`;
-  }
-
-  private _renderTransfers(s: BuyerSession, p: PaymentInstructions) {
-    return html`<ul part="transfers" class="muted">
-      ${s.transfers.map((t) => {
-        const flag = !t.expected ? this.m.transferNotAccepted : t.late ? this.m.transferLate : '';
-        const label =
-          this.m.transfer(formatAmount(t.amount, this._i18n.locale.tag), t.token, shortHash(t.tx_hash)) +
-          (flag ? ` (${flag})` : '');
-        return html`<li>${this._transferLink(p, t, label)}</li>`;
-      })}
-    </ul>`;
   }
 
   /**
@@ -578,7 +483,7 @@ export class CryptoCheckout extends CheckoutOptions(LitElement) {
       if (emit(this, name, { session: s, url: href }, { cancelable: true }).defaultPrevented)
         e.preventDefault();
     };
-    return html`<p class="actions"><a part=${which} href=${href} @click=${onClick}>${label}</a></p>`;
+    return html`<p><a part=${which} href=${href} @click=${onClick}>${label}</a></p>`;
   }
 
   private _copyButton(what: keyof Messages['copyLabel'], text: string) {
@@ -614,13 +519,21 @@ export class CryptoCheckout extends CheckoutOptions(LitElement) {
   }
 }
 
+/** The helpers the lazily loaded payment extras format with (they import none themselves). */
+const FORMAT: ExtrasContext['format'] = {
+  confirmationProgress,
+  formatAmount,
+  formatDateTime,
+  formatFiat,
+  formatTime,
+  shortHash,
+  trimAmount,
+};
+
 /** A method with the server's quote (issue 15's wire change; optional until every server sends it). */
 type QuotedMethod = PaymentMethod & {
   quote?: { amount: string; rate: string; currency: string; quoted_at: string } | null;
 };
-
-/** Payment instructions' fields of issue 15's wire change, optional until every server sends them. */
-type ExtraInstructions = { rate_locked_until?: string | null };
 
 /** What the buyer reads for an error: the server's messages are written for developers. */
 const buyerMessage = (m: Messages, e: Pick<CheckoutApiError, 'code' | 'message'>): string =>

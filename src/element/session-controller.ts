@@ -18,30 +18,22 @@ import {
 // A type only: the element's public type stays declared with the element (no runtime cycle).
 import type { CheckoutState } from './crypto-checkout.js';
 import { emit, type CheckoutErrorDetail } from './events.js';
+import type * as Extras from './payment-extras.js';
+import { takesPayment } from './progress.js';
 
 /** Milliseconds between polls while the stream is down, and between checks with the server at expiry. */
 const POLLING_INTERVAL = 5000;
 
 // The QR encoder is half the weight of the element and only needed once a method is chosen, so it is
-// a lazily loaded chunk, fetched while the session loads so that it is ready when the address is.
-const loadQr = () => import('./qr.js');
+// a lazily loaded chunk, with the rest of what only a chosen method or a payment shows (details,
+// steps, receipt: payment-extras.ts), fetched while the session loads so that it is ready when the
+// address is.
+const loadExtras = () => import('./payment-extras.js');
 
-/**
- * Whether the buyer may still pay (address, QR, countdown): nothing, or not enough, received in time.
- * @example takesPayment(session) // true while `open` or `underpaid`
- */
-export const takesPayment = (s: BuyerSession): boolean => s.status === 'open' || s.status === 'underpaid';
+/** The lazily loaded module of what a chosen method or a payment shows; see payment-extras.ts. */
+export type PaymentExtras = typeof Extras;
 
-/**
- * Confirmations `[seen, needed]` of the least confirmed transfer that counts and is still confirming:
- * the one the session waits for.
- * @example const [seen, needed] = confirmationProgress(session); // [1, 3]
- */
-export const confirmationProgress = (s: BuyerSession): [number, number] => {
-  const pending = s.transfers.filter((t) => t.expected && !t.confirmed && !t.late);
-  const needed = pending[0]?.confirmations_required ?? s.payment?.confirmations_required ?? 1;
-  return [Math.min(needed, ...pending.map((t) => t.confirmations)), needed];
-};
+export { confirmationProgress, takesPayment } from './progress.js';
 
 /**
  * Whether a session state from the server replaces the one shown. After a terminal status the buyer's
@@ -109,6 +101,8 @@ export interface SessionView {
   readonly now: number;
   /** The QR code of a `pay_uri` once drawn (an SVG document), or `null`. */
   readonly qr: { readonly uri: string; readonly svg: string } | null;
+  /** The lazily loaded renderers of details, steps and receipt, once loaded; `null` before. */
+  readonly extras: PaymentExtras | null;
 }
 
 const IDLE: SessionView = {
@@ -121,6 +115,7 @@ const IDLE: SessionView = {
   changing: false,
   now: 0,
   qr: null,
+  extras: null,
 };
 
 /**
@@ -254,7 +249,10 @@ export class SessionController implements ReactiveController {
 
   private async load(api: string, clientSecret: string) {
     const run = (this.run = new AbortController());
-    loadQr().catch(() => {});
+    loadExtras().then(
+      (extras) => this.run === run && this.set({ extras }),
+      () => {},
+    );
     this.set({ state: 'loading' });
     // The rest after the host's update: the events fired below may make a listener change the host's
     // properties, and a change made while the host updates would not start another update.
@@ -330,8 +328,8 @@ export class SessionController implements ReactiveController {
     const uri = takesPayment(s) ? s.pay_uri : null;
     if (!uri || uri === this.qrUri) return;
     this.qrUri = uri;
-    loadQr()
-      .then((qr) => qr.qrSvg(uri))
+    loadExtras()
+      .then((extras) => extras.qrSvg(uri))
       .then(
         (svg) => this.qrUri === uri && this.set({ qr: { uri, svg } }),
         () => {},

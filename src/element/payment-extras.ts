@@ -1,0 +1,243 @@
+/**
+ * What `<crypto-checkout>` shows once a method is chosen that its first screen can do without, as one
+ * lazily loaded chunk so that the initial script stays within its budget: the QR encoder, the payment
+ * details disclosure, the progress steps, the receipt, the list of transfers, and the styles of all
+ * of these. The
+ * session controller fetches it while the session loads (as it did the QR encoder alone), so it is
+ * there by the time a buyer has chosen a method or paid.
+ *
+ * It imports nothing at run time but the QR encoder: lit's `html` and the formatting helpers come
+ * from the element through {@link ExtrasContext}. A static import of them here made the bundler move
+ * lit and the helpers out of crypto-checkout.js into a shared chunk that the initial script then
+ * imports, which cost more bytes than this chunk saves.
+ * @module
+ */
+import type { BuyerSession, PaymentInstructions, Transfer } from '@crypto-checkout/protocol';
+import type { html as litHtml, nothing as litNothing } from 'lit';
+import type * as Format from './format.js';
+import type { Messages } from './messages.js';
+import type * as Progress from './progress.js';
+
+export { qrSvg } from './qr.js';
+
+/** What the renderers need of the element: its messages and its locale tag. */
+export interface ExtrasContext {
+  /** The messages in the buyer's language. */
+  m: Messages;
+  /** BCP 47 tag for number and date formats. */
+  tag: string;
+  /**
+   * The block explorer's base URL of the payment's network when it is an http(s) URL (see
+   * http-url.ts, which the element applies: importing it here would split the bundle), else `null`.
+   */
+  explorer: string | null;
+  /** Lit's template tag and its empty value, from the element's copy of lit. */
+  html: typeof litHtml;
+  nothing: typeof litNothing;
+  /** The element's formatting helpers (format.ts) and confirmation count (progress.ts). */
+  format: Pick<
+    typeof Format,
+    'formatAmount' | 'formatDateTime' | 'formatFiat' | 'formatTime' | 'shortHash' | 'trimAmount'
+  > &
+    Pick<typeof Progress, 'confirmationProgress'>;
+}
+
+/** The rules of the parts drawn here (`details`, `steps`, `receipt`, `transfers`). */
+export const extrasStyles = `
+  details {
+    margin: 0.5rem 0;
+    font-size: 0.875rem;
+  }
+  summary {
+    cursor: pointer;
+    color: var(--_accent);
+  }
+  [part~='steps'] {
+    display: flex;
+    gap: 0.5rem;
+    margin: 0.75rem 0 0.5rem;
+    padding: 0;
+    list-style: none;
+    font-size: 0.8125rem;
+    color: var(--_muted);
+  }
+  [part~='steps'] li {
+    flex: 1;
+    padding-top: 0.375rem;
+    border-top: 3px solid var(--_border);
+  }
+  [part~='steps'] .done {
+    border-color: var(--_success);
+  }
+  [part~='steps'] .current {
+    color: var(--_fg);
+    font-weight: 600;
+    border-color: var(--_accent);
+  }
+  :host([status='paid']) [part~='steps'] .current,
+  :host([status='overpaid']) [part~='steps'] .current {
+    border-color: var(--_success);
+  }
+  [part~='receipt'] {
+    display: grid;
+    grid-template-columns: auto 1fr;
+    gap: 0.25rem 1rem;
+    padding: 0.75rem;
+    font-size: 0.875rem;
+    border: 1px solid var(--_border);
+    border-radius: calc(var(--checkout-radius, 12px) / 2);
+  }
+  [part~='receipt'] dt,
+  [part~='receipt'] dd {
+    margin: 0;
+  }
+  [part~='transfers'] {
+    padding-inline-start: 1.25rem;
+  }
+`;
+
+/**
+ * Adds {@link extrasStyles} to the shadow root of `host`, once: as a constructed stylesheet after the
+ * element's own, or as a `<style>` (with the page's `litNonce`) where stylesheets cannot be adopted.
+ * @example adoptExtrasStyles(checkout);
+ */
+export function adoptExtrasStyles(host: HTMLElement): void {
+  const root = host.shadowRoot;
+  if (!root || root.querySelector('style[data-extras]') || root.adoptedStyleSheets.includes(sheet!)) return;
+  if ('replaceSync' in CSSStyleSheet.prototype) {
+    sheet ??= new CSSStyleSheet();
+    if (!sheet.cssRules.length) sheet.replaceSync(extrasStyles);
+    root.adoptedStyleSheets = [...root.adoptedStyleSheets, sheet];
+    return;
+  }
+  const style = document.createElement('style');
+  const nonce = (globalThis as { litNonce?: string }).litNonce;
+  if (nonce !== undefined) style.setAttribute('nonce', nonce);
+  style.dataset.extras = '';
+  style.textContent = extrasStyles;
+  root.append(style);
+}
+
+/** One constructed stylesheet for every checkout on the page. */
+let sheet: CSSStyleSheet | undefined;
+
+/**
+ * The disclosure with what most buyers need not read: the token contract, the rate (and until when it
+ * is locked), the confirmations needed and the notes on fees and networks.
+ * @example html`${renderDetails(context, session, session.payment)}`
+ */
+export function renderDetails(c: ExtrasContext, s: BuyerSession, p: PaymentInstructions) {
+  const { m, tag, html, nothing } = c;
+  const { formatFiat, formatTime } = c.format;
+  // A token transfer is paid for in the chain's own coin; name it when the session offers it too.
+  const gasCoin = s.methods.find((x) => x.kind === 'native' && x.chain_id === p.chain_id)?.token;
+  const lockedUntil = (p as PaymentInstructions & { rate_locked_until?: string | null }).rate_locked_until;
+  return html`<details part="details">
+    <summary>${m.paymentDetails}</summary>
+    <dl>
+      <dt>${m.token}</dt>
+      <dd>
+        ${p.token}${
+          p.token_address
+            ? html` <span class="muted">(${m.contract} <code dir="ltr">${p.token_address}</code>)</span>`
+            : nothing
+        }
+      </dd>
+      <dt>${m.rate}</dt>
+      <dd>
+        1 ${p.token} =
+        ${formatFiat(p.rate, s.currency, tag)}${
+          lockedUntil
+            ? html` <span class="muted">(${m.rateLockedUntil(formatTime(lockedUntil, tag))})</span>`
+            : nothing
+        }
+      </dd>
+      <dt>${m.confirmationsNeeded}</dt>
+      <dd>${p.confirmations_required}</dd>
+    </dl>
+    <p part="note">
+      ${p.kind === 'erc20' ? m.gasToken(p.token, gasCoin ?? m.gasUnknownCoin, p.network) : m.gasNative}
+      ${m.onlyThis(p.token, p.network)} ${p.address.startsWith('0x') ? m.sameAddressElsewhere : ''}
+    </p>
+  </details>`;
+}
+
+/**
+ * Sent → confirming x/N → paid, as an ordered list whose current step has `aria-current="step"`.
+ * @example html`${renderSteps(context, session)}`
+ */
+export function renderSteps({ m, html, nothing, format }: ExtrasContext, s: BuyerSession) {
+  const [seen, needed] = format.confirmationProgress(s);
+  const paid = s.status !== 'processing';
+  const steps: [string, boolean][] = [
+    [m.stepSent, false],
+    [m.stepConfirming(paid ? needed : seen, needed), !paid],
+    [m.stepPaid, paid],
+  ];
+  return html`<ol part="steps" aria-label=${m.steps}>
+    ${steps.map(
+      ([label, current], i) =>
+        html`<li
+          class=${current ? 'current' : paid || i === 0 ? 'done' : ''}
+          aria-current=${current ? 'step' : nothing}
+        >
+          ${label}
+        </li>`,
+    )}
+  </ol>`;
+}
+
+/**
+ * The receipt: what was paid, when, in which transaction (a link to the explorer when there is one),
+ * for which order.
+ * @example html`${renderReceipt(context, session, session.payment)}`
+ */
+export function renderReceipt(c: ExtrasContext, s: BuyerSession, p: PaymentInstructions) {
+  const { m, tag, html, nothing } = c;
+  const { formatAmount, formatDateTime, shortHash, trimAmount } = c.format;
+  const counted = s.transfers.filter((t) => t.expected && !t.late);
+  const last: Transfer | undefined = counted[counted.length - 1];
+  const received = trimAmount(s.amount_received ?? p.amount_due);
+  const row = (term: string, value: unknown) =>
+    html`<dt>${term}</dt>
+      <dd>${value}</dd>`;
+  return html`<dl part="receipt" aria-label=${m.receipt}>
+    ${row(m.receiptPaid, `${formatAmount(received, tag)} ${p.token} · ${p.network}`)}
+    ${s.paid_at ? row(m.receiptDate, formatDateTime(s.paid_at, tag)) : nothing}
+    ${last ? row(m.receiptTransaction, transferLink(c, p, last, shortHash(last.tx_hash), 'receipt-transaction')) : nothing}
+    ${s.order_id ? row(m.receiptOrder, s.order_id) : nothing}
+  </dl>`;
+}
+
+/** A transfer as a link to its network's explorer when there is one (http(s) only), else as text. */
+function transferLink(
+  { explorer, html }: ExtrasContext,
+  p: PaymentInstructions,
+  t: Transfer,
+  label: string,
+  name = 'transfer',
+) {
+  // The explorer is the chosen chain's: a transfer on another network is not on it.
+  return explorer && t.chain_id === p.chain_id
+    ? html`<a part=${name} href=${`${explorer}/tx/${t.tx_hash}`} target="_blank" rel="noopener noreferrer"
+        >${label}</a
+      >`
+    : html`<span part=${name}>${label}</span>`;
+}
+
+/**
+ * Every transfer seen on the deposit address, those that do not count flagged (late, not accepted).
+ * @example html`${renderTransfers(context, session, session.payment)}`
+ */
+export function renderTransfers(c: ExtrasContext, s: BuyerSession, p: PaymentInstructions) {
+  const { m, tag, html } = c;
+  const { formatAmount, shortHash } = c.format;
+  return html`<ul part="transfers" class="muted">
+    ${s.transfers.map((t) => {
+      const flag = !t.expected ? m.transferNotAccepted : t.late ? m.transferLate : '';
+      const label =
+        m.transfer(formatAmount(t.amount, tag), t.token, shortHash(t.tx_hash)) + (flag ? ` (${flag})` : '');
+      return html`<li>${transferLink(c, p, t, label)}</li>`;
+    })}
+  </ul>`;
+}
