@@ -104,33 +104,10 @@ export const styles = css`
     clip-path: inset(50%);
     white-space: nowrap;
   }
-  [part~='due'] {
-    margin: 0.5rem 0 0;
-  }
-  .due-amount,
-  .due-network,
-  .address-row,
   .group-label {
     display: flex;
     align-items: center;
     gap: 0.5rem;
-  }
-  .due-amount [part~='amount-due'] {
-    flex: none;
-    font-size: 1.375rem;
-    font-weight: 650;
-  }
-  .due-amount [part~='token'] {
-    flex: 1;
-    font-weight: 600;
-  }
-  .due-network {
-    margin-top: 0.25rem;
-    color: var(--_muted);
-    font-size: 0.875rem;
-  }
-  .due-network [part~='network'] {
-    flex: 1;
   }
   .mark {
     flex: none;
@@ -150,31 +127,6 @@ export const styles = css`
   }
   [part~='network-mark'] {
     border-radius: 0.375rem;
-  }
-  .due-network [part~='network-mark'] {
-    width: 1rem;
-    height: 1rem;
-    margin-inline: 0.25rem;
-    font-size: 0.5625rem;
-    border-radius: 0.25rem;
-  }
-  [part~='change-method'] {
-    flex: none;
-    padding: 0.125rem 0.5rem;
-    font-size: 0.8125rem;
-  }
-  /* Groups of four that never break inside, spaced apart without a space character: copying by
-     selection gives the exact, checksum-cased address. */
-  [part~='address'] span {
-    display: inline-block;
-    white-space: nowrap;
-    margin-inline-end: 0.35em;
-  }
-  [part~='network-warning'] {
-    margin: 0.375rem 0;
-    color: var(--_warning);
-    font-size: 0.875rem;
-    font-weight: 600;
   }
   [part~='method'] {
     display: flex;
@@ -297,32 +249,10 @@ export const styles = css`
     font: 500 0.9375rem/1.4 var(--checkout-mono, ui-monospace, SFMono-Regular, Menlo, Consolas, monospace);
     overflow-wrap: anywhere;
   }
-  [part~='address'] {
-    flex: 1;
-    font-size: 0.875rem;
-    user-select: all;
-  }
-  [part~='amount-due'] {
-    user-select: all;
-  }
   [part~='copy-button'] {
     flex: none;
     padding: 0.125rem 0.5rem;
     font-size: 0.8125rem;
-  }
-  [part~='qr'] {
-    width: var(--checkout-qr-size, min(12.5rem, 46vw));
-    max-width: 100%;
-    margin: 0.5rem auto;
-    /* Dark modules on white in either scheme: scanners expect it. */
-    padding: 0.5rem;
-    background: #fff;
-    border-radius: calc(var(--checkout-radius, 12px) / 2);
-  }
-  [part~='qr'] svg {
-    display: block;
-    width: 100%;
-    height: auto;
   }
   [part~='spinner'] {
     display: inline-block;

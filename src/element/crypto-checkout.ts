@@ -301,7 +301,7 @@ export class CryptoCheckout extends CheckoutOptions(LitElement) {
     if (!x) return [null, null];
     x.adoptExtrasStyles(this);
     const explorer = httpUrl(this._session.view.session?.payment?.explorer_url)?.replace(/\/+$/, '') ?? null;
-    return [x, { m: this.m, tag: this._i18n.locale.tag, explorer, html, nothing, format: FORMAT }];
+    return [x, { m: this.m, tag: this._i18n.locale.tag, explorer, html, nothing, mark, format: FORMAT }];
   }
 
   private _renderSession(s: BuyerSession) {
@@ -412,60 +412,22 @@ export class CryptoCheckout extends CheckoutOptions(LitElement) {
     buttons[next]!.focus();
   }
 
+  /**
+   * The payment: drawn by the lazily loaded payment extras (fetched while the session loaded, so
+   * normally there before a method is chosen); a spinner in the meantime.
+   */
   private _renderPayment(s: BuyerSession, p: PaymentInstructions) {
-    const underpaid = s.status === 'underpaid' && !!s.amount_remaining;
-    // Exactly what is still due: the server's remainder, matching the amount in its `pay_uri`. Without
-    // trailing zeros, so that what the buyer copies and what a wallet shows read the same.
-    const amount = trimAmount(underpaid ? s.amount_remaining! : p.amount_due);
-    const uri = s.pay_uri;
-    const { qr, changing } = this._session.view;
     const [x, c] = this._extras();
-    const { tag } = this._i18n.locale;
+    if (!x) return html`<p><span part="spinner" aria-hidden="true"></span></p>`;
+    const { qr, changing } = this._session.view;
     const canChange = (s as BuyerSession & { can_change_method?: boolean }).can_change_method === true;
-    return html`
-      <div part="due">
-        <div class="due-amount">
-          ${mark(p.token)}
-          <span class="sr-only">${underpaid ? this.m.amountStillDue(p.token) : this.m.amount(p.token)}</span>
-          <code part="amount-due" dir="ltr">${amount}</code>
-          <span part="token">${p.token}</span>
-          ${this._copyButton('amount', amount)}
-        </div>
-        <div class="due-network">
-          ${mark(p.network, true)}<span part="network">${p.network}</span>
-          ${
-            canChange && s.methods.length > 1
-              ? html`<button
-                  part="change-method"
-                  ?disabled=${changing}
-                  @click=${() => void this._session.changeMethod()}
-                >
-                  ${this.m.changeMethod}
-                </button>`
-              : nothing
-          }
-        </div>
-      </div>
-      ${
-        uri
-          ? html`<div
-              part="qr"
-              role="img"
-              aria-label=${this.m.qr(formatAmount(amount, tag), p.token, p.network, p.address)}
-            >
-              ${qr?.uri === uri ? unsafeHTML(qr.svg) : nothing}
-            </div>`
-          : nothing
-      }
-      <div class="address-row">
-        <span class="sr-only">${this.m.address}</span>
-        <code part="address" dir="ltr">${addressGroups(p.address).map((g) => html`<span>${g}</span>`)}</code>
-        ${this._copyButton('address', p.address)}
-      </div>
-      <p part="network-warning">${this.m.sendOnlyOn(p.token, p.network)}</p>
-      ${uri?.startsWith('ethereum:') ? html`<a part="open-in-wallet" href=${uri}>${this.m.openInWallet}</a>` : nothing}
-      ${this._wallet.render()} ${x ? x.renderDetails(c, s, p) : nothing}
-    `;
+    return x.renderPayment(c, s, p, {
+      qr: qr?.uri === s.pay_uri && qr ? unsafeHTML(qr.svg) : nothing,
+      copy: (what, text) => this._copyButton(what, text),
+      wallet: this._wallet.render(),
+      changeMethod: canChange && s.methods.length > 1 ? () => void this._session.changeMethod() : null,
+      changing,
+    });
   }
 
   /**
@@ -521,6 +483,7 @@ export class CryptoCheckout extends CheckoutOptions(LitElement) {
 
 /** The helpers the lazily loaded payment extras format with (they import none themselves). */
 const FORMAT: ExtrasContext['format'] = {
+  addressGroups,
   confirmationProgress,
   formatAmount,
   formatDateTime,

@@ -15,6 +15,7 @@
 import type { BuyerSession, PaymentInstructions, Transfer } from '@crypto-checkout/protocol';
 import type { html as litHtml, nothing as litNothing } from 'lit';
 import type * as Format from './format.js';
+import type { mark as markOf } from './marks.js';
 import type { Messages } from './messages.js';
 import type * as Progress from './progress.js';
 
@@ -34,16 +35,99 @@ export interface ExtrasContext {
   /** Lit's template tag and its empty value, from the element's copy of lit. */
   html: typeof litHtml;
   nothing: typeof litNothing;
+  /** The element's token and network marks (marks.ts). */
+  mark: typeof markOf;
   /** The element's formatting helpers (format.ts) and confirmation count (progress.ts). */
   format: Pick<
     typeof Format,
-    'formatAmount' | 'formatDateTime' | 'formatFiat' | 'formatTime' | 'shortHash' | 'trimAmount'
+    | 'addressGroups'
+    | 'formatAmount'
+    | 'formatDateTime'
+    | 'formatFiat'
+    | 'formatTime'
+    | 'shortHash'
+    | 'trimAmount'
   > &
     Pick<typeof Progress, 'confirmationProgress'>;
 }
 
-/** The rules of the parts drawn here (`details`, `steps`, `receipt`, `transfers`). */
+/** The rules of the parts drawn here (`due`, `qr`, `address`, `details`, `steps`, `receipt`, …). */
 export const extrasStyles = `
+  [part~='due'] {
+    margin: 0.5rem 0 0;
+  }
+  .due-amount,
+  .due-network,
+  .address-row {
+    display: flex;
+    align-items: center;
+    gap: 0.5rem;
+  }
+  .due-amount [part~='amount-due'] {
+    flex: none;
+    font-size: 1.375rem;
+    font-weight: 650;
+  }
+  .due-amount [part~='token'] {
+    flex: 1;
+    font-weight: 600;
+  }
+  .due-network {
+    margin-top: 0.25rem;
+    color: var(--_muted);
+    font-size: 0.875rem;
+  }
+  .due-network [part~='network'] {
+    flex: 1;
+  }
+  .due-network [part~='network-mark'] {
+    width: 1rem;
+    height: 1rem;
+    margin-inline: 0.25rem;
+    font-size: 0.5625rem;
+    border-radius: 0.25rem;
+  }
+  [part~='change-method'] {
+    flex: none;
+    padding: 0.125rem 0.5rem;
+    font-size: 0.8125rem;
+  }
+  /* Groups of four that never break inside, spaced apart without a space character: copying by
+     selection gives the exact, checksum-cased address. */
+  [part~='address'] span {
+    display: inline-block;
+    white-space: nowrap;
+    margin-inline-end: 0.35em;
+  }
+  [part~='network-warning'] {
+    margin: 0.375rem 0;
+    color: var(--_warning);
+    font-size: 0.875rem;
+    font-weight: 600;
+  }
+  [part~='address'] {
+    flex: 1;
+    font-size: 0.875rem;
+    user-select: all;
+  }
+  [part~='amount-due'] {
+    user-select: all;
+  }
+  [part~='qr'] {
+    width: var(--checkout-qr-size, min(12.5rem, 46vw));
+    max-width: 100%;
+    margin: 0.5rem auto;
+    /* Dark modules on white in either scheme: scanners expect it. */
+    padding: 0.5rem;
+    background: #fff;
+    border-radius: calc(var(--checkout-radius, 12px) / 2);
+  }
+  [part~='qr'] svg {
+    display: block;
+    width: 100%;
+    height: auto;
+  }
+
   details {
     margin: 0.5rem 0;
     font-size: 0.875rem;
@@ -120,6 +204,81 @@ export function adoptExtrasStyles(host: HTMLElement): void {
 
 /** One constructed stylesheet for every checkout on the page. */
 let sheet: CSSStyleSheet | undefined;
+
+/** What {@link renderPayment} takes from the element: its parts that hold state or run its code. */
+export interface PaymentParts {
+  /** The QR code's SVG (lit's `unsafeHTML` of the encoder's markup), or lit's `nothing` while it draws. */
+  qr: unknown;
+  /** The element's copy button for `what`, copying `text`. */
+  copy: (what: 'amount' | 'address', text: string) => unknown;
+  /** The wallet panel (lazily loaded), or `nothing`. */
+  wallet: unknown;
+  /** Goes back to the methods; `null` when the session does not allow it now. */
+  changeMethod: (() => void) | null;
+  /** Whether going back is under way. */
+  changing: boolean;
+}
+
+/**
+ * The payment, phone first: the amount to send with its copy button, the network (and the way back
+ * to the methods), the QR code, the address in groups of four with its copy button, which network to
+ * send on, the wallet action, and the details behind a disclosure.
+ * @example html`${renderPayment(context, session, session.payment, parts)}`
+ */
+export function renderPayment(
+  c: ExtrasContext,
+  s: BuyerSession,
+  p: PaymentInstructions,
+  parts: PaymentParts,
+) {
+  const { m, tag, html, nothing, mark } = c;
+  const { addressGroups, formatAmount, trimAmount } = c.format;
+  const underpaid = s.status === 'underpaid' && !!s.amount_remaining;
+  // Exactly what is still due: the server's remainder, matching the amount in its `pay_uri`. Without
+  // trailing zeros, so that what the buyer copies and what a wallet shows read the same.
+  const amount = trimAmount(underpaid ? s.amount_remaining! : p.amount_due);
+  const uri = s.pay_uri;
+  return html`
+    <div part="due">
+      <div class="due-amount">
+        ${mark(p.token)}
+        <span class="sr-only">${underpaid ? m.amountStillDue(p.token) : m.amount(p.token)}</span>
+        <code part="amount-due" dir="ltr">${amount}</code>
+        <span part="token">${p.token}</span>
+        ${parts.copy('amount', amount)}
+      </div>
+      <div class="due-network">
+        ${mark(p.network, true)}<span part="network">${p.network}</span>
+        ${
+          parts.changeMethod
+            ? html`<button part="change-method" ?disabled=${parts.changing} @click=${parts.changeMethod}>
+                ${m.changeMethod}
+              </button>`
+            : nothing
+        }
+      </div>
+    </div>
+    ${
+      uri
+        ? html`<div
+            part="qr"
+            role="img"
+            aria-label=${m.qr(formatAmount(amount, tag), p.token, p.network, p.address)}
+          >
+            ${parts.qr}
+          </div>`
+        : nothing
+    }
+    <div class="address-row">
+      <span class="sr-only">${m.address}</span>
+      <code part="address" dir="ltr">${addressGroups(p.address).map((g) => html`<span>${g}</span>`)}</code>
+      ${parts.copy('address', p.address)}
+    </div>
+    <p part="network-warning">${m.sendOnlyOn(p.token, p.network)}</p>
+    ${uri?.startsWith('ethereum:') ? html`<a part="open-in-wallet" href=${uri}>${m.openInWallet}</a>` : nothing}
+    ${parts.wallet} ${renderDetails(c, s, p)}
+  `;
+}
 
 /**
  * The disclosure with what most buyers need not read: the token contract, the rate (and until when it
