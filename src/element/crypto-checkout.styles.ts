@@ -104,56 +104,6 @@ export const styles = css`
     clip-path: inset(50%);
     white-space: nowrap;
   }
-  .group-label {
-    display: flex;
-    align-items: center;
-    gap: 0.5rem;
-  }
-  .mark {
-    flex: none;
-    display: inline-grid;
-    place-items: center;
-    width: 1.5rem;
-    height: 1.5rem;
-    border-radius: 50%;
-    background: var(--_mark);
-    color: #fff;
-    font-size: 0.75rem;
-    font-weight: 700;
-    line-height: 1;
-  }
-  .mark::before {
-    content: attr(data-initial);
-  }
-  [part~='network-mark'] {
-    border-radius: 0.375rem;
-  }
-  [part~='method'] {
-    display: flex;
-    align-items: center;
-    gap: 0.625rem;
-  }
-  .method-name {
-    flex: 1;
-    line-height: 1.25;
-  }
-  .method-name .muted {
-    display: block;
-  }
-  .method-token {
-    font-weight: 600;
-  }
-  [part~='method-amount'] {
-    font: 600 0.9375rem var(--checkout-mono, ui-monospace, SFMono-Regular, Menlo, Consolas, monospace);
-  }
-  [part~='method-group'] {
-    display: grid;
-    gap: 0.375rem;
-  }
-  .group-label {
-    margin: 0.25rem 0 0;
-    font-weight: 600;
-  }
   /* The wallet panel follows the manual instructions, so its "or send it yourself" line does not apply. */
   [part~='wallet-or'] {
     display: none;

@@ -4,13 +4,12 @@
  * lazily loaded chunk (wallet-loader.ts, wallet/).
  * @module
  */
-import { LitElement, html, nothing } from 'lit';
+import { LitElement, html, nothing, svg } from 'lit';
 import { property, state } from 'lit/decorators.js';
 import { unsafeHTML } from 'lit/directives/unsafe-html.js';
 import type {
   BuyerSession,
   PaymentInstructions,
-  PaymentMethod,
   SessionStatus,
 } from '@crypto-checkout/protocol';
 import type { CheckoutApiError } from './api-client.js';
@@ -40,7 +39,6 @@ import {
 import { emit } from './events.js';
 import { httpUrl } from './http-url.js';
 import { LocaleController } from './i18n.js';
-import { mark } from './marks.js';
 import type { Messages } from './messages.js';
 import { openCheckout, type CheckoutResult, type OpenCheckoutOptions } from './open-checkout.js';
 import type { ExtrasContext } from './payment-extras.js';
@@ -301,7 +299,8 @@ export class CryptoCheckout extends CheckoutOptions(LitElement) {
     if (!x) return [null, null];
     x.adoptExtrasStyles(this);
     const explorer = httpUrl(this._session.view.session?.payment?.explorer_url)?.replace(/\/+$/, '') ?? null;
-    return [x, { m: this.m, tag: this._i18n.locale.tag, explorer, html, nothing, mark, format: FORMAT }];
+    const { tag, dir } = this._i18n.locale;
+    return [x, { m: this.m, tag, rtl: dir === 'rtl', explorer, html, svg, nothing, format: FORMAT }];
   }
 
   private _renderSession(s: BuyerSession) {
@@ -337,79 +336,18 @@ export class CryptoCheckout extends CheckoutOptions(LitElement) {
   }
 
   /**
-   * The methods, as buttons with their token and network marks and, when the server quotes them, the
-   * amount each would cost; grouped under their token when there are many. One button is in the tab
-   * order and the arrow keys move between them (roving focus), as in a radio group.
+   * The methods (drawn by the lazily loaded payment extras, fetched with the session; a spinner until
+   * then): one tab stop, the arrow keys move between them.
    */
   private _renderMethods(s: BuyerSession) {
-    const { choosing } = this._session.view;
-    const { tag } = this._i18n.locale;
-    const grouped = s.methods.length > 4 && new Set(s.methods.map((m) => m.token)).size < s.methods.length;
-    const tokens = grouped ? [...new Set(s.methods.map((m) => m.token))] : [''];
-    const focus = Math.min(this._focus, s.methods.length - 1);
-    const button = (method: PaymentMethod) => {
-      const quote = (method as QuotedMethod).quote;
-      const index = s.methods.indexOf(method);
-      return html`<button
-        part="method"
-        data-method=${method.id}
-        tabindex=${index === focus ? 0 : -1}
-        ?disabled=${!!choosing}
-        @click=${() => void this._session.choose(method.id)}
-        @focus=${() => (this._focus = index)}
-      >
-        ${grouped ? mark(method.network, true) : mark(method.token)}
-        <span class="method-name"
-          >${grouped ? nothing : html`<span class="method-token">${method.token}</span> `}<span class="muted"
-            >${grouped ? method.network : this.m.methodOn(method.network)}</span
-          ></span
-        >
-        ${
-          quote
-            ? html`<span part="method-amount" dir="ltr"
-                >${formatAmount(trimAmount(quote.amount), tag)} ${method.token}</span
-              >`
-            : nothing
-        }
-      </button>`;
-    };
-    return html`<div
-      part="methods"
-      role="group"
-      aria-label=${this.m.methodGroup}
-      @keydown=${this._onMethodKey}
-    >
-      ${tokens.map((token) =>
-        grouped
-          ? html`<div part="method-group" role="group" aria-label=${token}>
-              <p class="group-label">${mark(token)} ${token}</p>
-              ${s.methods.filter((m) => m.token === token).map(button)}
-            </div>`
-          : s.methods.map(button),
-      )}
-    </div>`;
-  }
-
-  /** Arrow keys, Home and End move the focus between the method buttons. */
-  private _onMethodKey(e: KeyboardEvent) {
-    const buttons = [...this.renderRoot.querySelectorAll<HTMLButtonElement>('[part~="method"]')];
-    const at = buttons.indexOf(e.target as HTMLButtonElement);
-    if (at < 0) return;
-    const rtl = this._i18n.locale.dir === 'rtl';
-    const step: Record<string, number> = {
-      ArrowDown: 1,
-      ArrowUp: -1,
-      ArrowRight: rtl ? -1 : 1,
-      ArrowLeft: rtl ? 1 : -1,
-    };
-    let next: number;
-    if (e.key === 'Home') next = 0;
-    else if (e.key === 'End') next = buttons.length - 1;
-    else if (step[e.key]) next = (at + step[e.key]! + buttons.length) % buttons.length;
-    else return;
-    e.preventDefault();
-    this._focus = next;
-    buttons[next]!.focus();
+    const [x, c] = this._extras();
+    if (!x) return html`<p><span part="spinner" aria-hidden="true"></span></p>`;
+    return x.renderMethods(c, s, {
+      choosing: this._session.view.choosing,
+      focus: this._focus,
+      choose: (id) => void this._session.choose(id),
+      setFocus: (index) => (this._focus = index),
+    });
   }
 
   /**
@@ -491,11 +429,6 @@ const FORMAT: ExtrasContext['format'] = {
   formatTime,
   shortHash,
   trimAmount,
-};
-
-/** A method with the server's quote (issue 15's wire change; optional until every server sends it). */
-type QuotedMethod = PaymentMethod & {
-  quote?: { amount: string; rate: string; currency: string; quoted_at: string } | null;
 };
 
 /** What the buyer reads for an error: the server's messages are written for developers. */

@@ -12,10 +12,9 @@
  * imports, which cost more bytes than this chunk saves.
  * @module
  */
-import type { BuyerSession, PaymentInstructions, Transfer } from '@crypto-checkout/protocol';
-import type { html as litHtml, nothing as litNothing } from 'lit';
+import type { BuyerSession, PaymentInstructions, PaymentMethod, Transfer } from '@crypto-checkout/protocol';
+import type { html as litHtml, nothing as litNothing, svg as litSvg } from 'lit';
 import type * as Format from './format.js';
-import type { mark as markOf } from './marks.js';
 import type { Messages } from './messages.js';
 import type * as Progress from './progress.js';
 
@@ -35,8 +34,10 @@ export interface ExtrasContext {
   /** Lit's template tag and its empty value, from the element's copy of lit. */
   html: typeof litHtml;
   nothing: typeof litNothing;
-  /** The element's token and network marks (marks.ts). */
-  mark: typeof markOf;
+  /** Lit's SVG template tag. */
+  svg: typeof litSvg;
+  /** Whether the language is written right to left (the arrow keys follow it). */
+  rtl: boolean;
   /** The element's formatting helpers (format.ts) and confirmation count (progress.ts). */
   format: Pick<
     typeof Format,
@@ -53,6 +54,62 @@ export interface ExtrasContext {
 
 /** The rules of the parts drawn here (`due`, `qr`, `address`, `details`, `steps`, `receipt`, …). */
 export const extrasStyles = `
+  .group-label {
+    display: flex;
+    align-items: center;
+    gap: 0.5rem;
+  }
+  .mark {
+    flex: none;
+    display: inline-grid;
+    place-items: center;
+    width: 1.5rem;
+    height: 1.5rem;
+    color: #fff;
+    font-size: 0.75rem;
+    font-weight: 700;
+    line-height: 1;
+  }
+  .mark {
+    position: relative;
+  }
+  .mark svg {
+    position: absolute;
+    inset: 0;
+    width: 100%;
+    height: 100%;
+  }
+  .mark::before {
+    content: attr(data-initial);
+    position: relative;
+    z-index: 1;
+  }
+  [part~='method'] {
+    display: flex;
+    align-items: center;
+    gap: 0.625rem;
+  }
+  .method-name {
+    flex: 1;
+    line-height: 1.25;
+  }
+  .method-name .muted {
+    display: block;
+  }
+  .method-token {
+    font-weight: 600;
+  }
+  [part~='method-amount'] {
+    font: 600 0.9375rem var(--checkout-mono, ui-monospace, SFMono-Regular, Menlo, Consolas, monospace);
+  }
+  [part~='method-group'] {
+    display: grid;
+    gap: 0.375rem;
+  }
+  .group-label {
+    margin: 0.25rem 0 0;
+    font-weight: 600;
+  }
   [part~='due'] {
     margin: 0.5rem 0 0;
   }
@@ -85,7 +142,6 @@ export const extrasStyles = `
     height: 1rem;
     margin-inline: 0.25rem;
     font-size: 0.5625rem;
-    border-radius: 0.25rem;
   }
   [part~='change-method'] {
     flex: none;
@@ -205,6 +261,145 @@ export function adoptExtrasStyles(host: HTMLElement): void {
 /** One constructed stylesheet for every checkout on the page. */
 let sheet: CSSStyleSheet | undefined;
 
+/** Brand colors of well-known tokens and networks, by lower-case symbol or network word. */
+const COLORS: Record<string, string> = {
+  usdc: '#2775ca',
+  usdt: '#26a17b',
+  dai: '#f5ac37',
+  eth: '#627eea',
+  weth: '#627eea',
+  btc: '#f7931a',
+  pol: '#8247e5',
+  matic: '#8247e5',
+  bnb: '#f0b90b',
+  base: '#0052ff',
+  arbitrum: '#28a0f0',
+  optimism: '#ff0420',
+  polygon: '#8247e5',
+  ethereum: '#627eea',
+  anvil: '#6b7280',
+};
+
+/** A stable color for a name without a brand color: one of a few hues, chosen by the name's letters. */
+function colorOf(name: string): string {
+  const key = name.toLowerCase();
+  const known = COLORS[key] ?? COLORS[key.split(/\W/)[0] ?? ''];
+  if (known) return known;
+  let hash = 0;
+  for (const c of key) hash = (hash * 31 + c.charCodeAt(0)) >>> 0;
+  return `hsl(${hash % 360} 55% 45%)`;
+}
+
+/**
+ * A round mark for a token (`USDC`) or, with `square`, a rounded-square mark for a network (`Base`):
+ * its initial in white on its color, no bundled logos. The initial is CSS generated content, in no
+ * text a buyer copies or a screen reader reads (the name is always written beside the mark); the
+ * color is an SVG `fill`, which a page's `style-src` Content-Security-Policy allows.
+ * @example html`${mark(context, 'USDC')} USDC`
+ */
+export function mark({ html, svg }: ExtrasContext, name: string, square = false) {
+  return html`<span
+    part=${square ? 'network-mark' : 'token-mark'}
+    class="mark"
+    data-initial=${(name[0] ?? '?').toUpperCase()}
+    aria-hidden="true"
+    >${svg`<svg viewBox="0 0 4 4"><rect width="4" height="4" rx=${square ? 1 : 2} fill=${colorOf(name)}></rect></svg>`}</span
+  >`;
+}
+
+/** A method with the server's quote (issue 15's wire change; optional until every server sends it). */
+type QuotedMethod = PaymentMethod & {
+  quote?: { amount: string; rate: string; currency: string; quoted_at: string } | null;
+};
+
+/** What {@link renderMethods} takes from the element. */
+export interface MethodParts {
+  /** The method being chosen, or `''`. */
+  choosing: string;
+  /** Index of the method button in the tab order (roving focus). */
+  focus: number;
+  /** Chooses a method. */
+  choose: (id: string) => void;
+  /** Remembers which button has the tab stop. */
+  setFocus: (index: number) => void;
+}
+
+/**
+ * The methods, as buttons with their token (or, grouped, network) marks and, when the server quotes
+ * them, the amount each would cost; grouped under their token when there are more than four and a
+ * token is on several networks. One button is in the tab order and the arrow keys, Home and End move
+ * between them (roving focus), as in a radio group.
+ * @example html`${renderMethods(context, session, parts)}`
+ */
+export function renderMethods(c: ExtrasContext, s: BuyerSession, parts: MethodParts) {
+  const { m, tag, html, nothing } = c;
+  const { formatAmount, trimAmount } = c.format;
+  const grouped = s.methods.length > 4 && new Set(s.methods.map((x) => x.token)).size < s.methods.length;
+  const tokens = grouped ? [...new Set(s.methods.map((x) => x.token))] : [''];
+  const focus = Math.min(parts.focus, s.methods.length - 1);
+  const button = (method: PaymentMethod) => {
+    const quote = (method as QuotedMethod).quote;
+    const index = s.methods.indexOf(method);
+    return html`<button
+      part="method"
+      data-method=${method.id}
+      tabindex=${index === focus ? 0 : -1}
+      ?disabled=${!!parts.choosing}
+      @click=${() => parts.choose(method.id)}
+      @focus=${() => parts.setFocus(index)}
+    >
+      ${grouped ? mark(c, method.network, true) : mark(c, method.token)}
+      <span class="method-name"
+        >${grouped ? nothing : html`<span class="method-token">${method.token}</span> `}<span class="muted"
+          >${grouped ? method.network : m.methodOn(method.network)}</span
+        ></span
+      >
+      ${
+        quote
+          ? html`<span part="method-amount" dir="ltr"
+              >${formatAmount(trimAmount(quote.amount), tag)} ${method.token}</span
+            >`
+          : nothing
+      }
+    </button>`;
+  };
+  // Arrow keys, Home and End move the focus between the method buttons.
+  const onKey = (e: KeyboardEvent) => {
+    const buttons = [
+      ...(e.currentTarget as HTMLElement).querySelectorAll<HTMLButtonElement>('[part~="method"]'),
+    ];
+    const at = buttons.indexOf(e.target as HTMLButtonElement);
+    const step: Record<string, number> = {
+      ArrowDown: 1,
+      ArrowUp: -1,
+      ArrowRight: c.rtl ? -1 : 1,
+      ArrowLeft: c.rtl ? 1 : -1,
+    };
+    const next =
+      e.key === 'Home'
+        ? 0
+        : e.key === 'End'
+          ? buttons.length - 1
+          : step[e.key]
+            ? (at + step[e.key]! + buttons.length) % buttons.length
+            : -1;
+    if (at < 0 || next < 0) return;
+    e.preventDefault();
+    parts.setFocus(next);
+    buttons[next]!.focus();
+  };
+  return html`<div part="methods" role="group" aria-label=${m.methodGroup} @keydown=${onKey}>
+    ${tokens.map((token) =>
+      grouped
+        ? html`<div part="method-group" role="group" aria-label=${token}>
+            <p class="group-label">${mark(c, token)} ${token}</p>
+            ${s.methods.filter((x) => x.token === token).map(button)}
+          </div>`
+        : s.methods.map(button),
+    )}
+  </div>`;
+}
+
 /** What {@link renderPayment} takes from the element: its parts that hold state or run its code. */
 export interface PaymentParts {
   /** The QR code's SVG (lit's `unsafeHTML` of the encoder's markup), or lit's `nothing` while it draws. */
@@ -231,7 +426,7 @@ export function renderPayment(
   p: PaymentInstructions,
   parts: PaymentParts,
 ) {
-  const { m, tag, html, nothing, mark } = c;
+  const { m, tag, html, nothing } = c;
   const { addressGroups, formatAmount, trimAmount } = c.format;
   const underpaid = s.status === 'underpaid' && !!s.amount_remaining;
   // Exactly what is still due: the server's remainder, matching the amount in its `pay_uri`. Without
@@ -241,14 +436,14 @@ export function renderPayment(
   return html`
     <div part="due">
       <div class="due-amount">
-        ${mark(p.token)}
+        ${mark(c, p.token)}
         <span class="sr-only">${underpaid ? m.amountStillDue(p.token) : m.amount(p.token)}</span>
         <code part="amount-due" dir="ltr">${amount}</code>
         <span part="token">${p.token}</span>
         ${parts.copy('amount', amount)}
       </div>
       <div class="due-network">
-        ${mark(p.network, true)}<span part="network">${p.network}</span>
+        ${mark(c, p.network, true)}<span part="network">${p.network}</span>
         ${
           parts.changeMethod
             ? html`<button part="change-method" ?disabled=${parts.changing} @click=${parts.changeMethod}>
