@@ -58,6 +58,17 @@ export const CHECKOUT_PARTS = [
   'transfers',
   'transfer',
   'success-link',
+  'due',
+  'method-group',
+  'method-amount',
+  'token-mark',
+  'network-mark',
+  'change-method',
+  'network-warning',
+  'steps',
+  'receipt',
+  'receipt-transaction',
+  'restart',
 ] as const;
 
 /**
