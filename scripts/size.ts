@@ -143,9 +143,14 @@ while (queue.length) {
 if (lazy.size) console.log('lazily loaded chunks (each fetched when a checkout needs it):');
 // The element's own parts first, then the bundler's runtime, then the languages.
 const rank = (key: string) => {
-  const index = ['QR', 'payment extras', 'wallet', 'WalletConnect', 'WC modal stub', 'bundler runtime'].indexOf(
-    label(manifest[key]!),
-  );
+  const index = [
+    'QR',
+    'payment extras',
+    'wallet',
+    'WalletConnect',
+    'WC modal stub',
+    'bundler runtime',
+  ].indexOf(label(manifest[key]!));
   return index < 0 ? 5 : index;
 };
 const byLabel = [...lazy].sort(

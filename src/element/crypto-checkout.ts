@@ -7,11 +7,7 @@
 import { LitElement, html, nothing, svg } from 'lit';
 import { property, state } from 'lit/decorators.js';
 import { unsafeHTML } from 'lit/directives/unsafe-html.js';
-import type {
-  BuyerSession,
-  PaymentInstructions,
-  SessionStatus,
-} from '@crypto-checkout/protocol';
+import type { BuyerSession, PaymentInstructions, SessionStatus } from '@crypto-checkout/protocol';
 import type { CheckoutApiError } from './api-client.js';
 import { CheckoutOptions } from './checkout-options.js';
 import { palette, styles } from './crypto-checkout.styles.js';
