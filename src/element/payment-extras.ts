@@ -243,8 +243,13 @@ export const extrasStyles = `
  */
 export function adoptExtrasStyles(host: HTMLElement): void {
   const root = host.shadowRoot;
-  if (!root || root.querySelector('style[data-extras]') || root.adoptedStyleSheets.includes(sheet!)) return;
-  if ('replaceSync' in CSSStyleSheet.prototype) {
+  if (
+    !root ||
+    root.querySelector('style[data-extras]') ||
+    (sheet && root.adoptedStyleSheets?.includes(sheet))
+  )
+    return;
+  if ('adoptedStyleSheets' in root && 'replaceSync' in CSSStyleSheet.prototype) {
     sheet ??= new CSSStyleSheet();
     if (!sheet.cssRules.length) sheet.replaceSync(extrasStyles);
     root.adoptedStyleSheets = [...root.adoptedStyleSheets, sheet];
