@@ -1,9 +1,11 @@
 // Element tests: real Chromium (Debian's), real backend and real anvil chain (test/support/stack.ts).
 // Run through `npm run test:element`, which loads tsx so that this file can import the TypeScript stack.
 import { createRequire } from 'node:module';
+import process from 'node:process';
 import { fileURLToPath, URL } from 'node:url';
 import { esbuildPlugin } from '@web/dev-server-esbuild';
 import { playwrightLauncher } from '@web/test-runner-playwright';
+import { visualRegressionPlugin } from '@web/test-runner-visual-regression/plugin';
 import { build } from 'vite';
 
 const require = createRequire(import.meta.url);
@@ -241,6 +243,17 @@ export default {
       { commonjs: true },
     ),
     stackPlugin(),
+    // Screenshots of every state (test/element/visual.test.ts) against the committed baselines in
+    // test/element/screenshots/<browser>/baseline/; `--update-visual-baseline` rewrites them. Failed
+    // shots and their diffs land beside them in failed/ (not committed). A pixel whose color moves
+    // less than pixelmatch's threshold is the same pixel (antialiasing); 0.1 % of pixels may differ.
+    visualRegressionPlugin({
+      update: process.argv.includes('--update-visual-baseline'),
+      baseDir: 'test/element/screenshots',
+      diffOptions: { threshold: 0.1 },
+      failureThreshold: 0.1,
+      failureThresholdType: 'percent',
+    }),
   ],
   browsers: [chromium()],
   groups: [

@@ -83,6 +83,7 @@ function label(chunk: ManifestChunk): string {
   const locale = /\/locales\/([\w-]+)\.ts$/.exec(src);
   if (locale) return `locale ${locale[1]}`;
   if (src.endsWith('/qr.ts')) return 'QR';
+  if (src.endsWith('/payment-extras.ts')) return 'payment extras';
   if (src.endsWith('/wallet/wallet-panel.ts')) return 'wallet';
   if (src.endsWith('/wallet/walletconnect-sdk.ts')) return 'WalletConnect';
   if (src.endsWith('/wallet/no-appkit.ts')) return 'WC modal stub';
@@ -142,9 +143,14 @@ while (queue.length) {
 if (lazy.size) console.log('lazily loaded chunks (each fetched when a checkout needs it):');
 // The element's own parts first, then the bundler's runtime, then the languages.
 const rank = (key: string) => {
-  const index = ['QR', 'wallet', 'WalletConnect', 'WC modal stub', 'bundler runtime'].indexOf(
-    label(manifest[key]!),
-  );
+  const index = [
+    'QR',
+    'payment extras',
+    'wallet',
+    'WalletConnect',
+    'WC modal stub',
+    'bundler runtime',
+  ].indexOf(label(manifest[key]!));
   return index < 0 ? 5 : index;
 };
 const byLabel = [...lazy].sort(

@@ -95,12 +95,26 @@ export class ApiClient {
     return this.request('/payment', { method }, signal);
   }
 
-  private async request(path: string, body: unknown, signal?: AbortSignal): Promise<BuyerSession> {
+  /**
+   * Drops the chosen payment method, while nothing was received on its address (the session's
+   * `can_change_method`); answers with the session without `payment`. A 409 `payment_in_progress`
+   * means money arrived meanwhile.
+   */
+  dropPayment(signal?: AbortSignal): Promise<BuyerSession> {
+    return this.request('/payment', undefined, signal, 'DELETE');
+  }
+
+  private async request(
+    path: string,
+    body: unknown,
+    signal?: AbortSignal,
+    method = body ? 'POST' : 'GET',
+  ): Promise<BuyerSession> {
     let response: Response;
     let json: { error?: { code?: CheckoutErrorCode; message?: string } } | null;
     try {
       response = await fetch(this.url + path, {
-        method: body ? 'POST' : 'GET',
+        method,
         headers: {
           // The client secret only lets the buyer see this session and choose its method; it is meant
           // to be in the page, but a header keeps it out of server and proxy access logs.

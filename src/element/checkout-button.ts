@@ -56,6 +56,8 @@ const styles = css`
  * @fires {CheckoutCanceledEvent} checkout-canceled - From the checkout.
  * @fires {CheckoutErrorEvent} checkout-error - From the checkout.
  * @fires {CheckoutTransactionSentEvent} checkout-transaction-sent - From the checkout.
+ * @fires {CheckoutCompleteEvent} checkout-complete - From the checkout (cancelable).
+ * @fires {CheckoutRestartEvent} checkout-restart - From the checkout (cancelable).
  *
  * @csspart button - The button.
  * @csspart dialog - The dialog's parts, re-exported under the same names as on `<crypto-checkout-dialog>`: `dialog`, `header`, `title`, `close-button`, `body`, `checkout`, and the checkout's parts prefixed with `checkout-`.

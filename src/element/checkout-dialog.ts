@@ -58,6 +58,17 @@ export const CHECKOUT_PARTS = [
   'transfers',
   'transfer',
   'success-link',
+  'due',
+  'method-group',
+  'method-amount',
+  'token-mark',
+  'network-mark',
+  'change-method',
+  'network-warning',
+  'steps',
+  'receipt',
+  'receipt-transaction',
+  'restart',
 ] as const;
 
 /**
@@ -281,6 +292,8 @@ function tabStops(root: Element, active: Element | null): { stops: HTMLElement[]
  * @fires {CheckoutCanceledEvent} checkout-canceled - From the checkout inside.
  * @fires {CheckoutErrorEvent} checkout-error - From the checkout inside.
  * @fires {CheckoutTransactionSentEvent} checkout-transaction-sent - From the checkout inside.
+ * @fires {CheckoutCompleteEvent} checkout-complete - From the checkout inside (cancelable).
+ * @fires {CheckoutRestartEvent} checkout-restart - From the checkout inside (cancelable).
  *
  * @csspart dialog - The native `<dialog>` element (style its backdrop with `::part(dialog)::backdrop`).
  * @csspart header - The bar with the title and the close button; it stays in view while the dialog scrolls.

@@ -59,10 +59,10 @@ export const CheckoutOptions = <T extends Constructor<LitElement>>(Base: T) => {
     @property() locale = '';
 
     /**
-     * Color scheme: `light`, `dark`, or `auto` to follow the buyer's system setting
+     * Color scheme: `light`, `dark`, or `auto` (the default) to follow the buyer's system setting
      * (`prefers-color-scheme`). The `--checkout-*` custom properties override either scheme's colors.
      */
-    @property({ reflect: true }) theme: CheckoutTheme = 'light';
+    @property({ reflect: true }) theme: CheckoutTheme = 'auto';
 
     /**
      * WalletConnect (Reown) project id that offers WalletConnect to the buyer; overrides the backend's

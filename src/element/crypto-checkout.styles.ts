@@ -77,13 +77,40 @@ export const styles = css`
   p {
     margin: 0.5rem 0;
   }
-  [part~='amount'] {
+  /* Phone first: amount, QR, address, countdown and the wallet action fit 360×640 without scrolling. */
+  [part~='header'] {
+    display: flex;
+    flex-wrap: wrap;
+    align-items: baseline;
+    justify-content: space-between;
+    gap: 0 0.75rem;
+  }
+  [part~='header'] p {
     margin: 0;
+  }
+  [part~='amount'] {
     font-size: 1.75rem;
     font-weight: 650;
+    line-height: 1.2;
+  }
+  [part~='countdown'] {
+    font-variant-numeric: tabular-nums;
+  }
+  .sr-only {
+    position: absolute;
+    width: 1px;
+    height: 1px;
+    overflow: hidden;
+    clip-path: inset(50%);
+    white-space: nowrap;
+  }
+  /* The wallet panel follows the manual instructions, so its "or send it yourself" line does not apply. */
+  [part~='wallet-or'] {
+    display: none;
   }
   .muted,
   dt,
+  summary,
   [part~='order'],
   [part~='countdown'],
   [part~='note'] {
@@ -121,15 +148,13 @@ export const styles = css`
     width: 100%;
     accent-color: var(--_accent);
   }
-  [part~='transfers'] {
-    padding-inline-start: 1.25rem;
-  }
   [part~='methods'] {
     display: grid;
     gap: 0.5rem;
   }
   button,
-  [part~='success-link'] {
+  [part~='success-link'],
+  [part~='restart'] {
     font: inherit;
     color: var(--_fg);
     background: transparent;
@@ -142,11 +167,13 @@ export const styles = css`
     text-align: start;
   }
   [part~='method']:hover,
+  [part~='change-method']:hover,
   [part~='copy-button']:hover {
     border-color: var(--_accent);
   }
   [part~='retry-button'],
-  [part~='success-link'] {
+  [part~='success-link'],
+  [part~='restart'] {
     display: inline-block;
     color: var(--_accent-fg);
     background: var(--_accent);
@@ -162,39 +189,20 @@ export const styles = css`
     outline-offset: 2px;
   }
   dl {
-    margin: 0.75rem 0;
+    margin: 0.5rem 0;
   }
   dd {
-    display: flex;
-    gap: 0.5rem;
-    align-items: flex-start;
-    margin: 0 0 0.625rem;
+    margin: 0 0 0.5rem;
   }
   code {
-    flex: 1;
     min-width: 0;
     font: 500 0.9375rem/1.4 var(--checkout-mono, ui-monospace, SFMono-Regular, Menlo, Consolas, monospace);
     overflow-wrap: anywhere;
-    user-select: all;
   }
   [part~='copy-button'] {
     flex: none;
     padding: 0.125rem 0.5rem;
     font-size: 0.8125rem;
-  }
-  [part~='qr'] {
-    width: var(--checkout-qr-size, 12.5rem);
-    max-width: 100%;
-    margin: 0.75rem auto;
-    /* Dark modules on white in either scheme: scanners expect it. */
-    padding: 0.5rem;
-    background: #fff;
-    border-radius: calc(var(--checkout-radius, 12px) / 2);
-  }
-  [part~='qr'] svg {
-    display: block;
-    width: 100%;
-    height: auto;
   }
   [part~='spinner'] {
     display: inline-block;
@@ -231,7 +239,7 @@ export const styles = css`
   /* The EIP-681 deep link opens a wallet app on a phone; desktop browsers have none to open. */
   [part~='open-in-wallet'] {
     display: none;
-    margin: 0.75rem 0;
+    margin: 0.5rem 0;
     padding: 0.625rem 0.875rem;
     text-align: center;
     text-decoration: none;
@@ -247,7 +255,8 @@ export const styles = css`
     /* Fingers need 44 px targets (WCAG 2.5.5). */
     button,
     [part~='open-in-wallet'],
-    [part~='success-link'] {
+    [part~='success-link'],
+    [part~='restart'] {
       min-height: 2.75rem;
     }
     [part~='copy-button'] {

@@ -4,7 +4,7 @@
  * lazily loaded chunk (wallet-loader.ts, wallet/).
  * @module
  */
-import { LitElement, html, nothing } from 'lit';
+import { LitElement, html, nothing, svg } from 'lit';
 import { property, state } from 'lit/decorators.js';
 import { unsafeHTML } from 'lit/directives/unsafe-html.js';
 import type { BuyerSession, PaymentInstructions, SessionStatus } from '@crypto-checkout/protocol';
@@ -13,18 +13,37 @@ import { CheckoutOptions } from './checkout-options.js';
 import { palette, styles } from './crypto-checkout.styles.js';
 import type {
   CheckoutCanceledEvent,
+  CheckoutCompleteEvent,
   CheckoutErrorEvent,
   CheckoutExpiredEvent,
   CheckoutPaidEvent,
+  CheckoutRestartEvent,
   CheckoutStatusChangeEvent,
   CheckoutTransactionSentEvent,
 } from './events.js';
-import { formatAmount, formatCountdown, formatFiat, formatTime, isPositive, shortHash } from './format.js';
+import {
+  addressGroups,
+  formatAmount,
+  formatCountdown,
+  formatDateTime,
+  formatFiat,
+  formatTime,
+  isPositive,
+  shortHash,
+  trimAmount,
+} from './format.js';
+import { emit } from './events.js';
 import { httpUrl } from './http-url.js';
 import { LocaleController } from './i18n.js';
 import type { Messages } from './messages.js';
 import { openCheckout, type CheckoutResult, type OpenCheckoutOptions } from './open-checkout.js';
-import { SessionController, confirmationProgress, takesPayment } from './session-controller.js';
+import type { ExtrasContext } from './payment-extras.js';
+import {
+  SessionController,
+  confirmationProgress,
+  takesPayment,
+  type PaymentExtras,
+} from './session-controller.js';
 import { WalletLoader } from './wallet-loader.js';
 
 /**
@@ -52,6 +71,8 @@ export type CheckoutState = 'idle' | 'loading' | 'ready' | 'error';
  * @fires {CheckoutExpiredEvent} checkout-expired - The session expired; it may still become `paid_late`. Detail: `{ session }`.
  * @fires {CheckoutCanceledEvent} checkout-canceled - The merchant canceled the session. Detail: `{ session }`.
  * @fires {CheckoutErrorEvent} checkout-error - Loading the session or a buyer's action failed. Detail: `{ code, message }`.
+ * @fires {CheckoutCompleteEvent} checkout-complete - Cancelable: the buyer pressed "Return to merchant" on the receipt. Detail: `{ session, url }`; `preventDefault()` keeps the page from following `success_url`.
+ * @fires {CheckoutRestartEvent} checkout-restart - Cancelable: the buyer pressed "Start again" on an expired session. Detail: `{ session, url }`; `preventDefault()` keeps the page from following `cancel_url`.
  * @fires {CheckoutTransactionSentEvent} checkout-transaction-sent - The buyer's wallet sent the payment; the status changes follow once the server sees it on chain. Detail: `{ txHash, chainId, wallet }`.
  *
  * @csspart base - The wrapper of everything inside.
@@ -65,15 +86,22 @@ export type CheckoutState = 'idle' | 'loading' | 'ready' | 'error';
  * @csspart error - Error messages.
  * @csspart retry-button - The button that retries loading after an error.
  * @csspart countdown - The time left until the session expires.
- * @csspart methods - The group of payment method buttons.
+ * @csspart methods - The group of payment method buttons (arrow keys move between them).
+ * @csspart method-group - The methods of one token, when there are many methods.
  * @csspart method - One payment method button.
- * @csspart details - The payment instructions (network, token, amount, address).
+ * @csspart method-amount - The amount a method would cost at the current rate, when the server quotes it.
+ * @csspart token-mark - A token's round mark (its initial on its color).
+ * @csspart network-mark - A network's square mark.
+ * @csspart due - The amount to send, its token and network (with the change-method button).
+ * @csspart amount-due - The exact token amount to send (without trailing zeros).
+ * @csspart token - The token symbol.
  * @csspart network - The network name.
- * @csspart token - The token symbol and contract.
- * @csspart amount-due - The exact token amount to send.
- * @csspart address - The deposit address.
- * @csspart copy-button - The copy buttons beside the amount and the address.
+ * @csspart change-method - The button that goes back to the choice of methods while nothing was received.
  * @csspart qr - The QR code of the EIP-681 payment request.
+ * @csspart address - The deposit address, in groups of four characters that never break.
+ * @csspart copy-button - The copy buttons beside the amount and the address.
+ * @csspart network-warning - Which network to send on (the same address exists on other networks).
+ * @csspart details - The disclosure with the token contract, rate, confirmations and fee notes.
  * @csspart open-in-wallet - The "Open in wallet app" link (the EIP-681 URI), shown on touch screens.
  * @csspart wallet - The "pay from a wallet" panel.
  * @csspart wallet-heading - The panel's heading, with the amount.
@@ -93,7 +121,11 @@ export type CheckoutState = 'idle' | 'loading' | 'ready' | 'error';
  * @csspart confirmations - The confirmations progress bar while processing.
  * @csspart transfers - The list of transfers seen, those that do not count included.
  * @csspart transfer - One transfer (a link when its network has a block explorer).
- * @csspart success-link - The "Return to merchant" link after payment.
+ * @csspart steps - The progress from sent to confirming to paid (the current step has `aria-current`).
+ * @csspart receipt - What was paid, when, in which transaction, for which order.
+ * @csspart receipt-transaction - The receipt's transaction hash (a link when the network has an explorer).
+ * @csspart success-link - The "Return to merchant" link after payment (fires `checkout-complete`).
+ * @csspart restart - The "Start again" link of an expired session (fires `checkout-restart`).
  *
  * @cssprop [--checkout-font=system-ui] - Font family of the element.
  * @cssprop [--checkout-fg=#111827] - Text color (dark scheme: #f3f4f6). Set on the element, a color applies to both schemes; scope it, e.g. `crypto-checkout[theme=dark] { … }`, to change one.
@@ -107,7 +139,7 @@ export type CheckoutState = 'idle' | 'loading' | 'ready' | 'error';
  * @cssprop [--checkout-danger=#b91c1c] - Color of error messages (dark: #f87171).
  * @cssprop [--checkout-radius=12px] - Corner radius of the card (buttons use half).
  * @cssprop [--checkout-mono=ui-monospace] - Font family of the amount and address.
- * @cssprop [--checkout-qr-size=12.5rem] - Width of the QR code.
+ * @cssprop [--checkout-qr-size=min(12.5rem, 46vw)] - Width of the QR code.
  */
 export class CryptoCheckout extends CheckoutOptions(LitElement) {
   static override styles = [palette, styles];
@@ -135,6 +167,8 @@ export class CryptoCheckout extends CheckoutOptions(LitElement) {
 
   /** Which button's text was just copied (`amount`, `address`), for two seconds; `''` otherwise. */
   @state() private _copied = '';
+  /** Index of the method button in the tab order (roving focus). */
+  @state() private _focus = 0;
   private _copyTimer?: ReturnType<typeof setTimeout>;
   private _i18n = new LocaleController(this);
   /** The session: loading, following, countdown, method choice. Added after the language controller. */
@@ -178,8 +212,11 @@ export class CryptoCheckout extends CheckoutOptions(LitElement) {
       ${
         s
           ? html`<div part="header">
-              <p part="amount">${formatFiat(s.amount, s.currency, tag)}</p>
-              ${s.order_id ? html`<p part="order">${this.m.order(s.order_id)}</p>` : nothing}
+              <div>
+                <p part="amount">${formatFiat(s.amount, s.currency, tag)}</p>
+                ${s.order_id ? html`<p part="order">${this.m.order(s.order_id)}</p>` : nothing}
+              </div>
+              ${this._renderCountdown(s)}
             </div>`
           : nothing
       }
@@ -242,35 +279,32 @@ export class CryptoCheckout extends CheckoutOptions(LitElement) {
     return [''];
   }
 
+  /** The time left, at the header's end while the session takes payment. */
+  private _renderCountdown(s: BuyerSession) {
+    if (!takesPayment(s)) return nothing;
+    const left = Date.parse(s.expires_at) - this._session.view.now;
+    const { tag } = this._i18n.locale;
+    return html`<p part="countdown" role="timer">
+      ${left > 0 ? this.m.expiresIn(formatCountdown(left, tag), formatTime(s.expires_at, tag)) : this.m.timeUp}
+    </p>`;
+  }
+
+  /** The lazily loaded renderers (payment-extras.ts) and what they need, or `null` until loaded. */
+  private _extras(): [PaymentExtras, ExtrasContext] | [null, null] {
+    const x = this._session.view.extras;
+    if (!x) return [null, null];
+    x.adoptExtrasStyles(this);
+    const explorer = httpUrl(this._session.view.session?.payment?.explorer_url)?.replace(/\/+$/, '') ?? null;
+    const { tag, dir } = this._i18n.locale;
+    return [x, { m: this.m, tag, rtl: dir === 'rtl', explorer, html, svg, nothing, format: FORMAT }];
+  }
+
   private _renderSession(s: BuyerSession) {
     const p = s.payment;
-    const { choosing, now } = this._session.view;
-    const left = Date.parse(s.expires_at) - now;
+    const paid = s.status === 'paid' || s.status === 'overpaid';
+    const [x, c] = this._extras();
     return html`
-      ${
-        takesPayment(s)
-          ? html`<p part="countdown" role="timer">
-              ${left > 0 ? this.m.expiresIn(formatCountdown(left, this._i18n.locale.tag), formatTime(s.expires_at, this._i18n.locale.tag)) : this.m.timeUp}
-            </p>`
-          : nothing
-      }
-      ${
-        !p && s.status === 'open'
-          ? html`<div part="methods" role="group" aria-label=${this.m.methodGroup}>
-              ${s.methods.map(
-                (method) =>
-                  html`<button
-                    part="method"
-                    data-method=${method.id}
-                    ?disabled=${!!choosing}
-                    @click=${() => void this._session.choose(method.id)}
-                  >
-                    ${method.token} <span class="muted">${this.m.methodOn(method.network)}</span>
-                  </button>`,
-              )}
-            </div>`
-          : nothing
-      }
+      ${!p && s.status === 'open' ? this._renderMethods(s) : nothing}
       ${s.transfers.map((t) =>
         t.expected
           ? nothing
@@ -279,6 +313,7 @@ export class CryptoCheckout extends CheckoutOptions(LitElement) {
             </p>`,
       )}
       ${p && takesPayment(s) ? this._renderPayment(s, p) : nothing}
+      ${p && x && (s.status === 'processing' || paid) ? x.renderSteps(c, s) : nothing}
       ${
         p && s.status === 'processing'
           ? html`<progress
@@ -289,90 +324,62 @@ export class CryptoCheckout extends CheckoutOptions(LitElement) {
             ></progress>`
           : nothing
       }
-      ${p && s.transfers.length ? this._renderTransfers(s, p) : nothing}
-      ${s.status === 'paid' || s.status === 'overpaid' ? this._renderPaid(s) : nothing}
+      ${p && x && paid ? x.renderReceipt(c, s, p) : nothing}
+      ${p && x && s.transfers.length ? x.renderTransfers(c, s, p) : nothing}
+      ${paid ? this._renderLink('success-link', s.success_url, this.m.returnToMerchant, s) : nothing}
+      ${s.status === 'expired' ? this._renderLink('restart', s.cancel_url, this.m.startAgain, s) : nothing}
     `;
   }
 
+  /**
+   * The methods (drawn by the lazily loaded payment extras, fetched with the session; a spinner until
+   * then): one tab stop, the arrow keys move between them.
+   */
+  private _renderMethods(s: BuyerSession) {
+    const [x, c] = this._extras();
+    if (!x) return html`<p><span part="spinner" aria-hidden="true"></span></p>`;
+    return x.renderMethods(c, s, {
+      choosing: this._session.view.choosing,
+      focus: this._focus,
+      choose: (id) => void this._session.choose(id),
+      setFocus: (index) => (this._focus = index),
+    });
+  }
+
+  /**
+   * The payment: drawn by the lazily loaded payment extras (fetched while the session loaded, so
+   * normally there before a method is chosen); a spinner in the meantime.
+   */
   private _renderPayment(s: BuyerSession, p: PaymentInstructions) {
-    const underpaid = s.status === 'underpaid' && !!s.amount_remaining;
-    // Exactly what is still due: the server's remainder, matching the amount in its `pay_uri`.
-    const amount = underpaid ? s.amount_remaining! : p.amount_due;
-    const uri = s.pay_uri;
-    const { qr } = this._session.view;
-    // A token transfer is paid for in the chain's own coin; name it when the session offers it too.
-    const gasCoin = s.methods.find((x) => x.kind === 'native' && x.chain_id === p.chain_id)?.token;
-    return html`
-      ${this._wallet.render()}
-      <dl part="details">
-        <dt>${this.m.network}</dt>
-        <dd><span part="network">${p.network}</span></dd>
-        <dt>${this.m.token}</dt>
-        <dd>
-          <span part="token"
-            >${p.token}${
-              p.token_address
-                ? html` <span class="muted"
-                    >(${this.m.contract} <code dir="ltr">${p.token_address}</code>)</span
-                  >`
-                : nothing
-            }</span
-          >
-        </dd>
-        <dt>${underpaid ? this.m.amountStillDue(p.token) : this.m.amount(p.token)}</dt>
-        <dd><code part="amount-due" dir="ltr">${amount}</code>${this._copyButton('amount', amount)}</dd>
-        <dt>${this.m.address}</dt>
-        <dd><code part="address" dir="ltr">${p.address}</code>${this._copyButton('address', p.address)}</dd>
-      </dl>
-      ${
-        uri
-          ? html`<div
-              part="qr"
-              role="img"
-              aria-label=${this.m.qr(formatAmount(amount, this._i18n.locale.tag), p.token, p.network, p.address)}
-            >
-              ${qr?.uri === uri ? unsafeHTML(qr.svg) : nothing}
-            </div>`
-          : nothing
-      }
-      ${uri?.startsWith('ethereum:') ? html`<a part="open-in-wallet" href=${uri}>${this.m.openInWallet}</a>` : nothing}
-      <p part="note">
-        ${p.kind === 'erc20' ? this.m.gasToken(p.token, gasCoin ?? this.m.gasUnknownCoin, p.network) : this.m.gasNative}
-        ${this.m.onlyThis(p.token, p.network)}
-      </p>
-    `;
+    const [x, c] = this._extras();
+    if (!x) return html`<p><span part="spinner" aria-hidden="true"></span></p>`;
+    const { qr, changing } = this._session.view;
+    const canChange = (s as BuyerSession & { can_change_method?: boolean }).can_change_method === true;
+    return x.renderPayment(c, s, p, {
+      qr: qr?.uri === s.pay_uri && qr ? unsafeHTML(qr.svg) : nothing,
+      copy: (what, text) => this._copyButton(what, text),
+      wallet: this._wallet.render(),
+      changeMethod: canChange && s.methods.length > 1 ? () => void this._session.changeMethod() : null,
+      changing,
+    });
   }
 
-  private _renderTransfers(s: BuyerSession, p: PaymentInstructions) {
-    const explorer = httpUrl(p.explorer_url)?.replace(/\/+$/, '');
-    return html`<ul part="transfers" class="muted">
-      ${s.transfers.map((t) => {
-        const flag = !t.expected ? this.m.transferNotAccepted : t.late ? this.m.transferLate : '';
-        const label =
-          this.m.transfer(formatAmount(t.amount, this._i18n.locale.tag), t.token, shortHash(t.tx_hash)) +
-          (flag ? ` (${flag})` : '');
-        // The explorer is the chosen chain's: a transfer on another network is not on it.
-        return html`<li>
-          ${
-            explorer && t.chain_id === p.chain_id
-              ? html`<a
-                  part="transfer"
-                  href=${`${explorer}/tx/${t.tx_hash}`}
-                  target="_blank"
-                  rel="noopener noreferrer"
-                  >${label}</a
-                >`
-              : html`<span part="transfer">${label}</span>`
-          }
-        </li>`;
-      })}
-    </ul>`;
-  }
-
-  private _renderPaid(s: BuyerSession) {
-    // success_url is validated by the server; checking the scheme again keeps javascript: URLs out.
-    const back = httpUrl(s.success_url);
-    return back ? html`<p><a part="success-link" href=${back}>${this.m.returnToMerchant}</a></p>` : nothing;
+  /**
+   * The way out after paying (`success-link`, to the session's `success_url`, firing
+   * `checkout-complete`) or after expiry (`restart`, to its `cancel_url`, firing `checkout-restart`).
+   * Both events are cancelable: a page that handles them itself (closes a dialog, starts a new
+   * session) calls `preventDefault()` and the link is not followed.
+   */
+  private _renderLink(which: 'success-link' | 'restart', url: string | null, label: string, s: BuyerSession) {
+    // The URLs are validated by the server; checking the scheme again keeps javascript: URLs out.
+    const href = httpUrl(url);
+    if (!href) return nothing;
+    const onClick = (e: MouseEvent) => {
+      const name = which === 'success-link' ? 'checkout-complete' : 'checkout-restart';
+      if (emit(this, name, { session: s, url: href }, { cancelable: true }).defaultPrevented)
+        e.preventDefault();
+    };
+    return html`<p><a part=${which} href=${href} @click=${onClick}>${label}</a></p>`;
   }
 
   private _copyButton(what: keyof Messages['copyLabel'], text: string) {
@@ -408,6 +415,18 @@ export class CryptoCheckout extends CheckoutOptions(LitElement) {
   }
 }
 
+/** The helpers the lazily loaded payment extras format with (they import none themselves). */
+const FORMAT: ExtrasContext['format'] = {
+  addressGroups,
+  confirmationProgress,
+  formatAmount,
+  formatDateTime,
+  formatFiat,
+  formatTime,
+  shortHash,
+  trimAmount,
+};
+
 /** What the buyer reads for an error: the server's messages are written for developers. */
 const buyerMessage = (m: Messages, e: Pick<CheckoutApiError, 'code' | 'message'>): string =>
   e.code === 'unauthorized' ||
@@ -430,5 +449,7 @@ declare global {
     'checkout-canceled': CheckoutCanceledEvent;
     'checkout-error': CheckoutErrorEvent;
     'checkout-transaction-sent': CheckoutTransactionSentEvent;
+    'checkout-complete': CheckoutCompleteEvent;
+    'checkout-restart': CheckoutRestartEvent;
   }
 }

@@ -74,6 +74,14 @@ export interface CheckoutCloseDetail {
   session: BuyerSession | null;
 }
 
+/** Detail of `checkout-complete` and `checkout-restart`: the session and where its link leads. */
+export interface CheckoutLinkDetail {
+  /** The session as the server last sent it. */
+  session: BuyerSession;
+  /** The link the buyer followed: the session's `success_url` or `cancel_url`. */
+  url: string;
+}
+
 /** Event names mapped to their detail types. */
 export interface CheckoutEventDetailMap {
   'checkout-status-change': CheckoutStatusChangeDetail;
@@ -84,6 +92,8 @@ export interface CheckoutEventDetailMap {
   'checkout-transaction-sent': CheckoutTransactionSentDetail;
   'checkout-close-request': CheckoutCloseRequestDetail;
   'checkout-close': CheckoutCloseDetail;
+  'checkout-complete': CheckoutLinkDetail;
+  'checkout-restart': CheckoutLinkDetail;
 }
 
 /** Fired on every server-driven status change, including the first load of a session. */
@@ -114,6 +124,17 @@ export type CheckoutTransactionSentEvent = CustomEvent<CheckoutTransactionSentDe
  * confirming. The backdrop never closes it: a buyer would lose the address in the middle of paying.
  */
 export type CheckoutCloseRequestEvent = CustomEvent<CheckoutCloseRequestDetail>;
+/**
+ * Fired, cancelable, when the buyer presses "Return to merchant" on the receipt of a paid session
+ * (the link to its `success_url`). Call `preventDefault()` to stay on the page and handle it yourself
+ * (close a dialog, show your own confirmation); otherwise the browser follows the link.
+ */
+export type CheckoutCompleteEvent = CustomEvent<CheckoutLinkDetail>;
+/**
+ * Fired, cancelable, when the buyer presses "Start again" on an expired session (the link to its
+ * `cancel_url`). Call `preventDefault()` to start a new session on the page instead of following it.
+ */
+export type CheckoutRestartEvent = CustomEvent<CheckoutLinkDetail>;
 /** Fired after a modal checkout has closed, with the last status and session it received. */
 export type CheckoutCloseEvent = CustomEvent<CheckoutCloseDetail>;
 

@@ -95,3 +95,38 @@ export function isPositive(amount: string | null | undefined): boolean {
 export function shortHash(hash: string): string {
   return hash.length > 14 ? `${hash.slice(0, 6)}…${hash.slice(-4)}` : hash;
 }
+
+/**
+ * Drops the trailing zeros of a decimal string's fraction (and a dot left alone), so that the amount a
+ * buyer reads and copies is one number, not `4.500000` beside a wallet's `4.5`. The value is the same.
+ * @example trimAmount('4.500000') // '4.5'
+ * @example trimAmount('12.000') // '12'
+ */
+export function trimAmount(amount: string): string {
+  return /^\d+\.\d+$/.test(amount) ? amount.replace(/\.?0+$/, '') : amount;
+}
+
+/**
+ * Splits an address into groups of four characters for reading and comparing (a `0x` prefix is its
+ * own group). The groups are drawn apart with spacing, never joined by spaces, so that selecting the
+ * address copies exactly the string, checksum case and all.
+ * @example addressGroups('0xAbCd1234') // ['0x', 'AbCd', '1234']
+ */
+export function addressGroups(address: string): string[] {
+  const prefix = address.startsWith('0x') ? '0x' : '';
+  return [...(prefix ? [prefix] : []), ...(address.slice(prefix.length).match(/.{1,4}/g) ?? [])];
+}
+
+/**
+ * Formats a date and time of an ISO timestamp in `locale`, e.g. for a receipt.
+ * @example formatDateTime('2026-01-01T14:05:00Z', 'en') // 'Jan 1, 2026, 2:05 PM' (in New York: 9:05 AM)
+ */
+export function formatDateTime(iso: string, locale?: string): string {
+  try {
+    return new Intl.DateTimeFormat(locale || undefined, { dateStyle: 'medium', timeStyle: 'short' }).format(
+      Date.parse(iso),
+    );
+  } catch {
+    return iso;
+  }
+}

@@ -42,6 +42,26 @@ export const messages = {
   transferNotAccepted: 'not accepted',
   returnToMerchant: 'Return to merchant',
 
+  // The payment at a glance, its details behind a disclosure, and the back action.
+  sendOnlyOn: (token: string, network: string) => `Send ${token} on ${network} only.`,
+  sameAddressElsewhere: 'The same address exists on other networks, but money sent there cannot be credited.',
+  paymentDetails: 'Payment details',
+  rate: 'Rate',
+  rateLockedUntil: (time: string) => `locked until ${time}`,
+  confirmationsNeeded: 'Confirmations needed',
+  changeMethod: 'Change method',
+  // Progress from sending to paid, and the receipt.
+  steps: 'Payment progress',
+  stepSent: 'Sent',
+  stepConfirming: (seen: number, needed: number) => `Confirming ${seen}/${needed}`,
+  stepPaid: 'Paid',
+  receipt: 'Receipt',
+  receiptPaid: 'Paid',
+  receiptDate: 'Date',
+  receiptTransaction: 'Transaction',
+  receiptOrder: 'Order',
+  startAgain: 'Start again',
+
   // The status line (the live region): one headline per status, and a detail where there is more to say.
   choose: 'Choose how to pay',
   waiting: 'Waiting for payment',

@@ -18,30 +18,22 @@ import {
 // A type only: the element's public type stays declared with the element (no runtime cycle).
 import type { CheckoutState } from './crypto-checkout.js';
 import { emit, type CheckoutErrorDetail } from './events.js';
+import type * as Extras from './payment-extras.js';
+import { takesPayment } from './progress.js';
 
 /** Milliseconds between polls while the stream is down, and between checks with the server at expiry. */
 const POLLING_INTERVAL = 5000;
 
 // The QR encoder is half the weight of the element and only needed once a method is chosen, so it is
-// a lazily loaded chunk, fetched while the session loads so that it is ready when the address is.
-const loadQr = () => import('./qr.js');
+// a lazily loaded chunk, with the rest of what only a chosen method or a payment shows (details,
+// steps, receipt: payment-extras.ts), fetched while the session loads so that it is ready when the
+// address is.
+const loadExtras = () => import('./payment-extras.js');
 
-/**
- * Whether the buyer may still pay (address, QR, countdown): nothing, or not enough, received in time.
- * @example takesPayment(session) // true while `open` or `underpaid`
- */
-export const takesPayment = (s: BuyerSession): boolean => s.status === 'open' || s.status === 'underpaid';
+/** The lazily loaded module of what a chosen method or a payment shows; see payment-extras.ts. */
+export type PaymentExtras = typeof Extras;
 
-/**
- * Confirmations `[seen, needed]` of the least confirmed transfer that counts and is still confirming:
- * the one the session waits for.
- * @example const [seen, needed] = confirmationProgress(session); // [1, 3]
- */
-export const confirmationProgress = (s: BuyerSession): [number, number] => {
-  const pending = s.transfers.filter((t) => t.expected && !t.confirmed && !t.late);
-  const needed = pending[0]?.confirmations_required ?? s.payment?.confirmations_required ?? 1;
-  return [Math.min(needed, ...pending.map((t) => t.confirmations)), needed];
-};
+export { confirmationProgress, takesPayment } from './progress.js';
 
 /**
  * Whether a session state from the server replaces the one shown. After a terminal status the buyer's
@@ -60,6 +52,8 @@ export interface SessionClient {
   getSession(signal?: AbortSignal): Promise<BuyerSession>;
   /** Chooses the payment method; answers with the session including `payment`. */
   choosePayment(method: string, signal?: AbortSignal): Promise<BuyerSession>;
+  /** Drops the chosen method (the back action); answers with the session without `payment`. */
+  dropPayment?(signal?: AbortSignal): Promise<BuyerSession>;
   /** Follows the session live until it settles; returns the function that stops following it. */
   watchSession(options: WatchSessionOptions): () => void;
 }
@@ -101,10 +95,14 @@ export interface SessionView {
   readonly offline: boolean;
   /** The method being chosen (a request is on its way), or `''`. */
   readonly choosing: string;
+  /** Whether the chosen method is being dropped (the back action's request is on its way). */
+  readonly changing: boolean;
   /** The server's clock at the last tick of the countdown, in milliseconds since the epoch. */
   readonly now: number;
   /** The QR code of a `pay_uri` once drawn (an SVG document), or `null`. */
   readonly qr: { readonly uri: string; readonly svg: string } | null;
+  /** The lazily loaded renderers of details, steps and receipt, once loaded; `null` before. */
+  readonly extras: PaymentExtras | null;
 }
 
 const IDLE: SessionView = {
@@ -114,8 +112,10 @@ const IDLE: SessionView = {
   notice: '',
   offline: false,
   choosing: '',
+  changing: false,
   now: 0,
   qr: null,
+  extras: null,
 };
 
 /**
@@ -208,6 +208,36 @@ export class SessionController implements ReactiveController {
     }
   }
 
+  /**
+   * Goes back to the choice of methods (the server's `DELETE /v1/sessions/:id/payment`), allowed while
+   * the session's `can_change_method` is true. When money arrived meanwhile (409
+   * `payment_in_progress`) the payment stays and the server's session is shown; any other failure
+   * becomes {@link SessionView.notice} and a `checkout-error`.
+   */
+  async changeMethod(): Promise<void> {
+    const { client, run } = this;
+    if (!client?.dropPayment || !run || this.view.changing || this.view.choosing) return;
+    this.set({ changing: true, notice: '' });
+    try {
+      this.apply(await client.dropPayment(run.signal), true, true);
+    } catch (error) {
+      if (run.signal.aborted) return;
+      const e = toApiError(error);
+      // A string until the protocol's error codes name it (h-pricing's wire change).
+      if ((e.code as string) === 'payment_in_progress') {
+        try {
+          return this.apply(await client.getSession(run.signal), true);
+        } catch {
+          // Keep what is shown; the stream brings the new state.
+        }
+      }
+      this.set({ notice: e.message });
+      emit(this.host, 'checkout-error', { code: e.code, message: e.message });
+    } finally {
+      if (this.run === run) this.set({ changing: false });
+    }
+  }
+
   /** Stops the current run and starts one for `key` (none when `null`), from an empty view. */
   private restart(key: string | null) {
     this.stop();
@@ -219,7 +249,10 @@ export class SessionController implements ReactiveController {
 
   private async load(api: string, clientSecret: string) {
     const run = (this.run = new AbortController());
-    loadQr().catch(() => {});
+    loadExtras().then(
+      (extras) => this.run === run && this.set({ extras }),
+      () => {},
+    );
     this.set({ state: 'loading' });
     // The rest after the host's update: the events fired below may make a listener change the host's
     // properties, and a change made while the host updates would not start another update.
@@ -251,11 +284,14 @@ export class SessionController implements ReactiveController {
   /**
    * Takes a session state from the server (`fetched`: the answer to a request, whose `server_time`
    * is fresh enough to correct the clock): shows it, fires the events of a status change and keeps
-   * the countdown in step.
+   * the countdown in step. `dropped` marks the answer to {@link changeMethod}, whose session has no
+   * `payment` any more.
    */
-  private apply(s: BuyerSession, fetched = false) {
+  private apply(s: BuyerSession, fetched = false, dropped = false) {
     const shown = this.view.session;
-    if (!supersedes(shown, s)) return;
+    // `dropped`: the answer to the back action, the one time a chosen method goes away.
+    if (!dropped && !supersedes(shown, s)) return;
+    if (dropped) this.qrUri = '';
     if (fetched) this.skew = Date.parse(s.server_time) - Date.now();
     this.set({ state: 'ready', session: s, offline: false, now: Date.now() + this.skew });
     this.drawQr(s);
@@ -292,8 +328,8 @@ export class SessionController implements ReactiveController {
     const uri = takesPayment(s) ? s.pay_uri : null;
     if (!uri || uri === this.qrUri) return;
     this.qrUri = uri;
-    loadQr()
-      .then((qr) => qr.qrSvg(uri))
+    loadExtras()
+      .then((extras) => extras.qrSvg(uri))
       .then(
         (svg) => this.qrUri === uri && this.set({ qr: { uri, svg } }),
         () => {},

@@ -13,7 +13,9 @@ export type CheckoutEventName =
   | 'checkout-expired'
   | 'checkout-canceled'
   | 'checkout-error'
-  | 'checkout-transaction-sent';
+  | 'checkout-transaction-sent'
+  | 'checkout-complete'
+  | 'checkout-restart';
 
 /** Events that only the modal elements, `<crypto-checkout-dialog>` and `<crypto-checkout-button>`, fire. */
 export type ModalEventName = 'checkout-close-request' | 'checkout-close';

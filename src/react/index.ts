@@ -28,12 +28,14 @@ import {
   CheckoutDialog as CheckoutDialogElement,
   CryptoCheckout as CryptoCheckoutElement,
   type CheckoutCanceledEvent,
+  type CheckoutCompleteEvent,
   type CheckoutCloseEvent,
   type CheckoutCloseRequestEvent,
   type CheckoutErrorEvent,
   type CheckoutEventDetailMap,
   type CheckoutExpiredEvent,
   type CheckoutPaidEvent,
+  type CheckoutRestartEvent,
   type CheckoutStatusChangeEvent,
   type CheckoutTransactionSentEvent,
 } from '../element/index.js';
@@ -55,6 +57,10 @@ export interface CryptoCheckoutEventProps {
   onError?: (event: CheckoutErrorEvent) => void;
   /** `checkout-transaction-sent`: the buyer's wallet sent the payment (not yet confirmed). */
   onTransactionSent?: (event: CheckoutTransactionSentEvent) => void;
+  /** `checkout-complete` (cancelable): "Return to merchant" on the receipt (`{ session, url }`). */
+  onComplete?: (event: CheckoutCompleteEvent) => void;
+  /** `checkout-restart` (cancelable): "Start again" on an expired session (`{ session, url }`). */
+  onRestart?: (event: CheckoutRestartEvent) => void;
 }
 
 /** The settable properties of `<crypto-checkout>`, which the modal elements share. */
@@ -79,13 +85,15 @@ const checkoutEvents = {
   onCanceled: 'checkout-canceled',
   onError: 'checkout-error',
   onTransactionSent: 'checkout-transaction-sent',
+  onComplete: 'checkout-complete',
+  onRestart: 'checkout-restart',
 } satisfies Record<keyof CryptoCheckoutEventProps, keyof CheckoutEventDetailMap>;
 
 /**
  * The `<crypto-checkout>` element as a React component. Its props are the element's properties
  * (`session`, `api`, `locale`, `theme`, `walletconnectProjectId`, `noWallet`), any HTML attribute, and
  * a callback for each of its events: `onStatusChange`, `onPaid`, `onExpired`, `onCanceled`, `onError`,
- * `onTransactionSent`. A new `session` switches the checkout to that session; unmounting it closes its
+ * `onTransactionSent`, `onComplete`, `onRestart`. A new `session` switches the checkout to that session; unmounting it closes its
  * connection to the backend.
  * @example <CryptoCheckout session={clientSecret} api={apiUrl} onPaid={(e) => done(e.detail.session)} />
  */

@@ -26,6 +26,7 @@ interface Pending {
 class FakeClient implements SessionClient {
   readonly gets: Pending[] = [];
   readonly choices: (Pending & { method: string })[] = [];
+  readonly drops: Pending[] = [];
   watching?: WatchSessionOptions;
   unwatched = 0;
 
@@ -43,6 +44,10 @@ class FakeClient implements SessionClient {
 
   choosePayment(method: string, signal?: AbortSignal) {
     return this.request(signal, (pending) => this.choices.push({ ...pending, method }));
+  }
+
+  dropPayment(signal?: AbortSignal) {
+    return this.request(signal, (pending) => this.drops.push(pending));
   }
 
   watchSession(options: WatchSessionOptions) {
@@ -252,6 +257,34 @@ describe('SessionController', () => {
     await chose;
     expect(view().session?.payment?.id).to.equal('usdc@anvil');
     expect(view().notice).to.equal('');
+    expect(events.of('checkout-error')).to.have.length(0);
+  });
+
+  it('goes back to the methods: the answer without the payment replaces the one shown', async () => {
+    const { client, view, host } = await loaded(paying());
+    const back = host.controller.changeMethod();
+    expect(view().changing).to.equal(true);
+    const drop = await until(() => client.drops[0], 'the drop is sent');
+    drop.resolve(buyer());
+    await back;
+    expect(view().session?.payment).to.equal(null);
+    expect(view().changing).to.equal(false);
+    // The stream's next snapshot without a payment is shown as usual; a chosen method comes back only
+    // by choosing again.
+    client.watching!.onSession(buyer({ amount: '10.00' }));
+    expect(view().session?.payment).to.equal(null);
+  });
+
+  it('keeps the payment when money arrived meanwhile (409 payment_in_progress), without an error', async () => {
+    const { client, view, host, events } = await loaded(paying());
+    const back = host.controller.changeMethod();
+    const drop = await until(() => client.drops[0], 'the drop is sent');
+    drop.reject(new CheckoutApiError('payment_in_progress' as never, 'a payment is on its way', 409));
+    const again = await until(() => client.gets[1], 'the session is fetched again');
+    again.resolve(paying({ status: 'processing' }));
+    await back;
+    expect(view().session?.payment?.address).to.equal(ADDRESS);
+    expect(view().session?.status).to.equal('processing');
     expect(events.of('checkout-error')).to.have.length(0);
   });
 
