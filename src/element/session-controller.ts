@@ -291,6 +291,11 @@ export class SessionController implements ReactiveController {
     const shown = this.view.session;
     // `dropped`: the answer to the back action, the one time a chosen method goes away.
     if (!dropped && !supersedes(shown, s)) return;
+    // A request's answer built before the state shown is stale: the stream got there first (e.g. an
+    // underpayment seen while the choose-method answer was still on its way). The stream's and the
+    // polls' states are not compared by clock: they come in order, and another instance's clock may
+    // run a little behind, so a newer state would be dropped and never sent again.
+    if (fetched && !dropped && shown && Date.parse(s.server_time) < Date.parse(shown.server_time)) return;
     if (dropped) this.qrUri = '';
     if (fetched) this.skew = Date.parse(s.server_time) - Date.now();
     this.set({ state: 'ready', session: s, offline: false, now: Date.now() + this.skew });

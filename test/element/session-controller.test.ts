@@ -233,6 +233,28 @@ describe('SessionController', () => {
     expect(supersedes(null, buyer())).to.equal(true);
   });
 
+  it('ignores a request answer older than the state the stream already showed', async () => {
+    const { host, view, client } = await loaded(buyer());
+    void host.controller.choose('usdc@anvil');
+    const choice = await until(() => client.choices[0], 'the method is chosen');
+    const answeredAt = Date.now();
+    // The stream shows the choice and then an underpayment before the choose answer arrives.
+    const later = (ms: number) => new Date(answeredAt + ms).toISOString();
+    client.watching!.onSession(paying({ server_time: later(10) }));
+    client.watching!.onSession(
+      paying({ status: 'underpaid', amount_remaining: '4', server_time: later(20) }),
+    );
+    await until(() => host.status === 'underpaid', 'the underpayment is shown');
+    choice.resolve(paying({ server_time: later(0) }));
+    await until(() => view().choosing === '', 'the choice is done');
+    await host.updateComplete;
+    expect(host.status, 'the late answer does not put the session back to open').to.equal('underpaid');
+    expect(view().session?.amount_remaining).to.equal('4');
+    // A newer answer is taken as before.
+    client.watching!.onSession(paying({ status: 'processing', server_time: later(30) }));
+    await until(() => host.status === 'processing', 'a newer state is shown');
+  });
+
   it('chooses the only method by itself, and shows the payment', async () => {
     const { host, client, view } = await loaded(buyer({ methods: [USDC] }));
     const choice = await until(() => client.choices[0], 'the method is chosen');
