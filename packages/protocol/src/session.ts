@@ -19,8 +19,14 @@ export const atomicStringSchema = z.string().regex(/^(0|[1-9]\d*)$/, 'must be an
 /** A 0x-prefixed 20-byte EVM address. */
 export const addressSchema = z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'must be a 0x-prefixed address');
 
-/** Fiat currencies a session can be priced in. */
-export const currencySchema = z.enum(['USD']);
+/**
+ * The currency a session is priced in: an ISO 4217 code (`USD`, `EUR`, `JPY`, …) or the symbol of a
+ * crypto asset the server accepts (`USDC`, `ETH`). Which ones a server supports, and their decimal
+ * places (JPY none, most fiat 2), it checks itself (`currency_not_supported`).
+ */
+export const currencySchema = z
+  .string()
+  .regex(/^[A-Z][A-Z0-9.]{1,15}$/, 'must be a currency code such as "USD", "EUR" or "USDC"');
 
 /** A payment method id: `<token symbol>@<chain key>`, lower case, e.g. `usdc@anvil`, `eth@base`. */
 export const methodIdSchema = z
@@ -52,7 +58,10 @@ const linkUrlSchema = z
 export const createSessionRequestSchema = z.strictObject({
   /** Price in `currency`, e.g. `"49.99"`. */
   amount: decimalStringSchema,
-  /** ISO 4217 code of the price. Only `USD` for now. */
+  /**
+   * Currency of the price: an ISO 4217 code (`USD`, `EUR`, `GBP`, `CHF`, `JPY`, …) or a crypto asset
+   * the server accepts (`USDC`, `ETH`); `amount` may have at most its decimal places (JPY: none).
+   */
   currency: z.preprocess((v) => (typeof v === 'string' ? v.toUpperCase() : v), currencySchema),
   /** The merchant's own order reference, for search and reconciliation. */
   order_id: z.string().min(1).max(200).optional(),
