@@ -86,6 +86,7 @@ const USDC = {
   decimals: 6,
   chain_id: 31337,
   network: 'Anvil (local)',
+  quote: null,
 };
 const ETH = {
   ...USDC,
@@ -108,6 +109,7 @@ function buyer(patch: Partial<BuyerSession> = {}): BuyerSession {
     order_id: null,
     methods: [USDC, ETH],
     payment: null,
+    can_change_method: false,
     amount_received: null,
     amount_remaining: null,
     amount_overpaid: null,
@@ -138,6 +140,8 @@ function paying(patch: Partial<BuyerSession> = {}): BuyerSession {
       amount_due: '10',
       amount_due_atomic: '10000000',
       rate: '1',
+      rate_locked_until: null,
+      rate_sources: [],
       confirmations_required: 1,
       uri: `ethereum:${USDC.token_address}@31337/transfer?address=${ADDRESS}&uint256=10000000`,
       explorer_url: null,

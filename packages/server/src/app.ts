@@ -54,7 +54,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
     db,
     secrets: options.secrets,
     clock: options.clock,
-    rates: options.rates,
+    pricing: options.pricing,
     idempotency: options.idempotency,
     resolveHost: options.resolveHost, // Without public_url, links are built on the address the server listens on, known only then.
     listeningAddress: () => (server.server.listening ? server.server.address() : null),

@@ -20,7 +20,7 @@ import { Idempotency, type IdempotencyOptions } from './idempotency.js';
 import { keyAuthenticator } from './keys/key-authenticator.js';
 import { publicBaseUrl } from './public-url.js';
 import { Readiness } from './readiness.js';
-import { StaticRateSource, type RateSource } from './rates/rate-source.js';
+import { buildPricing, type Pricing } from './rates/build-pricing.js';
 import { SessionBus } from './sessions/session-bus.js';
 import { SessionFeed } from './sessions/session-feed.js';
 import { SessionSearch } from './sessions/session-search.js';
@@ -55,8 +55,8 @@ export interface ServicesOptions {
   secrets: SecretBox;
   /** Defaults to the real clock. */
   clock?: (() => Date) | undefined;
-  /** Where native-coin prices come from; default: the static `rates` of the configuration. */
-  rates?: RateSource | undefined;
+  /** Prices and currencies; default: built from the configuration's `pricing` (`rates/build-pricing.ts`). */
+  pricing?: Pricing | undefined;
   /** `Idempotency-Key` tuning (waits, retention); tests shorten it. */
   idempotency?: Omit<IdempotencyOptions, 'clock'> | undefined;
   /**
@@ -108,6 +108,8 @@ export interface Services {
   };
   /** What `GET /ready` checks; {@link startWorkers} hands it the chain watchers. */
   readiness: Readiness;
+  /** Rate sources, the pricer and currencies; `pricing.stats` is each source's health (for metrics). */
+  pricing: Pricing;
 }
 
 /**
@@ -120,15 +122,16 @@ export function createServices(options: ServicesOptions): Services {
   const store = new SessionStore(db, options.secrets);
   const bus = new SessionBus();
   const apiKeys = new ApiKeyStore(db);
-  const rates = options.rates ?? new StaticRateSource(config.rates);
+  const pricing = options.pricing ?? buildPricing(config, clock);
   const publicUrl = () => publicBaseUrl(config, options.listeningAddress?.() ?? null);
   const sessions = new SessionService({
     store,
     config,
-    methods: buildMethodRegistry(config, rates),
+    methods: buildMethodRegistry(config, pricing.pricer),
     xpub: parseXpub(config.xpub),
     bus,
-    rates,
+    pricer: pricing.pricer,
+    currencies: pricing.currencies,
     clock,
     publicUrl,
     chainHead: chainHeadReader(config.chains),
@@ -149,7 +152,14 @@ export function createServices(options: ServicesOptions): Services {
   };
   sessions.onStatusChange(webhooks.outbox.statusHook);
   return {
-    readiness: new Readiness({ config, db, webhooks: webhookStore, clock: clock ?? (() => new Date()) }),
+    readiness: new Readiness({
+      config,
+      db,
+      webhooks: webhookStore,
+      clock: clock ?? (() => new Date()),
+      rates: pricing.stats,
+    }),
+    pricing,
     store,
     bus,
     feed: new SessionFeed({ store }),

@@ -311,6 +311,90 @@ const limitsSchema = z
   });
 
 /** When `GET /ready` answers 503 (docs/operations.md → Health and readiness). */
+/** Base URL of a market-data API: https, or http for a local fixture server in tests. */
+const sourceUrlSchema = z
+  .url({ protocol: /^https?$/, error: 'must be an http(s) URL such as https://api.coinbase.com' })
+  .transform((value) => value.replace(/\/+$/, ''));
+
+/** Where prices come from and how they are locked; see docs/api.md → Pricing. */
+const pricingSchema = z.strictObject({
+  /**
+   * Sources of crypto prices in US dollars, asked together; their median is used. `static` reads
+   * `rates` (development, tests, prices set by hand); `coinbase`, `kraken`, `binance` and
+   * `coingecko` are the public market-data APIs. Default `["static"]`.
+   */
+  sources: z
+    .array(z.enum(['static', 'coinbase', 'kraken', 'binance', 'coingecko']))
+    .min(1)
+    .default(['static']),
+  /**
+   * Sources of fiat crosses (US dollars in EUR, JPY, …): `static` reads `fx_rates`; `frankfurter`
+   * is the ECB's daily reference rates. Default `["static"]`.
+   */
+  fiat_sources: z
+    .array(z.enum(['static', 'frankfurter']))
+    .min(1)
+    .default(['static']),
+  /** Base URLs of the APIs (change them for a mirror or a test server). */
+  urls: z
+    .strictObject({
+      coinbase: sourceUrlSchema.default('https://api.coinbase.com'),
+      kraken: sourceUrlSchema.default('https://api.kraken.com'),
+      binance: sourceUrlSchema.default('https://api.binance.com'),
+      coingecko: sourceUrlSchema.default('https://api.coingecko.com'),
+      frankfurter: sourceUrlSchema.default('https://api.frankfurter.app'),
+    })
+    .prefault({}),
+  /** CoinGecko demo API key, sent as `x-cg-demo-api-key`; a secret, never logged. Optional. */
+  coingecko_api_key: z.string().min(1).max(200).optional(),
+  /** How long one source may take to answer, in ms, before the others are used without it. Default 2 000. */
+  timeout_ms: z.number().int().min(50).max(60_000).default(2_000),
+  /** Crypto prices older than this, in seconds, are refused. Default 300. */
+  max_age_s: z.number().int().min(1).max(86_400).default(300),
+  /**
+   * Fiat reference rates older than this, in seconds, are refused. Default 4 days: the ECB publishes
+   * on banking days only, so Monday's rate must still count on a long weekend.
+   */
+  fiat_max_age_s: z
+    .number()
+    .int()
+    .min(60)
+    .max(30 * 86_400)
+    .default(4 * 86_400),
+  /** Quotes further than this many percent from the sources' median are dropped as outliers. Default `"2"`. */
+  max_deviation_percent: decimalSchema.default('2'),
+  /** Fewest sources that must agree on a price. Default 1. */
+  min_sources: z.number().int().min(1).max(5).default(1),
+  /** How long an aggregated price is reused before the sources are asked again, in seconds. Default 30. */
+  cache_s: z.number().int().min(0).max(3_600).default(30),
+  /**
+   * How long a rate locks when the buyer chooses a method, in seconds (never past the session's
+   * expiry). When it ends with nothing received, the next view requotes. Default 900 (15 minutes).
+   */
+  lock_s: z.number().int().min(60).default(900),
+  /**
+   * Depeg guard: when set (a percent, e.g. `"2"`), stablecoins are priced from the market too and
+   * refused (`rate_unavailable`) while they trade further than this from their peg. Default: off,
+   * stablecoins count at their peg.
+   */
+  depeg_band_percent: decimalSchema.optional(),
+  /**
+   * Percent taken off the market rate, so the buyer pays the exchange spread or a fee
+   * (`spread_paid_by: "buyer"`); with `"merchant"` the rate is the market's. Default `"0"`.
+   */
+  spread_percent: z
+    .string()
+    .regex(/^\d{1,2}(\.\d{1,4})?$/, 'must be a percentage below 100 such as "0.5"')
+    .default('0'),
+  /** Who bears `spread_percent`: `buyer` (a lower rate) or `merchant` (the market rate). Default `merchant`. */
+  spread_paid_by: z.enum(['buyer', 'merchant']).default('merchant'),
+  /**
+   * Lets sources live on loopback or private addresses (tests with a local fixture server, an
+   * internal mirror). Off by default: a source URL cannot be aimed at the server's own network.
+   */
+  allow_private_sources: z.boolean().default(false),
+});
+
 const readySchema = z
   .strictObject({
     /**
@@ -399,8 +483,15 @@ export const configSchema = z.strictObject({
     }
   }),
   chains: z.array(z.preprocess(withKnownChainDefaults, chainSchema)).min(1, 'configure at least one chain'),
-  /** Fiat price of one whole native coin, by ticker, e.g. `{ "ETH": "3000.00" }`. */
+  /** US-dollar price of one whole coin for the `static` source, by ticker, e.g. `{ "ETH": "3000.00" }`. */
   rates: z.record(z.string(), decimalSchema).default({}),
+  /**
+   * Units of a fiat currency per US dollar for the `static` fiat source, e.g. `{ "EUR": "0.92" }`:
+   * sessions in that currency can then be priced without a live FX source.
+   */
+  fx_rates: z.record(z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code'), decimalSchema).default({}),
+  /** Live exchange rates, locking and requoting. */
+  pricing: pricingSchema.prefault({}),
   /** Origins allowed to call the buyer endpoints from a browser; `["*"]` allows any. */
   cors_origins: z.array(z.string()).default(['*']),
   /** Default session lifetime in seconds. */
@@ -476,6 +567,8 @@ export type ChainConfig = Config['chains'][number];
 export type WebhooksConfig = Config['webhooks'];
 /** Limits against abuse. */
 export type LimitsConfig = Config['limits'];
+/** Where prices come from and how they lock. */
+export type PricingConfig = Config['pricing'];
 /** The bounds of `GET /ready`. */
 export type ReadyConfig = Config['ready'];
 /** The configuration as written in a file or passed in code, before defaults. */
@@ -512,6 +605,7 @@ export function parseConfig(input: unknown): Config {
  * Reads the configuration from an optional JSON file (`CC_CONFIG`) overlaid with environment
  * variables: `CC_SECRET_KEYS` (comma-separated), `CC_XPUB`, `DATABASE_URL`, `CC_DATA_DIR`, `PORT`,
  * `HOST`, `CC_CORS_ORIGINS` (comma-separated), `CC_CHAINS` (JSON array), `CC_RATES` (JSON object),
+ * `CC_FX_RATES` (JSON object), `CC_PRICING` (JSON object),
  * `LOG_LEVEL`, `CC_WEBHOOKS` (JSON object), `CC_WALLETCONNECT_PROJECT_ID`, `CC_PUBLIC_URL`,
  * `CC_MERCHANT_NAME`, `CC_SHUTDOWN_TIMEOUT_MS`, `CC_LIMITS` (JSON object), `CC_READY` (JSON object),
  * `CC_ENCRYPTION_KEY`, `CC_PREVIOUS_ENCRYPTION_KEYS` (comma-separated), `CC_ENCRYPTION_KEY_FILE`.
@@ -551,6 +645,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (env.CC_CORS_ORIGINS) overlay.cors_origins = list(env.CC_CORS_ORIGINS);
   if (env.CC_CHAINS) overlay.chains = json('CC_CHAINS');
   if (env.CC_RATES) overlay.rates = json('CC_RATES');
+  if (env.CC_FX_RATES) overlay.fx_rates = json('CC_FX_RATES');
+  if (env.CC_PRICING) overlay.pricing = json('CC_PRICING');
   if (env.LOG_LEVEL) overlay.log_level = env.LOG_LEVEL;
   if (env.CC_WALLETCONNECT_PROJECT_ID) overlay.walletconnect_project_id = env.CC_WALLETCONNECT_PROJECT_ID;
   if (env.CC_WEBHOOKS) overlay.webhooks = json('CC_WEBHOOKS');

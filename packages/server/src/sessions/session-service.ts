@@ -13,17 +13,20 @@ import { deriveDepositAddress } from '../chain/derive-address.js';
 import type { MethodInfo } from '../chain/registry.js';
 import type { Config } from '../config.js';
 import {
+  CurrencyNotSupportedError,
   InvalidRequestError,
   MethodAlreadyChosenError,
   MethodNotAvailableError,
   NotFoundError,
+  PaymentInProgressError,
   RateUnavailableError,
   SessionNotCancelableError,
   SessionNotOpenError,
 } from '../errors.js';
-import { fiatToAtomic, parseDecimal } from '../money.js';
+import { fiatToAtomic, formatAtomic, parseDecimal } from '../money.js';
 import { publicBaseUrl } from '../public-url.js';
-import type { RateSource } from '../rates/rate-source.js';
+import type { Currencies } from '../rates/currencies.js';
+import type { Pricer, TokenRate } from '../rates/pricer.js';
 import type { Queryable } from '../store/database.js';
 import type {
   BlockRecord,
@@ -91,7 +94,7 @@ function highest(a: number | null | undefined, b: number | null | undefined): nu
 interface ChoiceTerms {
   methodId: string;
   method: MethodInfo;
-  rate: string;
+  rate: TokenRate;
   amountDue: bigint;
 }
 
@@ -108,8 +111,10 @@ export interface SessionServiceOptions {
   xpub: HDKey;
   /** Tells this instance's event streams that a session changed. */
   bus: SessionBus;
-  /** Prices of the tokens that are not pegged. */
-  rates: RateSource;
+  /** Prices tokens in session currencies (live sources or the static table). */
+  pricer: Pricer;
+  /** The currencies sessions may be priced in, with their decimal places. */
+  currencies: Currencies;
   /** Defaults to the real clock. */
   clock?: (() => Date) | undefined;
   /**
@@ -157,7 +162,8 @@ export class SessionService {
   private readonly methods: Map<string, MethodInfo>;
   private readonly xpub: HDKey;
   private readonly bus: SessionBus;
-  private readonly rates: RateSource;
+  private readonly pricer: Pricer;
+  private readonly currencies: Currencies;
   private readonly clock: () => Date;
   private readonly publicUrl: () => string;
   private readonly chainHead: (chainId: number) => Promise<number | null>;
@@ -169,7 +175,8 @@ export class SessionService {
     this.methods = options.methods;
     this.xpub = options.xpub;
     this.bus = options.bus;
-    this.rates = options.rates;
+    this.pricer = options.pricer;
+    this.currencies = options.currencies;
     this.clock = options.clock ?? (() => new Date());
     this.publicUrl = options.publicUrl ?? (() => publicBaseUrl(config));
     this.chainHead = options.chainHead ?? (() => Promise.resolve(null));
@@ -224,10 +231,26 @@ export class SessionService {
         );
       }
     }
+    const minorUnits = this.currencies.minorUnits(input.currency);
+    if (minorUnits === null || !this.pricer.supportsCurrency(input.currency)) {
+      throw new CurrencyNotSupportedError(
+        `sessions cannot be priced in ${input.currency} on this server; supported: ${this.currencies
+          .codes()
+          .filter((code) => this.pricer.supportsCurrency(code))
+          .join(', ')}`,
+      );
+    }
     const amount = parseDecimal(input.amount);
     if (amount.units === 0n) throw new InvalidRequestError('amount must be greater than 0');
-    if (amount.scale > 2)
-      throw new InvalidRequestError(`amount has more than 2 decimals for ${input.currency}`);
+    // Trailing zeros are harmless ("10.00" JPY is 10 yen); only digits the currency has not are refused.
+    if (amount.scale > minorUnits && amount.units % 10n ** BigInt(amount.scale - minorUnits) !== 0n) {
+      throw InvalidRequestError.fields([
+        {
+          path: 'amount',
+          message: `${input.currency} has ${minorUnits === 0 ? 'no decimal places' : `at most ${minorUnits} decimal places`}`,
+        },
+      ]);
+    }
     const now = this.clock();
     const id = `${SESSION_ID_PREFIX}${randomToken(24)}`;
     const record = {
@@ -291,13 +314,18 @@ export class SessionService {
     options: { loaded?: SessionBundle | undefined } = {},
   ): Promise<BuyerSession> {
     const method = this.methods.get(methodId);
-    // Priced before any write: a rate source may be slow. The quote is locked into the deposit
-    // until the session expires.
-    const quote = method && !method.peg ? await this.rates.quote(method.token, 'USD') : null;
-    const loaded = options.loaded ?? (await this.load(id));
+    let loaded = options.loaded ?? (await this.load(id));
     if (!loaded) throw new NotFoundError(`no session ${id}`);
+    // The same method again: the same instructions, requoted first if their lock has run out.
+    if (loaded.deposit?.method === methodId) loaded = await this.requoteIfDue(loaded);
+    // Priced before any write: a rate source may be slow. Nothing is written if it fails. The rate
+    // locks into the deposit for the lock window (`pricing.lock_s`).
+    const quote =
+      method && !loaded.deposit && loaded.session.methods.includes(methodId)
+        ? await this.pricer.rate(method, loaded.session.currency)
+        : undefined;
     const now = this.clock();
-    const terms = this.choiceTerms(loaded, methodId, quote?.rate, now);
+    const terms = this.choiceTerms(loaded, methodId, quote, now);
     if (!terms) return this.buyerView(loaded, now);
     const index = await this.store.reserveDerivationIndex();
     const address = deriveDepositAddress(this.xpub, index);
@@ -339,7 +367,7 @@ export class SessionService {
       const locked = await this.store.loadBundle(tx, id, true);
       if (!locked) throw new NotFoundError(`no session ${id}`);
       const lockedNow = this.clock();
-      const lockedTerms = this.choiceTerms(locked, methodId, quote?.rate, lockedNow);
+      const lockedTerms = this.choiceTerms(locked, methodId, quote, lockedNow);
       if (!lockedTerms) return null;
       locked.deposit = this.depositFor(locked, lockedTerms, index, address, lockedNow);
       await this.store.insertDeposit(tx, locked.deposit);
@@ -358,7 +386,7 @@ export class SessionService {
   private choiceTerms(
     bundle: SessionBundle,
     methodId: string,
-    quotedRate: string | undefined,
+    quoted: TokenRate | undefined,
     now: Date,
   ): ChoiceTerms | null {
     if (bundle.deposit) {
@@ -374,15 +402,25 @@ export class SessionService {
     if (!method || !bundle.session.methods.includes(methodId)) {
       throw new MethodNotAvailableError(`method ${methodId} is not offered for this session`);
     }
-    const rate = method.peg === bundle.session.currency ? '1' : quotedRate;
-    if (!rate) throw new RateUnavailableError(`no ${bundle.session.currency} rate for ${method.token}`);
-    const amountDue = fiatToAtomic(
+    if (!quoted) throw new RateUnavailableError(`no ${bundle.session.currency} rate for ${method.token}`);
+    return { methodId, method, rate: quoted, amountDue: this.amountDue(bundle, method, quoted.rate) };
+  }
+
+  /** The session's price in atomic units of `method` at `rate`, rounded up (never in the buyer's favour). */
+  private amountDue(bundle: SessionBundle, method: MethodInfo, rate: string): bigint {
+    return fiatToAtomic(
       bundle.session.amount,
       rate,
       method.decimals,
       method.kind === 'native' ? NATIVE_FRACTION_DIGITS : method.decimals,
     );
-    return { methodId, method, rate, amountDue };
+  }
+
+  /** Until when a rate taken `now` stays locked: the lock window, never past expiry; `null` for fixed rates. */
+  private lockUntil(bundle: SessionBundle, rate: TokenRate, now: Date): Date | null {
+    if (!rate.moving) return null;
+    const until = now.getTime() + this.config.pricing.lock_s * 1000;
+    return new Date(Math.min(until, bundle.session.expires_at.getTime()));
   }
 
   /** The deposit record of a choice, at a reserved index and its derived address. */
@@ -406,11 +444,115 @@ export class SessionService {
       derivation_index: index,
       amount_due_atomic: amountDue,
       amount_min_atomic: amountDue - allowance,
-      rate,
+      rate: rate.rate,
+      rate_sources: rate.sources,
+      rate_locked_until: this.lockUntil(bundle, rate, now),
       confirmations_required: method.chain.confirmations,
       created_at: now,
       watch_until: new Date(bundle.session.expires_at.getTime() + this.config.monitoring_window * 1000),
     };
+  }
+
+  /**
+   * Requotes a session whose rate lock has run out with nothing received: a new rate, a new amount
+   * due and a new lock, stored with a `session.updated` event (so the stream says so). Answers the
+   * session as it is now — unchanged when no requote is due, or when no rate is available (the old
+   * amount stands until a rate is; the watcher still values what arrives at the stored rate).
+   */
+  async requoteIfDue(bundle: SessionBundle): Promise<SessionBundle> {
+    const due = (b: SessionBundle, now: Date) =>
+      b.deposit?.rate_locked_until &&
+      now >= b.deposit.rate_locked_until &&
+      now < b.session.expires_at &&
+      b.session.status === 'open' &&
+      !b.session.canceled_at &&
+      b.transfers.length === 0;
+    if (!due(bundle, this.clock())) return bundle;
+    const method = this.methods.get(bundle.deposit!.method);
+    if (!method) return bundle;
+    let rate: TokenRate;
+    try {
+      rate = await this.pricer.rate(method, bundle.session.currency);
+    } catch (error) {
+      if (error instanceof RateUnavailableError) return bundle;
+      throw error;
+    }
+    const event = await this.store.transaction(async (tx) => {
+      const locked = await this.store.loadBundle(tx, bundle.session.id, true);
+      const now = this.clock();
+      if (!locked || !due(locked, now)) return null;
+      const amountDue = this.amountDue(locked, method, rate.rate);
+      locked.deposit = {
+        ...locked.deposit!,
+        rate: rate.rate,
+        rate_sources: rate.sources,
+        rate_locked_until: this.lockUntil(locked, rate, now),
+        amount_due_atomic: amountDue,
+        amount_min_atomic:
+          amountDue - toleranceAllowance(amountDue, this.config.underpayment_tolerance_percent),
+      };
+      await this.store.requoteDeposit(tx, locked.deposit);
+      // The status stays `open`: the event says that the amount changed.
+      return (
+        (await this.applyState(tx, locked, now)) ??
+        (await this.store.appendEvent(
+          tx,
+          locked.session.id,
+          'session.updated',
+          this.buyerView(locked, now),
+          now,
+        ))
+      );
+    });
+    if (!event) return (await this.load(bundle.session.id)) ?? bundle;
+    this.bus.notify(bundle.session.id);
+    return (await this.load(bundle.session.id)) ?? bundle;
+  }
+
+  /**
+   * The buyer goes back to the method list: drops the chosen method, its address and its lock, if
+   * nothing at all was received on the address (a transfer still confirming counts) and the session
+   * is open; otherwise `payment_in_progress`. Without a chosen method it answers the session as is.
+   */
+  async dropPayment(id: string): Promise<BuyerSession> {
+    const event = await this.store.transaction(async (tx) => {
+      const bundle = await this.store.loadBundle(tx, id, true);
+      if (!bundle) throw new NotFoundError(`no session ${id}`);
+      if (!bundle.deposit) return null;
+      const now = this.clock();
+      if (bundle.transfers.length) {
+        throw new PaymentInProgressError(
+          `${bundle.transfers.length} transfer(s) reached the ${bundle.deposit.method} address; pay the rest there`,
+        );
+      }
+      if (bundle.session.status !== 'open' || now >= bundle.session.expires_at) {
+        throw new SessionNotOpenError(
+          `this session is ${bundle.session.status === 'open' ? 'expired' : bundle.session.status}; its method cannot change`,
+        );
+      }
+      if (!(await this.store.deleteDepositIfUnpaid(tx, id))) {
+        throw new PaymentInProgressError('a transfer reached the address; pay the rest there');
+      }
+      bundle.deposit = null;
+      return this.applyState(tx, bundle, now);
+    });
+    if (event) this.bus.notify(id);
+    const after = await this.load(id);
+    return this.buyerView(after!, this.clock());
+  }
+
+  /**
+   * Asks the rate sources for every method the session offers (at most once per pair in flight, and
+   * cached), so that the next view shows each method's `quote`. Failures leave that quote `null`.
+   */
+  async warmQuotes(bundle: SessionBundle): Promise<void> {
+    if (bundle.session.status !== 'open') return;
+    await Promise.all(
+      bundle.session.methods.map((id) => {
+        const method = this.methods.get(id);
+        return method ? this.pricer.rate(method, bundle.session.currency).catch(() => null) : null;
+      }),
+    );
   }
 
   /**
@@ -585,6 +727,17 @@ export class SessionService {
   }
 
   private viewContext(now: Date): ViewContext {
+    const quote: ViewContext['quote'] = (method, bundle) => {
+      if (bundle.session.status !== 'open' || now >= bundle.session.expires_at) return null;
+      const rate = this.pricer.peek(method, bundle.session.currency);
+      if (!rate) return null;
+      return {
+        amount: formatAtomic(this.amountDue(bundle, method, rate.rate), method.decimals),
+        rate: rate.rate,
+        currency: bundle.session.currency,
+        quoted_at: rate.at.toISOString(),
+      };
+    };
     const chainNames = new Map(
       this.config.chains.map((c) => [c.id, { name: c.name, explorer_url: c.explorer_url ?? null }]),
     );
@@ -594,6 +747,7 @@ export class SessionService {
       now,
       walletconnectProjectId: this.config.walletconnect_project_id ?? null,
       publicUrl: this.publicUrl(),
+      quote,
     };
   }
 
