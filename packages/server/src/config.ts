@@ -342,7 +342,7 @@ const pricingSchema = z.strictObject({
       kraken: sourceUrlSchema.default('https://api.kraken.com'),
       binance: sourceUrlSchema.default('https://api.binance.com'),
       coingecko: sourceUrlSchema.default('https://api.coingecko.com'),
-      frankfurter: sourceUrlSchema.default('https://api.frankfurter.app'),
+      frankfurter: sourceUrlSchema.default('https://api.frankfurter.dev/v1'),
     })
     .prefault({}),
   /** CoinGecko demo API key, sent as `x-cg-demo-api-key`; a secret, never logged. Optional. */

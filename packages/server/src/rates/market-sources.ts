@@ -187,7 +187,8 @@ export class CoinGeckoSource implements MarketSource {
 }
 
 /**
- * Frankfurter, the ECB's daily reference rates as JSON: `GET /latest?from=USD&to=EUR` →
+ * Frankfurter, the ECB's daily reference rates as JSON (its v1 API, base URL
+ * `https://api.frankfurter.dev/v1`): `GET /latest?base=USD&symbols=EUR` →
  * `{"amount":1.0,"base":"USD","date":"2026-12-03","rates":{"EUR":0.9512}}`. The ECB publishes on
  * banking days around 16:00 CET; a rate is taken as of 15:00 UTC on its date.
  */
@@ -201,7 +202,7 @@ export class FrankfurterSource implements MarketSource {
 
   async fetchPrice(base: string, quote: string, signal: AbortSignal): Promise<SourcePrice> {
     const { text } = await this.options.http.get(
-      `${this.options.baseUrl}/latest?from=${encodeURIComponent(base)}&to=${encodeURIComponent(quote)}`,
+      `${this.options.baseUrl}/latest?base=${encodeURIComponent(base)}&symbols=${encodeURIComponent(quote)}`,
       signal,
     );
     const body = parseJson(text);
