@@ -77,7 +77,9 @@ function body(route: RateRoute, now: Date, recorded: boolean): string {
 export async function startRateServer(): Promise<RateServer> {
   let behaviours = new Map<RateRoute, RouteBehaviour>();
   let counts = new Map<RateRoute, number>();
-  const byPath = new Map(Object.entries(RATE_ROUTES).map(([name, path]) => [path, name as RateRoute]));
+  const byPath = new Map<string, RateRoute>(
+    Object.entries(RATE_ROUTES).map(([name, path]) => [path, name as RateRoute]),
+  );
   const server = createServer((request: IncomingMessage, response: ServerResponse) => {
     const route = byPath.get(request.url ?? '');
     if (!route) {

@@ -19,6 +19,7 @@ import { sessionEventRoutes } from './routes/v1/sessions/events.js';
 import { sessionRoutes } from './routes/v1/sessions/index.js';
 import { sessionAccessRoutes } from './routes/v1/sessions/session.js';
 import { webhookEndpointRoutes } from './routes/v1/webhook-endpoints.js';
+import { rateRoutes } from './routes/v1/rates.js';
 import { webhookEventRoutes } from './routes/v1/webhook-events.js';
 
 /** What `buildApp` needs. */
@@ -121,7 +122,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   });
   await server.register(cors, {
     origin: config.cors_origins.includes('*') ? '*' : config.cors_origins,
-    methods: ['GET', 'POST'],
+    methods: ['GET', 'POST', 'DELETE'],
     allowedHeaders: ['authorization', 'content-type', 'last-event-id', 'idempotency-key'],
     maxAge: 600,
   });
@@ -150,6 +151,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   await server.register(sessionRoutes, { prefix: '/v1/sessions', auth, sessions, search, idempotency });
   await server.register(webhookEndpointRoutes, { prefix: '/v1/webhook_endpoints', auth, ...webhooks });
   await server.register(webhookEventRoutes, { prefix: '/v1/webhook_events', auth, ...webhooks });
+  await server.register(rateRoutes, { prefix: '/v1/rates', auth, estimates: services.estimates });
   // The session's client secret, or a secret key of its mode.
   await server.register(sessionAccessRoutes, { prefix: '/v1/sessions', auth, sessions });
   await server.register(sessionEventRoutes, {
@@ -163,5 +165,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
     maxStreams: config.limits.max_streams,
   });
 
+  // The rate sources' pooled connections close with the server.
+  server.addHook('onClose', () => services.pricing.close());
   return { ...services, server };
 }

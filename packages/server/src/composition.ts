@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Authenticator } from './auth.js';
-import { chainHeadReader } from './chain/chain-head.js';
+import { chainGasPriceReader, chainHeadReader } from './chain/chain-head.js';
 import type { LedChainWatcher } from './chain/chain-leadership.js';
 import { parseXpub } from './chain/derive-address.js';
 import { buildMethodRegistry } from './chain/registry.js';
@@ -21,6 +21,7 @@ import { keyAuthenticator } from './keys/key-authenticator.js';
 import { publicBaseUrl } from './public-url.js';
 import { Readiness } from './readiness.js';
 import { buildPricing, type Pricing } from './rates/build-pricing.js';
+import { RateEstimates } from './rates/rate-estimates.js';
 import { SessionBus } from './sessions/session-bus.js';
 import { SessionFeed } from './sessions/session-feed.js';
 import { SessionSearch } from './sessions/session-search.js';
@@ -110,6 +111,8 @@ export interface Services {
   readiness: Readiness;
   /** Rate sources, the pricer and currencies; `pricing.stats` is each source's health (for metrics). */
   pricing: Pricing;
+  /** Conversions at the current rate for merchants (`GET /v1/rates/estimate`). */
+  estimates: RateEstimates;
 }
 
 /**
@@ -124,10 +127,11 @@ export function createServices(options: ServicesOptions): Services {
   const apiKeys = new ApiKeyStore(db);
   const pricing = options.pricing ?? buildPricing(config, clock);
   const publicUrl = () => publicBaseUrl(config, options.listeningAddress?.() ?? null);
+  const methods = buildMethodRegistry(config, pricing.pricer);
   const sessions = new SessionService({
     store,
     config,
-    methods: buildMethodRegistry(config, pricing.pricer),
+    methods,
     xpub: parseXpub(config.xpub),
     bus,
     pricer: pricing.pricer,
@@ -160,6 +164,12 @@ export function createServices(options: ServicesOptions): Services {
       rates: pricing.stats,
     }),
     pricing,
+    estimates: new RateEstimates({
+      pricer: pricing.pricer,
+      currencies: pricing.currencies,
+      methods,
+      gasPrice: chainGasPriceReader(config.chains),
+    }),
     store,
     bus,
     feed: new SessionFeed({ store }),

@@ -33,7 +33,10 @@ import {
   errorCodeSchema,
   jsonValueSchema,
   paymentInstructionsSchema,
+  methodQuoteSchema,
   paymentMethodSchema,
+  rateEstimateSchema,
+  rateSourceQuoteSchema,
   redeliverWebhookEventRequestSchema,
   reviewReasonSchema,
   rotateWebhookSecretRequestSchema,
@@ -173,6 +176,9 @@ nameSchema(createSessionRequestSchema, 'CreateSessionRequest', {
 });
 nameSchema(choosePaymentRequestSchema, 'ChoosePaymentRequest', { examples: [{ method: 'usdc@base' }] });
 nameSchema(paymentMethodSchema, 'PaymentMethod');
+nameSchema(methodQuoteSchema, 'MethodQuote');
+nameSchema(rateSourceQuoteSchema, 'RateSourceQuote');
+nameSchema(rateEstimateSchema, 'RateEstimate');
 nameSchema(paymentInstructionsSchema, 'PaymentInstructions');
 nameSchema(transferSchema, 'Transfer');
 nameSchema(sessionStatusSchema, 'SessionStatus');
@@ -509,6 +515,7 @@ export async function registerOpenApi(server: FastifyInstance): Promise<void> {
       tags: [
         { name: 'Sessions', description: 'Create, pay and follow checkout sessions.' },
         { name: 'Reconciliation', description: 'Find and export sessions for support and finance.' },
+        { name: 'Rates', description: 'Prices at the current exchange rate, before any session.' },
         { name: 'Webhooks', description: 'Notifications sent to your server.' },
         { name: 'Hosted page', description: 'The checkout page this server hosts, for redirecting buyers.' },
         { name: 'Meta', description: 'Health and this document.' },
