@@ -35,7 +35,7 @@ export interface Pricing {
 export function buildPricing(config: Config, clock?: () => Date): Pricing {
   const p = config.pricing;
   const http = new RateHttp({ allowPrivate: p.allow_private_sources });
-  const fixed = new StaticRateSource(config.rates, config.fx_rates);
+  const fixed = new StaticRateSource(config.rates, config.fx_rates, clock);
   const crypto: MarketSource[] = p.sources.map((name) => {
     switch (name) {
       case 'static':

@@ -51,7 +51,7 @@ export interface AggregatorOptions {
 
 /** Median-of-sources prices with outlier and staleness checks, a cache and single-flight requests. */
 export class RateAggregator implements PairSource, RateSourceStats {
-  private readonly cache = new Map<string, { quote: PairQuote; until: number }>();
+  private readonly cache = new Map<string, { quote: PairQuote; fetchedAt: number }>();
   private readonly inFlight = new Map<string, Promise<PairQuote>>();
   private readonly states = new Map<string, SourceHealth>();
   private readonly clock: () => Date;
@@ -77,7 +77,10 @@ export class RateAggregator implements PairSource, RateSourceStats {
 
   peek(base: string, quote: string): PairQuote | null {
     const cached = this.cache.get(`${base}/${quote}`);
-    return cached && cached.until > this.clock().getTime() ? cached.quote : null;
+    if (!cached) return null;
+    const age = this.clock().getTime() - cached.fetchedAt;
+    // A clock that went back (a test's, or a corrected one) does not make an old answer fresh.
+    return age >= 0 && age < this.options.cacheMs ? cached.quote : null;
   }
 
   quote(base: string, quote: string): Promise<PairQuote> {
@@ -129,7 +132,7 @@ export class RateAggregator implements PairSource, RateSourceStats {
     };
     this.cache.set(`${base}/${quote}`, {
       quote: result,
-      until: this.clock().getTime() + this.options.cacheMs,
+      fetchedAt: this.clock().getTime(),
     });
     return result;
   }

@@ -58,6 +58,8 @@ export class StaticRateSource implements MarketSource {
   constructor(
     private readonly rates: Readonly<Record<string, string>>,
     private readonly fx: Readonly<Record<string, string>> = {},
+    /** The services' clock: a fixed price is as fresh as the moment it is asked for. */
+    private readonly clock: () => Date = () => new Date(),
   ) {}
 
   supports(base: string, quote: string): boolean {
@@ -70,6 +72,6 @@ export class StaticRateSource implements MarketSource {
     if (!rate || !this.supports(base, quote)) {
       return Promise.reject(new Error(`no static rate for ${base}/${quote}`));
     }
-    return Promise.resolve({ rate, at: new Date() });
+    return Promise.resolve({ rate, at: this.clock() });
   }
 }

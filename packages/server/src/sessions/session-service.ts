@@ -514,7 +514,7 @@ export class SessionService {
    * nothing at all was received on the address (a transfer still confirming counts) and the session
    * is open; otherwise `payment_in_progress`. Without a chosen method it answers the session as is.
    */
-  async dropPayment(id: string): Promise<BuyerSession> {
+  async dropPayment(id: string): Promise<SessionBundle> {
     const event = await this.store.transaction(async (tx) => {
       const bundle = await this.store.loadBundle(tx, id, true);
       if (!bundle) throw new NotFoundError(`no session ${id}`);
@@ -537,22 +537,29 @@ export class SessionService {
       return this.applyState(tx, bundle, now);
     });
     if (event) this.bus.notify(id);
-    const after = await this.load(id);
-    return this.buyerView(after!, this.clock());
+    return (await this.load(id))!;
   }
 
   /**
-   * Asks the rate sources for every method the session offers (at most once per pair in flight, and
-   * cached), so that the next view shows each method's `quote`. Failures leave that quote `null`.
+   * The current rate of every method the session offers, by method id, from the rate sources (at
+   * most one request per pair in flight, and cached): hand them to {@link buyerView} so that each
+   * method shows its `quote`. A method without a rate now is left out (its quote is `null`).
    */
-  async warmQuotes(bundle: SessionBundle): Promise<void> {
-    if (bundle.session.status !== 'open') return;
+  async quotes(bundle: SessionBundle): Promise<Map<string, TokenRate>> {
+    const quotes = new Map<string, TokenRate>();
+    if (bundle.session.status !== 'open' || bundle.deposit) return quotes;
     await Promise.all(
-      bundle.session.methods.map((id) => {
+      bundle.session.methods.map(async (id) => {
         const method = this.methods.get(id);
-        return method ? this.pricer.rate(method, bundle.session.currency).catch(() => null) : null;
+        if (!method) return;
+        try {
+          quotes.set(id, await this.pricer.rate(method, bundle.session.currency));
+        } catch (error) {
+          if (!(error instanceof RateUnavailableError)) throw error;
+        }
       }),
     );
+    return quotes;
   }
 
   /**
@@ -726,10 +733,11 @@ export class SessionService {
     return event;
   }
 
-  private viewContext(now: Date): ViewContext {
+  private viewContext(now: Date, quotes?: Map<string, TokenRate>): ViewContext {
     const quote: ViewContext['quote'] = (method, bundle) => {
       if (bundle.session.status !== 'open' || now >= bundle.session.expires_at) return null;
-      const rate = this.pricer.peek(method, bundle.session.currency);
+      // Rates just asked for, else cached ones (views rendered for events and webhooks).
+      const rate = quotes?.get(method.id) ?? this.pricer.peek(method, bundle.session.currency);
       if (!rate) return null;
       return {
         amount: formatAtomic(this.amountDue(bundle, method, rate.rate), method.decimals),
@@ -751,13 +759,21 @@ export class SessionService {
     };
   }
 
-  /** The buyer's view of a loaded session. */
-  buyerView(bundle: SessionBundle, now = this.clock()): BuyerSession {
-    return toBuyerSession(bundle, computeSessionState(bundle, now, this.policy), this.viewContext(now));
+  /** The buyer's view of a loaded session; `quotes` from {@link quotes} price the offered methods. */
+  buyerView(bundle: SessionBundle, now = this.clock(), quotes?: Map<string, TokenRate>): BuyerSession {
+    return toBuyerSession(
+      bundle,
+      computeSessionState(bundle, now, this.policy),
+      this.viewContext(now, quotes),
+    );
   }
 
-  /** The merchant's view of a loaded session. */
-  merchantView(bundle: SessionBundle, now = this.clock()): Session {
-    return toMerchantSession(bundle, computeSessionState(bundle, now, this.policy), this.viewContext(now));
+  /** The merchant's view of a loaded session; `quotes` as for {@link buyerView}. */
+  merchantView(bundle: SessionBundle, now = this.clock(), quotes?: Map<string, TokenRate>): Session {
+    return toMerchantSession(
+      bundle,
+      computeSessionState(bundle, now, this.policy),
+      this.viewContext(now, quotes),
+    );
   }
 }

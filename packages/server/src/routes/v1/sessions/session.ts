@@ -54,8 +54,10 @@ export const sessionAccessRoutes: FastifyPluginAsyncZod<SessionAccessRoutesOptio
       // A lock that ran out with nothing received is requoted on the next view; each offered method
       // gets its amount at the current rate (cached, one request per pair in flight).
       const bundle = await sessions.requoteIfDue(loaded);
-      if (!bundle.deposit) await sessions.warmQuotes(bundle);
-      return caller.kind === 'merchant' ? sessions.merchantView(bundle) : sessions.buyerView(bundle);
+      const quotes = await sessions.quotes(bundle);
+      return caller.kind === 'merchant'
+        ? sessions.merchantView(bundle, undefined, quotes)
+        : sessions.buyerView(bundle, undefined, quotes);
     },
   );
 
@@ -110,12 +112,8 @@ export const sessionAccessRoutes: FastifyPluginAsyncZod<SessionAccessRoutesOptio
     },
     async (request) => {
       const { bundle } = sessionAccessOf(request);
-      const view = await sessions.dropPayment(bundle.session.id);
-      await sessions.warmQuotes((await sessions.load(bundle.session.id)) ?? bundle);
-      return {
-        ...view,
-        methods: sessions.buyerView((await sessions.load(bundle.session.id)) ?? bundle).methods,
-      };
+      const after = await sessions.dropPayment(bundle.session.id);
+      return sessions.buyerView(after, undefined, await sessions.quotes(after));
     },
   );
 };
