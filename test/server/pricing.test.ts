@@ -282,3 +282,48 @@ describe('pricing through the API', () => {
     assert.match((sources.get('kraken') as { last_error: string }).last_error, /HTTP 500/);
   });
 });
+
+describe('underpayment tolerance in the session currency', () => {
+  let rates: RateServer;
+  let app: TestApp;
+  before(async () => {
+    rates = await startRateServer();
+    app = await buildTestApp({
+      pricing: rates.pricing(),
+      underpayment_tolerance_percent: '0.1',
+      underpayment_tolerance_fixed: { EUR: '0.50' },
+    });
+  });
+  after(async () => {
+    await app.close();
+    await rates.close();
+  });
+
+  async function minimum(amount: string, currency: string): Promise<{ due: bigint; min: bigint }> {
+    const session = await app.createSession({ amount, currency });
+    const chosen = await app.server.inject({
+      method: 'POST',
+      url: `/v1/sessions/${session.id}/payment`,
+      headers: { authorization: `Bearer ${session.client_secret}` },
+      payload: { method: 'usdc@anvil' },
+    });
+    assert.equal(chosen.statusCode, 200, chosen.body);
+    const { rows } = await app.store.db.query<{ due: string; min: string }>(
+      'SELECT amount_due_atomic::text AS due, amount_min_atomic::text AS min FROM deposits WHERE session_id = $1',
+      [session.id],
+    );
+    return { due: BigInt(rows[0]!.due), min: BigInt(rows[0]!.min) };
+  }
+
+  test('a fixed amount converts at the locked rate, rounded down; the larger allowance applies', async () => {
+    // 10 EUR: 0.1 % is 0.01 EUR, less than the fixed 0.50 EUR = 0.580585 USDC at 0.8612.
+    const small = await minimum('10', 'EUR');
+    assert.equal(small.due - small.min, 580_585n);
+    // 1000 EUR: 0.1 % (1.161169 USDC) beats the fixed 0.50 EUR.
+    const large = await minimum('1000', 'EUR');
+    assert.equal(large.due - large.min, large.due / 1000n);
+    // A currency without a fixed amount: the percentage only.
+    const yen = await minimum('1000', 'JPY');
+    assert.equal(yen.due - yen.min, yen.due / 1000n);
+  });
+});

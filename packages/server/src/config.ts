@@ -513,6 +513,17 @@ export const configSchema = z.strictObject({
     .refine((value) => Number(value) <= 100, 'must be at most 100')
     .default('0'),
   /**
+   * A fixed amount, per session currency, a buyer may fall short by and still count as paid, e.g.
+   * `{ "EUR": "0.50", "USD": "0.50" }`: converted into token units at the session's locked rate
+   * (rounded down). With `underpayment_tolerance_percent` too, the larger allowance applies.
+   */
+  underpayment_tolerance_fixed: z
+    .record(
+      z.string().regex(/^[A-Z][A-Z0-9.]{1,15}$/, 'must be a currency code such as "EUR"'),
+      decimalSchema,
+    )
+    .default({}),
+  /**
    * Whether a full payment that arrives after expiry (within the monitoring window) fulfils the
    * session (`paid`) instead of waiting for review (`paid_late`). Default `false`.
    */

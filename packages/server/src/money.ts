@@ -153,3 +153,15 @@ export function decimalFromJsonNumber(value: number): string {
     ? formatAtomic(BigInt(digits), scale)
     : formatAtomic(BigInt(digits) * 10n ** BigInt(-scale), 0);
 }
+
+/**
+ * Converts a fiat amount into atomic token units at `rate`, rounding **down**: for allowances, which
+ * must never exceed what was configured.
+ * @example fiatToAtomicFloor('0.50', '3000', 18) // 166666666666666n
+ */
+export function fiatToAtomicFloor(amount: string, rate: string, decimals: number): bigint {
+  const a = parseDecimal(amount);
+  const r = parseDecimal(rate);
+  if (r.units === 0n) throw new RangeError('rate must be positive');
+  return (a.units * 10n ** BigInt(r.scale + decimals)) / (r.units * 10n ** BigInt(a.scale));
+}

@@ -23,7 +23,7 @@ import {
   SessionNotCancelableError,
   SessionNotOpenError,
 } from '../errors.js';
-import { fiatToAtomic, formatAtomic, parseDecimal } from '../money.js';
+import { fiatToAtomic, fiatToAtomicFloor, formatAtomic, parseDecimal } from '../money.js';
 import { publicBaseUrl } from '../public-url.js';
 import type { Currencies } from '../rates/currencies.js';
 import type { Pricer, TokenRate } from '../rates/pricer.js';
@@ -416,6 +416,19 @@ export class SessionService {
     );
   }
 
+  /**
+   * Token units the buyer may fall short by: the larger of the percentage and the fixed amount in
+   * the session's currency (converted at `rate`, rounded down), less than the amount due.
+   */
+  private allowance(bundle: SessionBundle, method: MethodInfo, rate: string, amountDue: bigint): bigint {
+    const percent = toleranceAllowance(amountDue, this.config.underpayment_tolerance_percent);
+    const fixedAmount = this.config.underpayment_tolerance_fixed[bundle.session.currency];
+    const fixed = fixedAmount ? fiatToAtomicFloor(fixedAmount, rate, method.decimals) : 0n;
+    const larger = fixed > percent ? fixed : percent;
+    // At least one unit stays due: a tolerance as large as the price would make nothing count as paid.
+    return larger < amountDue ? larger : amountDue - 1n;
+  }
+
   /** Until when a rate taken `now` stays locked: the lock window, never past expiry; `null` for fixed rates. */
   private lockUntil(bundle: SessionBundle, rate: TokenRate, now: Date): Date | null {
     if (!rate.moving) return null;
@@ -432,7 +445,7 @@ export class SessionService {
     now: Date,
   ): DepositRecord {
     const { method, rate, amountDue } = terms;
-    const allowance = toleranceAllowance(amountDue, this.config.underpayment_tolerance_percent);
+    const allowance = this.allowance(bundle, method, rate.rate, amountDue);
     return {
       session_id: bundle.session.id,
       method: terms.methodId,
@@ -488,8 +501,7 @@ export class SessionService {
         rate_sources: rate.sources,
         rate_locked_until: this.lockUntil(locked, rate, now),
         amount_due_atomic: amountDue,
-        amount_min_atomic:
-          amountDue - toleranceAllowance(amountDue, this.config.underpayment_tolerance_percent),
+        amount_min_atomic: amountDue - this.allowance(locked, method, rate.rate, amountDue),
       };
       await this.store.requoteDeposit(tx, locked.deposit);
       // The status stays `open`: the event says that the amount changed.
