@@ -21,6 +21,7 @@ const USDC = {
   decimals: 6,
   chain_id: 31337,
   network: 'Anvil (local)',
+  quote: null,
 };
 const ADDRESS = '0x70997970C51812dc3A010C7d01b50e0d17dc79C8';
 const TX = `0x${'ab'.repeat(32)}`;
@@ -52,10 +53,13 @@ function paidSession(links: { success_url: string; explorer_url: string }): Buye
       amount_due: '10',
       amount_due_atomic: '10000000',
       rate: '1',
+      rate_locked_until: null,
+      rate_sources: [],
       confirmations_required: 1,
       uri: `ethereum:${USDC.token_address}@31337/transfer?address=${ADDRESS}&uint256=10000000`,
       explorer_url: links.explorer_url,
     },
+    can_change_method: false,
     amount_received: '10',
     amount_remaining: '0',
     amount_overpaid: '0',

@@ -91,6 +91,7 @@ const USDC = {
   decimals: 6,
   chain_id: 31337,
   network: 'Anvil (local)',
+  quote: null,
 };
 const ETH = {
   ...USDC,
@@ -113,6 +114,7 @@ function buyer(patch: Partial<BuyerSession> = {}): BuyerSession {
     order_id: null,
     methods: [USDC, ETH],
     payment: null,
+    can_change_method: false,
     amount_received: null,
     amount_remaining: null,
     amount_overpaid: null,
@@ -143,6 +145,8 @@ function paying(patch: Partial<BuyerSession> = {}): BuyerSession {
       amount_due: '10',
       amount_due_atomic: '10000000',
       rate: '1',
+      rate_locked_until: null,
+      rate_sources: [],
       confirmations_required: 1,
       uri: `ethereum:${USDC.token_address}@31337/transfer?address=${ADDRESS}&uint256=10000000`,
       explorer_url: null,

@@ -270,7 +270,7 @@ describe('sessions API', () => {
       ['three decimals in USD', { amount: '1.001', currency: 'USD' }, 400, 'invalid_request'],
       ['amount with exponent', { amount: '1e3', currency: 'USD' }, 400, 'invalid_request'],
       ['missing currency', { amount: '1' }, 400, 'invalid_request'],
-      ['unknown currency', { amount: '1', currency: 'XXX' }, 400, 'invalid_request'],
+      ['unknown currency', { amount: '1', currency: 'XXX' }, 400, 'currency_not_supported'],
       ['unknown field', { amount: '1', currency: 'USD', amout: '2' }, 400, 'invalid_request'],
       [
         'unknown method',

@@ -55,6 +55,20 @@ describe('GET /ready', () => {
         },
       ],
       webhooks: { ok: true, backlog: 0, max: 0 },
+      // The static source of the test configuration, not asked yet.
+      rates: {
+        sources: [
+          {
+            source: 'static',
+            last_ok_at: null,
+            last_error_at: null,
+            last_error: null,
+            latency_ms: null,
+            ok_total: 0,
+            error_total: 0,
+          },
+        ],
+      },
     });
 
     // One delivery due and undelivered (no worker runs here): past a bound of 0.

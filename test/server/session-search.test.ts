@@ -70,6 +70,8 @@ function depositRecord(
     amount_due_atomic: 10_000_000n,
     amount_min_atomic: 10_000_000n,
     rate: '1',
+    rate_sources: [],
+    rate_locked_until: null,
     confirmations_required: 1,
     created_at: session.created_at,
     watch_until: session.expires_at,

@@ -58,6 +58,8 @@ function randomCase(seed: number): { bundle: SessionBundle; now: Date; acceptLat
     amount_due_atomic: due,
     amount_min_atomic: due - BigInt(g.int(0, 1)) * 10_000n,
     rate: '1',
+    rate_sources: [],
+    rate_locked_until: null,
     confirmations_required: g.int(1, 3),
     created_at: ms(-100),
     watch_until: ms(10_000),

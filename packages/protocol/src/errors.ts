@@ -15,6 +15,7 @@ export const errorCodeSchema = z.enum([
   'method_not_allowed',
   'method_not_available',
   'method_already_chosen',
+  'payment_in_progress',
   'session_not_open',
   'session_not_cancelable',
   'currency_not_supported',

@@ -6,6 +6,7 @@
 export * from './errors.js';
 export * from './paging.js';
 export * from './query.js';
+export * from './rates.js';
 export * from './session.js';
 export * from './session-list.js';
 export * from './status.js';

@@ -19,8 +19,14 @@ export const atomicStringSchema = z.string().regex(/^(0|[1-9]\d*)$/, 'must be an
 /** A 0x-prefixed 20-byte EVM address. */
 export const addressSchema = z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'must be a 0x-prefixed address');
 
-/** Fiat currencies a session can be priced in. */
-export const currencySchema = z.enum(['USD']);
+/**
+ * The currency a session is priced in: an ISO 4217 code (`USD`, `EUR`, `JPY`, …) or the symbol of a
+ * crypto asset the server accepts (`USDC`, `ETH`). Which ones a server supports, and their decimal
+ * places (JPY none, most fiat 2), it checks itself (`currency_not_supported`).
+ */
+export const currencySchema = z
+  .string()
+  .regex(/^[A-Z][A-Z0-9.]{1,15}$/, 'must be a currency code such as "USD", "EUR" or "USDC"');
 
 /** A payment method id: `<token symbol>@<chain key>`, lower case, e.g. `usdc@anvil`, `eth@base`. */
 export const methodIdSchema = z
@@ -52,7 +58,10 @@ const linkUrlSchema = z
 export const createSessionRequestSchema = z.strictObject({
   /** Price in `currency`, e.g. `"49.99"`. */
   amount: decimalStringSchema,
-  /** ISO 4217 code of the price. Only `USD` for now. */
+  /**
+   * Currency of the price: an ISO 4217 code (`USD`, `EUR`, `GBP`, `CHF`, `JPY`, …) or a crypto asset
+   * the server accepts (`USDC`, `ETH`); `amount` may have at most its decimal places (JPY: none).
+   */
   currency: z.preprocess((v) => (typeof v === 'string' ? v.toUpperCase() : v), currencySchema),
   /** The merchant's own order reference, for search and reconciliation. */
   order_id: z.string().min(1).max(200).optional(),
@@ -76,6 +85,24 @@ export const createSessionRequestSchema = z.strictObject({
 /** Body of `POST /v1/sessions`. */
 export type CreateSessionRequest = z.infer<typeof createSessionRequestSchema>;
 
+/**
+ * What one offered method would cost at the current rate, before the buyer commits to it. Not a
+ * lock: the rate locks only when the buyer chooses the method.
+ */
+export const methodQuoteSchema = z.object({
+  /** Token units at the current rate, e.g. `"12.43"`. */
+  amount: decimalStringSchema,
+  /** Session currency per whole token, e.g. `"3012.55"` for ETH priced in EUR. */
+  rate: decimalStringSchema,
+  /** The session's currency (the one `rate` is in). */
+  currency: z.string(),
+  /** When the rate was taken. */
+  quoted_at: z.iso.datetime(),
+});
+
+/** What one offered method would cost at the current rate. */
+export type MethodQuote = z.infer<typeof methodQuoteSchema>;
+
 /** A token on a chain, as offered to the buyer. */
 export const paymentMethodSchema = z.object({
   /** `usdc@anvil` */
@@ -90,6 +117,8 @@ export const paymentMethodSchema = z.object({
   chain_id: z.number().int(),
   /** Human name of the network, e.g. `Base`, `Anvil (local)`. */
   network: z.string(),
+  /** The amount at the current rate, or `null` when no rate is available for this method right now. */
+  quote: methodQuoteSchema.nullable(),
 });
 
 /** A token on a chain, as offered to the buyer. */
@@ -111,6 +140,22 @@ export const paymentInstructionsSchema = paymentMethodSchema.extend({
   amount_due_atomic: atomicStringSchema,
   /** Fiat price of one token unit that was locked for this session, e.g. `"1"` for USDC. */
   rate: decimalStringSchema,
+  /**
+   * When the locked rate ends, or `null` when it does not (a rate from the static table). After it, if
+   * nothing was received, the next view requotes: a new amount and a new lock.
+   */
+  rate_locked_until: z.iso.datetime().nullable(),
+  /** The source quotes the locked rate was aggregated from (their median), for the record. */
+  rate_sources: z.array(
+    z.object({
+      /** Source name, e.g. `coinbase`, `kraken`, `static`. */
+      source: z.string(),
+      /** That source's rate, session currency per whole token. */
+      rate: decimalStringSchema,
+      /** When that source's quote was taken. */
+      at: z.iso.datetime(),
+    }),
+  ),
   /** Confirmations a transfer needs before it counts as paid. */
   confirmations_required: z.number().int().min(1),
   /** EIP-681 payment request URI, also encoded in the QR code. */
@@ -174,6 +219,11 @@ export const buyerSessionSchema = z.object({
   methods: z.array(paymentMethodSchema),
   /** Set once the buyer has chosen a method. */
   payment: paymentInstructionsSchema.nullable(),
+  /**
+   * Whether the buyer may go back and pick another method (`DELETE /v1/sessions/:id/payment`): true
+   * while a method is chosen, nothing at all was received on its address, and the session is open.
+   */
+  can_change_method: z.boolean(),
   /** Confirmed token units received, or `null` before a method is chosen. */
   amount_received: decimalStringSchema.nullable(),
   /** Token units still due (0 when paid), or `null` before a method is chosen. */

@@ -22,6 +22,7 @@ import { sessionEventRoutes } from './routes/v1/sessions/events.js';
 import { sessionRoutes } from './routes/v1/sessions/index.js';
 import { sessionAccessRoutes } from './routes/v1/sessions/session.js';
 import { webhookEndpointRoutes } from './routes/v1/webhook-endpoints.js';
+import { rateRoutes } from './routes/v1/rates.js';
 import { webhookEventRoutes } from './routes/v1/webhook-events.js';
 
 /** What `buildApp` needs. */
@@ -57,7 +58,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
     db,
     secrets: options.secrets,
     clock: options.clock,
-    rates: options.rates,
+    pricing: options.pricing,
     idempotency: options.idempotency,
     resolveHost: options.resolveHost, // Without public_url, links are built on the address the server listens on, known only then.
     listeningAddress: () => (server.server.listening ? server.server.address() : null),
@@ -149,7 +150,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   });
   await server.register(cors, {
     origin: config.cors_origins.includes('*') ? '*' : config.cors_origins,
-    methods: ['GET', 'POST'],
+    methods: ['GET', 'POST', 'DELETE'],
     allowedHeaders: ['authorization', 'content-type', 'last-event-id', 'idempotency-key'],
     maxAge: 600,
   });
@@ -183,6 +184,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   await server.register(sessionRoutes, { prefix: '/v1/sessions', auth, sessions, search, idempotency });
   await server.register(webhookEndpointRoutes, { prefix: '/v1/webhook_endpoints', auth, ...webhooks });
   await server.register(webhookEventRoutes, { prefix: '/v1/webhook_events', auth, ...webhooks });
+  await server.register(rateRoutes, { prefix: '/v1/rates', auth, estimates: services.estimates });
   // The session's client secret, or a secret key of its mode.
   await server.register(sessionAccessRoutes, { prefix: '/v1/sessions', auth, sessions });
   await server.register(sessionEventRoutes, {
@@ -197,5 +199,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
     streamsGauge: metrics?.openStreams,
   });
 
+  // The rate sources' pooled connections close with the server.
+  server.addHook('onClose', () => services.pricing.close());
   return { ...services, server };
 }

@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Authenticator } from './auth.js';
-import { chainHeadReader } from './chain/chain-head.js';
+import { chainGasPriceReader, chainHeadReader } from './chain/chain-head.js';
 import type { LedChainWatcher } from './chain/chain-leadership.js';
 import { parseXpub } from './chain/derive-address.js';
 import { buildMethodRegistry } from './chain/registry.js';
@@ -21,7 +21,8 @@ import { keyAuthenticator } from './keys/key-authenticator.js';
 import { Metrics } from './metrics.js';
 import { publicBaseUrl } from './public-url.js';
 import { Readiness } from './readiness.js';
-import { StaticRateSource, type RateSource } from './rates/rate-source.js';
+import { buildPricing, type Pricing } from './rates/build-pricing.js';
+import { RateEstimates } from './rates/rate-estimates.js';
 import { SessionBus } from './sessions/session-bus.js';
 import { SessionFeed } from './sessions/session-feed.js';
 import { SessionSearch } from './sessions/session-search.js';
@@ -56,8 +57,8 @@ export interface ServicesOptions {
   secrets: SecretBox;
   /** Defaults to the real clock. */
   clock?: (() => Date) | undefined;
-  /** Where native-coin prices come from; default: the static `rates` of the configuration. */
-  rates?: RateSource | undefined;
+  /** Prices and currencies; default: built from the configuration's `pricing` (`rates/build-pricing.ts`). */
+  pricing?: Pricing | undefined;
   /** `Idempotency-Key` tuning (waits, retention); tests shorten it. */
   idempotency?: Omit<IdempotencyOptions, 'clock'> | undefined;
   /**
@@ -114,6 +115,10 @@ export interface Services {
    * nothing is counted. {@link startWorkers} hands it the chain watchers and the webhook worker.
    */
   metrics: Metrics | null;
+  /** Rate sources, the pricer and currencies; `pricing.stats` is each source's health (for metrics). */
+  pricing: Pricing;
+  /** Conversions at the current rate for merchants (`GET /v1/rates/estimate`). */
+  estimates: RateEstimates;
 }
 
 /**
@@ -127,15 +132,17 @@ export function createServices(options: ServicesOptions): Services {
   const store = new SessionStore(db, options.secrets);
   const bus = new SessionBus();
   const apiKeys = new ApiKeyStore(db);
-  const rates = options.rates ?? new StaticRateSource(config.rates);
+  const pricing = options.pricing ?? buildPricing(config, clock);
   const publicUrl = () => publicBaseUrl(config, options.listeningAddress?.() ?? null);
+  const methods = buildMethodRegistry(config, pricing.pricer);
   const sessions = new SessionService({
     store,
     config,
-    methods: buildMethodRegistry(config, rates),
+    methods,
     xpub: parseXpub(config.xpub),
     bus,
-    rates,
+    pricer: pricing.pricer,
+    currencies: pricing.currencies,
     clock,
     publicUrl,
     chainHead: chainHeadReader(config.chains, undefined, metrics?.observeRpc),
@@ -162,7 +169,20 @@ export function createServices(options: ServicesOptions): Services {
       if (change.status_changed) metrics.observeStatusChange(change.session.status);
     });
   return {
-    readiness: new Readiness({ config, db, webhooks: webhookStore, clock: clock ?? (() => new Date()) }),
+    readiness: new Readiness({
+      config,
+      db,
+      webhooks: webhookStore,
+      clock: clock ?? (() => new Date()),
+      rates: pricing.stats,
+    }),
+    pricing,
+    estimates: new RateEstimates({
+      pricer: pricing.pricer,
+      currencies: pricing.currencies,
+      methods,
+      gasPrice: chainGasPriceReader(config.chains),
+    }),
     store,
     bus,
     feed: new SessionFeed({ store }),

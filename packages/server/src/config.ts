@@ -436,6 +436,127 @@ const limitsSchema = z
     message: 'must be at most request_timeout_ms (Node refuses otherwise)',
   });
 
+/** Base URL of a market-data API: https, or http for a local fixture server in tests. */
+const sourceUrlSchema = z
+  .url({ protocol: /^https?$/, error: 'must be an http(s) URL such as https://api.coinbase.com' })
+  .transform((value) => value.replace(/\/+$/, ''));
+
+/** Where prices come from and how they are locked; see docs/api.md → Pricing. */
+const pricingSchema = z.strictObject({
+  sources: z
+    .array(z.enum(['static', 'coinbase', 'kraken', 'binance', 'coingecko']))
+    .min(1)
+    .default(['static'])
+    .describe(
+      'Sources of crypto prices in US dollars, asked together; their median is used. `static` reads `rates` (development, tests, prices set by hand); `coinbase`, `kraken`, `binance` and `coingecko` are the public market-data APIs. Default `["static"]`.',
+    ),
+  fiat_sources: z
+    .array(z.enum(['static', 'frankfurter']))
+    .min(1)
+    .default(['static'])
+    .describe(
+      'Sources of fiat crosses (US dollars in EUR, JPY, …): `static` reads `fx_rates`; `frankfurter` is the ECB\'s daily reference rates. Default `["static"]`.',
+    ),
+  urls: z
+    .strictObject({
+      coinbase: sourceUrlSchema.default('https://api.coinbase.com').describe('Base URL of the Coinbase API.'),
+      kraken: sourceUrlSchema.default('https://api.kraken.com').describe('Base URL of the Kraken API.'),
+      binance: sourceUrlSchema.default('https://api.binance.com').describe('Base URL of the Binance API.'),
+      coingecko: sourceUrlSchema
+        .default('https://api.coingecko.com')
+        .describe('Base URL of the CoinGecko API.'),
+      frankfurter: sourceUrlSchema
+        .default('https://api.frankfurter.dev/v1')
+        .describe('Base URL of the Frankfurter (ECB reference rates) API.'),
+    })
+    .prefault({})
+    .describe('Base URLs of the APIs (change them for a mirror or a test server).'),
+  coingecko_api_key: z
+    .string()
+    .min(1)
+    .max(200)
+    .optional()
+    .describe('CoinGecko demo API key, sent as `x-cg-demo-api-key`; a secret, never logged. Optional.'),
+  timeout_ms: z
+    .number()
+    .int()
+    .min(50)
+    .max(60_000)
+    .default(2_000)
+    .describe(
+      'How long one source may take to answer, in ms, before the others are used without it. Default 2 000.',
+    ),
+  max_age_s: z
+    .number()
+    .int()
+    .min(1)
+    .max(86_400)
+    .default(300)
+    .describe('Crypto prices older than this, in seconds, are refused. Default 300.'),
+  fiat_max_age_s: z
+    .number()
+    .int()
+    .min(60)
+    .max(30 * 86_400)
+    .default(4 * 86_400)
+    .describe(
+      "Fiat reference rates older than this, in seconds, are refused. Default 4 days: the ECB publishes on banking days only, so Monday's rate must still count on a long weekend.",
+    ),
+  max_deviation_percent: decimalSchema
+    .default('2')
+    .describe(
+      'Quotes further than this many percent from the sources\' median are dropped as outliers. Default `"2"`.',
+    ),
+  min_sources: z
+    .number()
+    .int()
+    .min(1)
+    .max(5)
+    .default(1)
+    .describe('Fewest sources that must agree on a price. Default 1.'),
+  cache_s: z
+    .number()
+    .int()
+    .min(0)
+    .max(3_600)
+    .default(30)
+    .describe(
+      'How long an aggregated price is reused before the sources are asked again, in seconds. Default 30.',
+    ),
+  lock_s: z
+    .number()
+    .int()
+    .min(60)
+    .default(900)
+    .describe(
+      "How long a rate locks when the buyer chooses a method, in seconds (never past the session's expiry). When it ends with nothing received, the next view requotes. Default 900 (15 minutes).",
+    ),
+  depeg_band_percent: decimalSchema
+    .optional()
+    .describe(
+      'Depeg guard: when set (a percent, e.g. `"2"`), stablecoins are priced from the market too and refused (`rate_unavailable`) while they trade further than this from their peg. Default: off, stablecoins count at their peg.',
+    ),
+  spread_percent: z
+    .string()
+    .regex(/^\d{1,2}(\.\d{1,4})?$/, 'must be a percentage below 100 such as "0.5"')
+    .default('0')
+    .describe(
+      'Percent taken off the market rate, so the buyer pays the exchange spread or a fee (`spread_paid_by: "buyer"`); with `"merchant"` the rate is the market\'s. Default `"0"`.',
+    ),
+  spread_paid_by: z
+    .enum(['buyer', 'merchant'])
+    .default('merchant')
+    .describe(
+      'Who bears `spread_percent`: `buyer` (a lower rate) or `merchant` (the market rate). Default `merchant`.',
+    ),
+  allow_private_sources: z
+    .boolean()
+    .default(false)
+    .describe(
+      "Lets sources live on loopback or private addresses (tests with a local fixture server, an internal mirror). Off by default: a source URL cannot be aimed at the server's own network.",
+    ),
+});
+
 /** When `GET /ready` answers 503 (docs/operations.md → Health and readiness). */
 const readySchema = z
   .strictObject({
@@ -602,7 +723,18 @@ export const configSchema = z.strictObject({
   rates: z
     .record(z.string(), decimalSchema)
     .default({})
-    .describe('Fiat price of one whole native coin, by ticker, e.g. `{ "ETH": "3000.00" }`.'),
+    .describe(
+      'US-dollar price of one whole coin for the `static` source, by ticker, e.g. `{ "ETH": "3000.00" }`.',
+    ),
+  fx_rates: z
+    .record(z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code'), decimalSchema)
+    .default({})
+    .describe(
+      'Units of a fiat currency per US dollar for the `static` fiat source, e.g. `{ "EUR": "0.92" }`: sessions in that currency can then be priced without a live FX source.',
+    ),
+  pricing: pricingSchema
+    .prefault({})
+    .describe('Live exchange rates, locking and requoting (docs/api.md → Pricing).'),
   cors_origins: z
     .array(z.string())
     .default(['*'])
@@ -623,6 +755,15 @@ export const configSchema = z.strictObject({
     .default('0')
     .describe(
       'Share of the amount due a buyer may fall short by and still count as paid, in percent (a decimal string, e.g. `"0.5"`): exchanges deduct their withdrawal fee from the amount sent. Locked into each session when the buyer chooses a method. Default `"0"`.',
+    ),
+  underpayment_tolerance_fixed: z
+    .record(
+      z.string().regex(/^[A-Z][A-Z0-9.]{1,15}$/, 'must be a currency code such as "EUR"'),
+      decimalSchema,
+    )
+    .default({})
+    .describe(
+      'A fixed amount, per session currency, a buyer may fall short by and still count as paid, e.g. `{ "EUR": "0.50", "USD": "0.50" }`: converted into token units at the session\'s locked rate (rounded down). With `underpayment_tolerance_percent` too, the larger allowance applies.',
     ),
   accept_late_payments: z
     .boolean()
@@ -693,6 +834,8 @@ export type ChainConfig = Config['chains'][number];
 export type WebhooksConfig = Config['webhooks'];
 /** Limits against abuse. */
 export type LimitsConfig = Config['limits'];
+/** Where prices come from and how they lock. */
+export type PricingConfig = Config['pricing'];
 /** The bounds of `GET /ready`. */
 export type ReadyConfig = Config['ready'];
 /** Where and how `/metrics` is served. */
@@ -779,6 +922,8 @@ export const CONFIG_ENV_VARS: readonly { key: keyof Config; variable: string; ki
   { key: 'cors_origins', variable: 'CC_CORS_ORIGINS', kind: 'list' },
   { key: 'chains', variable: 'CC_CHAINS', kind: 'json' },
   { key: 'rates', variable: 'CC_RATES', kind: 'json' },
+  { key: 'fx_rates', variable: 'CC_FX_RATES', kind: 'json' },
+  { key: 'pricing', variable: 'CC_PRICING', kind: 'json' },
   { key: 'log_level', variable: 'LOG_LEVEL', kind: 'string' },
   { key: 'walletconnect_project_id', variable: 'CC_WALLETCONNECT_PROJECT_ID', kind: 'string' },
   { key: 'webhooks', variable: 'CC_WEBHOOKS', kind: 'json' },

@@ -27,6 +27,7 @@ import {
   OverloadedError,
   PayloadTooLargeError,
   RateLimitedError,
+  RateUnavailableError,
   RequestTimeoutError,
   UnsupportedMediaTypeError,
   UriTooLongError,
@@ -140,7 +141,11 @@ function sendError(error: unknown, request: FastifyRequest, reply: FastifyReply)
     answer ??= new InternalError();
   }
   if (answer instanceof MethodNotAllowedError) reply.header('allow', answer.allowed.join(', '));
-  if (answer instanceof RateLimitedError || answer instanceof OverloadedError) {
+  if (
+    answer instanceof RateLimitedError ||
+    answer instanceof OverloadedError ||
+    answer instanceof RateUnavailableError
+  ) {
     reply.header('retry-after', String(answer.retryAfterSeconds));
   }
   return reply.status(answer.statusCode).type('application/json; charset=utf-8').send(errorBody(answer));

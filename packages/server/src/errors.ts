@@ -171,11 +171,40 @@ export class SessionNotCancelableError extends ApiError {
   readonly code = 'session_not_cancelable';
 }
 
-/** 422: no exchange rate for pricing the token in the session's currency right now. */
+/**
+ * 503: no exchange rate for pricing the token in the session's currency right now — every source is
+ * down, slow, stale or disagrees, or a stablecoin is off its peg. Not the caller's fault, and nothing
+ * was written: send it again after `Retry-After` seconds.
+ */
 export class RateUnavailableError extends ApiError {
   override name = 'RateUnavailableError';
-  readonly statusCode = 422;
+  readonly statusCode = 503;
   readonly code = 'rate_unavailable';
+
+  constructor(
+    message: string,
+    /** Seconds until the caller may try again: the answer's `Retry-After`. */
+    readonly retryAfterSeconds = 30,
+  ) {
+    super(message);
+  }
+}
+
+/** 400: `currency` is not one sessions can be priced in on this server. */
+export class CurrencyNotSupportedError extends ApiError {
+  override name = 'CurrencyNotSupportedError';
+  readonly statusCode = 400;
+  readonly code = 'currency_not_supported';
+}
+
+/**
+ * 409: the buyer cannot go back to the method list: something was already received on the chosen
+ * method's address (also a transfer still confirming), so that address is the one to settle.
+ */
+export class PaymentInProgressError extends ApiError {
+  override name = 'PaymentInProgressError';
+  readonly statusCode = 409;
+  readonly code = 'payment_in_progress';
 }
 
 /** 422: an `Idempotency-Key` used before with a different request. */

@@ -33,7 +33,10 @@ import {
   errorCodeSchema,
   jsonValueSchema,
   paymentInstructionsSchema,
+  methodQuoteSchema,
   paymentMethodSchema,
+  rateEstimateSchema,
+  rateSourceQuoteSchema,
   redeliverWebhookEventRequestSchema,
   reviewReasonSchema,
   rotateWebhookSecretRequestSchema,
@@ -119,9 +122,11 @@ export const SESSION_EXAMPLE = {
       decimals: 6,
       chain_id: 8453,
       network: 'Base',
+      quote: { amount: '49.99', rate: '1', currency: 'USD', quoted_at: '2025-01-31T12:00:00.000Z' },
     },
   ],
   payment: null,
+  can_change_method: false,
   amount_received: null,
   amount_remaining: null,
   amount_overpaid: null,
@@ -173,6 +178,9 @@ nameSchema(createSessionRequestSchema, 'CreateSessionRequest', {
 });
 nameSchema(choosePaymentRequestSchema, 'ChoosePaymentRequest', { examples: [{ method: 'usdc@base' }] });
 nameSchema(paymentMethodSchema, 'PaymentMethod');
+nameSchema(methodQuoteSchema, 'MethodQuote');
+nameSchema(rateSourceQuoteSchema, 'RateSourceQuote');
+nameSchema(rateEstimateSchema, 'RateEstimate');
 nameSchema(paymentInstructionsSchema, 'PaymentInstructions');
 nameSchema(transferSchema, 'Transfer');
 nameSchema(sessionStatusSchema, 'SessionStatus');
@@ -264,27 +272,26 @@ export function empty(description: string): z.ZodNull {
 
 /** What each error status means, for every operation that answers it. */
 const ERROR_DESCRIPTIONS: Record<number, string> = {
-  400: 'The request is invalid (`invalid_request` with `issues`, `invalid_json`, `method_not_available`, …).',
+  400: 'The request is invalid (`invalid_request` with `issues`, `invalid_json`, `method_not_available`, `currency_not_supported`, …).',
   401: 'Missing or wrong secret key or client secret (`unauthorized`).',
   403: 'A client secret was sent where a secret key is needed (`forbidden`).',
   404: 'Nothing with this id for these credentials (`not_found`).',
   409:
-    'The resource does not allow this now (`method_already_chosen`, `session_not_open`, ' +
+    'The resource does not allow this now (`method_already_chosen`, `payment_in_progress`, `session_not_open`, ' +
     '`session_not_cancelable`, `webhook_endpoint_disabled`), or a request with this `Idempotency-Key` ' +
     'is still running (`idempotency_key_in_use`).',
   413:
     'The body is larger than the route takes: 64 KB for a new session, 8 KB elsewhere, by default ' +
     '(`payload_too_large`).',
   415: 'The body is not JSON (`unsupported_media_type`).',
-  422:
-    'The request cannot be served (`rate_unavailable`), or its `Idempotency-Key` was used for ' +
-    'another request (`idempotency_key_reused`).',
+  422: 'The `Idempotency-Key` was used for another request (`idempotency_key_reused`).',
   429:
     'Too many requests from this caller (secret key, session or address), or too many event streams ' +
     'for this session (`rate_limited`): send again after `Retry-After` seconds.',
   503:
-    'The server cannot take the request now: it is overloaded (`overloaded`) or shutting down ' +
-    '(`shutting_down`), both with `Retry-After`; or the hosted checkout page is not built on it ' +
+    'The server cannot take the request now: it is overloaded (`overloaded`), shutting down ' +
+    '(`shutting_down`), or has no exchange rate from its sources (`rate_unavailable`), all with ' +
+    '`Retry-After`; or the hosted checkout page is not built on it ' +
     '(`checkout_page_unavailable`): run `npm run build`.',
 };
 
@@ -510,6 +517,7 @@ export async function registerOpenApi(server: FastifyInstance): Promise<void> {
       tags: [
         { name: 'Sessions', description: 'Create, pay and follow checkout sessions.' },
         { name: 'Reconciliation', description: 'Find and export sessions for support and finance.' },
+        { name: 'Rates', description: 'Prices at the current exchange rate, before any session.' },
         { name: 'Webhooks', description: 'Notifications sent to your server.' },
         { name: 'Hosted page', description: 'The checkout page this server hosts, for redirecting buyers.' },
         { name: 'Meta', description: 'Health and this document.' },

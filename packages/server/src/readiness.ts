@@ -8,6 +8,7 @@
 import type { ChainRole, LedChainWatcherStatus } from './chain/chain-leadership.js';
 import type { ChainWatcherStatus } from './chain/chain-watcher.js';
 import type { Config } from './config.js';
+import type { RateSourceStats, SourceHealth } from './rates/rate-aggregator.js';
 import type { Database } from './store/database.js';
 import type { WebhookStore } from './webhooks/webhook-store.js';
 
@@ -57,6 +58,11 @@ export interface ReadinessReport {
   chains: ChainReadiness[];
   /** `backlog`: deliveries due and not delivered, counted up to one past the bound; `null` when the database is down. */
   webhooks: { ok: boolean; backlog: number | null; max: number };
+  /**
+   * Each rate source's health. Informational: a source that is down does not make the instance
+   * unready (the others, or the next try, price the session; all down answers `rate_unavailable`).
+   */
+  rates: { sources: SourceHealth[] };
 }
 
 /** What {@link Readiness} needs. */
@@ -65,6 +71,8 @@ export interface ReadinessOptions {
   db: Database;
   webhooks: WebhookStore;
   clock: () => Date;
+  /** The rate sources' health; none listed without it. */
+  rates?: RateSourceStats | undefined;
 }
 
 /** The bound after which `chain` counts as stale, in ms. */
@@ -164,6 +172,7 @@ export class Readiness {
       database: { ok: database },
       chains,
       webhooks: { ok: backlog !== null && backlog <= max, backlog, max },
+      rates: { sources: this.options.rates?.health() ?? [] },
     };
   }
 }

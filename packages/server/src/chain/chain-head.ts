@@ -51,3 +51,34 @@ export function chainHeadReader(
     }
   };
 }
+
+/**
+ * Reads a chain's current gas price (wei) from its node, or `null` when it cannot tell (unknown
+ * chain, unreachable, slow): for estimating what a buyer's transfer costs in network fees.
+ * @example const wei = await chainGasPriceReader(config.chains)(8453); // 6_000_000n or null
+ */
+export function chainGasPriceReader(
+  chains: readonly ChainConfig[],
+  timeoutMs = CHAIN_HEAD_TIMEOUT_MS,
+): (chainId: number) => Promise<bigint | null> {
+  const clients = new Map<number, Promise<PublicClient>>();
+  return async (chainId) => {
+    const chain = chains.find((c) => c.id === chainId);
+    if (!chain) return null;
+    let client = clients.get(chain.id);
+    if (!client) {
+      client = import('viem').then(
+        ({ createPublicClient, http }) =>
+          createPublicClient({
+            transport: http(chain.rpc_url, { retryCount: 0, timeout: timeoutMs }),
+          }) as PublicClient,
+      );
+      clients.set(chain.id, client);
+    }
+    try {
+      return await (await client).getGasPrice();
+    } catch {
+      return null;
+    }
+  };
+}

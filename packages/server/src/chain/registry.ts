@@ -1,9 +1,12 @@
 import type { PaymentMethod } from '@crypto-checkout/protocol';
 import type { ChainConfig, Config } from '../config.js';
-import type { RateSource } from '../rates/rate-source.js';
+import type { Pricer } from '../rates/pricer.js';
 
-/** A payment method the server can accept: a token (or native coin) on a configured chain. */
-export interface MethodInfo extends PaymentMethod {
+/**
+ * A payment method the server can accept: a token (or native coin) on a configured chain. Its
+ * `quote` is not part of it: that is the current price, added to each view.
+ */
+export interface MethodInfo extends Omit<PaymentMethod, 'quote'> {
   chain: ChainConfig;
   /** Fiat currency the token is pegged to 1:1, if it is a stablecoin. */
   peg: 'USD' | null;
@@ -11,9 +14,12 @@ export interface MethodInfo extends PaymentMethod {
 
 /**
  * Builds the methods the configuration enables, keyed by method id (`usdc@anvil`). The native coin
- * of a chain is offered only when the rate source can price it.
+ * of a chain is offered only when the rate sources can price it in US dollars.
  */
-export function buildMethodRegistry(config: Config, rates: RateSource): Map<string, MethodInfo> {
+export function buildMethodRegistry(
+  config: Config,
+  pricer: Pick<Pricer, 'supports'>,
+): Map<string, MethodInfo> {
   const methods = new Map<string, MethodInfo>();
   for (const chain of config.chains) {
     for (const token of chain.tokens) {
@@ -30,7 +36,7 @@ export function buildMethodRegistry(config: Config, rates: RateSource): Map<stri
         peg: token.peg ?? null,
       });
     }
-    if (chain.native && rates.supports(chain.native.symbol, 'USD')) {
+    if (chain.native && pricer.supports({ token: chain.native.symbol, peg: null }, 'USD')) {
       const id = `${chain.native.symbol.toLowerCase()}@${chain.key}`;
       methods.set(id, {
         id,

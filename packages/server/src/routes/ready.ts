@@ -60,6 +60,26 @@ const readinessSchema = nameSchema(
         ),
       max: z.number().int(),
     }),
+    rates: z
+      .object({
+        sources: z.array(
+          z.object({
+            source: z.string().describe('The source, e.g. `coinbase`, `frankfurter`, `static`.'),
+            last_ok_at: z.string().nullable().describe('When it last answered a usable price.'),
+            last_error_at: z.string().nullable().describe('When it last failed.'),
+            last_error: z
+              .string()
+              .nullable()
+              .describe('Why it last failed: a status, a timeout, a malformed or stale answer, an outlier.'),
+            latency_ms: z.number().int().nullable().describe('How long its last request took.'),
+            ok_total: z.number().int(),
+            error_total: z.number().int(),
+          }),
+        ),
+      })
+      .describe(
+        "Each rate source's health; informational (a source down does not make the instance unready).",
+      ),
   }),
   'Readiness',
 );

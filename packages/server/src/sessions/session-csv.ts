@@ -60,6 +60,10 @@ export function sessionCsvRecords(session: Session): string {
     chain_id: payment?.chain_id ?? null,
     token: payment?.token ?? null,
     amount_due: payment?.amount_due ?? null,
+    rate: payment?.rate ?? null,
+    rate_locked_until: payment?.rate_locked_until ?? null,
+    // JSON, so accounting can reconstruct the conversion from each source's quote and time.
+    rate_sources: payment?.rate_sources.length ? JSON.stringify(payment.rate_sources) : null,
     amount_received: session.amount_received,
     amount_remaining: session.amount_remaining,
     amount_overpaid: session.amount_overpaid,

@@ -13,17 +13,20 @@ import { deriveDepositAddress } from '../chain/derive-address.js';
 import type { MethodInfo } from '../chain/registry.js';
 import type { Config } from '../config.js';
 import {
+  CurrencyNotSupportedError,
   InvalidRequestError,
   MethodAlreadyChosenError,
   MethodNotAvailableError,
   NotFoundError,
+  PaymentInProgressError,
   RateUnavailableError,
   SessionNotCancelableError,
   SessionNotOpenError,
 } from '../errors.js';
-import { fiatToAtomic, parseDecimal } from '../money.js';
+import { fiatToAtomic, fiatToAtomicFloor, formatAtomic, parseDecimal } from '../money.js';
 import { publicBaseUrl } from '../public-url.js';
-import type { RateSource } from '../rates/rate-source.js';
+import type { Currencies } from '../rates/currencies.js';
+import type { Pricer, TokenRate } from '../rates/pricer.js';
 import type { Queryable } from '../store/database.js';
 import type {
   BlockRecord,
@@ -91,7 +94,7 @@ function highest(a: number | null | undefined, b: number | null | undefined): nu
 interface ChoiceTerms {
   methodId: string;
   method: MethodInfo;
-  rate: string;
+  rate: TokenRate;
   amountDue: bigint;
 }
 
@@ -108,8 +111,10 @@ export interface SessionServiceOptions {
   xpub: HDKey;
   /** Tells this instance's event streams that a session changed. */
   bus: SessionBus;
-  /** Prices of the tokens that are not pegged. */
-  rates: RateSource;
+  /** Prices tokens in session currencies (live sources or the static table). */
+  pricer: Pricer;
+  /** The currencies sessions may be priced in, with their decimal places. */
+  currencies: Currencies;
   /** Defaults to the real clock. */
   clock?: (() => Date) | undefined;
   /**
@@ -164,7 +169,8 @@ export class SessionService {
   private readonly methods: Map<string, MethodInfo>;
   private readonly xpub: HDKey;
   private readonly bus: SessionBus;
-  private readonly rates: RateSource;
+  private readonly pricer: Pricer;
+  private readonly currencies: Currencies;
   private readonly clock: () => Date;
   private readonly publicUrl: () => string;
   private readonly chainHead: (chainId: number) => Promise<number | null>;
@@ -176,7 +182,8 @@ export class SessionService {
     this.methods = options.methods;
     this.xpub = options.xpub;
     this.bus = options.bus;
-    this.rates = options.rates;
+    this.pricer = options.pricer;
+    this.currencies = options.currencies;
     this.clock = options.clock ?? (() => new Date());
     this.publicUrl = options.publicUrl ?? (() => publicBaseUrl(config));
     this.chainHead = options.chainHead ?? (() => Promise.resolve(null));
@@ -231,10 +238,26 @@ export class SessionService {
         );
       }
     }
+    const minorUnits = this.currencies.minorUnits(input.currency);
+    if (minorUnits === null || !this.pricer.supportsCurrency(input.currency)) {
+      throw new CurrencyNotSupportedError(
+        `sessions cannot be priced in ${input.currency} on this server; supported: ${this.currencies
+          .codes()
+          .filter((code) => this.pricer.supportsCurrency(code))
+          .join(', ')}`,
+      );
+    }
     const amount = parseDecimal(input.amount);
     if (amount.units === 0n) throw new InvalidRequestError('amount must be greater than 0');
-    if (amount.scale > 2)
-      throw new InvalidRequestError(`amount has more than 2 decimals for ${input.currency}`);
+    // Trailing zeros are harmless ("10.00" JPY is 10 yen); only digits the currency has not are refused.
+    if (amount.scale > minorUnits && amount.units % 10n ** BigInt(amount.scale - minorUnits) !== 0n) {
+      throw InvalidRequestError.fields([
+        {
+          path: 'amount',
+          message: `${input.currency} has ${minorUnits === 0 ? 'no decimal places' : `at most ${minorUnits} decimal places`}`,
+        },
+      ]);
+    }
     const now = this.clock();
     const id = `${SESSION_ID_PREFIX}${randomToken(24)}`;
     const record = {
@@ -298,13 +321,18 @@ export class SessionService {
     options: { loaded?: SessionBundle | undefined } = {},
   ): Promise<BuyerSession> {
     const method = this.methods.get(methodId);
-    // Priced before any write: a rate source may be slow. The quote is locked into the deposit
-    // until the session expires.
-    const quote = method && !method.peg ? await this.rates.quote(method.token, 'USD') : null;
-    const loaded = options.loaded ?? (await this.load(id));
+    let loaded = options.loaded ?? (await this.load(id));
     if (!loaded) throw new NotFoundError(`no session ${id}`);
+    // The same method again: the same instructions, requoted first if their lock has run out.
+    if (loaded.deposit?.method === methodId) loaded = await this.requoteIfDue(loaded);
+    // Priced before any write: a rate source may be slow. Nothing is written if it fails. The rate
+    // locks into the deposit for the lock window (`pricing.lock_s`).
+    const quote =
+      method && !loaded.deposit && loaded.session.methods.includes(methodId)
+        ? await this.pricer.rate(method, loaded.session.currency)
+        : undefined;
     const now = this.clock();
-    const terms = this.choiceTerms(loaded, methodId, quote?.rate, now);
+    const terms = this.choiceTerms(loaded, methodId, quote, now);
     if (!terms) return this.buyerView(loaded, now);
     const index = await this.store.reserveDerivationIndex();
     const address = deriveDepositAddress(this.xpub, index);
@@ -346,7 +374,7 @@ export class SessionService {
       const locked = await this.store.loadBundle(tx, id, true);
       if (!locked) throw new NotFoundError(`no session ${id}`);
       const lockedNow = this.clock();
-      const lockedTerms = this.choiceTerms(locked, methodId, quote?.rate, lockedNow);
+      const lockedTerms = this.choiceTerms(locked, methodId, quote, lockedNow);
       if (!lockedTerms) return null;
       locked.deposit = this.depositFor(locked, lockedTerms, index, address, lockedNow);
       await this.store.insertDeposit(tx, locked.deposit);
@@ -365,7 +393,7 @@ export class SessionService {
   private choiceTerms(
     bundle: SessionBundle,
     methodId: string,
-    quotedRate: string | undefined,
+    quoted: TokenRate | undefined,
     now: Date,
   ): ChoiceTerms | null {
     if (bundle.deposit) {
@@ -381,15 +409,38 @@ export class SessionService {
     if (!method || !bundle.session.methods.includes(methodId)) {
       throw new MethodNotAvailableError(`method ${methodId} is not offered for this session`);
     }
-    const rate = method.peg === bundle.session.currency ? '1' : quotedRate;
-    if (!rate) throw new RateUnavailableError(`no ${bundle.session.currency} rate for ${method.token}`);
-    const amountDue = fiatToAtomic(
+    if (!quoted) throw new RateUnavailableError(`no ${bundle.session.currency} rate for ${method.token}`);
+    return { methodId, method, rate: quoted, amountDue: this.amountDue(bundle, method, quoted.rate) };
+  }
+
+  /** The session's price in atomic units of `method` at `rate`, rounded up (never in the buyer's favour). */
+  private amountDue(bundle: SessionBundle, method: MethodInfo, rate: string): bigint {
+    return fiatToAtomic(
       bundle.session.amount,
       rate,
       method.decimals,
       method.kind === 'native' ? NATIVE_FRACTION_DIGITS : method.decimals,
     );
-    return { methodId, method, rate, amountDue };
+  }
+
+  /**
+   * Token units the buyer may fall short by: the larger of the percentage and the fixed amount in
+   * the session's currency (converted at `rate`, rounded down), less than the amount due.
+   */
+  private allowance(bundle: SessionBundle, method: MethodInfo, rate: string, amountDue: bigint): bigint {
+    const percent = toleranceAllowance(amountDue, this.config.underpayment_tolerance_percent);
+    const fixedAmount = this.config.underpayment_tolerance_fixed[bundle.session.currency];
+    const fixed = fixedAmount ? fiatToAtomicFloor(fixedAmount, rate, method.decimals) : 0n;
+    const larger = fixed > percent ? fixed : percent;
+    // At least one unit stays due: a tolerance as large as the price would make nothing count as paid.
+    return larger < amountDue ? larger : amountDue - 1n;
+  }
+
+  /** Until when a rate taken `now` stays locked: the lock window, never past expiry; `null` for fixed rates. */
+  private lockUntil(bundle: SessionBundle, rate: TokenRate, now: Date): Date | null {
+    if (!rate.moving) return null;
+    const until = now.getTime() + this.config.pricing.lock_s * 1000;
+    return new Date(Math.min(until, bundle.session.expires_at.getTime()));
   }
 
   /** The deposit record of a choice, at a reserved index and its derived address. */
@@ -401,7 +452,7 @@ export class SessionService {
     now: Date,
   ): DepositRecord {
     const { method, rate, amountDue } = terms;
-    const allowance = toleranceAllowance(amountDue, this.config.underpayment_tolerance_percent);
+    const allowance = this.allowance(bundle, method, rate.rate, amountDue);
     return {
       session_id: bundle.session.id,
       method: terms.methodId,
@@ -413,11 +464,121 @@ export class SessionService {
       derivation_index: index,
       amount_due_atomic: amountDue,
       amount_min_atomic: amountDue - allowance,
-      rate,
+      rate: rate.rate,
+      rate_sources: rate.sources,
+      rate_locked_until: this.lockUntil(bundle, rate, now),
       confirmations_required: method.chain.confirmations,
       created_at: now,
       watch_until: new Date(bundle.session.expires_at.getTime() + this.config.monitoring_window * 1000),
     };
+  }
+
+  /**
+   * Requotes a session whose rate lock has run out with nothing received: a new rate, a new amount
+   * due and a new lock, stored with a `session.updated` event (so the stream says so). Answers the
+   * session as it is now — unchanged when no requote is due, or when no rate is available (the old
+   * amount stands until a rate is; the watcher still values what arrives at the stored rate).
+   */
+  async requoteIfDue(bundle: SessionBundle): Promise<SessionBundle> {
+    const due = (b: SessionBundle, now: Date) =>
+      b.deposit?.rate_locked_until &&
+      now >= b.deposit.rate_locked_until &&
+      now < b.session.expires_at &&
+      b.session.status === 'open' &&
+      !b.session.canceled_at &&
+      b.transfers.length === 0;
+    if (!due(bundle, this.clock())) return bundle;
+    const method = this.methods.get(bundle.deposit!.method);
+    if (!method) return bundle;
+    let rate: TokenRate;
+    try {
+      rate = await this.pricer.rate(method, bundle.session.currency);
+    } catch (error) {
+      if (error instanceof RateUnavailableError) return bundle;
+      throw error;
+    }
+    const event = await this.store.transaction(async (tx) => {
+      const locked = await this.store.loadBundle(tx, bundle.session.id, true);
+      const now = this.clock();
+      if (!locked || !due(locked, now)) return null;
+      const amountDue = this.amountDue(locked, method, rate.rate);
+      locked.deposit = {
+        ...locked.deposit!,
+        rate: rate.rate,
+        rate_sources: rate.sources,
+        rate_locked_until: this.lockUntil(locked, rate, now),
+        amount_due_atomic: amountDue,
+        amount_min_atomic: amountDue - this.allowance(locked, method, rate.rate, amountDue),
+      };
+      await this.store.requoteDeposit(tx, locked.deposit);
+      // The status stays `open`: the event says that the amount changed.
+      return (
+        (await this.applyState(tx, locked, now)) ??
+        (await this.store.appendEvent(
+          tx,
+          locked.session.id,
+          'session.updated',
+          this.buyerView(locked, now),
+          now,
+        ))
+      );
+    });
+    if (!event) return (await this.load(bundle.session.id)) ?? bundle;
+    this.bus.notify(bundle.session.id);
+    return (await this.load(bundle.session.id)) ?? bundle;
+  }
+
+  /**
+   * The buyer goes back to the method list: drops the chosen method, its address and its lock, if
+   * nothing at all was received on the address (a transfer still confirming counts) and the session
+   * is open; otherwise `payment_in_progress`. Without a chosen method it answers the session as is.
+   */
+  async dropPayment(id: string): Promise<SessionBundle> {
+    const event = await this.store.transaction(async (tx) => {
+      const bundle = await this.store.loadBundle(tx, id, true);
+      if (!bundle) throw new NotFoundError(`no session ${id}`);
+      if (!bundle.deposit) return null;
+      const now = this.clock();
+      if (bundle.transfers.length) {
+        throw new PaymentInProgressError(
+          `${bundle.transfers.length} transfer(s) reached the ${bundle.deposit.method} address; pay the rest there`,
+        );
+      }
+      if (bundle.session.status !== 'open' || now >= bundle.session.expires_at) {
+        throw new SessionNotOpenError(
+          `this session is ${bundle.session.status === 'open' ? 'expired' : bundle.session.status}; its method cannot change`,
+        );
+      }
+      if (!(await this.store.deleteDepositIfUnpaid(tx, id))) {
+        throw new PaymentInProgressError('a transfer reached the address; pay the rest there');
+      }
+      bundle.deposit = null;
+      return this.applyState(tx, bundle, now);
+    });
+    if (event) this.bus.notify(id);
+    return (await this.load(id))!;
+  }
+
+  /**
+   * The current rate of every method the session offers, by method id, from the rate sources (at
+   * most one request per pair in flight, and cached): hand them to {@link buyerView} so that each
+   * method shows its `quote`. A method without a rate now is left out (its quote is `null`).
+   */
+  async quotes(bundle: SessionBundle): Promise<Map<string, TokenRate>> {
+    const quotes = new Map<string, TokenRate>();
+    if (bundle.session.status !== 'open' || bundle.deposit) return quotes;
+    await Promise.all(
+      bundle.session.methods.map(async (id) => {
+        const method = this.methods.get(id);
+        if (!method) return;
+        try {
+          quotes.set(id, await this.pricer.rate(method, bundle.session.currency));
+        } catch (error) {
+          if (!(error instanceof RateUnavailableError)) throw error;
+        }
+      }),
+    );
+    return quotes;
   }
 
   /**
@@ -597,7 +758,19 @@ export class SessionService {
     return event;
   }
 
-  private viewContext(now: Date): ViewContext {
+  private viewContext(now: Date, quotes?: Map<string, TokenRate>): ViewContext {
+    const quote: ViewContext['quote'] = (method, bundle) => {
+      if (bundle.session.status !== 'open' || now >= bundle.session.expires_at) return null;
+      // Rates just asked for, else cached ones (views rendered for events and webhooks).
+      const rate = quotes?.get(method.id) ?? this.pricer.peek(method, bundle.session.currency);
+      if (!rate) return null;
+      return {
+        amount: formatAtomic(this.amountDue(bundle, method, rate.rate), method.decimals),
+        rate: rate.rate,
+        currency: bundle.session.currency,
+        quoted_at: rate.at.toISOString(),
+      };
+    };
     const chainNames = new Map(
       this.config.chains.map((c) => [c.id, { name: c.name, explorer_url: c.explorer_url ?? null }]),
     );
@@ -607,16 +780,25 @@ export class SessionService {
       now,
       walletconnectProjectId: this.config.walletconnect_project_id ?? null,
       publicUrl: this.publicUrl(),
+      quote,
     };
   }
 
-  /** The buyer's view of a loaded session. */
-  buyerView(bundle: SessionBundle, now = this.clock()): BuyerSession {
-    return toBuyerSession(bundle, computeSessionState(bundle, now, this.policy), this.viewContext(now));
+  /** The buyer's view of a loaded session; `quotes` from {@link quotes} price the offered methods. */
+  buyerView(bundle: SessionBundle, now = this.clock(), quotes?: Map<string, TokenRate>): BuyerSession {
+    return toBuyerSession(
+      bundle,
+      computeSessionState(bundle, now, this.policy),
+      this.viewContext(now, quotes),
+    );
   }
 
-  /** The merchant's view of a loaded session. */
-  merchantView(bundle: SessionBundle, now = this.clock()): Session {
-    return toMerchantSession(bundle, computeSessionState(bundle, now, this.policy), this.viewContext(now));
+  /** The merchant's view of a loaded session; `quotes` as for {@link buyerView}. */
+  merchantView(bundle: SessionBundle, now = this.clock(), quotes?: Map<string, TokenRate>): Session {
+    return toMerchantSession(
+      bundle,
+      computeSessionState(bundle, now, this.policy),
+      this.viewContext(now, quotes),
+    );
   }
 }

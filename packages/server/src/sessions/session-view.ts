@@ -1,4 +1,4 @@
-import type { BuyerSession, Session } from '@crypto-checkout/protocol';
+import type { BuyerSession, MethodQuote, Session } from '@crypto-checkout/protocol';
 import { eip681Uri } from '../chain/eip681.js';
 import type { MethodInfo } from '../chain/registry.js';
 import { formatAtomic } from '../money.js';
@@ -15,6 +15,11 @@ export interface ViewContext {
   walletconnectProjectId?: string | null;
   /** The backend's public base URL, without a trailing slash, for `checkout_url`. */
   publicUrl: string;
+  /**
+   * A method's amount at the current (cached) rate for the session, or `null` when none is at hand;
+   * absent: every quote is `null`.
+   */
+  quote?: ((method: MethodInfo, bundle: SessionBundle) => MethodQuote | null) | undefined;
 }
 
 const publicMethod = ({ chain: _chain, peg: _peg, ...method }: MethodInfo) => method;
@@ -35,7 +40,7 @@ export function toBuyerSession(bundle: SessionBundle, state: SessionState, ctx: 
     order_id: session.order_id,
     methods: session.methods.flatMap((id) => {
       const method = ctx.methods.get(id);
-      return method ? [publicMethod(method)] : [];
+      return method ? [{ ...publicMethod(method), quote: ctx.quote?.(method, bundle) ?? null }] : [];
     }),
     payment: deposit
       ? {
@@ -46,10 +51,14 @@ export function toBuyerSession(bundle: SessionBundle, state: SessionState, ctx: 
           decimals: deposit.decimals,
           chain_id: deposit.chain_id,
           network: chain?.name ?? `Chain ${deposit.chain_id}`,
+          // Chosen: the locked `rate` and `amount_due` stand in for a quote.
+          quote: null,
           address: deposit.address,
           amount_due: formatAtomic(deposit.amount_due_atomic, deposit.decimals),
           amount_due_atomic: deposit.amount_due_atomic.toString(),
           rate: deposit.rate,
+          rate_locked_until: deposit.rate_locked_until?.toISOString() ?? null,
+          rate_sources: deposit.rate_sources,
           confirmations_required: deposit.confirmations_required,
           uri: eip681Uri({
             to: deposit.address,
@@ -60,6 +69,13 @@ export function toBuyerSession(bundle: SessionBundle, state: SessionState, ctx: 
           explorer_url: chain?.explorer_url ?? null,
         }
       : null,
+    // Anything recorded on the address, confirming or not, ties the buyer to it.
+    can_change_method:
+      deposit !== null &&
+      state.status === 'open' &&
+      ctx.now < session.expires_at &&
+      !session.canceled_at &&
+      bundle.transfers.length === 0,
     amount_received: deposit ? formatAtomic(state.received_atomic, deposit.decimals) : null,
     amount_remaining: deposit ? formatAtomic(state.remaining_atomic, deposit.decimals) : null,
     amount_overpaid: deposit ? formatAtomic(state.overpaid_atomic, deposit.decimals) : null,

@@ -249,6 +249,17 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       ALTER TABLE sessions ADD COLUMN canceled_at_block bigint;
     `,
   },
+  {
+    version: 7,
+    name: 'the record of a locked rate',
+    sql: `
+      -- The source quotes a deposit's rate was aggregated from ([{source, rate, at}]), so accounting
+      -- can reconstruct the conversion; '[]' for deposits made before it was recorded.
+      ALTER TABLE deposits ADD COLUMN rate_sources jsonb NOT NULL DEFAULT '[]'::jsonb;
+      -- Until when the rate is locked (NULL: for the whole session, as before).
+      ALTER TABLE deposits ADD COLUMN rate_locked_until timestamptz;
+    `,
+  },
 ];
 
 /**

@@ -15,7 +15,8 @@ export interface SessionRecord {
   client_secret: string;
   status: SessionStatus;
   amount: string;
-  currency: 'USD';
+  /** ISO 4217 code or accepted crypto asset (`rates/currencies.ts`). */
+  currency: string;
   order_id: string | null;
   metadata: Record<string, unknown>;
   methods: string[];
@@ -52,10 +53,25 @@ export interface DepositRecord {
   amount_due_atomic: bigint;
   /** Least amount that counts as paid: the amount due less the underpayment tolerance. */
   amount_min_atomic: bigint;
+  /** Session currency per whole token, locked with the choice. */
   rate: string;
+  /** The source quotes `rate` was aggregated from, with their times (the conversion's record). */
+  rate_sources: RateSourceRecord[];
+  /** When the locked rate ends (a requote follows if nothing was received), or `null` if it never does. */
+  rate_locked_until: Date | null;
   confirmations_required: number;
   created_at: Date;
   watch_until: Date;
+}
+
+/** One source's quote behind a locked rate. */
+export interface RateSourceRecord {
+  /** Source and pair, e.g. `coinbase ETH/USD`. */
+  source: string;
+  /** Its rate, quote currency per whole base unit. */
+  rate: string;
+  /** When the source took it, ISO 8601. */
+  at: string;
 }
 
 /** One transfer seen on chain to a deposit address. `log_index` is -1 for native transfers. */
@@ -154,7 +170,7 @@ const toSession = (row: RawSession): SessionRecord => ({
 const DEPOSIT_COLUMNS = `session_id, method, chain_id, token_symbol, token_address, decimals, address,
   derivation_index::text AS derivation_index, amount_due_atomic::text AS amount_due_atomic,
   amount_min_atomic::text AS amount_min_atomic, rate,
-  confirmations_required, created_at, watch_until`;
+  confirmations_required, created_at, watch_until, rate_sources, rate_locked_until`;
 const TRANSFER_COLUMNS = `chain_id, tx_hash, log_index, session_id, address, token_address, token_symbol,
   decimals, from_address, amount_atomic::text AS amount_atomic, block_number::text AS block_number, block_hash,
   block_time, seen_at`;
@@ -212,6 +228,8 @@ function depositParams(d: DepositRecord): unknown[] {
     d.created_at,
     d.watch_until,
     d.amount_min_atomic.toString(),
+    JSON.stringify(d.rate_sources),
+    d.rate_locked_until,
   ];
 }
 
@@ -543,19 +561,20 @@ export class SessionStore extends Store {
          UPDATE sessions SET status = $2::text, paid_at = $3::timestamptz, review_reasons = $4::jsonb,
            fingerprint = $5::text
          WHERE id = $1 AND fingerprint = $6::text AND status = 'open' AND canceled_at IS NULL
-           AND expires_at > $21::timestamptz
+           AND expires_at > $23::timestamptz
          RETURNING id),
        d AS (
          INSERT INTO deposits (session_id, method, chain_id, token_symbol, token_address, decimals, address,
            derivation_index, amount_due_atomic, rate, confirmations_required, created_at, watch_until,
-           amount_min_atomic)
+           amount_min_atomic, rate_sources, rate_locked_until)
          SELECT s.id, $7::text, $8::integer, $9::text, $10::text, $11::integer, $12::text, $13::bigint,
-           $14::numeric, $15::text, $16::integer, $17::timestamptz, $18::timestamptz, $19::numeric
+           $14::numeric, $15::text, $16::integer, $17::timestamptz, $18::timestamptz, $19::numeric,
+           $20::jsonb, $21::timestamptz
          FROM s RETURNING session_id),
        e AS (
          INSERT INTO session_events (session_id, seq, type, payload, created_at)
          SELECT d.session_id, COALESCE((SELECT MAX(seq) FROM session_events WHERE session_id = $1), 0) + 1,
-           $20::text, $22::jsonb, $21::timestamptz
+           $22::text, $24::jsonb, $23::timestamptz
          FROM d RETURNING seq)
        SELECT seq, pg_notify('${SESSION_EVENTS_CHANNEL}', $1::text || ':' || seq) FROM e`,
       [
@@ -578,9 +597,41 @@ export class SessionStore extends Store {
   async insertDeposit(tx: Queryable, d: DepositRecord): Promise<void> {
     await tx.query(
       `INSERT INTO deposits (session_id, method, chain_id, token_symbol, token_address, decimals, address,
-         derivation_index, amount_due_atomic, rate, confirmations_required, created_at, watch_until, amount_min_atomic)
-       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14)`,
+         derivation_index, amount_due_atomic, rate, confirmations_required, created_at, watch_until, amount_min_atomic,
+         rate_sources, rate_locked_until)
+       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16)`,
       [d.session_id, ...depositParams(d)],
+    );
+  }
+
+  /**
+   * Drops a session's chosen method (the buyer goes back) if nothing was ever recorded on its
+   * address; returns whether a deposit was dropped. The caller holds the session's row lock.
+   */
+  async deleteDepositIfUnpaid(tx: Queryable, sessionId: string): Promise<boolean> {
+    const { rows } = await tx.query<{ session_id: string }>(
+      `DELETE FROM deposits d WHERE d.session_id = $1
+         AND NOT EXISTS (SELECT 1 FROM transfers t WHERE t.session_id = $1)
+       RETURNING d.session_id`,
+      [sessionId],
+    );
+    return rows.length > 0;
+  }
+
+  /** Replaces a deposit's amount and rate after a requote (nothing received, the lock ran out). */
+  async requoteDeposit(tx: Queryable, d: DepositRecord): Promise<void> {
+    await tx.query(
+      `UPDATE deposits SET amount_due_atomic = $2::numeric, amount_min_atomic = $3::numeric, rate = $4::text,
+         rate_sources = $5::jsonb, rate_locked_until = $6::timestamptz
+       WHERE session_id = $1`,
+      [
+        d.session_id,
+        d.amount_due_atomic.toString(),
+        d.amount_min_atomic.toString(),
+        d.rate,
+        JSON.stringify(d.rate_sources),
+        d.rate_locked_until,
+      ],
     );
   }
 
