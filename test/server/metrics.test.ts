@@ -172,6 +172,17 @@ describe('metrics behind a token on the main port, after a real payment on anvil
       `${stack.apiUrl}/v1/sessions/${waiting.id}/events?client_secret=${encodeURIComponent(waiting.client_secret)}`,
     );
     try {
+      // The database gauges are reused for 5 s: an earlier test's scrape may still be the one served.
+      await waitFor(
+        async () => {
+          const text = await (await scrape(`Bearer ${token}`)).text();
+          return (
+            valueOf(parseMetrics(text), 'crypto_checkout_sessions', { status: 'open', mode: 'test' }) === 1
+          );
+        },
+        10_000,
+        'the sessions gauge read after the second session was created',
+      );
       const response = await scrape(`Bearer ${token}`);
       assert.equal(response.status, 200);
       assert.match(response.headers.get('content-type') ?? '', /^text\/plain; version=0\.0\.4/);
