@@ -8,7 +8,7 @@
  * otherwise, and a real failed import may stay cached in the page's module map for the other tests).
  */
 import { expect } from '@open-wc/testing';
-import { trimAmount } from '../../src/element/format.js';
+import { formatFiat, trimAmount } from '../../src/element/format.js';
 import { extrasChunk } from '../../src/element/session-controller.js';
 import { buyerSession, mount, part, parts, spyClipboard, stack, text, until } from './helpers.js';
 
@@ -91,5 +91,25 @@ describe('<crypto-checkout> when its payment view fails to load', () => {
     await until(() => part(el, 'address'), 'the address of the ETH payment');
     expect(text(el, 'token')).to.equal('ETH');
     expect(text(el, 'address')).to.equal((await buyerSession(session)).payment!.address);
+  });
+});
+
+describe('<crypto-checkout> price formatting', () => {
+  it('formats an ISO 4217 price with its minor units, and a crypto price with every digit it has', () => {
+    expect(formatFiat('49.99', 'USD', 'en-US')).to.equal('$49.99');
+    expect(formatFiat('1500', 'JPY', 'en-US')).to.equal('¥1,500');
+    expect(formatFiat('1500', 'JPY', 'ja-JP')).to.equal('￥1,500');
+    expect(formatFiat('1234.5', 'EUR', 'de-DE')).to.equal('1.234,50\u00a0€');
+    expect(formatFiat('12.345', 'KWD', 'en-US')).to.equal('KWD\u00a012.345');
+    expect(formatFiat('0.0123', 'ETH', 'en-US')).to.equal('0.0123 ETH');
+    expect(formatFiat('1234.000001', 'USDC', 'de')).to.equal('1.234,000001 USDC');
+    expect(formatFiat('0.000000000000000001', 'ETH', 'en')).to.equal('0.000000000000000001 ETH');
+  });
+
+  it('shows a session priced in ETH with its own digits, not rounded to cents', async () => {
+    const session = await stack.createSession({ amount: '0.0123', currency: 'ETH', methods: ['eth@anvil'] });
+    const { el } = await mount(session.client_secret);
+    await until(() => part(el, 'amount'), 'the price is shown');
+    expect(text(el, 'amount')).to.equal('0.0123 ETH');
   });
 });
