@@ -25,8 +25,9 @@ describe('<crypto-checkout> rendering a real session', () => {
     expect(text(el, 'amount')).to.equal('$12.50');
     expect(text(el, 'order')).to.equal('Order order-42');
     expect(parts(el, 'method').map((b) => b.textContent!.replace(/\s+/g, ' ').trim())).to.deep.equal([
-      'USDC on Anvil (local)',
-      'ETH on Anvil (local)',
+      // Each method with its amount at the current rate (the stack's static ETH rate is 2000 USD).
+      'USDC on Anvil (local) 12.5 USDC',
+      'ETH on Anvil (local) 0.00625 ETH',
     ]);
     expect(text(el, 'countdown')).to.match(/^Expires in (29:5\d|30:00) \(at \d{1,2}:\d\d\s?[AP]M\)$/);
     expect(text(el, 'status')).to.equal('Choose how to pay');
