@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { defineConfig, type Plugin } from 'vite';
-import { workspaceSources } from './vite.config.js';
+import { stripCssComments, workspaceSources } from './vite.config.js';
 
 /** The variable, inside the IIFE, that holds the classic script's own URL. */
 const SCRIPT_URL = '__cryptoCheckoutScriptUrl';
@@ -21,7 +21,7 @@ const SCRIPT_URL = '__cryptoCheckoutScriptUrl';
  *   vite build && vite build -c vite.classic.config.ts
  */
 export default defineConfig({
-  plugins: [walletConnectFromEsBuild(), workspaceSources()],
+  plugins: [walletConnectFromEsBuild(), workspaceSources(), stripCssComments()],
   build: {
     lib: {
       entry: 'src/element/classic.ts',

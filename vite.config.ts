@@ -18,13 +18,33 @@ export function workspaceSources(): Plugin {
 }
 
 /**
+ * Strips the comments out of the element's lit `css` templates. They tell the source's reader why a
+ * rule is there; Lit's CSS is a JavaScript string, which the minifier keeps as it is, so they would
+ * ship in every bundle (≈ 350 bytes gzip of the initial script's 20 KB budget). A comment's newlines
+ * stay, so that the source map's lines still match (`map: null`: the code moved within lines only).
+ */
+export function stripCssComments(): Plugin {
+  return {
+    name: 'crypto-checkout-strip-css-comments',
+    enforce: 'pre',
+    transform(code, id) {
+      if (!/[\\/]src[\\/]element[\\/].*\.ts$/.test(id) || !code.includes('css`')) return null;
+      const strip = (template: string) =>
+        template.replace(/\/\*[\s\S]*?\*\//g, (comment) => comment.replace(/[^\n]/g, ''));
+      // A css template holds no backtick: its interpolations are other css results (`${dark}`).
+      return { code: code.replace(/\bcss`[^`]*`/g, strip), map: null };
+    },
+  };
+}
+
+/**
  * Builds the browser bundle of the element: one self-contained ES module, dist/crypto-checkout.js,
  * with lit and qrcode inside (lazily loaded code, if any, goes to chunks next to it), and
  * dist/hosted-page.js, the hosted checkout page's script, which imports crypto-checkout.js. `tsc -p
  * tsconfig.build.json` runs afterwards and writes the type declarations to dist/types.
  */
 export default defineConfig({
-  plugins: [workspaceSources()],
+  plugins: [workspaceSources(), stripCssComments()],
   resolve: {
     alias: {
       // WalletConnect's modal: the element starts WalletConnect with showQrModal: false and draws the

@@ -104,10 +104,6 @@ export const styles = css`
     clip-path: inset(50%);
     white-space: nowrap;
   }
-  /* The wallet panel follows the manual instructions, so its "or send it yourself" line does not apply. */
-  [part~='wallet-or'] {
-    display: none;
-  }
   .muted,
   dt,
   summary,
@@ -188,12 +184,6 @@ export const styles = css`
     outline: 2px solid var(--_accent);
     outline-offset: 2px;
   }
-  dl {
-    margin: 0.5rem 0;
-  }
-  dd {
-    margin: 0 0 0.5rem;
-  }
   code {
     min-width: 0;
     font: 500 0.9375rem/1.4 var(--checkout-mono, ui-monospace, SFMono-Regular, Menlo, Consolas, monospace);
@@ -236,22 +226,7 @@ export const styles = css`
   a {
     color: var(--_accent);
   }
-  /* The EIP-681 deep link opens a wallet app on a phone; desktop browsers have none to open. */
-  [part~='open-in-wallet'] {
-    display: none;
-    margin: 0.5rem 0;
-    padding: 0.625rem 0.875rem;
-    text-align: center;
-    text-decoration: none;
-    color: var(--_accent-fg);
-    background: var(--_accent);
-    border: 1px solid transparent;
-    border-radius: calc(var(--checkout-radius, 12px) / 2);
-  }
   @media (any-pointer: coarse) {
-    [part~='open-in-wallet'] {
-      display: block;
-    }
     /* Fingers need 44 px targets (WCAG 2.5.5). */
     button,
     [part~='open-in-wallet'],

@@ -22,10 +22,8 @@ import type {
   CheckoutTransactionSentEvent,
 } from './events.js';
 import {
-  addressGroups,
   formatAmount,
   formatCountdown,
-  formatDateTime,
   formatFiat,
   formatTime,
   isPositive,
@@ -337,7 +335,25 @@ export class CryptoCheckout extends CheckoutOptions(LitElement) {
    */
   private _renderMethods(s: BuyerSession) {
     const [x, c] = this._extras();
-    if (!x) return html`<p><span part="spinner" aria-hidden="true"></span></p>`;
+    if (!x) {
+      const { extrasFailed, choosing } = this._session.view;
+      return extrasFailed
+        ? html`${this._renderExtrasFailed()}
+            <div part="methods" role="group" aria-label=${this.m.methodGroup}>
+              ${s.methods.map(
+                (method) =>
+                  html`<button
+                    part="method"
+                    data-method=${method.id}
+                    ?disabled=${!!choosing}
+                    @click=${() => void this._session.choose(method.id)}
+                  >
+                    ${method.token} ${this.m.methodOn(method.network)}
+                  </button>`,
+              )}
+            </div>`
+        : html`<p><span part="spinner" aria-hidden="true"></span></p>`;
+    }
     return x.renderMethods(c, s, {
       choosing: this._session.view.choosing,
       focus: this._focus,
@@ -352,7 +368,21 @@ export class CryptoCheckout extends CheckoutOptions(LitElement) {
    */
   private _renderPayment(s: BuyerSession, p: PaymentInstructions) {
     const [x, c] = this._extras();
-    if (!x) return html`<p><span part="spinner" aria-hidden="true"></span></p>`;
+    if (!x) {
+      if (!this._session.view.extrasFailed)
+        return html`<p><span part="spinner" aria-hidden="true"></span></p>`;
+      // Without the chunk: what the buyer needs to pay, as plain text (no QR: its encoder is in the chunk).
+      const amount = trimAmount(
+        s.status === 'underpaid' && s.amount_remaining ? s.amount_remaining : p.amount_due,
+      );
+      return html`${this._renderExtrasFailed()}
+        <p part="due">
+          <code part="amount-due" dir="ltr">${amount}</code> <span part="token">${p.token}</span>
+          ${this._copyButton('amount', amount)}
+        </p>
+        <p><code part="address" dir="ltr">${p.address}</code> ${this._copyButton('address', p.address)}</p>
+        <p part="network-warning">${this.m.sendOnlyOn(p.token, p.network)}</p>`;
+    }
     const { qr, changing } = this._session.view;
     const canChange = (s as BuyerSession & { can_change_method?: boolean }).can_change_method === true;
     return x.renderPayment(c, s, p, {
@@ -362,6 +392,12 @@ export class CryptoCheckout extends CheckoutOptions(LitElement) {
       changeMethod: canChange && s.methods.length > 1 ? () => void this._session.changeMethod() : null,
       changing,
     });
+  }
+
+  /** The notice that the full payment view did not load, with the action that loads it again. */
+  private _renderExtrasFailed() {
+    return html`<p part="error" role="alert">${this.m.extrasFailed}</p>
+      <button part="retry-button" @click=${() => this._session.retryExtras()}>${this.m.retry}</button>`;
   }
 
   /**
@@ -417,10 +453,8 @@ export class CryptoCheckout extends CheckoutOptions(LitElement) {
 
 /** The helpers the lazily loaded payment extras format with (they import none themselves). */
 const FORMAT: ExtrasContext['format'] = {
-  addressGroups,
   confirmationProgress,
   formatAmount,
-  formatDateTime,
   formatFiat,
   formatTime,
   shortHash,

@@ -17,7 +17,9 @@ export type CheckoutErrorCode =
   /** The backend could not be reached (offline, DNS, CORS, wrong `api`). */
   | 'network_error'
   /** The backend answered with something that is not the API's JSON. */
-  | 'invalid_response';
+  | 'invalid_response'
+  /** The lazily loaded payment view failed to load after retries; the element shows the essentials. */
+  | 'extras_unavailable';
 
 /** Detail of `checkout-status-change`. */
 export interface CheckoutStatusChangeDetail {

@@ -5,22 +5,31 @@
  */
 
 /**
- * Formats a fiat amount for display with the currency's symbol and minor units, in `locale` (a BCP 47
- * tag; empty or undefined means the browser's language).
+ * Formats a price (a session's amount, or a rate in the session's currency) in `locale` (a BCP 47 tag;
+ * empty or undefined means the browser's language). An ISO 4217 currency gets its symbol and minor
+ * units from `Intl.NumberFormat` (`$49.99`, `￥1,000`); a crypto asset (`ETH`, `USDC`) is no Intl
+ * currency, and its amount keeps every digit it has (`0.0123 ETH`, never `0.01`).
  * The amount is passed to `Intl.NumberFormat` as a string, which browsers with Intl.NumberFormat v3
  * format exactly (older ones convert it to a number, which is fine for display only).
  * @example formatFiat('49.99', 'USD', 'en-US') // '$49.99'
+ * @example formatFiat('0.0123', 'ETH', 'en-US') // '0.0123 ETH'
  */
 export function formatFiat(amount: string, currency: string, locale?: string): string {
+  // Intl formats any three letters as a currency with two decimals (ETH among them): ask which it knows.
+  if (!(isoCurrencies ??= new Set(Intl.supportedValuesOf?.('currency'))).has(currency))
+    return `${formatAmount(amount, locale)} ${currency}`;
   try {
     return new Intl.NumberFormat(locale || undefined, { style: 'currency', currency }).format(
       amount as `${number}`,
     );
   } catch {
-    // An unknown locale or currency must not break the checkout.
+    // An unknown locale must not break the checkout.
     return `${amount} ${currency}`;
   }
 }
+
+/** The ISO 4217 currencies the browser knows (none where it cannot list them: amounts shown as sent). */
+let isoCurrencies: Set<string> | undefined;
 
 /**
  * Formats a remaining duration as `mm:ss`, or `h:mm:ss` from one hour on, with the digits of `locale`
@@ -104,29 +113,4 @@ export function shortHash(hash: string): string {
  */
 export function trimAmount(amount: string): string {
   return /^\d+\.\d+$/.test(amount) ? amount.replace(/\.?0+$/, '') : amount;
-}
-
-/**
- * Splits an address into groups of four characters for reading and comparing (a `0x` prefix is its
- * own group). The groups are drawn apart with spacing, never joined by spaces, so that selecting the
- * address copies exactly the string, checksum case and all.
- * @example addressGroups('0xAbCd1234') // ['0x', 'AbCd', '1234']
- */
-export function addressGroups(address: string): string[] {
-  const prefix = address.startsWith('0x') ? '0x' : '';
-  return [...(prefix ? [prefix] : []), ...(address.slice(prefix.length).match(/.{1,4}/g) ?? [])];
-}
-
-/**
- * Formats a date and time of an ISO timestamp in `locale`, e.g. for a receipt.
- * @example formatDateTime('2026-01-01T14:05:00Z', 'en') // 'Jan 1, 2026, 2:05 PM' (in New York: 9:05 AM)
- */
-export function formatDateTime(iso: string, locale?: string): string {
-  try {
-    return new Intl.DateTimeFormat(locale || undefined, { dateStyle: 'medium', timeStyle: 'short' }).format(
-      Date.parse(iso),
-    );
-  } catch {
-    return iso;
-  }
 }

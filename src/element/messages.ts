@@ -52,6 +52,8 @@ export const messages = {
   rateLockedUntil: (time: string) => `locked until ${time}`,
   confirmationsNeeded: 'Confirmations needed',
   changeMethod: 'Change method',
+  /** Beside the essentials when the full payment view (a lazily loaded chunk) failed to load. */
+  extrasFailed: 'Part of the checkout could not load. The payment details below are all you need.',
   // Progress from sending to paid, and the receipt.
   steps: 'Payment progress',
   stepSent: 'Sent',

@@ -39,16 +39,7 @@ export interface ExtrasContext {
   /** Whether the language is written right to left (the arrow keys follow it). */
   rtl: boolean;
   /** The element's formatting helpers (format.ts) and confirmation count (progress.ts). */
-  format: Pick<
-    typeof Format,
-    | 'addressGroups'
-    | 'formatAmount'
-    | 'formatDateTime'
-    | 'formatFiat'
-    | 'formatTime'
-    | 'shortHash'
-    | 'trimAmount'
-  > &
+  format: Pick<typeof Format, 'formatAmount' | 'formatFiat' | 'formatTime' | 'shortHash' | 'trimAmount'> &
     Pick<typeof Progress, 'confirmationProgress'>;
 }
 
@@ -233,6 +224,34 @@ export const extrasStyles = `
   }
   [part~='transfers'] {
     padding-inline-start: 1.25rem;
+  }
+  /* From the element's styles: only what this chunk draws needs them. */
+  /* The wallet panel follows the manual instructions, so its "or send it yourself" line does not apply. */
+  [part~='wallet-or'] {
+    display: none;
+  }
+  dl {
+    margin: 0.5rem 0;
+  }
+  dd {
+    margin: 0 0 0.5rem;
+  }
+  /* The EIP-681 deep link opens a wallet app on a phone; desktop browsers have none to open. */
+  [part~='open-in-wallet'] {
+    display: none;
+    margin: 0.5rem 0;
+    padding: 0.625rem 0.875rem;
+    text-align: center;
+    text-decoration: none;
+    color: var(--_accent-fg);
+    background: var(--_accent);
+    border: 1px solid transparent;
+    border-radius: calc(var(--checkout-radius, 12px) / 2);
+  }
+  @media (any-pointer: coarse) {
+    [part~='open-in-wallet'] {
+      display: block;
+    }
   }
 `;
 
@@ -432,7 +451,7 @@ export function renderPayment(
   parts: PaymentParts,
 ) {
   const { m, tag, html, nothing } = c;
-  const { addressGroups, formatAmount, trimAmount } = c.format;
+  const { formatAmount, trimAmount } = c.format;
   const underpaid = s.status === 'underpaid' && !!s.amount_remaining;
   // Exactly what is still due: the server's remainder, matching the amount in its `pay_uri`. Without
   // trailing zeros, so that what the buyer copies and what a wallet shows read the same.
@@ -553,7 +572,7 @@ export function renderSteps({ m, html, nothing, format }: ExtrasContext, s: Buye
  */
 export function renderReceipt(c: ExtrasContext, s: BuyerSession, p: PaymentInstructions) {
   const { m, tag, html, nothing } = c;
-  const { formatAmount, formatDateTime, shortHash, trimAmount } = c.format;
+  const { formatAmount, shortHash, trimAmount } = c.format;
   const counted = s.transfers.filter((t) => t.expected && !t.late);
   const last: Transfer | undefined = counted[counted.length - 1];
   const received = trimAmount(s.amount_received ?? p.amount_due);
@@ -607,4 +626,31 @@ export function renderTransfers(c: ExtrasContext, s: BuyerSession, p: PaymentIns
       return html`<li>${transferLink(c, p, t, label)}</li>`;
     })}
   </ul>`;
+}
+
+// Only what this chunk draws uses these two, so they live here rather than in the initial script.
+
+/**
+ * Splits an address into groups of four characters for reading and comparing (a `0x` prefix is its
+ * own group). The groups are drawn apart with spacing, never joined by spaces, so that selecting the
+ * address copies exactly the string, checksum case and all.
+ * @example addressGroups('0xAbCd1234') // ['0x', 'AbCd', '1234']
+ */
+export function addressGroups(address: string): string[] {
+  const prefix = address.startsWith('0x') ? '0x' : '';
+  return [...(prefix ? [prefix] : []), ...(address.slice(prefix.length).match(/.{1,4}/g) ?? [])];
+}
+
+/**
+ * Formats a date and time of an ISO timestamp in `locale`, e.g. for a receipt.
+ * @example formatDateTime('2026-01-01T14:05:00Z', 'en') // 'Jan 1, 2026, 2:05 PM' (in New York: 9:05 AM)
+ */
+export function formatDateTime(iso: string, locale?: string): string {
+  try {
+    return new Intl.DateTimeFormat(locale || undefined, { dateStyle: 'medium', timeStyle: 'short' }).format(
+      Date.parse(iso),
+    );
+  } catch {
+    return iso;
+  }
 }

@@ -24,14 +24,40 @@ import { takesPayment } from './progress.js';
 /** Milliseconds between polls while the stream is down, and between checks with the server at expiry. */
 const POLLING_INTERVAL = 5000;
 
-// The QR encoder is half the weight of the element and only needed once a method is chosen, so it is
-// a lazily loaded chunk, with the rest of what only a chosen method or a payment shows (details,
-// steps, receipt: payment-extras.ts), fetched while the session loads so that it is ready when the
-// address is.
-const loadExtras = () => import('./payment-extras.js');
-
 /** The lazily loaded module of what a chosen method or a payment shows; see payment-extras.ts. */
 export type PaymentExtras = typeof Extras;
+
+/**
+ * How the payment extras chunk is fetched, and how many milliseconds to wait before each new attempt
+ * when it fails (a CDN hiccup, a blocked request, a phone going offline). The one seam where tests make
+ * the chunk fail (test/element/extras.test.ts); nothing else should change it.
+ */
+export const extrasChunk = {
+  // The QR encoder is half the weight of the element and only needed once a method is chosen, so it is
+  // a lazily loaded chunk, with the rest of what only a chosen method or a payment shows (methods,
+  // payment, details, steps, receipt: payment-extras.ts), fetched while the session loads so that it is
+  // ready when the address is.
+  load: (): Promise<PaymentExtras> => import('./payment-extras.js'),
+  retryDelays: [1000, 3000],
+};
+
+let extrasLoading: Promise<PaymentExtras> | undefined;
+
+/**
+ * Loads the payment extras, trying again after each of `extrasChunk.retryDelays`; callers meanwhile
+ * (the session's load and its QR code) share the attempts. Once settled it is forgotten: a loaded
+ * chunk comes from the browser's module map, and after a final failure the buyer's retry starts
+ * another round.
+ */
+const loadExtras = (): Promise<PaymentExtras> =>
+  (extrasLoading ??= attemptExtras(0).finally(() => (extrasLoading = undefined)));
+
+const attemptExtras = (attempt: number): Promise<PaymentExtras> =>
+  extrasChunk.load().catch((error: unknown) => {
+    const delay = extrasChunk.retryDelays[attempt];
+    if (delay === undefined) throw error;
+    return new Promise((wait) => setTimeout(wait, delay)).then(() => attemptExtras(attempt + 1));
+  });
 
 export { confirmationProgress, takesPayment } from './progress.js';
 
@@ -101,8 +127,10 @@ export interface SessionView {
   readonly now: number;
   /** The QR code of a `pay_uri` once drawn (an SVG document), or `null`. */
   readonly qr: { readonly uri: string; readonly svg: string } | null;
-  /** The lazily loaded renderers of details, steps and receipt, once loaded; `null` before. */
+  /** The lazily loaded renderers of methods, payment, details, steps and receipt, once loaded; `null` before. */
   readonly extras: PaymentExtras | null;
+  /** Whether loading them failed after every retry: the element shows the essentials without them. */
+  readonly extrasFailed: boolean;
 }
 
 const IDLE: SessionView = {
@@ -116,6 +144,7 @@ const IDLE: SessionView = {
   now: 0,
   qr: null,
   extras: null,
+  extrasFailed: false,
 };
 
 /**
@@ -176,6 +205,11 @@ export class SessionController implements ReactiveController {
   /** Loads the session again, from the start (the retry button after an error). */
   retry(): void {
     this.restart(this.key);
+  }
+
+  /** Loads the payment extras again, after they failed (the retry action beside the essentials). */
+  retryExtras(): void {
+    if (this.run && this.view.extrasFailed) this.fetchExtras(this.run);
   }
 
   /**
@@ -249,10 +283,7 @@ export class SessionController implements ReactiveController {
 
   private async load(api: string, clientSecret: string) {
     const run = (this.run = new AbortController());
-    loadExtras().then(
-      (extras) => this.run === run && this.set({ extras }),
-      () => {},
-    );
+    this.fetchExtras(run);
     this.set({ state: 'loading' });
     // The rest after the host's update: the events fired below may make a listener change the host's
     // properties, and a change made while the host updates would not start another update.
@@ -279,6 +310,31 @@ export class SessionController implements ReactiveController {
       this.set({ state: 'error', error: { code: e.code, message: e.message } });
       emit(this.host, 'checkout-error', { code: e.code, message: e.message });
     }
+  }
+
+  /**
+   * Loads the payment extras for `run`. When every attempt failed, the element shows the essentials it
+   * draws itself (amount, token, network, address) with a notice and a retry, rather than a spinner
+   * forever, and the page hears of it (`checkout-error`, `extras_unavailable`).
+   */
+  private fetchExtras(run: AbortController) {
+    this.set({ extrasFailed: false });
+    loadExtras().then(
+      (extras) => {
+        if (this.run !== run) return;
+        this.set({ extras });
+        // After a failed round the QR code was not drawn (its encoder is in the chunk): draw it now.
+        if (this.view.session) this.drawQr(this.view.session);
+      },
+      () => {
+        if (this.run !== run) return;
+        this.set({ extrasFailed: true });
+        emit(this.host, 'checkout-error', {
+          code: 'extras_unavailable',
+          message: 'The payment view could not be loaded.',
+        });
+      },
+    );
   }
 
   /**
@@ -337,7 +393,8 @@ export class SessionController implements ReactiveController {
       .then((extras) => extras.qrSvg(uri))
       .then(
         (svg) => this.qrUri === uri && this.set({ qr: { uri, svg } }),
-        () => {},
+        // Not drawn: forget it, so that the extras loaded by the buyer's retry draw it.
+        () => this.qrUri === uri && (this.qrUri = ''),
       );
   }
 

@@ -19,6 +19,8 @@ const SAME_AS_ENGLISH: Record<string, readonly string[]> = {
   'wallet.walletConnect': ['*'], // brand name
   token: ['de', 'es', 'pt', 'tr'], // the word those languages use
   confirmations: ['fr'], // same spelling in French
+  receiptDate: ['fr'], // same spelling in French
+  receiptTransaction: ['fr'], // same spelling in French
 };
 
 /** Sample arguments of functions whose parameters are numbers (all others take strings). */

@@ -6,10 +6,12 @@ import parsePrometheusTextFormat, { type ParsedFamily } from 'parse-prometheus-t
 import { chainHeadReader } from '../../packages/server/src/chain/chain-head.js';
 import { parseConfig } from '../../packages/server/src/config.js';
 import { Metrics } from '../../packages/server/src/metrics.js';
+import { buildPricing } from '../../packages/server/src/rates/build-pricing.js';
 import { openPglite } from '../../packages/server/src/store/database.js';
 import { migrate } from '../../packages/server/src/store/migrations.js';
 import { buildTestApp, testConfig } from '../support/app.js';
 import { freePort } from '../support/chain.js';
+import { startRateServer } from '../support/rate-server.js';
 import { recordSecrets, teeLogger } from '../support/logs.js';
 import { startStack, testMerchantWallet, type Stack } from '../support/stack.js';
 import { choose, waitFor } from '../support/wait.js';
@@ -170,6 +172,17 @@ describe('metrics behind a token on the main port, after a real payment on anvil
       `${stack.apiUrl}/v1/sessions/${waiting.id}/events?client_secret=${encodeURIComponent(waiting.client_secret)}`,
     );
     try {
+      // The database gauges are reused for 5 s: an earlier test's scrape may still be the one served.
+      await waitFor(
+        async () => {
+          const text = await (await scrape(`Bearer ${token}`)).text();
+          return (
+            valueOf(parseMetrics(text), 'crypto_checkout_sessions', { status: 'open', mode: 'test' }) === 1
+          );
+        },
+        10_000,
+        'the sessions gauge read after the second session was created',
+      );
       const response = await scrape(`Bearer ${token}`);
       assert.equal(response.status, 200);
       assert.match(response.headers.get('content-type') ?? '', /^text\/plain; version=0\.0\.4/);
@@ -415,6 +428,60 @@ describe('request ids and session ids in the logs', () => {
       assert.ok(requests.every((line) => typeof line.request_id === 'string'));
     } finally {
       await app.close();
+    }
+  });
+});
+
+describe('rate sources', () => {
+  test("each market-data source's requests, last success and latency, from the aggregator's own records", async () => {
+    const server = await startRateServer();
+    const db = await openPglite('memory://');
+    await migrate(db);
+    try {
+      server.set('kraken', { status: 502 });
+      const pricing = buildPricing(
+        parseConfig({
+          xpub: testMerchantWallet().xpub,
+          chains: [
+            {
+              key: 'anvil',
+              id: 31337,
+              name: 'Anvil (local)',
+              rpc_url: 'http://127.0.0.1:1',
+              confirmations: 1,
+            },
+          ],
+          pricing: server.pricing(),
+        }),
+      );
+      const metrics = new Metrics({ db, cacheMs: 0, rates: pricing.stats });
+      await pricing.pricer.rate({ token: 'ETH', peg: null }, 'USD');
+      const m = parseMetrics(await metrics.render());
+      const requests = (source: string, outcome: string) =>
+        valueOf(m, 'crypto_checkout_rate_source_requests_total', { source, outcome });
+      assert.equal(requests('coinbase', 'ok'), 1);
+      assert.equal(requests('coinbase', 'error'), 0);
+      assert.equal(requests('kraken', 'ok'), 0);
+      assert.equal(requests('kraken', 'error'), 1);
+      const lastOk = valueOf(m, 'crypto_checkout_rate_source_last_success_timestamp_seconds', {
+        source: 'coinbase',
+      });
+      assert.ok(
+        lastOk && Math.abs(lastOk - Date.now() / 1000) < 60,
+        `coinbase's last success is recent: ${lastOk}`,
+      );
+      assert.equal(
+        m.families
+          .get('crypto_checkout_rate_source_last_success_timestamp_seconds')!
+          .metrics.some((s) => s.labels?.source === 'kraken'),
+        false,
+        'no success time for a source that never answered',
+      );
+      const latency = valueOf(m, 'crypto_checkout_rate_source_latency_seconds', { source: 'coinbase' });
+      assert.ok(latency !== undefined && latency >= 0 && latency < 10, `latency ${latency}`);
+    } finally {
+      await db.close();
+      await server.close();
     }
   });
 });

@@ -128,11 +128,11 @@ export interface Services {
  */
 export function createServices(options: ServicesOptions): Services {
   const { config, db, clock } = options;
-  const metrics = metricsEnabled(config) ? new Metrics({ db, clock }) : null;
+  const pricing = options.pricing ?? buildPricing(config, clock);
+  const metrics = metricsEnabled(config) ? new Metrics({ db, clock, rates: pricing.stats }) : null;
   const store = new SessionStore(db, options.secrets);
   const bus = new SessionBus();
   const apiKeys = new ApiKeyStore(db);
-  const pricing = options.pricing ?? buildPricing(config, clock);
   const publicUrl = () => publicBaseUrl(config, options.listeningAddress?.() ?? null);
   const methods = buildMethodRegistry(config, pricing.pricer);
   const sessions = new SessionService({

@@ -13,6 +13,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { ChainRole } from './chain/chain-leadership.js';
 import type { DetectionMode } from './chain/new-heads.js';
+import type { RateSourceStats } from './rates/rate-aggregator.js';
 import type { Database } from './store/database.js';
 
 /**
@@ -56,6 +57,8 @@ export type RpcObserver = (chain: string, method: string, seconds: number, faile
 /** What {@link Metrics} reads at scrape time. */
 export interface MetricsOptions {
   db: Database;
+  /** The market-data sources' health (pricing), read at scrape time. */
+  rates?: RateSourceStats;
   clock?: () => Date;
   /** Default {@link DATABASE_GAUGES_CACHE_MS}; tests set 0. */
   cacheMs?: number;
@@ -248,6 +251,44 @@ export class Metrics {
           for (const mode of ['subscription', 'polling'] as const)
             this.set({ chain: status.chain, mode }, status.detection === mode ? 1 : 0);
         }
+      },
+    });
+
+    // Market-data sources (pricing): read from the aggregator's own health records at scrape time.
+    const rates = () => options.rates?.health() ?? [];
+    new Counter({
+      name: `${PREFIX}rate_source_requests_total`,
+      help: 'Requests to a market-data source (pricing) by outcome: ok (a usable price) or error (timeout, HTTP error, bad body, stale).',
+      labelNames: ['source', 'outcome'],
+      registers,
+      collect() {
+        this.reset();
+        for (const h of rates()) {
+          this.inc({ source: h.source, outcome: 'ok' }, h.ok_total);
+          this.inc({ source: h.source, outcome: 'error' }, h.error_total);
+        }
+      },
+    });
+    new Gauge({
+      name: `${PREFIX}rate_source_last_success_timestamp_seconds`,
+      help: 'When a market-data source last answered a usable price (Unix time); absent before its first.',
+      labelNames: ['source'],
+      registers,
+      collect() {
+        this.reset();
+        for (const h of rates())
+          if (h.last_ok_at) this.set({ source: h.source }, Date.parse(h.last_ok_at) / 1000);
+      },
+    });
+    new Gauge({
+      name: `${PREFIX}rate_source_latency_seconds`,
+      help: "How long a market-data source's last request took.",
+      labelNames: ['source'],
+      registers,
+      collect() {
+        this.reset();
+        for (const h of rates())
+          if (h.latency_ms !== null) this.set({ source: h.source }, h.latency_ms / 1000);
       },
     });
 

@@ -45,6 +45,7 @@ const messages: Messages = {
   rateLockedUntil: (time: string) => `مثبّت حتى ${time}`,
   confirmationsNeeded: 'التأكيدات المطلوبة',
   changeMethod: 'تغيير الطريقة',
+  extrasFailed: 'تعذّر تحميل جزء من صفحة الدفع. تفاصيل الدفع أدناه هي كل ما تحتاجه.',
   steps: 'تقدم الدفع',
   stepSent: 'تم الإرسال',
   stepConfirming: (seen: number, needed: number) => `جارٍ التأكيد ${seen}/${needed}`,

@@ -48,6 +48,8 @@ const messages: Messages = {
   rateLockedUntil: (time: string) => `fest bis ${time}`,
   confirmationsNeeded: 'Benötigte Bestätigungen',
   changeMethod: 'Methode ändern',
+  extrasFailed:
+    'Ein Teil der Zahlungsseite konnte nicht geladen werden. Die Zahlungsdaten unten genügen zum Bezahlen.',
   steps: 'Zahlungsfortschritt',
   stepSent: 'Gesendet',
   stepConfirming: (seen: number, needed: number) => `Bestätigung ${seen}/${needed}`,

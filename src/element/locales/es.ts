@@ -46,6 +46,7 @@ const messages: Messages = {
   rateLockedUntil: (time: string) => `fijado hasta las ${time}`,
   confirmationsNeeded: 'Confirmaciones necesarias',
   changeMethod: 'Cambiar método',
+  extrasFailed: 'Parte del pago no se pudo cargar. Los datos de pago de abajo son todo lo que necesita.',
   steps: 'Progreso del pago',
   stepSent: 'Enviado',
   stepConfirming: (seen: number, needed: number) => `Confirmando ${seen}/${needed}`,

@@ -49,6 +49,8 @@ const messages: Messages = {
   rateLockedUntil: (time: string) => `bloqué jusqu’à ${time}`,
   confirmationsNeeded: 'Confirmations nécessaires',
   changeMethod: 'Changer de moyen',
+  extrasFailed:
+    'Une partie du paiement n’a pas pu se charger. Les informations de paiement ci-dessous suffisent.',
   steps: 'Progression du paiement',
   stepSent: 'Envoyé',
   stepConfirming: (seen: number, needed: number) => `Confirmation ${seen}/${needed}`,

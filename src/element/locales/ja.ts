@@ -46,6 +46,7 @@ const messages: Messages = {
   rateLockedUntil: (time: string) => `${time} まで固定`,
   confirmationsNeeded: '必要な承認数',
   changeMethod: '方法を変更',
+  extrasFailed: '支払い画面の一部を読み込めませんでした。以下の支払い情報だけで支払えます。',
   steps: '支払いの進捗',
   stepSent: '送金済み',
   stepConfirming: (seen: number, needed: number) => `承認中 ${seen}/${needed}`,

@@ -46,6 +46,8 @@ const messages: Messages = {
   rateLockedUntil: (time: string) => `fixada até ${time}`,
   confirmationsNeeded: 'Confirmações necessárias',
   changeMethod: 'Alterar método',
+  extrasFailed:
+    'Parte do pagamento não pôde ser carregada. Os dados de pagamento abaixo são tudo de que precisa.',
   steps: 'Progresso do pagamento',
   stepSent: 'Enviado',
   stepConfirming: (seen: number, needed: number) => `Confirmando ${seen}/${needed}`,

@@ -46,6 +46,7 @@ const messages: Messages = {
   rateLockedUntil: (time: string) => `зафиксирован до ${time}`,
   confirmationsNeeded: 'Нужно подтверждений',
   changeMethod: 'Сменить способ',
+  extrasFailed: 'Часть страницы оплаты не загрузилась. Для оплаты достаточно данных ниже.',
   steps: 'Ход платежа',
   stepSent: 'Отправлено',
   stepConfirming: (seen: number, needed: number) => `Подтверждение ${seen}/${needed}`,

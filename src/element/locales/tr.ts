@@ -45,6 +45,7 @@ const messages: Messages = {
   rateLockedUntil: (time: string) => `${time} saatine kadar sabit`,
   confirmationsNeeded: 'Gereken onay',
   changeMethod: 'Yöntemi değiştir',
+  extrasFailed: 'Ödeme sayfasının bir kısmı yüklenemedi. Aşağıdaki ödeme bilgileri yeterlidir.',
   steps: 'Ödeme durumu',
   stepSent: 'Gönderildi',
   stepConfirming: (seen: number, needed: number) => `Onaylanıyor ${seen}/${needed}`,

@@ -45,6 +45,7 @@ const messages: Messages = {
   rateLockedUntil: (time: string) => `锁定至 ${time}`,
   confirmationsNeeded: '所需确认数',
   changeMethod: '更换方式',
+  extrasFailed: '部分结账页面未能加载。以下付款信息足以完成付款。',
   steps: '付款进度',
   stepSent: '已发送',
   stepConfirming: (seen: number, needed: number) => `确认中 ${seen}/${needed}`,
