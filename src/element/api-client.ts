@@ -96,7 +96,7 @@ export class ApiClient {
   }
 
   /**
-   * Drops the chosen payment method, while nothing was received on its address (the session's
+   * Sets the chosen payment method aside, while nothing was received on its address (the session's
    * `can_change_method`); answers with the session without `payment`. A 409 `payment_in_progress`
    * means money arrived meanwhile.
    */

@@ -40,6 +40,8 @@ export const messages = {
   transfer: (amount: string, token: string, hash: string) => `${amount} ${token} in ${hash}`,
   transferLate: 'late',
   transferNotAccepted: 'not accepted',
+  /** A transfer to the address of a method the buyer went back from: it does not count. */
+  transferToAbandonedAddress: 'to an earlier address: the merchant will review it',
   returnToMerchant: 'Return to merchant',
 
   // The payment at a glance, its details behind a disclosure, and the back action.

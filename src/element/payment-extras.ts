@@ -604,7 +604,8 @@ function transferLink(
 }
 
 /**
- * Every transfer seen on the deposit address, those that do not count flagged (late, not accepted).
+ * Every transfer seen on the session's deposit addresses, those that do not count flagged (late, not
+ * accepted, sent to an address the buyer went back from).
  * @example html`${renderTransfers(context, session, session.payment)}`
  */
 export function renderTransfers(c: ExtrasContext, s: BuyerSession, p: PaymentInstructions) {
@@ -612,7 +613,14 @@ export function renderTransfers(c: ExtrasContext, s: BuyerSession, p: PaymentIns
   const { formatAmount, shortHash } = c.format;
   return html`<ul part="transfers" class="muted">
     ${s.transfers.map((t) => {
-      const flag = !t.expected ? m.transferNotAccepted : t.late ? m.transferLate : '';
+      // Money sent to a method the buyer went back from: recorded, not credited, reviewed by the merchant.
+      const flag = t.abandoned_address
+        ? m.transferToAbandonedAddress
+        : !t.expected
+          ? m.transferNotAccepted
+          : t.late
+            ? m.transferLate
+            : '';
       const label =
         m.transfer(formatAmount(t.amount, tag), t.token, shortHash(t.tx_hash)) + (flag ? ` (${flag})` : '');
       return html`<li>${transferLink(c, p, t, label)}</li>`;

@@ -85,6 +85,8 @@ function paidSession(links: { success_url: string; explorer_url: string }): Buye
         confirmed: true,
         expected: true,
         late: false,
+        to: ADDRESS,
+        abandoned_address: false,
         seen_at: now,
       },
     ],

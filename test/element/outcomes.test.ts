@@ -7,6 +7,7 @@ import {
   type BuyerSession,
 } from '@crypto-checkout/protocol';
 import {
+  api,
   buyerSession,
   mount,
   mountUsdc,
@@ -150,5 +151,38 @@ describe('<crypto-checkout> showing every outcome of a real payment', () => {
     await events.next('checkout-paid');
     expect(parts(el, 'warning')).to.have.length(1);
     expect(parts(el, 'transfer')).to.have.length(2);
+  });
+  it('flags money sent to an address the buyer went back from, and does not count it', async () => {
+    const session = await stack.createSession({ methods: ['usdc@anvil'] });
+    const payment = async (method: 'POST' | 'DELETE') => {
+      const response = await fetch(`${await api()}/v1/sessions/${session.id}/payment`, {
+        method,
+        headers: {
+          authorization: `Bearer ${session.client_secret}`,
+          ...(method === 'POST' ? { 'content-type': 'application/json' } : {}),
+        },
+        ...(method === 'POST' ? { body: JSON.stringify({ method: 'usdc@anvil' }) } : {}),
+      });
+      expect(response.status, `${method} payment`).to.equal(200);
+      return ((await response.json()) as BuyerSession).payment;
+    };
+    // Chosen, abandoned (the buyer went back), chosen again: a new address.
+    const first = (await payment('POST'))!;
+    await payment('DELETE');
+    const second = (await payment('POST'))!;
+    expect(second.address).to.not.equal(first.address);
+    const { el } = await mount(session.client_secret);
+    await until(() => part(el, 'address'), 'the new deposit address is shown');
+    expect(text(el, 'address')).to.equal(second.address);
+
+    await stack.pay(first.address, second.amount_due);
+    await stack.mine(1);
+    await until(() => part(el, 'transfer'), 'the transfer to the old address is shown');
+    expect(text(el, 'transfer')).to.match(
+      /^\d+(\.\d+)? USDC in 0x\w{4}…\w{4} \(to an earlier address: the merchant will review it\)$/,
+    );
+    expect(el.status, 'it does not count').to.equal('open');
+    expect(text(el, 'amount-due')).to.equal(second.amount_due);
+    await expect(el).to.be.accessible();
   });
 });

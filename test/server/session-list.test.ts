@@ -14,38 +14,9 @@ import {
 import { toAtomic } from '../../packages/server/src/money.js';
 import { csvField } from '../../packages/server/src/sessions/session-csv.js';
 import { buildTestApp, FAKE_USDC, type TestApp } from '../support/app.js';
+import { parseCsv } from '../support/csv.js';
 
 const hex = (bytes: number) => `0x${randomBytes(bytes).toString('hex')}`;
-
-/** Parses RFC 4180 CSV (quoted fields, doubled quotes, CRLF) into records of fields. */
-function parseCsv(text: string): string[][] {
-  const records: string[][] = [];
-  let record: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i += 1) {
-    const char = text[i]!;
-    if (quoted) {
-      if (char === '"' && text[i + 1] === '"') {
-        field += '"';
-        i += 1;
-      } else if (char === '"') quoted = false;
-      else field += char;
-    } else if (char === '"') quoted = true;
-    else if (char === ',') {
-      record.push(field);
-      field = '';
-    } else if (char === '\r' && text[i + 1] === '\n') {
-      record.push(field);
-      records.push(record);
-      record = [];
-      field = '';
-      i += 1;
-    } else field += char;
-  }
-  assert.equal(field + record.join(''), '', 'the file ends with CRLF');
-  return records;
-}
 
 /** Records of a CSV export as objects by column name, after checking the header. */
 function csvRows(text: string): Record<string, string>[] {

@@ -1,8 +1,9 @@
 /**
  * `computeSessionState` over many generated sessions (a seeded generator, so a failure names a case
  * that reproduces): whatever the timing of cancel, expiry, blocks and the watcher, a canceled or
- * expired session that received anything has a review reason, and a cancel is ordered against
- * transfers by block, never by timestamp.
+ * expired session that received anything has a review reason, a cancel is ordered against
+ * transfers by block, never by timestamp, and a transfer to the address of a method the buyer went
+ * back from never counts and always flags the session.
  * @module
  */
 import assert from 'node:assert/strict';
@@ -171,6 +172,7 @@ describe('session state: money on canceled and expired sessions', () => {
     bundle.transfers = [
       {
         ...randomCase(2).bundle.transfers[0]!,
+        address: bundle.deposit!.address,
         chain_id: CHAIN,
         token_address: USDC,
         amount_atomic: bundle.deposit!.amount_due_atomic,
@@ -189,5 +191,77 @@ describe('session state: money on canceled and expired sessions', () => {
     const before = computeSessionState(bundle, new Date(T0 + 1000), policy(false));
     assert.deepEqual(before.review_reasons, ['canceled_with_payment']);
     assert.equal(before.transfers[0]!.late, false);
+  });
+});
+
+describe('session state: money sent to an abandoned address', () => {
+  const CASES = 3_000;
+  const ABANDONED = '0x0000000000000000000000000000000000000003';
+
+  test(`over ${CASES} generated sessions, a transfer to an abandoned address never counts and always flags the session`, () => {
+    let checked = 0;
+    for (let seed = 1; seed <= CASES; seed += 1) {
+      const { bundle, now, acceptLate } = randomCase(seed);
+      const g = generator(seed + 1_000_000);
+      const abandoned = bundle.transfers.filter(() => g.chance(0.5));
+      // Sent to the address of a method the buyer went back from: any token, even the current one.
+      for (const t of abandoned) t.address = g.chance(0.5) ? ABANDONED : ABANDONED.toUpperCase();
+      const state = computeSessionState(bundle, now, policy(acceptLate));
+      const without = computeSessionState(
+        { ...bundle, transfers: bundle.transfers.filter((t) => !abandoned.includes(t)) },
+        now,
+        policy(acceptLate),
+      );
+      // What counts is exactly what the session would show without them.
+      assert.equal(state.status, without.status, `seed ${seed}`);
+      assert.equal(state.received_atomic, without.received_atomic, `seed ${seed}`);
+      assert.equal(state.payable_atomic, without.payable_atomic, `seed ${seed}`);
+      // A canceled session flags every transfer it received, to whichever of its addresses.
+      const others = (reasons: string[]) =>
+        reasons.filter((r) => r !== 'paid_to_abandoned_address' && r !== 'canceled_with_payment');
+      assert.deepEqual(others(state.review_reasons), others(without.review_reasons), `seed ${seed}`);
+      assert.equal(
+        state.review_reasons.includes('canceled_with_payment'),
+        state.status === 'canceled' && bundle.transfers.length > 0,
+        `seed ${seed}`,
+      );
+      assert.equal(state.review_reasons.includes('paid_to_abandoned_address'), abandoned.length > 0);
+      for (const t of state.transfers) {
+        assert.equal(t.abandoned_address, t.address.toLowerCase() === ABANDONED, `seed ${seed}`);
+        if (t.abandoned_address) assert.equal(t.expected, false, `seed ${seed}`);
+      }
+      if (abandoned.length) checked += 1;
+    }
+    assert.ok(checked > CASES / 5, `only ${checked} sessions with a transfer to an abandoned address`);
+  });
+
+  test('with no method chosen (the buyer went back), a transfer is to an abandoned address', () => {
+    const { bundle } = randomCase(3);
+    bundle.session.canceled_at = null;
+    bundle.session.expires_at = new Date(T0 + 1_800_000);
+    bundle.transfers = [
+      {
+        chain_id: CHAIN,
+        tx_hash: `0x${'1'.repeat(64)}`,
+        log_index: 0,
+        session_id: 'cs_case',
+        address: ABANDONED,
+        token_address: USDC,
+        token_symbol: 'USDC',
+        decimals: 6,
+        from_address: '0x0000000000000000000000000000000000000002',
+        amount_atomic: 10_000_000n,
+        block_number: 100,
+        block_hash: `0x${'a'.repeat(64)}`,
+        block_time: new Date(T0),
+        seen_at: new Date(T0),
+      },
+    ];
+    bundle.deposit = null;
+    const state = computeSessionState(bundle, new Date(T0), policy(false));
+    assert.equal(state.status, 'open');
+    assert.equal(state.received_atomic, 0n);
+    assert.deepEqual(state.review_reasons, ['paid_to_abandoned_address']);
+    assert.equal(state.transfers[0]!.abandoned_address, true);
   });
 });

@@ -124,6 +124,7 @@ for (const backend of [pgliteBackend(), postgresBackend()]) {
         assert.deepEqual(
           tables.rows.map((r) => r.table_name),
           [
+            'abandoned_deposits',
             'api_keys',
             'chain_blocks',
             'chain_cursors',
@@ -358,6 +359,111 @@ for (const backend of [pgliteBackend(), postgresBackend()]) {
           (d) => d.derivation_index,
         );
         assert.deepEqual(withGap, [first]);
+      });
+    });
+
+    describe('abandoned deposits (the buyer went back)', () => {
+      const depositOf = async (
+        sessionId: string,
+        chainId: number,
+        watchUntil: Date,
+      ): Promise<DepositRecord> => {
+        const index = await db.transaction((tx) => store.nextDerivationIndex(tx));
+        return {
+          session_id: sessionId,
+          method: 'usdc@anvil',
+          chain_id: chainId,
+          token_symbol: 'USDC',
+          token_address: FAKE_USDC,
+          decimals: 6,
+          address: hex(20),
+          derivation_index: index,
+          amount_due_atomic: 10_000_000n,
+          amount_min_atomic: 10_000_000n,
+          rate: '1',
+          rate_sources: [{ source: 'static USDC/USD', rate: '1', at: new Date(0).toISOString() }],
+          rate_locked_until: null,
+          confirmations_required: 1,
+          created_at: new Date(),
+          watch_until: watchUntil,
+        };
+      };
+
+      it('going back keeps the deposit, stamped, still watched, and a new choice takes a new index', async () => {
+        const chainId = freshChainId();
+        const now = new Date();
+        const s = await insertSession(store);
+        const first = await depositOf(s.id, chainId, new Date(now.getTime() + 60_000));
+        await db.transaction((tx) => store.insertDeposit(tx, first));
+
+        assert.equal(await db.transaction((tx) => store.abandonDepositIfUnpaid(tx, s.id, now)), true);
+        assert.equal((await store.loadBundle(db, s.id))!.deposit, null);
+        const [kept, ...none] = await store.abandonedDeposits(db, s.id);
+        assert.deepEqual(none, []);
+        assert.deepEqual(kept, {
+          session_id: s.id,
+          method: first.method,
+          chain_id: chainId,
+          token_symbol: 'USDC',
+          token_address: FAKE_USDC,
+          decimals: 6,
+          address: first.address,
+          derivation_index: first.derivation_index,
+          amount_due_atomic: 10_000_000n,
+          rate: '1',
+          rate_sources: first.rate_sources,
+          created_at: first.created_at,
+          watch_until: first.watch_until,
+          abandoned_at: now,
+        });
+        // Still watched (a full read, and an incremental one that asks for its index again).
+        const watched = await store.depositsToWatch(-1, [], now);
+        assert.ok(watched.some((d) => d.address === first.address && d.session_id === s.id));
+        const again = await store.depositsToWatch(first.derivation_index, [first.derivation_index], now);
+        assert.deepEqual(
+          again.filter((d) => d.session_id === s.id).map((d) => d.derivation_index),
+          [first.derivation_index],
+        );
+        // Not after its watch window.
+        const later = new Date(first.watch_until.getTime() + 1);
+        assert.ok(!(await store.depositsToWatch(-1, [], later)).some((d) => d.session_id === s.id));
+
+        // A new choice for the same session: a new index, both addresses watched.
+        const second = await depositOf(s.id, chainId, first.watch_until);
+        assert.ok(second.derivation_index > first.derivation_index);
+        await db.transaction((tx) => store.insertDeposit(tx, second));
+        assert.equal((await store.loadBundle(db, s.id))!.deposit!.address, second.address);
+        const both = (await store.depositsToWatch(-1, [], now)).filter((d) => d.session_id === s.id);
+        assert.deepEqual(
+          both.map((d) => d.address),
+          [first.address, second.address],
+        );
+      });
+
+      it('a deposit whose address received a transfer is not set aside; one on an abandoned address does not hold the new one', async () => {
+        const chainId = freshChainId();
+        const now = new Date();
+        const s = await insertSession(store);
+        const first = await depositOf(s.id, chainId, new Date(now.getTime() + 60_000));
+        await db.transaction((tx) => store.insertDeposit(tx, first));
+        await recordBlocks(store, chainId, [transfer(s.id, chainId, { address: first.address })], 100);
+        assert.equal(await db.transaction((tx) => store.abandonDepositIfUnpaid(tx, s.id, now)), false);
+        assert.equal((await store.loadBundle(db, s.id))!.deposit!.address, first.address);
+        assert.deepEqual(await store.abandonedDeposits(db, s.id), []);
+
+        // Another session: a transfer reached its abandoned address; the current one can still go.
+        const t = await insertSession(store);
+        const old = await depositOf(t.id, chainId, new Date(now.getTime() + 60_000));
+        await db.transaction((tx) => store.insertDeposit(tx, old));
+        assert.equal(await db.transaction((tx) => store.abandonDepositIfUnpaid(tx, t.id, now)), true);
+        const current = await depositOf(t.id, chainId, old.watch_until);
+        await db.transaction((tx) => store.insertDeposit(tx, current));
+        await recordBlocks(store, chainId, [transfer(t.id, chainId, { address: old.address })], 101);
+        assert.equal(await db.transaction((tx) => store.abandonDepositIfUnpaid(tx, t.id, now)), true);
+        assert.deepEqual(
+          (await store.abandonedDeposits(db, t.id)).map((d) => d.address),
+          [old.address, current.address],
+        );
       });
     });
 

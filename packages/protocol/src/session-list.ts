@@ -157,6 +157,11 @@ export const SESSION_EXPORT_COLUMNS = [
   ['confirmations_required', 'confirmations the transfer needs'],
   ['expected', '`true` if it is the chosen token on the chosen network (only those count)'],
   ['late', '`true` if it arrived after expiry or cancellation'],
+  ['transfer_to', 'the deposit address the transfer was sent to'],
+  [
+    'abandoned_address',
+    '`true` if it was sent to the address of a method the buyer went back from (never counts; review)',
+  ],
   ['transfer_time', 'block time of the transfer'],
   ['seen_at', 'when the server first saw the transfer'],
   ['metadata', "the merchant's metadata, as JSON"],

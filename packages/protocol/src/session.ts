@@ -169,8 +169,9 @@ export type PaymentInstructions = z.infer<typeof paymentInstructionsSchema>;
 
 /**
  * One on-chain transfer to the session's deposit address. Every transfer is recorded, also those
- * that do not count: another token, the native coin or another network (`expected: false`), or a
- * transfer mined after expiry (`late: true`).
+ * that do not count: another token, the native coin or another network (`expected: false`), a
+ * transfer mined after expiry (`late: true`), or one to the address of a method the buyer went back
+ * from (`abandoned_address: true`).
  */
 export const transferSchema = z.object({
   chain_id: z.number().int(),
@@ -201,6 +202,13 @@ export const transferSchema = z.object({
   expected: z.boolean(),
   /** Whether it was mined after the session expired (or was canceled). */
   late: z.boolean(),
+  /** The deposit address it was sent to. */
+  to: addressSchema,
+  /**
+   * Whether `to` is the address of a method the buyer went back from (not the current `payment`'s):
+   * it never counts toward the amount, and the session gets `paid_to_abandoned_address`.
+   */
+  abandoned_address: z.boolean(),
   /** When the server first saw it. */
   seen_at: z.iso.datetime(),
 });

@@ -32,6 +32,7 @@ export const sessionStatusSchema = z.enum(SESSION_STATUSES);
  * | `overpayment`       | more than due was received: `amount_overpaid` is to be refunded               |
  * | `unexpected_asset`  | another token, the native coin or another network was sent to the address    |
  * | `canceled_with_payment` | a canceled session received a transfer, whenever it was sent: refund or settle |
+ * | `paid_to_abandoned_address` | a transfer reached the address of a method the buyer went back from: it does not count; refund or accept it |
  *
  * A canceled or expired session that received anything always has a reason: `canceled_with_payment`
  * on every canceled one with a transfer; on an expired one `partial_payment` (confirmed units),

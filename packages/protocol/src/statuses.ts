@@ -62,6 +62,7 @@ export const REVIEW_REASONS = [
   'overpayment',
   'unexpected_asset',
   'canceled_with_payment',
+  'paid_to_abandoned_address',
 ] as const;
 
 /** Why a session needs review. */

@@ -36,6 +36,7 @@ const messages: Messages = {
   transfer: (amount: string, token: string, hash: string) => `${amount} ${token} في المعاملة ${hash}`,
   transferLate: 'متأخر',
   transferNotAccepted: 'غير مقبول',
+  transferToAbandonedAddress: 'إلى عنوان سابق: سيراجعها التاجر',
   returnToMerchant: 'العودة إلى التاجر',
   sendOnlyOn: (token: string, network: string) => `أرسل ${token} على شبكة ${network} فقط.`,
   sameAddressElsewhere: 'العنوان نفسه موجود على شبكات أخرى، لكن الأموال المرسلة إليها لا يمكن إضافتها.',

@@ -38,6 +38,7 @@ const messages: Messages = {
   transfer: (amount: string, token: string, hash: string) => `${amount} ${token} in Transaktion ${hash}`,
   transferLate: 'verspätet',
   transferNotAccepted: 'nicht akzeptiert',
+  transferToAbandonedAddress: 'an eine frühere Adresse: der Händler prüft sie',
   returnToMerchant: 'Zurück zum Händler',
   sendOnlyOn: (token: string, network: string) => `${token} nur auf ${network} senden.`,
   sameAddressElsewhere:

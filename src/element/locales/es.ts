@@ -36,6 +36,7 @@ const messages: Messages = {
   transfer: (amount: string, token: string, hash: string) => `${amount} ${token} en ${hash}`,
   transferLate: 'fuera de plazo',
   transferNotAccepted: 'no aceptado',
+  transferToAbandonedAddress: 'a una dirección anterior: el comercio la revisará',
   returnToMerchant: 'Volver al comercio',
   sendOnlyOn: (token: string, network: string) => `Envía ${token} solo en ${network}.`,
   sameAddressElsewhere:

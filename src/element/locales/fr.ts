@@ -39,6 +39,7 @@ const messages: Messages = {
   transfer: (amount: string, token: string, hash: string) => `${amount} ${token} dans ${hash}`,
   transferLate: 'en retard',
   transferNotAccepted: 'non accepté',
+  transferToAbandonedAddress: 'vers une adresse précédente : le marchand va l’examiner',
   returnToMerchant: 'Retour au site du marchand',
   sendOnlyOn: (token: string, network: string) => `Envoyez ${token} uniquement sur ${network}.`,
   sameAddressElsewhere:

@@ -36,6 +36,7 @@ const messages: Messages = {
   transfer: (amount: string, token: string, hash: string) => `${amount} ${token}、トランザクション ${hash}`,
   transferLate: '期限後',
   transferNotAccepted: '受付不可',
+  transferToAbandonedAddress: '以前のアドレス宛て：加盟店が確認します',
   returnToMerchant: '販売者のサイトに戻る',
   sendOnlyOn: (token: string, network: string) => `${token} は ${network} でのみ送金してください。`,
   sameAddressElsewhere:

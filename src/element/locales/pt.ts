@@ -36,6 +36,7 @@ const messages: Messages = {
   transfer: (amount: string, token: string, hash: string) => `${amount} ${token} na transação ${hash}`,
   transferLate: 'atrasado',
   transferNotAccepted: 'não aceito',
+  transferToAbandonedAddress: 'para um endereço anterior: o lojista vai analisá-la',
   returnToMerchant: 'Voltar para a loja',
   sendOnlyOn: (token: string, network: string) => `Envie ${token} apenas na rede ${network}.`,
   sameAddressElsewhere:

@@ -36,6 +36,7 @@ const messages: Messages = {
   transfer: (amount: string, token: string, hash: string) => `${amount} ${token}, транзакция ${hash}`,
   transferLate: 'с опозданием',
   transferNotAccepted: 'не принято',
+  transferToAbandonedAddress: 'на прежний адрес: продавец проверит её',
   returnToMerchant: 'Вернуться к продавцу',
   sendOnlyOn: (token: string, network: string) => `Отправляйте ${token} только в сети ${network}.`,
   sameAddressElsewhere:

@@ -36,6 +36,7 @@ const messages: Messages = {
   transfer: (amount: string, token: string, hash: string) => `${amount} ${token}, işlem ${hash}`,
   transferLate: 'geç',
   transferNotAccepted: 'kabul edilmedi',
+  transferToAbandonedAddress: 'önceki bir adrese: satıcı inceleyecek',
   returnToMerchant: 'Satıcıya geri dön',
   sendOnlyOn: (token: string, network: string) => `${token} yalnızca ${network} ağında gönderin.`,
   sameAddressElsewhere: 'Aynı adres başka ağlarda da vardır, ancak oraya gönderilen para hesaba geçirilemez.',

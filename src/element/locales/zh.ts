@@ -36,6 +36,7 @@ const messages: Messages = {
   transfer: (amount: string, token: string, hash: string) => `${amount} ${token}，交易 ${hash}`,
   transferLate: '逾期',
   transferNotAccepted: '未被接受',
+  transferToAbandonedAddress: '发往之前的地址：商家将进行核查',
   returnToMerchant: '返回商家',
   sendOnlyOn: (token: string, network: string) => `仅在 ${network} 上发送 ${token}。`,
   sameAddressElsewhere: '同一地址也存在于其他网络，但发送到那里的资金无法入账。',

@@ -92,6 +92,8 @@ type TransferColumn =
   | 'confirmations_required'
   | 'expected'
   | 'late'
+  | 'transfer_to'
+  | 'abandoned_address'
   | 'transfer_time'
   | 'seen_at';
 
@@ -109,6 +111,8 @@ function transferColumns(t: Transfer | null): Pick<Row, TransferColumn> {
     confirmations_required: t?.confirmations_required ?? null,
     expected: t?.expected ?? null,
     late: t?.late ?? null,
+    transfer_to: t?.to ?? null,
+    abandoned_address: t?.abandoned_address ?? null,
     transfer_time: t?.block_time ?? null,
     seen_at: t?.seen_at ?? null,
   };

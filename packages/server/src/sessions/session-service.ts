@@ -38,7 +38,7 @@ import type {
   WatchedDeposit,
 } from '../store/session-store.js';
 import type { SessionBus } from './session-bus.js';
-import { computeSessionState, type StatePolicy } from './session-state.js';
+import { computeSessionState, transfersToCurrentAddress, type StatePolicy } from './session-state.js';
 import { toBuyerSession, toMerchantSession, type ViewContext } from './session-view.js';
 
 const BASE62 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
@@ -486,7 +486,7 @@ export class SessionService {
       now < b.session.expires_at &&
       b.session.status === 'open' &&
       !b.session.canceled_at &&
-      b.transfers.length === 0;
+      transfersToCurrentAddress(b).length === 0;
     if (!due(bundle, this.clock())) return bundle;
     const method = this.methods.get(bundle.deposit!.method);
     if (!method) return bundle;
@@ -529,9 +529,16 @@ export class SessionService {
   }
 
   /**
-   * The buyer goes back to the method list: drops the chosen method, its address and its lock, if
-   * nothing at all was received on the address (a transfer still confirming counts) and the session
-   * is open; otherwise `payment_in_progress`. Without a chosen method it answers the session as is.
+   * The buyer goes back to the method list: sets the chosen method, its address and its lock aside,
+   * if nothing at all was received on the address (a transfer still confirming counts) and the
+   * session is open; otherwise `payment_in_progress`. Without a chosen method it answers the session
+   * as is.
+   *
+   * The deposit is kept as abandoned, not deleted: the buyer may already have sent money to it (an
+   * exchange withdrawal not mined yet) or pay its old QR code later. Its address stays watched until
+   * the session's `watch_until`; a transfer to it is recorded on the session, never counts toward a
+   * method chosen next, and flags the session `paid_to_abandoned_address` (see `computeSessionState`).
+   * Choosing again derives a new address from a new index.
    */
   async dropPayment(id: string): Promise<SessionBundle> {
     const event = await this.store.transaction(async (tx) => {
@@ -539,9 +546,11 @@ export class SessionService {
       if (!bundle) throw new NotFoundError(`no session ${id}`);
       if (!bundle.deposit) return null;
       const now = this.clock();
-      if (bundle.transfers.length) {
+      // Only transfers to the current address tie the buyer to it (not those to an abandoned one).
+      const received = transfersToCurrentAddress(bundle).length;
+      if (received) {
         throw new PaymentInProgressError(
-          `${bundle.transfers.length} transfer(s) reached the ${bundle.deposit.method} address; pay the rest there`,
+          `${received} transfer(s) reached the ${bundle.deposit.method} address; pay the rest there`,
         );
       }
       if (bundle.session.status !== 'open' || now >= bundle.session.expires_at) {
@@ -549,7 +558,7 @@ export class SessionService {
           `this session is ${bundle.session.status === 'open' ? 'expired' : bundle.session.status}; its method cannot change`,
         );
       }
-      if (!(await this.store.deleteDepositIfUnpaid(tx, id))) {
+      if (!(await this.store.abandonDepositIfUnpaid(tx, id, now))) {
         throw new PaymentInProgressError('a transfer reached the address; pay the rest there');
       }
       bundle.deposit = null;

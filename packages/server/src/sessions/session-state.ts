@@ -18,6 +18,24 @@ export interface TransferState extends TransferRecord {
   expected: boolean;
   /** Sent after the cancel (by chain position) or after expiry; see {@link isLate}. */
   late: boolean;
+  /**
+   * Sent to the address of a method the buyer went back from (not the current deposit's): it never
+   * counts and flags the session `paid_to_abandoned_address`.
+   */
+  abandoned_address: boolean;
+}
+
+/** Whether a transfer went to the session's current deposit address (addresses compare in any case). */
+function toCurrentAddress(t: TransferRecord, bundle: SessionBundle): boolean {
+  return !!bundle.deposit && t.address.toLowerCase() === bundle.deposit.address.toLowerCase();
+}
+
+/**
+ * The transfers to the session's current deposit address: those that tie the buyer to the chosen
+ * method. The others went to addresses of methods the buyer went back from.
+ */
+export function transfersToCurrentAddress(bundle: SessionBundle): TransferRecord[] {
+  return bundle.transfers.filter((t) => toCurrentAddress(t, bundle));
 }
 
 /** What a session's transfers add up to, and the status that follows. */
@@ -80,13 +98,19 @@ function isLate(t: TransferRecord, bundle: SessionBundle): boolean {
  *   received, late transfers included, reaches the amount; else `expired`.
  *
  * Money is never left unflagged: a `canceled` or `expired` session with any transfer always has a
- * review reason (`canceled_with_payment`; `partial_payment`, `late_payment` or `unexpected_asset`).
+ * review reason (`canceled_with_payment`; `partial_payment`, `late_payment` or `unexpected_asset`),
+ * and so has every session with a transfer to the address of a method the buyer went back from
+ * (`paid_to_abandoned_address`: recorded, never counted toward the current method).
  */
 export function computeSessionState(bundle: SessionBundle, now: Date, policy: StatePolicy): SessionState {
   const { session, deposit, cursors } = bundle;
   const transfers: TransferState[] = bundle.transfers.map((t) => {
+    // A session's transfers all went to its deposit addresses: one that is not the current one's
+    // went to an abandoned method's address, and never counts (even in the same token, when the
+    // buyer went back and chose the same method again, which derives a new address).
+    const abandoned = !toCurrentAddress(t, bundle);
     const expected =
-      !!deposit && t.chain_id === deposit.chain_id && t.token_address === deposit.token_address;
+      !abandoned && !!deposit && t.chain_id === deposit.chain_id && t.token_address === deposit.token_address;
     const required = expected ? deposit.confirmations_required : policy.confirmations(t.chain_id);
     const cursor = cursors.get(t.chain_id);
     const confirmations = cursor === undefined ? 0 : Math.max(0, cursor - t.block_number + 1);
@@ -97,6 +121,7 @@ export function computeSessionState(bundle: SessionBundle, now: Date, policy: St
       confirmed: confirmations >= required,
       expected,
       late: isLate(t, bundle),
+      abandoned_address: abandoned,
     };
   });
   let inTime = 0n;
@@ -128,7 +153,10 @@ export function computeSessionState(bundle: SessionBundle, now: Date, policy: St
   if (status === 'expired' && received > 0n) reasons.push('partial_payment');
   if (transfers.some((t) => t.expected && t.late)) reasons.push('late_payment');
   if (received > due && status !== 'expired') reasons.push('overpayment');
-  if (transfers.some((t) => !t.expected)) reasons.push('unexpected_asset');
+  if (transfers.some((t) => !t.expected && !t.abandoned_address)) reasons.push('unexpected_asset');
+  // Money sent to a method the buyer went back from: recorded, never counted, always for review
+  // (refund it, or accept it by hand), whatever the session's status.
+  if (transfers.some((t) => t.abandoned_address)) reasons.push('paid_to_abandoned_address');
   // Whatever the timing: the cancel refuses a session with a recorded transfer, so each of these was
   // seen after the cancel — sent before it (the watcher had not reached its block) or after it.
   if (status === 'canceled' && transfers.length) reasons.push('canceled_with_payment');

@@ -75,7 +75,7 @@ export function toBuyerSession(bundle: SessionBundle, state: SessionState, ctx: 
       state.status === 'open' &&
       ctx.now < session.expires_at &&
       !session.canceled_at &&
-      bundle.transfers.length === 0,
+      !state.transfers.some((t) => !t.abandoned_address),
     amount_received: deposit ? formatAtomic(state.received_atomic, deposit.decimals) : null,
     amount_remaining: deposit ? formatAtomic(state.remaining_atomic, deposit.decimals) : null,
     amount_overpaid: deposit ? formatAtomic(state.overpaid_atomic, deposit.decimals) : null,
@@ -109,6 +109,8 @@ export function toBuyerSession(bundle: SessionBundle, state: SessionState, ctx: 
       confirmed: t.confirmed,
       expected: t.expected,
       late: t.late,
+      to: t.address,
+      abandoned_address: t.abandoned_address,
       seen_at: t.seen_at.toISOString(),
     })),
     success_url: session.success_url,

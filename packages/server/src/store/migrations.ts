@@ -260,6 +260,36 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       ALTER TABLE deposits ADD COLUMN rate_locked_until timestamptz;
     `,
   },
+  {
+    version: 8,
+    name: 'deposits the buyer went back from',
+    sql: `
+      -- A deposit the buyer went back from (DELETE /v1/sessions/:id/payment) moves here instead of
+      -- being deleted: its address stays watched until watch_until, because a buyer may already have
+      -- sent money to it (an exchange withdrawal not yet mined) or pay its old QR code later. A transfer
+      -- to it is recorded on the session and flagged (paid_to_abandoned_address), never counted.
+      -- Its derivation index came from deposit_index_seq, so it is never handed out again.
+      CREATE TABLE abandoned_deposits (
+        session_id        text NOT NULL REFERENCES sessions (id),
+        method            text NOT NULL,
+        chain_id          integer NOT NULL,
+        token_symbol      text NOT NULL,
+        token_address     text,
+        decimals          integer NOT NULL,
+        address           text NOT NULL,
+        derivation_index  bigint NOT NULL UNIQUE,
+        amount_due_atomic numeric(78, 0) NOT NULL,
+        rate              text NOT NULL,
+        rate_sources      jsonb NOT NULL,
+        created_at        timestamptz NOT NULL,
+        watch_until       timestamptz NOT NULL,
+        abandoned_at      timestamptz NOT NULL
+      );
+      CREATE UNIQUE INDEX abandoned_deposits_chain_address ON abandoned_deposits (chain_id, address);
+      CREATE INDEX abandoned_deposits_session ON abandoned_deposits (session_id);
+      CREATE INDEX abandoned_deposits_watch ON abandoned_deposits (watch_until);
+    `,
+  },
 ];
 
 /**

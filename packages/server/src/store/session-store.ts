@@ -64,6 +64,29 @@ export interface DepositRecord {
   watch_until: Date;
 }
 
+/**
+ * A method the buyer chose and then went back from (`DELETE /v1/sessions/:id/payment`). Its address
+ * stays watched until `watch_until`; a transfer to it is recorded on the session and flagged.
+ */
+export interface AbandonedDepositRecord {
+  session_id: string;
+  method: string;
+  chain_id: number;
+  token_symbol: string;
+  token_address: string | null;
+  decimals: number;
+  /** Checksummed deposit address. */
+  address: string;
+  derivation_index: number;
+  amount_due_atomic: bigint;
+  rate: string;
+  rate_sources: RateSourceRecord[];
+  created_at: Date;
+  watch_until: Date;
+  /** When the buyer went back. */
+  abandoned_at: Date;
+}
+
 /** One source's quote behind a locked rate. */
 export interface RateSourceRecord {
   /** Source and pair, e.g. `coinbase ETH/USD`. */
@@ -605,17 +628,42 @@ export class SessionStore extends Store {
   }
 
   /**
-   * Drops a session's chosen method (the buyer goes back) if nothing was ever recorded on its
-   * address; returns whether a deposit was dropped. The caller holds the session's row lock.
+   * The buyer goes back: moves a session's chosen method to `abandoned_deposits` (stamped `now`) if
+   * nothing was ever recorded on its address; returns whether it moved. Its address stays watched
+   * until its `watch_until` (see {@link depositsToWatch}), so money sent to it later is still
+   * recorded on the session. The caller holds the session's row lock.
    */
-  async deleteDepositIfUnpaid(tx: Queryable, sessionId: string): Promise<boolean> {
+  async abandonDepositIfUnpaid(tx: Queryable, sessionId: string, now: Date): Promise<boolean> {
     const { rows } = await tx.query<{ session_id: string }>(
-      `DELETE FROM deposits d WHERE d.session_id = $1
-         AND NOT EXISTS (SELECT 1 FROM transfers t WHERE t.session_id = $1)
-       RETURNING d.session_id`,
-      [sessionId],
+      `WITH moved AS (
+         DELETE FROM deposits d WHERE d.session_id = $1
+           AND NOT EXISTS (SELECT 1 FROM transfers t WHERE t.session_id = $1 AND t.address = d.address)
+         RETURNING d.*
+       )
+       INSERT INTO abandoned_deposits (session_id, method, chain_id, token_symbol, token_address, decimals,
+         address, derivation_index, amount_due_atomic, rate, rate_sources, created_at, watch_until, abandoned_at)
+       SELECT session_id, method, chain_id, token_symbol, token_address, decimals, address, derivation_index,
+         amount_due_atomic, rate, rate_sources, created_at, watch_until, $2 FROM moved
+       RETURNING session_id`,
+      [sessionId, now],
     );
     return rows.length > 0;
+  }
+
+  /** The deposits a session's buyer went back from, oldest first. */
+  async abandonedDeposits(q: Queryable, sessionId: string): Promise<AbandonedDepositRecord[]> {
+    const { rows } = await q.query<Raw<AbandonedDepositRecord, 'derivation_index' | 'amount_due_atomic'>>(
+      `SELECT session_id, method, chain_id, token_symbol, token_address, decimals, address,
+         derivation_index::text AS derivation_index, amount_due_atomic::text AS amount_due_atomic, rate,
+         rate_sources, created_at, watch_until, abandoned_at
+       FROM abandoned_deposits WHERE session_id = $1 ORDER BY abandoned_at, derivation_index`,
+      [sessionId],
+    );
+    return rows.map((row) => ({
+      ...row,
+      derivation_index: Number(row.derivation_index),
+      amount_due_atomic: BigInt(row.amount_due_atomic),
+    }));
   }
 
   /** Replaces a deposit's amount and rate after a requote (nothing received, the lock ran out). */
@@ -730,9 +778,13 @@ export class SessionStore extends Store {
   async depositsToWatch(afterIndex: number, alsoIndexes: number[], now: Date): Promise<WatchedDeposit[]> {
     // Two index lookups rather than one `OR`, which would scan every deposit.
     const columns = 'session_id, address, derivation_index::text AS derivation_index, watch_until';
+    // Abandoned deposits too (the buyer went back): money may still arrive there. Their indexes come
+    // from the same sequence, so the address book's incremental reads see them like any deposit.
+    const from = (table: string) =>
+      `SELECT ${columns} FROM ${table} WHERE derivation_index > $1 AND watch_until > $2
+       ${alsoIndexes.length ? `UNION SELECT ${columns} FROM ${table} WHERE derivation_index = ANY($3::bigint[]) AND watch_until > $2` : ''}`;
     const { rows } = await this.db.query<Raw<WatchedDeposit, 'derivation_index'>>(
-      `SELECT ${columns} FROM deposits WHERE derivation_index > $1 AND watch_until > $2
-       ${alsoIndexes.length ? `UNION SELECT ${columns} FROM deposits WHERE derivation_index = ANY($3::bigint[]) AND watch_until > $2` : ''}`,
+      `${from('deposits')} UNION ${from('abandoned_deposits')}`,
       alsoIndexes.length ? [afterIndex, now, alsoIndexes] : [afterIndex, now],
     );
     return rows

@@ -97,11 +97,13 @@ export const sessionAccessRoutes: FastifyPluginAsyncZod<SessionAccessRoutesOptio
         tags: ['Sessions'],
         summary: 'Go back to the method list',
         description:
-          'Drops the chosen method, its deposit address and its rate lock, so the buyer can choose ' +
-          'another (`can_change_method` says whether it is allowed). Refused with ' +
-          '`409 payment_in_progress` once anything was received on the address (a transfer still ' +
-          'confirming included), and `409 session_not_open` when the session takes no payment. ' +
-          'Without a chosen method it answers the session as it is. The event stream sends the change.',
+          'Sets the chosen method, its deposit address and its rate lock aside, so the buyer can choose ' +
+          'another (`can_change_method` says whether it is allowed); choosing again derives a new address. ' +
+          'Refused with `409 payment_in_progress` once anything was received on the current address (a ' +
+          'transfer still confirming included), and `409 session_not_open` when the session takes no ' +
+          'payment. Without a chosen method it answers the session as it is. The event stream sends the ' +
+          'change. The old address stays watched until `watch_until`: a transfer to it is recorded ' +
+          '(`abandoned_address: true`), never counts, and flags the session `paid_to_abandoned_address`.',
         security: security('clientSecret', 'secretKey'),
         params: sessionIdParams,
         response: {
