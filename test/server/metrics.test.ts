@@ -216,7 +216,11 @@ describe('metrics behind a token on the main port, after a real payment on anvil
       assert.equal(valueOf(m, 'crypto_checkout_sessions', { status: 'open', mode: 'test' }), 1);
       assert.equal(valueOf(m, 'crypto_checkout_sessions', { status: 'paid' }), undefined);
       assert.equal(valueOf(m, 'crypto_checkout_session_status_changes_total', { status: 'paid' }), 1);
-      assert.equal(valueOf(m, 'crypto_checkout_session_status_changes_total', { status: 'processing' }), 1);
+      // Whether the watcher saw the transfer confirming before it was paid depends on when it looked
+      // (one confirmation short, or already enough): at most once either way.
+      const processing =
+        valueOf(m, 'crypto_checkout_session_status_changes_total', { status: 'processing' }) ?? 0;
+      assert.ok(processing <= 1, `processing counted ${processing} times`);
 
       // The watcher: head, processed block, lag, role, detection.
       const head = valueOf(m, 'crypto_checkout_chain_head_block', { chain: 'anvil' })!;
