@@ -9,6 +9,10 @@ import { startServer, type RunningServer } from '../../packages/server/src/serve
 import { recordSecrets, testLogger } from './logs.js';
 import { deployTestToken, devClients, sendDevPayment, startAnvil, type Anvil } from '../support/chain.js';
 
+/** One key for every stack of this process, so that a restarted stack opens what the last one sealed. */
+const STACK_ENCRYPTION_KEY = randomBytes(32).toString('base64');
+recordSecrets(STACK_ENCRYPTION_KEY);
+
 /** A merchant wallet made up for one test run: its xpub goes to the server, its keys stay here. */
 export function testMerchantWallet() {
   const mnemonic = generateMnemonic(english);
@@ -71,6 +75,8 @@ export async function startStack(
     port: 0,
     data_dir: 'memory://',
     ...(options.databaseUrl ? { database_url: options.databaseUrl } : {}),
+    // On PostgreSQL an in-memory data_dir would put the default key file in the working directory.
+    encryption_key: STACK_ENCRYPTION_KEY,
     secret_keys: [secretKey],
     xpub: testMerchantWallet().xpub,
     chains: [
