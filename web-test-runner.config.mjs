@@ -98,7 +98,8 @@ function stackPlugin() {
     async serverStart() {
       const { startStack } = await import('./test/support/stack.ts');
       stack = await startStack({
-        config: { underpayment_tolerance_percent: '0.5' },
+        // A merchant name, as the demo has: the above-the-fold layout test then counts its line too.
+        config: { underpayment_tolerance_percent: '0.5', merchant_name: 'Demo Shop' },
         // An explorer, so that transactions are links (nothing is fetched from it).
         explorerUrl: 'https://explorer.invalid',
       });

@@ -85,6 +85,15 @@ export const styles = css`
     justify-content: space-between;
     gap: 0 0.75rem;
   }
+  [part~='merchant'] {
+    display: flex;
+    align-items: center;
+    gap: 0.5em;
+    font-weight: 600;
+  }
+  [part~='merchant-logo'] {
+    height: 2em;
+  }
   [part~='header'] p {
     margin: 0;
   }

@@ -74,7 +74,9 @@ export type CheckoutState = 'idle' | 'loading' | 'ready' | 'error';
  * @fires {CheckoutTransactionSentEvent} checkout-transaction-sent - The buyer's wallet sent the payment; the status changes follow once the server sees it on chain. Detail: `{ txHash, chainId, wallet }`.
  *
  * @csspart base - The wrapper of everything inside.
- * @csspart header - The price and order reference.
+ * @csspart header - The merchant, the price and order reference.
+ * @csspart merchant - The merchant's name (and logo) at the top, when the backend is configured with them.
+ * @csspart merchant-logo - The merchant's logo image.
  * @csspart amount - The price in fiat currency.
  * @csspart order - The merchant's order reference.
  * @csspart status - The live status line (an `aria-live="polite"` region).
@@ -211,6 +213,7 @@ export class CryptoCheckout extends CheckoutOptions(LitElement) {
         s
           ? html`<div part="header">
               <div>
+                ${this._renderMerchant(s)}
                 <p part="amount">${formatFiat(s.amount, s.currency, tag)}</p>
                 ${s.order_id ? html`<p part="order">${this.m.order(s.order_id)}</p>` : nothing}
               </div>
@@ -275,6 +278,27 @@ export class CryptoCheckout extends CheckoutOptions(LitElement) {
         ];
     }
     return [''];
+  }
+
+  /** Who the buyer pays, from the server's configuration: the logo (http(s) only) and the name. */
+  private _renderMerchant(s: BuyerSession) {
+    // Optional chaining: a backend older than the element sends no `merchant`.
+    const name = s.merchant?.name;
+    const logo = httpUrl(s.merchant?.logo_url);
+    if (!name && !logo) return nothing;
+    // The logo's alt text is empty beside the name (it would be read twice), the name alone without it.
+    return html`<p part="merchant">
+      ${
+        logo
+          ? html`<img
+              part="merchant-logo"
+              src=${logo}
+              alt=${name ? '' : 'logo'}
+              referrerpolicy="no-referrer"
+            />`
+          : nothing
+      }${name ?? nothing}
+    </p>`;
   }
 
   /** The time left, at the header's end while the session takes payment. */

@@ -71,6 +71,38 @@ describe('<crypto-checkout> for the buyer', () => {
     }
   });
 
+  it("shows the merchant's name and logo at the top, and nothing of a logo that is not http(s)", async () => {
+    const merchant = { name: 'Acme Shop', logo_url: 'https://shop.example/logo.svg' };
+    const shown = await mountStubbed(() => sessionFixture('choosing', { merchant }));
+    try {
+      await until(() => shown.el.state === 'ready', 'the session is shown');
+      expect(text(shown.el, 'merchant')).to.equal('Acme Shop');
+      const logo = part(shown.el, 'merchant-logo') as HTMLImageElement;
+      expect(logo.getAttribute('src')).to.equal('https://shop.example/logo.svg');
+      expect(logo.alt, 'no second reading of the name').to.equal('');
+    } finally {
+      shown.restore();
+    }
+    const unsafe = { name: null, logo_url: 'javascript:alert(1)' };
+    const refused = await mountStubbed(() => sessionFixture('choosing', { merchant: unsafe }));
+    try {
+      await until(() => refused.el.state === 'ready', 'the session is shown');
+      expect(part(refused.el, 'merchant'), 'no name and no usable logo: no merchant line').to.equal(null);
+    } finally {
+      refused.restore();
+    }
+    // A backend older than the element sends no `merchant` at all.
+    const { merchant: _none, ...older } = sessionFixture('choosing');
+    const old = await mountStubbed(() => older as BuyerSession);
+    try {
+      await until(() => old.el.state === 'ready', 'the session is shown');
+      expect(part(old.el, 'merchant')).to.equal(null);
+      expect(text(old.el, 'amount')).to.not.equal('');
+    } finally {
+      old.restore();
+    }
+  });
+
   it('shows and copies the amount without trailing zeros', async () => {
     const clipboard = spyClipboard();
     const { el, restore } = await mountStubbed(() => sessionFixture('waiting'));

@@ -321,6 +321,7 @@ export function sessionFixture(state: FixtureState, overrides: Partial<BuyerSess
     canceled_at: state === 'canceled' ? at(-10) : null,
     server_time: at(0),
     walletconnect_project_id: null,
+    merchant: { name: null, logo_url: null },
     ...overrides,
   } as BuyerSession;
 }

@@ -98,6 +98,7 @@ function paidSession(links: { success_url: string; explorer_url: string }): Buye
     canceled_at: null,
     server_time: now,
     walletconnect_project_id: null,
+    merchant: { name: null, logo_url: null },
   };
 }
 

@@ -130,6 +130,7 @@ function buyer(patch: Partial<BuyerSession> = {}): BuyerSession {
     canceled_at: null,
     server_time: new Date(now).toISOString(),
     walletconnect_project_id: null,
+    merchant: { name: null, logo_url: null },
     ...patch,
   };
 }

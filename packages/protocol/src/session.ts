@@ -264,6 +264,11 @@ export const buyerSessionSchema = z.object({
    * one, the element offers WalletConnect to the buyer. Public by nature (every dapp ships its own).
    */
   walletconnect_project_id: z.string().nullable(),
+  /**
+   * Who the buyer pays, from the backend's configuration (`merchant_name`, `merchant_logo_url`): the
+   * element shows them at the top. Each `null` when not configured.
+   */
+  merchant: z.object({ name: z.string().nullable(), logo_url: z.string().nullable() }),
 });
 
 /** The buyer's view of a session. */

@@ -822,7 +822,12 @@ export const configSchema = z.strictObject({
     .regex(/^[^\u0000-\u001f\u007f]*$/, 'must not contain control characters')
     .optional()
     .describe(
-      'The name buyers see on the hosted checkout page ("Pay Acme Shop", "Return to Acme Shop"). Default: none, and the page says "Complete your payment" and "Return to the merchant".',
+      'The name buyers see on the hosted checkout page ("Pay Acme Shop", "Return to Acme Shop") and at the top of the checkout. Default: none, and the page says "Complete your payment" and "Return to the merchant".',
+    ),
+  merchant_logo_url: explorerUrlSchema
+    .optional()
+    .describe(
+      "A square logo (SVG or PNG, shown about 32 px high) at the top of the checkout, beside `merchant_name`: an https URL, or http on a loopback host for development. Buyers' browsers load it, so serve it from a host you trust. Default: none.",
     ),
 });
 
@@ -929,6 +934,7 @@ export const CONFIG_ENV_VARS: readonly { key: keyof Config; variable: string; ki
   { key: 'webhooks', variable: 'CC_WEBHOOKS', kind: 'json' },
   { key: 'public_url', variable: 'CC_PUBLIC_URL', kind: 'string' },
   { key: 'merchant_name', variable: 'CC_MERCHANT_NAME', kind: 'string' },
+  { key: 'merchant_logo_url', variable: 'CC_MERCHANT_LOGO_URL', kind: 'string' },
   { key: 'shutdown_timeout_ms', variable: 'CC_SHUTDOWN_TIMEOUT_MS', kind: 'number' },
   { key: 'leadership_retry_ms', variable: 'CC_LEADERSHIP_RETRY_MS', kind: 'number' },
   { key: 'limits', variable: 'CC_LIMITS', kind: 'json' },

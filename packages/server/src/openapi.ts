@@ -142,6 +142,7 @@ export const SESSION_EXAMPLE = {
   canceled_at: null,
   server_time: '2025-01-31T12:00:00.000Z',
   walletconnect_project_id: null,
+  merchant: { name: 'Acme Shop', logo_url: 'https://shop.example/logo.svg' },
   metadata: { customer: 'c_9' },
   review_reasons: [],
   client_secret: 'cs_4eC39HqLyjWDarjtT1zdp7dc_secret_x7Kq2mZp9RtV3bN8wYc5LhJdQ4sF6gHa',

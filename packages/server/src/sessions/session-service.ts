@@ -788,6 +788,7 @@ export class SessionService {
       chainNames,
       now,
       walletconnectProjectId: this.config.walletconnect_project_id ?? null,
+      merchant: { name: this.config.merchant_name ?? null, logo_url: this.config.merchant_logo_url ?? null },
       publicUrl: this.publicUrl(),
       quote,
     };

@@ -13,6 +13,8 @@ export interface ViewContext {
   now: Date;
   /** The configured WalletConnect project id, passed on to the buyer. */
   walletconnectProjectId?: string | null;
+  /** Who the buyer pays (`merchant_name`, `merchant_logo_url`); absent: both `null`. */
+  merchant?: { name: string | null; logo_url: string | null };
   /** The backend's public base URL, without a trailing slash, for `checkout_url`. */
   publicUrl: string;
   /**
@@ -121,6 +123,7 @@ export function toBuyerSession(bundle: SessionBundle, state: SessionState, ctx: 
     canceled_at: session.canceled_at?.toISOString() ?? null,
     server_time: ctx.now.toISOString(),
     walletconnect_project_id: ctx.walletconnectProjectId ?? null,
+    merchant: ctx.merchant ?? { name: null, logo_url: null },
   };
 }
 
