@@ -22,6 +22,8 @@ export const CHECKOUT_PARTS = [
   'header',
   'amount',
   'order',
+  'merchant',
+  'merchant-logo',
   'status',
   'status-detail',
   'warning',
