@@ -39,6 +39,17 @@ export function parseXpub(xpub: string): HDKey {
  * @example deriveDepositAddress(parseXpub(xpub), 7) // '0x…'
  */
 export function deriveDepositAddress(root: HDKey, index: number): Address {
+  // publicKeyToAddress returns the EIP-55 checksummed address.
+  return publicKeyToAddress(`0x${Buffer.from(deriveChildPublicKey(root, index)).toString('hex')}`);
+}
+
+/**
+ * The uncompressed (65-byte, `04…`) secp256k1 public key of non-hardened child `index` of `root`:
+ * what both the EVM and the TRON address are hashed from (keccak256 of its last 64 bytes, last 20
+ * bytes of that), so both families share this one fast derivation.
+ * @example deriveChildPublicKey(parseXpub(xpub), 7).length // 65
+ */
+export function deriveChildPublicKey(root: HDKey, index: number): Uint8Array {
   if (!Number.isInteger(index) || index < 0 || index > MAX_CHILD_INDEX) {
     throw new RangeError(`child index must be an integer in 0..${MAX_CHILD_INDEX}, got ${index}`);
   }
@@ -59,8 +70,7 @@ export function deriveDepositAddress(root: HDKey, index: number): Address {
   }
   const child = parent.point.add(secp256k1.Point.fromBytes(ecdh.getPublicKey()));
   if (child.is0()) throw new ExtendedKeyError(`child ${index} is invalid under BIP32; use another index`);
-  // publicKeyToAddress returns the EIP-55 checksummed address.
-  return publicKeyToAddress(`0x${Buffer.from(child.toBytes(false)).toString('hex')}`);
+  return child.toBytes(false);
 }
 
 /** A root's public point, compressed key and chain code, decoded once. */
