@@ -152,6 +152,7 @@ const COINGECKO_IDS: Readonly<Record<string, string>> = {
   MATIC: 'matic-network',
   BNB: 'binancecoin',
   AVAX: 'avalanche-2',
+  TRX: 'tron',
 };
 
 /**
