@@ -12,7 +12,7 @@ import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { deployTestToken, devClients, startAnvil } from '../test/support/chain.js';
 import { testTokenAbi } from '../test/support/contracts/test-token.js';
 import { buildApp } from '../packages/server/src/app.js';
-import { startChainWatcher } from '../packages/server/src/chain/chain-watcher.js';
+import { startChainWatcher } from '../packages/server/src/chain/evm/chain-watcher.js';
 import { parseConfig } from '../packages/server/src/config.js';
 import { openPglite } from '../packages/server/src/store/database.js';
 import { migrate } from '../packages/server/src/store/migrations.js';

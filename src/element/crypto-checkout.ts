@@ -176,7 +176,8 @@ export class CryptoCheckout extends CheckoutOptions(LitElement) {
   /** Paying from a wallet, once there is a payment on screen and unless `no-wallet`. */
   private _wallet = new WalletLoader(this, () => {
     const s = this._session.view.session;
-    return this.noWallet || !s?.payment || !takesPayment(s)
+    // Browser wallets pay EVM chains only; elsewhere the QR code, the URI link and copy buttons do.
+    return this.noWallet || s?.payment?.family !== 'evm' || !takesPayment(s)
       ? null
       : {
           session: s,

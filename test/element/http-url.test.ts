@@ -17,6 +17,7 @@ const USDC = {
   id: 'usdc@anvil',
   token: 'USDC',
   kind: 'erc20' as const,
+  family: 'evm' as const,
   token_address: '0x5FbDB2315678afecb367f032d93F642f64180aa3',
   decimals: 6,
   chain_id: 31337,

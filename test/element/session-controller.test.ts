@@ -87,6 +87,7 @@ const USDC = {
   id: 'usdc@anvil',
   token: 'USDC',
   kind: 'erc20' as const,
+  family: 'evm' as const,
   token_address: '0x5FbDB2315678afecb367f032d93F642f64180aa3',
   decimals: 6,
   chain_id: 31337,
@@ -98,6 +99,7 @@ const ETH = {
   id: 'eth@anvil',
   token: 'ETH',
   kind: 'native' as const,
+  family: 'evm' as const,
   token_address: null,
   decimals: 18,
 };

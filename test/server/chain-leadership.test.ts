@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe } from 'node:test';
 import { pino } from 'pino';
 import { startChainLeadership } from '../../packages/server/src/chain/chain-leadership.js';
-import type { ChainWatcher } from '../../packages/server/src/chain/chain-watcher.js';
+import type { ChainWatcher } from '../../packages/server/src/chain/evm/chain-watcher.js';
 import type { ChainConfig } from '../../packages/server/src/config.js';
 import { ConnectionLock } from '../../packages/server/src/store/connection-lock.js';
 import type { Database } from '../../packages/server/src/store/database.js';

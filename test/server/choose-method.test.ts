@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe } from 'node:test';
 import type { BuyerSession, Session } from '@crypto-checkout/protocol';
 import { buildApp, type App } from '../../packages/server/src/app.js';
-import { deriveDepositAddress, parseXpub } from '../../packages/server/src/chain/derive-address.js';
+import { deriveDepositAddress, parseXpub } from '../../packages/server/src/chain/evm/derive-address.js';
 import type { Database, Queryable } from '../../packages/server/src/store/database.js';
 import { migrate } from '../../packages/server/src/store/migrations.js';
 import { testConfig, testSecretBox } from '../support/app.js';

@@ -9,7 +9,7 @@ import {
   deriveDepositAddress,
   ExtendedKeyError,
   parseXpub,
-} from '../../packages/server/src/chain/derive-address.js';
+} from '../../packages/server/src/chain/evm/derive-address.js';
 
 const MNEMONIC = 'test test test test test test test test test test test junk';
 const account = HDKey.fromMasterSeed(mnemonicToSeedSync(MNEMONIC)).derive("m/44'/60'/0'/0");

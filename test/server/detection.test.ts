@@ -16,7 +16,7 @@ import {
   watchNewHeads,
   webSocketUrlFor,
   type DetectionMode,
-} from '../../packages/server/src/chain/new-heads.js';
+} from '../../packages/server/src/chain/evm/new-heads.js';
 import { devClients, freePort, startAnvil } from '../support/chain.js';
 import { startStack, type Stack } from '../support/stack.js';
 import { choose, view, waitFor } from '../support/wait.js';

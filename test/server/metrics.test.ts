@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import parsePrometheusTextFormat, { type ParsedFamily } from 'parse-prometheus-text-format';
-import { chainHeadReader } from '../../packages/server/src/chain/chain-head.js';
+import { chainHeadReader } from '../../packages/server/src/chain/evm/chain-head.js';
 import { parseConfig } from '../../packages/server/src/config.js';
 import { Metrics } from '../../packages/server/src/metrics.js';
 import { buildPricing } from '../../packages/server/src/rates/build-pricing.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { createPublicClient, custom, http, type Address, type EIP1193RequestFn } from 'viem';
-import { startChainWatcher, type ChainWatcher } from '../../packages/server/src/chain/chain-watcher.js';
+import { startChainWatcher, type ChainWatcher } from '../../packages/server/src/chain/evm/chain-watcher.js';
 import type { ChainConfig } from '../../packages/server/src/config.js';
 import { deployTestToken, devClients, sendDevPayment, startAnvil, type Anvil } from '../support/chain.js';
 import { testTokenAbi } from '../support/contracts/test-token.js';

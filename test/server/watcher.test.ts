@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import { parseEther, type Address, type Hash } from 'viem';
 import { privateKeyToAccount, generatePrivateKey } from 'viem/accounts';
 import type { Session } from '@crypto-checkout/protocol';
-import { startChainWatcher, type ChainWatcher } from '../../packages/server/src/chain/chain-watcher.js';
+import { startChainWatcher, type ChainWatcher } from '../../packages/server/src/chain/evm/chain-watcher.js';
 import { startServer, type RunningServer } from '../../packages/server/src/server.js';
 import {
   deployTestToken,
@@ -68,7 +68,7 @@ describe('chain watcher on a live anvil chain', () => {
     assert.equal(seen.block_number, Number(mined.blockNumber));
     assert.equal(seen.block_hash, mined.blockHash);
     assert.equal(seen.amount_atomic, '10000000');
-    assert.equal(seen.from.toLowerCase(), devClients(stack.rpcUrl).account.address.toLowerCase());
+    assert.equal(seen.from?.toLowerCase(), devClients(stack.rpcUrl).account.address.toLowerCase());
     assert.equal(processing.amount_received, '0');
     assert.equal(processing.paid_at, null);
 

@@ -16,8 +16,42 @@ export const decimalStringSchema = z
 /** An unsigned integer as a decimal string, used for atomic token units (bigint in code). */
 export const atomicStringSchema = z.string().regex(/^(0|[1-9]\d*)$/, 'must be an integer string');
 
-/** A 0x-prefixed 20-byte EVM address. */
-export const addressSchema = z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'must be a 0x-prefixed address');
+/** The families of chains a method can be on: EVM chains, Bitcoin-like (UTXO) chains, TRON. */
+export const chainFamilySchema = z.enum(['evm', 'utxo', 'tron']);
+
+/** The family of a method's chain. */
+export type ChainFamily = z.infer<typeof chainFamilySchema>;
+
+/**
+ * The address forms of each family, strict per family:
+ * - `evm`: 0x and 20 bytes of hex (EIP-55 case or not);
+ * - `utxo`: lower-case bech32/bech32m SegWit (`bc1`, `tb1`, `bcrt1`, `ltc1`, `tltc1`, `rltc1`) or a
+ *   base58 P2PKH/P2SH address (`1…`, `3…`, `m…`, `n…`, `2…`, `L…`, `M…`, `Q…`);
+ * - `tron`: base58check with the 0x41 prefix, which always reads `T` and 34 characters.
+ */
+export const ADDRESS_PATTERNS: Readonly<Record<ChainFamily, RegExp>> = {
+  evm: /^0x[0-9a-fA-F]{40}$/,
+  utxo: /^((bc|tb|bcrt|ltc|tltc|rltc)1[02-9ac-hj-np-z]{8,87}|[123mnLMQ][1-9A-HJ-NP-Za-km-z]{25,34})$/,
+  tron: /^T[1-9A-HJ-NP-Za-km-z]{33}$/,
+};
+
+/** An address of any family (see {@link ADDRESS_PATTERNS}); {@link addressMatchesFamily} ties it to one. */
+export const addressSchema = z.string().regex(
+  new RegExp(
+    Object.values(ADDRESS_PATTERNS)
+      .map((pattern) => `(${pattern.source})`)
+      .join('|'),
+  ),
+  'must be an address: 0x… (EVM), bc1…/ltc1…/base58 (Bitcoin, Litecoin) or T… (TRON)',
+);
+
+/**
+ * Whether `address` has the form of `family`'s addresses.
+ * @example addressMatchesFamily('ltc1q…', 'utxo') // true
+ */
+export function addressMatchesFamily(address: string, family: ChainFamily): boolean {
+  return ADDRESS_PATTERNS[family].test(address);
+}
 
 /**
  * The currency a session is priced in: an ISO 4217 code (`USD`, `EUR`, `JPY`, …) or the symbol of a
@@ -109,12 +143,19 @@ export const paymentMethodSchema = z.object({
   id: methodIdSchema,
   /** Token symbol, e.g. `USDC`, `ETH`. */
   token: z.string(),
-  /** `erc20` for token contracts, `native` for the chain's own coin. */
-  kind: z.enum(['erc20', 'native']),
+  /**
+   * `erc20` for token contracts on EVM chains, `trc20` for token contracts on TRON, `native` for the
+   * chain's own coin (ETH, BTC, LTC, TRX).
+   */
+  kind: z.enum(['erc20', 'trc20', 'native']),
+  /** The family of the method's chain: `evm`, `utxo` (Bitcoin, Litecoin) or `tron`. */
+  family: chainFamilySchema,
   /** Token contract, or `null` for the native coin. */
   token_address: addressSchema.nullable(),
+  /** Decimals of the atomic unit: 18 for ETH, 6 for USDC, 8 for BTC (satoshi) and LTC (litoshi). */
   decimals: z.number().int(),
-  chain_id: z.number().int(),
+  /** EIP-155 chain id; `null` for a chain that has none (Bitcoin, Litecoin). */
+  chain_id: z.number().int().nullable(),
   /** Human name of the network, e.g. `Base`, `Anvil (local)`. */
   network: z.string(),
   /** The amount at the current rate, or `null` when no rate is available for this method right now. */
@@ -131,38 +172,48 @@ export const choosePaymentRequestSchema = z.strictObject({ method: methodIdSchem
 export type ChoosePaymentRequest = z.infer<typeof choosePaymentRequestSchema>;
 
 /** Where and how much to pay, fixed when the buyer chose a method. */
-export const paymentInstructionsSchema = paymentMethodSchema.extend({
-  /** Fresh deposit address, derived for this session only. */
-  address: addressSchema,
-  /** Amount due in token units, e.g. `"49.99"`. */
-  amount_due: decimalStringSchema,
-  /** Amount due in atomic units (`amount_due × 10^decimals`). */
-  amount_due_atomic: atomicStringSchema,
-  /** Fiat price of one token unit that was locked for this session, e.g. `"1"` for USDC. */
-  rate: decimalStringSchema,
-  /**
-   * When the locked rate ends, or `null` when it does not (a rate from the static table). After it, if
-   * nothing was received, the next view requotes: a new amount and a new lock.
-   */
-  rate_locked_until: z.iso.datetime().nullable(),
-  /** The source quotes the locked rate was aggregated from (their median), for the record. */
-  rate_sources: z.array(
-    z.object({
-      /** Source name, e.g. `coinbase`, `kraken`, `static`. */
-      source: z.string(),
-      /** That source's rate, session currency per whole token. */
-      rate: decimalStringSchema,
-      /** When that source's quote was taken. */
-      at: z.iso.datetime(),
-    }),
-  ),
-  /** Confirmations a transfer needs before it counts as paid. */
-  confirmations_required: z.number().int().min(1),
-  /** EIP-681 payment request URI, also encoded in the QR code. */
-  uri: z.string(),
-  /** Block explorer base URL for this chain, if known. */
-  explorer_url: z.string().nullable(),
-});
+export const paymentInstructionsSchema = paymentMethodSchema
+  .extend({
+    /**
+     * Fresh deposit address, derived for this session only, in the form of the method's family
+     * (EIP-55 `0x…`, lower-case bech32 `bc1…`/`ltc1…`, TRON `T…`).
+     */
+    address: addressSchema,
+    /** Amount due in token units, e.g. `"49.99"`. */
+    amount_due: decimalStringSchema,
+    /** Amount due in atomic units (`amount_due × 10^decimals`). */
+    amount_due_atomic: atomicStringSchema,
+    /** Fiat price of one token unit that was locked for this session, e.g. `"1"` for USDC. */
+    rate: decimalStringSchema,
+    /**
+     * When the locked rate ends, or `null` when it does not (a rate from the static table). After it, if
+     * nothing was received, the next view requotes: a new amount and a new lock.
+     */
+    rate_locked_until: z.iso.datetime().nullable(),
+    /** The source quotes the locked rate was aggregated from (their median), for the record. */
+    rate_sources: z.array(
+      z.object({
+        /** Source name, e.g. `coinbase`, `kraken`, `static`. */
+        source: z.string(),
+        /** That source's rate, session currency per whole token. */
+        rate: decimalStringSchema,
+        /** When that source's quote was taken. */
+        at: z.iso.datetime(),
+      }),
+    ),
+    /** Confirmations a transfer needs before it counts as paid. */
+    confirmations_required: z.number().int().min(1),
+    /** Payment request URI, also encoded in the QR code: EIP-681 on EVM chains, BIP21 on Bitcoin and Litecoin. */
+    uri: z.string(),
+    /** Block explorer base URL for this chain, if known. */
+    explorer_url: z.string().nullable(),
+  })
+  .superRefine((payment, ctx) => {
+    // Strict per family: a Bitcoin address on an EVM method (or the reverse) is a server bug, never sent.
+    if (!addressMatchesFamily(payment.address, payment.family)) {
+      ctx.addIssue({ code: 'custom', path: ['address'], message: `must be a ${payment.family} address` });
+    }
+  });
 
 /** Where and how much to pay. */
 export type PaymentInstructions = z.infer<typeof paymentInstructionsSchema>;
@@ -174,7 +225,8 @@ export type PaymentInstructions = z.infer<typeof paymentInstructionsSchema>;
  * from (`abandoned_address: true`).
  */
 export const transferSchema = z.object({
-  chain_id: z.number().int(),
+  /** EIP-155 chain id of the network the transfer was made on; `null` for a chain without one. */
+  chain_id: z.number().int().nullable(),
   /** Human name of the network the transfer was made on. */
   network: z.string(),
   /** Symbol of the token sent, e.g. `USDC`; the native coin's symbol for native transfers. */
@@ -188,7 +240,8 @@ export const transferSchema = z.object({
   block_hash: z.string(),
   /** Timestamp of the block the transfer was mined in. */
   block_time: z.iso.datetime(),
-  from: addressSchema,
+  /** The sender; `null` where the chain does not name one (a Bitcoin transaction has inputs, not a sender). */
+  from: addressSchema.nullable(),
   /** Amount in units of `token`. */
   amount: decimalStringSchema,
   amount_atomic: atomicStringSchema,

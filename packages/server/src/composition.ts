@@ -11,9 +11,9 @@ import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Authenticator } from './auth.js';
-import { chainGasPriceReader, chainHeadReader } from './chain/chain-head.js';
+import { chainGasPriceReader, chainHeadReader } from './chain/evm/chain-head.js';
 import type { LedChainWatcher } from './chain/chain-leadership.js';
-import { parseXpub } from './chain/derive-address.js';
+import { chainRails, type ChainRail } from './chain/family.js';
 import { buildMethodRegistry } from './chain/registry.js';
 import { metricsEnabled, type Config } from './config.js';
 import { Idempotency, type IdempotencyOptions } from './idempotency.js';
@@ -119,6 +119,8 @@ export interface Services {
   pricing: Pricing;
   /** Conversions at the current rate for merchants (`GET /v1/rates/estimate`). */
   estimates: RateEstimates;
+  /** Each configured chain's family rail, by chain key: addresses, payment URIs, the watcher. */
+  rails: Map<string, ChainRail>;
 }
 
 /**
@@ -135,17 +137,20 @@ export function createServices(options: ServicesOptions): Services {
   const apiKeys = new ApiKeyStore(db);
   const publicUrl = () => publicBaseUrl(config, options.listeningAddress?.() ?? null);
   const methods = buildMethodRegistry(config, pricing.pricer);
+  const rails = chainRails(config);
+  // These readers speak Ethereum JSON-RPC; other families answer `null` (no head, no gas price).
+  const evmChains = config.chains.filter((chain) => chain.family === 'evm');
   const sessions = new SessionService({
     store,
     config,
     methods,
-    xpub: parseXpub(config.xpub),
+    rails,
     bus,
     pricer: pricing.pricer,
     currencies: pricing.currencies,
     clock,
     publicUrl,
-    chainHead: chainHeadReader(config.chains, undefined, metrics?.observeRpc),
+    chainHead: chainHeadReader(evmChains, undefined, metrics?.observeRpc),
   });
   const webhookStore = new WebhookStore(db, options.secrets);
   const webhooks = {
@@ -181,10 +186,11 @@ export function createServices(options: ServicesOptions): Services {
       pricer: pricing.pricer,
       currencies: pricing.currencies,
       methods,
-      gasPrice: chainGasPriceReader(config.chains),
+      gasPrice: chainGasPriceReader(evmChains),
     }),
     store,
     bus,
+    rails,
     feed: new SessionFeed({ store }),
     sessions,
     search: new SessionSearch({ store, sessions }),
@@ -242,13 +248,16 @@ export interface Workers {
 export async function startWorkers(options: WorkersOptions): Promise<Workers> {
   const { config, services, logger: log } = options;
   // Loaded here, after the server listens: the watcher brings viem's clients, which start-up need not wait for.
-  const { startChainWatcher } = await import('./chain/chain-watcher.js');
+  // Each family's watcher code, loaded once per chain (EVM's brings viem's clients).
+  const starters = await Promise.all(
+    config.chains.map((chain) => services.rails.get(chain.key)!.loadWatcher()),
+  );
   const { startChainLeadership } = await import('./chain/chain-leadership.js');
   // Several instances on one PostgreSQL database share the chains: one watches each (the one holding
   // its lock), the others follow. The name says which instance leads, in the logs and `/ready`.
   const instance = `${hostname()}:${process.pid}`;
   const db = services.store.db;
-  const watchers = config.chains.map((chain) =>
+  const watchers = config.chains.map((chain, index) =>
     startChainLeadership({
       chain,
       lock: db.connect
@@ -260,7 +269,7 @@ export async function startWorkers(options: WorkersOptions): Promise<Workers> {
           )
         : null,
       startWatcher: () =>
-        startChainWatcher({
+        starters[index]!({
           chain,
           sessions: services.sessions,
           logger: log,

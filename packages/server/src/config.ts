@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { parseXpub } from './chain/derive-address.js';
+import { parseXpub } from './chain/evm/derive-address.js';
 import { findKnownChain, KNOWN_CHAINS, type KnownToken } from './chain/known-chains.js';
 import { HASHED_KEY_PATTERN, SECRET_KEY_PATTERN } from './keys/secret-key.js';
 import { parseEncryptionKey } from './store/secret-box.js';
@@ -63,17 +63,38 @@ const explorerUrlSchema = z
     return url.protocol === 'https:' || LOOPBACK_HOST.test(url.hostname);
   }, 'must be an https URL; http only for an explorer on localhost, 127.0.0.1 or [::1]');
 
-/** One EVM chain the server watches, after {@link withKnownChainDefaults} has filled it in. */
-const chainSchema = z.strictObject({
+/** One chain the server watches, after {@link withKnownChainDefaults} has filled it in. */
+const chainFields = z.strictObject({
   key: z
     .string()
     .regex(/^[a-z0-9-]{1,32}$/, 'must be lower-case letters, digits or dashes')
     .describe("Short key used in method ids, e.g. `base`, `anvil`; a known chain's key fills in the rest."),
+  family: z
+    .enum(['evm', 'utxo', 'tron'])
+    .default('evm')
+    .describe(
+      "The chain's family (chain/family.ts): `evm`, `utxo` (Bitcoin, Litecoin) or `tron`; a known chain sets it. Default `evm`.",
+    ),
   id: z
     .number({ error: requiredUnlessKnown(true) })
     .int()
-    .positive()
-    .describe('EIP-155 chain id.'),
+    .refine((id) => id !== 0, 'must not be 0')
+    .describe(
+      'The chain number the database keys it by: the EIP-155 chain id for EVM (and TRON) chains; for a UTXO chain, which has none, a negative number of your choice (known chains have theirs).',
+    ),
+  xpub: z
+    .string()
+    .superRefine((value, ctx) => {
+      try {
+        parseXpub(value);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+      }
+    })
+    .optional()
+    .describe(
+      "This chain's own account-level extended public key. Required for UTXO and TRON chains (their addresses come from their own BIP44 account); an EVM chain uses the top-level `xpub` when it has none.",
+    ),
   name: z.string({ error: requiredUnlessKnown() }).min(1).describe('Human name shown to buyers.'),
   rpc_url: z
     .url({ protocol: /^https?$/ })
@@ -133,6 +154,35 @@ const chainSchema = z.strictObject({
 });
 
 /**
+ * The rules that tie a chain's fields to its family: an EVM chain's id is its positive EIP-155 id;
+ * a UTXO chain has none, so its database number is negative (it can never meet an EIP-155 id), it
+ * has its own account key and no token contracts.
+ */
+function checkFamilyFields(chain: z.infer<typeof chainFields>, ctx: z.RefinementCtx): void {
+  if (chain.family === 'utxo') {
+    if (chain.id > 0)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['id'],
+        message: 'a UTXO chain has no EIP-155 id: give a negative number (the database key of this chain)',
+      });
+    if (!chain.xpub)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['xpub'],
+        message: "required for a UTXO chain: the account's extended public key (zpub/xpub/tpub, Ltub/Mtub)",
+      });
+    if (chain.tokens.length)
+      ctx.addIssue({ code: 'custom', path: ['tokens'], message: 'a UTXO chain has no token contracts' });
+  } else if (chain.id < 0) {
+    ctx.addIssue({ code: 'custom', path: ['id'], message: `an ${chain.family} chain's id is positive` });
+  }
+}
+
+/** One chain, its fields checked against its family. */
+const chainSchema = chainFields.superRefine(checkFamilyFields);
+
+/**
  * Fills a chain entry whose `key` names a known chain (`src/server/chain/known-chains.ts`) with the
  * registry's id, name, native coin, explorer, confirmations and tokens, keeping whatever the entry
  * gives itself; token symbols in `tokens` pick the registry's contracts. Other entries pass unchanged,
@@ -182,6 +232,7 @@ function withKnownChainDefaults(input: unknown, ctx: z.RefinementCtx): unknown {
   // A field set to `undefined` in code counts as left out, as it would in JSON.
   const given = Object.fromEntries(Object.entries(entry).filter(([, value]) => value !== undefined));
   return {
+    family: known.family,
     id: known.id,
     name: known.name,
     native: known.native,
@@ -197,7 +248,7 @@ function withKnownChainDefaults(input: unknown, ctx: z.RefinementCtx): unknown {
 
 /** A token as written in the configuration. */
 type TokenInput = z.input<typeof tokenSchema>;
-type FullChainInput = z.input<typeof chainSchema>;
+type FullChainInput = z.input<typeof chainFields>;
 /**
  * A chain as written in the configuration. For a known chain `key` and `rpc_url` are enough; for
  * any other chain `id`, `name` and `confirmations` are required too.
@@ -718,7 +769,7 @@ export const configSchema = z.strictObject({
     .array(z.preprocess(withKnownChainDefaults, chainSchema))
     .min(1, 'configure at least one chain')
     .describe(
-      'The EVM chains to accept payments on. A known chain (`ethereum`, `base`, …) needs only `key` and `rpc_url`.',
+      'The chains to accept payments on (EVM, and UTXO chains with their own `xpub`). A known chain (`ethereum`, `base`, `litecoin`, …) needs only `key` and `rpc_url` (and `xpub` when it is not EVM).',
     ),
   rates: z
     .record(z.string(), decimalSchema)

@@ -12,7 +12,7 @@
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { ChainRole } from './chain/chain-leadership.js';
-import type { DetectionMode } from './chain/new-heads.js';
+import type { DetectionMode } from './chain/family.js';
 import type { RateSourceStats } from './rates/rate-aggregator.js';
 import type { Database } from './store/database.js';
 

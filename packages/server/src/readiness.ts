@@ -6,7 +6,7 @@
  * @module
  */
 import type { ChainRole, LedChainWatcherStatus } from './chain/chain-leadership.js';
-import type { ChainWatcherStatus } from './chain/chain-watcher.js';
+import type { ChainWatcherStatus } from './chain/family.js';
 import type { Config } from './config.js';
 import type { RateSourceStats, SourceHealth } from './rates/rate-aggregator.js';
 import type { Database } from './store/database.js';

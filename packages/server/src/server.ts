@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { buildApp, type App } from './app.js';
-import type { ChainWatcher } from './chain/chain-watcher.js';
+import type { ChainWatcher } from './chain/family.js';
 import { startWorkers } from './composition.js';
 import { ShuttingDownError } from './errors.js';
 import { startMetricsServer, type MetricsServer } from './metrics-server.js';

@@ -25,7 +25,8 @@ const PUBLIC_CHAINS: Record<number, [rpcUrl: string, coin: string]> = {
 };
 
 /** The native coin's symbol of a known chain (for "needs a little ETH"), or `undefined`. */
-export const nativeSymbol = (id: number): string | undefined => PUBLIC_CHAINS[id]?.[1];
+export const nativeSymbol = (id: number | null): string | undefined =>
+  id === null ? undefined : PUBLIC_CHAINS[id]?.[1];
 
 /**
  * The chain to add to a wallet that does not know it, named as the checkout names it, or `undefined`

@@ -81,35 +81,44 @@ export function paymentTransaction(
 }
 
 /**
+ * The EIP-155 id of an EVM payment. Browser wallets here speak EIP-1193 only, so the element offers
+ * them for EVM payments alone; anything else reaching the wallet code is refused, not guessed at.
+ */
+export function evmChainId(payment: PaymentInstructions): number {
+  if (payment.family !== 'evm' || payment.chain_id === null) {
+    throw new WalletError('wallet_wrong_network', `a browser wallet cannot pay on ${payment.network}`);
+  }
+  return payment.chain_id;
+}
+
+/**
  * Gets the wallet onto the session's chain: nothing when it is there already, else
  * `wallet_switchEthereumChain`, and `wallet_addEthereumChain` first when the wallet does not know the
  * chain (4902). Throws a {@link WalletError} `wallet_wrong_network` when the buyer refuses, or the
  * chain cannot be added; rethrows any other error of the wallet.
  */
 export async function ensureChain(client: Client, payment: PaymentInstructions): Promise<void> {
+  const id = evmChainId(payment);
   const current = async () => hexToNumber((await client.request({ method: 'eth_chainId' })) as Hex);
-  if ((await current()) === payment.chain_id) return;
+  if ((await current()) === id) return;
   const refused = (cause: unknown) =>
-    new WalletError(
-      'wallet_wrong_network',
-      `the wallet did not switch to chain ${payment.chain_id}: ${String(cause)}`,
-    );
+    new WalletError('wallet_wrong_network', `the wallet did not switch to chain ${id}: ${String(cause)}`);
   try {
-    await switchChain(client, { id: payment.chain_id });
+    await switchChain(client, { id: id });
   } catch (error) {
     if (isUserRejection(error)) throw refused(error);
     if (!isUnknownChain(error)) throw error;
-    const chain = chainToAdd(payment.chain_id, payment.network, payment.explorer_url);
+    const chain = chainToAdd(id, payment.network, payment.explorer_url);
     if (!chain) throw refused(error);
     try {
       // Wallets switch to a chain they have just added (EIP-3085); switch again for those that do not.
       await addChain(client, { chain });
-      if ((await current()) !== payment.chain_id) await switchChain(client, { id: payment.chain_id });
+      if ((await current()) !== id) await switchChain(client, { id: id });
     } catch (again) {
       throw isUserRejection(again) || isUnknownChain(again) ? refused(again) : again;
     }
   }
-  if ((await current()) !== payment.chain_id) throw refused('it stayed on another chain');
+  if ((await current()) !== id) throw refused('it stayed on another chain');
 }
 
 /** Balances read from the wallet's node; a field is `undefined` when the wallet could not tell. */

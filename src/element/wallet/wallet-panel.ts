@@ -29,6 +29,7 @@ import {
 } from './eip1193.js';
 import {
   ensureChain,
+  evmChainId,
   fundsProblem,
   paymentTransaction,
   readFunds,
@@ -320,10 +321,10 @@ export class WalletPanel implements ReactiveController {
   private async startWalletConnect(flow: number, wallet: WalletChoice): Promise<unknown> {
     const { session, payment } = this.due!;
     // The session's chain first; the others it offers too, so that one pairing serves every checkout.
-    const chains = [...new Set([payment.chain_id, ...session.methods.map((x) => x.chain_id)])] as [
-      number,
-      ...number[],
-    ];
+    const evm = session.methods.flatMap((x) =>
+      x.family === 'evm' && x.chain_id !== null ? [x.chain_id] : [],
+    );
+    const chains = [...new Set([evmChainId(payment), ...evm])] as [number, ...number[]];
     const provider = await walletConnectProvider({
       projectId: this.projectId,
       chains,
@@ -409,7 +410,7 @@ export class WalletPanel implements ReactiveController {
     this.set(flow, { kind: 'sent', wallet, hash });
     emit(this.host, 'checkout-transaction-sent', {
       txHash: hash,
-      chainId: this.due!.payment.chain_id,
+      chainId: evmChainId(this.due!.payment),
       wallet: wallet.name,
     });
     const receipts = (this.receipts = new AbortController());

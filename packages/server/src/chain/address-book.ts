@@ -26,16 +26,23 @@ export class AddressBook {
   private readonly gaps = new Map<number, number>();
   private lastPrune = 0;
 
-  constructor(private readonly source: DepositSource) {}
+  /**
+   * @param normalize the key an address is matched by, from the chain's family: lower case for EVM
+   * (EIP-55 is a checksum over case), unchanged for base58 (case carries the value).
+   */
+  constructor(
+    private readonly source: DepositSource,
+    private readonly normalize: (address: string) => string,
+  ) {}
 
   /** Number of addresses watched. */
   get size(): number {
     return this.byAddress.size;
   }
 
-  /** The deposit paid to by `address` (any case), if it is watched. */
+  /** The deposit paid to by `address` (in any form the family treats as the same), if it is watched. */
   get(address: string): WatchedDeposit | undefined {
-    return this.byAddress.get(address.toLowerCase());
+    return this.byAddress.get(this.normalize(address));
   }
 
   /**
@@ -50,7 +57,7 @@ export class AddressBook {
     // The first read sees every committed deposit; it skips expired ones, which are not gaps.
     const trackGaps = this.maxIndex >= 0;
     for (const row of rows) {
-      this.byAddress.set(row.address.toLowerCase(), row);
+      this.byAddress.set(this.normalize(row.address), row);
       this.gaps.delete(row.derivation_index);
       if (trackGaps && row.derivation_index - this.maxIndex <= MAX_GAP) {
         for (let i = this.maxIndex + 1; i < row.derivation_index; i++) this.gaps.set(i, nowMs);

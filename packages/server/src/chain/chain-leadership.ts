@@ -11,7 +11,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { ChainConfig } from '../config.js';
 import type { ConnectionLock } from '../store/connection-lock.js';
-import type { ChainWatcher, ChainWatcherStatus } from './chain-watcher.js';
+import type { ChainWatcher, ChainWatcherStatus } from './family.js';
 
 /** How often a follower tries to take the lock (and a leader checks it still holds it), in ms. */
 export const LEADERSHIP_RETRY_MS = 2_000;

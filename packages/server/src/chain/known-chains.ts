@@ -47,7 +47,9 @@ export interface KnownToken {
 export interface KnownChain {
   /** Short key used in the configuration and in method ids (`usdc@<key>`). */
   readonly key: string;
-  /** EIP-155 chain id. */
+  /** The chain's family (`family.ts`). */
+  readonly family: 'evm' | 'utxo' | 'tron';
+  /** EIP-155 chain id; for a UTXO chain, which has none, a fixed negative number (its database key). */
   readonly id: number;
   /** Human name shown to buyers. */
   readonly name: string;
@@ -74,6 +76,7 @@ const USDT0_DEPLOYMENTS = 'https://docs.usdt0.to/technical-documentation/develop
 export const KNOWN_CHAINS: readonly KnownChain[] = [
   {
     key: 'ethereum',
+    family: 'evm',
     id: 1,
     name: 'Ethereum',
     testnet: false,
@@ -105,6 +108,7 @@ export const KNOWN_CHAINS: readonly KnownChain[] = [
   },
   {
     key: 'base',
+    family: 'evm',
     id: 8453,
     name: 'Base',
     testnet: false,
@@ -127,6 +131,7 @@ export const KNOWN_CHAINS: readonly KnownChain[] = [
   },
   {
     key: 'polygon',
+    family: 'evm',
     id: 137,
     name: 'Polygon PoS',
     testnet: false,
@@ -160,6 +165,7 @@ export const KNOWN_CHAINS: readonly KnownChain[] = [
   },
   {
     key: 'arbitrum',
+    family: 'evm',
     id: 42161,
     name: 'Arbitrum One',
     testnet: false,
@@ -192,6 +198,7 @@ export const KNOWN_CHAINS: readonly KnownChain[] = [
   },
   {
     key: 'optimism',
+    family: 'evm',
     id: 10,
     name: 'OP Mainnet',
     testnet: false,
@@ -214,6 +221,7 @@ export const KNOWN_CHAINS: readonly KnownChain[] = [
   },
   {
     key: 'bsc',
+    family: 'evm',
     id: 56,
     name: 'BNB Smart Chain',
     testnet: false,
@@ -248,6 +256,7 @@ export const KNOWN_CHAINS: readonly KnownChain[] = [
   // showing the `confirming` state. Set `confirmations` to the mainnet's to rehearse its timing.
   {
     key: 'sepolia',
+    family: 'evm',
     id: 11155111,
     name: 'Sepolia',
     testnet: true,
@@ -268,6 +277,7 @@ export const KNOWN_CHAINS: readonly KnownChain[] = [
   },
   {
     key: 'base-sepolia',
+    family: 'evm',
     id: 84532,
     name: 'Base Sepolia',
     testnet: true,
@@ -288,6 +298,7 @@ export const KNOWN_CHAINS: readonly KnownChain[] = [
   },
   {
     key: 'polygon-amoy',
+    family: 'evm',
     id: 80002,
     name: 'Polygon Amoy',
     testnet: true,
@@ -308,6 +319,7 @@ export const KNOWN_CHAINS: readonly KnownChain[] = [
   },
   {
     key: 'arbitrum-sepolia',
+    family: 'evm',
     id: 421614,
     name: 'Arbitrum Sepolia',
     testnet: true,
@@ -328,6 +340,7 @@ export const KNOWN_CHAINS: readonly KnownChain[] = [
   },
   {
     key: 'optimism-sepolia',
+    family: 'evm',
     id: 11155420,
     name: 'OP Sepolia',
     testnet: true,
@@ -348,6 +361,7 @@ export const KNOWN_CHAINS: readonly KnownChain[] = [
   },
   {
     key: 'bsc-testnet',
+    family: 'evm',
     id: 97,
     name: 'BNB Smart Chain Testnet',
     testnet: true,
@@ -359,6 +373,7 @@ export const KNOWN_CHAINS: readonly KnownChain[] = [
   },
   {
     key: 'anvil',
+    family: 'evm',
     id: 31337,
     name: 'Anvil (local)',
     testnet: true,

@@ -10,7 +10,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createPublicClient, erc20Abi, http, type PublicClient } from 'viem';
-import { deriveDepositAddress, parseXpub } from '../chain/derive-address.js';
+import { deriveDepositAddress, parseXpub } from '../chain/evm/derive-address.js';
 import { findKnownChain } from '../chain/known-chains.js';
 import { ConfigError, parseConfig, readConfigInput, type ChainConfig, type Config } from '../config.js';
 import { openDatabase, type Database } from '../store/database.js';

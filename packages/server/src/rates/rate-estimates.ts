@@ -80,8 +80,9 @@ export class RateEstimates {
     from: string,
   ): Promise<{ native: string; inFrom: string | null } | null> {
     const native = method.chain.native;
-    if (!native) return null;
-    const gasPrice = await this.options.gasPrice(method.chain_id);
+    // Gas is an EVM notion; a UTXO fee depends on the buyer's inputs and is not estimated here.
+    if (!native || method.family !== 'evm') return null;
+    const gasPrice = await this.options.gasPrice(method.chain.id);
     if (gasPrice === null) return null;
     const wei = gasPrice * (method.kind === 'native' ? NATIVE_TRANSFER_GAS : TOKEN_TRANSFER_GAS);
     const amount = formatAtomic(wei, native.decimals);

@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import type { HDKey } from '@scure/bip32';
 import {
   CLIENT_SECRET_SEPARATOR,
   SESSION_ID_PREFIX,
@@ -9,7 +8,7 @@ import {
   type Session,
   type SessionEventType,
 } from '@crypto-checkout/protocol';
-import { deriveDepositAddress } from '../chain/derive-address.js';
+import type { ChainRail } from '../chain/family.js';
 import type { MethodInfo } from '../chain/registry.js';
 import type { Config } from '../config.js';
 import {
@@ -107,8 +106,11 @@ export interface SessionServiceOptions {
   config: Config;
   /** The payment methods on offer, by id (`usdc@base`). */
   methods: Map<string, MethodInfo>;
-  /** The merchant's extended public key; deposit addresses are its children. */
-  xpub: HDKey;
+  /**
+   * Each configured chain's family rail, by chain key (`chain/family.ts` → `chainRails`): it derives
+   * the deposit addresses (children of the chain's account key) and builds payment URIs.
+   */
+  rails: Map<string, ChainRail>;
   /** Tells this instance's event streams that a session changed. */
   bus: SessionBus;
   /** Prices tokens in session currencies (live sources or the static table). */
@@ -167,7 +169,7 @@ export class SessionService {
   private readonly store: SessionStore;
   private readonly config: Config;
   private readonly methods: Map<string, MethodInfo>;
-  private readonly xpub: HDKey;
+  private readonly rails: Map<string, ChainRail>;
   private readonly bus: SessionBus;
   private readonly pricer: Pricer;
   private readonly currencies: Currencies;
@@ -180,7 +182,7 @@ export class SessionService {
     this.store = options.store;
     this.config = config;
     this.methods = options.methods;
-    this.xpub = options.xpub;
+    this.rails = options.rails;
     this.bus = options.bus;
     this.pricer = options.pricer;
     this.currencies = options.currencies;
@@ -335,7 +337,8 @@ export class SessionService {
     const terms = this.choiceTerms(loaded, methodId, quote, now);
     if (!terms) return this.buyerView(loaded, now);
     const index = await this.store.reserveDerivationIndex();
-    const address = deriveDepositAddress(this.xpub, index);
+    // choiceTerms has checked that the method exists; every configured chain has a rail.
+    const address = this.rails.get(terms.method.chain.key)!.deriveAddress(index);
 
     const bundle: SessionBundle = { ...loaded, session: { ...loaded.session } };
     bundle.deposit = this.depositFor(bundle, terms, index, address, now);
@@ -456,7 +459,7 @@ export class SessionService {
     return {
       session_id: bundle.session.id,
       method: terms.methodId,
-      chain_id: method.chain_id,
+      chain_id: method.chain.id,
       token_symbol: method.token,
       token_address: method.token_address,
       decimals: method.decimals,
@@ -780,12 +783,15 @@ export class SessionService {
         quoted_at: rate.at.toISOString(),
       };
     };
-    const chainNames = new Map(
-      this.config.chains.map((c) => [c.id, { name: c.name, explorer_url: c.explorer_url ?? null }]),
+    const chains = new Map(
+      this.config.chains.map((c) => [
+        c.id,
+        { name: c.name, explorer_url: c.explorer_url ?? null, rail: this.rails.get(c.key)! },
+      ]),
     );
     return {
       methods: this.methods,
-      chainNames,
+      chains,
       now,
       walletconnectProjectId: this.config.walletconnect_project_id ?? null,
       merchant: { name: this.config.merchant_name ?? null, logo_url: this.config.merchant_logo_url ?? null },

@@ -1,5 +1,6 @@
 import type { BuyerSession, MethodQuote, Session } from '@crypto-checkout/protocol';
-import { eip681Uri } from '../chain/eip681.js';
+import { eip681Uri } from '../chain/evm/eip681.js';
+import type { ChainRail } from '../chain/family.js';
 import type { MethodInfo } from '../chain/registry.js';
 import { formatAtomic } from '../money.js';
 import { checkoutUrl } from '../public-url.js';
@@ -9,7 +10,8 @@ import type { SessionState } from './session-state.js';
 /** Options for rendering session views. */
 export interface ViewContext {
   methods: Map<string, MethodInfo>;
-  chainNames: Map<number, { name: string; explorer_url: string | null }>;
+  /** The configured chains by their database number: name, explorer and family rail (payment URIs). */
+  chains: Map<number, { name: string; explorer_url: string | null; rail: ChainRail }>;
   now: Date;
   /** The configured WalletConnect project id, passed on to the buyer. */
   walletconnectProjectId?: string | null;
@@ -27,13 +29,35 @@ export interface ViewContext {
 const publicMethod = ({ chain: _chain, peg: _peg, ...method }: MethodInfo) => method;
 
 /**
+ * A chain's id on the wire: its EIP-155 id, `null` for a chain without one. A chain no longer
+ * configured is judged by its number: UTXO chains have negative ones (`chain/family.ts`).
+ */
+const wireChainId = (ctx: ViewContext, chainId: number): number | null =>
+  ctx.chains.get(chainId)?.rail.wireChainId ?? (chainId > 0 ? chainId : null);
+
+/**
  * The buyer's view of a session: what the element shows. It leaves out metadata, the client secret
  * and internal fields (derivation index, fingerprint), because the client secret that reads it
  * lives in a web page.
  */
 export function toBuyerSession(bundle: SessionBundle, state: SessionState, ctx: ViewContext): BuyerSession {
   const { session, deposit } = bundle;
-  const chain = deposit ? ctx.chainNames.get(deposit.chain_id) : undefined;
+  const chain = deposit ? ctx.chains.get(deposit.chain_id) : undefined;
+  const family = chain?.rail.family ?? (deposit && deposit.chain_id < 0 ? 'utxo' : 'evm');
+  // The payment URI of `atomic` to the deposit address, by the chain's family (EIP-681, BIP21, …).
+  // A chain no longer configured: EVM's EIP-681 as before families existed, nothing for others.
+  const uri = (atomic: bigint) => {
+    if (!deposit) return '';
+    const request = {
+      to: deposit.address,
+      amountAtomic: atomic,
+      token: deposit.token_address,
+      decimals: deposit.decimals,
+      label: ctx.merchant?.name ?? undefined,
+    };
+    if (chain) return chain.rail.paymentUri(request);
+    return deposit.chain_id > 0 ? eip681Uri({ ...request, chainId: deposit.chain_id }) : '';
+  };
   return {
     id: session.id,
     status: state.status,
@@ -48,10 +72,11 @@ export function toBuyerSession(bundle: SessionBundle, state: SessionState, ctx: 
       ? {
           id: deposit.method,
           token: deposit.token_symbol,
-          kind: deposit.token_address ? 'erc20' : 'native',
+          kind: deposit.token_address ? (family === 'tron' ? 'trc20' : 'erc20') : 'native',
+          family,
           token_address: deposit.token_address,
           decimals: deposit.decimals,
-          chain_id: deposit.chain_id,
+          chain_id: wireChainId(ctx, deposit.chain_id),
           network: chain?.name ?? `Chain ${deposit.chain_id}`,
           // Chosen: the locked `rate` and `amount_due` stand in for a quote.
           quote: null,
@@ -62,12 +87,7 @@ export function toBuyerSession(bundle: SessionBundle, state: SessionState, ctx: 
           rate_locked_until: deposit.rate_locked_until?.toISOString() ?? null,
           rate_sources: deposit.rate_sources,
           confirmations_required: deposit.confirmations_required,
-          uri: eip681Uri({
-            to: deposit.address,
-            chainId: deposit.chain_id,
-            amountAtomic: deposit.amount_due_atomic,
-            token: deposit.token_address,
-          }),
+          uri: uri(deposit.amount_due_atomic),
           explorer_url: chain?.explorer_url ?? null,
         }
       : null,
@@ -81,21 +101,13 @@ export function toBuyerSession(bundle: SessionBundle, state: SessionState, ctx: 
     amount_received: deposit ? formatAtomic(state.received_atomic, deposit.decimals) : null,
     amount_remaining: deposit ? formatAtomic(state.remaining_atomic, deposit.decimals) : null,
     amount_overpaid: deposit ? formatAtomic(state.overpaid_atomic, deposit.decimals) : null,
-    pay_uri:
-      deposit && state.payable_atomic > 0n
-        ? eip681Uri({
-            to: deposit.address,
-            chainId: deposit.chain_id,
-            amountAtomic: state.payable_atomic,
-            token: deposit.token_address,
-          })
-        : null,
+    pay_uri: deposit && state.payable_atomic > 0n ? uri(state.payable_atomic) : null,
     amount_payable:
       deposit && state.payable_atomic > 0n ? formatAtomic(state.payable_atomic, deposit.decimals) : null,
     watch_until: deposit?.watch_until.toISOString() ?? null,
     transfers: state.transfers.map((t) => ({
-      chain_id: t.chain_id,
-      network: ctx.chainNames.get(t.chain_id)?.name ?? `Chain ${t.chain_id}`,
+      chain_id: wireChainId(ctx, t.chain_id),
+      network: ctx.chains.get(t.chain_id)?.name ?? `Chain ${t.chain_id}`,
       token: t.token_symbol,
       token_address: t.token_address,
       tx_hash: t.tx_hash,

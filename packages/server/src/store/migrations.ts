@@ -290,6 +290,22 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       CREATE INDEX abandoned_deposits_watch ON abandoned_deposits (watch_until);
     `,
   },
+  {
+    version: 9,
+    name: 'chain numbers of every family',
+    sql: `
+      -- Chains of every family (chain/family.ts) share one integer key per chain: an EVM chain's
+      -- EIP-155 id (TRON's JSON-RPC chain id likewise: Nile's 3448148188 does not fit in integer), or
+      -- a fixed negative number for a UTXO chain, which has none. Existing ids keep their values.
+      ALTER TABLE deposits ALTER COLUMN chain_id TYPE bigint;
+      ALTER TABLE abandoned_deposits ALTER COLUMN chain_id TYPE bigint;
+      ALTER TABLE transfers ALTER COLUMN chain_id TYPE bigint;
+      ALTER TABLE chain_cursors ALTER COLUMN chain_id TYPE bigint;
+      ALTER TABLE chain_blocks ALTER COLUMN chain_id TYPE bigint;
+      -- A Bitcoin or Litecoin transaction has inputs, not a sender: its transfers name none.
+      ALTER TABLE transfers ALTER COLUMN from_address DROP NOT NULL;
+    `,
+  },
 ];
 
 /**

@@ -107,7 +107,8 @@ export interface TransferRecord {
   token_address: string | null;
   token_symbol: string;
   decimals: number;
-  from_address: string;
+  /** The sender, or `null` where the chain names none (a Bitcoin transaction has inputs, not a sender). */
+  from_address: string | null;
   amount_atomic: bigint;
   block_number: number;
   block_hash: string;
@@ -190,11 +191,11 @@ const toSession = (row: RawSession): SessionRecord => ({
   ...row,
   canceled_at_block: row.canceled_at_block === null ? null : Number(row.canceled_at_block),
 });
-const DEPOSIT_COLUMNS = `session_id, method, chain_id, token_symbol, token_address, decimals, address,
+const DEPOSIT_COLUMNS = `session_id, method, chain_id::float8 AS chain_id, token_symbol, token_address, decimals, address,
   derivation_index::text AS derivation_index, amount_due_atomic::text AS amount_due_atomic,
   amount_min_atomic::text AS amount_min_atomic, rate,
   confirmations_required, created_at, watch_until, rate_sources, rate_locked_until`;
-const TRANSFER_COLUMNS = `chain_id, tx_hash, log_index, session_id, address, token_address, token_symbol,
+const TRANSFER_COLUMNS = `chain_id::float8 AS chain_id, tx_hash, log_index, session_id, address, token_address, token_symbol,
   decimals, from_address, amount_atomic::text AS amount_atomic, block_number::text AS block_number, block_hash,
   block_time, seen_at`;
 
@@ -525,7 +526,7 @@ export class SessionStore extends Store {
       [ids],
     );
     const cursors = await q.query<{ chain_id: number; block_number: string }>(
-      'SELECT chain_id, block_number::text AS block_number FROM chain_cursors',
+      'SELECT chain_id::float8 AS chain_id, block_number::text AS block_number FROM chain_cursors',
     );
     const cursorMap = new Map(cursors.rows.map((row) => [row.chain_id, Number(row.block_number)]));
     const depositOf = new Map(deposits.rows.map((row) => [row.session_id, toDeposit(row)]));
@@ -590,7 +591,7 @@ export class SessionStore extends Store {
          INSERT INTO deposits (session_id, method, chain_id, token_symbol, token_address, decimals, address,
            derivation_index, amount_due_atomic, rate, confirmations_required, created_at, watch_until,
            amount_min_atomic, rate_sources, rate_locked_until)
-         SELECT s.id, $7::text, $8::integer, $9::text, $10::text, $11::integer, $12::text, $13::bigint,
+         SELECT s.id, $7::text, $8::bigint, $9::text, $10::text, $11::integer, $12::text, $13::bigint,
            $14::numeric, $15::text, $16::integer, $17::timestamptz, $18::timestamptz, $19::numeric,
            $20::jsonb, $21::timestamptz
          FROM s RETURNING session_id),
@@ -653,7 +654,7 @@ export class SessionStore extends Store {
   /** The deposits a session's buyer went back from, oldest first. */
   async abandonedDeposits(q: Queryable, sessionId: string): Promise<AbandonedDepositRecord[]> {
     const { rows } = await q.query<Raw<AbandonedDepositRecord, 'derivation_index' | 'amount_due_atomic'>>(
-      `SELECT session_id, method, chain_id, token_symbol, token_address, decimals, address,
+      `SELECT session_id, method, chain_id::float8 AS chain_id, token_symbol, token_address, decimals, address,
          derivation_index::text AS derivation_index, amount_due_atomic::text AS amount_due_atomic, rate,
          rate_sources, created_at, watch_until, abandoned_at
        FROM abandoned_deposits WHERE session_id = $1 ORDER BY abandoned_at, derivation_index`,

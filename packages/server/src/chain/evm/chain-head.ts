@@ -5,8 +5,8 @@
  * @module
  */
 import type { PublicClient } from 'viem';
-import type { ChainConfig } from '../config.js';
-import type { RpcObserver } from '../metrics.js';
+import type { ChainConfig } from '../../config.js';
+import type { RpcObserver } from '../../metrics.js';
 import { observedTransport } from './observed-transport.js';
 
 /** How long a cancel waits for a node's head before using the watcher's cursor instead, in ms. */

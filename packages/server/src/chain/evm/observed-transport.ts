@@ -5,7 +5,7 @@
  * @module
  */
 import type { Transport } from 'viem';
-import type { RpcObserver } from '../metrics.js';
+import type { RpcObserver } from '../../metrics.js';
 
 /**
  * `transport`, reporting every request to `observe` under the chain's key; `transport` itself when

@@ -1,12 +1,13 @@
 import { createPublicClient, http, parseAbiItem, type PublicClient } from 'viem';
-import type { FastifyBaseLogger } from 'fastify';
-import type { ChainConfig } from '../config.js';
-import type { SessionService } from '../sessions/session-service.js';
-import { ChainCursorMovedError, type BlockRecord, type TransferRecord } from '../store/session-store.js';
-import type { RpcObserver } from '../metrics.js';
-import { AddressBook } from './address-book.js';
+import { ChainCursorMovedError, type BlockRecord, type TransferRecord } from '../../store/session-store.js';
+import { AddressBook } from '../address-book.js';
 import { observedTransport } from './observed-transport.js';
-import { watchNewHeads, webSocketUrlFor, type DetectionMode, type NewHeadsWatch } from './new-heads.js';
+import type {
+  ChainWatcher,
+  ChainWatcherOptions as FamilyWatcherOptions,
+  ChainWatcherStatus,
+} from '../family.js';
+import { watchNewHeads, webSocketUrlFor, type NewHeadsWatch } from './new-heads.js';
 
 const transferEvent = parseAbiItem('event Transfer(address indexed from, address indexed to, uint256 value)');
 
@@ -15,54 +16,13 @@ const BLOCK_FETCH_PARALLELISM = 8;
 /** Longest pause between retries while the node is unreachable. */
 const MAX_BACKOFF_MS = 30_000;
 
-/** What a chain watcher needs. */
-export interface ChainWatcherOptions {
-  chain: ChainConfig;
-  /**
-   * Where what the watcher sees goes: it reads the cursor and block hashes there and records each
-   * block range (transfers, hashes, cursor, the sessions' new states) through it, in one transaction
-   * that the service opens. The watcher itself holds no database handle.
-   */
-  sessions: SessionService;
-  logger: Pick<FastifyBaseLogger, 'info' | 'warn' | 'error'>;
+/** What the EVM chain watcher needs: the family's common options, and an optional client. */
+export interface ChainWatcherOptions extends FamilyWatcherOptions {
   /** A client to use instead of one built from `chain.rpc_url` (tests count its calls). */
   client?: PublicClient;
-  clock?: () => Date;
-  /** Told about every JSON-RPC request the watcher's client sends (the metrics); optional. */
-  observeRpc?: RpcObserver | undefined;
 }
 
-/** A running chain watcher. */
-export interface ChainWatcher {
-  /** Processes every block up to the current head once (the loop calls this on each tick). */
-  syncOnce(): Promise<void>;
-  /** Stops the loop, closes the subscription and waits for a running tick to finish. */
-  stop(): Promise<void>;
-  /** What `GET /ready` reads: when the watcher last reached its node and last saw the head move. */
-  status(): ChainWatcherStatus;
-}
-
-/** How recently a chain watcher heard from its node (see {@link ChainWatcher.status}). */
-export interface ChainWatcherStatus {
-  /** The chain's key. */
-  chain: string;
-  /** When the watcher started. */
-  startedAt: Date;
-  /** When an RPC call last succeeded (the head read, a block range recorded); `null` before the first. */
-  lastSuccessAt: Date | null;
-  /** When the head was last seen at a new height; `null` before the first read. */
-  lastNewHeadAt: Date | null;
-  /** The newest head seen, or `null`. */
-  head: number | null;
-  /** The last block recorded (the cursor), or `null` before the first read; the metrics' head lag. */
-  processed?: number | null;
-  /**
-   * How new blocks are noticed now: `subscription` while a `newHeads` WebSocket subscription is up
-   * (polling goes on as the safety net), `polling` otherwise; `null` when no watcher runs here (another
-   * instance leads the chain, see `chain-leadership.ts`).
-   */
-  detection: DetectionMode | null;
-}
+export type { ChainWatcher, ChainWatcherStatus };
 
 interface Header {
   number: number;
@@ -103,7 +63,7 @@ export function startChainWatcher(options: ChainWatcherOptions): ChainWatcher {
       transport: observedTransport(http(chain.rpc_url, { retryCount: 1 }), chain.key, options.observeRpc),
     });
   const tokens = new Map(chain.tokens.map((t) => [t.address.toLowerCase(), t]));
-  const book = new AddressBook(sessions);
+  const book = new AddressBook(sessions, (address) => address.toLowerCase());
   /** Block hashes are kept this deep below the head to notice reorganisations. */
   const reorgDepth = Math.max(64, chain.confirmations * 2);
   const health: ChainWatcherStatus = {

@@ -6,9 +6,10 @@
  * @module
  */
 import { webSocket } from 'viem';
+import type { DetectionMode } from '../family.js';
 
-/** How new blocks are detected: announced by the node over WebSocket, or only found by polling. */
-export type DetectionMode = 'subscription' | 'polling';
+/** How new blocks are detected (defined with the seam, `../family.ts`). */
+export type { DetectionMode };
 
 /** First pause before reconnecting a dropped or refused socket, in ms; it doubles up to the maximum. */
 const MIN_RECONNECT_MS = 500;

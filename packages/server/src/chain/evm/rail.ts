@@ -1,0 +1,28 @@
+/**
+ * The EVM family behind the chain-family seam (`../family.ts`): deposit addresses are the EIP-55
+ * addresses of the account key's children, payment URIs are EIP-681, addresses match case-blind, and
+ * the watcher reads `Transfer` logs and native transfers block by block (`chain-watcher.ts`).
+ * @module
+ */
+import type { ChainConfig } from '../../config.js';
+import type { ChainRail } from '../family.js';
+import { deriveDepositAddress, parseXpub } from './derive-address.js';
+import { eip681Uri } from './eip681.js';
+
+/**
+ * The rail of an EVM chain. Its account key is the chain's own `xpub`, else the configuration's
+ * top-level one (every EVM chain shares the addresses of m/44'/60'/0'/0 by default).
+ * @example evmRail(chain, config.xpub).deriveAddress(7) // '0x…'
+ */
+export function evmRail(chain: ChainConfig, fallbackXpub: string): ChainRail {
+  const root = parseXpub(chain.xpub ?? fallbackXpub);
+  return {
+    family: 'evm',
+    wireChainId: chain.id,
+    deriveAddress: (index) => deriveDepositAddress(root, index),
+    paymentUri: ({ to, amountAtomic, token }) => eip681Uri({ to, chainId: chain.id, amountAtomic, token }),
+    // EIP-55 is a checksum over case only: the same address in any case.
+    normalizeAddress: (address) => address.toLowerCase(),
+    loadWatcher: async () => (await import('./chain-watcher.js')).startChainWatcher,
+  };
+}
