@@ -5,8 +5,10 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { getAddress, isAddress } from 'viem';
 import * as viemChains from 'viem/chains';
+import { HDKey } from '@scure/bip32';
 import { KNOWN_CHAINS } from '../../packages/server/src/chain/known-chains.js';
 import { ConfigError, loadConfig, parseConfig } from '../../packages/server/src/config.js';
+import { isTronAddress } from '../../packages/server/src/chain/tron/address.js';
 import { testMerchantWallet, testSecretKey } from '../support/stack.js';
 
 const valid = () => ({
@@ -176,8 +178,12 @@ describe('known chains', () => {
   test('every registry address is checksummed and unique on its chain', () => {
     for (const chain of KNOWN_CHAINS) {
       for (const token of chain.tokens) {
-        assert.ok(isAddress(token.address, { strict: true }), `${token.symbol}@${chain.key}`);
-        assert.equal(token.address, getAddress(token.address), `${token.symbol}@${chain.key} checksum`);
+        if (chain.family === 'tron') {
+          assert.ok(isTronAddress(token.address), `${token.symbol}@${chain.key} base58check`);
+        } else {
+          assert.ok(isAddress(token.address, { strict: true }), `${token.symbol}@${chain.key}`);
+          assert.equal(token.address, getAddress(token.address), `${token.symbol}@${chain.key} checksum`);
+        }
         assert.match(token.source, /^https:\/\//);
       }
       const addresses = chain.tokens.map((token) => token.address.toLowerCase());
@@ -204,12 +210,18 @@ describe('known chains', () => {
       'optimism-sepolia': 'optimismSepolia',
       'bsc-testnet': 'bscTestnet',
       anvil: 'anvil',
+      tron: 'tron',
+      'tron-nile': 'tronNile',
     };
+    // No chain of viem's is the local TRON stand-in (anvil with its own id).
+    const local = new Set(['tron-local']);
     assert.deepEqual(
-      KNOWN_CHAINS.map((known) => known.key),
-      Object.keys(viemNames),
+      KNOWN_CHAINS.map((known) => known.key)
+        .filter((key) => !local.has(key))
+        .sort(),
+      Object.keys(viemNames).sort(),
     );
-    for (const known of KNOWN_CHAINS) {
+    for (const known of KNOWN_CHAINS.filter((chain) => !local.has(chain.key))) {
       const chain = viemChains[viemNames[known.key]!];
       assert.equal(chain.id, known.id, known.key);
       assert.deepEqual(
@@ -217,14 +229,23 @@ describe('known chains', () => {
         known.native,
         known.key,
       );
-      assert.equal(chain.blockExplorers?.default.url, known.explorer_url, known.key);
+      // tronscan routes in the fragment (`https://tronscan.org/#/transaction/…`): the base keeps its `#`.
+      assert.equal(chain.blockExplorers?.default.url, known.explorer_url?.replace(/\/#$/, ''), known.key);
       // viem leaves `testnet` unset on local dev chains; anvil's coins have no value either.
       if (known.key !== 'anvil') assert.equal(chain.testnet ?? false, known.testnet, known.key);
     }
   });
 
   test('every known chain parses from its key and an rpc_url alone', () => {
-    const chains = KNOWN_CHAINS.map((known) => ({ key: known.key, rpc_url: 'https://rpc.example' }));
+    // TRON chains need their own account key too.
+    const tronXpub = HDKey.fromMasterSeed(new Uint8Array(32).fill(7)).derive(
+      "m/44'/195'/0'",
+    ).publicExtendedKey;
+    const chains = KNOWN_CHAINS.map((known) => ({
+      key: known.key,
+      rpc_url: 'https://rpc.example',
+      ...(known.family === 'tron' ? { xpub: tronXpub } : {}),
+    }));
     const config = parseConfig(withChains(...chains));
     assert.deepEqual(
       config.chains.map((chain) => [chain.key, chain.id]),

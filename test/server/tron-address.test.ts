@@ -8,7 +8,7 @@ import { describe, test } from 'node:test';
 import { HDKey } from '@scure/bip32';
 import { mnemonicToSeedSync } from '@scure/bip39';
 import { TronWeb } from 'tronweb';
-import { parseXpub } from '../../packages/server/src/chain/derive-address.js';
+import { parseXpub } from '../../packages/server/src/chain/evm/derive-address.js';
 import {
   deriveTronAddress,
   isTronAddress,

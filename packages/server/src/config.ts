@@ -1,16 +1,28 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { parseXpub } from './chain/evm/derive-address.js';
+import { isTronAddress } from './chain/tron/address.js';
 import { findKnownChain, KNOWN_CHAINS, type KnownToken } from './chain/known-chains.js';
 import { HASHED_KEY_PATTERN, SECRET_KEY_PATTERN } from './keys/secret-key.js';
 import { parseEncryptionKey } from './store/secret-box.js';
 import { DEFAULT_RETRY_SCHEDULE } from './webhooks/retry-schedule.js';
 import { describeIssue, parseConfigText, type ConfigSources } from './config-errors.js';
 
-const addressSchema = z
-  .string()
-  .regex(/^0x[0-9a-fA-F]{40}$/, 'must be a 0x-prefixed 20-byte address')
-  .transform((value) => value.toLowerCase() as `0x${string}`);
+/**
+ * A token contract: on EVM chains 0x and 20 bytes of hex, kept lower-case; on TRON a `T…` address,
+ * kept exactly (base58 is case-sensitive) after its checksum is checked. Which one a chain takes is
+ * checked with its family ({@link checkFamilyFields}).
+ */
+const addressSchema = z.union([
+  z
+    .string()
+    .regex(/^0x[0-9a-fA-F]{40}$/, 'must be a 0x-prefixed 20-byte address')
+    .transform((value) => value.toLowerCase() as `0x${string}`),
+  z
+    .string()
+    .regex(/^T/, 'must be a 0x-prefixed 20-byte address (EVM) or a T… address (TRON)')
+    .refine(isTronAddress, 'not a valid TRON address (its base58check checksum fails)'),
+]);
 
 const decimalSchema = z.string().regex(/^\d+(\.\d+)?$/, 'must be a decimal string such as "3000.00"');
 
@@ -151,6 +163,18 @@ const chainFields = z.strictObject({
     .max(100_000)
     .default(500)
     .describe('Blocks per log query while catching up.'),
+  http_api_url: z
+    .url({ protocol: /^https?$/ })
+    .optional()
+    .describe(
+      "TRON only: the node's HTTP API (`https://api.trongrid.io`, `http://node:8090`), read for the solidified head (`/walletsolidity/getnowblock`); without it the JSON-RPC `finalized` tag is used.",
+    ),
+  finality: z
+    .enum(['solidified', 'confirmations'])
+    .optional()
+    .describe(
+      'TRON only: `solidified` (default) counts a transfer as paid once its block is solidified and has `confirmations`; `confirmations` counts the confirmations alone.',
+    ),
 });
 
 /**
@@ -177,6 +201,36 @@ function checkFamilyFields(chain: z.infer<typeof chainFields>, ctx: z.Refinement
   } else if (chain.id < 0) {
     ctx.addIssue({ code: 'custom', path: ['id'], message: `an ${chain.family} chain's id is positive` });
   }
+  if (chain.family === 'tron') {
+    if (!chain.xpub)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['xpub'],
+        message: "required for a TRON chain: the account's extended public key of m/44'/195'/0'",
+      });
+    // java-tron answers eth_getLogs for at most 5 000 blocks (node.jsonrpc.maxBlockRange).
+    if (chain.max_block_range > 5_000)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['max_block_range'],
+        message: 'at most 5000 on a TRON chain (java-tron refuses longer log queries)',
+      });
+  } else {
+    for (const field of ['http_api_url', 'finality'] as const)
+      if (chain[field] !== undefined)
+        ctx.addIssue({ code: 'custom', path: [field], message: 'only for a TRON chain (family "tron")' });
+  }
+  chain.tokens.forEach((token, index) => {
+    const tron = token.address.startsWith('T');
+    if (chain.family !== 'utxo' && tron !== (chain.family === 'tron'))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['tokens', index, 'address'],
+        message: tron
+          ? 'a T… address is a TRON contract; this chain is EVM'
+          : 'a TRON chain takes T… addresses',
+      });
+  });
 }
 
 /** One chain, its fields checked against its family. */

@@ -31,8 +31,8 @@
 export interface KnownToken {
   /** Ticker; with the chain key it forms the method id, e.g. `usdc@base`. */
   readonly symbol: 'USDC' | 'USDT';
-  /** EIP-55 checksummed contract address. */
-  readonly address: `0x${string}`;
+  /** Contract address: EIP-55 checksummed on EVM chains, base58check `T…` on TRON. */
+  readonly address: `0x${string}` | `T${string}`;
   /** Decimals of the token's atomic unit (6 for Circle and Tether, 18 for Binance-Peg tokens). */
   readonly decimals: number;
   /** Fiat currency the token is pegged 1:1 to. */
@@ -369,6 +369,62 @@ export const KNOWN_CHAINS: readonly KnownChain[] = [
     confirmations: 3,
     explorer_url: 'https://testnet.bscscan.com',
     // Neither Circle nor Tether (nor Binance) lists a contract here.
+    tokens: [],
+  },
+  {
+    key: 'tron',
+    family: 'tron',
+    // What java-tron's JSON-RPC answers to eth_chainId on mainnet (0x2b6653dc: the last 4 bytes of
+    // the genesis block's hash); viem's `tron` chain has the same id.
+    id: 728126428,
+    name: 'TRON',
+    testnet: false,
+    // TRX counts in sun: 1 TRX = 1 000 000 sun.
+    native: { symbol: 'TRX', decimals: 6 },
+    // A block is solidified once 19 of the 27 super representatives (2/3 + 1) built on it, ~57 s at
+    // 3 s a block, and never reverts after that; 20 counts the block itself, as BVNK waits. The
+    // watcher also waits for the solidified head itself (`finality`, docs/chains/tron.md).
+    confirmations: 20,
+    explorer_url: 'https://tronscan.org/#',
+    tokens: [
+      // Tether's USD₮ on TRON since 2019 (TRC-20, 6 decimals); from memory, matches Tether's
+      // supported-protocols page and every integrator's list (BTCPay's USDt plugin, TronWeb docs).
+      {
+        symbol: 'USDT',
+        address: 'TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t',
+        decimals: 6,
+        peg: 'USD',
+        issuer: 'Tether',
+        source: TETHER_PROTOCOLS,
+      },
+    ],
+  },
+  {
+    key: 'tron-nile',
+    family: 'tron',
+    // Nile's eth_chainId (0xcd8690dc), as viem's `tronNile` chain has it.
+    id: 3448148188,
+    name: 'TRON Nile Testnet',
+    testnet: true,
+    native: { symbol: 'TRX', decimals: 6 },
+    // Solidified as on mainnet; testnet coins have no value, but the timing is worth rehearsing.
+    confirmations: 20,
+    explorer_url: 'https://nile.tronscan.org/#',
+    // Tether publishes no USDT on Nile; its faucet's "USDT" is TRON's own test token
+    // (docs/chains/tron.md says how to add it).
+    tokens: [],
+  },
+  {
+    key: 'tron-local',
+    family: 'tron',
+    // No fixed id exists for a local TRON network (a java-tron private net's id comes from its
+    // genesis block): this one is what the tests give the anvil node that stands in for TRON's
+    // JSON-RPC (`anvil --chain-id 1337728`). For a private java-tron net, give its eth_chainId.
+    id: 1337728,
+    name: 'TRON (local)',
+    testnet: true,
+    native: { symbol: 'TRX', decimals: 6 },
+    confirmations: 1,
     tokens: [],
   },
   {

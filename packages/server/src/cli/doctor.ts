@@ -12,6 +12,8 @@ import { readFile } from 'node:fs/promises';
 import { createPublicClient, erc20Abi, http, type PublicClient } from 'viem';
 import { deriveDepositAddress, parseXpub } from '../chain/evm/derive-address.js';
 import { findKnownChain } from '../chain/known-chains.js';
+import { deriveTronAddress, tronAddressToHex } from '../chain/tron/address.js';
+import { tronSolidHead } from '../chain/tron/chain-watcher.js';
 import { ConfigError, parseConfig, readConfigInput, type ChainConfig, type Config } from '../config.js';
 import { openDatabase, type Database } from '../store/database.js';
 import { MIGRATIONS } from '../store/migrations.js';
@@ -312,7 +314,54 @@ async function checkChain(chain: ChainConfig): Promise<Check[]> {
       `chain id ${chain.id} (${chain.name}), head block ${head}, ${chain.confirmations} confirmations`,
     ),
   );
+  if (chain.family === 'tron') checks.push(...(await checkTron(client, chain, Number(head))));
   for (const token of chain.tokens) checks.push(await checkToken(client, chain, token));
+  return checks;
+}
+
+/**
+ * A TRON chain's own checks: its first deposit address (to compare with the wallet's), and the
+ * solidified head that payments wait for, from the HTTP API (or the `finalized` tag).
+ */
+async function checkTron(client: PublicClient, chain: ChainConfig, head: number): Promise<Check[]> {
+  const name = `chain ${chain.key}`;
+  const checks: Check[] = [];
+  const root = parseXpub(chain.xpub!);
+  const first = deriveTronAddress(root, 0);
+  checks.push(
+    root.depth === 3
+      ? ok(
+          `${name} xpub`,
+          `first deposit address (index 0): ${first} — compare it with your wallet's first address`,
+        )
+      : warn(
+          `${name} xpub`,
+          `first deposit address (index 0): ${first}; depth ${root.depth}`,
+          "give the account key of m/44'/195'/0' (depth 3): deposit i is then m/44'/195'/0'/0/i, your wallet's address i",
+        ),
+  );
+  if (chain.finality === 'confirmations') return checks;
+  try {
+    const solid = await tronSolidHead(chain, client)();
+    const behind = head - solid;
+    checks.push(
+      behind >= 0 && behind <= 100
+        ? ok(`${name} solidified`, `solidified head ${solid}, ${behind} blocks behind the head`)
+        : warn(
+            `${name} solidified`,
+            `solidified head ${solid} is ${behind} blocks behind the head ${head}`,
+            'payments count only once solid: is the solidity node in sync, and is http_api_url the same network as rpc_url?',
+          ),
+    );
+  } catch (error) {
+    checks.push(
+      fail(
+        `${name} solidified`,
+        `cannot read the solidified head: ${reason(error)}`,
+        'set http_api_url to the node\'s HTTP API (e.g. https://api.trongrid.io), or "finality": "confirmations"',
+      ),
+    );
+  }
   return checks;
 }
 
@@ -322,8 +371,11 @@ async function checkToken(
   token: ChainConfig['tokens'][number],
 ): Promise<Check> {
   const name = `token ${token.symbol.toLowerCase()}@${chain.key}`;
+  // TRON's JSON-RPC takes the 0x twin of a T… contract.
+  const address =
+    chain.family === 'tron' ? tronAddressToHex(token.address) : (token.address as `0x${string}`);
   try {
-    const code = await client.getCode({ address: token.address });
+    const code = await client.getCode({ address });
     if (!code || code === '0x')
       return fail(
         name,
@@ -331,10 +383,8 @@ async function checkToken(
         'copy the address from the issuer or the explorer for this chain (a mainnet address does not exist on a testnet)',
       );
     const [decimals, symbol] = await Promise.all([
-      client.readContract({ address: token.address, abi: erc20Abi, functionName: 'decimals' }),
-      client
-        .readContract({ address: token.address, abi: erc20Abi, functionName: 'symbol' })
-        .catch(() => null),
+      client.readContract({ address, abi: erc20Abi, functionName: 'decimals' }),
+      client.readContract({ address, abi: erc20Abi, functionName: 'symbol' }).catch(() => null),
     ]);
     if (decimals !== token.decimals)
       return fail(

@@ -20,7 +20,38 @@ const MAX_BACKOFF_MS = 30_000;
 export interface ChainWatcherOptions extends FamilyWatcherOptions {
   /** A client to use instead of one built from `chain.rpc_url` (tests count its calls). */
   client?: PublicClient;
+  /** How a chain that speaks Ethereum's JSON-RPC but is not EVM differs (TRON); default: EVM's ways. */
+  dialect?: EvmDialect;
 }
+
+/**
+ * How a family that speaks Ethereum's JSON-RPC differs from an EVM chain (TRON, `../tron/`): how it
+ * spells addresses and transaction ids, and which blocks may be counted. The watcher's logic —
+ * ranges, reorganisations, the one transaction per range — stays the same.
+ */
+export interface EvmDialect {
+  /** The stored and shown form of an address the node writes as `0x…` (senders, deposits, tokens). */
+  address(hex: `0x${string}`): string;
+  /** The `0x…` form of a configured token contract, for `eth_getLogs`. */
+  contract(address: string): string;
+  /** The stored form of a transaction hash the node writes as `0x…`. */
+  txHash(hash: `0x${string}`): string;
+  /** Whether to subscribe to `newHeads` over WebSocket (java-tron has no `eth_subscribe`). */
+  subscribe: boolean;
+  /**
+   * The highest block the watcher may record, given the node's head: below the head when a block
+   * may only count once it is final (TRON's solidified head). Default: the head.
+   */
+  countableHead?: (head: number) => Promise<number>;
+}
+
+/** EVM's own ways: addresses as the node writes them (matched case-blind), token contracts lower-case. */
+const EVM: EvmDialect = {
+  address: (hex) => hex,
+  contract: (address) => address,
+  txHash: (hash) => hash,
+  subscribe: true,
+};
 
 export type { ChainWatcher, ChainWatcherStatus };
 
@@ -62,8 +93,15 @@ export function startChainWatcher(options: ChainWatcherOptions): ChainWatcher {
     createPublicClient({
       transport: observedTransport(http(chain.rpc_url, { retryCount: 1 }), chain.key, options.observeRpc),
     });
-  const tokens = new Map(chain.tokens.map((t) => [t.address.toLowerCase(), t]));
-  const book = new AddressBook(sessions, (address) => address.toLowerCase());
+  const dialect = options.dialect ?? EVM;
+  // Keyed by the 0x form the node's logs carry; `address` is what the configuration says.
+  const tokens = new Map(chain.tokens.map((t) => [dialect.contract(t.address).toLowerCase(), t]));
+  // EVM addresses match in any case (EIP-55 is a checksum over case); a dialect's own spelling
+  // (TRON's base58) is case-sensitive and matches exactly.
+  const book = new AddressBook(
+    sessions,
+    options.dialect ? (address) => address : (address) => address.toLowerCase(),
+  );
   /** Block hashes are kept this deep below the head to notice reorganisations. */
   const reorgDepth = Math.max(64, chain.confirmations * 2);
   const health: ChainWatcherStatus = {
@@ -113,21 +151,21 @@ export function startChainWatcher(options: ChainWatcherOptions): ChainWatcher {
         const header = toHeader(block);
         headers.set(header.number, header);
         for (const tx of block.transactions) {
-          const deposit = tx.to ? book.get(tx.to) : undefined;
+          const deposit = tx.to ? book.get(dialect.address(tx.to)) : undefined;
           if (!deposit || tx.value === 0n) continue;
           // A reverted transaction moves no value: check its receipt (only for matches).
           const receipt = await client.getTransactionReceipt({ hash: tx.hash });
           if (receipt.status !== 'success') continue;
           found.push({
             chain_id: chain.id,
-            tx_hash: tx.hash,
+            tx_hash: dialect.txHash(tx.hash),
             log_index: -1,
             session_id: deposit.session_id,
             address: deposit.address,
             token_address: null,
             token_symbol: chain.native.symbol,
             decimals: chain.native.decimals,
-            from_address: tx.from,
+            from_address: dialect.address(tx.from),
             amount_atomic: tx.value,
             block_number: header.number,
             block_hash: header.hash,
@@ -146,7 +184,9 @@ export function startChainWatcher(options: ChainWatcherOptions): ChainWatcher {
             toBlock: BigInt(to),
           })
         : [];
-    const matches = logs.filter((log) => log.args.to && log.args.value && book.get(log.args.to));
+    const matches = logs.filter(
+      (log) => log.args.to && log.args.value && book.get(dialect.address(log.args.to)),
+    );
     const missing = new Set([...range(trackFrom, to), ...matches.map((log) => Number(log.blockNumber))]);
     for (const n of headers.keys()) missing.delete(n);
     const sorted = [...missing].sort((a, b) => a - b);
@@ -159,18 +199,18 @@ export function startChainWatcher(options: ChainWatcherOptions): ChainWatcher {
       // The log and the header must come from the same fork, or the chain moved under us.
       if (header.hash !== log.blockHash)
         throw new ChainChangedError(`block ${header.number} changed while reading`);
-      const deposit = book.get(log.args.to!)!;
+      const deposit = book.get(dialect.address(log.args.to!))!;
       const token = tokens.get(log.address.toLowerCase())!;
       found.push({
         chain_id: chain.id,
-        tx_hash: log.transactionHash,
+        tx_hash: dialect.txHash(log.transactionHash),
         log_index: log.logIndex,
         session_id: deposit.session_id,
         address: deposit.address,
-        token_address: log.address.toLowerCase(),
+        token_address: options.dialect ? token.address : log.address.toLowerCase(),
         token_symbol: token.symbol,
         decimals: token.decimals,
-        from_address: log.args.from!,
+        from_address: dialect.address(log.args.from!),
         amount_atomic: log.args.value!,
         block_number: header.number,
         block_hash: header.hash,
@@ -252,9 +292,11 @@ export function startChainWatcher(options: ChainWatcherOptions): ChainWatcher {
       cursor = stored = await rewindAfterReorg(cursor, head);
     }
     health.processed = cursor;
-    while (cursor < head) {
+    // Blocks above this are not recorded yet (TRON: not solid), so they gather no confirmations.
+    const last = dialect.countableHead ? Math.min(head, await dialect.countableHead(head)) : head;
+    while (cursor < last) {
       const from = cursor + 1;
-      const to = Math.min(head, cursor + chain.max_block_range);
+      const to = Math.min(last, cursor + chain.max_block_range);
       await book.refresh(clock()); // after reading the head, see AddressBook.refresh
       const { transfers, blocks } = await scan(from, to, head);
       // Transfers, block hashes, cursor and the sessions' new states (with their events and
@@ -326,7 +368,7 @@ export function startChainWatcher(options: ChainWatcherOptions): ChainWatcher {
 
   // A newHeads subscription wakes the loop at once; polling stays as the safety net, and is all
   // there is while the socket is down. A client passed in (tests counting calls) means no socket.
-  const wsUrl = options.client ? null : webSocketUrlFor(chain);
+  const wsUrl = options.client || !dialect.subscribe ? null : webSocketUrlFor(chain);
   let heads: NewHeadsWatch | undefined;
   if (wsUrl) {
     // Only the host is logged: a provider's URL often carries its API key in the path.
@@ -359,9 +401,11 @@ export function startChainWatcher(options: ChainWatcherOptions): ChainWatcher {
   } else {
     logger.info(
       { chain: chain.key, detection: 'polling', polling_interval_ms: chain.polling_interval_ms },
-      options.client
-        ? 'chain watcher polls for new blocks (a client was passed in: no subscription)'
-        : 'chain watcher polls for new blocks (no ws_url, and the node is not on this machine)',
+      !dialect.subscribe
+        ? 'chain watcher polls for new blocks (the node has no newHeads subscription)'
+        : options.client
+          ? 'chain watcher polls for new blocks (a client was passed in: no subscription)'
+          : 'chain watcher polls for new blocks (no ws_url, and the node is not on this machine)',
     );
   }
   run();

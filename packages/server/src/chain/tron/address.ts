@@ -13,7 +13,7 @@ import type { HDKey } from '@scure/bip32';
 // viem/utils alone: the `viem` entry loads all of viem, on the server's start-up path.
 import type { Address } from 'viem';
 import { getAddress } from 'viem/utils';
-import { deriveDepositAddress } from '../derive-address.js';
+import { deriveDepositAddress } from '../evm/derive-address.js';
 
 /** The version byte of a TRON mainnet (and testnet) address. */
 export const TRON_ADDRESS_PREFIX = 0x41;
