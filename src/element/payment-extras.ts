@@ -43,6 +43,31 @@ export interface ExtrasContext {
     Pick<typeof Progress, 'confirmationProgress'>;
 }
 
+/**
+ * The texts of a TRON payment, in English. They live in this lazily loaded chunk, not in
+ * messages.ts, so that the initial script does not carry them; a language's messages may give its
+ * own as `tron` (its locale file is a lazily loaded chunk too).
+ */
+export const TRON_MESSAGES = {
+  /** The network as the buyer must pick it in a wallet or an exchange: "TRON (TRC-20)". */
+  network: (network: string, kind: PaymentMethod['kind']) =>
+    kind === 'trc20' ? `${network} (TRC-20)` : network,
+  /** Beside the address: where to send, and that another network's USDT sent here is lost. */
+  warning: (token: string, network: string) =>
+    `Send ${token} on ${network} only. ${token} sent to this address from another network (Ethereum, BNB Smart Chain, …) is lost.`,
+  /** A TRC-20 transfer burns TRX for energy; a wallet without TRX fails. */
+  fee: (token: string) =>
+    `Sending ${token} on TRON burns about 6.4–13 TRX for energy: keep TRX in the sending wallet, or the transfer fails. An exchange withdrawal pays this itself.`,
+};
+
+/** A TRON payment's texts in the buyer's language, English where the language has none. */
+const tronMessages = (m: Messages): typeof TRON_MESSAGES =>
+  (m as Messages & { tron?: typeof TRON_MESSAGES }).tron ?? TRON_MESSAGES;
+
+/** The network's name as shown with a payment: `TRON (TRC-20)` for a TRC-20 token. */
+const networkName = (m: Messages, p: Pick<PaymentMethod, 'family' | 'kind' | 'network'>) =>
+  p.family === 'tron' ? tronMessages(m).network(p.network, p.kind) : p.network;
+
 /** The rules of the parts drawn here (`due`, `qr`, `address`, `details`, `steps`, `receipt`, …). */
 export const extrasStyles = `
   .group-label {
@@ -375,7 +400,7 @@ export function renderMethods(c: ExtrasContext, s: BuyerSession, parts: MethodPa
       ${grouped ? mark(c, method.network, true) : mark(c, method.token)}
       <span class="method-name"
         >${grouped ? nothing : html`<span class="method-token">${method.token}</span> `}<span class="muted"
-          >${grouped ? method.network : m.methodOn(method.network)}</span
+          >${grouped ? networkName(m, method) : m.methodOn(networkName(m, method))}</span
         ></span
       >
       ${
@@ -467,7 +492,9 @@ export function renderPayment(
         ${parts.copy('amount', amount)}
       </div>
       <div class="due-network">
-        ${mark(c, p.network, true)}<span part="network">${p.network}</span>
+        ${mark(c, p.network, true)}<span part="network"
+          >${p.family === 'tron' ? `${p.token} · ${networkName(m, p)}` : p.network}</span
+        >
         ${
           parts.changeMethod
             ? html`<button part="change-method" ?disabled=${parts.changing} @click=${parts.changeMethod}>
@@ -482,7 +509,7 @@ export function renderPayment(
         ? html`<div
             part="qr"
             role="img"
-            aria-label=${m.qr(formatAmount(amount, tag), p.token, p.network, p.address)}
+            aria-label=${m.qr(formatAmount(amount, tag), p.token, networkName(m, p), p.address)}
           >
             ${parts.qr}
           </div>`
@@ -493,7 +520,13 @@ export function renderPayment(
       <code part="address" dir="ltr">${addressGroups(p.address).map((g) => html`<span>${g}</span>`)}</code>
       ${parts.copy('address', p.address)}
     </div>
-    <p part="network-warning">${m.sendOnlyOn(p.token, p.network)}</p>
+    <p part="network-warning">
+      ${
+        p.family === 'tron'
+          ? tronMessages(m).warning(p.token, networkName(m, p))
+          : m.sendOnlyOn(p.token, p.network)
+      }
+    </p>
     ${uri?.startsWith('ethereum:') ? html`<a part="open-in-wallet" href=${uri}>${m.openInWallet}</a>` : nothing}
     ${parts.wallet} ${renderDetails(c, s, p)}
   `;
@@ -534,8 +567,14 @@ export function renderDetails(c: ExtrasContext, s: BuyerSession, p: PaymentInstr
       <dd>${p.confirmations_required}</dd>
     </dl>
     <p part="note">
-      ${p.kind === 'erc20' ? m.gasToken(p.token, gasCoin ?? m.gasUnknownCoin, p.network) : m.gasNative}
-      ${m.onlyThis(p.token, p.network)} ${p.address.startsWith('0x') ? m.sameAddressElsewhere : ''}
+      ${
+        p.kind === 'trc20'
+          ? tronMessages(m).fee(p.token)
+          : p.kind === 'erc20'
+            ? m.gasToken(p.token, gasCoin ?? m.gasUnknownCoin, p.network)
+            : m.gasNative
+      }
+      ${m.onlyThis(p.token, networkName(m, p))} ${p.address.startsWith('0x') ? m.sameAddressElsewhere : ''}
     </p>
   </details>`;
 }
@@ -580,7 +619,7 @@ export function renderReceipt(c: ExtrasContext, s: BuyerSession, p: PaymentInstr
     html`<dt>${term}</dt>
       <dd>${value}</dd>`;
   return html`<dl part="receipt" aria-label=${m.receipt}>
-    ${row(m.receiptPaid, `${formatAmount(received, tag)} ${p.token} · ${p.network}`)}
+    ${row(m.receiptPaid, `${formatAmount(received, tag)} ${p.token} · ${networkName(m, p)}`)}
     ${s.paid_at ? row(m.receiptDate, formatDateTime(s.paid_at, tag)) : nothing}
     ${last ? row(m.receiptTransaction, transferLink(c, p, last, shortHash(last.tx_hash), 'receipt-transaction')) : nothing}
     ${s.order_id ? row(m.receiptOrder, s.order_id) : nothing}
@@ -595,9 +634,14 @@ function transferLink(
   label: string,
   name = 'transfer',
 ) {
-  // The explorer is the chosen chain's: a transfer on another network is not on it.
+  // The explorer is the chosen chain's: a transfer on another network is not on it. tronscan
+  // names a transaction's page `#/transaction/<id>` (its explorer_url ends in `/#`), others `/tx/`.
   return explorer && t.chain_id === p.chain_id
-    ? html`<a part=${name} href=${`${explorer}/tx/${t.tx_hash}`} target="_blank" rel="noopener noreferrer"
+    ? html`<a
+        part=${name}
+        href=${`${explorer}/${p.family === 'tron' ? 'transaction' : 'tx'}/${t.tx_hash}`}
+        target="_blank"
+        rel="noopener noreferrer"
         >${label}</a
       >`
     : html`<span part=${name}>${label}</span>`;

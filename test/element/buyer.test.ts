@@ -6,13 +6,14 @@
  * the backend of this branch can produce the state; the stubbed-fetch seam of helpers.ts (recorded
  * session views) for quotes and the back action, which the backend's issue-15 change serves.
  */
-import { expect, fixture, html } from '@open-wc/testing';
+import { expect } from '@open-wc/testing';
 import { sendKeys } from '@web/test-runner-commands';
 import type { BuyerSession } from '@crypto-checkout/protocol';
 import '../../src/element/index.js';
 import type { CheckoutLinkDetail } from '../../src/element/index.js';
 import {
   mount,
+  mountStubbed,
   mountUsdc,
   part,
   parts,
@@ -22,27 +23,6 @@ import {
   text,
   until,
 } from './helpers.js';
-
-/** Mounts the element against a stubbed backend answering `answer(method, url)`; restores fetch after. */
-async function mountStubbed(answer: (method: string, url: string) => BuyerSession) {
-  const requests: string[] = [];
-  const realFetch = window.fetch;
-  window.fetch = async (input, init) => {
-    const method = init?.method ?? 'GET';
-    const url = String(input instanceof Request ? input.url : input);
-    requests.push(`${method} ${new URL(url).pathname}`);
-    return new Response(JSON.stringify(answer(method, url)), {
-      status: 200,
-      headers: { 'content-type': 'application/json' },
-    });
-  };
-  const el = document.createElement('crypto-checkout');
-  el.setAttribute('api', 'https://pay.test');
-  el.setAttribute('session', 'cs_testfixture_secret_abcdefghijklmnop');
-  el.toggleAttribute('no-wallet', true);
-  await fixture(html`${el}`);
-  return { el, requests, restore: () => (window.fetch = realFetch) };
-}
 
 describe('<crypto-checkout> for the buyer', () => {
   it('shows the address in groups of four that never break, and copies it exactly, checksum case kept', async () => {

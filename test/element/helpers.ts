@@ -361,3 +361,30 @@ export function serveFixture(answer: BuyerSession | number) {
     },
   };
 }
+
+/**
+ * Mounts the element against a stubbed backend answering `answer(method, url)`; restores fetch after.
+ * Wallets are off (`no-wallet`) unless `wallet` is set.
+ */
+export async function mountStubbed(
+  answer: (method: string, url: string) => BuyerSession,
+  options: { wallet?: boolean } = {},
+) {
+  const requests: string[] = [];
+  const realFetch = window.fetch;
+  window.fetch = async (input, init) => {
+    const method = init?.method ?? 'GET';
+    const url = String(input instanceof Request ? input.url : input);
+    requests.push(`${method} ${new URL(url).pathname}`);
+    return new Response(JSON.stringify(answer(method, url)), {
+      status: 200,
+      headers: { 'content-type': 'application/json' },
+    });
+  };
+  const el = document.createElement('crypto-checkout');
+  el.setAttribute('api', 'https://pay.test');
+  el.setAttribute('session', 'cs_testfixture_secret_abcdefghijklmnop');
+  el.toggleAttribute('no-wallet', !options.wallet);
+  await fixture(html`${el}`);
+  return { el, requests, restore: () => (window.fetch = realFetch) };
+}
