@@ -48,7 +48,7 @@ export interface ExtrasContext {
  * messages.ts, so that the initial script does not carry them; a language's messages may give its
  * own as `tron` (its locale file is a lazily loaded chunk too).
  */
-export const TRON_MESSAGES = {
+const TRON_MESSAGES = {
   /** The network as the buyer must pick it in a wallet or an exchange: "TRON (TRC-20)". */
   network: (network: string, kind: PaymentMethod['kind']) =>
     kind === 'trc20' ? `${network} (TRC-20)` : network,
