@@ -152,5 +152,17 @@ export const messages = {
   },
 };
 
-/** The shape of {@link messages}: what a translation provides. */
-export type Messages = typeof messages;
+/**
+ * The texts of a TRON payment. Their English lives in the lazily loaded payment view
+ * (payment-extras.ts → `TRON_MESSAGES`), not in {@link messages}, so that the initial script does not
+ * carry them; a translation gives its own as `tron`.
+ */
+export interface TronMessages {
+  /** Beside the address: where to send, and that another network's token sent here is lost. */
+  warning: (token: string, network: string) => string;
+  /** In the payment details: a TRC-20 transfer burns TRX for energy; a wallet without TRX fails. */
+  fee: (token: string) => string;
+}
+
+/** The shape of {@link messages}: what a translation provides (translations also give `tron`). */
+export type Messages = typeof messages & { tron?: TronMessages };

@@ -15,7 +15,7 @@
 import type { BuyerSession, PaymentInstructions, PaymentMethod, Transfer } from '@crypto-checkout/protocol';
 import type { html as litHtml, nothing as litNothing, svg as litSvg } from 'lit';
 import type * as Format from './format.js';
-import type { Messages } from './messages.js';
+import type { Messages, TronMessages } from './messages.js';
 import type * as Progress from './progress.js';
 
 export { qrSvg } from './qr.js';
@@ -43,30 +43,23 @@ export interface ExtrasContext {
     Pick<typeof Progress, 'confirmationProgress'>;
 }
 
-/**
- * The texts of a TRON payment, in English. They live in this lazily loaded chunk, not in
- * messages.ts, so that the initial script does not carry them; a language's messages may give its
- * own as `tron` (its locale file is a lazily loaded chunk too).
- */
-const TRON_MESSAGES = {
-  /** The network as the buyer must pick it in a wallet or an exchange: "TRON (TRC-20)". */
-  network: (network: string, kind: PaymentMethod['kind']) =>
-    kind === 'trc20' ? `${network} (TRC-20)` : network,
-  /** Beside the address: where to send, and that another network's USDT sent here is lost. */
-  warning: (token: string, network: string) =>
+/** The texts of a TRON payment in English (see {@link TronMessages}: kept out of the initial script). */
+export const TRON_MESSAGES: TronMessages = {
+  warning: (token, network) =>
     `Send ${token} on ${network} only. ${token} sent to this address from another network (Ethereum, BNB Smart Chain, …) is lost.`,
-  /** A TRC-20 transfer burns TRX for energy; a wallet without TRX fails. */
-  fee: (token: string) =>
+  fee: (token) =>
     `Sending ${token} on TRON burns about 6.4–13 TRX for energy: keep TRX in the sending wallet, or the transfer fails. An exchange withdrawal pays this itself.`,
 };
 
 /** A TRON payment's texts in the buyer's language, English where the language has none. */
-const tronMessages = (m: Messages): typeof TRON_MESSAGES =>
-  (m as Messages & { tron?: typeof TRON_MESSAGES }).tron ?? TRON_MESSAGES;
+const tronMessages = (m: Messages): TronMessages => m.tron ?? TRON_MESSAGES;
 
-/** The network's name as shown with a payment: `TRON (TRC-20)` for a TRC-20 token. */
-const networkName = (m: Messages, p: Pick<PaymentMethod, 'family' | 'kind' | 'network'>) =>
-  p.family === 'tron' ? tronMessages(m).network(p.network, p.kind) : p.network;
+/**
+ * The network's name as shown with a payment: `TRON (TRC-20)` for a TRC-20 token, the name the
+ * buyer must pick in a wallet or an exchange (a technical name: the same in every language).
+ */
+const networkName = (p: Pick<PaymentMethod, 'kind' | 'network'>) =>
+  p.kind === 'trc20' ? `${p.network} (TRC-20)` : p.network;
 
 /** The rules of the parts drawn here (`due`, `qr`, `address`, `details`, `steps`, `receipt`, …). */
 export const extrasStyles = `
@@ -400,7 +393,7 @@ export function renderMethods(c: ExtrasContext, s: BuyerSession, parts: MethodPa
       ${grouped ? mark(c, method.network, true) : mark(c, method.token)}
       <span class="method-name"
         >${grouped ? nothing : html`<span class="method-token">${method.token}</span> `}<span class="muted"
-          >${grouped ? networkName(m, method) : m.methodOn(networkName(m, method))}</span
+          >${grouped ? networkName(method) : m.methodOn(networkName(method))}</span
         ></span
       >
       ${
@@ -493,7 +486,7 @@ export function renderPayment(
       </div>
       <div class="due-network">
         ${mark(c, p.network, true)}<span part="network"
-          >${p.family === 'tron' ? `${p.token} · ${networkName(m, p)}` : p.network}</span
+          >${p.family === 'tron' ? `${p.token} · ${networkName(p)}` : p.network}</span
         >
         ${
           parts.changeMethod
@@ -509,7 +502,7 @@ export function renderPayment(
         ? html`<div
             part="qr"
             role="img"
-            aria-label=${m.qr(formatAmount(amount, tag), p.token, networkName(m, p), p.address)}
+            aria-label=${m.qr(formatAmount(amount, tag), p.token, networkName(p), p.address)}
           >
             ${parts.qr}
           </div>`
@@ -523,7 +516,7 @@ export function renderPayment(
     <p part="network-warning">
       ${
         p.family === 'tron'
-          ? tronMessages(m).warning(p.token, networkName(m, p))
+          ? tronMessages(m).warning(p.token, networkName(p))
           : m.sendOnlyOn(p.token, p.network)
       }
     </p>
@@ -574,7 +567,7 @@ export function renderDetails(c: ExtrasContext, s: BuyerSession, p: PaymentInstr
             ? m.gasToken(p.token, gasCoin ?? m.gasUnknownCoin, p.network)
             : m.gasNative
       }
-      ${m.onlyThis(p.token, networkName(m, p))} ${p.address.startsWith('0x') ? m.sameAddressElsewhere : ''}
+      ${m.onlyThis(p.token, networkName(p))} ${p.address.startsWith('0x') ? m.sameAddressElsewhere : ''}
     </p>
   </details>`;
 }
@@ -619,7 +612,7 @@ export function renderReceipt(c: ExtrasContext, s: BuyerSession, p: PaymentInstr
     html`<dt>${term}</dt>
       <dd>${value}</dd>`;
   return html`<dl part="receipt" aria-label=${m.receipt}>
-    ${row(m.receiptPaid, `${formatAmount(received, tag)} ${p.token} · ${networkName(m, p)}`)}
+    ${row(m.receiptPaid, `${formatAmount(received, tag)} ${p.token} · ${networkName(p)}`)}
     ${s.paid_at ? row(m.receiptDate, formatDateTime(s.paid_at, tag)) : nothing}
     ${last ? row(m.receiptTransaction, transferLink(c, p, last, shortHash(last.tx_hash), 'receipt-transaction')) : nothing}
     ${s.order_id ? row(m.receiptOrder, s.order_id) : nothing}

@@ -10,7 +10,11 @@ import pt from '../../src/element/locales/pt.js';
 import ru from '../../src/element/locales/ru.js';
 import tr from '../../src/element/locales/tr.js';
 import zh from '../../src/element/locales/zh.js';
-import { messages as en, type Messages } from '../../src/element/messages.js';
+import { messages as english, type Messages } from '../../src/element/messages.js';
+import { TRON_MESSAGES } from '../../src/element/payment-extras.js';
+
+/** English as a translation must match it: the initial messages and the lazily loaded TRON texts. */
+const en = { ...english, tron: TRON_MESSAGES };
 
 const locales: Record<Exclude<SupportedLanguage, 'en'>, Messages> = { es, fr, de, pt, ru, tr, zh, ja, ar };
 

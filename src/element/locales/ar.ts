@@ -135,5 +135,12 @@ const messages: Messages = {
     incomplete: 'رابط الدفع هذا غير مكتمل. عُد إلى التاجر وابدأ عملية الدفع من جديد.',
     returnNote: 'تُسجَّل دفعتك حتى إن أغلقت هذه الصفحة.',
   },
+  // The texts of a TRON payment (messages.ts → TronMessages).
+  tron: {
+    warning: (token: string, network: string) =>
+      `أرسل ${token} على شبكة ${network} فقط. ما يُرسل من ${token} إلى هذا العنوان من شبكة أخرى (Ethereum وBNB Smart Chain و…) يضيع.`,
+    fee: (token: string) =>
+      `يحرق إرسال ${token} على TRON نحو 6.4–13 TRX مقابل الطاقة: احتفظ بـ TRX في المحفظة المُرسِلة وإلا فشل التحويل. عند السحب من منصة تداول تدفع المنصة ذلك بنفسها.`,
+  },
 };
 export default messages;

@@ -142,5 +142,12 @@ const messages: Messages = {
       'Dieser Zahlungslink ist unvollständig. Kehren Sie zum Händler zurück und starten Sie die Zahlung erneut.',
     returnNote: 'Ihre Zahlung wird erfasst, auch wenn Sie diese Seite schließen.',
   },
+  // The texts of a TRON payment (messages.ts → TronMessages).
+  tron: {
+    warning: (token: string, network: string) =>
+      `${token} nur über ${network} senden. ${token}, die aus einem anderen Netzwerk (Ethereum, BNB Smart Chain, …) an diese Adresse gesendet werden, gehen verloren.`,
+    fee: (token: string) =>
+      `Eine ${token}-Überweisung auf TRON verbrennt etwa 6,4–13 TRX für Energie: Halten Sie TRX in der sendenden Wallet, sonst schlägt sie fehl. Bei einer Auszahlung von einer Börse zahlt diese das selbst.`,
+  },
 };
 export default messages;

@@ -135,5 +135,12 @@ const messages: Messages = {
     incomplete: 'Este enlace de pago está incompleto. Vuelve al comercio e inicia el pago de nuevo.',
     returnNote: 'Tu pago queda registrado aunque cierres esta página.',
   },
+  // The texts of a TRON payment (messages.ts → TronMessages).
+  tron: {
+    warning: (token: string, network: string) =>
+      `Envía ${token} solo en ${network}. Los ${token} enviados a esta dirección desde otra red (Ethereum, BNB Smart Chain, …) se pierden.`,
+    fee: (token: string) =>
+      `Enviar ${token} en TRON quema unos 6,4–13 TRX de energía: ten TRX en la cartera de envío o la transferencia fallará. Un retiro desde un exchange ya lo paga.`,
+  },
 };
 export default messages;

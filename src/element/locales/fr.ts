@@ -143,5 +143,12 @@ const messages: Messages = {
       'Ce lien de paiement est incomplet. Retournez sur le site du marchand et recommencez le paiement.',
     returnNote: 'Votre paiement est enregistré même si vous fermez cette page.',
   },
+  // The texts of a TRON payment (messages.ts → TronMessages).
+  tron: {
+    warning: (token: string, network: string) =>
+      `Envoyez ${token} uniquement sur ${network}. Des ${token} envoyés à cette adresse depuis un autre réseau (Ethereum, BNB Smart Chain, …) sont perdus.`,
+    fee: (token: string) =>
+      `Envoyer des ${token} sur TRON brûle environ 6,4 à 13 TRX d’énergie : gardez des TRX dans le portefeuille d’envoi, sinon le transfert échoue. Un retrait depuis une plateforme d’échange le paie lui-même.`,
+  },
 };
 export default messages;

@@ -137,5 +137,12 @@ const messages: Messages = {
     incomplete: 'この支払いリンクは不完全です。販売者のサイトに戻り、もう一度お支払いを始めてください。',
     returnNote: 'このページを閉じても、お支払いは記録されます。',
   },
+  // The texts of a TRON payment (messages.ts → TronMessages).
+  tron: {
+    warning: (token: string, network: string) =>
+      `${token} は ${network} でのみ送金してください。他のネットワーク（Ethereum、BNB Smart Chain など）からこのアドレスに送られた ${token} は失われます。`,
+    fee: (token: string) =>
+      `TRON で ${token} を送金すると、エネルギーとして約 6.4〜13 TRX が消費されます。送金元のウォレットに TRX がないと送金は失敗します。取引所からの出金では取引所がこれを支払います。`,
+  },
 };
 export default messages;

@@ -138,5 +138,12 @@ const messages: Messages = {
     incomplete: 'Este link de pagamento está incompleto. Volte à loja e inicie o pagamento novamente.',
     returnNote: 'Seu pagamento fica registrado mesmo se você fechar esta página.',
   },
+  // The texts of a TRON payment (messages.ts → TronMessages).
+  tron: {
+    warning: (token: string, network: string) =>
+      `Envie ${token} somente na rede ${network}. ${token} enviados para este endereço a partir de outra rede (Ethereum, BNB Smart Chain, …) são perdidos.`,
+    fee: (token: string) =>
+      `Enviar ${token} na TRON queima cerca de 6,4–13 TRX em energia: mantenha TRX na carteira de envio, ou a transferência falha. Um saque de uma corretora já paga isso.`,
+  },
 };
 export default messages;

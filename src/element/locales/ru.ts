@@ -136,5 +136,12 @@ const messages: Messages = {
     incomplete: 'Эта ссылка на оплату неполная. Вернитесь к продавцу и начните оплату заново.',
     returnNote: 'Ваш платёж будет учтён, даже если вы закроете эту страницу.',
   },
+  // The texts of a TRON payment (messages.ts → TronMessages).
+  tron: {
+    warning: (token: string, network: string) =>
+      `Отправляйте ${token} только в сети ${network}. ${token}, отправленные на этот адрес из другой сети (Ethereum, BNB Smart Chain, …), будут потеряны.`,
+    fee: (token: string) =>
+      `Перевод ${token} в TRON сжигает около 6,4–13 TRX за энергию: держите TRX на кошельке отправителя, иначе перевод не пройдёт. При выводе с биржи это оплачивает сама биржа.`,
+  },
 };
 export default messages;

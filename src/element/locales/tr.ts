@@ -136,5 +136,12 @@ const messages: Messages = {
     incomplete: 'Bu ödeme bağlantısı eksik. Satıcının sitesine dönüp ödemeyi yeniden başlatın.',
     returnNote: 'Bu sayfayı kapatsanız bile ödemeniz kaydedilir.',
   },
+  // The texts of a TRON payment (messages.ts → TronMessages).
+  tron: {
+    warning: (token: string, network: string) =>
+      `${token} yalnızca ${network} ağında gönderin. Başka bir ağdan (Ethereum, BNB Smart Chain, …) bu adrese gönderilen ${token} kaybolur.`,
+    fee: (token: string) =>
+      `TRON'da ${token} göndermek enerji için yaklaşık 6,4–13 TRX yakar: gönderen cüzdanda TRX bulundurun, yoksa transfer başarısız olur. Borsadan çekimde bu ücreti borsa öder.`,
+  },
 };
 export default messages;

@@ -131,5 +131,12 @@ const messages: Messages = {
     incomplete: '此支付链接不完整。请返回商家页面重新发起支付。',
     returnNote: '即使关闭此页面，您的付款也会被记录。',
   },
+  // The texts of a TRON payment (messages.ts → TronMessages).
+  tron: {
+    warning: (token: string, network: string) =>
+      `只能通过 ${network} 发送 ${token}。从其他网络（Ethereum、BNB Smart Chain 等）发送到此地址的 ${token} 将会丢失。`,
+    fee: (token: string) =>
+      `在 TRON 上发送 ${token} 会燃烧约 6.4–13 TRX 作为能量费：请在发送钱包中保留 TRX，否则转账会失败。从交易所提现时由交易所支付此费用。`,
+  },
 };
 export default messages;
