@@ -10,6 +10,9 @@ import {
   solidHeadReader,
   TronApiError,
 } from '../../packages/server/src/chain/tron/solid-head.js';
+import { tronDialect } from '../../packages/server/src/chain/tron/chain-watcher.js';
+import type { ChainConfig } from '../../packages/server/src/config.js';
+import type { PublicClient } from 'viem';
 import { startTronHttpApi, type TronHttpApi } from '../support/tron-http-api.js';
 
 const recorded = (name: string): unknown =>
@@ -57,6 +60,34 @@ describe('TRON solidified head', () => {
     };
     delete genesis.block_header.raw_data.number;
     assert.equal(parseNowBlock(genesis).number, 0);
+  });
+
+  test('the watcher counts up to solid + confirmations − 1 with finality solidified, to the head with confirmations', async () => {
+    const chain = { http_api_url: api.url, confirmations: 20 } as ChainConfig;
+    // No JSON-RPC call is made while the HTTP API answers.
+    const client = {} as PublicClient;
+    api.setSolid(1_000);
+    const solid = tronDialect(chain, client);
+    assert.equal(await solid.countableHead!(1_030), 1_019, 'a block counts 20 only once it is solid');
+    assert.equal(await solid.countableHead!(1_010), 1_010, 'never past the head');
+    api.setSolid('not-synced');
+    await assert.rejects(
+      solid.countableHead!(1_030),
+      TronApiError,
+      'no solid head: the tick fails and retries',
+    );
+    assert.equal(tronDialect({ ...chain, finality: 'confirmations' }, client).countableHead, undefined);
+    // TRON's spelling of what the node writes as 0x…
+    assert.equal(
+      solid.address('0xa614f803b6fd780986a42c78ec9c7f77e6ded13c'),
+      'TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t',
+    );
+    assert.equal(
+      solid.contract('TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t').toLowerCase(),
+      '0xa614f803b6fd780986a42c78ec9c7f77e6ded13c',
+    );
+    assert.equal(solid.txHash(`0x${'ab'.repeat(32)}`), 'ab'.repeat(32));
+    assert.equal(solid.subscribe, false);
   });
 
   test('falls back to the JSON-RPC finalized tag without an HTTP API, and refuses to run with neither', async () => {
