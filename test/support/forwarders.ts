@@ -3,7 +3,7 @@
  * addresses with tokens and coin, read balances. Shared by test/server/forwarder-*.test.ts and
  * bench/sweeps.ts.
  */
-import { parseUnits, type Address } from 'viem';
+import { parseUnits, type Address, type Hash } from 'viem';
 import { devClients } from './chain.js';
 import { noReturnTokenAbi, noReturnTokenBytecode } from './contracts/no-return-token.js';
 import { testTokenAbi } from './contracts/test-token.js';
@@ -27,7 +27,7 @@ export async function deployNoReturnToken(rpcUrl: string, symbol = 'USDT', decim
 export async function mintTo(rpcUrl: string, token: Address, addresses: Address[], amounts: bigint[]) {
   const { account, public: pub, wallet } = devClients(rpcUrl);
   let nonce = await pub.getTransactionCount({ address: account.address, blockTag: 'pending' });
-  const hashes = [];
+  const hashes: Hash[] = [];
   for (const [k, to] of addresses.entries()) {
     hashes.push(
       await wallet.writeContract({
@@ -47,7 +47,7 @@ export async function mintTo(rpcUrl: string, token: Address, addresses: Address[
 export async function sendCoinTo(rpcUrl: string, addresses: Address[], amounts: bigint[]) {
   const { account, public: pub, wallet } = devClients(rpcUrl);
   let nonce = await pub.getTransactionCount({ address: account.address, blockTag: 'pending' });
-  const hashes = [];
+  const hashes: Hash[] = [];
   for (const [k, to] of addresses.entries()) {
     hashes.push(await wallet.sendTransaction({ chain: null, to, value: amounts[k]!, nonce: nonce++ }));
   }

@@ -14,6 +14,7 @@ import type { Authenticator } from './auth.js';
 import { chainGasPriceReader, chainHeadReader } from './chain/chain-head.js';
 import type { LedChainWatcher } from './chain/chain-leadership.js';
 import { parseXpub } from './chain/derive-address.js';
+import { depositAddressRule } from './treasury/deposit-addresses.js';
 import { buildMethodRegistry } from './chain/registry.js';
 import { metricsEnabled, type Config } from './config.js';
 import { Idempotency, type IdempotencyOptions } from './idempotency.js';
@@ -140,6 +141,7 @@ export function createServices(options: ServicesOptions): Services {
     config,
     methods,
     xpub: parseXpub(config.xpub),
+    depositAddress: depositAddressRule(config),
     bus,
     pricer: pricing.pricer,
     currencies: pricing.currencies,

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { HDKey } from '@scure/bip32';
+import type { Address } from 'viem';
 import {
   CLIENT_SECRET_SEPARATOR,
   SESSION_ID_PREFIX,
@@ -109,6 +110,12 @@ export interface SessionServiceOptions {
   methods: Map<string, MethodInfo>;
   /** The merchant's extended public key; deposit addresses are its children. */
   xpub: HDKey;
+  /**
+   * The deposit address of derivation index `index` on chain `chainId`, when a chain derives its
+   * addresses otherwise than from the xpub (forwarder mode: treasury/deposit-addresses.ts); `null`
+   * for the xpub child. Default: always the xpub child.
+   */
+  depositAddress?: ((chainId: number, index: number) => Address | null) | undefined;
   /** Tells this instance's event streams that a session changed. */
   bus: SessionBus;
   /** Prices tokens in session currencies (live sources or the static table). */
@@ -168,6 +175,7 @@ export class SessionService {
   private readonly config: Config;
   private readonly methods: Map<string, MethodInfo>;
   private readonly xpub: HDKey;
+  private readonly depositAddress: (chainId: number, index: number) => Address | null;
   private readonly bus: SessionBus;
   private readonly pricer: Pricer;
   private readonly currencies: Currencies;
@@ -181,6 +189,7 @@ export class SessionService {
     this.config = config;
     this.methods = options.methods;
     this.xpub = options.xpub;
+    this.depositAddress = options.depositAddress ?? (() => null);
     this.bus = options.bus;
     this.pricer = options.pricer;
     this.currencies = options.currencies;
@@ -335,7 +344,8 @@ export class SessionService {
     const terms = this.choiceTerms(loaded, methodId, quote, now);
     if (!terms) return this.buyerView(loaded, now);
     const index = await this.store.reserveDerivationIndex();
-    const address = deriveDepositAddress(this.xpub, index);
+    const address =
+      this.depositAddress(terms.method.chain.id, index) ?? deriveDepositAddress(this.xpub, index);
 
     const bundle: SessionBundle = { ...loaded, session: { ...loaded.session } };
     bundle.deposit = this.depositFor(bundle, terms, index, address, now);
