@@ -53,8 +53,19 @@ try {
     for (const size of SIZES) {
       const indexes = Array.from({ length: size }, () => next++);
       const addresses = indexes.map((i) => forwarderAddress(factory, TREASURY, i));
-      if (token) await mintTo(anvil.rpcUrl, token, addresses, addresses.map(() => 12_345_678n));
-      else await sendCoinTo(anvil.rpcUrl, addresses, addresses.map(() => parseEther('0.01')));
+      if (token)
+        await mintTo(
+          anvil.rpcUrl,
+          token,
+          addresses,
+          addresses.map(() => 12_345_678n),
+        );
+      else
+        await sendCoinTo(
+          anvil.rpcUrl,
+          addresses,
+          addresses.map(() => parseEther('0.01')),
+        );
       const hash = await wallet.sendTransaction({
         chain: null,
         to: factory,
@@ -75,7 +86,10 @@ try {
     );
   }
   const target = rows.find((r) => r.asset.startsWith('USDC') && r.batch === 50);
-  if (target) console.log(`target ≤ 35,000 gas per ERC-20 deposit in a batch of 50: ${Math.round(target.perDeposit)} ${target.perDeposit <= 35_000 ? 'met' : 'NOT met'}`);
+  if (target)
+    console.log(
+      `target ≤ 35,000 gas per ERC-20 deposit in a batch of 50: ${Math.round(target.perDeposit)} ${target.perDeposit <= 35_000 ? 'met' : 'NOT met'}`,
+    );
 } finally {
   await anvil.stop();
 }

@@ -136,9 +136,10 @@ export class SweepStore extends Store {
    */
   async claimChain(tx: Queryable, chainId: number): Promise<boolean> {
     if (!(await tryLockForTransaction(tx, 'forwarder_sweep', chainId))) return false;
-    const { rows } = await tx.query(`SELECT 1 FROM sweeps WHERE chain_id = $1 AND status = 'pending' LIMIT 1`, [
-      chainId,
-    ]);
+    const { rows } = await tx.query(
+      `SELECT 1 FROM sweeps WHERE chain_id = $1 AND status = 'pending' LIMIT 1`,
+      [chainId],
+    );
     return rows.length === 0;
   }
 

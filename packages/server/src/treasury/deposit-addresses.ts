@@ -12,11 +12,16 @@ import { DEFAULT_FORWARDER_FACTORY, forwarderAddress } from './forwarder-address
  * address on forwarder-mode chains, `null` (use the xpub) elsewhere.
  * @example const depositAddress = depositAddressRule(config); depositAddress(8453, 7) // '0x…' or null
  */
-export function depositAddressRule(config: Pick<Config, 'chains'>): (chainId: number, index: number) => Address | null {
+export function depositAddressRule(
+  config: Pick<Config, 'chains'>,
+): (chainId: number, index: number) => Address | null {
   const forwarders = new Map(
     config.chains
       .filter((chain) => chain.deposit_mode === 'forwarder' && chain.treasury_address)
-      .map((chain) => [chain.id, { factory: chain.forwarder_factory ?? DEFAULT_FORWARDER_FACTORY, treasury: chain.treasury_address! }]),
+      .map((chain) => [
+        chain.id,
+        { factory: chain.forwarder_factory ?? DEFAULT_FORWARDER_FACTORY, treasury: chain.treasury_address! },
+      ]),
   );
   return (chainId, index) => {
     const forwarder = forwarders.get(chainId);

@@ -5,7 +5,11 @@
  */
 import type { Account, Address, Chain, Hash, PublicClient, Transport, WalletClient } from 'viem';
 import { encodeFunctionData } from 'viem';
-import { DEFAULT_FORWARDER_FACTORY, DETERMINISTIC_DEPLOYER, FACTORY_DEPLOYMENT_DATA } from './forwarder-address.js';
+import {
+  DEFAULT_FORWARDER_FACTORY,
+  DETERMINISTIC_DEPLOYER,
+  FACTORY_DEPLOYMENT_DATA,
+} from './forwarder-address.js';
 import { forwarderFactoryAbi } from './forwarder-contracts.js';
 
 /** Thrown when the factory is absent and cannot be created at its fixed address on this chain. */

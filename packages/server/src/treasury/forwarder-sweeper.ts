@@ -116,7 +116,10 @@ export class ForwarderSweeper {
 
   /** The assets whose interval has passed since this instance last swept them. */
   dueAssets(now = this.clock().getTime()): Set<string> {
-    const symbols = [...this.chain.tokens.map((t) => t.symbol), ...(this.chain.native ? [this.chain.native.symbol] : [])];
+    const symbols = [
+      ...this.chain.tokens.map((t) => t.symbol),
+      ...(this.chain.native ? [this.chain.native.symbol] : []),
+    ];
     return new Set(
       symbols.filter((symbol) => {
         const decimals =
@@ -183,7 +186,12 @@ export class ForwarderSweeper {
       const token = deposits[0]!.token_address;
       const list = token ? deposits : deposits.filter((d) => !inTokenBatch.has(d.address));
       for (let k = 0; k < list.length; k += size) {
-        batches.push({ token_symbol: symbol, token_address: token, deposits: list.slice(k, k + size), gas: null });
+        batches.push({
+          token_symbol: symbol,
+          token_address: token,
+          deposits: list.slice(k, k + size),
+          gas: null,
+        });
       }
     }
     const factoryCode = await this.client.getCode({ address: this.factory });
@@ -252,12 +260,26 @@ export class ForwarderSweeper {
         };
         if (receipt.status !== 'success') {
           await this.store.close(this.chain.id, hash, 'failed', this.clock(), mined);
-          this.logger?.warn({ chain: this.chain.key, tx: hash }, 'sweep reverted; its deposits will be planned again');
+          this.logger?.warn(
+            { chain: this.chain.key, tx: hash },
+            'sweep reverted; its deposits will be planned again',
+          );
           continue;
         }
-        await this.store.confirm(this.chain.id, hash, mined, this.outcomes(records, receipt.logs), this.clock());
+        await this.store.confirm(
+          this.chain.id,
+          hash,
+          mined,
+          this.outcomes(records, receipt.logs),
+          this.clock(),
+        );
         this.logger?.info(
-          { chain: this.chain.key, tx: hash, deposits: new Set(records.map((r) => r.address)).size, gas: receipt.gasUsed },
+          {
+            chain: this.chain.key,
+            tx: hash,
+            deposits: new Set(records.map((r) => r.address)).size,
+            gas: receipt.gasUsed,
+          },
           'sweep confirmed',
         );
         continue;
@@ -267,11 +289,16 @@ export class ForwarderSweeper {
       if (mined > records[0]!.nonce) {
         // Its nonce is used and it has no receipt: another transaction took the nonce.
         await this.store.close(this.chain.id, hash, 'dropped', this.clock());
-        this.logger?.warn({ chain: this.chain.key, tx: hash }, 'sweep dropped; its deposits will be planned again');
+        this.logger?.warn(
+          { chain: this.chain.key, tx: hash },
+          'sweep dropped; its deposits will be planned again',
+        );
         continue;
       }
       settled = false;
-      await this.client.sendRawTransaction({ serializedTransaction: records[0]!.raw_tx }).catch(() => undefined);
+      await this.client
+        .sendRawTransaction({ serializedTransaction: records[0]!.raw_tx })
+        .catch(() => undefined);
     }
     return settled;
   }
@@ -323,12 +350,14 @@ export class ForwarderSweeper {
    * Returns the hashes of the transactions sent.
    */
   async runOnce(assets: Set<string> = this.dueAssets()): Promise<Hash[]> {
-    if (!this.relayer) throw new SweepConfigError('no relayer key: set treasury.relayer_key (CC_RELAYER_KEY)');
+    if (!this.relayer)
+      throw new SweepConfigError('no relayer key: set treasury.relayer_key (CC_RELAYER_KEY)');
     if (!(await this.resolvePending())) return [];
     const plan = await this.plan(assets);
     for (const s of plan.skipped) this.logger?.info({ chain: this.chain.key, ...s }, 'sweep skipped');
     const now = this.clock().getTime();
-    for (const symbol of assets) if (!plan.skipped.some((s) => s.token_symbol === symbol)) this.lastRun.set(symbol, now);
+    for (const symbol of assets)
+      if (!plan.skipped.some((s) => s.token_symbol === symbol)) this.lastRun.set(symbol, now);
     if (!plan.batches.length) return [];
     await ensureForwarderFactory(this.client, this.relayer, this.factory);
     const sent: Hash[] = [];
@@ -359,7 +388,9 @@ export class ForwarderSweeper {
       type: 'eip1559',
       ...(cap !== null ? { maxFeePerGas: cap < estimatedFee ? cap : estimatedFee } : {}),
     });
-    const raw = await relayer.account.signTransaction!(request as Parameters<NonNullable<typeof relayer.account.signTransaction>>[0]);
+    const raw = await relayer.account.signTransaction!(
+      request as Parameters<NonNullable<typeof relayer.account.signTransaction>>[0],
+    );
     const hash = keccak256(raw);
     const now = this.clock();
     const addresses = new Set(batch.deposits.map((d) => d.address)).size;
@@ -412,25 +443,31 @@ export class ForwarderSweeper {
 }
 
 /**
- * Runs a chain's sweeper every `tickMs` (default: the shortest asset interval, at least 10 s):
- * each tick sweeps the assets whose interval has passed. Errors are logged and retried at the next
- * tick. `stop()` waits for a run in flight.
+ * Runs a chain's sweeper every `tickMs` (default: the shortest asset interval, at least 10 s and at
+ * most an hour): each tick sweeps the assets whose interval has passed, if `leads()` says this
+ * instance leads the chain (the one running its watcher; the sweep lock and the pending-row check
+ * keep a second instance from sending even if two believe they lead). Errors are logged and retried
+ * at the next tick. `stop()` waits for a run in flight.
+ * @example const running = startForwarderSweeper(sweeper, { leads: () => watcher.status().role === 'leader' }); … await running.stop();
  */
 export function startForwarderSweeper(
   sweeper: ForwarderSweeper,
-  options: { tickMs?: number; logger?: { warn(obj: object, msg: string): void } } = {},
+  options: { tickMs?: number; leads?: () => boolean; logger?: { warn(obj: object, msg: string): void } } = {},
 ): { stop(): Promise<void> } {
   const intervals = Object.values(sweeper.chain.sweep).map((p) => p.interval_s * 1_000);
   const tickMs = options.tickMs ?? Math.max(10_000, Math.min(3_600_000, ...intervals));
   let running: Promise<unknown> | null = null;
   const tick = () => {
+    if (options.leads && !options.leads()) return;
     running ??= sweeper
       .runOnce()
-      .catch((error: unknown) => options.logger?.warn({ err: error, chain: sweeper.chain.key }, 'sweep run failed'))
+      .catch((error: unknown) =>
+        options.logger?.warn({ err: error, chain: sweeper.chain.key }, 'sweep run failed'),
+      )
       .finally(() => (running = null));
   };
-  tick();
   const timer = setInterval(tick, tickMs);
+  timer.unref();
   return {
     async stop() {
       clearInterval(timer);
