@@ -8,7 +8,7 @@ import {
   DEFAULT_FORWARDER_FACTORY,
   forwarderAddress,
 } from '../../packages/server/src/treasury/forwarder-address.js';
-import { ForwarderSweeper } from '../../packages/server/src/treasury/forwarder-sweeper.js';
+import type { ForwarderSweeper } from '../../packages/server/src/treasury/forwarder-sweeper.js';
 import { createForwarderSweeper } from '../../packages/server/src/treasury/sweeper-clients.js';
 import { devClients } from '../support/chain.js';
 import { deployNoReturnToken, mintTo, sendCoinTo, tokenBalance } from '../support/forwarders.js';
