@@ -1,8 +1,24 @@
 import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { getContractAddress, parseEther, type Address, type PublicClient } from 'viem';
+import {
+  decodeFunctionData,
+  getContractAddress,
+  keccak256,
+  parseEther,
+  toHex,
+  type Address,
+  type PublicClient,
+} from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import type { BuyerSession } from '@crypto-checkout/protocol';
+import { sweepCommand } from '../../packages/server/src/cli/sweep-command.js';
+import { forwarderFactoryAbi } from '../../packages/server/src/treasury/forwarder-contracts.js';
+import { ensureForwarderFactory } from '../../packages/server/src/treasury/forwarder-factory.js';
+import type { SafeBatchFile } from '../../packages/server/src/treasury/safe-transaction-builder.js';
+import { testSecretBox } from '../support/app.js';
 import { SweepStore } from '../../packages/server/src/store/sweep-store.js';
 import {
   DEFAULT_FORWARDER_FACTORY,
@@ -23,6 +39,27 @@ const PAYER = privateKeyToAccount(
 const USDC = getContractAddress({ from: PAYER, nonce: 0n });
 const USDT = getContractAddress({ from: PAYER, nonce: 2n });
 const SESSIONS = { usdc: 20, usdt: 15, eth: 15 };
+
+/**
+ * The Transaction Builder's import check, written out here from its description (FIELD-NOTES.md),
+ * apart from the server's code: keccak256 of the file with keys sorted, each object written as
+ * `{<keys as JSON>v1,v2,…,}`, `meta.name` set to null.
+ */
+function txBuilderChecksum(file: SafeBatchFile): string {
+  const write = (value: unknown): string => {
+    if (Array.isArray(value)) return '[' + value.map((v) => write(v)).join(',') + ']';
+    if (value && typeof value === 'object') {
+      const keys = Object.keys(value).sort();
+      let out = '{' + JSON.stringify(keys);
+      for (const key of keys) out += write((value as Record<string, unknown>)[key]) + ',';
+      return out + '}';
+    }
+    return JSON.stringify(value ?? null);
+  };
+  const { checksum: _omit, ...meta } = file.meta;
+  void _omit;
+  return keccak256(toHex(write({ ...file, meta: { ...meta, name: null } })));
+}
 
 describe('forwarder deposit mode: sessions paid into CREATE2 addresses, swept by a relayer', () => {
   let stack: Stack;
@@ -121,6 +158,44 @@ describe('forwarder deposit mode: sessions paid into CREATE2 addresses, swept by
       usdc.deposits.reduce((a, d) => a + d.balance, 0n),
       paid.filter((p) => p.method === 'usdc').reduce((a, p) => a + p.atomic, 0n),
     );
+  });
+
+  test('sweep --export writes a Safe Transaction Builder batch the treasury Safe can execute', async () => {
+    const { public: pub, wallet } = devClients(stack.rpcUrl);
+    await ensureForwarderFactory(pub, wallet, DEFAULT_FORWARDER_FACTORY);
+    const dir = await mkdtemp(join(tmpdir(), 'cc-safe-batch-'));
+    try {
+      const file = join(dir, 'batch.json');
+      await sweepCommand.run(
+        {
+          config: stack.config,
+          db: stack.server.app.store.db,
+          secrets: testSecretBox,
+          print: () => undefined,
+        },
+        { export: file },
+        [],
+      );
+      const batch = JSON.parse(await readFile(file, 'utf8')) as SafeBatchFile;
+      assert.equal(batch.version, '1.0');
+      assert.equal(batch.chainId, '31337');
+      assert.equal(batch.meta.createdFromSafeAddress.toLowerCase(), treasury.toLowerCase());
+      // The checksum as the Transaction Builder recomputes it on import (sorted keys, meta.name null).
+      assert.equal(batch.meta.checksum, txBuilderChecksum(batch));
+      assert.equal(batch.transactions.length, 3);
+      let deposits = 0;
+      for (const t of batch.transactions) {
+        const call = decodeFunctionData({ abi: forwarderFactoryAbi, data: t.data });
+        assert.equal(call.functionName, 'sweep');
+        assert.equal((call.args[0] as string).toLowerCase(), treasury.toLowerCase());
+        deposits += (call.args[1] as readonly bigint[]).length;
+        // As the Safe would send it: from the treasury, to the factory; it would succeed.
+        await pub.call({ account: treasury, to: t.to, data: t.data, value: BigInt(t.value) });
+      }
+      assert.equal(deposits, paid.length);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   test('a sweep recorded but not broadcast when its instance died is broadcast by the next one, and counted once', async () => {
