@@ -10,11 +10,13 @@
  * `SIZES=1,10,50,200` to choose batch sizes. Not part of `npm test`: it prints figures.
  * @module
  */
-import { parseEther, type Address } from 'viem';
+import { readFileSync } from 'node:fs';
+import { parseEther, type Address, type Hex } from 'viem';
+import { compileTexts } from '../scripts/build-contracts.js';
 import { privateKeyToAccount } from 'viem/accounts';
 import { testTokenAbi } from '../test/support/contracts/test-token.js';
 import { deployTestToken, devClients, startAnvil } from '../test/support/chain.js';
-import { deployNoReturnToken, mintTo, sendCoinTo } from '../test/support/forwarders.js';
+import { deployNoReturnToken, mintTo, sendCoinTo, tokenBalance } from '../test/support/forwarders.js';
 import { forwarderAddress } from '../packages/server/src/treasury/forwarder-address.js';
 import { encodeSweep, ensureForwarderFactory } from '../packages/server/src/treasury/forwarder-factory.js';
 import { DEFAULT_FORWARDER_FACTORY } from '../packages/server/src/treasury/forwarder-address.js';
@@ -24,7 +26,7 @@ const TREASURY = privateKeyToAccount(`0x${'7e'.repeat(32)}`).address;
 
 const anvil = await startAnvil();
 try {
-  const { account, public: pub, wallet } = devClients(anvil.rpcUrl);
+  const { public: pub, wallet } = devClients(anvil.rpcUrl);
   const factory = DEFAULT_FORWARDER_FACTORY;
   await ensureForwarderFactory(pub, wallet, factory);
   const usdc = await deployTestToken(anvil.rpcUrl);
@@ -32,6 +34,7 @@ try {
   // A live treasury already holds each asset: its balance slot is not created by the sweep.
   await mintTo(anvil.rpcUrl, usdc, [TREASURY], [1n]);
   await mintTo(anvil.rpcUrl, usdt, [TREASURY], [1n]);
+  await sendCoinTo(anvil.rpcUrl, [TREASURY], [1n]);
 
   // Anchor: a plain ERC-20 transfer from one holder to another (both balance slots already set).
   const anchorHash = await wallet.writeContract({
@@ -73,10 +76,21 @@ try {
       });
       const receipt = await pub.waitForTransactionReceipt({ hash });
       if (receipt.status !== 'success') throw new Error(`sweep of ${size} ${asset} reverted`);
+      // A figure only counts if the money arrived: every address empty afterwards.
+      for (const address of addresses) {
+        const left = token
+          ? await tokenBalance(anvil.rpcUrl, token as Address, address)
+          : await pub.getBalance({ address });
+        if (left !== 0n) throw new Error(`${address} still holds ${left} after the sweep`);
+      }
       rows.push({ asset, batch: size, perDeposit: Number(receipt.gasUsed) / size, total: receipt.gasUsed });
     }
   }
-  void account;
+  // The design not taken, measured for comparison: the same forwarder without SELFDESTRUCT (coin
+  // sent by a call), so its account stays behind with nonce 1 after the sweep.
+  const variant = await measureKeptAccountVariant(anvil.rpcUrl, usdc, TREASURY);
+  rows.push(...variant.rows);
+
   console.log(`anchor: one plain ERC-20 transfer (holder to holder) = ${anchor} gas (incl. 21,000 base)`);
   console.log('| asset | deposits per sweep tx | gas per deposit | tx gas | ratio to anchor |');
   console.log('| --- | ---: | ---: | ---: | ---: |');
@@ -85,6 +99,9 @@ try {
       `| ${r.asset} | ${r.batch} | ${Math.round(r.perDeposit).toLocaleString('en')} | ${r.total.toLocaleString('en')} | ${(r.perDeposit / Number(anchor)).toFixed(2)} |`,
     );
   }
+  console.log(
+    `variant without SELFDESTRUCT, an address paid again after its sweep: ${variant.resweep ? 'swept again' : 'cannot be swept again (CREATE2 refuses an address with nonce 1): the money is stuck'}`,
+  );
   const target = rows.find((r) => r.asset.startsWith('USDC') && r.batch === 50);
   if (target)
     console.log(
@@ -92,4 +109,95 @@ try {
     );
 } finally {
   await anvil.stop();
+}
+
+/**
+ * Compiles and measures the forwarder without SELFDESTRUCT (same factory code, native coin sent by a
+ * call): gas per USDC deposit in batches of 10 and 50, and whether an address paid again after its
+ * sweep can be swept again.
+ */
+async function measureKeptAccountVariant(rpcUrl: string, token: Address, treasury: Address) {
+  const read = (name: string) =>
+    readFileSync(new URL(`../packages/server/contracts/${name}`, import.meta.url), 'utf8');
+  const forwarder = read('DepositForwarder.sol').replace(
+    'selfdestruct(treasury);',
+    'if (native != 0) { (bool ok, ) = treasury.call{value: native}(""); require(ok); }',
+  );
+  if (!forwarder.includes('treasury.call')) throw new Error('the variant did not apply');
+  const { contracts } = compileTexts({
+    'DepositForwarder.sol': forwarder,
+    'ForwarderFactory.sol': read('ForwarderFactory.sol'),
+  });
+  const factoryOut = contracts['ForwarderFactory.sol']!.ForwarderFactory!;
+  const { public: pub, wallet } = devClients(rpcUrl);
+  const deployed = await pub.waitForTransactionReceipt({
+    hash: await wallet.deployContract({
+      chain: null,
+      abi: factoryOut.abi,
+      bytecode: `0x${factoryOut.evm.bytecode.object}` as Hex,
+    }),
+  });
+  const factory = deployed.contractAddress!;
+  const abi = [
+    {
+      type: 'function',
+      name: 'forwarderAddress',
+      stateMutability: 'view',
+      inputs: [
+        { name: 'treasury', type: 'address' },
+        { name: 'index', type: 'uint256' },
+      ],
+      outputs: [{ name: '', type: 'address' }],
+    },
+  ] as const;
+  const rows: { asset: string; batch: number; perDeposit: number; total: bigint }[] = [];
+  let next = 1_000_000;
+  const sweepOnce = async (indexes: number[]) => {
+    const hash = await wallet.sendTransaction({
+      chain: null,
+      to: factory,
+      data: encodeSweep({ factory, treasury, indexes, tokens: [token] }),
+      gas: 30_000_000n,
+    });
+    return pub.waitForTransactionReceipt({ hash });
+  };
+  for (const size of [10, 50]) {
+    const indexes = Array.from({ length: size }, () => next++);
+    const addresses = await Promise.all(
+      indexes.map((i) =>
+        pub.readContract({
+          address: factory,
+          abi,
+          functionName: 'forwarderAddress',
+          args: [treasury, BigInt(i)],
+        }),
+      ),
+    );
+    await mintTo(
+      rpcUrl,
+      token,
+      [...addresses],
+      addresses.map(() => 12_345_678n),
+    );
+    const receipt = await sweepOnce(indexes);
+    if (receipt.status !== 'success') throw new Error('variant sweep reverted');
+    rows.push({
+      asset: 'USDC, variant without SELFDESTRUCT',
+      batch: size,
+      perDeposit: Number(receipt.gasUsed) / size,
+      total: receipt.gasUsed,
+    });
+  }
+  // Pay the first swept address of the variant again, and try to sweep it.
+  const again = next - 1;
+  const address = await pub.readContract({
+    address: factory,
+    abi,
+    functionName: 'forwarderAddress',
+    args: [treasury, BigInt(again)],
+  });
+  await mintTo(rpcUrl, token, [address], [1_000_000n]);
+  const resweep =
+    (await sweepOnce([again])).status === 'success' && (await tokenBalance(rpcUrl, token, address)) === 0n;
+  return { rows, resweep };
 }

@@ -42,10 +42,24 @@ const require = createRequire(import.meta.url);
 export const TEST_TOKEN_MODULE = join(here, '..', 'test', 'support', 'contracts', 'no-return-token.ts');
 const testTokenSource = join(dirname(TEST_TOKEN_MODULE), 'NoReturnToken.sol');
 
-type Compiled = Record<string, Record<string, { abi: unknown[]; evm: { bytecode: { object: string } } }>>;
+/** solc's output: contracts by file and name, with ABI and creation code. */
+export type Compiled = Record<
+  string,
+  Record<string, { abi: unknown[]; evm: { bytecode: { object: string } } }>
+>;
 
 /** Runs solc-js on `sources` (name → path) with SETTINGS; throws on any compiler error. */
 function compile(sources: Record<string, string>): { contracts: Compiled; version: string } {
+  return compileTexts(
+    Object.fromEntries(Object.entries(sources).map(([name, path]) => [name, readFileSync(path, 'utf8')])),
+  );
+}
+
+/**
+ * Runs solc-js on `sources` (name → Solidity text) with the same settings, imports resolved from
+ * the contracts folder and OpenZeppelin. bench/sweeps.ts compiles design variants with it.
+ */
+export function compileTexts(sources: Record<string, string>): { contracts: Compiled; version: string } {
   // solc-js is large (a WebAssembly compiler): loaded only here, never by the server.
   const solc = require('solc') as {
     version(): string;
@@ -54,9 +68,7 @@ function compile(sources: Record<string, string>): { contracts: Compiled; versio
       options: { import(path: string): { contents: string } | { error: string } },
     ): string;
   };
-  const input = Object.fromEntries(
-    Object.entries(sources).map(([name, path]) => [name, { content: readFileSync(path, 'utf8') }]),
-  );
+  const input = Object.fromEntries(Object.entries(sources).map(([name, content]) => [name, { content }]));
   const findImport = (path: string) => {
     try {
       if (path.startsWith('@openzeppelin/')) return { contents: readFileSync(require.resolve(path), 'utf8') };
