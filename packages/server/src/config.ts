@@ -49,7 +49,9 @@ const sweepPolicySchema = z.strictObject({
     .describe('Seconds between two sweep runs for this asset.'),
   max_gas_price_gwei: decimalSchema
     .optional()
-    .describe('Skip a run while the chain asks more than this gas price (max fee per gas), in gwei; default: no cap.'),
+    .describe(
+      'Skip a run while the chain asks more than this gas price (max fee per gas), in gwei; default: no cap.',
+    ),
 });
 
 /**
@@ -775,7 +777,7 @@ export const configSchema = z.strictObject({
         .regex(/^0x[0-9a-fA-F]{64}$/, 'must be a 0x-prefixed 32-byte private key')
         .optional()
         .describe(
-          'Private key of the relayer that pays gas for forwarder sweeps (env `CC_RELAYER_KEY`). It has no authority over funds: the contracts send only to each chain\'s treasury_address, so a leaked key can only waste its own gas. Fund it with a little of the native coin only.',
+          "Private key of the relayer that pays gas for forwarder sweeps (env `CC_RELAYER_KEY`). It has no authority over funds: the contracts send only to each chain's treasury_address, so a leaked key can only waste its own gas. Fund it with a little of the native coin only.",
         ),
     })
     .prefault({})

@@ -44,10 +44,14 @@ export async function lockForTransaction(tx: Queryable, lock: AdvisoryLock): Pro
  * taken (held until `tx` ends), false when another transaction holds it.
  * @example if (!(await tryLockForTransaction(tx, 'forwarder_sweep', chainId))) return; // another instance sweeps
  */
-export async function tryLockForTransaction(tx: Queryable, lock: AdvisoryLock, key: number): Promise<boolean> {
-  const { rows } = await tx.query<{ taken: boolean }>('SELECT pg_try_advisory_xact_lock($1::int, $2::int) AS taken', [
-    ADVISORY_LOCKS[lock],
-    key,
-  ]);
+export async function tryLockForTransaction(
+  tx: Queryable,
+  lock: AdvisoryLock,
+  key: number,
+): Promise<boolean> {
+  const { rows } = await tx.query<{ taken: boolean }>(
+    'SELECT pg_try_advisory_xact_lock($1::int, $2::int) AS taken',
+    [ADVISORY_LOCKS[lock], key],
+  );
   return rows[0]!.taken;
 }
