@@ -125,7 +125,8 @@ export class ForwarderSweeper {
         const decimals =
           this.chain.tokens.find((t) => t.symbol === symbol)?.decimals ?? this.chain.native?.decimals ?? 18;
         const last = this.lastRun.get(symbol);
-        return last === undefined || now - last >= this.policy(symbol, decimals).intervalMs;
+        // A second of slack: a tick of the same interval may come a moment early.
+        return last === undefined || now - last >= this.policy(symbol, decimals).intervalMs - 1_000;
       }),
     );
   }
@@ -466,10 +467,13 @@ export function startForwarderSweeper(
       )
       .finally(() => (running = null));
   };
+  // A first run at once: it settles a sweep left in flight by the previous process.
+  const first = setTimeout(tick, 0);
   const timer = setInterval(tick, tickMs);
   timer.unref();
   return {
     async stop() {
+      clearTimeout(first);
       clearInterval(timer);
       await running;
     },
