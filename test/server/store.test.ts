@@ -133,6 +133,7 @@ for (const backend of [pgliteBackend(), postgresBackend()]) {
             'schema_migrations',
             'session_events',
             'sessions',
+            'sweeps',
             'transfers',
             'webhook_attempts',
             'webhook_deliveries',

@@ -13,6 +13,7 @@
 import { INIT_USAGE, runInit } from './cli/init.js';
 import { keyCommands } from './cli/key-commands.js';
 import { parseFlags } from './cli/parse-flags.js';
+import { sweepCommand } from './cli/sweep-command.js';
 import type { Command } from './cli/command.js';
 import { webhookCommands } from './cli/webhook-commands.js';
 import { ConfigError, loadConfig } from './config.js';
@@ -29,6 +30,8 @@ function help(): string {
     '       crypto-checkout-server init [flags]                write a commented configuration and the first key',
     ...INIT_USAGE.map((u) => `             ${u}`),
     '       crypto-checkout-server doctor [--json]             check the configuration against the database, chains, wallet',
+    '       crypto-checkout-server sweep [flags]               move received money to the treasury, keyless:',
+    ...sweepCommand.usage.map((u) => `             ${u}`),
     '       crypto-checkout-server <group> <command> [flags]   an operator command:',
     '',
   ];
@@ -75,7 +78,10 @@ async function main(argv: string[]): Promise<number> {
     if (report.configInvalid) return 78;
     return report.checks.some((c) => c.status === 'fail') ? 1 : 0;
   }
-  const command = COMMANDS.find((c) => c.group === group && c.name === name);
+  // `sweep` is a command of its own, without a sub-command: what follows it are flags.
+  const command =
+    group === 'sweep' ? sweepCommand : COMMANDS.find((c) => c.group === group && c.name === name);
+  if (group === 'sweep') rest.unshift(...(name === undefined ? [] : [name]));
   if (!command) {
     console.error(`unknown command "${[group, name].filter(Boolean).join(' ')}"\n\n${help()}`);
     return 64;

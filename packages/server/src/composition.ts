@@ -280,6 +280,9 @@ export async function startWorkers(options: WorkersOptions): Promise<Workers> {
       retryMs: config.leadership_retry_ms,
     }),
   );
+  // Forwarder-mode chains are swept by the relayer key, when one is configured, by the instance that
+  // leads the chain. Without a key, `crypto-checkout-server sweep` shows what is there to sweep.
+  const sweepers = await startSweepers(config, services, watchers, log);
   services.readiness.watch(watchers);
   services.metrics?.watch(watchers);
   const dispatcher = startWebhookDispatcher({
@@ -324,6 +327,7 @@ export async function startWorkers(options: WorkersOptions): Promise<Workers> {
         const left = () => Math.max(0, deadline - Date.now());
         await Promise.all([
           dispatcher.stop({ graceMs: left() }),
+          untilDeadline(Promise.all(sweepers.map((s) => s.stop())), left()),
           untilDeadline(Promise.all([sweeping, purging]), left()),
           untilDeadline(Promise.all(watchers.map((w) => w.stop())), left()),
         ]);
@@ -331,6 +335,35 @@ export async function startWorkers(options: WorkersOptions): Promise<Workers> {
       return stopping;
     },
   };
+}
+
+/**
+ * Starts the forwarder sweeper of each chain in forwarder mode when `treasury.relayer_key` is set;
+ * each runs while this instance leads the chain's watch. Loaded lazily, like the watchers.
+ */
+async function startSweepers(
+  config: Config,
+  services: Services,
+  watchers: LedChainWatcher[],
+  log: FastifyBaseLogger,
+): Promise<{ stop(): Promise<void> }[]> {
+  const key = config.treasury.relayer_key;
+  const chains = config.chains.filter((chain) => chain.deposit_mode === 'forwarder');
+  if (!chains.length) return [];
+  if (!key) {
+    log.warn(
+      { chains: chains.map((c) => c.key) },
+      'forwarder deposit mode without treasury.relayer_key: deposits are not swept automatically',
+    );
+    return [];
+  }
+  const { createForwarderSweeper } = await import('./treasury/sweeper-clients.js');
+  const { startForwarderSweeper } = await import('./treasury/forwarder-sweeper.js');
+  return chains.map((chain) => {
+    const sweeper = createForwarderSweeper({ chain, db: services.store.db, relayerKey: key, logger: log });
+    const watcher = watchers[config.chains.indexOf(chain)];
+    return startForwarderSweeper(sweeper, { leads: () => watcher?.status().role === 'leader', logger: log });
+  });
 }
 
 /** Waits for `work`, but no longer than `ms`; never rejects (its errors were logged where they arose). */

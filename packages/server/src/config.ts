@@ -13,11 +13,14 @@ import { describeIssue, parseConfigText, type ConfigSources } from './config-err
  * kept exactly (base58 is case-sensitive) after its checksum is checked. Which one a chain takes is
  * checked with its family ({@link checkFamilyFields}).
  */
+/** An EVM address: 0x and 20 bytes of hex, kept lower-case. */
+const evmAddressSchema = z
+  .string()
+  .regex(/^0x[0-9a-fA-F]{40}$/, 'must be a 0x-prefixed 20-byte address')
+  .transform((value) => value.toLowerCase() as `0x${string}`);
+
 const addressSchema = z.union([
-  z
-    .string()
-    .regex(/^0x[0-9a-fA-F]{40}$/, 'must be a 0x-prefixed 20-byte address')
-    .transform((value) => value.toLowerCase() as `0x${string}`),
+  evmAddressSchema,
   z
     .string()
     .regex(/^T/, 'must be a 0x-prefixed 20-byte address (EVM) or a T… address (TRON)')
@@ -43,6 +46,27 @@ const tokenSchema = z.strictObject({
     .enum(['USD'])
     .optional()
     .describe('Fiat currency the token is pegged 1:1 to (stablecoins), or omit to use `rates`.'),
+});
+
+/** When and how one asset of a chain is swept in forwarder mode (docs/treasury.md). */
+const sweepPolicySchema = z.strictObject({
+  threshold: decimalSchema
+    .default('0')
+    .describe(
+      'Sweep a deposit address only when it holds more than this many whole units of the asset (gas would cost more than small balances).',
+    ),
+  interval_s: z
+    .number()
+    .int()
+    .min(10)
+    .max(30 * 86_400)
+    .default(3_600)
+    .describe('Seconds between two sweep runs for this asset.'),
+  max_gas_price_gwei: decimalSchema
+    .optional()
+    .describe(
+      'Skip a run while the chain asks more than this gas price (max fee per gas), in gwei; default: no cap.',
+    ),
 });
 
 /**
@@ -115,7 +139,7 @@ const chainFields = z.strictObject({
     .url({ protocol: /^wss?$/ })
     .optional()
     .describe(
-      'WebSocket endpoint for the `newHeads` subscription; default: for a node on this machine, the RPC URL with `ws:`/`wss:` (chain/new-heads.ts → webSocketUrlFor), otherwise none (polling only).',
+      'WebSocket endpoint for the `newHeads` subscription; default: for a node on this machine, the RPC URL with `ws:`/`wss:` (chain/evm/new-heads.ts → webSocketUrlFor), otherwise none (polling only).',
     ),
   confirmations: z
     .number({ error: requiredUnlessKnown() })
@@ -175,6 +199,35 @@ const chainFields = z.strictObject({
     .describe(
       'TRON only: `solidified` (default) counts a transfer as paid once its block is solidified and has `confirmations`; `confirmations` counts the confirmations alone.',
     ),
+  deposit_mode: z
+    .enum(['xpub', 'forwarder'])
+    .default('xpub')
+    .describe(
+      "Where buyers pay: `xpub`, a child address of the merchant's xpub (swept by the merchant's own wallet, or with `sweep --export`); `forwarder`, the CREATE2 address of a keyless forwarder that only ever sends to `treasury_address`, swept by the server's relayer (docs/treasury.md).",
+    ),
+  treasury_address: evmAddressSchema
+    .optional()
+    .describe(
+      'Forwarder mode: where every deposit address sends its money (a Safe or a hardware wallet); part of each deposit address, so never change it while deposits are unswept. Required in forwarder mode.',
+    ),
+  forwarder_factory: evmAddressSchema
+    .optional()
+    .describe(
+      'Forwarder mode: the ForwarderFactory contract; default: its deterministic address (the same on every chain), deployed by the first sweep if absent.',
+    ),
+  sweep_batch_size: z
+    .number()
+    .int()
+    .min(1)
+    .max(200)
+    .default(50)
+    .describe('Forwarder mode: deposit addresses swept per transaction at most.'),
+  sweep: z
+    .record(z.string().regex(/^[A-Za-z0-9.]{1,16}$/), sweepPolicySchema)
+    .default({})
+    .describe(
+      'Forwarder mode: sweep policy per asset symbol (`USDC`, `ETH`: threshold, interval_s, max_gas_price_gwei); an asset not listed is swept hourly at any balance without a gas cap.',
+    ),
 });
 
 /**
@@ -220,6 +273,12 @@ function checkFamilyFields(chain: z.infer<typeof chainFields>, ctx: z.Refinement
       if (chain[field] !== undefined)
         ctx.addIssue({ code: 'custom', path: [field], message: 'only for a TRON chain (family "tron")' });
   }
+  if (chain.family !== 'evm' && chain.deposit_mode === 'forwarder')
+    ctx.addIssue({
+      code: 'custom',
+      path: ['deposit_mode'],
+      message: 'forwarder deposit addresses exist on EVM chains only (CREATE2); use "xpub" here',
+    });
   chain.tokens.forEach((token, index) => {
     const tron = token.address.startsWith('T');
     if (chain.family !== 'utxo' && tron !== (chain.family === 'tron'))
@@ -825,6 +884,18 @@ export const configSchema = z.strictObject({
     .describe(
       'The chains to accept payments on (EVM, and UTXO chains with their own `xpub`). A known chain (`ethereum`, `base`, `litecoin`, …) needs only `key` and `rpc_url` (and `xpub` when it is not EVM).',
     ),
+  treasury: z
+    .strictObject({
+      relayer_key: z
+        .string()
+        .regex(/^0x[0-9a-fA-F]{64}$/, 'must be a 0x-prefixed 32-byte private key')
+        .optional()
+        .describe(
+          "Private key of the relayer that pays gas for forwarder sweeps (env `CC_RELAYER_KEY`). It has no authority over funds: the contracts send only to each chain's treasury_address, so a leaked key can only waste its own gas. Fund it with a little of the native coin only.",
+        ),
+    })
+    .prefault({})
+    .describe('Treasury: the relayer key for forwarder-mode sweeps (docs/treasury.md).'),
   rates: z
     .record(z.string(), decimalSchema)
     .default({})
@@ -1008,6 +1079,10 @@ export function parseConfig(input: unknown, options: { sources?: ConfigSources }
         `chains[${index}].key: "${chain.key}" is used twice (chains[${first}] has it too) — hint: each chain once; a second node of the same chain is not supported`,
       ]);
     seen.set(chain.key, index);
+    if (chain.deposit_mode === 'forwarder' && !chain.treasury_address)
+      throw new ConfigError([
+        `chains[${index}].treasury_address: required when deposit_mode is "forwarder" — hint: the address of the merchant's Safe or hardware wallet that receives every sweep`,
+      ]);
   });
   return config;
 }
@@ -1031,6 +1106,7 @@ export const CONFIG_ENV_VARS: readonly { key: keyof Config; variable: string; ki
   { key: 'host', variable: 'HOST', kind: 'string' },
   { key: 'cors_origins', variable: 'CC_CORS_ORIGINS', kind: 'list' },
   { key: 'chains', variable: 'CC_CHAINS', kind: 'json' },
+  { key: 'treasury', variable: 'CC_TREASURY', kind: 'json' },
   { key: 'rates', variable: 'CC_RATES', kind: 'json' },
   { key: 'fx_rates', variable: 'CC_FX_RATES', kind: 'json' },
   { key: 'pricing', variable: 'CC_PRICING', kind: 'json' },
@@ -1104,6 +1180,12 @@ export function readConfigInput(env: NodeJS.ProcessEnv = process.env): {
     const given = (overlay.metrics ?? file.metrics ?? {}) as Record<string, unknown>;
     overlay.metrics = { ...given, token: env.CC_METRICS_TOKEN };
     sources.metrics = 'CC_METRICS_TOKEN';
+  }
+  // The relayer key alone, so that it can come from a secret store apart from the rest of `treasury`.
+  if (env.CC_RELAYER_KEY) {
+    const given = (overlay.treasury ?? file.treasury ?? {}) as Record<string, unknown>;
+    overlay.treasury = { ...given, relayer_key: env.CC_RELAYER_KEY };
+    sources.treasury = 'CC_RELAYER_KEY';
   }
   return { input: { ...file, ...overlay }, sources };
 }

@@ -40,6 +40,8 @@ export const REDACTED_PATHS: readonly string[] = [
     'password',
     'xprv',
     'mnemonic',
+    'relayer_key',
+    'private_key',
     'encryption_key',
     'previous_encryption_keys',
     'token',

@@ -23,6 +23,8 @@ export const ADVISORY_LOCKS = {
    * dedicated connection for as long as the instance leads (see `connection-lock.ts`).
    */
   chain_watcher: 727276,
+  /** Planning a forwarder sweep of a chain: a two-key lock (this number, the chain id). */
+  forwarder_sweep: 727283,
 } as const;
 
 /** The name of an advisory lock. */
@@ -35,4 +37,21 @@ export type AdvisoryLock = keyof typeof ADVISORY_LOCKS;
  */
 export async function lockForTransaction(tx: Queryable, lock: AdvisoryLock): Promise<void> {
   await tx.query('SELECT pg_advisory_xact_lock($1::bigint)', [ADVISORY_LOCKS[lock]]);
+}
+
+/**
+ * Tries to take a two-key transaction-level advisory lock (`lock`, `key`) without waiting: true when
+ * taken (held until `tx` ends), false when another transaction holds it.
+ * @example if (!(await tryLockForTransaction(tx, 'forwarder_sweep', chainId))) return; // another instance sweeps
+ */
+export async function tryLockForTransaction(
+  tx: Queryable,
+  lock: AdvisoryLock,
+  key: number,
+): Promise<boolean> {
+  const { rows } = await tx.query<{ taken: boolean }>(
+    'SELECT pg_try_advisory_xact_lock($1::int, $2::int) AS taken',
+    [ADVISORY_LOCKS[lock], key],
+  );
+  return rows[0]!.taken;
 }

@@ -306,6 +306,45 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       ALTER TABLE transfers ALTER COLUMN from_address DROP NOT NULL;
     `,
   },
+  {
+    version: 12,
+    name: 'forwarder sweeps',
+    sql: `
+      -- One row per deposit address and asset moved (or planned to move) by one sweep transaction
+      -- of ForwarderFactory (forwarder deposit mode, docs/treasury.md). A row is written 'pending'
+      -- with the signed transaction before it is broadcast, so a restart finds and re-checks it;
+      -- it becomes 'confirmed' (amount_atomic = what the receipt's logs show moved to the treasury),
+      -- 'failed' (the transaction reverted: nothing moved, gas spent) or 'dropped' (never mined,
+      -- its nonce used by another transaction). The ledger reads the confirmed rows.
+      CREATE TABLE sweeps (
+        chain_id              bigint NOT NULL,
+        tx_hash               text NOT NULL,
+        address               text NOT NULL,
+        derivation_index      bigint NOT NULL,
+        token_symbol          text NOT NULL,
+        token_address         text,
+        treasury_address      text NOT NULL,
+        planned_atomic        numeric(78, 0) NOT NULL,
+        amount_atomic         numeric(78, 0),
+        status                text NOT NULL,
+        batch_deposits        integer NOT NULL,
+        tx_gas_used           numeric(78, 0),
+        gas_share             numeric(78, 0),
+        effective_gas_price   numeric(78, 0),
+        block_number          bigint,
+        relayer_address       text NOT NULL,
+        nonce                 bigint NOT NULL,
+        raw_tx                text NOT NULL,
+        created_at            timestamptz NOT NULL,
+        updated_at            timestamptz NOT NULL,
+        PRIMARY KEY (chain_id, tx_hash, address, token_symbol)
+      );
+      -- An address and asset is in at most one sweep in flight: a second instance cannot plan it too.
+      CREATE UNIQUE INDEX sweeps_in_flight ON sweeps (chain_id, address, token_symbol) WHERE status = 'pending';
+      CREATE INDEX sweeps_chain_status ON sweeps (chain_id, status);
+      CREATE INDEX sweeps_created ON sweeps (created_at);
+    `,
+  },
 ];
 
 /**

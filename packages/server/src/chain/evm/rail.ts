@@ -8,18 +8,24 @@ import type { ChainConfig } from '../../config.js';
 import type { ChainRail } from '../family.js';
 import { deriveDepositAddress, parseXpub } from './derive-address.js';
 import { eip681Uri } from './eip681.js';
+import { DEFAULT_FORWARDER_FACTORY, forwarderAddress } from '../../treasury/forwarder-address.js';
 
 /**
  * The rail of an EVM chain. Its account key is the chain's own `xpub`, else the configuration's
- * top-level one (every EVM chain shares the addresses of m/44'/60'/0'/0 by default).
+ * top-level one (every EVM chain shares the addresses of m/44'/60'/0'/0 by default). In forwarder
+ * deposit mode (docs/treasury.md) the deposit address of index i is instead the CREATE2 address of
+ * the keyless forwarder that can only send to `treasury_address` (`treasury/forwarder-address.ts`).
  * @example evmRail(chain, config.xpub).deriveAddress(7) // '0x…'
  */
 export function evmRail(chain: ChainConfig, fallbackXpub: string): ChainRail {
   const root = parseXpub(chain.xpub ?? fallbackXpub);
+  const treasury = chain.deposit_mode === 'forwarder' ? chain.treasury_address : undefined;
+  const factory = chain.forwarder_factory ?? DEFAULT_FORWARDER_FACTORY;
   return {
     family: 'evm',
     wireChainId: chain.id,
-    deriveAddress: (index) => deriveDepositAddress(root, index),
+    deriveAddress: (index) =>
+      treasury ? forwarderAddress(factory, treasury, index) : deriveDepositAddress(root, index),
     paymentUri: ({ to, amountAtomic, token }) => eip681Uri({ to, chainId: chain.id, amountAtomic, token }),
     // EIP-55 is a checksum over case only: the same address in any case.
     normalizeAddress: (address) => address.toLowerCase(),

@@ -1,0 +1,302 @@
+/**
+ * The queries on `sweeps` (migration 12): which deposit addresses hold confirmed money not yet
+ * swept, the rows of a sweep transaction written before it is broadcast, and their outcome once its
+ * receipt is read. One sweep in flight per chain: planning takes the chain's sweep lock and finds no
+ * pending row, so two instances never sign with the relayer's nonce at once.
+ */
+import { tryLockForTransaction } from './advisory-locks.js';
+import { Store, type Queryable } from './database.js';
+
+/** A deposit address and asset with confirmed transfers newer than its last confirmed sweep. */
+export interface SweepCandidate {
+  /** Lower-case deposit address. */
+  address: `0x${string}`;
+  derivation_index: number;
+  token_symbol: string;
+  /** Lower-case contract, `null` for the native coin. */
+  token_address: `0x${string}` | null;
+  decimals: number;
+}
+
+/** Statuses of a sweep row. */
+export type SweepStatus = 'pending' | 'confirmed' | 'failed' | 'dropped';
+
+/** One row of `sweeps`: one deposit address and asset in one sweep transaction. */
+export interface SweepRecord {
+  chain_id: number;
+  tx_hash: `0x${string}`;
+  address: `0x${string}`;
+  derivation_index: number;
+  token_symbol: string;
+  token_address: `0x${string}` | null;
+  treasury_address: `0x${string}`;
+  /** The balance seen when planning, atomic units. */
+  planned_atomic: bigint;
+  /** What the receipt shows reached the treasury; `null` until confirmed. */
+  amount_atomic: bigint | null;
+  status: SweepStatus;
+  /** Deposit addresses in the transaction (for splitting its fee). */
+  batch_deposits: number;
+  tx_gas_used: bigint | null;
+  /** This row's part of the transaction's gas: the gas split evenly over its deposit addresses. */
+  gas_share: bigint | null;
+  effective_gas_price: bigint | null;
+  block_number: number | null;
+  relayer_address: `0x${string}`;
+  nonce: number;
+  /** The signed transaction (public once broadcast), kept to broadcast it again after a restart. */
+  raw_tx: `0x${string}`;
+  created_at: Date;
+  updated_at: Date;
+}
+
+const COLUMNS =
+  'chain_id, tx_hash, address, derivation_index, token_symbol, token_address, treasury_address, planned_atomic, ' +
+  'amount_atomic, status, batch_deposits, tx_gas_used, gas_share, effective_gas_price, block_number, ' +
+  'relayer_address, nonce, raw_tx, created_at, updated_at';
+
+interface Row extends Omit<
+  SweepRecord,
+  | 'planned_atomic'
+  | 'amount_atomic'
+  | 'tx_gas_used'
+  | 'gas_share'
+  | 'effective_gas_price'
+  | 'derivation_index'
+  | 'block_number'
+  | 'nonce'
+> {
+  derivation_index: string | number;
+  planned_atomic: string;
+  amount_atomic: string | null;
+  tx_gas_used: string | null;
+  gas_share: string | null;
+  effective_gas_price: string | null;
+  block_number: string | number | null;
+  nonce: string | number;
+}
+
+const big = (value: string | null) => (value === null ? null : BigInt(value));
+const num = (value: string | number | null) => (value === null ? null : Number(value));
+
+function fromRow(row: Row): SweepRecord {
+  return {
+    ...row,
+    derivation_index: Number(row.derivation_index),
+    planned_atomic: BigInt(row.planned_atomic),
+    amount_atomic: big(row.amount_atomic),
+    tx_gas_used: big(row.tx_gas_used),
+    gas_share: big(row.gas_share),
+    effective_gas_price: big(row.effective_gas_price),
+    block_number: num(row.block_number),
+    nonce: Number(row.nonce),
+  };
+}
+
+/** What a receipt shows for one row: moved amount and gas. */
+export interface SweepOutcome {
+  address: `0x${string}`;
+  token_symbol: string;
+  token_address: `0x${string}` | null;
+  derivation_index: number;
+  amount_atomic: bigint;
+}
+
+/** The queries on `sweeps`. */
+export class SweepStore extends Store {
+  /**
+   * Addresses and assets on `chainId` that received a transfer at or below `confirmedBlock` after
+   * their last confirmed sweep, and are in no pending sweep: the ones whose balance is worth reading.
+   */
+  async candidates(chainId: number, confirmedBlock: number): Promise<SweepCandidate[]> {
+    const { rows } = await this.db.query<SweepCandidate & { derivation_index: string | number }>(
+      `WITH addresses AS (
+         SELECT lower(address) AS address, derivation_index FROM deposits WHERE chain_id = $1
+         UNION ALL
+         SELECT lower(address) AS address, derivation_index FROM abandoned_deposits WHERE chain_id = $1
+       )
+       SELECT a.address, a.derivation_index, t.token_symbol, lower(t.token_address) AS token_address, t.decimals
+         FROM transfers t JOIN addresses a ON a.address = lower(t.address)
+        WHERE t.chain_id = $1 AND t.block_number <= $2
+          AND NOT EXISTS (SELECT 1 FROM sweeps p WHERE p.chain_id = $1 AND p.address = a.address
+                            AND p.status = 'pending')
+        GROUP BY a.address, a.derivation_index, t.token_symbol, lower(t.token_address), t.decimals
+       HAVING max(t.block_number) > coalesce((SELECT max(s.block_number) FROM sweeps s
+                 WHERE s.chain_id = $1 AND s.address = a.address AND s.token_symbol = t.token_symbol
+                   AND s.status = 'confirmed'), -1)
+        ORDER BY a.derivation_index, t.token_symbol`,
+      [chainId, confirmedBlock],
+    );
+    return rows.map((row) => ({ ...row, derivation_index: Number(row.derivation_index) }));
+  }
+
+  /**
+   * Takes the chain's sweep lock for the length of `tx` if free and no sweep of the chain is pending:
+   * true when this caller may plan and record a new sweep now.
+   */
+  async claimChain(tx: Queryable, chainId: number): Promise<boolean> {
+    if (!(await tryLockForTransaction(tx, 'forwarder_sweep', chainId))) return false;
+    const { rows } = await tx.query(
+      `SELECT 1 FROM sweeps WHERE chain_id = $1 AND status = 'pending' LIMIT 1`,
+      [chainId],
+    );
+    return rows.length === 0;
+  }
+
+  /** Writes the rows of a sweep transaction (status `pending`), before it is broadcast. */
+  async insertPending(tx: Queryable, records: SweepRecord[]): Promise<void> {
+    for (const r of records) {
+      await tx.query(
+        `INSERT INTO sweeps (${COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14,
+           $15, $16, $17, $18, $19, $20)`,
+        [
+          r.chain_id,
+          r.tx_hash,
+          r.address,
+          r.derivation_index,
+          r.token_symbol,
+          r.token_address,
+          r.treasury_address,
+          r.planned_atomic.toString(),
+          r.amount_atomic?.toString() ?? null,
+          r.status,
+          r.batch_deposits,
+          r.tx_gas_used?.toString() ?? null,
+          r.gas_share?.toString() ?? null,
+          r.effective_gas_price?.toString() ?? null,
+          r.block_number,
+          r.relayer_address,
+          r.nonce,
+          r.raw_tx,
+          r.created_at,
+          r.updated_at,
+        ],
+      );
+    }
+  }
+
+  /** The pending rows of `chainId`, grouped by nothing (one transaction at most, see {@link claimChain}). */
+  async pending(chainId: number): Promise<SweepRecord[]> {
+    const { rows } = await this.db.query<Row>(
+      `SELECT ${COLUMNS} FROM sweeps WHERE chain_id = $1 AND status = 'pending' ORDER BY derivation_index`,
+      [chainId],
+    );
+    return rows.map(fromRow);
+  }
+
+  /** Every row of a chain (newest first), or of one transaction. */
+  async list(chainId: number, txHash?: string): Promise<SweepRecord[]> {
+    const { rows } = await this.db.query<Row>(
+      `SELECT ${COLUMNS} FROM sweeps WHERE chain_id = $1 AND ($2::text IS NULL OR tx_hash = $2)
+        ORDER BY created_at DESC, derivation_index, token_symbol`,
+      [chainId, txHash ?? null],
+    );
+    return rows.map(fromRow);
+  }
+
+  /**
+   * Records a mined sweep: its planned rows become `confirmed` with the amounts in `outcomes` (what
+   * the receipt's logs show moved; zero when nothing did), and assets moved without being planned (the
+   * coin that every forwarder sends along) get rows of their own. Gas is split evenly over the
+   * transaction's deposit addresses, the remainder on the first. Idempotent: a second call for the
+   * same transaction changes nothing that is no longer pending.
+   */
+  async confirm(
+    chainId: number,
+    txHash: `0x${string}`,
+    receipt: { gasUsed: bigint; effectiveGasPrice: bigint; blockNumber: number },
+    outcomes: SweepOutcome[],
+    now: Date,
+  ): Promise<void> {
+    await this.transaction(async (tx) => {
+      const { rows } = await tx.query<Row>(
+        `SELECT ${COLUMNS} FROM sweeps WHERE chain_id = $1 AND tx_hash = $2 AND status = 'pending' FOR UPDATE`,
+        [chainId, txHash],
+      );
+      if (!rows.length) return;
+      const planned = rows.map(fromRow);
+      const template = planned[0]!;
+      const addresses = [...new Set(planned.map((r) => r.address))];
+      const share = receipt.gasUsed / BigInt(addresses.length);
+      const remainder = receipt.gasUsed - share * BigInt(addresses.length);
+      const firstRowOf = new Set<string>();
+      const gasShare = (address: string) => {
+        if (firstRowOf.has(address)) return 0n;
+        firstRowOf.add(address);
+        return address === addresses[0] ? share + remainder : share;
+      };
+      const key = (address: string, symbol: string) => `${address}|${symbol}`;
+      const moved = new Map(outcomes.map((o) => [key(o.address, o.token_symbol), o]));
+      for (const row of planned) {
+        const outcome = moved.get(key(row.address, row.token_symbol));
+        moved.delete(key(row.address, row.token_symbol));
+        await tx.query(
+          `UPDATE sweeps SET status = 'confirmed', amount_atomic = $5, tx_gas_used = $6, gas_share = $7,
+             effective_gas_price = $8, block_number = $9, updated_at = $10
+           WHERE chain_id = $1 AND tx_hash = $2 AND address = $3 AND token_symbol = $4`,
+          [
+            chainId,
+            txHash,
+            row.address,
+            row.token_symbol,
+            (outcome?.amount_atomic ?? 0n).toString(),
+            receipt.gasUsed.toString(),
+            gasShare(row.address).toString(),
+            receipt.effectiveGasPrice.toString(),
+            receipt.blockNumber,
+            now,
+          ],
+        );
+      }
+      for (const extra of moved.values()) {
+        if (extra.amount_atomic === 0n) continue;
+        await this.insertPending(tx, [
+          {
+            ...template,
+            address: extra.address,
+            derivation_index: extra.derivation_index,
+            token_symbol: extra.token_symbol,
+            token_address: extra.token_address,
+            planned_atomic: 0n,
+            amount_atomic: extra.amount_atomic,
+            status: 'confirmed',
+            tx_gas_used: receipt.gasUsed,
+            gas_share: gasShare(extra.address),
+            effective_gas_price: receipt.effectiveGasPrice,
+            block_number: receipt.blockNumber,
+            created_at: now,
+            updated_at: now,
+          },
+        ]);
+      }
+    });
+  }
+
+  /**
+   * Ends a sweep that moved nothing: `failed` (mined and reverted; its gas is recorded, it was paid)
+   * or `dropped` (never mined: its nonce went to another transaction). Its addresses are free to be
+   * planned again.
+   */
+  async close(
+    chainId: number,
+    txHash: `0x${string}`,
+    status: 'failed' | 'dropped',
+    now: Date,
+    receipt?: { gasUsed: bigint; effectiveGasPrice: bigint; blockNumber: number },
+  ): Promise<void> {
+    await this.db.query(
+      `UPDATE sweeps SET status = $3, amount_atomic = 0, tx_gas_used = $4, effective_gas_price = $5,
+         block_number = $6, updated_at = $7
+       WHERE chain_id = $1 AND tx_hash = $2 AND status = 'pending'`,
+      [
+        chainId,
+        txHash,
+        status,
+        receipt?.gasUsed.toString() ?? null,
+        receipt?.effectiveGasPrice.toString() ?? null,
+        receipt?.blockNumber ?? null,
+        now,
+      ],
+    );
+  }
+}

@@ -1,0 +1,50 @@
+/**
+ * Builds a chain's {@link ForwarderSweeper} from configuration: viem's public client on the chain's
+ * RPC URL and the relayer's wallet client from its key. In a module of its own so that the server
+ * and the CLI load viem's clients only when a forwarder chain needs them.
+ */
+import { createPublicClient, createWalletClient, defineChain, http, type PublicClient } from 'viem';
+import { privateKeyToAccount } from 'viem/accounts';
+import type { ChainConfig } from '../config.js';
+import type { Database } from '../store/database.js';
+import { SweepStore } from '../store/sweep-store.js';
+import { ForwarderSweeper, type ForwarderSweeperOptions } from './forwarder-sweeper.js';
+
+/**
+ * A sweeper for `chain` on `db`; without `relayerKey` it can plan (dry runs) but not send.
+ * @example const sweeper = createForwarderSweeper({ chain, db, relayerKey: config.treasury.relayer_key });
+ */
+export function createForwarderSweeper(options: {
+  chain: ChainConfig;
+  db: Database;
+  relayerKey?: string | undefined;
+  logger?: ForwarderSweeperOptions['logger'];
+}): ForwarderSweeper {
+  const { chain } = options;
+  const definition = defineChain({
+    id: chain.id,
+    name: chain.name,
+    nativeCurrency: {
+      name: chain.native?.symbol ?? 'ETH',
+      symbol: chain.native?.symbol ?? 'ETH',
+      decimals: chain.native?.decimals ?? 18,
+    },
+    rpcUrls: { default: { http: [chain.rpc_url] } },
+  });
+  const transport = http(chain.rpc_url);
+  const client = createPublicClient({ chain: definition, transport }) as PublicClient;
+  const relayer = options.relayerKey
+    ? createWalletClient({
+        chain: definition,
+        transport,
+        account: privateKeyToAccount(options.relayerKey as `0x${string}`),
+      })
+    : undefined;
+  return new ForwarderSweeper({
+    chain,
+    store: new SweepStore(options.db),
+    client,
+    relayer,
+    logger: options.logger,
+  });
+}
