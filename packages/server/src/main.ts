@@ -6,6 +6,7 @@
  * @module
  */
 import { ConfigError, loadConfig } from './config.js';
+import { listenEarly } from './early-listener.js';
 import { openDatabase } from './store/database.js';
 import { EncryptionKeyError } from './store/secret-box.js';
 
@@ -22,8 +23,11 @@ try {
   // WebAssembly) starts now and overlaps the loading of the rest of the server's modules.
   const opening = openDatabase({ databaseUrl: config.database_url, dataDir: config.data_dir });
   opening.catch(() => undefined); // awaited by startServer; this only keeps Node from calling it unhandled meanwhile
+  // The port opens now, before the database and the rest of the server's modules: connections made
+  // during the start are accepted and held, then answered once the app is ready (early-listener.ts).
+  const listener = await listenEarly({ host: config.host, port: config.port });
   const { startServer } = await import('./server.js');
-  const server = await startServer(config, { opening });
+  const server = await startServer(config, { opening, listener });
   const log = server.app.server.log;
   log.info({ url: server.url, database: server.db.kind }, 'crypto-checkout backend is listening');
   const shutdown = (signal: NodeJS.Signals) => {
