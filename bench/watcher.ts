@@ -19,9 +19,11 @@ import { migrate } from '../packages/server/src/store/migrations.js';
 import { insertOpenPayments } from '../test/support/bulk.js';
 import { testMerchantWallet, testSecretKey } from '../test/support/stack.js';
 import { ephemeralSecretBox } from '../packages/server/src/store/secret-box.js';
+import { reportFigures } from './support/standalone.js';
 
-const SIZES = [1_000, 10_000, 100_000];
-const BLOCKS_PER_SIZE = 20;
+// `SIZES=1000,10000` and `BLOCKS=5` for a shorter run (`npm run bench -- --quick`).
+const SIZES = (process.env.SIZES ?? '1000,10000,100000').split(',').map(Number);
+const BLOCKS_PER_SIZE = Number(process.env.BLOCKS ?? 20);
 const CHAIN_ID = 31337;
 
 const anvil = await startAnvil();
@@ -69,6 +71,7 @@ console.log(
 );
 console.log('open payments | address book load | per block p50 | p95 | max | RPC calls/block');
 let total = 0;
+const figures: { size: number; p50: number; p95: number; rpcPerBlock: number }[] = [];
 for (const size of SIZES) {
   let started = performance.now();
   await insertOpenPayments(db, { count: size - total - 12, chainId: CHAIN_ID, tokenAddress: usdc });
@@ -119,6 +122,12 @@ for (const size of SIZES) {
     rpc += calls.n;
   }
   await anvilClient.setAutomine(true);
+  figures.push({
+    size,
+    p50: percentile(times, 50),
+    p95: percentile(times, 95),
+    rpcPerBlock: rpc / BLOCKS_PER_SIZE,
+  });
   const fmt = (ms: number) => `${ms.toFixed(1)} ms`;
   console.log(
     `${String(size).padStart(13)} | ${fmt(loadMs).padStart(17)} | ${fmt(percentile(times, 50)).padStart(13)} | ${fmt(
@@ -127,6 +136,7 @@ for (const size of SIZES) {
       `   (bulk insert ${fmt(insertMs)})`,
   );
 }
+reportFigures({ blocks: BLOCKS_PER_SIZE, sizes: figures });
 await watcher.stop();
 await app.server.close();
 await db.close();
