@@ -9,7 +9,7 @@
 import { performance } from 'node:perf_hooks';
 import { createPublicClient, custom, http, type Address, type EIP1193RequestFn } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
-import { deployTestToken, devClients, startAnvil } from '../test/support/chain.js';
+import { deployTestToken, devClients, freePort, startAnvil } from '../test/support/chain.js';
 import { testTokenAbi } from '../test/support/contracts/test-token.js';
 import { buildApp } from '../packages/server/src/app.js';
 import { startChainWatcher } from '../packages/server/src/chain/chain-watcher.js';
@@ -39,6 +39,9 @@ const config = parseConfig({
       rpc_url: anvil.rpcUrl,
       confirmations: 1,
       polling_interval_ms: 600_000,
+      // No newHeads subscription (a port nothing listens on): only the bench's own syncOnce() ticks,
+      // or a head's tick would race it and the cursor fence would abandon one of the two.
+      ws_url: `ws://127.0.0.1:${await freePort()}`,
       tokens: [{ symbol: 'USDC', address: usdc, decimals: 6, peg: 'USD' }],
     },
   ],

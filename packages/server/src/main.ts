@@ -7,7 +7,6 @@
  */
 import { ConfigError, loadConfig } from './config.js';
 import { listenEarly } from './early-listener.js';
-import { openDatabase } from './store/database.js';
 import { EncryptionKeyError } from './store/secret-box.js';
 
 /** How long past `shutdown_timeout_ms` the process waits for the database to close before it gives up. */
@@ -19,13 +18,15 @@ process.umask(0o077);
 
 try {
   const config = loadConfig();
-  // Opening the database (on a fresh PGlite folder: unpacking its template, compiling PGlite's
-  // WebAssembly) starts now and overlaps the loading of the rest of the server's modules.
-  const opening = openDatabase({ databaseUrl: config.database_url, dataDir: config.data_dir });
-  opening.catch(() => undefined); // awaited by startServer; this only keeps Node from calling it unhandled meanwhile
   // The port opens now, before the database and the rest of the server's modules: connections made
   // during the start are accepted and held, then answered once the app is ready (early-listener.ts).
   const listener = await listenEarly({ host: config.host, port: config.port });
+  // Opening the database (on a fresh PGlite folder: unpacking its template, compiling PGlite's
+  // WebAssembly) starts now and overlaps the loading of the rest of the server's modules, which
+  // are loaded only now so that the port opens first.
+  const { openDatabase } = await import('./store/database.js');
+  const opening = openDatabase({ databaseUrl: config.database_url, dataDir: config.data_dir });
+  opening.catch(() => undefined); // awaited by startServer; this only keeps Node from calling it unhandled meanwhile
   const { startServer } = await import('./server.js');
   const server = await startServer(config, { opening, listener });
   const log = server.app.server.log;
