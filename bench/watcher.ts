@@ -9,13 +9,14 @@
 import { performance } from 'node:perf_hooks';
 import { createPublicClient, custom, http, type Address, type EIP1193RequestFn } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
-import { deployTestToken, devClients, freePort, startAnvil } from '../test/support/chain.js';
+import { deployTestToken, devClients, startAnvil } from '../test/support/chain.js';
 import { testTokenAbi } from '../test/support/contracts/test-token.js';
 import { buildApp } from '../packages/server/src/app.js';
 import { startChainWatcher } from '../packages/server/src/chain/chain-watcher.js';
 import { parseConfig } from '../packages/server/src/config.js';
 import { openPglite } from '../packages/server/src/store/database.js';
 import { migrate } from '../packages/server/src/store/migrations.js';
+import { ChainCursorMovedError } from '../packages/server/src/store/session-store.js';
 import { insertOpenPayments } from '../test/support/bulk.js';
 import { testMerchantWallet, testSecretKey } from '../test/support/stack.js';
 import { ephemeralSecretBox } from '../packages/server/src/store/secret-box.js';
@@ -39,9 +40,6 @@ const config = parseConfig({
       rpc_url: anvil.rpcUrl,
       confirmations: 1,
       polling_interval_ms: 600_000,
-      // No newHeads subscription (a port nothing listens on): only the bench's own syncOnce() ticks,
-      // or a head's tick would race it and the cursor fence would abandon one of the two.
-      ws_url: `ws://127.0.0.1:${await freePort()}`,
       tokens: [{ symbol: 'USDC', address: usdc, decimals: 6, peg: 'USD' }],
     },
   ],
@@ -66,6 +64,19 @@ const watcher = startChainWatcher({
   client: client as never,
 });
 const { test: anvilClient, wallet } = devClients(anvil.rpcUrl);
+/**
+ * The watcher's own first tick runs as it starts (later ones only every 10 minutes): the bench's first
+ * `syncOnce()` may overlap it, and the cursor fence then abandons one of the two — again, then.
+ */
+async function firstSync() {
+  for (;;) {
+    try {
+      return await watcher.syncOnce();
+    } catch (error) {
+      if (!(error instanceof ChainCursorMovedError)) throw error;
+    }
+  }
+}
 const percentile = (values: number[], p: number) =>
   [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor((values.length * p) / 100))]!;
 
@@ -89,7 +100,7 @@ for (const size of SIZES) {
   const insertMs = performance.now() - started;
   await anvilClient.mine({ blocks: 1 });
   started = performance.now();
-  await watcher.syncOnce(); // a new block: loads the new addresses into the address book
+  await firstSync(); // a new block: loads the new addresses into the address book
   const loadMs = performance.now() - started;
 
   const times: number[] = [];
