@@ -20,7 +20,12 @@ try {
   const config = loadConfig();
   // The port opens now, before the database and the rest of the server's modules: connections made
   // during the start are accepted and held, then answered once the app is ready (early-listener.ts).
-  const listener = await listenEarly({ host: config.host, port: config.port });
+  // Not for `localhost`: Fastify binds each of its addresses (127.0.0.1 and ::1) with a server of
+  // its own, which cannot share one handed-over socket; such a start opens its port when it listens.
+  const listener =
+    config.host.toLowerCase() === 'localhost'
+      ? undefined
+      : await listenEarly({ host: config.host, port: config.port });
   // Opening the database (on a fresh PGlite folder: unpacking its template, compiling PGlite's
   // WebAssembly) starts now and overlaps the loading of the rest of the server's modules, which
   // are loaded only now so that the port opens first.
