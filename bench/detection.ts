@@ -18,6 +18,7 @@ import type { Session, SessionEvent } from '@crypto-checkout/protocol';
 import { devClients, freePort } from '../test/support/chain.js';
 import { startStack, type Stack } from '../test/support/stack.js';
 import { choose, waitFor } from '../test/support/wait.js';
+import { reportFigures } from './support/standalone.js';
 
 const N = Number(process.env.N ?? 30);
 
@@ -111,7 +112,14 @@ async function run(mode: 'subscription' | 'polling (2 s)') {
   await stack.stop();
   const row = (values: number[]) =>
     `${percentile(values, 0.5).toFixed(1).padStart(7)} ${percentile(values, 0.95).toFixed(1).padStart(7)}`;
-  return { mode, toHead: row(toHead), toStatus: row(toStatus), detection: row(detection) };
+  const figures = (values: number[]) => ({ p50: percentile(values, 0.5), p95: percentile(values, 0.95) });
+  return {
+    mode,
+    toHead: row(toHead),
+    toStatus: row(toStatus),
+    detection: row(detection),
+    figures: { toHead: figures(toHead), toStatus: figures(toStatus), detection: figures(detection) },
+  };
 }
 
 const results = [await run('subscription'), await run('polling (2 s)')];
@@ -124,4 +132,5 @@ for (const r of results) {
     `${r.mode.padEnd(16)} ${r.toHead.padStart(24)} ${r.toStatus.padStart(22)} ${r.detection.padStart(26)}`,
   );
 }
+reportFigures({ payments: N, modes: results.map((r) => ({ mode: r.mode, ...r.figures })) });
 process.exit(0);

@@ -17,9 +17,10 @@ import { deployTestToken, devClients, startAnvil } from '../test/support/chain.j
 import { startRpcCounter, type RpcCounter } from '../test/support/rpc-counter.js';
 import { testMerchantWallet, testSecretKey } from '../test/support/stack.js';
 import { callApi, waitFor } from '../test/support/wait.js';
+import { reportFigures } from './support/standalone.js';
 
-const BLOCKS = 20;
-const KILLS = 5;
+const BLOCKS = Number(process.env.BLOCKS ?? 20);
+const KILLS = Number(process.env.KILLS ?? 5);
 const SERVER = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 async function admin(sql: string): Promise<void> {
@@ -122,6 +123,7 @@ try {
     await waitFor(async () => (await role(next.backend)) === 'follower', 10_000);
     [leader, follower] = [follower, next.backend];
   }
+  reportFigures({ blocks: BLOCKS, alone, together, takeovers, retryMs: LEADERSHIP_RETRY_MS });
   console.table([
     {
       figure: 'RPC calls per block, 2 instances together',

@@ -18,6 +18,7 @@ import { SessionStore, type SessionQuery } from '../packages/server/src/store/se
 import { migrate } from '../packages/server/src/store/migrations.js';
 import { testConfig, testSecretBox } from '../test/support/app.js';
 import { pgliteBackend, postgresBackend } from '../test/support/backends.js';
+import { reportFigures } from './support/standalone.js';
 
 const ROWS = Number(process.env.ROWS ?? 1_000_000);
 const RUNS = Number(process.env.RUNS ?? 200);
@@ -57,7 +58,7 @@ async function measure(fn: (i: number) => Promise<unknown>) {
     times.push(performance.now() - started);
   }
   times.sort((a, b) => a - b);
-  const at = (q: number) => times[Math.min(times.length - 1, Math.floor(q * times.length))]!.toFixed(2);
+  const at = (q: number) => times[Math.min(times.length - 1, Math.floor(q * times.length))]!;
   return { p50: at(0.5), p99: at(0.99) };
 }
 
@@ -98,10 +99,13 @@ let deep: string | undefined;
 for (let page = 0; page < 50; page++) deep = (await list(deep ? { cursor: deep } : {})).next_cursor!;
 cases.push(['page 51 via cursor, no filter', () => list({ cursor: deep })]);
 console.log(`${'query'.padEnd(44)}  p50 ms   p99 ms   (${RUNS} runs each)`);
+const results: { name: string; p50: number; p99: number }[] = [];
 for (const [name, fn] of cases) {
   const { p50, p99 } = await measure(fn);
-  console.log(`${name.padEnd(44)} ${p50.padStart(7)}  ${p99.padStart(7)}`);
+  results.push({ name, p50, p99 });
+  console.log(`${name.padEnd(44)} ${p50.toFixed(2).padStart(7)}  ${p99.toFixed(2).padStart(7)}`);
 }
+reportFigures({ backend: backend.name, rows: ROWS, runs: RUNS, results });
 
 // How each list query is run at this size: the scans and sorts of its plan (EXPLAIN ANALYZE).
 const plans: [string, SessionQuery][] = [

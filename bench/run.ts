@@ -28,22 +28,37 @@ console.log(
   `bench: ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, node ${process.version}${quick ? ' (quick)' : ''}`,
 );
 const rows: (BenchRow & { bench: string })[] = [];
+const failed: string[] = [];
+const began = performance.now();
 for (const name of names) {
   const started = performance.now();
   console.log(`running ${name}…`);
-  const module = (await import(pathToFileURL(`${dir}${name}.bench.ts`).href)) as BenchModule;
-  for (const row of await module.run({ quick })) rows.push({ bench: name, ...row });
-  console.log(`  ${name} done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  // One module failing (no PostgreSQL, no build, a node that did not start) leaves the others' rows.
+  try {
+    const module = (await import(pathToFileURL(`${dir}${name}.bench.ts`).href)) as BenchModule;
+    for (const row of await module.run({ quick })) rows.push({ bench: name, ...row });
+    console.log(`  ${name} done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  } catch (error) {
+    failed.push(name);
+    console.log(
+      `  ${name} FAILED after ${((performance.now() - started) / 1000).toFixed(1)} s: ${String(error)}`,
+    );
+  }
 }
 
 const number = (value: number) =>
   value >= 100 ? Math.round(value).toLocaleString('en') : value.toPrecision(3).replace(/\.?0+$/, '');
+const spread = (runs?: number[]) =>
+  runs && runs.length > 1
+    ? `${number(Math.min(...runs))}–${number(Math.max(...runs))} (${runs.length})`
+    : '-';
 const table = [
-  ['bench', 'figure', 'value', 'anchor', 'anchor value', 'ratio', 'target', 'met'],
+  ['bench', 'figure', 'value', 'spread (runs)', 'anchor', 'anchor value', 'ratio', 'target', 'met'],
   ...rows.map((r) => [
     r.bench,
     r.figure,
     `${number(r.value)} ${r.unit}`,
+    spread(r.runs),
     r.anchor,
     r.anchorValue ? number(r.anchorValue) : '-',
     r.anchorValue ? `${(r.value / r.anchorValue).toFixed(2)}×` : '-',
@@ -57,5 +72,9 @@ console.log();
 console.log(line(table[0]!));
 console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
 for (const cells of table.slice(1)) console.log(line(cells));
+console.log(
+  `\n${rows.length} rows in ${((performance.now() - began) / 60_000).toFixed(1)} min` +
+    (failed.length ? `; FAILED: ${failed.join(', ')}` : ''),
+);
 // Handles a bench left open (a pool's idle timer) must not keep the harness running.
 process.exit(0);

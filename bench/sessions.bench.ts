@@ -29,6 +29,47 @@ const CREATE_BODY = JSON.stringify({
   metadata: { a: 1 },
 });
 
+/** How many times each figure is measured; the table shows the median and the spread. */
+const ROUNDS = 3;
+
+/** The median of `values` (the upper one of an even count). */
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+
+/** A load figure measured {@link ROUNDS} times: the medians, and every round's values. */
+interface Rounds {
+  perSecond: number;
+  p99: number;
+  perSecondRuns: number[];
+  p99Runs: number[];
+  errors: number;
+  firstError: string | null;
+}
+
+/** Runs `measure` {@link ROUNDS} times, one after the other. */
+async function rounds(
+  measure: () => Promise<{ perSecond: number; p99: number; errors: number; firstError: string | null }>,
+): Promise<Rounds> {
+  const results = [];
+  for (let i = 0; i < ROUNDS; i += 1) results.push(await measure());
+  const perSecondRuns = results.map((r) => r.perSecond);
+  const p99Runs = results.map((r) => r.p99);
+  return {
+    perSecond: median(perSecondRuns),
+    p99: median(p99Runs),
+    perSecondRuns,
+    p99Runs,
+    errors: results.reduce((n, r) => n + r.errors, 0),
+    firstError: results.find((r) => r.firstError)?.firstError ?? null,
+  };
+}
+
+/** Runs `measure` (a rate) {@link ROUNDS} times: the median, and every round's value. */
+async function rateRounds(measure: () => Promise<number>): Promise<{ value: number; runs: number[] }> {
+  const runs: number[] = [];
+  for (let i = 0; i < ROUNDS; i += 1) runs.push(await measure());
+  return { value: median(runs), runs };
+}
+
 /** Requests per second and p99 of a bare Fastify POST route with a JSON body: what HTTP costs here. */
 async function bareFastify(connections: number, count: number) {
   const server = Fastify({ logger: false });
@@ -41,7 +82,7 @@ async function bareFastify(connections: number, count: number) {
     body: CREATE_BODY,
   };
   await load({ url, connections, repeat: Math.min(count, 2000), template }); // warm-up
-  const result = await load({ url, connections, repeat: count, template });
+  const result = await rounds(() => load({ url, connections, repeat: count, template }));
   await server.close();
   return result;
 }
@@ -49,7 +90,7 @@ async function bareFastify(connections: number, count: number) {
 /** Single-row inserts per second into a one-table database, `concurrency` at a time, for `ms`. */
 async function rawInserts(db: Database, concurrency: number, ms: number): Promise<number> {
   await db.exec(
-    'CREATE TABLE bench_rows (id text PRIMARY KEY, body jsonb NOT NULL, at timestamptz NOT NULL)',
+    'CREATE TABLE IF NOT EXISTS bench_rows (id text PRIMARY KEY, body jsonb NOT NULL, at timestamptz NOT NULL)',
   );
   let count = 0;
   const until = performance.now() + ms;
@@ -107,11 +148,16 @@ async function httpCreates(url: string, secretKey: string, connections: number, 
     body: CREATE_BODY,
   };
   await load({ url, connections, repeat: Math.min(count, 1000), template });
-  return load({ url, connections, repeat: count, template });
+  return rounds(() => load({ url, connections, repeat: count, template }));
+}
+
+/** HTTP choices at `connections` clients, {@link ROUNDS} times, each on fresh sessions. */
+function httpChooses(app: App, url: string, connections: number, count: number) {
+  return rounds(() => httpChoosesOnce(app, url, connections, count));
 }
 
 /** HTTP choices at `connections` clients, each on a fresh session (created beforehand, not measured). */
-async function httpChooses(app: App, url: string, connections: number, count: number) {
+async function httpChoosesOnce(app: App, url: string, connections: number, count: number) {
   const requests: LoadRequest[] = [];
   for (let i = 0; i < count; i++) {
     const session = await app.sessions.create({ amount: '49.99', currency: 'USD' });
@@ -160,12 +206,14 @@ export async function run({ quick }: BenchOptions): Promise<BenchRow[]> {
 
   const bare16 = await bareFastify(16, creates * 2);
   const bare64 = await bareFastify(64, creates * 2);
-  const rawPglite = await rawInserts(await openPglite('memory://'), 1, rawMs);
+  const rawPgliteDb = await openPglite('memory://');
+  const rawPglite = await rateRounds(() => rawInserts(rawPgliteDb, 1, rawMs));
+  await rawPgliteDb.close();
 
   // PGlite
   {
     const { app, url, db } = await listeningApp(await openPglite('memory://'), secretKey);
-    const alone = await serviceCreates(app, 16, rawMs);
+    const alone = await rateRounds(() => serviceCreates(app, 16, rawMs));
     const c16 = await httpCreates(url, secretKey, 16, creates);
     const ch = await httpChooses(app, url, 16, chooses);
     for (const r of [c16, ch]) if (r.errors) console.log(`  errors: ${r.errors}, first: ${r.firstError}`);
@@ -173,6 +221,7 @@ export async function run({ quick }: BenchOptions): Promise<BenchRow[]> {
       row({
         figure: 'creates, PGlite, 16 clients',
         value: c16.perSecond,
+        runs: c16.perSecondRuns,
         unit: 'req/s',
         anchor: 'bare Fastify POST, 16 clients',
         anchorValue: bare16.perSecond,
@@ -182,6 +231,7 @@ export async function run({ quick }: BenchOptions): Promise<BenchRow[]> {
       row({
         figure: 'creates, PGlite, 16 clients, p99',
         value: c16.p99,
+        runs: c16.p99Runs,
         unit: 'ms',
         anchor: 'bare Fastify p99, 16 clients',
         anchorValue: bare16.p99,
@@ -190,24 +240,27 @@ export async function run({ quick }: BenchOptions): Promise<BenchRow[]> {
       }),
       row({
         figure: 'creates without HTTP (service), PGlite',
-        value: alone,
+        value: alone.value,
+        runs: alone.runs,
         unit: '/s',
         anchor: 'raw PGlite single-row insert/s',
-        anchorValue: rawPglite,
+        anchorValue: rawPglite.value,
         target: '',
       }),
       row({
         figure: 'choose a method, PGlite, 16 clients',
         value: ch.perSecond,
+        runs: ch.perSecondRuns,
         unit: 'req/s',
         anchor: 'raw PGlite single-row insert/s',
-        anchorValue: rawPglite,
+        anchorValue: rawPglite.value,
         target: '≥ 500 req/s',
         met: ch.perSecond >= 500,
       }),
       row({
         figure: 'choose a method, PGlite, 16 clients, p99',
         value: ch.p99,
+        runs: ch.p99Runs,
         unit: 'ms',
         anchor: 'bare Fastify p99, 16 clients',
         anchorValue: bare16.p99,
@@ -226,7 +279,7 @@ export async function run({ quick }: BenchOptions): Promise<BenchRow[]> {
   }
   try {
     const rawDb = await openPostgres(database.url);
-    const rawPg = await rawInserts(rawDb, 16, rawMs);
+    const rawPg = await rateRounds(() => rawInserts(rawDb, 16, rawMs));
     await rawDb.exec('DROP TABLE bench_rows');
     await rawDb.close();
     const { app, url, db } = await listeningApp(await openPostgres(database.url), secretKey);
@@ -239,15 +292,17 @@ export async function run({ quick }: BenchOptions): Promise<BenchRow[]> {
       row({
         figure: 'creates, PostgreSQL, 16 clients',
         value: c16.perSecond,
+        runs: c16.perSecondRuns,
         unit: 'req/s',
         anchor: 'raw PostgreSQL insert/s, 16 conns',
-        anchorValue: rawPg,
+        anchorValue: rawPg.value,
         target: '≥ 1500 req/s',
         met: c16.perSecond >= 1500,
       }),
       row({
         figure: 'creates, PostgreSQL, 16 clients, p99',
         value: c16.p99,
+        runs: c16.p99Runs,
         unit: 'ms',
         anchor: 'bare Fastify p99, 16 clients',
         anchorValue: bare16.p99,
@@ -257,6 +312,7 @@ export async function run({ quick }: BenchOptions): Promise<BenchRow[]> {
       row({
         figure: 'creates, PostgreSQL, 64 clients',
         value: c64.perSecond,
+        runs: c64.perSecondRuns,
         unit: 'req/s',
         anchor: 'bare Fastify POST, 64 clients',
         anchorValue: bare64.perSecond,
@@ -265,6 +321,7 @@ export async function run({ quick }: BenchOptions): Promise<BenchRow[]> {
       row({
         figure: 'creates, PostgreSQL, 64 clients, p99',
         value: c64.p99,
+        runs: c64.p99Runs,
         unit: 'ms',
         anchor: 'bare Fastify p99, 64 clients',
         anchorValue: bare64.p99,
@@ -274,9 +331,10 @@ export async function run({ quick }: BenchOptions): Promise<BenchRow[]> {
       row({
         figure: 'choose a method, PostgreSQL, 16 clients',
         value: ch.perSecond,
+        runs: ch.perSecondRuns,
         unit: 'req/s',
         anchor: 'raw PostgreSQL insert/s, 16 conns',
-        anchorValue: rawPg,
+        anchorValue: rawPg.value,
         target: '',
       }),
     );

@@ -20,6 +20,12 @@ export interface BenchRow {
   target: string;
   /** Whether the figure meets the target; `null` without a target. */
   met: boolean | null;
+  /**
+   * When the figure is the median of repeated runs: every run's value, for the table's spread column
+   * (min–max and the count). A figure that is itself a percentile of many samples in one run leaves
+   * it out.
+   */
+  runs?: number[];
 }
 
 /** Options every bench's `run` takes. */

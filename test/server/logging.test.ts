@@ -170,6 +170,26 @@ describe('the server logger keeps secrets out by construction', () => {
       assert.ok(request, log.text());
       assert.equal(request.route, '/v1/sessions/:id');
       assert.equal(request.path, `/v1/sessions/${session.id}`);
+      // The session's id and the request's id, both on the line (the request's own logger carries
+      // them), once; and only on that request's lines: another session's request and a request about
+      // no session carry their own or none (the binding never reaches a logger shared by requests).
+      assert.equal(request.session_id, session.id, log.text());
+      assert.equal(typeof request.request_id, 'string', log.text());
+      assert.equal(JSON.stringify(request).split('"session_id"').length, 2, 'session_id once');
+      const other = await app.createSession();
+      await app.server.inject({
+        method: 'GET',
+        url: `/v1/sessions/${other.id}`,
+        headers: { authorization: `Bearer ${app.secretKey}` },
+      });
+      await app.server.inject({ method: 'GET', url: '/health' });
+      const requests = log.lines
+        .map((l) => JSON.parse(l) as Record<string, unknown>)
+        .filter((l) => l.msg === 'request');
+      const of = (path: string) => requests.find((l) => l.path === path);
+      assert.equal(of(`/v1/sessions/${other.id}`)?.session_id, other.id, log.text());
+      assert.ok(of('/health'), log.text());
+      assert.equal(of('/health')!.session_id, undefined, log.text());
       assert.ok(!log.text().includes('?'), log.text());
       for (const secret of [session.client_secret, app.secretKey]) {
         assert.ok(!log.text().includes(secret), log.text());

@@ -101,8 +101,14 @@ export async function buildApp(options: AppOptions): Promise<App> {
       typeof id === 'string' &&
       (route?.startsWith('/v1/sessions/:id') || route?.startsWith('/checkout/:id')) &&
       SESSION_ID_PATTERN.test(id)
-    )
-      request.log = request.log.child({ session_id: id });
+    ) {
+      // The binding goes onto the request's own logger (Fastify makes one per request, a child
+      // with its request id) rather than onto a second child: an open event stream keeps its logger
+      // for as long as it lasts, and each pino logger holds its own bound level functions.
+      const log = request.log as FastifyBaseLogger & { setBindings?: (bindings: object) => void };
+      if (typeof log.setBindings === 'function') log.setBindings({ session_id: id });
+      else request.log = request.log.child({ session_id: id });
+    }
   });
   server.addHook('onResponse', async (request, reply) => {
     // Event streams are not timed: they last as long as the buyer watches (sse_streams_open counts them).

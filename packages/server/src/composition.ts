@@ -33,7 +33,7 @@ import type { Database } from './store/database.js';
 import { IdempotencyStore } from './store/idempotency-store.js';
 import type { SecretBox } from './store/secret-box.js';
 import { SessionStore } from './store/session-store.js';
-import { startWebhookDispatcher, type WebhookDispatcher } from './webhooks/webhook-dispatcher.js';
+import type { WebhookDispatcher } from './webhooks/webhook-dispatcher.js';
 import { WebhookEndpoints } from './webhooks/webhook-endpoints.js';
 import { WebhookEvents } from './webhooks/webhook-events.js';
 import { WebhookOutbox } from './webhooks/webhook-outbox.js';
@@ -253,6 +253,8 @@ export async function startWorkers(options: WorkersOptions): Promise<Workers> {
     config.chains.map((chain) => services.rails.get(chain.key)!.loadWatcher()),
   );
   const { startChainLeadership } = await import('./chain/chain-leadership.js');
+  // The webhook worker too: it brings undici, which nothing before the first delivery needs.
+  const { startWebhookDispatcher } = await import('./webhooks/webhook-dispatcher.js');
   // Several instances on one PostgreSQL database share the chains: one watches each (the one holding
   // its lock), the others follow. The name says which instance leads, in the logs and `/ready`.
   const instance = `${hostname()}:${process.pid}`;

@@ -6,7 +6,7 @@
  * @module
  */
 import { ConfigError, loadConfig } from './config.js';
-import { openDatabase } from './store/database.js';
+import { listenEarly } from './early-listener.js';
 import { EncryptionKeyError } from './store/secret-box.js';
 
 /** How long past `shutdown_timeout_ms` the process waits for the database to close before it gives up. */
@@ -18,12 +18,22 @@ process.umask(0o077);
 
 try {
   const config = loadConfig();
+  // The port opens now, before the database and the rest of the server's modules: connections made
+  // during the start are accepted and held, then answered once the app is ready (early-listener.ts).
+  // Not for `localhost`: Fastify binds each of its addresses (127.0.0.1 and ::1) with a server of
+  // its own, which cannot share one handed-over socket; such a start opens its port when it listens.
+  const listener =
+    config.host.toLowerCase() === 'localhost'
+      ? undefined
+      : await listenEarly({ host: config.host, port: config.port });
   // Opening the database (on a fresh PGlite folder: unpacking its template, compiling PGlite's
-  // WebAssembly) starts now and overlaps the loading of the rest of the server's modules.
+  // WebAssembly) starts now and overlaps the loading of the rest of the server's modules, which
+  // are loaded only now so that the port opens first.
+  const { openDatabase } = await import('./store/database.js');
   const opening = openDatabase({ databaseUrl: config.database_url, dataDir: config.data_dir });
   opening.catch(() => undefined); // awaited by startServer; this only keeps Node from calling it unhandled meanwhile
   const { startServer } = await import('./server.js');
-  const server = await startServer(config, { opening });
+  const server = await startServer(config, { opening, listener });
   const log = server.app.server.log;
   log.info({ url: server.url, database: server.db.kind }, 'crypto-checkout backend is listening');
   const shutdown = (signal: NodeJS.Signals) => {

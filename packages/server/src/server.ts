@@ -2,6 +2,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import { buildApp, type App } from './app.js';
 import type { ChainWatcher } from './chain/family.js';
 import { startWorkers } from './composition.js';
+import type { EarlyListener } from './early-listener.js';
 import { ShuttingDownError } from './errors.js';
 import { startMetricsServer, type MetricsServer } from './metrics-server.js';
 import type { Config } from './config.js';
@@ -57,9 +58,29 @@ export async function startServer(
     heartbeatMs?: number;
     /** Where the hosted checkout page's built scripts are; default: the package's `dist/`. */
     distDir?: string;
+    /**
+     * The API port, already open and holding the connections made meanwhile (main.ts opens it first
+     * thing, see `early-listener.ts`): the app takes over its socket instead of opening the port,
+     * then answers the held connections. It is closed if the start fails.
+     */
+    listener?: EarlyListener;
   } = {},
 ): Promise<RunningServer> {
   const ownsDb = !options.db;
+  try {
+    return await start(config, options, ownsDb);
+  } catch (error) {
+    await options.listener?.close();
+    throw error;
+  }
+}
+
+/** {@link startServer}, without closing its early listener when it fails. */
+async function start(
+  config: Config,
+  options: Parameters<typeof startServer>[1] & object,
+  ownsDb: boolean,
+): Promise<RunningServer> {
   const db =
     options.db ??
     (await (options.opening ?? openDatabase({ databaseUrl: config.database_url, dataDir: config.data_dir })));
@@ -118,7 +139,14 @@ export async function startServer(
   // the first delivery poll) would otherwise queue ahead of start-up on PGlite's one connection, and a
   // port already taken fails before anything has started. Work that arrives in between waits for
   // the workers' first tick, as it would for any tick.
-  const address = await app.server.listen({ host: config.host, port: config.port });
+  const { listener } = options;
+  const address = await app.server.listen({
+    host: config.host,
+    port: listener?.address.port ?? config.port,
+    // Node's `listen({ handle })`: the socket main.ts opened, taken over without closing the port.
+    ...(listener && ({ handle: listener.handle } as object)),
+  });
+  listener?.handOver(app.server.server);
   let metricsServer: MetricsServer | null = null;
   if (app.metrics && config.metrics.port !== undefined) {
     try {

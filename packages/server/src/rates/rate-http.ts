@@ -6,7 +6,7 @@
  * @module
  */
 import { isIP } from 'node:net';
-import { Agent, fetch } from 'undici';
+import type { Agent, fetch as undiciFetch } from 'undici';
 import {
   addressProblem,
   guardedLookup,
@@ -31,17 +31,30 @@ export interface SourceResponse {
 
 /** Fetches source URLs over a guarded connection pool. */
 export class RateHttp {
-  private readonly agent: Agent;
+  /**
+   * undici and the pool, loaded at the first request: a start-up (and a configuration with only
+   * static rates) need not load undici at all.
+   */
+  private client: Promise<{ agent: Agent; fetch: typeof undiciFetch }> | null = null;
   private readonly policy: WebhookUrlPolicy;
 
   constructor(options: { allowPrivate: boolean }) {
     const allow = options.allowPrivate;
-    const policy = { allowPrivateTest: allow, allowPrivateLive: allow };
-    this.policy = policy;
-    this.agent = new Agent({
-      connect: { lookup: guardedLookup({ livemode: true, policy, resolve: systemResolveHost }) },
-      keepAliveTimeout: 30_000,
-    });
+    this.policy = { allowPrivateTest: allow, allowPrivateLive: allow };
+  }
+
+  /** undici's `fetch` and the guarded pool, made once. */
+  private pool() {
+    this.client ??= import('undici').then(({ Agent, fetch }) => ({
+      agent: new Agent({
+        connect: {
+          lookup: guardedLookup({ livemode: true, policy: this.policy, resolve: systemResolveHost }),
+        },
+        keepAliveTimeout: 30_000,
+      }),
+      fetch,
+    }));
+    return this.client;
   }
 
   /** GETs `url`; throws {@link SourceResponseError} on a non-2xx answer or an oversized body. */
@@ -50,8 +63,9 @@ export class RateHttp {
     const host = urlHost(new URL(url));
     const problem = isIP(host) ? addressProblem(host, { livemode: true, policy: this.policy }) : null;
     if (problem) throw new SourceResponseError(`${host} is ${problem}`);
+    const { agent, fetch } = await this.pool();
     const response = await fetch(url, {
-      dispatcher: this.agent,
+      dispatcher: agent,
       signal,
       headers: { accept: 'application/json, application/xml;q=0.9', ...headers },
       redirect: 'error',
@@ -68,7 +82,9 @@ export class RateHttp {
   }
 
   /** Closes the pool's connections. */
-  close(): Promise<void> {
-    return this.agent.close();
+  async close(): Promise<void> {
+    const client = this.client;
+    this.client = null;
+    if (client) await (await client).agent.close();
   }
 }

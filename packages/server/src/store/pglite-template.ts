@@ -16,7 +16,6 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PGlite, type PGliteOptions } from '@electric-sql/pglite';
-import { c as createTar, x as extractTar } from 'tar';
 import { MIGRATIONS } from './migrations.js';
 
 /** Where the build writes the template: `pglite-template/` beside `dist/` and `src/`. */
@@ -123,6 +122,8 @@ export async function unpackTemplate(dataDir: string, templateDir = TEMPLATE_DIR
       await mkdir(dataDir, { recursive: true, mode: 0o700 });
       // PGlite writes members with absolute names (/base/…); node-tar strips the leading / and
       // refuses '..'.
+      // Loaded only here (and in makeTemplate): a start with the system's tar never loads node-tar.
+      const { x: extractTar } = await import('tar');
       await extractTar({ file: archive, cwd: dataDir });
     }
     return true;
@@ -169,6 +170,7 @@ export async function makeTemplate(
     await rm(templateDir, { recursive: true, force: true });
     await mkdir(templateDir, { recursive: true });
     const archive = join(templateDir, ARCHIVE);
+    const { c: createTar } = await import('tar');
     await createTar(
       { file: archive, gzip: { level: 9 }, cwd: scratch, portable: true },
       await readdir(scratch),

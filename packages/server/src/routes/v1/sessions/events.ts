@@ -185,6 +185,12 @@ export const sessionEventRoutes: FastifyPluginAsyncZod<SessionEventRoutesOptions
 
       reply.hijack();
       const out = reply.raw;
+      // What an open stream keeps is what its closures below capture, for as long as it is open
+      // (thousands at once): the socket, not the Fastify request; and not the session as loaded for
+      // the access check (its deposits, transfers, quotes), which Fastify's own response listener
+      // would otherwise keep reachable through the request until the stream ends.
+      const socket = request.raw.socket;
+      request.sessionAccess = null;
       out.writeHead(200, {
         ...(reply.getHeaders() as Record<string, string>),
         'content-type': 'text/event-stream; charset=utf-8',
@@ -223,7 +229,7 @@ export const sessionEventRoutes: FastifyPluginAsyncZod<SessionEventRoutesOptions
         if (!closed) out.write(`retry: ${SHUTDOWN_RETRY_MS}\n\n`);
         close();
         // The connection goes too (after the end of the response): kept alive it would hold the close.
-        request.raw.socket?.end();
+        socket?.end();
       };
       // An expired session whose watch window ends while the stream is open: nothing can come.
       const beat = () => (last && settled(last) ? close() : void out.write(': heartbeat\n\n'));
