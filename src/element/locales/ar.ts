@@ -1,7 +1,7 @@
 /** Arabic (Modern Standard Arabic, right to left) messages of `<crypto-checkout>` (lazily loaded; see ../i18n.ts). */
-import type { Messages } from '../messages.js';
+import type { Translation } from '../messages.js';
 
-const messages: Messages = {
+const messages: Translation = {
   loading: 'جارٍ تحميل صفحة الدفع…',
   order: (id: string) => `الطلب رقم ${id}`,
   retry: 'إعادة المحاولة',

@@ -1,7 +1,7 @@
 /** Spanish messages of `<crypto-checkout>` (lazily loaded; see ../i18n.ts). */
-import type { Messages } from '../messages.js';
+import type { Translation } from '../messages.js';
 
-const messages: Messages = {
+const messages: Translation = {
   loading: 'Cargando el pago…',
   order: (id: string) => `Pedido ${id}`,
   retry: 'Reintentar',

@@ -2,9 +2,9 @@
  * French messages of `<crypto-checkout>` (lazily loaded; see ../i18n.ts). French typography: a
  * no-break space (\u00a0) before a colon, a narrow no-break space (\u202f) before ; ! ?
  */
-import type { Messages } from '../messages.js';
+import type { Translation } from '../messages.js';
 
-const messages: Messages = {
+const messages: Translation = {
   loading: 'Chargement du paiement…',
   order: (id: string) => `Commande ${id}`,
   retry: 'Réessayer',

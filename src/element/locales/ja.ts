@@ -1,7 +1,7 @@
 /** Japanese messages of `<crypto-checkout>` (lazily loaded; see ../i18n.ts). */
-import type { Messages } from '../messages.js';
+import type { Translation } from '../messages.js';
 
-const messages: Messages = {
+const messages: Translation = {
   loading: '決済画面を読み込んでいます…',
   order: (id: string) => `注文番号：${id}`,
   retry: '再試行',

@@ -1,7 +1,7 @@
 /** Turkish messages of `<crypto-checkout>` (lazily loaded; see ../i18n.ts). */
-import type { Messages } from '../messages.js';
+import type { Translation } from '../messages.js';
 
-const messages: Messages = {
+const messages: Translation = {
   loading: 'Ödeme yükleniyor…',
   order: (id: string) => `Sipariş ${id}`,
   retry: 'Tekrar dene',

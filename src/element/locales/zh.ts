@@ -1,7 +1,7 @@
 /** Chinese (Simplified, zh-CN) messages of `<crypto-checkout>` (lazily loaded; see ../i18n.ts). */
-import type { Messages } from '../messages.js';
+import type { Translation } from '../messages.js';
 
-const messages: Messages = {
+const messages: Translation = {
   loading: '正在加载支付页面…',
   order: (id: string) => `订单号：${id}`,
   retry: '重试',
