@@ -58,6 +58,7 @@ export const CHECKOUT_PARTS = [
   'note',
   'confirmations',
   'transfers',
+  'transfers-details',
   'transfer',
   'success-link',
   'due',

@@ -120,6 +120,7 @@ export type CheckoutState = 'idle' | 'loading' | 'ready' | 'error';
  * @csspart note - Hints for the buyer (network fee, which token and network to send).
  * @csspart confirmations - The confirmations progress bar while processing.
  * @csspart transfers - The list of transfers seen, those that do not count included.
+ * @csspart transfers-details - Once paid: the closed disclosure ("Transfers (2)") around that list, shown when there is more than the receipt's transaction.
  * @csspart transfer - One transfer (a link when its network has a block explorer).
  * @csspart steps - The progress from sent to confirming to paid (the current step has `aria-current`).
  * @csspart receipt - What was paid, when, in which transaction, for which order.

@@ -63,6 +63,8 @@ export const messages = {
   stepConfirming: (seen: number, needed: number) => `Confirming ${seen}/${needed}`,
   stepPaid: 'Paid',
   receipt: 'Receipt',
+  /** The paid state's disclosure of every transfer seen (the receipt names the one that paid). */
+  transfers: (count: number) => `Transfers (${count})`,
   receiptPaid: 'Paid',
   receiptDate: 'Date',
   receiptTransaction: 'Transaction',

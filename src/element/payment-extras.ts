@@ -589,13 +589,18 @@ function transferLink(
 
 /**
  * Every transfer seen on the session's deposit addresses, those that do not count flagged (late, not
- * accepted, sent to an address the buyer went back from).
+ * accepted, sent to an address the buyer went back from). Once paid the receipt is the summary: the
+ * list is left out when its one transfer is the receipt's transaction, and otherwise folded into a
+ * closed disclosure, "Transfers (2)".
  * @example html`${renderTransfers(context, session, session.payment)}`
  */
 export function renderTransfers(c: ExtrasContext, s: BuyerSession, p: PaymentInstructions) {
-  const { m, tag, html } = c;
+  const { m, tag, html, nothing } = c;
   const { formatAmount, shortHash } = c.format;
-  return html`<ul part="transfers" class="muted">
+  const paid = s.status === 'paid' || s.status === 'overpaid';
+  const [only] = s.transfers;
+  if (paid && s.transfers.length === 1 && only!.expected && !only!.late) return nothing;
+  const list = html`<ul part="transfers" class="muted">
     ${s.transfers.map((t) => {
       // Money sent to a method the buyer went back from: recorded, not credited, reviewed by the merchant.
       const flag = t.abandoned_address
@@ -610,6 +615,12 @@ export function renderTransfers(c: ExtrasContext, s: BuyerSession, p: PaymentIns
       return html`<li>${transferLink(c, p, t, label)}</li>`;
     })}
   </ul>`;
+  return paid
+    ? html`<details part="transfers-details">
+        <summary>${m.transfers(s.transfers.length)}</summary>
+        ${list}
+      </details>`
+    : list;
 }
 
 // Only what this chunk draws uses these two, so they live here rather than in the initial script.

@@ -177,6 +177,50 @@ describe('end to end: hosted checkout page (backend serving a fresh build + anvi
     await tab.context().close();
   });
 
+  // Issue 18's above-the-fold rule on the hosted page: once a method is chosen, the page's heading and
+  // the checkout's amount, network, QR code, address and copy button, countdown and (on a touch screen)
+  // wallet action are all in the window without scrolling, on a phone and on a laptop.
+  for (const screen of [
+    { width: 360, height: 640, isMobile: true, hasTouch: true },
+    { width: 1280, height: 800, isMobile: false, hasTouch: false },
+  ]) {
+    test(`at ${screen.width}×${screen.height} the page shows the payment's essentials without scrolling`, async () => {
+      const session = await stack.createSession({
+        amount: '24.00',
+        methods: ['usdc@anvil', 'eth@anvil'],
+        order_id: 'A-10495',
+        success_url: SUCCESS_URL,
+        cancel_url: CANCEL_URL,
+      });
+      const { width, height, ...device } = screen;
+      const { tab, problems } = await open(session.checkout_url, { viewport: { width, height }, ...device });
+      await tab.locator('crypto-checkout [part="method"][data-method="usdc@anvil"]').click();
+      await tab.locator('crypto-checkout [part~="qr"] svg').waitFor();
+      await tab.locator('crypto-checkout [part~="address"]').waitFor();
+      const essentials = ['amount', 'amount-due', 'network', 'qr', 'address', 'copy-button', 'countdown'];
+      if (device.hasTouch) essentials.push('open-in-wallet');
+      const boxes = [['heading', await tab.locator('h1').boundingBox()]];
+      for (const name of essentials)
+        boxes.push([name, await tab.locator(`crypto-checkout [part~="${name}"]`).last().boundingBox()]);
+      for (const [name, box] of boxes as [
+        string,
+        { x: number; y: number; width: number; height: number } | null,
+      ][]) {
+        assert.ok(box && box.width * box.height > 0, `${name} is shown`);
+        const where = `${name} at ${JSON.stringify(box)}`;
+        assert.ok(box.y >= 0 && box.x >= 0, `${where} is above or left of the window`);
+        assert.ok(box.y + box.height <= height, `${where} is below the fold (${height})`);
+        assert.ok(box.x + box.width <= width, `${where} is off to the side (${width})`);
+      }
+      assert.ok(
+        await tab.evaluate(() => scrollY === 0 && document.documentElement.scrollWidth <= innerWidth),
+        'nothing scrolled, nothing wider than the window',
+      );
+      assert.deepEqual(problems.errors, []);
+      await tab.context().close();
+    });
+  }
+
   test('without the fragment the page says the link is incomplete and shows no checkout', async () => {
     const session = await stack.createSession({ cancel_url: CANCEL_URL });
     const other = await stack.createSession();

@@ -51,6 +51,7 @@ const messages: Translation = {
   stepConfirming: (seen: number, needed: number) => `جارٍ التأكيد ${seen}/${needed}`,
   stepPaid: 'تم الدفع',
   receipt: 'الإيصال',
+  transfers: (count: number) => `التحويلات (${count})`,
   receiptPaid: 'المدفوع',
   receiptDate: 'التاريخ',
   receiptTransaction: 'المعاملة',

@@ -55,6 +55,7 @@ const messages: Translation = {
   stepConfirming: (seen: number, needed: number) => `Bestätigung ${seen}/${needed}`,
   stepPaid: 'Bezahlt',
   receipt: 'Beleg',
+  transfers: (count: number) => `Transaktionen (${count})`,
   receiptPaid: 'Bezahlt',
   receiptDate: 'Datum',
   receiptTransaction: 'Transaktion',

@@ -52,6 +52,7 @@ const messages: Translation = {
   stepConfirming: (seen: number, needed: number) => `Confirmando ${seen}/${needed}`,
   stepPaid: 'Pagado',
   receipt: 'Recibo',
+  transfers: (count: number) => `Transferencias (${count})`,
   receiptPaid: 'Pagado',
   receiptDate: 'Fecha',
   receiptTransaction: 'Transacción',

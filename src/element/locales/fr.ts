@@ -56,6 +56,7 @@ const messages: Translation = {
   stepConfirming: (seen: number, needed: number) => `Confirmation ${seen}/${needed}`,
   stepPaid: 'Payé',
   receipt: 'Reçu',
+  transfers: (count: number) => `Transferts (${count})`,
   receiptPaid: 'Payé',
   receiptDate: 'Date',
   receiptTransaction: 'Transaction',

@@ -52,6 +52,7 @@ const messages: Translation = {
   stepConfirming: (seen: number, needed: number) => `承認中 ${seen}/${needed}`,
   stepPaid: '支払い完了',
   receipt: '領収書',
+  transfers: (count: number) => `送金（${count}）`,
   receiptPaid: '支払い',
   receiptDate: '日時',
   receiptTransaction: '取引',

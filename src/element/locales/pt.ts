@@ -53,6 +53,7 @@ const messages: Translation = {
   stepConfirming: (seen: number, needed: number) => `Confirmando ${seen}/${needed}`,
   stepPaid: 'Pago',
   receipt: 'Recibo',
+  transfers: (count: number) => `Transferências (${count})`,
   receiptPaid: 'Pago',
   receiptDate: 'Data',
   receiptTransaction: 'Transação',

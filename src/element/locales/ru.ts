@@ -52,6 +52,7 @@ const messages: Translation = {
   stepConfirming: (seen: number, needed: number) => `Подтверждение ${seen}/${needed}`,
   stepPaid: 'Оплачено',
   receipt: 'Квитанция',
+  transfers: (count: number) => `Переводы (${count})`,
   receiptPaid: 'Оплачено',
   receiptDate: 'Дата',
   receiptTransaction: 'Транзакция',

@@ -51,6 +51,7 @@ const messages: Translation = {
   stepConfirming: (seen: number, needed: number) => `Onaylanıyor ${seen}/${needed}`,
   stepPaid: 'Ödendi',
   receipt: 'Makbuz',
+  transfers: (count: number) => `Transferler (${count})`,
   receiptPaid: 'Ödendi',
   receiptDate: 'Tarih',
   receiptTransaction: 'İşlem',

@@ -51,6 +51,7 @@ const messages: Translation = {
   stepConfirming: (seen: number, needed: number) => `确认中 ${seen}/${needed}`,
   stepPaid: '已付款',
   receipt: '收据',
+  transfers: (count: number) => `转账（${count}）`,
   receiptPaid: '已付款',
   receiptDate: '日期',
   receiptTransaction: '交易',
