@@ -8,7 +8,9 @@ import { build } from 'vite';
 import es from '../../src/element/locales/es.js';
 import type { Session } from '@crypto-checkout/protocol';
 import { launchChromium } from '../support/browser.js';
+import { FIXTURE_NOW, sessionFixture } from '../support/session-fixtures.js';
 import { startStack, type Stack } from '../support/stack.js';
+import { visualDiff } from '../support/visual-diff.js';
 import { waitFor } from '../support/wait.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -55,6 +57,7 @@ describe('end to end: hosted checkout page (backend serving a fresh build + anvi
     url: string,
     options: BrowserContextOptions = {},
     beforeLoad?: () => void,
+    preamble?: string,
   ): Promise<{ tab: Page; problems: Problems }> => {
     const context = await browser.newContext({
       viewport: { width: 320, height: 640 },
@@ -68,6 +71,7 @@ describe('end to end: hosted checkout page (backend serving a fresh build + anvi
         console.error(`CSP violation: ${e.violatedDirective} blocked ${e.blockedURI || '(inline)'}`),
       );
     });
+    if (preamble) await context.addInitScript({ content: preamble });
     if (beforeLoad) await context.addInitScript(beforeLoad);
     const tab = await context.newPage();
     tab.on('pageerror', (error) => problems.errors.push(`pageerror: ${error.message}`));
@@ -218,6 +222,49 @@ describe('end to end: hosted checkout page (backend serving a fresh build + anvi
       );
       assert.deepEqual(problems.errors, []);
       await tab.context().close();
+    });
+  }
+
+  // Screenshots of the page on a phone, light and dark, waiting and paid, compared with baselines in
+  // test/e2e/screenshots/ (support/visual-diff.ts). The page is a real one for a real session; the
+  // session's answers are fixtures and the clock is stopped, so that nothing changes between runs.
+  for (const scheme of ['light', 'dark'] as const) {
+    test(`looks as before on a phone, ${scheme}: waiting and paid`, async () => {
+      const session = await stack.createSession({ methods: ['usdc@anvil', 'eth@anvil'] });
+      for (const state of ['waiting', 'paid'] as const) {
+        const fixture = sessionFixture(state, {
+          id: session.id,
+          merchant: { name: MERCHANT, logo_url: null },
+        });
+        const { tab, problems } = await open(
+          session.checkout_url,
+          {
+            viewport: { width: 360, height: 640 },
+            isMobile: true,
+            hasTouch: true,
+            colorScheme: scheme,
+            reducedMotion: 'reduce',
+            timezoneId: 'UTC',
+          },
+          undefined,
+          // Before the page's scripts (as text: a function here would carry the test compiler's helpers
+          // into the page): the clock stops at the fixtures' "now" and streams connect, silently, forever.
+          `Date.now = () => ${FIXTURE_NOW};
+           window.EventSource = class extends EventTarget { get readyState() { return 0; } close() {} };`,
+        );
+        await tab.route(
+          (url) => url.pathname.startsWith('/v1/'),
+          (route) => route.fulfill({ json: fixture }),
+        );
+        await tab.reload();
+        await tab.locator(`crypto-checkout[state="ready"]`).waitFor();
+        if (state === 'waiting') await tab.locator('crypto-checkout [part~="qr"] svg').waitFor();
+        else await tab.locator('crypto-checkout [part~="receipt"]').waitFor();
+        await waitFor(async () => await returnLink(tab).isVisible(), 10_000, 'the return link');
+        await visualDiff(tab.locator('html'), `hosted-${state}-phone-${scheme}`);
+        assert.deepEqual(problems.errors, []);
+        await tab.context().close();
+      }
     });
   }
 
