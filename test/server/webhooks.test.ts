@@ -22,7 +22,6 @@ import { parseConfig, type Config } from '../../packages/server/src/config.js';
 import { webhookCommands } from '../../packages/server/src/cli/webhook-commands.js';
 import { parseFlags } from '../../packages/server/src/cli/parse-flags.js';
 import type { Database } from '../../packages/server/src/store/database.js';
-import { migrate } from '../../packages/server/src/store/migrations.js';
 import { WebhookStore } from '../../packages/server/src/webhooks/webhook-store.js';
 import { verifyWebhook } from '@crypto-checkout/webhooks';
 import { buildTestApp, migratedPglite, type TestApp, testSecretBox } from '../support/app.js';
@@ -572,8 +571,7 @@ for (const backend of [pgliteBackend(), postgresBackend()]) {
     before(async () => {
       await backend.setup();
       if (backend.unavailable) return;
-      db = await backend.fresh();
-      await migrate(db);
+      db = await backend.migrated();
       secondDb = await backend.another(db);
       const config = parseConfig({
         secret_keys: [testKey],
