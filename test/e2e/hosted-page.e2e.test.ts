@@ -225,7 +225,7 @@ describe('end to end: hosted checkout page (backend serving a fresh build + anvi
     });
   }
 
-  // Screenshots of the page on a phone, light and dark, waiting and paid, compared with baselines in
+  // Screenshots of the page on a phone (360 px wide), light and dark, waiting and paid, compared with baselines in
   // test/e2e/screenshots/ (support/visual-diff.ts). The page is a real one for a real session; the
   // session's answers are fixtures and the clock is stopped, so that nothing changes between runs.
   for (const scheme of ['light', 'dark'] as const) {
@@ -239,7 +239,10 @@ describe('end to end: hosted checkout page (backend serving a fresh build + anvi
         const { tab, problems } = await open(
           session.checkout_url,
           {
-            viewport: { width: 360, height: 640 },
+            // A phone's width, and tall enough for the whole page: a screenshot taller than the window
+            // makes Playwright resize the window for it, which loses the touch emulation (the "Open in
+            // wallet app" link, shown only on touch screens, vanished from the picture).
+            viewport: { width: 360, height: 960 },
             isMobile: true,
             hasTouch: true,
             colorScheme: scheme,
