@@ -1,5 +1,5 @@
 import { LitElement, css, html, nothing, svg, type PropertyValues } from 'lit';
-import { property, query } from 'lit/decorators.js';
+import { property } from 'lit/decorators.js';
 import {
   emit,
   type CheckoutCloseDetail,
@@ -58,6 +58,7 @@ export const CHECKOUT_PARTS = [
   'note',
   'confirmations',
   'transfers',
+  'transfers-details',
   'transfer',
   'success-link',
   'due',
@@ -338,7 +339,10 @@ export class CheckoutDialog extends CheckoutOptions(LitElement) {
   @property({ type: Boolean, reflect: true }) open = false;
 
   private _i18n = new LocaleController(this);
-  @query('dialog') private _dialog!: HTMLDialogElement;
+  /** The native dialog (a getter rather than lit's @query, whose module costs initial-script bytes). */
+  private get _dialog() {
+    return this.renderRoot?.querySelector('dialog') as HTMLDialogElement;
+  }
   private _returnFocus: HTMLElement | null = null;
   private _last: CheckoutCloseDetail = { status: null, session: null };
   private _escapeHandled = false;

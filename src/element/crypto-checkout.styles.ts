@@ -198,6 +198,21 @@ export const styles = css`
     font: 500 0.9375rem/1.4 var(--checkout-mono, ui-monospace, SFMono-Regular, Menlo, Consolas, monospace);
     overflow-wrap: anywhere;
   }
+  /* Here, not in the payment extras: the plain view drawn without them shows the QR code too. */
+  [part~='qr'] {
+    width: var(--checkout-qr-size, min(12.5rem, 46vw));
+    max-width: 100%;
+    margin: 0.5rem auto;
+    /* Dark modules on white in either scheme: scanners expect it. */
+    padding: 0.5rem;
+    background: #fff;
+    border-radius: calc(var(--checkout-radius, 12px) / 2);
+  }
+  [part~='qr'] svg {
+    display: block;
+    width: 100%;
+    height: auto;
+  }
   [part~='copy-button'] {
     flex: none;
     padding: 0.125rem 0.5rem;

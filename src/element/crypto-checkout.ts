@@ -120,6 +120,7 @@ export type CheckoutState = 'idle' | 'loading' | 'ready' | 'error';
  * @csspart note - Hints for the buyer (network fee, which token and network to send).
  * @csspart confirmations - The confirmations progress bar while processing.
  * @csspart transfers - The list of transfers seen, those that do not count included.
+ * @csspart transfers-details - Once paid: the closed disclosure ("Transfers (2)") around that list, shown when there is more than the receipt's transaction.
  * @csspart transfer - One transfer (a link when its network has a block explorer).
  * @csspart steps - The progress from sent to confirming to paid (the current step has `aria-current`).
  * @csspart receipt - What was paid, when, in which transaction, for which order.
@@ -396,27 +397,63 @@ export class CryptoCheckout extends CheckoutOptions(LitElement) {
     if (!x) {
       if (!this._session.view.extrasFailed)
         return html`<p><span part="spinner" aria-hidden="true"></span></p>`;
-      // Without the chunk: what the buyer needs to pay, as plain text (no QR: its encoder is in the chunk).
+      // Without the chunk: what the buyer needs to pay, as plain text, the QR code (its encoder is a
+      // chunk of its own, which may have loaded) and the way back to the methods.
       const amount = trimAmount(
         s.status === 'underpaid' && s.amount_remaining ? s.amount_remaining : p.amount_due,
       );
+      const back = this._changeMethod(s);
       return html`${this._renderExtrasFailed()}
         <p part="due">
           <code part="amount-due" dir="ltr">${amount}</code> <span part="token">${p.token}</span>
           ${this._copyButton('amount', amount)}
         </p>
+        <p>
+          <span part="network">${p.network}</span>
+          ${
+            back
+              ? html`<button part="change-method" ?disabled=${this._session.view.changing} @click=${back}>
+                  ${this.m.changeMethod}
+                </button>`
+              : nothing
+          }
+        </p>
+        ${this._qr(s, p, amount)}
         <p><code part="address" dir="ltr">${p.address}</code> ${this._copyButton('address', p.address)}</p>
         <p part="network-warning">${this.m.sendOnlyOn(p.token, p.network)}</p>`;
     }
-    const { qr, changing } = this._session.view;
-    const canChange = (s as BuyerSession & { can_change_method?: boolean }).can_change_method === true;
     return x.renderPayment(c, s, p, {
-      qr: qr?.uri === s.pay_uri && qr ? unsafeHTML(qr.svg) : nothing,
+      qr: this._qr(s, p, '', true),
       copy: (what, text) => this._copyButton(what, text),
       wallet: this._wallet.render(),
-      changeMethod: canChange && s.methods.length > 1 ? () => void this._session.changeMethod() : null,
-      changing,
+      changeMethod: this._changeMethod(s),
+      changing: this._session.view.changing,
     });
+  }
+
+  /**
+   * The QR code of the session's `pay_uri` once drawn: its SVG alone (`bare`, for the payment extras,
+   * which frame it) or in its `qr` part with the accessible name; `nothing` while it draws.
+   */
+  private _qr(s: BuyerSession, p: PaymentInstructions, amount: string, bare = false) {
+    const { qr } = this._session.view;
+    if (!qr || qr.uri !== s.pay_uri) return nothing;
+    const code = unsafeHTML(qr.svg);
+    return bare
+      ? code
+      : html`<div
+          part="qr"
+          role="img"
+          aria-label=${this.m.qr(formatAmount(amount, this._i18n.locale.tag), p.token, p.network, p.address)}
+        >
+          ${code}
+        </div>`;
+  }
+
+  /** Goes back to the methods, while the session allows it and there is another method; else `null`. */
+  private _changeMethod(s: BuyerSession) {
+    const canChange = (s as BuyerSession & { can_change_method?: boolean }).can_change_method === true;
+    return canChange && s.methods.length > 1 ? () => void this._session.changeMethod() : null;
   }
 
   /** The notice that the full payment view did not load, with the action that loads it again. */

@@ -16,12 +16,16 @@ import { sessionIdFromClientSecret, type SessionStatus } from '@crypto-checkout/
 import type { BuyerSession } from '@crypto-checkout/protocol';
 import { httpUrl } from './http-url.js';
 import { loadedMessages, loadMessages, resolveLocale } from './i18n.js';
+import { hostedMessages } from './hosted-messages.js';
 import type { Messages } from './messages.js';
 
 /** Statuses after which the buyer may go back to `success_url`: paid (also late, pending review). */
 const PAID: readonly SessionStatus[] = ['paid', 'overpaid', 'paid_late'];
 /** Statuses in which nothing can be paid any more: back to `cancel_url`, to start again there. */
 const OVER: readonly SessionStatus[] = ['expired', 'canceled'];
+
+/** The page's texts in the language of `m`: English ones come with this script, not the element. */
+const hostedTexts = (m: Messages) => m.hosted ?? hostedMessages;
 
 const page = document.getElementById('page');
 if (page) start(page);
@@ -48,10 +52,10 @@ function start(page: HTMLElement) {
   let session: BuyerSession | null = null;
 
   const render = () => {
-    document.title = title.textContent = m.hosted.title(merchant);
-    incomplete.textContent = m.hosted.incomplete;
+    document.title = title.textContent = hostedTexts(m).title(merchant);
+    incomplete.textContent = hostedTexts(m).incomplete;
     incomplete.hidden = Boolean(secret);
-    note.textContent = m.hosted.returnNote;
+    note.textContent = hostedTexts(m).returnNote;
     note.hidden = !session;
     const link = session && returnLink(session, m, merchant);
     back.hidden = !link;
@@ -114,11 +118,11 @@ function returnLink(
 ): { href: string; text: string } | null {
   if (PAID.includes(session.status)) {
     const href = httpUrl(session.success_url);
-    return href ? { href, text: m.hosted.returnTo(merchant) } : null;
+    return href ? { href, text: hostedTexts(m).returnTo(merchant) } : null;
   }
   const href = httpUrl(session.cancel_url);
   if (!href) return null;
-  if (session.status === 'open') return { href, text: m.hosted.cancelAndReturn(merchant) };
-  if (OVER.includes(session.status)) return { href, text: m.hosted.returnTo(merchant) };
+  if (session.status === 'open') return { href, text: hostedTexts(m).cancelAndReturn(merchant) };
+  if (OVER.includes(session.status)) return { href, text: hostedTexts(m).returnTo(merchant) };
   return null;
 }

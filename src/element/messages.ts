@@ -4,6 +4,9 @@
  * which the buyer must send exactly), so a translation only rearranges words around them.
  * @module
  */
+import type { HostedMessages } from './hosted-messages.js';
+import type { WalletMessages } from './wallet/wallet-messages.js';
+
 export const messages = {
   loading: 'Loading checkout…',
   order: (id: string) => `Order ${id}`,
@@ -60,6 +63,8 @@ export const messages = {
   stepConfirming: (seen: number, needed: number) => `Confirming ${seen}/${needed}`,
   stepPaid: 'Paid',
   receipt: 'Receipt',
+  /** The paid state's disclosure of every transfer seen (the receipt names the one that paid). */
+  transfers: (count: number) => `Transfers (${count})`,
   receiptPaid: 'Paid',
   receiptDate: 'Date',
   receiptTransaction: 'Transaction',
@@ -88,44 +93,8 @@ export const messages = {
   unexpectedAsset: (amount: string, token: string, network: string) =>
     `${amount} ${token} on ${network} was received but is not accepted by this checkout. The merchant will review it.`,
 
-  // Paying from a wallet: the deep link, and the wallet panel (drawn by the lazily loaded wallet chunk).
+  // Paying from a wallet: the deep link (the wallet panel's texts are in wallet/wallet-messages.ts).
   openInWallet: 'Open in wallet app',
-  wallet: {
-    group: 'Pay with a wallet',
-    heading: (amount: string, token: string) => `Pay ${amount} ${token} from a wallet:`,
-    browserWallet: 'Browser wallet',
-    walletConnect: 'WalletConnect',
-    walletConnectHint: '— a wallet app on your phone',
-    orManually: 'Or send it yourself:',
-    connecting: (wallet: string) => `Waiting for ${wallet}… Approve the connection there.`,
-    startingWalletConnect: 'Starting WalletConnect…',
-    pairing: 'Scan this code with your wallet app, or open the app on this device.',
-    pairingQr: 'QR code to connect a wallet app with WalletConnect',
-    openWalletApp: 'Open wallet app',
-    switching: (wallet: string, network: string) => `Switch ${wallet} to ${network} when it asks…`,
-    checking: (wallet: string) => `Checking the balance in ${wallet}…`,
-    pay: (amount: string, token: string) => `Pay ${amount} ${token}`,
-    from: (account: string, wallet: string, network: string) => `from ${account} (${wallet}) on ${network}`,
-    confirm: (wallet: string) => `Confirm the payment in ${wallet}…`,
-    openPeer: (wallet: string) => `Open ${wallet}`,
-    sent: 'Sent in transaction',
-    sentWaiting: 'Waiting for the network to confirm it…',
-    cancel: 'Cancel',
-    retry: 'Try again',
-    another: 'Choose another wallet',
-    // Errors, one per `wallet_*` code of `checkout-error`.
-    rejected: 'You declined the request in your wallet; nothing was sent.',
-    wrongNetwork: (network: string) =>
-      `Your wallet is on another network. Switch it to ${network} (or let it add ${network}), then try again.`,
-    insufficientFunds: (balance: string, due: string, token: string, network: string) =>
-      `This wallet holds ${balance} ${token} on ${network}, but ${due} ${token} is due. Add funds or choose another wallet.`,
-    noGas: (coin: string, network: string) =>
-      `This wallet needs a little ${coin} on ${network} to pay the network fee, and has too little. Add some, then try again.`,
-    disconnected: 'Your wallet disconnected. Connect it again to pay.',
-    reverted: 'The transaction failed on the network (it was reverted); nothing was paid. Try again.',
-    busy: 'Your wallet is waiting for an answer to an earlier request: open it, answer it, then try again.',
-    failed: (reason: string) => `The wallet reported a problem: ${reason}`,
-  },
 
   // The modal dialog (<crypto-checkout-button>, CryptoCheckout.open) around the checkout.
   dialog: {
@@ -134,21 +103,6 @@ export const messages = {
     /** The dialog's accessible name. */
     label: 'Crypto payment',
     close: 'Close',
-  },
-
-  // The hosted checkout page the backend serves at `checkout_url`.
-  hosted: {
-    /**
-     * The page's heading and title; `merchant` is the merchant's name (`merchant_name`), or `''` when none
-     * is configured: then neutral words, never the backend's host name.
-     */
-    title: (merchant: string) => (merchant ? `Pay ${merchant}` : 'Complete your payment'),
-    returnTo: (merchant: string) => (merchant ? `Return to ${merchant}` : 'Return to the merchant'),
-    cancelAndReturn: (merchant: string) =>
-      merchant ? `Cancel and return to ${merchant}` : 'Cancel and return to the merchant',
-    incomplete: 'This payment link is incomplete. Go back to the merchant and start the payment again.',
-    /** Under the return link: the merchant learns of the payment from the payment server, not from the click. */
-    returnNote: 'Your payment is recorded even if you close this page.',
   },
 };
 
@@ -164,5 +118,22 @@ export interface TronMessages {
   fee: (token: string) => string;
 }
 
-/** The shape of {@link messages}: what a translation provides (translations also give `tron`). */
-export type Messages = typeof messages & { tron?: TronMessages };
+/**
+ * The texts of `<crypto-checkout>` in one language, as the element and its chunks read them. The
+ * wallet panel's, the hosted page's and TRON's English texts are not in the initial script: they
+ * travel with the code that shows them (wallet/wallet-messages.ts, hosted-messages.ts,
+ * payment-extras.ts), which falls back to them when the language has none (English). Translations,
+ * lazily loaded anyway, carry all of them.
+ */
+export type Messages = typeof messages & {
+  wallet?: WalletMessages;
+  hosted?: HostedMessages;
+  tron?: TronMessages;
+};
+
+/** What a translation (locales/*.ts) provides: every text, the wallet panel's, hosted page's and TRON's too. */
+export type Translation = typeof messages & {
+  wallet: WalletMessages;
+  hosted: HostedMessages;
+  tron: TronMessages;
+};

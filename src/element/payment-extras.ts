@@ -1,12 +1,12 @@
 /**
  * What `<crypto-checkout>` shows once a method is chosen that its first screen can do without, as one
- * lazily loaded chunk so that the initial script stays within its budget: the QR encoder, the payment
- * details disclosure, the progress steps, the receipt, the list of transfers, and the styles of all
- * of these. The
- * session controller fetches it while the session loads (as it did the QR encoder alone), so it is
- * there by the time a buyer has chosen a method or paid.
+ * lazily loaded chunk so that the initial script stays within its budget: the method marks, the
+ * payment view, the details disclosure, the progress steps, the receipt, the list of transfers, and
+ * the styles of all of these. The session controller fetches it while the session loads, so it is there
+ * by the time a buyer has chosen a method or paid; the QR encoder is a chunk of its own (qr.ts), which
+ * the plain view shown when this chunk fails uses too.
  *
- * It imports nothing at run time but the QR encoder: lit's `html` and the formatting helpers come
+ * It imports nothing at run time: lit's `html` and the formatting helpers come
  * from the element through {@link ExtrasContext}. A static import of them here made the bundler move
  * lit and the helpers out of crypto-checkout.js into a shared chunk that the initial script then
  * imports, which cost more bytes than this chunk saves.
@@ -17,8 +17,6 @@ import type { html as litHtml, nothing as litNothing, svg as litSvg } from 'lit'
 import type * as Format from './format.js';
 import type { Messages, TronMessages } from './messages.js';
 import type * as Progress from './progress.js';
-
-export { qrSvg } from './qr.js';
 
 /** What the renderers need of the element: its messages and its locale tag. */
 export interface ExtrasContext {
@@ -177,20 +175,6 @@ export const extrasStyles = `
   }
   [part~='amount-due'] {
     user-select: all;
-  }
-  [part~='qr'] {
-    width: var(--checkout-qr-size, min(12.5rem, 46vw));
-    max-width: 100%;
-    margin: 0.5rem auto;
-    /* Dark modules on white in either scheme: scanners expect it. */
-    padding: 0.5rem;
-    background: #fff;
-    border-radius: calc(var(--checkout-radius, 12px) / 2);
-  }
-  [part~='qr'] svg {
-    display: block;
-    width: 100%;
-    height: auto;
   }
 
   details {
@@ -642,13 +626,18 @@ function transferLink(
 
 /**
  * Every transfer seen on the session's deposit addresses, those that do not count flagged (late, not
- * accepted, sent to an address the buyer went back from).
+ * accepted, sent to an address the buyer went back from). Once paid the receipt is the summary: the
+ * list is left out when its one transfer is the receipt's transaction, and otherwise folded into a
+ * closed disclosure, "Transfers (2)".
  * @example html`${renderTransfers(context, session, session.payment)}`
  */
 export function renderTransfers(c: ExtrasContext, s: BuyerSession, p: PaymentInstructions) {
-  const { m, tag, html } = c;
+  const { m, tag, html, nothing } = c;
   const { formatAmount, shortHash } = c.format;
-  return html`<ul part="transfers" class="muted">
+  const paid = s.status === 'paid' || s.status === 'overpaid';
+  const [only] = s.transfers;
+  if (paid && s.transfers.length === 1 && only!.expected && !only!.late) return nothing;
+  const list = html`<ul part="transfers" class="muted">
     ${s.transfers.map((t) => {
       // Money sent to a method the buyer went back from: recorded, not credited, reviewed by the merchant.
       const flag = t.abandoned_address
@@ -663,6 +652,12 @@ export function renderTransfers(c: ExtrasContext, s: BuyerSession, p: PaymentIns
       return html`<li>${transferLink(c, p, t, label)}</li>`;
     })}
   </ul>`;
+  return paid
+    ? html`<details part="transfers-details">
+        <summary>${m.transfers(s.transfers.length)}</summary>
+        ${list}
+      </details>`
+    : list;
 }
 
 // Only what this chunk draws uses these two, so they live here rather than in the initial script.

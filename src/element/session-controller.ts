@@ -19,6 +19,7 @@ import {
 import type { CheckoutState } from './crypto-checkout.js';
 import { emit, type CheckoutErrorDetail } from './events.js';
 import type * as Extras from './payment-extras.js';
+import type * as Qr from './qr.js';
 import { takesPayment } from './progress.js';
 
 /** Milliseconds between polls while the stream is down, and between checks with the server at expiry. */
@@ -39,6 +40,15 @@ export const extrasChunk = {
   // ready when the address is.
   load: (): Promise<PaymentExtras> => import('./payment-extras.js'),
   retryDelays: [1000, 3000],
+};
+
+/**
+ * How the QR encoder (qr.ts, its own lazily loaded chunk) is fetched: apart from the payment extras, so
+ * that the plain view shown when those fail still has its QR code when this chunk loads. The seam where
+ * tests make it fail; nothing else should change it.
+ */
+export const qrChunk = {
+  load: (): Promise<typeof Qr> => import('./qr.js'),
 };
 
 let extrasLoading: Promise<PaymentExtras> | undefined;
@@ -323,7 +333,7 @@ export class SessionController implements ReactiveController {
       (extras) => {
         if (this.run !== run) return;
         this.set({ extras });
-        // After a failed round the QR code was not drawn (its encoder is in the chunk): draw it now.
+        // The QR encoder may have failed with it (the connection was down): draw the code if it is not.
         if (this.view.session) this.drawQr(this.view.session);
       },
       () => {
@@ -389,11 +399,12 @@ export class SessionController implements ReactiveController {
     const uri = takesPayment(s) ? s.pay_uri : null;
     if (!uri || uri === this.qrUri) return;
     this.qrUri = uri;
-    loadExtras()
-      .then((extras) => extras.qrSvg(uri))
+    qrChunk
+      .load()
+      .then((qr) => qr.qrSvg(uri))
       .then(
         (svg) => this.qrUri === uri && this.set({ qr: { uri, svg } }),
-        // Not drawn: forget it, so that the extras loaded by the buyer's retry draw it.
+        // Not drawn: forget it, so that the buyer's retry (of the extras) draws it.
         () => this.qrUri === uri && (this.qrUri = ''),
       );
   }

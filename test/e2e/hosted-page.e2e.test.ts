@@ -8,7 +8,9 @@ import { build } from 'vite';
 import es from '../../src/element/locales/es.js';
 import type { Session } from '@crypto-checkout/protocol';
 import { launchChromium } from '../support/browser.js';
+import { FIXTURE_NOW, sessionFixture } from '../support/session-fixtures.js';
 import { startStack, type Stack } from '../support/stack.js';
+import { visualDiff } from '../support/visual-diff.js';
 import { waitFor } from '../support/wait.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -55,6 +57,7 @@ describe('end to end: hosted checkout page (backend serving a fresh build + anvi
     url: string,
     options: BrowserContextOptions = {},
     beforeLoad?: () => void,
+    preamble?: string,
   ): Promise<{ tab: Page; problems: Problems }> => {
     const context = await browser.newContext({
       viewport: { width: 320, height: 640 },
@@ -68,6 +71,7 @@ describe('end to end: hosted checkout page (backend serving a fresh build + anvi
         console.error(`CSP violation: ${e.violatedDirective} blocked ${e.blockedURI || '(inline)'}`),
       );
     });
+    if (preamble) await context.addInitScript({ content: preamble });
     if (beforeLoad) await context.addInitScript(beforeLoad);
     const tab = await context.newPage();
     tab.on('pageerror', (error) => problems.errors.push(`pageerror: ${error.message}`));
@@ -176,6 +180,96 @@ describe('end to end: hosted checkout page (backend serving a fresh build + anvi
     );
     await tab.context().close();
   });
+
+  // Issue 18's above-the-fold rule on the hosted page: once a method is chosen, the page's heading and
+  // the checkout's amount, network, QR code, address and copy button, countdown and (on a touch screen)
+  // wallet action are all in the window without scrolling, on a phone and on a laptop.
+  for (const screen of [
+    { width: 360, height: 640, isMobile: true, hasTouch: true },
+    { width: 1280, height: 800, isMobile: false, hasTouch: false },
+  ]) {
+    test(`at ${screen.width}×${screen.height} the page shows the payment's essentials without scrolling`, async () => {
+      const session = await stack.createSession({
+        amount: '24.00',
+        methods: ['usdc@anvil', 'eth@anvil'],
+        order_id: 'A-10495',
+        success_url: SUCCESS_URL,
+        cancel_url: CANCEL_URL,
+      });
+      const { width, height, ...device } = screen;
+      const { tab, problems } = await open(session.checkout_url, { viewport: { width, height }, ...device });
+      await tab.locator('crypto-checkout [part="method"][data-method="usdc@anvil"]').click();
+      await tab.locator('crypto-checkout [part~="qr"] svg').waitFor();
+      await tab.locator('crypto-checkout [part~="address"]').waitFor();
+      const essentials = ['amount', 'amount-due', 'network', 'qr', 'address', 'copy-button', 'countdown'];
+      if (device.hasTouch) essentials.push('open-in-wallet');
+      const boxes = [['heading', await tab.locator('h1').boundingBox()]];
+      for (const name of essentials)
+        boxes.push([name, await tab.locator(`crypto-checkout [part~="${name}"]`).last().boundingBox()]);
+      for (const [name, box] of boxes as [
+        string,
+        { x: number; y: number; width: number; height: number } | null,
+      ][]) {
+        assert.ok(box && box.width * box.height > 0, `${name} is shown`);
+        const where = `${name} at ${JSON.stringify(box)}`;
+        assert.ok(box.y >= 0 && box.x >= 0, `${where} is above or left of the window`);
+        assert.ok(box.y + box.height <= height, `${where} is below the fold (${height})`);
+        assert.ok(box.x + box.width <= width, `${where} is off to the side (${width})`);
+      }
+      assert.ok(
+        await tab.evaluate(() => scrollY === 0 && document.documentElement.scrollWidth <= innerWidth),
+        'nothing scrolled, nothing wider than the window',
+      );
+      assert.deepEqual(problems.errors, []);
+      await tab.context().close();
+    });
+  }
+
+  // Screenshots of the page on a phone (360 px wide), light and dark, waiting and paid, compared with baselines in
+  // test/e2e/screenshots/ (support/visual-diff.ts). The page is a real one for a real session; the
+  // session's answers are fixtures and the clock is stopped, so that nothing changes between runs.
+  for (const scheme of ['light', 'dark'] as const) {
+    test(`looks as before on a phone, ${scheme}: waiting and paid`, async () => {
+      const session = await stack.createSession({ methods: ['usdc@anvil', 'eth@anvil'] });
+      for (const state of ['waiting', 'paid'] as const) {
+        const fixture = sessionFixture(state, {
+          id: session.id,
+          merchant: { name: MERCHANT, logo_url: null },
+        });
+        const { tab, problems } = await open(
+          session.checkout_url,
+          {
+            // A phone's width, and tall enough for the whole page: a screenshot taller than the window
+            // makes Playwright resize the window for it, which loses the touch emulation (the "Open in
+            // wallet app" link, shown only on touch screens, vanished from the picture).
+            viewport: { width: 360, height: 960 },
+            isMobile: true,
+            hasTouch: true,
+            colorScheme: scheme,
+            reducedMotion: 'reduce',
+            timezoneId: 'UTC',
+          },
+          undefined,
+          // Before the page's scripts (as text: a function here would carry the test compiler's helpers
+          // into the page): the clock stops at the fixtures' "now" and streams connect, silently, forever.
+          `Date.now = () => ${FIXTURE_NOW};
+           window.EventSource = class extends EventTarget { get readyState() { return 0; } close() {} };`,
+        );
+        await tab.route(
+          (url) => url.pathname.startsWith('/v1/'),
+          (route) => route.fulfill({ json: fixture }),
+        );
+        await tab.reload();
+        await tab.locator(`crypto-checkout[state="ready"]`).waitFor();
+        if (state === 'waiting') await tab.locator('crypto-checkout [part~="qr"] svg').waitFor();
+        else await tab.locator('crypto-checkout [part~="receipt"]').waitFor();
+        await waitFor(async () => await returnLink(tab).isVisible(), 10_000, 'the return link');
+        await visualDiff(tab.locator('html'), `hosted-${state}-phone-${scheme}`);
+        assert.deepEqual(problems.errors, []);
+        await tab.context().close();
+      }
+    });
+  }
 
   test('without the fragment the page says the link is incomplete and shows no checkout', async () => {
     const session = await stack.createSession({ cancel_url: CANCEL_URL });

@@ -210,6 +210,9 @@ describe('<crypto-checkout> for the buyer', () => {
     const tx = part(el, 'receipt-transaction') as HTMLAnchorElement;
     expect(tx.href).to.equal(`https://explorer.invalid/tx/${txHash}`);
     expect(session.id).to.match(/^cs_/);
+    // The receipt is the one summary: its transaction is not listed a second time.
+    expect(part(el, 'transfers'), 'no transfer list beside the receipt').to.equal(null);
+    expect(part(el, 'transfers-details')).to.equal(null);
 
     const completed: CustomEvent<CheckoutLinkDetail>[] = [];
     el.addEventListener('checkout-complete', (e) => {

@@ -9,7 +9,7 @@
  */
 import { expect } from '@open-wc/testing';
 import { formatFiat, trimAmount } from '../../src/element/format.js';
-import { extrasChunk } from '../../src/element/session-controller.js';
+import { extrasChunk, qrChunk } from '../../src/element/session-controller.js';
 import { buyerSession, mount, part, parts, spyClipboard, stack, text, until } from './helpers.js';
 
 const realLoad = extrasChunk.load;
@@ -80,7 +80,7 @@ describe('<crypto-checkout> when its payment view fails to load', () => {
     }
   });
 
-  it('offers the methods as plain buttons without it, and a method chosen shows its address', async () => {
+  it('offers the methods as plain buttons without it; a method chosen shows its QR code, address and a way back', async () => {
     failChunk();
     const session = await stack.createSession({ methods: ['usdc@anvil', 'eth@anvil'] });
     const { el, events } = await mount(session.client_secret);
@@ -90,8 +90,43 @@ describe('<crypto-checkout> when its payment view fails to load', () => {
     expect(eth.textContent!.replace(/\s+/g, ' ').trim()).to.match(/^ETH on /);
     eth.click();
     await until(() => part(el, 'address'), 'the address of the ETH payment');
+    const payment = (await buyerSession(session)).payment!;
     expect(text(el, 'token')).to.equal('ETH');
-    expect(text(el, 'address')).to.equal((await buyerSession(session)).payment!.address);
+    expect(text(el, 'network')).to.equal(payment.network);
+    expect(text(el, 'address')).to.equal(payment.address);
+    // The QR encoder is a chunk of its own: it loads although the payment view did not.
+    await until(() => part(el, 'qr')?.querySelector('svg'), 'the QR code in the plain view');
+    expect(part(el, 'qr')!.getAttribute('aria-label')).to.include(payment.address);
+    expect(part(el, 'qr')!.getBoundingClientRect().width, 'the QR code is sized, not page-wide').to.be.below(
+      260,
+    );
+    await expect(el).to.be.accessible();
+
+    // The way back: the methods again, and another one can be chosen.
+    (part(el, 'change-method') as HTMLButtonElement).click();
+    await until(() => parts(el, 'method').length === 2, 'the methods again after going back');
+    expect(part(el, 'address')).to.equal(null);
+    parts(el, 'method')
+      .find((b) => b.dataset.method === 'usdc@anvil')!
+      .click();
+    await until(() => text(el, 'token') === 'USDC', 'the USDC payment after going back');
+    expect(events.of('checkout-error')).to.have.length(1);
+  });
+
+  it('shows the plain view without a QR code when the QR encoder fails to load as well', async () => {
+    failChunk();
+    const realQr = qrChunk.load;
+    qrChunk.load = () => Promise.reject(new TypeError('Failed to fetch dynamically imported module: qr.js'));
+    try {
+      const session = await stack.createSession({ methods: ['usdc@anvil'] });
+      const { el, events } = await mount(session.client_secret);
+      await events.next('checkout-error');
+      await until(() => part(el, 'address'), 'the address without either chunk');
+      expect(part(el, 'qr'), 'no QR code, and no empty frame for it').to.equal(null);
+      expect(part(el, 'change-method'), 'no way back with one method').to.equal(null);
+    } finally {
+      qrChunk.load = realQr;
+    }
   });
 });
 

@@ -149,8 +149,17 @@ describe('<crypto-checkout> showing every outcome of a real payment', () => {
     await stack.pay(payment.address, payment.amount_due);
     await stack.mine(1);
     await events.next('checkout-paid');
+    await el.updateComplete;
     expect(parts(el, 'warning')).to.have.length(1);
+    // Paid: the receipt sums up; both transfers are behind a closed disclosure that names their count.
+    const folded = part(el, 'transfers-details') as HTMLDetailsElement;
+    expect(folded.open).to.equal(false);
+    expect(folded.querySelector('summary')!.textContent!.trim()).to.equal('Transfers (2)');
     expect(parts(el, 'transfer')).to.have.length(2);
+    expect(parts(el, 'transfer')[0]!.checkVisibility(), 'the list is folded').to.equal(false);
+    folded.querySelector('summary')!.click();
+    expect(parts(el, 'transfer')[0]!.checkVisibility(), 'the list unfolds').to.equal(true);
+    await expect(el).to.be.accessible();
   });
   it('flags money sent to an address the buyer went back from, and does not count it', async () => {
     const session = await stack.createSession({ methods: ['usdc@anvil'] });

@@ -7,14 +7,16 @@
  * deliberate change, and look at the diff). The sessions are fixtures served by a stubbed `fetch`
  * (helpers.ts), with the clock stopped and motion reduced: a real backend gives a new address and a
  * new countdown every run, and a screenshot must not change between runs. The baselines belong to
- * this machine's Chromium and fonts.
+ * this machine's Chromium and fonts. The modal (`<crypto-checkout-dialog>`, a sheet from the bottom on
+ * a phone) is photographed too, waiting and paid, on the phone in both themes; the hosted page's
+ * screenshots are in test/e2e/hosted-page.e2e.test.ts (the backend serves it).
  */
 import { fixture, html } from '@open-wc/testing';
 import { emulateMedia, setViewport } from '@web/test-runner-commands';
 // @ts-expect-error -- the package's index.d.ts re-exports ./browser/commands.mjs, which has no .d.mts.
 import { visualDiff as untypedVisualDiff } from '@web/test-runner-visual-regression';
 import '../../src/element/index.js';
-import type { CryptoCheckout } from '../../src/element/index.js';
+import type { CheckoutDialog, CryptoCheckout } from '../../src/element/index.js';
 import { part, serveFixture, sessionFixture, type FixtureState } from './helpers.js';
 
 /** Screenshots `element` and compares it with the baseline `name` (the plugin's browser command). */
@@ -93,5 +95,41 @@ describe('<crypto-checkout> screenshots', () => {
         }
       });
     }
+  }
+});
+
+describe('<crypto-checkout-dialog> screenshots', () => {
+  after(() => emulateMedia({ colorScheme: 'light', reducedMotion: 'no-preference' }));
+  for (const scheme of ['light', 'dark'] as const) {
+    describe(`phone 360×640, ${scheme}`, () => {
+      before(async () => {
+        await setViewport({ width: 360, height: 640 });
+        await emulateMedia({ colorScheme: scheme, reducedMotion: 'reduce' });
+      });
+      for (const state of ['waiting', 'paid'] as const) {
+        it(`looks as before: the modal, ${state}`, async () => {
+          const { restore } = serveFixture(sessionFixture(state));
+          const dialog = document.createElement('crypto-checkout-dialog') as CheckoutDialog;
+          dialog.setAttribute('api', 'https://pay.test');
+          dialog.setAttribute('session', 'cs_testfixture_secret_abcdefghijklmnop');
+          dialog.setAttribute('theme', 'auto');
+          dialog.toggleAttribute('no-wallet', true);
+          try {
+            await fixture(html`${dialog}`);
+            dialog.show();
+            const native = dialog.shadowRoot!.querySelector('dialog')!;
+            await settled(() => native.querySelector('crypto-checkout'), 'the checkout in the dialog');
+            const el = native.querySelector('crypto-checkout')!;
+            await settled(() => el.state === 'ready', `the ${state} state`);
+            if (state === 'waiting') await settled(() => part(el, 'qr')?.querySelector('svg'), 'the QR code');
+            await el.updateComplete;
+            await visualDiff(native, `modal-${state}-phone-${scheme}`);
+            native.close();
+          } finally {
+            restore();
+          }
+        });
+      }
+    });
   }
 });

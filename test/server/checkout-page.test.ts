@@ -13,7 +13,8 @@ import {
 import { ConfigError, loadConfig, parseConfig } from '../../packages/server/src/config.js';
 import { SESSION_EXAMPLE } from '../../packages/server/src/openapi.js';
 import { checkoutUrl, merchantDisplayName, publicBaseUrl } from '../../packages/server/src/public-url.js';
-import { messages as english } from '../../src/element/messages.js';
+import { hostedMessages } from '../../src/element/hosted-messages.js';
+import type { Translation } from '../../src/element/messages.js';
 import { buildTestApp, testConfig, type TestApp } from '../support/app.js';
 
 /** A stand-in for `npm run build`'s output: the page's script, an entry, a hashed chunk, a map. */
@@ -190,15 +191,16 @@ describe('public_url and merchant_name configuration', () => {
     assert.equal(merchantDisplayName({ merchant_name: 'Acme' }), 'Acme');
     const languages = ['ar', 'de', 'es', 'fr', 'ja', 'pt', 'ru', 'tr', 'zh'];
     const all = [
-      english,
+      hostedMessages,
       ...(await Promise.all(
         languages.map(
           async (tag) =>
-            ((await import(`../../src/element/locales/${tag}.ts`)) as { default: typeof english }).default,
+            ((await import(`../../src/element/locales/${tag}.ts`)) as { default: Translation }).default
+              .hosted,
         ),
       )),
     ];
-    for (const [i, { hosted }] of all.entries()) {
+    for (const [i, hosted] of all.entries()) {
       for (const text of [hosted.title, hosted.returnTo, hosted.cancelAndReturn]) {
         const neutral = text('');
         assert.ok(neutral && neutral === neutral.trim(), `${i}: "${neutral}"`);

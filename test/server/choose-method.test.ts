@@ -11,7 +11,6 @@ import type { BuyerSession, Session } from '@crypto-checkout/protocol';
 import { buildApp, type App } from '../../packages/server/src/app.js';
 import { deriveDepositAddress, parseXpub } from '../../packages/server/src/chain/evm/derive-address.js';
 import type { Database, Queryable } from '../../packages/server/src/store/database.js';
-import { migrate } from '../../packages/server/src/store/migrations.js';
 import { testConfig, testSecretBox } from '../support/app.js';
 import { pgliteBackend, postgresBackend, testOn } from '../support/backends.js';
 import { testLogger } from '../support/logs.js';
@@ -57,8 +56,7 @@ for (const backend of [pgliteBackend(), postgresBackend()]) {
     before(async () => {
       if (backend.unavailable) return;
       await backend.setup();
-      const raw = await backend.fresh();
-      await migrate(raw);
+      const raw = await backend.migrated();
       db = counting(raw);
       app = await buildApp({
         config: testConfig({ secret_keys: [secretKey], xpub: wallet.xpub }),

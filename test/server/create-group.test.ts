@@ -8,7 +8,6 @@ import assert from 'node:assert/strict';
 import { after, before, describe } from 'node:test';
 import { buildApp, type App } from '../../packages/server/src/app.js';
 import type { Database } from '../../packages/server/src/store/database.js';
-import { migrate } from '../../packages/server/src/store/migrations.js';
 import { testConfig, testSecretBox } from '../support/app.js';
 import { pgliteBackend, postgresBackend, testOn } from '../support/backends.js';
 import { testLogger } from '../support/logs.js';
@@ -22,8 +21,7 @@ for (const backend of [pgliteBackend(), postgresBackend()]) {
     before(async () => {
       if (backend.unavailable) return;
       await backend.setup();
-      db = await backend.fresh();
-      await migrate(db);
+      db = await backend.migrated();
       app = await buildApp({ config: testConfig(), db, secrets: testSecretBox, logger: testLogger() });
     });
     after(async () => {

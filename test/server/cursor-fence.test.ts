@@ -14,7 +14,6 @@ import type { Session } from '@crypto-checkout/protocol';
 import { buildApp, type App } from '../../packages/server/src/app.js';
 import type { BlockRange } from '../../packages/server/src/sessions/session-service.js';
 import type { Database } from '../../packages/server/src/store/database.js';
-import { migrate } from '../../packages/server/src/store/migrations.js';
 import { ChainCursorMovedError, type TransferRecord } from '../../packages/server/src/store/session-store.js';
 import { FAKE_USDC, testConfig, testSecretBox } from '../support/app.js';
 import { pgliteBackend, postgresBackend, testOn } from '../support/backends.js';
@@ -33,8 +32,7 @@ for (const backend of [pgliteBackend(), postgresBackend()]) {
     before(async () => {
       await backend.setup();
       if (backend.unavailable) return;
-      db = await backend.fresh();
-      await migrate(db);
+      db = await backend.migrated();
       app = await buildApp({
         config: testConfig({ secret_keys: [secretKey], xpub: testMerchantWallet().xpub }),
         db,

@@ -6,7 +6,6 @@ import type { ErrorBody, Session } from '@crypto-checkout/protocol';
 import { buildApp, type App } from '../../packages/server/src/app.js';
 import { requestHash } from '../../packages/server/src/idempotency.js';
 import type { Database } from '../../packages/server/src/store/database.js';
-import { migrate } from '../../packages/server/src/store/migrations.js';
 import { buildTestApp, testConfig, type TestApp, testSecretBox } from '../support/app.js';
 import { pgliteBackend, postgresBackend, type Backend } from '../support/backends.js';
 import { testLogger } from '../support/logs.js';
@@ -232,8 +231,7 @@ function concurrencySuite(backend: Backend) {
     before(async () => {
       await backend.setup();
       if (backend.unavailable) return;
-      db = await backend.fresh();
-      await migrate(db);
+      db = await backend.migrated();
       const config = testConfig({ secret_keys: [TEST_KEY] });
       apps.push(await buildApp({ config, db, logger: testLogger(), secrets: testSecretBox }));
       apps.push(

@@ -11,7 +11,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe } from 'node:test';
 import type { Database, Queryable } from '../../packages/server/src/store/database.js';
-import { migrate } from '../../packages/server/src/store/migrations.js';
 import { SessionStore, type SessionQuery } from '../../packages/server/src/store/session-store.js';
 import { testSecretBox } from '../support/app.js';
 import { pgliteBackend, postgresBackend, testOn } from '../support/backends.js';
@@ -25,8 +24,7 @@ for (const backend of [pgliteBackend(), postgresBackend()]) {
     before(async () => {
       await backend.setup();
       if (backend.unavailable) return;
-      db = await backend.fresh();
-      await migrate(db);
+      db = await backend.migrated();
       await insertOpenPayments(db, { count: 50, chainId: 31337, tokenAddress: null });
     });
     after(() => backend.cleanup());

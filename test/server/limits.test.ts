@@ -5,9 +5,7 @@ import { after, describe, test } from 'node:test';
 import type { ErrorBody, Session } from '@crypto-checkout/protocol';
 import { buildApp, type App } from '../../packages/server/src/app.js';
 import { ConfigError, loadConfig, type ConfigInput } from '../../packages/server/src/config.js';
-import { openPglite } from '../../packages/server/src/store/database.js';
-import { migrate } from '../../packages/server/src/store/migrations.js';
-import { buildTestApp, testConfig, testSecretBox, type TestApp } from '../support/app.js';
+import { buildTestApp, migratedPglite, testConfig, testSecretBox, type TestApp } from '../support/app.js';
 import { testSecretKey } from '../support/stack.js';
 import { waitFor } from '../support/wait-for.js';
 import { testLogger } from '../support/logs.js';
@@ -27,8 +25,7 @@ interface Listening extends App {
 }
 
 async function listen(limits: ConfigInput['limits'], heartbeatMs = 15_000): Promise<Listening> {
-  const db = await openPglite('memory://');
-  await migrate(db);
+  const db = await migratedPglite();
   const app = await buildApp({
     config: testConfig({ secret_keys: [SECRET_KEY], limits }),
     db,

@@ -7,9 +7,7 @@ import { chainHeadReader } from '../../packages/server/src/chain/evm/chain-head.
 import { parseConfig } from '../../packages/server/src/config.js';
 import { Metrics } from '../../packages/server/src/metrics.js';
 import { buildPricing } from '../../packages/server/src/rates/build-pricing.js';
-import { openPglite } from '../../packages/server/src/store/database.js';
-import { migrate } from '../../packages/server/src/store/migrations.js';
-import { buildTestApp, testConfig } from '../support/app.js';
+import { buildTestApp, migratedPglite, testConfig } from '../support/app.js';
 import { freePort } from '../support/chain.js';
 import { startRateServer } from '../support/rate-server.js';
 import { recordSecrets, teeLogger } from '../support/logs.js';
@@ -330,8 +328,7 @@ describe('metrics configuration', () => {
 
 describe('RPC errors', () => {
   test('a request to a node that does not answer counts as an error of its chain and method', async () => {
-    const db = await openPglite('memory://');
-    await migrate(db);
+    const db = await migratedPglite();
     try {
       const metrics = new Metrics({ db, cacheMs: 0 });
       const closed = {
@@ -441,8 +438,7 @@ describe('request ids and session ids in the logs', () => {
 describe('rate sources', () => {
   test("each market-data source's requests, last success and latency, from the aggregator's own records", async () => {
     const server = await startRateServer();
-    const db = await openPglite('memory://');
-    await migrate(db);
+    const db = await migratedPglite();
     try {
       server.set('kraken', { status: 502 });
       const pricing = buildPricing(

@@ -5,8 +5,7 @@ import { buildApp } from '../../packages/server/src/app.js';
 import { chainStaleMs, type ReadinessReport } from '../../packages/server/src/readiness.js';
 import { startServer, type RunningServer } from '../../packages/server/src/server.js';
 import { openPglite, type Database } from '../../packages/server/src/store/database.js';
-import { migrate } from '../../packages/server/src/store/migrations.js';
-import { buildTestApp, testConfig, testSecretBox, type TestApp } from '../support/app.js';
+import { buildTestApp, migratedPglite, testConfig, testSecretBox, type TestApp } from '../support/app.js';
 import { freePort, startAnvil, type Anvil } from '../support/chain.js';
 import { waitFor } from '../support/wait-for.js';
 import { testLogger } from '../support/logs.js';
@@ -101,8 +100,7 @@ describe('GET /ready', () => {
   });
 
   test('answers 503 `database` when the database is closed', async () => {
-    const db = await openPglite('memory://');
-    await migrate(db);
+    const db = await migratedPglite();
     const app = await buildApp({ config: testConfig(), db, secrets: testSecretBox, logger: testLogger() });
     cleanups.push(() => app.server.close());
     assert.equal((await app.server.inject({ method: 'GET', url: '/ready' })).statusCode, 200);

@@ -15,7 +15,6 @@ import type { Session } from '@crypto-checkout/protocol';
 import { buildApp, type App } from '../../packages/server/src/app.js';
 import { SessionFeed, type FeedSubscriber } from '../../packages/server/src/sessions/session-feed.js';
 import type { Database } from '../../packages/server/src/store/database.js';
-import { migrate } from '../../packages/server/src/store/migrations.js';
 import type { SessionStore, StoredEvent } from '../../packages/server/src/store/session-store.js';
 import { testConfig, testSecretBox } from '../support/app.js';
 import { pgliteBackend } from '../support/backends.js';
@@ -133,8 +132,7 @@ describe('session feed: no wake-up is lost to a race (PGlite, real NOTIFY)', () 
   let db: Database;
   let app: App;
   before(async () => {
-    db = await backend.fresh();
-    await migrate(db);
+    db = await backend.migrated();
     app = await buildApp({
       config: testConfig({ secret_keys: [secretKey], xpub: testMerchantWallet().xpub }),
       db,

@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe } from 'node:test';
 import type { Database, Queryable } from '../../packages/server/src/store/database.js';
-import { migrate } from '../../packages/server/src/store/migrations.js';
 import {
   SessionStore,
   type DepositRecord,
@@ -105,8 +104,7 @@ for (const backend of [pgliteBackend(), postgresBackend()]) {
     before(async () => {
       await backend.setup();
       if (backend.unavailable) return;
-      db = await backend.fresh();
-      await migrate(db);
+      db = await backend.migrated();
       store = new SessionStore(db, testSecretBox);
     });
     after(() => backend.cleanup());

@@ -102,8 +102,7 @@ for (const backend of [pgliteBackend(), postgresBackend()]) {
     before(async () => {
       await backend.setup();
       if (backend.unavailable) return;
-      db = await backend.fresh();
-      await migrate(db);
+      db = await backend.migrated();
       store = new SessionStore(db, testSecretBox);
     });
     after(() => backend.cleanup());

@@ -12,7 +12,6 @@ import { after, before, describe, test } from 'node:test';
 import type { Session, SessionEvent } from '@crypto-checkout/protocol';
 import { buildApp, type App } from '../../packages/server/src/app.js';
 import type { Database } from '../../packages/server/src/store/database.js';
-import { migrate } from '../../packages/server/src/store/migrations.js';
 import { testConfig, testSecretBox } from '../support/app.js';
 import { pgliteBackend, postgresBackend, testOn } from '../support/backends.js';
 import { testLogger } from '../support/logs.js';
@@ -146,8 +145,7 @@ describe('live status streams in one process (PGlite)', () => {
   let app: App;
   let base: string;
   before(async () => {
-    const raw = await backend.fresh();
-    await migrate(raw);
+    const raw = await backend.migrated();
     db = countingDatabase(raw);
     ({ app, base } = await startApp(db));
   });
@@ -207,8 +205,7 @@ for (const backend of [postgresBackend(), pgliteBackend()]) {
     before(async () => {
       await backend.setup();
       if (backend.unavailable) return;
-      const dbA = await backend.fresh();
-      await migrate(dbA);
+      const dbA = await backend.migrated();
       a = await startApp(dbA);
       b = await startApp(await backend.another(dbA));
     });

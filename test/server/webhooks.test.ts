@@ -21,11 +21,10 @@ import { buildApp, type App } from '../../packages/server/src/app.js';
 import { parseConfig, type Config } from '../../packages/server/src/config.js';
 import { webhookCommands } from '../../packages/server/src/cli/webhook-commands.js';
 import { parseFlags } from '../../packages/server/src/cli/parse-flags.js';
-import { openPglite, type Database } from '../../packages/server/src/store/database.js';
-import { migrate } from '../../packages/server/src/store/migrations.js';
+import type { Database } from '../../packages/server/src/store/database.js';
 import { WebhookStore } from '../../packages/server/src/webhooks/webhook-store.js';
 import { verifyWebhook } from '@crypto-checkout/webhooks';
-import { buildTestApp, type TestApp, testSecretBox } from '../support/app.js';
+import { buildTestApp, migratedPglite, type TestApp, testSecretBox } from '../support/app.js';
 import { pgliteBackend, postgresBackend, testOn } from '../support/backends.js';
 import { testMerchantWallet } from '../support/stack.js';
 import { startReceiver, type ReceivedRequest, type Receiver } from '../support/webhook-receiver.js';
@@ -572,8 +571,7 @@ for (const backend of [pgliteBackend(), postgresBackend()]) {
     before(async () => {
       await backend.setup();
       if (backend.unavailable) return;
-      db = await backend.fresh();
-      await migrate(db);
+      db = await backend.migrated();
       secondDb = await backend.another(db);
       const config = parseConfig({
         secret_keys: [testKey],
@@ -676,9 +674,8 @@ for (const backend of [pgliteBackend(), postgresBackend()]) {
 
 describe('endpoints CLI', () => {
   test('create prints the secret once; list shows a prefix; rotate-secret and disable act by id', async () => {
-    const db = await openPglite('memory://');
+    const db = await migratedPglite();
     try {
-      await migrate(db);
       const config = parseConfig({
         secret_keys: [testKey],
         xpub: testMerchantWallet().xpub,

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Session } from '@crypto-checkout/protocol';
 import { buildApp, type App, type AppOptions } from '../../packages/server/src/app.js';
 import { parseConfig, type Config, type ConfigInput } from '../../packages/server/src/config.js';
-import { openPglite } from '../../packages/server/src/store/database.js';
+import { openPglite, type Database } from '../../packages/server/src/store/database.js';
 import { migrate } from '../../packages/server/src/store/migrations.js';
 import { SecretBox } from '../../packages/server/src/store/secret-box.js';
 import { recordSecrets, testLogger, TEST_LOG_DIR } from './logs.js';
@@ -69,6 +69,20 @@ function secretsIn(body: string): string[] {
 }
 
 /**
+ * An in-memory PGlite with the current schema, as the server opens one (`openDatabase`): from the
+ * build's template, initdb'd and migrated already, then migrated (a no-op, unless there is no template
+ * for this schema and PGlite version, when it starts from initdb). Starting from the template takes a
+ * fraction of initdb and the migrations (≈ 3 s against 15 s on a loaded 2-core machine), which every
+ * inject test used to pay. Tests of the migrations themselves open an empty PGlite instead.
+ * @example const db = await migratedPglite();
+ */
+export async function migratedPglite(): Promise<Database> {
+  const db = await openPglite('memory://', { fromTemplate: true });
+  await migrate(db);
+  return db;
+}
+
+/**
  * Builds the app for `inject()` tests. It logs nothing, unless the log scan runs (`npm run
  * test:server`): then it logs at `trace` to the scan's folder and records the secrets it answers.
  */
@@ -79,8 +93,7 @@ export async function buildTestApp(
   const wallet = testMerchantWallet();
   const secretKey = testSecretKey();
   const config = testConfig({ secret_keys: [secretKey], xpub: wallet.xpub, ...overrides });
-  const db = await openPglite('memory://');
-  await migrate(db);
+  const db = await migratedPglite();
   const app = await buildApp({
     config,
     db,

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { test, type TestContext } from 'node:test';
 import pg from 'pg';
 import { openPglite, openPostgres, type Database } from '../../packages/server/src/store/database.js';
+import { migrate } from '../../packages/server/src/store/migrations.js';
 
 /** The PostgreSQL server the suites create their throw-away databases on. */
 const PG_SERVER_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -14,6 +15,12 @@ export interface Backend {
   setup(): Promise<void>;
   /** A brand-new, empty (unmigrated) database. */
   fresh(): Promise<Database>;
+  /**
+   * A brand-new database with the current schema. PGlite starts from the build's template (initdb'd
+   * and migrated), as the server does, rather than paying initdb and every migration again for each
+   * test; PostgreSQL is created and migrated. Tests of the migrations use {@link fresh}.
+   */
+  migrated(): Promise<Database>;
   /** A second, independent connection (pool) to the database `db` (another server instance). */
   another(db: Database): Promise<Database>;
   cleanup(): Promise<void>;
@@ -41,6 +48,13 @@ export function pgliteBackend(): Backend {
     async fresh() {
       const db = await openPglite('memory://');
       opened.push(db);
+      return db;
+    },
+    async migrated() {
+      const db = await openPglite('memory://', { fromTemplate: true });
+      opened.push(db);
+      // A no-op on the template; the whole schema when there is no template for this schema.
+      await migrate(db);
       return db;
     },
     // PGlite is one embedded connection: a second instance shares it.
@@ -103,6 +117,11 @@ export function postgresBackend(): Backend {
       const url = new URL(serverUrl);
       url.pathname = `/${name}`;
       return open(url.toString());
+    },
+    async migrated() {
+      const db = await backend.fresh();
+      await migrate(db);
+      return db;
     },
     another: (db) => open(urls.get(db)!),
     async cleanup() {

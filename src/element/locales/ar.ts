@@ -1,7 +1,7 @@
 /** Arabic (Modern Standard Arabic, right to left) messages of `<crypto-checkout>` (lazily loaded; see ../i18n.ts). */
-import type { Messages } from '../messages.js';
+import type { Translation } from '../messages.js';
 
-const messages: Messages = {
+const messages: Translation = {
   loading: 'جارٍ تحميل صفحة الدفع…',
   order: (id: string) => `الطلب رقم ${id}`,
   retry: 'إعادة المحاولة',
@@ -51,6 +51,7 @@ const messages: Messages = {
   stepConfirming: (seen: number, needed: number) => `جارٍ التأكيد ${seen}/${needed}`,
   stepPaid: 'تم الدفع',
   receipt: 'الإيصال',
+  transfers: (count: number) => `التحويلات (${count})`,
   receiptPaid: 'المدفوع',
   receiptDate: 'التاريخ',
   receiptTransaction: 'المعاملة',

@@ -1,7 +1,7 @@
 /** German messages of `<crypto-checkout>` (lazily loaded; see ../i18n.ts). */
-import type { Messages } from '../messages.js';
+import type { Translation } from '../messages.js';
 
-const messages: Messages = {
+const messages: Translation = {
   loading: 'Zahlung wird geladen…',
   order: (id: string) => `Bestellung ${id}`,
   retry: 'Erneut versuchen',
@@ -55,6 +55,7 @@ const messages: Messages = {
   stepConfirming: (seen: number, needed: number) => `Bestätigung ${seen}/${needed}`,
   stepPaid: 'Bezahlt',
   receipt: 'Beleg',
+  transfers: (count: number) => `Transaktionen (${count})`,
   receiptPaid: 'Bezahlt',
   receiptDate: 'Datum',
   receiptTransaction: 'Transaktion',

@@ -1,7 +1,7 @@
 /** Spanish messages of `<crypto-checkout>` (lazily loaded; see ../i18n.ts). */
-import type { Messages } from '../messages.js';
+import type { Translation } from '../messages.js';
 
-const messages: Messages = {
+const messages: Translation = {
   loading: 'Cargando el pago…',
   order: (id: string) => `Pedido ${id}`,
   retry: 'Reintentar',
@@ -52,6 +52,7 @@ const messages: Messages = {
   stepConfirming: (seen: number, needed: number) => `Confirmando ${seen}/${needed}`,
   stepPaid: 'Pagado',
   receipt: 'Recibo',
+  transfers: (count: number) => `Transferencias (${count})`,
   receiptPaid: 'Pagado',
   receiptDate: 'Fecha',
   receiptTransaction: 'Transacción',

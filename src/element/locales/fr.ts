@@ -2,9 +2,9 @@
  * French messages of `<crypto-checkout>` (lazily loaded; see ../i18n.ts). French typography: a
  * no-break space (\u00a0) before a colon, a narrow no-break space (\u202f) before ; ! ?
  */
-import type { Messages } from '../messages.js';
+import type { Translation } from '../messages.js';
 
-const messages: Messages = {
+const messages: Translation = {
   loading: 'Chargement du paiement…',
   order: (id: string) => `Commande ${id}`,
   retry: 'Réessayer',
@@ -56,6 +56,7 @@ const messages: Messages = {
   stepConfirming: (seen: number, needed: number) => `Confirmation ${seen}/${needed}`,
   stepPaid: 'Payé',
   receipt: 'Reçu',
+  transfers: (count: number) => `Transferts (${count})`,
   receiptPaid: 'Payé',
   receiptDate: 'Date',
   receiptTransaction: 'Transaction',

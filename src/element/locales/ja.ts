@@ -1,7 +1,7 @@
 /** Japanese messages of `<crypto-checkout>` (lazily loaded; see ../i18n.ts). */
-import type { Messages } from '../messages.js';
+import type { Translation } from '../messages.js';
 
-const messages: Messages = {
+const messages: Translation = {
   loading: '決済画面を読み込んでいます…',
   order: (id: string) => `注文番号：${id}`,
   retry: '再試行',
@@ -52,6 +52,7 @@ const messages: Messages = {
   stepConfirming: (seen: number, needed: number) => `承認中 ${seen}/${needed}`,
   stepPaid: '支払い完了',
   receipt: '領収書',
+  transfers: (count: number) => `送金（${count}）`,
   receiptPaid: '支払い',
   receiptDate: '日時',
   receiptTransaction: '取引',

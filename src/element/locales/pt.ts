@@ -1,7 +1,7 @@
 /** Portuguese (Brazilian, pt-BR) messages of `<crypto-checkout>` (lazily loaded; see ../i18n.ts). */
-import type { Messages } from '../messages.js';
+import type { Translation } from '../messages.js';
 
-const messages: Messages = {
+const messages: Translation = {
   loading: 'Carregando o pagamento…',
   order: (id: string) => `Pedido ${id}`,
   retry: 'Tentar novamente',
@@ -53,6 +53,7 @@ const messages: Messages = {
   stepConfirming: (seen: number, needed: number) => `Confirmando ${seen}/${needed}`,
   stepPaid: 'Pago',
   receipt: 'Recibo',
+  transfers: (count: number) => `Transferências (${count})`,
   receiptPaid: 'Pago',
   receiptDate: 'Data',
   receiptTransaction: 'Transação',

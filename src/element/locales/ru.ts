@@ -1,7 +1,7 @@
 /** Russian messages of `<crypto-checkout>` (lazily loaded; see ../i18n.ts). */
-import type { Messages } from '../messages.js';
+import type { Translation } from '../messages.js';
 
-const messages: Messages = {
+const messages: Translation = {
   loading: 'Загрузка оплаты…',
   order: (id: string) => `Заказ ${id}`,
   retry: 'Повторить',
@@ -52,6 +52,7 @@ const messages: Messages = {
   stepConfirming: (seen: number, needed: number) => `Подтверждение ${seen}/${needed}`,
   stepPaid: 'Оплачено',
   receipt: 'Квитанция',
+  transfers: (count: number) => `Переводы (${count})`,
   receiptPaid: 'Оплачено',
   receiptDate: 'Дата',
   receiptTransaction: 'Транзакция',

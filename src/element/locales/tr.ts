@@ -1,7 +1,7 @@
 /** Turkish messages of `<crypto-checkout>` (lazily loaded; see ../i18n.ts). */
-import type { Messages } from '../messages.js';
+import type { Translation } from '../messages.js';
 
-const messages: Messages = {
+const messages: Translation = {
   loading: 'Ödeme yükleniyor…',
   order: (id: string) => `Sipariş ${id}`,
   retry: 'Tekrar dene',
@@ -51,6 +51,7 @@ const messages: Messages = {
   stepConfirming: (seen: number, needed: number) => `Onaylanıyor ${seen}/${needed}`,
   stepPaid: 'Ödendi',
   receipt: 'Makbuz',
+  transfers: (count: number) => `Transferler (${count})`,
   receiptPaid: 'Ödendi',
   receiptDate: 'Tarih',
   receiptTransaction: 'İşlem',

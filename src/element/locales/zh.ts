@@ -1,7 +1,7 @@
 /** Chinese (Simplified, zh-CN) messages of `<crypto-checkout>` (lazily loaded; see ../i18n.ts). */
-import type { Messages } from '../messages.js';
+import type { Translation } from '../messages.js';
 
-const messages: Messages = {
+const messages: Translation = {
   loading: '正在加载支付页面…',
   order: (id: string) => `订单号：${id}`,
   retry: '重试',
@@ -51,6 +51,7 @@ const messages: Messages = {
   stepConfirming: (seen: number, needed: number) => `确认中 ${seen}/${needed}`,
   stepPaid: '已付款',
   receipt: '收据',
+  transfers: (count: number) => `转账（${count}）`,
   receiptPaid: '已付款',
   receiptDate: '日期',
   receiptTransaction: '交易',

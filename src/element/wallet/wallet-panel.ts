@@ -40,6 +40,7 @@ import {
 } from './pay-with-wallet.js';
 import { adoptWalletStyles } from './wallet-panel.styles.js';
 import { preloadWalletConnect, walletConnectProvider, type WalletConnectProvider } from './walletconnect.js';
+import { walletMessages } from './wallet-messages.js';
 
 /** A wallet the buyer can pick: an injected one, or WalletConnect (its provider starts on the tap). */
 interface WalletChoice {
@@ -108,9 +109,9 @@ export class WalletPanel implements ReactiveController {
   private stopDiscovery?: () => void;
   private unlisten?: () => void;
 
-  /** The wallet messages in the host's language. */
+  /** The wallet messages in the host's language (English ones travel in this chunk). */
   private get m() {
-    return messagesOf(this.host).wallet;
+    return messagesOf(this.host).wallet ?? walletMessages;
   }
 
   /** An amount formatted for reading in the host's language. */
