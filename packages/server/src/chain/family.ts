@@ -22,6 +22,7 @@ import type { ChainConfig } from '../config.js';
 import type { RpcObserver } from '../metrics.js';
 import type { SessionService } from '../sessions/session-service.js';
 import { evmRail } from './evm/rail.js';
+import { utxoRail } from './utxo/rail.js';
 
 /** The families of chains the server speaks to. */
 export type ChainFamily = 'evm' | 'utxo' | 'tron';
@@ -124,6 +125,8 @@ export function chainRail(chain: ChainConfig, fallbackXpub: string): ChainRail {
   switch (chain.family) {
     case 'evm':
       return evmRail(chain, fallbackXpub);
+    case 'utxo':
+      return utxoRail(chain);
     default:
       throw new UnsupportedChainFamilyError(
         `chain ${chain.key}: the ${chain.family} family is not available on this server yet`,
