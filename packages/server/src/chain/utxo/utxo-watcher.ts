@@ -121,7 +121,6 @@ export function startUtxoWatcher(options: ChainWatcherOptions & { rpc?: NodeRpc 
     if (known !== null && (cursor > tip || (await rpc<string>('getblockhash', [cursor])) !== known)) {
       cursor = stored = await rewindAfterReorg(cursor, tip);
     }
-    health.processed = cursor;
 
     await book.refresh(clock()); // after reading the tip, see AddressBook.refresh
     if (!wallet) {
