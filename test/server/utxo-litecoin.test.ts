@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { BuyerSession, Session } from '@crypto-checkout/protocol';
+import { runDoctor } from '../../packages/server/src/cli/doctor.js';
 import { parseConfig, type Config } from '../../packages/server/src/config.js';
 import { startServer, type RunningServer } from '../../packages/server/src/server.js';
 import { deployTestToken, sendDevPayment, startAnvil, type Anvil } from '../support/chain.js';
@@ -31,6 +32,7 @@ describe('Litecoin (regtest)', { skip: litecoindMissing }, () => {
   let config: Config;
   let server: RunningServer;
   const secretKey = testSecretKey();
+  const { tpub } = testUtxoAccount();
 
   before(async () => {
     [node, anvil] = await Promise.all([startLitecoind(), startAnvil()]);
@@ -55,7 +57,7 @@ describe('Litecoin (regtest)', { skip: litecoindMissing }, () => {
         {
           key: 'litecoin-regtest',
           rpc_url: node.rpcUrl,
-          xpub: testUtxoAccount().tpub,
+          xpub: tpub,
           confirmations: 2,
           polling_interval_ms: 100,
         },
@@ -293,5 +295,35 @@ describe('Litecoin (regtest)', { skip: litecoindMissing }, () => {
       decimals: 6,
     });
     await until(evm.id, 'paid');
+  });
+
+  test('doctor checks the node: network, watch-only wallet, and that it derives the same addresses', async () => {
+    const env = (chain: Record<string, unknown>) => ({
+      CC_SECRET_KEYS: secretKey,
+      CC_XPUB: testMerchantWallet().xpub,
+      CC_DATA_DIR: 'memory://',
+      CC_ENCRYPTION_KEY: ENCRYPTION_KEY,
+      CC_CHAINS: JSON.stringify([{ rpc_url: node.rpcUrl, xpub: tpub, ...chain }]),
+    });
+    const good = await runDoctor(env({ key: 'litecoin-regtest' }));
+    const byName = new Map(good.checks.map((check) => [check.name, check]));
+    assert.equal(byName.get('chain litecoin-regtest')?.status, 'ok', JSON.stringify(good.checks));
+    assert.match(byName.get('chain litecoin-regtest addresses')!.message, /first: rltc1q/);
+    assert.equal(byName.get('chain litecoin-regtest addresses')?.status, 'ok');
+    assert.equal(byName.get('chain litecoin-regtest wallet')?.status, 'ok');
+    assert.match(
+      byName.get('chain litecoin-regtest wallet')!.message,
+      /watch-only \(legacy wallet: importmulti\)/,
+    );
+    assert.ok(
+      !JSON.stringify(good.checks).includes(node.rpcUrl.split('@')[0]!.split(':')[2]!),
+      'no password',
+    );
+
+    // Bitcoin's regtest encodings against a Litecoin node: the node derives rltc1…, the server bcrt1….
+    const wrong = await runDoctor(env({ key: 'bitcoin-regtest' }));
+    const addresses = wrong.checks.find((check) => check.name === 'chain bitcoin-regtest addresses');
+    assert.equal(addresses?.status, 'fail');
+    assert.match(addresses!.message, /the node derives rltc1\S+ at index 0 where the server derives bcrt1/);
   });
 });
