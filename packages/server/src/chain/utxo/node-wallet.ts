@@ -69,6 +69,9 @@ export async function openNodeWallet(options: {
   const descriptors = info.descriptors === true;
   let importedTo = -1;
   const importRange = async (from: number, to: number) => {
+    // A descriptor wallet refuses a range that does not include the one it has ("new range must
+    // include current range"): widen it to cover what is there (from an earlier run too).
+    if (descriptors) [from, to] = await widenToStored(rpc, name, descriptor, from, to);
     const request = { desc: descriptor, range: [from, to], timestamp: 'now' };
     const results = descriptors
       ? await rpc<{ success: boolean; error?: { message: string } }[]>(
@@ -103,6 +106,24 @@ export async function openNodeWallet(options: {
       }
     },
   };
+}
+
+/** `[from, to]` widened to include the range a descriptor wallet already has for `descriptor`. */
+async function widenToStored(
+  rpc: NodeRpc,
+  wallet: string,
+  descriptor: string,
+  from: number,
+  to: number,
+): Promise<[number, number]> {
+  const bare = (desc: string) => desc.replace(/#[a-z0-9]+$/, '');
+  const { descriptors } = await rpc<{ descriptors: { desc: string; range?: [number, number] }[] }>(
+    'listdescriptors',
+    [],
+    wallet,
+  );
+  const stored = descriptors.find((d) => bare(d.desc) === bare(descriptor))?.range;
+  return stored ? [Math.min(from, stored[0]), Math.max(to, stored[1])] : [from, to];
 }
 
 /** Creates a blank wallet without private keys: a descriptor wallet where the node can, else legacy. */
