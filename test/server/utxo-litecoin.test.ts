@@ -4,6 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import pg from 'pg';
 import type { BuyerSession, Session } from '@crypto-checkout/protocol';
 import { runDoctor } from '../../packages/server/src/cli/doctor.js';
 import { parseConfig, type Config } from '../../packages/server/src/config.js';
@@ -38,9 +39,16 @@ describe('Litecoin (regtest)', { skip: litecoindMissing }, () => {
     [node, anvil] = await Promise.all([startLitecoind(), startAnvil()]);
     usdc = await deployTestToken(anvil.rpcUrl);
     dataDir = await mkdtemp(join(tmpdir(), 'cc-utxo-'));
-    config = parseConfig({
+    config = configFor({ data_dir: dataDir }, tpub);
+    server = await startServer(config, { logger: testLogger() });
+    await watchersReady();
+  });
+
+  /** The backend's configuration on `storage`, with `xpub` as the Litecoin account (and `wallet` on the node). */
+  const configFor = (storage: { data_dir?: string; database_url?: string }, xpub: string, wallet?: string) =>
+    parseConfig({
       port: 0,
-      data_dir: dataDir,
+      ...storage,
       encryption_key: ENCRYPTION_KEY,
       secret_keys: [secretKey],
       xpub: testMerchantWallet().xpub,
@@ -57,7 +65,8 @@ describe('Litecoin (regtest)', { skip: litecoindMissing }, () => {
         {
           key: 'litecoin-regtest',
           rpc_url: node.rpcUrl,
-          xpub: tpub,
+          xpub,
+          ...(wallet ? { wallet } : {}),
           confirmations: 2,
           polling_interval_ms: 100,
         },
@@ -66,9 +75,6 @@ describe('Litecoin (regtest)', { skip: litecoindMissing }, () => {
       log_level: 'warn',
       limits: { rate_limits: { enabled: false }, load_shedding: { enabled: false } },
     });
-    server = await startServer(config, { logger: testLogger() });
-    await watchersReady();
-  });
 
   after(async () => {
     await server?.stop();
@@ -325,5 +331,56 @@ describe('Litecoin (regtest)', { skip: litecoindMissing }, () => {
     const addresses = wrong.checks.find((check) => check.name === 'chain bitcoin-regtest addresses');
     assert.equal(addresses?.status, 'fail');
     assert.match(addresses!.message, /the node derives rltc1\S+ at index 0 where the server derives bcrt1/);
+  });
+
+  test('on PostgreSQL too: mempool, fee bump, restart, reorganisation', async (t) => {
+    const serverUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+    const admin = async (sql: string) => {
+      const client = new pg.Client({ connectionString: serverUrl, connectionTimeoutMillis: 3000 });
+      await client.connect();
+      try {
+        await client.query(sql);
+      } finally {
+        await client.end();
+      }
+    };
+    try {
+      await admin('SELECT 1');
+    } catch {
+      return t.skip(`PostgreSQL not reachable at ${new URL(serverUrl).host}: SKIPPED`);
+    }
+    const name = `cc_utxo_${randomBytes(6).toString('hex')}`;
+    await admin(`CREATE DATABASE ${name}`);
+    const url = new URL(serverUrl);
+    url.pathname = `/${name}`;
+    // A second backend on the same node: its own database, account and watch-only wallet.
+    const pgConfig = configFor(
+      { database_url: url.toString() },
+      testUtxoAccount().tpub,
+      'crypto-checkout-pg',
+    );
+    const onPglite = server;
+    try {
+      server = await startServer(pgConfig, { logger: testLogger() });
+      await watchersReady();
+      const { id, address } = await ltcSession();
+      const first = await node.pay(address, '0.1');
+      await until(id, 'processing', (s) => s.transfers[0]?.tx_hash === first);
+      const bumped = await node.replace(first, { [address]: '0.1' });
+      await until(id, 'processing', (s) => s.transfers.length === 1 && s.transfers[0]!.tx_hash === bumped);
+      await server.stop();
+      const [block] = await node.mine(2);
+      server = await startServer(pgConfig, { logger: testLogger() });
+      const paid = await until(id, 'paid');
+      assert.equal(paid.transfers[0]!.block_hash, block);
+      await node.invalidate(paid.transfers[0]!.block_number!);
+      await until(id, 'processing', (s) => s.transfers[0]?.block_number === null);
+      await node.mine(2);
+      await until(id, 'paid');
+    } finally {
+      await server.stop();
+      server = onPglite;
+      await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    }
   });
 });

@@ -105,7 +105,10 @@ export async function startLitecoind(): Promise<Litecoind> {
   const buyerAddress = await rpc<string>('getnewaddress', ['', 'bech32'], 'buyer');
   await rpc('generatetoaddress', [101, buyerAddress]);
 
-  const mine = (blocks: number) => rpc<string[]>('generatetoaddress', [blocks, buyerAddress]);
+  // A fresh reward address each time: after invalidateblock, a block mined in the same second to
+  // the same address with the same transactions would be the invalidated block again, and refused.
+  const mine = async (blocks: number) =>
+    rpc<string[]>('generatetoaddress', [blocks, await rpc<string>('getnewaddress', ['', 'bech32'], 'buyer')]);
   const fundAndSend = async (outputs: Record<string, string>, inputs: unknown[] = [], feeRate?: string) => {
     // Amounts go to the node as decimal strings, which it reads exactly (never through a float).
     const raw = await rpc<string>('createrawtransaction', [inputs, outputs, 0, true]);
