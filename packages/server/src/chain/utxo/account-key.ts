@@ -6,16 +6,17 @@
  * testnet and, for the BIP49/BIP84 kinds, the address type; a plain xpub does not, so its type comes
  * from the configuration (`address_type`, default native SegWit, which every current wallet uses).
  *
- * Addresses are encoded by @scure/btc-signer (audited, from the author of the @scure/bip32 and
- * @noble libraries the server uses already, no other dependency; bitcoinjs-lib would bring its own
- * copies of hashing and base58 libraries); tests hold it to BIP84's vectors, to bitcoinjs-lib and to
- * the node's own `deriveaddresses`. Private keys are refused: the server never holds one.
+ * Addresses are encoded with @scure/base's bech32 and base58check and @noble/hashes' HASH160, the
+ * audited libraries @scure/bip32 is built on and loads anyway: a whole Bitcoin library
+ * (@scure/btc-signer, bitcoinjs-lib) would add ~50 ms to every server start for three encodings of
+ * a key hash. Tests hold the result to BIP84's vectors, to bitcoinjs-lib and to the node's own
+ * `deriveaddresses`. Private keys are refused: the server never holds one.
  * @module
  */
 import { HDKey } from '@scure/bip32';
-import { createBase58check } from '@scure/base';
+import { bech32, createBase58check } from '@scure/base';
+import { ripemd160 } from '@noble/hashes/legacy.js';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { p2pkh, p2sh, p2wpkh } from '@scure/btc-signer';
 import { ExtendedKeyError, MAX_CHILD_INDEX } from '../evm/derive-address.js';
 import type { UtxoNetwork } from './utxo-networks.js';
 
@@ -115,22 +116,27 @@ export function deriveUtxoAddress(key: UtxoAccountKey, index: number): string {
   if (!Number.isInteger(index) || index < 0 || index > MAX_CHILD_INDEX) {
     throw new RangeError(`child index must be an integer in 0..${MAX_CHILD_INDEX}, got ${index}`);
   }
-  const publicKey = key.receive.deriveChild(index).publicKey!;
-  const net = {
-    bech32: key.network.bech32,
-    pubKeyHash: key.network.pubKeyHash,
-    scriptHash: key.network.scriptHash,
-    wif: key.network.wif,
-  };
+  const keyHash = hash160(key.receive.deriveChild(index).publicKey!);
+  const { network } = key;
   switch (key.type) {
     case 'p2wpkh':
-      return p2wpkh(publicKey, net).address!;
+      // Witness version 0 and the 20-byte key hash (BIP173).
+      return bech32.encode(network.bech32, [0, ...bech32.toWords(keyHash)]);
     case 'p2sh-p2wpkh':
-      return p2sh(p2wpkh(publicKey, net), net).address!;
+      // The script hash of the witness program `OP_0 <20 bytes>` (BIP49).
+      return base58check.encode(
+        versioned(network.scriptHash, hash160(Uint8Array.from([0x00, 0x14, ...keyHash]))),
+      );
     case 'p2pkh':
-      return p2pkh(publicKey, net).address!;
+      return base58check.encode(versioned(network.pubKeyHash, keyHash));
   }
 }
+
+/** RIPEMD-160 of SHA-256, Bitcoin's 20-byte hash of keys and scripts. */
+const hash160 = (bytes: Uint8Array) => ripemd160(sha256(bytes));
+
+/** A version byte followed by a hash: the payload of a base58check address. */
+const versioned = (version: number, hash: Uint8Array) => Uint8Array.from([version, ...hash]);
 
 /**
  * The output descriptor of the account's receive addresses, without its checksum (the node adds it:

@@ -17,7 +17,7 @@ export interface UtxoNetwork {
   readonly pubKeyHash: number;
   /** Base58 version byte of P2SH addresses. */
   readonly scriptHash: number;
-  /** WIF version byte (unused: the server holds no private key; the address library asks for it). */
+  /** WIF version byte, for completeness (the server holds no private key; tests' bitcoinjs-lib asks for it). */
   readonly wif: number;
   /** BIP32 version bytes the node reads in descriptors (`xpub`/`tpub`; Litecoin Core 0.21 uses Bitcoin's). */
   readonly bip32: { readonly public: number; readonly private: number };
