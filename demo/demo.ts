@@ -16,6 +16,7 @@ import { build } from 'vite';
 import { parseConfig } from '../packages/server/src/config.js';
 import { startServer } from '../packages/server/src/server.js';
 import { deployTestToken, startAnvil } from '../test/support/chain.js';
+import { litecoindMissing, startLitecoind } from '../test/support/litecoind.js';
 import { buildFrameworkBundles } from './framework-bundles.js';
 import { startMerchantServer } from './merchant-server.js';
 import { DEMO_PORTS, portTakenError, type DemoOptions } from './options.js';
@@ -42,6 +43,11 @@ export interface RunningDemo {
   usdc: Address;
   /** The merchant's secret key (a test key). */
   secretKey: string;
+  /**
+   * The Litecoin regtest node beside anvil (`ltc@litecoin-regtest`) when litecoind is installed,
+   * else why not and how to add it.
+   */
+  litecoin: { rpcUrl: string } | { missing: string };
   /** The shop's webhook endpoint: its id and the shown prefix of its signing secret. */
   webhookEndpoint: { id: string; secretPrefix: string };
   /** Stops the shop, the backend and anvil. */
@@ -124,10 +130,18 @@ export async function startDemo(
     });
     stops.push(() => anvil.stop());
     const usdc = await deployTestToken(anvil.rpcUrl);
-    // For `npm run demo:pay`, which pays on this chain.
+    // Litecoin is optional: with Debian's litecoind installed the demo runs it in regtest too.
+    let litecoin: Awaited<ReturnType<typeof startLitecoind>> | null = null;
+    if (!litecoindMissing) {
+      say('starting litecoind (regtest)…');
+      litecoin = await startLitecoind();
+      const node = litecoin;
+      stops.push(() => node.stop());
+    }
+    // For `npm run demo:pay`, which pays on these chains (the regtest node's password is this demo's).
     await writeFile(
       join(options.dataDir, 'demo.json'),
-      JSON.stringify({ rpcUrl: anvil.rpcUrl, usdc }, null, 2),
+      JSON.stringify({ rpcUrl: anvil.rpcUrl, usdc, litecoinRpcUrl: litecoin?.rpcUrl ?? null }, null, 2),
     );
 
     const xpub = HDKey.fromMasterSeed(mnemonicToSeedSync(DEMO_MNEMONIC)).derive(
@@ -149,8 +163,21 @@ export async function startDemo(
           polling_interval_ms: 250,
           tokens: [{ symbol: 'USDC', address: usdc, decimals: 6, peg: 'USD' }],
         },
+        ...(litecoin
+          ? [
+              {
+                key: 'litecoin-regtest',
+                rpc_url: litecoin.rpcUrl,
+                xpub: HDKey.fromMasterSeed(mnemonicToSeedSync(DEMO_MNEMONIC), {
+                  public: 0x043587cf,
+                  private: 0x04358394,
+                }).derive("m/84'/1'/0'").publicExtendedKey,
+                polling_interval_ms: 250,
+              },
+            ]
+          : []),
       ],
-      rates: { ETH: '3000' },
+      rates: { ETH: '3000', LTC: '80' },
       log_level: options.logLevel ?? 'warn',
     });
     say('starting the backend (PGlite)…');
@@ -193,6 +220,9 @@ export async function startDemo(
       rpcUrl: anvil.rpcUrl,
       usdc,
       secretKey: DEMO_SECRET_KEY,
+      litecoin: litecoin
+        ? { rpcUrl: litecoin.rpcUrl }
+        : { missing: litecoindMissing || 'litecoind did not start' },
       webhookEndpoint: { id: endpoint.id, secretPrefix: endpoint.secret_prefix },
       stop,
     };

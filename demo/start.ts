@@ -62,6 +62,11 @@ ${DEMO_PAGES.map((page) => `    ${page.title.padEnd(width)}  ${pageUrl(page.path
   Secret key:     ${demo.secretKey}   (a test key of this demo; keep a real one on your server only)
   Merchant name:  ${options.merchantName}   (on the hosted checkout page)
   Chain (anvil):  ${demo.rpcUrl}   chain id 31337, test USDC at ${demo.usdc}
+  Litecoin:       ${
+    'missing' in demo.litecoin
+      ? `not in this demo: ${demo.litecoin.missing}`
+      : 'regtest node beside anvil (ltc@litecoin-regtest); pay with npm run demo:pay -- <address> <amount> ltc'
+  }
   Webhooks:       ${demo.webhookEndpoint.id} → ${demo.shopUrl}/webhooks (secret ${demo.webhookEndpoint.secretPrefix});
                   each one the shop receives is logged below with a ✓
 

@@ -155,7 +155,7 @@ describe('known chains', () => {
   test('an unknown key still needs id, name and confirmations', () => {
     rejects(
       withChains({ key: 'bsae', rpc_url: 'https://base.example' }),
-      /chains\[0\]\.id: is required: the key is not a known chain \(known: ethereum, base, .*anvil\) — hint/,
+      /chains\[0\]\.id: is required: the key is not a known chain \(known: ethereum, base, .*anvil, bitcoin, litecoin, .*litecoin-regtest\) — hint/,
       /chains\[0\]\.name: is required: the key is not a known chain — hint/,
       /chains\[0\]\.confirmations: is required: the key is not a known chain — hint/,
     );
@@ -213,15 +213,11 @@ describe('known chains', () => {
       tron: 'tron',
       'tron-nile': 'tronNile',
     };
-    // No chain of viem's is the local TRON stand-in (anvil with its own id).
+    // Every chain viem knows (EVM and TRON), less the local TRON stand-in (anvil with its own id).
     const local = new Set(['tron-local']);
-    assert.deepEqual(
-      KNOWN_CHAINS.map((known) => known.key)
-        .filter((key) => !local.has(key))
-        .sort(),
-      Object.keys(viemNames).sort(),
-    );
-    for (const known of KNOWN_CHAINS.filter((chain) => !local.has(chain.key))) {
+    const checked = KNOWN_CHAINS.filter((known) => known.family !== 'utxo' && !local.has(known.key));
+    assert.deepEqual(checked.map((known) => known.key).sort(), Object.keys(viemNames).sort());
+    for (const known of checked) {
       const chain = viemChains[viemNames[known.key]!];
       assert.equal(chain.id, known.id, known.key);
       assert.deepEqual(
@@ -236,7 +232,7 @@ describe('known chains', () => {
     }
   });
 
-  test('every known chain parses from its key and an rpc_url alone', () => {
+  test('every known chain parses from its key and an rpc_url alone (and a UTXO or TRON chain its xpub)', () => {
     // TRON chains need their own account key too.
     const tronXpub = HDKey.fromMasterSeed(new Uint8Array(32).fill(7)).derive(
       "m/44'/195'/0'",
@@ -245,6 +241,7 @@ describe('known chains', () => {
       key: known.key,
       rpc_url: 'https://rpc.example',
       ...(known.family === 'tron' ? { xpub: tronXpub } : {}),
+      ...(known.family === 'utxo' ? { xpub: known.testnet ? TEST_ACCOUNT_TPUB : BIP84_ZPUB } : {}),
     }));
     const config = parseConfig(withChains(...chains));
     assert.deepEqual(
@@ -252,4 +249,60 @@ describe('known chains', () => {
       KNOWN_CHAINS.map((known) => [known.key, known.id]),
     );
   });
+
+  test('a UTXO chain needs its own account key of its network, a negative number and no tokens', () => {
+    assert.throws(
+      () => parseConfig(withChains({ key: 'litecoin', rpc_url: 'https://rpc.example' })),
+      /chains\[0\]\.xpub: required for a UTXO chain/,
+    );
+    assert.throws(
+      () =>
+        parseConfig(withChains({ key: 'litecoin', rpc_url: 'https://rpc.example', xpub: TEST_ACCOUNT_TPUB })),
+      /a tpub is a testnet key, but this chain is Litecoin mainnet/,
+    );
+    assert.throws(
+      () =>
+        parseConfig(
+          withChains({
+            key: 'my-btc',
+            family: 'utxo',
+            utxo_network: 'bitcoin',
+            id: 7,
+            name: 'My Bitcoin',
+            confirmations: 1,
+            rpc_url: 'https://rpc.example',
+            xpub: BIP84_ZPUB,
+          }),
+        ),
+      /a UTXO chain has no EIP-155 id: give a negative number/,
+    );
+    assert.throws(
+      () =>
+        parseConfig(
+          withChains({
+            key: 'bitcoin',
+            rpc_url: 'https://rpc.example',
+            xpub: BIP84_ZPUB,
+            address_type: 'p2pkh',
+          }),
+        ),
+      /a zpub is for p2wpkh addresses, but address_type is p2pkh/,
+    );
+    const config = parseConfig(
+      withChains({ key: 'bitcoin', rpc_url: 'https://rpc.example', xpub: BIP84_ZPUB }),
+    );
+    assert.deepEqual(
+      { family: config.chains[0]!.family, id: config.chains[0]!.id, network: config.chains[0]!.utxo_network },
+      { family: 'utxo', id: -1, network: 'bitcoin' },
+    );
+  });
 });
+
+/** BIP84's test vector: the account key of "abandon … about", m/84'/0'/0'. */
+const BIP84_ZPUB =
+  'zpub6rFR7y4Q2AijBEqTUquhVz398htDFrtymD9xYYfG1m4wAcvPhXNfE3EfH1r1ADqtfSdVCToUG868RvUUkgDKf31mGDtKsAYz2oz2AGutZYs';
+/** A testnet account key (m/84'/1'/0' of a fixed seed). */
+const TEST_ACCOUNT_TPUB = HDKey.fromMasterSeed(new Uint8Array(32).fill(7), {
+  public: 0x043587cf,
+  private: 0x04358394,
+}).derive("m/84'/1'/0'").publicExtendedKey;

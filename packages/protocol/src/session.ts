@@ -236,9 +236,11 @@ export const transferSchema = z.object({
   tx_hash: z.string(),
   /** Log index of the ERC-20 `Transfer` event; `null` for a native transfer. */
   log_index: z.number().int().nullable(),
-  block_number: z.number().int(),
-  block_hash: z.string(),
-  /** Timestamp of the block the transfer was mined in. */
+  /** The block the transfer was mined in; `null` while it waits in the mempool (Bitcoin, Litecoin). */
+  block_number: z.number().int().nullable(),
+  /** That block's hash; `null` while the transfer waits in the mempool. */
+  block_hash: z.string().nullable(),
+  /** Timestamp of the block the transfer was mined in (while in the mempool: when the node saw it). */
   block_time: z.iso.datetime(),
   /** The sender; `null` where the chain does not name one (a Bitcoin transaction has inputs, not a sender). */
   from: addressSchema.nullable(),

@@ -3,6 +3,8 @@ import { z } from 'zod';
 import { parseXpub } from './chain/evm/derive-address.js';
 import { isTronAddress } from './chain/tron/address.js';
 import { findKnownChain, KNOWN_CHAINS, type KnownToken } from './chain/known-chains.js';
+import { parseUtxoAccountKey } from './chain/utxo/account-key.js';
+import { UTXO_NETWORK_NAMES, UTXO_NETWORKS } from './chain/utxo/utxo-networks.js';
 import { HASHED_KEY_PATTERN, SECRET_KEY_PATTERN } from './keys/secret-key.js';
 import { parseEncryptionKey } from './store/secret-box.js';
 import { DEFAULT_RETRY_SCHEDULE } from './webhooks/retry-schedule.js';
@@ -120,18 +122,31 @@ const chainFields = z.strictObject({
     ),
   xpub: z
     .string()
-    .superRefine((value, ctx) => {
-      try {
-        parseXpub(value);
-      } catch (error) {
-        ctx.addIssue({ code: 'custom', message: (error as Error).message });
-      }
-    })
+    .min(1)
     .optional()
     .describe(
       "This chain's own account-level extended public key. Required for UTXO and TRON chains (their addresses come from their own BIP44 account); an EVM chain uses the top-level `xpub` when it has none.",
     ),
   name: z.string({ error: requiredUnlessKnown() }).min(1).describe('Human name shown to buyers.'),
+  utxo_network: z
+    .enum(UTXO_NETWORK_NAMES)
+    .optional()
+    .describe(
+      'UTXO chains only: the address encodings and key versions, e.g. `litecoin`, `bitcoin-testnet`, `litecoin-regtest` (chain/utxo/utxo-networks.ts); a known chain sets it.',
+    ),
+  address_type: z
+    .enum(['p2wpkh', 'p2sh-p2wpkh', 'p2pkh'])
+    .optional()
+    .describe(
+      'UTXO chains only: the receive addresses, native SegWit (`p2wpkh`, BIP84), wrapped SegWit (`p2sh-p2wpkh`, BIP49) or legacy (`p2pkh`, BIP44). Default: what the key says (zpub/vpub: p2wpkh, ypub/upub/Mtub: p2sh-p2wpkh), else p2wpkh.',
+    ),
+  wallet: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be letters, digits, dots, dashes or underscores')
+    .optional()
+    .describe(
+      "UTXO chains only: the name of the server's watch-only wallet on the node (created blank if missing). Default `crypto-checkout-<key>`.",
+    ),
   rpc_url: z
     .url({ protocol: /^https?$/ })
     .describe("The node's JSON-RPC endpoint, http(s); one the server alone uses, with room for its polling."),
@@ -243,15 +258,37 @@ function checkFamilyFields(chain: z.infer<typeof chainFields>, ctx: z.Refinement
         path: ['id'],
         message: 'a UTXO chain has no EIP-155 id: give a negative number (the database key of this chain)',
       });
+    if (!chain.utxo_network)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['utxo_network'],
+        message: `required for a UTXO chain that is not a known one (one of ${UTXO_NETWORK_NAMES.join(', ')})`,
+      });
     if (!chain.xpub)
       ctx.addIssue({
         code: 'custom',
         path: ['xpub'],
         message: "required for a UTXO chain: the account's extended public key (zpub/xpub/tpub, Ltub/Mtub)",
       });
+    else if (chain.utxo_network) {
+      try {
+        parseUtxoAccountKey(chain.xpub, UTXO_NETWORKS[chain.utxo_network], chain.address_type);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', path: ['xpub'], message: (error as Error).message });
+      }
+    }
     if (chain.tokens.length)
       ctx.addIssue({ code: 'custom', path: ['tokens'], message: 'a UTXO chain has no token contracts' });
-  } else if (chain.id < 0) {
+  } else {
+    if (chain.xpub) {
+      try {
+        parseXpub(chain.xpub);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', path: ['xpub'], message: (error as Error).message });
+      }
+    }
+  }
+  if (chain.family !== 'utxo' && chain.id < 0) {
     ctx.addIssue({ code: 'custom', path: ['id'], message: `an ${chain.family} chain's id is positive` });
   }
   if (chain.family === 'tron') {
@@ -346,6 +383,7 @@ function withKnownChainDefaults(input: unknown, ctx: z.RefinementCtx): unknown {
   const given = Object.fromEntries(Object.entries(entry).filter(([, value]) => value !== undefined));
   return {
     family: known.family,
+    ...(known.utxo_network ? { utxo_network: known.utxo_network } : {}),
     id: known.id,
     name: known.name,
     native: known.native,

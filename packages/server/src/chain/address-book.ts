@@ -35,6 +35,20 @@ export class AddressBook {
     private readonly normalize: (address: string) => string,
   ) {}
 
+  /** The highest derivation index loaded so far (of any chain's deposit), or -1 before any. */
+  get highestIndex(): number {
+    return this.maxIndex;
+  }
+
+  /** The lowest derivation index among the watched deposits, or `null` when none is watched. */
+  get lowestIndex(): number | null {
+    let lowest: number | null = null;
+    for (const deposit of this.byAddress.values()) {
+      if (lowest === null || deposit.derivation_index < lowest) lowest = deposit.derivation_index;
+    }
+    return lowest;
+  }
+
   /** Number of addresses watched. */
   get size(): number {
     return this.byAddress.size;

@@ -23,6 +23,7 @@ import type { RpcObserver } from '../metrics.js';
 import type { SessionService } from '../sessions/session-service.js';
 import { evmRail } from './evm/rail.js';
 import { tronRail } from './tron/rail.js';
+import { utxoRail } from './utxo/rail.js';
 
 /** The families of chains the server speaks to. */
 export type ChainFamily = 'evm' | 'utxo' | 'tron';
@@ -127,6 +128,8 @@ export function chainRail(chain: ChainConfig, fallbackXpub: string): ChainRail {
       return evmRail(chain, fallbackXpub);
     case 'tron':
       return tronRail(chain);
+    case 'utxo':
+      return utxoRail(chain);
     default:
       throw new UnsupportedChainFamilyError(
         `chain ${chain.key}: the ${chain.family} family is not available on this server yet`,

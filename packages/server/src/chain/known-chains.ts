@@ -27,6 +27,8 @@
  * Arbitrum. Each chain below says why it has its number.
  */
 
+import type { UtxoNetworkName } from './utxo/utxo-networks.js';
+
 /** A stablecoin contract on a known chain, with where its address was taken from. */
 export interface KnownToken {
   /** Ticker; with the chain key it forms the method id, e.g. `usdc@base`. */
@@ -49,6 +51,8 @@ export interface KnownChain {
   readonly key: string;
   /** The chain's family (`family.ts`). */
   readonly family: 'evm' | 'utxo' | 'tron';
+  /** A UTXO chain's address encodings (`utxo/utxo-networks.ts`). */
+  readonly utxo_network?: UtxoNetworkName;
   /** EIP-155 chain id; for a UTXO chain, which has none, a fixed negative number (its database key). */
   readonly id: number;
   /** Human name shown to buyers. */
@@ -437,6 +441,94 @@ export const KNOWN_CHAINS: readonly KnownChain[] = [
     // A local node mines only what it is told to and never reorgs by itself.
     confirmations: 1,
     // Tokens are deployed on every run, so their addresses are always configured explicitly.
+    tokens: [],
+  },
+  // Bitcoin and Litecoin: no EIP-155 id, so each has a fixed negative number as its database key
+  // (family.ts); their nodes are Bitcoin Core–compatible (Bitcoin Core ≥ 24, Litecoin Core 0.21).
+  // Confirmations: BTCPay offers 0/1/2/6 on Bitcoin, default 1; 2 blocks (~20 min) keeps a
+  // double spend by a competing block out of reach for shop-sized sums. Litecoin's blocks come every
+  // 2.5 minutes: 6 (~15 min) is the same wait (BVNK 12, Cryptopay 1-6 by amount).
+  {
+    key: 'bitcoin',
+    family: 'utxo',
+    utxo_network: 'bitcoin',
+    id: -1,
+    name: 'Bitcoin',
+    testnet: false,
+    native: { symbol: 'BTC', decimals: 8 },
+    confirmations: 2,
+    explorer_url: 'https://mempool.space',
+    tokens: [],
+  },
+  {
+    key: 'litecoin',
+    family: 'utxo',
+    utxo_network: 'litecoin',
+    id: -10,
+    name: 'Litecoin',
+    testnet: false,
+    native: { symbol: 'LTC', decimals: 8 },
+    confirmations: 6,
+    explorer_url: 'https://litecoinspace.org',
+    tokens: [],
+  },
+  {
+    key: 'bitcoin-testnet',
+    family: 'utxo',
+    utxo_network: 'bitcoin-testnet',
+    id: -2,
+    name: 'Bitcoin Testnet',
+    testnet: true,
+    native: { symbol: 'BTC', decimals: 8 },
+    confirmations: 1,
+    explorer_url: 'https://mempool.space/testnet',
+    tokens: [],
+  },
+  {
+    key: 'bitcoin-signet',
+    family: 'utxo',
+    utxo_network: 'bitcoin-signet',
+    id: -3,
+    name: 'Bitcoin Signet',
+    testnet: true,
+    native: { symbol: 'BTC', decimals: 8 },
+    confirmations: 1,
+    explorer_url: 'https://mempool.space/signet',
+    tokens: [],
+  },
+  {
+    key: 'litecoin-testnet',
+    family: 'utxo',
+    utxo_network: 'litecoin-testnet',
+    id: -11,
+    name: 'Litecoin Testnet',
+    testnet: true,
+    native: { symbol: 'LTC', decimals: 8 },
+    confirmations: 2,
+    explorer_url: 'https://litecoinspace.org/testnet',
+    tokens: [],
+  },
+  // Regtest: a local node that mines on demand; no explorer.
+  {
+    key: 'bitcoin-regtest',
+    family: 'utxo',
+    utxo_network: 'bitcoin-regtest',
+    id: -4,
+    name: 'Bitcoin (regtest)',
+    testnet: true,
+    native: { symbol: 'BTC', decimals: 8 },
+    confirmations: 1,
+    tokens: [],
+  },
+  {
+    key: 'litecoin-regtest',
+    family: 'utxo',
+    utxo_network: 'litecoin-regtest',
+    id: -12,
+    name: 'Litecoin (regtest)',
+    testnet: true,
+    native: { symbol: 'LTC', decimals: 8 },
+    confirmations: 1,
     tokens: [],
   },
 ];

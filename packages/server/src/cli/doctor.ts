@@ -14,6 +14,10 @@ import { deriveDepositAddress, parseXpub } from '../chain/evm/derive-address.js'
 import { findKnownChain } from '../chain/known-chains.js';
 import { deriveTronAddress, tronAddressToHex } from '../chain/tron/address.js';
 import { tronSolidHead } from '../chain/tron/chain-watcher.js';
+import { deriveUtxoAddress, parseUtxoAccountKey, receiveDescriptor } from '../chain/utxo/account-key.js';
+import { nodeRpc } from '../chain/utxo/node-rpc.js';
+import { crossCheck } from '../chain/utxo/node-wallet.js';
+import { utxoNetworkOf, walletNameOf } from '../chain/utxo/utxo-chain.js';
 import { ConfigError, parseConfig, readConfigInput, type ChainConfig, type Config } from '../config.js';
 import { openDatabase, type Database } from '../store/database.js';
 import { MIGRATIONS } from '../store/migrations.js';
@@ -278,6 +282,7 @@ async function checkChain(chain: ChainConfig): Promise<Check[]> {
         'use https: a node answering over http can be impersonated on the way',
       ),
     );
+  if (chain.family === 'utxo') return [...checks, ...(await checkUtxoChain(chain, name, url))];
   const client: PublicClient = createPublicClient({
     transport: http(chain.rpc_url, { retryCount: 0, timeout: TIMEOUT_MS }),
   });
@@ -360,6 +365,93 @@ async function checkTron(client: PublicClient, chain: ChainConfig, head: number)
         `cannot read the solidified head: ${reason(error)}`,
         'set http_api_url to the node\'s HTTP API (e.g. https://api.trongrid.io), or "finality": "confirmations"',
       ),
+    );
+  }
+  return checks;
+}
+
+/**
+ * A Bitcoin-like chain's node: it answers (the URL's user info is never printed), runs the configured
+ * network, the server's watch-only wallet is there (or will be created blank at first start) and
+ * holds no private keys, and the node derives the same addresses as the server (`deriveaddresses`).
+ */
+async function checkUtxoChain(chain: ChainConfig, name: string, url: URL): Promise<Check[]> {
+  const network = utxoNetworkOf(chain);
+  const key = parseUtxoAccountKey(chain.xpub!, network, chain.address_type);
+  const rpc = nodeRpc(chain.rpc_url, { timeoutMs: TIMEOUT_MS });
+  const checks: Check[] = [];
+  let info: { chain: string; blocks: number };
+  try {
+    info = await rpc<{ chain: string; blocks: number }>('getblockchaininfo');
+  } catch (error) {
+    return [
+      fail(
+        name,
+        `rpc_url ${url.origin} does not answer: ${reason(error)}`,
+        'is the node up with -server, and are the rpc user and password in the URL right (http://user:password@host:port)?',
+      ),
+    ];
+  }
+  if (info.chain !== network.nodeChain) {
+    return [
+      fail(
+        name,
+        `the node runs ${info.chain}, the chain is ${network.coin} ${network.nodeChain}`,
+        'point rpc_url at a node of that network, or choose another chain key / utxo_network',
+      ),
+    ];
+  }
+  checks.push(
+    ok(name, `${network.coin} ${info.chain}, height ${info.blocks}, ${chain.confirmations} confirmations`),
+  );
+  const first = deriveUtxoAddress(key, 0);
+  try {
+    const { descriptor } = await rpc<{ descriptor: string }>('getdescriptorinfo', [receiveDescriptor(key)]);
+    await crossCheck(rpc, descriptor, key, [0, 1, 1000]);
+    checks.push(
+      ok(
+        `${name} addresses`,
+        `the node derives the server's addresses (${key.givenAs}, ${key.type}); first: ${first} — compare it with your wallet's first receiving address`,
+      ),
+    );
+  } catch (error) {
+    checks.push(
+      fail(`${name} addresses`, reason(error), "check the chain's xpub, address_type and utxo_network"),
+    );
+  }
+  const wallet = walletNameOf(chain);
+  try {
+    const loaded = await rpc<string[]>('listwallets');
+    if (!loaded.includes(wallet)) {
+      checks.push(
+        warn(
+          `${name} wallet`,
+          `wallet "${wallet}" is not loaded`,
+          'the server loads it, or creates it blank and watch-only, at its first start',
+        ),
+      );
+    } else {
+      const walletInfo = await rpc<{ private_keys_enabled: boolean; descriptors?: boolean }>(
+        'getwalletinfo',
+        [],
+        wallet,
+      );
+      checks.push(
+        walletInfo.private_keys_enabled
+          ? fail(
+              `${name} wallet`,
+              `wallet "${wallet}" can hold private keys`,
+              'give the server a watch-only wallet of its own: set chains[].wallet to a new name',
+            )
+          : ok(
+              `${name} wallet`,
+              `wallet "${wallet}" is watch-only (${walletInfo.descriptors ? 'descriptor wallet: importdescriptors' : 'legacy wallet: importmulti'})`,
+            ),
+      );
+    }
+  } catch (error) {
+    checks.push(
+      fail(`${name} wallet`, reason(error), 'is the node built with wallet support (not -disablewallet)?'),
     );
   }
   return checks;

@@ -144,6 +144,7 @@ export class BinanceSource implements MarketSource {
 /** CoinGecko's ids of the assets this server may accept. */
 const COINGECKO_IDS: Readonly<Record<string, string>> = {
   BTC: 'bitcoin',
+  LTC: 'litecoin',
   ETH: 'ethereum',
   USDC: 'usd-coin',
   USDT: 'tether',

@@ -704,6 +704,53 @@ export class SessionService {
   }
 
   /**
+   * Records what a UTXO watcher saw since its cursor, like {@link recordBlockRange} in ONE fenced
+   * transaction, with two differences a wallet's view of the chain needs: a transfer may be stored
+   * already (first seen in the mempool, now mined: it moves to its block), and transfers may go
+   * (`removed`: a mempool payment replaced by a fee bump, dropped, or conflicted). Returns the ids
+   * of the sessions that changed.
+   */
+  async recordWalletSync(
+    sync: BlockRange & { removed: { tx_hash: string; log_index: number }[] },
+  ): Promise<string[]> {
+    const changed = await this.store.transaction(async (tx) => {
+      const batch = {
+        transfers: [],
+        blocks: sync.blocks,
+        toBlock: sync.toBlock,
+        keepFrom: sync.keepFrom,
+        ...(sync.fromCursor !== undefined ? { fromCursor: sync.fromCursor } : {}),
+      };
+      // The cursor moves first (the fence), then the transfers change.
+      await this.store.recordBlocks(tx, sync.chainId, batch, this.clock());
+      const touched = new Set(await this.store.upsertTransfers(tx, sync.transfers));
+      for (const id of await this.store.removeTransfers(tx, sync.chainId, sync.removed)) touched.add(id);
+      for (const id of await this.store.sessionsConfirmingAt(
+        tx,
+        sync.chainId,
+        sync.fromBlock - 1,
+        sync.confirmations,
+        sync.reorgDepth,
+      )) {
+        touched.add(id);
+      }
+      return this.refreshAll(tx, touched);
+    });
+    this.notify(changed);
+    return changed;
+  }
+
+  /** Transfers of a chain stored as still in the mempool; see `SessionStore.unconfirmedTransfers`. */
+  unconfirmedTransfers(chainId: number): Promise<{ tx_hash: string; log_index: number }[]> {
+    return this.store.unconfirmedTransfers(this.store.db, chainId);
+  }
+
+  /** The highest derivation index handed out so far (any chain), or -1; see `SessionStore.derivationHighWater`. */
+  derivationHighWater(): Promise<number> {
+    return this.store.derivationHighWater();
+  }
+
+  /**
    * Undoes everything recorded on a chain above `ancestor` after a reorganisation — the dropped
    * blocks' transfers and hashes, the cursor — and recomputes the sessions that lost transfers, in
    * one transaction. Returns how many transfers were removed and which sessions changed. With

@@ -4,7 +4,7 @@ import type { ChainRail } from '../chain/family.js';
 import type { MethodInfo } from '../chain/registry.js';
 import { formatAtomic } from '../money.js';
 import { checkoutUrl } from '../public-url.js';
-import type { SessionBundle } from '../store/session-store.js';
+import { UNCONFIRMED_BLOCK, type SessionBundle } from '../store/session-store.js';
 import type { SessionState } from './session-state.js';
 
 /** Options for rendering session views. */
@@ -112,8 +112,8 @@ export function toBuyerSession(bundle: SessionBundle, state: SessionState, ctx: 
       token_address: t.token_address,
       tx_hash: t.tx_hash,
       log_index: t.log_index < 0 ? null : t.log_index,
-      block_number: t.block_number,
-      block_hash: t.block_hash,
+      block_number: t.block_number === UNCONFIRMED_BLOCK ? null : t.block_number,
+      block_hash: t.block_number === UNCONFIRMED_BLOCK ? null : t.block_hash,
       block_time: t.block_time.toISOString(),
       from: t.from_address,
       amount: formatAtomic(t.amount_atomic, t.decimals),

@@ -97,6 +97,13 @@ export interface RateSourceRecord {
   at: string;
 }
 
+/**
+ * The block number a transfer still in the mempool is stored with (a UTXO payment seen at 0
+ * confirmations): above every real block, so that it has 0 confirmations at any cursor, and is
+ * removed by any rewind. Views show it as no block (`null`).
+ */
+export const UNCONFIRMED_BLOCK = Number.MAX_SAFE_INTEGER;
+
 /** One transfer seen on chain to a deposit address. `log_index` is -1 for native transfers. */
 export interface TransferRecord {
   chain_id: number;
@@ -561,6 +568,18 @@ export class SessionStore extends Store {
   }
 
   /**
+   * The highest derivation index the sequence has handed out (reserved, perhaps not yet stored), or
+   * -1 before the first: how far a UTXO node's wallet must have imported addresses already.
+   */
+  async derivationHighWater(): Promise<number> {
+    const { rows } = await this.db.query<{ last_value: string; is_called: boolean }>(
+      'SELECT last_value::text AS last_value, is_called FROM deposit_index_seq',
+    );
+    const row = rows[0];
+    return row?.is_called ? Number(row.last_value) : -1;
+  }
+
+  /**
    * The buyer's choice in one statement, if the session is still as the caller read it: stores the
    * deposit, the new state and its event when the session's fingerprint is still `expected`, it is
    * open, not canceled and not past `expires_at` at `event.at`. Returns the event's seq, or `null`
@@ -884,6 +903,75 @@ export class SessionStore extends Store {
       );
     }
     return [...touched];
+  }
+
+  /**
+   * Records transfers that may already be stored with another block (a UTXO payment first seen in
+   * the mempool, then mined; or mined again after a reorganisation): inserted, or moved to their new
+   * block. Returns the ids of the sessions whose transfers changed.
+   */
+  async upsertTransfers(tx: Queryable, transfers: TransferRecord[]): Promise<string[]> {
+    const touched = new Set<string>();
+    for (const t of transfers) {
+      const { rows } = await tx.query<{ session_id: string }>(
+        `INSERT INTO transfers (chain_id, tx_hash, log_index, session_id, address, token_address, token_symbol,
+           decimals, from_address, amount_atomic, block_number, block_hash, block_time, seen_at)
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14)
+         ON CONFLICT (chain_id, tx_hash, log_index) DO UPDATE
+         SET block_number = EXCLUDED.block_number, block_hash = EXCLUDED.block_hash, block_time = EXCLUDED.block_time
+         WHERE transfers.block_hash IS DISTINCT FROM EXCLUDED.block_hash
+         RETURNING session_id`,
+        [
+          t.chain_id,
+          t.tx_hash,
+          t.log_index,
+          t.session_id,
+          t.address,
+          t.token_address,
+          t.token_symbol,
+          t.decimals,
+          t.from_address,
+          t.amount_atomic.toString(),
+          t.block_number,
+          t.block_hash,
+          t.block_time,
+          t.seen_at,
+        ],
+      );
+      if (rows[0]) touched.add(rows[0].session_id);
+    }
+    return [...touched];
+  }
+
+  /**
+   * Removes transfers that no longer stand (a mempool payment replaced or dropped, a conflicted
+   * one). Returns the ids of the sessions that lost one.
+   */
+  async removeTransfers(
+    tx: Queryable,
+    chainId: number,
+    keys: { tx_hash: string; log_index: number }[],
+  ): Promise<string[]> {
+    if (!keys.length) return [];
+    const { rows } = await tx.query<{ session_id: string }>(
+      `DELETE FROM transfers WHERE chain_id = $1
+         AND (tx_hash, log_index) IN (SELECT * FROM unnest($2::text[], $3::int[]))
+       RETURNING session_id`,
+      [chainId, keys.map((k) => k.tx_hash), keys.map((k) => k.log_index)],
+    );
+    return [...new Set(rows.map((row) => row.session_id))];
+  }
+
+  /** The transfers of a chain still waiting in the mempool ({@link UNCONFIRMED_BLOCK}). */
+  async unconfirmedTransfers(
+    q: Queryable,
+    chainId: number,
+  ): Promise<{ tx_hash: string; log_index: number }[]> {
+    const { rows } = await q.query<{ tx_hash: string; log_index: number }>(
+      'SELECT tx_hash, log_index FROM transfers WHERE chain_id = $1 AND block_number = $2',
+      [chainId, UNCONFIRMED_BLOCK],
+    );
+    return rows;
   }
 
   /**
