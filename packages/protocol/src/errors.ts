@@ -23,6 +23,8 @@ export const errorCodeSchema = z.enum([
   'idempotency_key_reused',
   'idempotency_key_in_use',
   'webhook_endpoint_disabled',
+  'insufficient_balance',
+  'payout_not_pending',
   'webhook_url_forbidden',
   'checkout_page_unavailable',
   'rate_limited',

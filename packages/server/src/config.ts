@@ -626,6 +626,25 @@ const metricsSchema = z
   .prefault({})
   .describe('Prometheus metrics at GET /metrics: off unless metrics.port or metrics.token is set.');
 
+/** Payouts (docs/treasury.md): when a payout waits for a second key's approval. */
+const payoutsSchema = z
+  .strictObject({
+    review_threshold: decimalSchema
+      .default('500')
+      .describe(
+        'A payout worth this much or more in payouts.currency (at the rate when it is requested) waits in needs_approval until a different key with the approve scope approves it; below it, it is approved at once. A payout that cannot be priced always waits. Default 500.',
+      ),
+    currency: z
+      .string()
+      .regex(/^[A-Z][A-Z0-9.]{1,15}$/, 'must be a currency code such as "USD"')
+      .default('USD')
+      .describe(
+        'The currency review_threshold is in, priced with the rate sources sessions use. Default USD.',
+      ),
+  })
+  .prefault({})
+  .describe('Payouts: the review threshold and its currency.');
+
 /** A 256-bit key, as 64 hex digits or base64 of 32 bytes. */
 const encryptionKeySchema = z
   .string()
@@ -808,6 +827,7 @@ export const configSchema = z.strictObject({
     ),
   ready: readySchema.describe('The bounds `GET /ready` checks.'),
   metrics: metricsSchema,
+  payouts: payoutsSchema,
   public_url: publicUrlSchema
     .optional()
     .describe(
@@ -940,6 +960,7 @@ export const CONFIG_ENV_VARS: readonly { key: keyof Config; variable: string; ki
   { key: 'limits', variable: 'CC_LIMITS', kind: 'json' },
   { key: 'ready', variable: 'CC_READY', kind: 'json' },
   { key: 'metrics', variable: 'CC_METRICS', kind: 'json' },
+  { key: 'payouts', variable: 'CC_PAYOUTS', kind: 'json' },
 ];
 
 /**

@@ -301,3 +301,20 @@ export class InternalError extends ApiError {
     super('internal error; it has been logged');
   }
 }
+
+/**
+ * 409: the payouts asked for exceed what the treasury holds for the asset less the payouts already
+ * pending. Nothing was reserved; a batch is accepted whole or not at all.
+ */
+export class InsufficientBalanceError extends ApiError {
+  override name = 'InsufficientBalanceError';
+  readonly statusCode = 409;
+  readonly code = 'insufficient_balance';
+}
+
+/** 409: the payout's status does not allow this (approving a payout that does not wait, canceling a submitted one). */
+export class PayoutNotPendingError extends ApiError {
+  override name = 'PayoutNotPendingError';
+  readonly statusCode = 409;
+  readonly code = 'payout_not_pending';
+}

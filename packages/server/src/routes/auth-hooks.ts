@@ -15,6 +15,7 @@ import type { FastifyInstance, FastifyRequest, onRequestAsyncHookHandler } from 
 import { SESSION_ID_PATTERN } from '@crypto-checkout/protocol';
 import { bearerToken, secretsEqual, type Authenticator, type Caller, type MerchantCaller } from '../auth.js';
 import { ForbiddenError, NotFoundError, UnauthorizedError } from '../errors.js';
+import { hasScope } from '../keys/key-scopes.js';
 import type { SessionService } from '../sessions/session-service.js';
 import type { SessionBundle } from '../store/session-store.js';
 
@@ -43,13 +44,36 @@ export function decorateCallers(server: FastifyInstance): void {
  * The hook of a merchant route group: the request must carry a secret key.
  * @example app.addHook('onRequest', secretKeyHook(auth));
  */
-export function secretKeyHook(auth: Authenticator): onRequestAsyncHookHandler {
+export function secretKeyHook(
+  auth: Authenticator,
+  options: {
+    /**
+     * Routes a key with the `approve` scope reaches besides reading (approve, cancel a payout); the
+     * handler checks the scope itself. Other keys with scopes need `read` for GET, `write` otherwise.
+     */
+    approveRoutes?: readonly string[];
+  } = {},
+): onRequestAsyncHookHandler {
   return async (request) => {
     const caller = await auth.identify(bearerToken(request.headers.authorization));
     if (caller.kind !== 'merchant') {
       throw new ForbiddenError(
         `${request.method} ${request.routeOptions.url} needs a secret key, not a client secret`,
       );
+    }
+    if (caller.scopes) {
+      // A key with scopes reaches only what they name (keys/key-scopes.ts); a key without has every right.
+      const reading = request.method === 'GET' || request.method === 'HEAD';
+      const route = request.routeOptions.url ?? '';
+      const allowed = reading
+        ? hasScope(caller, 'read') || hasScope(caller, 'approve')
+        : hasScope(caller, 'write') ||
+          (hasScope(caller, 'approve') && !!options.approveRoutes?.includes(route));
+      if (!allowed) {
+        throw new ForbiddenError(
+          `this key (${caller.keyId}) has the scopes ${caller.scopes.join(', ')}, which do not reach ${request.method} ${route}`,
+        );
+      }
     }
     request.merchant = caller;
   };

@@ -23,6 +23,11 @@ export const ADVISORY_LOCKS = {
    * dedicated connection for as long as the instance leads (see `connection-lock.ts`).
    */
   chain_watcher: 727276,
+  /**
+   * Payouts check the available balance and reserve it in one transaction: requests take turns, so
+   * that two concurrent ones can never both see the same balance and overspend it.
+   */
+  payouts: 727277,
 } as const;
 
 /** The name of an advisory lock. */
