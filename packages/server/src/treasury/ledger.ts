@@ -259,6 +259,48 @@ export class Ledger extends Store {
   }
 
   /**
+   * Records gas paid in the native coin by an address the ledger follows (a payout source, a deposit
+   * address the merchant swept from with its own key), once per transaction (`false` the second
+   * time). Without it `reconcile` would find the address's native balance short by the gas.
+   * @example await ledger.recordFee(tx, { livemode: false, chain_id: 8453, address, tx_hash, amount_atomic: receipt.gasUsed * receipt.effectiveGasPrice, at: new Date() });
+   */
+  async recordFee(
+    tx: Queryable,
+    fee: {
+      livemode: boolean;
+      chain_id: number;
+      address: string;
+      tx_hash: string;
+      amount_atomic: bigint;
+      payout_id?: string | null;
+      at: Date;
+    },
+  ): Promise<boolean> {
+    const { rows } = await tx.query(
+      "SELECT 1 FROM ledger_entries WHERE kind = 'fee' AND chain_id = $1 AND tx_hash = $2",
+      [fee.chain_id, fee.tx_hash.toLowerCase()],
+    );
+    if (rows.length) return false;
+    const native = this.methodOf(fee.chain_id, null);
+    await this.append(tx, [
+      {
+        livemode: fee.livemode,
+        kind: 'fee',
+        asset: native?.id ?? `native@${fee.chain_id}`,
+        chain_id: fee.chain_id,
+        token_address: null,
+        amount_atomic: fee.amount_atomic,
+        payout_id: fee.payout_id ?? null,
+        address: fee.address,
+        tx_hash: fee.tx_hash.toLowerCase(),
+        log_index: -1,
+        at: fee.at,
+      },
+    ]);
+    return true;
+  }
+
+  /**
    * Balances per asset of one mode, derived from the ledger alone, for every configured asset (zero
    * where nothing happened yet) and any other asset with entries.
    */
@@ -359,19 +401,26 @@ export class Ledger extends Store {
       amount: string;
     }>(
       `SELECT lower(address) AS address, asset, chain_id, token_address, sum(delta)::text AS amount FROM (
-         SELECT address, asset, chain_id, token_address,
-           CASE WHEN kind IN ('receipt', 'receipt_reversal') THEN amount_atomic
-                WHEN kind IN ('sweep', 'payout_settle', 'fee') THEN -amount_atomic END AS delta
+         SELECT address, asset, chain_id, token_address, kind,
+           CASE WHEN kind IN ('receipt', 'receipt_reversal') THEN amount_atomic ELSE -amount_atomic END AS delta
          FROM ledger_entries WHERE kind IN ('receipt', 'receipt_reversal', 'sweep', 'payout_settle', 'fee')
            AND ($1::boolean IS NULL OR livemode = $1)
          UNION ALL
-         SELECT counterparty, asset, chain_id, token_address, amount_atomic FROM ledger_entries
+         SELECT counterparty, asset, chain_id, token_address, kind, amount_atomic FROM ledger_entries
          WHERE kind = 'sweep' AND ($1::boolean IS NULL OR livemode = $1)
        ) moves WHERE address IS NOT NULL
-       GROUP BY lower(address), asset, chain_id, token_address ORDER BY 2, 1`,
+       GROUP BY lower(address), asset, chain_id, token_address
+       HAVING bool_or(kind <> 'fee')
+       ORDER BY asset, lower(address)`,
       [livemode],
     );
-    return rows.map((r) => ({ ...r, amount_atomic: BigInt(r.amount) }));
+    return rows.map((r) => ({
+      address: r.address,
+      asset: r.asset,
+      chain_id: r.chain_id,
+      token_address: r.token_address,
+      amount_atomic: BigInt(r.amount),
+    }));
   }
 }
 

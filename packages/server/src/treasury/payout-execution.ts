@@ -320,38 +320,28 @@ export class PayoutExecutor {
       if (current?.status !== 'submitted') return false;
       const now = this.clock();
       const { ledger } = this.options;
-      const entries = [
+      await ledger.append(tx, [
         {
           ...reserveEntry(current, 'payout_release', 0n, now),
-          kind: 'payout_settle' as const,
+          kind: 'payout_settle',
           amount_atomic: current.amount_atomic,
           address: current.source_address,
-          tx_hash: found.tx_hash,
+          tx_hash: found.tx_hash.toLowerCase(),
           log_index: found.log_index,
         },
-      ];
-      // The gas of a transaction is one fee however many payouts it carries: recorded once.
-      const { rows } = await tx.query("SELECT 1 FROM ledger_entries WHERE kind = 'fee' AND tx_hash = $1", [
-        found.tx_hash,
       ]);
-      if (found.fee !== null && !rows.length) {
-        const native = ledger.methodOf(found.chain.id, null);
-        entries.push({
+      // The gas of a transaction is one fee however many payouts it carries: recorded once.
+      if (found.fee !== null) {
+        await ledger.recordFee(tx, {
           livemode: current.livemode,
-          kind: 'fee' as never,
-          asset: native?.id ?? `${(found.chain.native?.symbol ?? 'eth').toLowerCase()}@${found.chain.key}`,
           chain_id: found.chain.id,
-          token_address: null,
+          address: current.source_address!,
+          tx_hash: found.tx_hash,
           amount_atomic: found.fee,
           payout_id: current.id,
-          counterparty: null,
-          address: current.source_address,
-          tx_hash: found.tx_hash,
-          log_index: -1,
           at: now,
         });
       }
-      await ledger.append(tx, entries);
       await this.options.payouts.transition(tx, current, 'confirmed', {
         tx_hash: found.tx_hash,
         log_index: found.log_index,
