@@ -400,6 +400,9 @@ function pathValues(pools: FuzzPools): Record<string, string[]> {
     ],
     '/v1/webhook_endpoints/{id}': [...pools.endpointIds, 'we_AAAAAAAAAAAAAAAAAAAAAAAA'],
     '/v1/webhook_events/{id}': [...pools.eventIds, 'evt_AAAAAAAAAAAAAAAAAAAAAAAA'],
+    '/v1/payouts/{id}': ['po_AAAAAAAAAAAAAAAAAAAAAAAA', 'po_', 'po_x'],
+    '/merchant/payouts/{id}': ['po_AAAAAAAAAAAAAAAAAAAAAAAA', 'po_'],
+    '/merchant/payouts/{id}/{verb}': ['approve', 'cancel', 'other'],
   };
 }
 

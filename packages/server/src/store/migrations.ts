@@ -366,6 +366,18 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       $fn$;
       CREATE TRIGGER ledger_entries_no_update BEFORE UPDATE OR DELETE ON ledger_entries
         FOR EACH ROW EXECUTE FUNCTION ledger_entries_append_only();
+
+      -- Sign-ins to the merchant page (/merchant): the cookie holds a random token, only its SHA-256
+      -- is kept; the CSRF token goes into the page's forms. Expired rows are deleted at sign-in.
+      CREATE TABLE merchant_sessions (
+        token_hash        text PRIMARY KEY,
+        key_id            text NOT NULL,
+        mode              text NOT NULL CHECK (mode IN ('test', 'live')),
+        scopes            jsonb,
+        csrf_token        text NOT NULL,
+        created_at        timestamptz NOT NULL,
+        expires_at        timestamptz NOT NULL
+      );
     `,
   },
   {
