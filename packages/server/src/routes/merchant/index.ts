@@ -229,6 +229,7 @@ ${message ? `<p class="msg" role="status">${escapeHtml(message)}</p>` : ''}
       303: raw('text/html', 'Back to the page.'),
       401: raw('text/html', 'The sign-in form.'),
       403: raw('text/html', 'A form from elsewhere, or without its CSRF token.'),
+      ...errors(400, 413, 415),
     },
   });
 
