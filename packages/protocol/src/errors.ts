@@ -25,6 +25,7 @@ export const errorCodeSchema = z.enum([
   'webhook_endpoint_disabled',
   'insufficient_balance',
   'payout_not_pending',
+  'chain_unavailable',
   'webhook_url_forbidden',
   'checkout_page_unavailable',
   'rate_limited',

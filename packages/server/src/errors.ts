@@ -318,3 +318,21 @@ export class PayoutNotPendingError extends ApiError {
   readonly statusCode = 409;
   readonly code = 'payout_not_pending';
 }
+
+/**
+ * 503: the chain's node did not answer (or answered an error) while the request needed it; nothing
+ * was changed. Retry after `Retry-After` seconds; if it lasts, check the chain's `rpc_url`.
+ */
+export class ChainUnavailableError extends ApiError {
+  override name = 'ChainUnavailableError';
+  readonly statusCode = 503;
+  readonly code = 'chain_unavailable';
+  /** Seconds until the caller may try again: the answer's `Retry-After`. */
+  readonly retryAfterSeconds = 10;
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message);
+    // Kept for the logs; the answer carries only the message.
+    if (options && 'cause' in options) this.cause = options.cause;
+  }
+}

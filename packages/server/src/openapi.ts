@@ -291,7 +291,8 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
     'for this session (`rate_limited`): send again after `Retry-After` seconds.',
   503:
     'The server cannot take the request now: it is overloaded (`overloaded`), shutting down ' +
-    '(`shutting_down`), or has no exchange rate from its sources (`rate_unavailable`), all with ' +
+    '(`shutting_down`), has no exchange rate from its sources (`rate_unavailable`) or no answer from a ' +
+    "chain's node (`chain_unavailable`), all with " +
     '`Retry-After`; or the hosted checkout page is not built on it ' +
     '(`checkout_page_unavailable`): run `npm run build`.',
 };

@@ -382,9 +382,7 @@ export class Ledger extends Store {
    * What the ledger says each address holds, per asset: receipts and sweeps in, sweeps, payouts and
    * fees out. `reconcile` holds it against the chain.
    */
-  async holdings(
-    livemode: boolean | null,
-  ): Promise<
+  async holdings(livemode: boolean | null): Promise<
     {
       address: string;
       asset: string;

@@ -27,7 +27,7 @@ import {
   type PublicClient,
 } from 'viem';
 import type { ChainConfig } from '../config.js';
-import { InvalidRequestError } from '../errors.js';
+import { ChainUnavailableError, InvalidRequestError } from '../errors.js';
 import type { Queryable } from '../store/database.js';
 import type { Ledger } from './ledger.js';
 import { reserveEntry, type PayoutRecord, type Payouts } from './payouts.js';
@@ -149,11 +149,13 @@ export class PayoutExecutor {
     const chain = this.chain(chainId);
     const source = this.checkedSource(from);
     const client = this.client(chain);
-    const [nonce, fees, head] = await Promise.all([
-      client.getTransactionCount({ address: source, blockTag: 'pending' }),
-      client.estimateFeesPerGas(),
-      client.getBlockNumber(),
-    ]);
+    const [nonce, fees, head] = await onChain(chain, () =>
+      Promise.all([
+        client.getTransactionCount({ address: source, blockTag: 'pending' }),
+        client.estimateFeesPerGas(),
+        client.getBlockNumber(),
+      ]),
+    );
     const transactions = await this.options.payouts.transaction(async (tx) => {
       const due = await this.takeApproved(tx, chainId, livemode);
       const out: UnsignedPayoutTransaction[] = [];
@@ -189,7 +191,7 @@ export class PayoutExecutor {
   async exportSafe(livemode: boolean, chainId: number, safe: string, owner?: string): Promise<SafeBatchFile> {
     const chain = this.chain(chainId);
     const source = this.checkedSource(safe);
-    const head = await this.client(chain).getBlockNumber();
+    const head = await onChain(chain, () => this.client(chain).getBlockNumber());
     const createdAt = this.clock().getTime();
     const transactions = await this.options.payouts.transaction(async (tx) => {
       const due = await this.takeApproved(tx, chainId, livemode);
@@ -360,6 +362,18 @@ export class PayoutExecutor {
       await this.options.payouts.transition(tx, current, 'failed', { failure_reason: reason });
       return true;
     });
+  }
+}
+
+/** Runs RPC reads for a request, turning a node that does not answer into `503 chain_unavailable`. */
+async function onChain<T>(chain: ChainConfig, read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (error) {
+    throw new ChainUnavailableError(
+      `the node of chain ${chain.id} (${chain.name}) did not answer; nothing was exported — retry shortly`,
+      { cause: error },
+    );
   }
 }
 

@@ -304,12 +304,8 @@ export class Payouts extends Store {
 
   /** A payout of the caller's mode, or 404. */
   async get(caller: MerchantCaller, id: string): Promise<PayoutRecord> {
-    const { rows } = await this.db.query<RawPayout>(
-      `SELECT ${COLUMNS} FROM payouts WHERE id = $1 AND livemode = $2`,
-      [id, caller.mode === 'live'],
-    );
-    if (!rows[0]) throw new NotFoundError(`no payout ${id}`);
-    return toRecord(rows[0]);
+    const { rows } = await this.db.query<RawPayout>(`SELECT ${COLUMNS} FROM payouts WHERE id = $1`, [id]);
+    return inCallersMode(rows[0] ? toRecord(rows[0]) : null, caller, id);
   }
 
   /** A page of a mode's payouts, newest first, optionally of one status, before the cursor's payout. */
@@ -406,9 +402,7 @@ export class Payouts extends Store {
   }
 
   private async lockPayout(tx: Queryable, caller: MerchantCaller, id: string): Promise<PayoutRecord> {
-    const payout = await this.lockById(tx, id);
-    if (!payout || payout.livemode !== (caller.mode === 'live')) throw new NotFoundError(`no payout ${id}`);
-    return payout;
+    return inCallersMode(await this.lockById(tx, id), caller, id);
   }
 
   private async insert(tx: Queryable, records: readonly PayoutRecord[]): Promise<void> {
@@ -458,6 +452,19 @@ export class Payouts extends Store {
       endpointIds: await this.options.webhookStore.endpointsFor(tx, payout.livemode, type),
     });
   }
+}
+
+/**
+ * The payout if it is of the caller's mode: 404 when there is none, 403 when it is of the other mode
+ * (as for sessions: the merchant holds both keys, so its existence is no secret to them).
+ */
+function inCallersMode(payout: PayoutRecord | null, caller: MerchantCaller, id: string): PayoutRecord {
+  if (!payout) throw new NotFoundError(`no payout ${id}`);
+  if (payout.livemode !== (caller.mode === 'live')) {
+    const mode = payout.livemode ? 'live' : 'test';
+    throw new ForbiddenError(`payout ${id} is a ${mode}-mode payout; use a ${mode} secret key`);
+  }
+  return payout;
 }
 
 /** A ledger entry of a payout's reservation (reserve, release). */
