@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
-import type { Payout } from '@crypto-checkout/protocol';
+import { payoutWebhookPayloadSchema, type Payout } from '@crypto-checkout/protocol';
 import { createApiKey } from '../../packages/server/src/keys/secret-key.js';
 import { buildTestApp, type TestApp } from '../support/app.js';
 
@@ -48,6 +48,13 @@ describe('the merchant page', () => {
 
   before(async () => {
     app = await buildTestApp();
+    const endpoint = await app.server.inject({
+      method: 'POST',
+      url: '/v1/webhook_endpoints',
+      headers: { authorization: `Bearer ${app.secretKey}` },
+      payload: { url: 'https://example.com/hook', events: ['payout.needs_approval', 'payout.approved'] },
+    });
+    assert.equal(endpoint.statusCode, 201, endpoint.body);
     const { ledger } = app.treasury;
     await ledger.transaction((tx) =>
       ledger.recordSweep(tx, {
@@ -152,6 +159,24 @@ describe('the merchant page', () => {
     });
     assert.equal((payout.json() as Payout).status, 'approved');
     assert.equal((payout.json() as Payout).approved_by, record.id);
+
+    // Each status change queued its signed webhook (the outbox), for the endpoint that takes it.
+    const events = await app.server.inject({
+      method: 'GET',
+      url: '/v1/webhook_events?limit=100',
+      headers: { authorization: `Bearer ${app.secretKey}` },
+    });
+    const list = (events.json() as { data: { type: string; payload: unknown; deliveries: unknown[] }[] })
+      .data;
+    const about = list
+      .map((e) => ({ ...payoutWebhookPayloadSchema.parse(e.payload), deliveries: e.deliveries.length }))
+      .filter((e) => e.data.id === waiting.id)
+      .map((e) => [e.type, e.data.status, e.deliveries]);
+    assert.deepEqual(about.reverse(), [
+      ['payout.requested', 'requested', 0],
+      ['payout.needs_approval', 'needs_approval', 1],
+      ['payout.approved', 'approved', 1],
+    ]);
 
     // Revoking the key ends its page session at the next request.
     await app.apiKeys.revoke(record.id, new Date());

@@ -46,6 +46,13 @@ import {
   sessionStatusSchema,
   sessionWebhookPayloadSchema,
   testWebhookPayloadSchema,
+  payoutWebhookPayloadSchema,
+  payoutSchema,
+  payoutListSchema,
+  createPayoutsRequestSchema,
+  balancesSchema,
+  ledgerPageSchema,
+  WEBHOOK_PAYOUT_EVENT_TYPES,
   transferSchema,
   updateWebhookEndpointRequestSchema,
   WEBHOOK_REVIEW_EVENT_TYPE,
@@ -209,6 +216,12 @@ nameSchema(webhookAttemptListSchema, 'WebhookAttemptList');
 nameSchema(redeliverWebhookEventRequestSchema, 'RedeliverWebhookEventRequest', { examples: [{}] });
 nameSchema(sessionWebhookPayloadSchema, 'SessionWebhookPayload');
 nameSchema(testWebhookPayloadSchema, 'TestWebhookPayload');
+nameSchema(payoutWebhookPayloadSchema, 'PayoutWebhookPayload');
+nameSchema(payoutSchema, 'Payout');
+nameSchema(payoutListSchema, 'PayoutList');
+nameSchema(createPayoutsRequestSchema, 'CreatePayoutsRequest');
+nameSchema(balancesSchema, 'Balances');
+nameSchema(ledgerPageSchema, 'LedgerPage');
 
 /** Credentials an operation accepts; the names of the document's security schemes. */
 export type SecuritySchemeName = 'secretKey' | 'clientSecret' | 'clientSecretQuery';
@@ -330,6 +343,15 @@ export const WEBHOOKS: ApiWebhook[] = [
       '`data` is the merchant view of the session at the change, without `client_secret` and ' +
       '`checkout_url` (which holds it).',
     schema: sessionWebhookPayloadSchema,
+  })),
+  ...WEBHOOK_PAYOUT_EVENT_TYPES.map((type) => ({
+    name: type,
+    summary: `A payout's status changed to \`${type.slice('payout.'.length)}\``,
+    description:
+      'Signed per Standard Webhooks. `data` is the payout at the change (docs/treasury.md). A new payout ' +
+      'sends `payout.requested`, then `payout.approved` (below the review threshold) or ' +
+      '`payout.needs_approval`, in the transaction that created it.',
+    schema: payoutWebhookPayloadSchema,
   })),
   {
     name: WEBHOOK_TEST_EVENT_TYPE,

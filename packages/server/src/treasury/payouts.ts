@@ -249,9 +249,10 @@ export class Payouts extends Store {
         tx,
         records.map((r) => reserveEntry(r, 'payout_reserve', r.amount_atomic, now)),
       );
+      const endpoints = new Map<string, Promise<string[]>>();
       for (const r of records) {
-        await this.notify(tx, { ...r, status: 'requested', approved_by: null }, now);
-        await this.notify(tx, r, now);
+        await this.notify(tx, { ...r, status: 'requested', approved_by: null }, now, endpoints);
+        await this.notify(tx, r, now, endpoints);
       }
       if (commit) await commit(tx, records.map(payoutView));
       return records;
@@ -438,10 +439,23 @@ export class Payouts extends Store {
     }
   }
 
-  /** Writes the `payout.<status>` webhook of a payout in `tx` (the outbox). */
-  private async notify(tx: Queryable, payout: PayoutRecord, at: Date): Promise<void> {
+  /**
+   * Writes the `payout.<status>` webhook of a payout in `tx` (the outbox). `endpoints` caches the
+   * endpoints of each type within one transaction (a batch of 1,000 asks once per type).
+   */
+  private async notify(
+    tx: Queryable,
+    payout: PayoutRecord,
+    at: Date,
+    endpoints = new Map<string, Promise<string[]>>(),
+  ): Promise<void> {
     const type = `payout.${payout.status}`;
     const body = JSON.stringify({ type, timestamp: at.toISOString(), data: payoutView(payout) });
+    let ids = endpoints.get(type);
+    if (!ids) {
+      ids = this.options.webhookStore.endpointsFor(tx, payout.livemode, type);
+      endpoints.set(type, ids);
+    }
     await this.options.outbox.enqueue(tx, {
       type,
       livemode: payout.livemode,
@@ -449,7 +463,7 @@ export class Payouts extends Store {
       session_seq: null,
       body,
       at,
-      endpointIds: await this.options.webhookStore.endpointsFor(tx, payout.livemode, type),
+      endpointIds: await ids,
     });
   }
 }
