@@ -182,4 +182,21 @@ describe('the merchant page', () => {
     await app.apiKeys.revoke(record.id, new Date());
     assert.ok((await page(cookie)).body.includes('action="/merchant/login"'));
   });
+
+  test("a key's scopes bound it on every route, sessions included", async () => {
+    const session = await app.createSession();
+    const { key: reader } = await createApiKey(app.apiKeys, { mode: 'test', scopes: ['read'] });
+    const as = (method: 'GET' | 'POST', url: string, payload?: object) =>
+      app.server.inject({
+        method,
+        url,
+        headers: { authorization: `Bearer ${reader}` },
+        ...(payload ? { payload } : {}),
+      });
+    assert.equal((await as('GET', `/v1/sessions/${session.id}`)).statusCode, 200);
+    assert.equal((await as('GET', '/v1/balances')).statusCode, 200);
+    assert.equal((await as('POST', `/v1/sessions/${session.id}/cancel`)).statusCode, 403);
+    assert.equal((await as('POST', '/v1/sessions', { amount: '1.00', currency: 'USD' })).statusCode, 403);
+    assert.equal((await as('POST', `/v1/payouts/${waiting.id}/cancel`)).statusCode, 403);
+  });
 });

@@ -61,22 +61,32 @@ export function secretKeyHook(
         `${request.method} ${request.routeOptions.url} needs a secret key, not a client secret`,
       );
     }
-    if (caller.scopes) {
-      // A key with scopes reaches only what they name (keys/key-scopes.ts); a key without has every right.
-      const reading = request.method === 'GET' || request.method === 'HEAD';
-      const route = request.routeOptions.url ?? '';
-      const allowed = reading
-        ? hasScope(caller, 'read') || hasScope(caller, 'approve')
-        : hasScope(caller, 'write') ||
-          (hasScope(caller, 'approve') && !!options.approveRoutes?.includes(route));
-      if (!allowed) {
-        throw new ForbiddenError(
-          `this key (${caller.keyId}) has the scopes ${caller.scopes.join(', ')}, which do not reach ${request.method} ${route}`,
-        );
-      }
-    }
+    refuseBeyondScopes(request, caller, options.approveRoutes);
     request.merchant = caller;
   };
+}
+
+/**
+ * Refuses (403) a key with scopes on a route its scopes do not reach (keys/key-scopes.ts): GET and
+ * HEAD need `read` or `approve`; other methods need `write`, or `approve` on `approveRoutes`. A key
+ * without scopes has every right.
+ */
+function refuseBeyondScopes(
+  request: FastifyRequest,
+  caller: MerchantCaller,
+  approveRoutes: readonly string[] = [],
+): void {
+  if (!caller.scopes) return;
+  const reading = request.method === 'GET' || request.method === 'HEAD';
+  const route = request.routeOptions.url ?? '';
+  const allowed = reading
+    ? hasScope(caller, 'read') || hasScope(caller, 'approve')
+    : hasScope(caller, 'write') || (hasScope(caller, 'approve') && approveRoutes.includes(route));
+  if (!allowed) {
+    throw new ForbiddenError(
+      `this key (${caller.keyId}) has the scopes ${caller.scopes.join(', ')}, which do not reach ${request.method} ${route}`,
+    );
+  }
 }
 
 /**
@@ -94,6 +104,7 @@ export function sessionAccessHook(
     const fromQuery =
       options.clientSecretInQuery && typeof query.client_secret === 'string' ? query.client_secret : null;
     const caller = await auth.identify(fromQuery ?? bearerToken(request.headers.authorization));
+    if (caller.kind === 'merchant') refuseBeyondScopes(request, caller);
     const { id } = request.params as { id: string };
     request.sessionAccess = { caller, bundle: await findSessionFor(sessions, id, caller) };
   };
