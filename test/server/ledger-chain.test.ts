@@ -9,6 +9,8 @@ import { after, before, describe, test } from 'node:test';
 import {
   createWalletClient,
   erc20Abi,
+  keccak256,
+  stringToHex,
   getAddress,
   http,
   parseTransaction,
@@ -373,5 +375,57 @@ describe('ledger, sweeps and payouts on anvil', () => {
     assert.deepEqual(lines.slice(0, -1), [
       `DIFFERENCE usdc@anvil at ${treasury.address}: ledger 19.49, chain 20.74 (chain +1.25)`,
     ]);
+  });
+
+  test('a Safe Transaction Builder export lists each approved payout as a token transfer, with its checksum', async () => {
+    const destination = privateKeyToAccount(generatePrivateKey()).address;
+    const safe = privateKeyToAccount(generatePrivateKey()).address;
+    await callApi(stack.apiUrl, stack.secretKey, 'POST', '/v1/payouts', {
+      payouts: [{ destination, asset: 'usdc@anvil', amount: '1.5' }],
+    });
+    const file = await callApi<{
+      version: string;
+      chainId: string;
+      meta: Record<string, unknown> & { checksum: string; createdFromSafeAddress: string };
+      transactions: { to: string; value: string; contractInputsValues: Record<string, string> }[];
+    }>(stack.apiUrl, stack.secretKey, 'POST', '/v1/payouts/export', {
+      chain_id: 31337,
+      format: 'safe',
+      from: safe,
+    });
+    assert.equal(file.version, '1.0');
+    assert.equal(file.chainId, '31337');
+    assert.equal(file.meta.createdFromSafeAddress, safe);
+    assert.deepEqual(
+      file.transactions.map((t) => [t.to, t.value, t.contractInputsValues]),
+      [[getAddress(stack.usdc), '0', { to: destination, value: '1500000' }]],
+    );
+    // The checksum as the Transaction Builder computes it: keccak-256 of the key-sorted JSON with
+    // meta.name null and no meta.checksum.
+    const sorted = (v: unknown): unknown =>
+      Array.isArray(v)
+        ? v.map(sorted)
+        : v && typeof v === 'object'
+          ? Object.fromEntries(
+              Object.entries(v)
+                .sort(([a], [b]) => (a < b ? -1 : 1))
+                .map(([k, x]) => [k, sorted(x)]),
+            )
+          : v;
+    const { checksum, ...meta } = file.meta;
+    assert.equal(
+      checksum,
+      keccak256(stringToHex(JSON.stringify(sorted({ ...file, meta: { ...meta, name: null } })))),
+    );
+    const payouts = await callApi<{ data: Payout[] }>(
+      stack.apiUrl,
+      stack.secretKey,
+      'GET',
+      '/v1/payouts?status=submitted',
+    );
+    assert.deepEqual(
+      payouts.data.map((p) => p.destination),
+      [destination],
+    );
   });
 });
