@@ -33,7 +33,8 @@ export function createWebhookHandler(options: { log?: (line: string) => void } =
 
   function apply(event: WebhookPayload): string {
     if (event.type === 'webhook.test') return 'test event received';
-    const session = event.data;
+    if (event.type.startsWith('payout.')) return `payout ${event.data.id} is ${event.data.status}`;
+    const session = (event as Extract<WebhookPayload, { type: `session.${string}` }>).data;
     const order = orders.get(session.id) ?? { order_id: session.order_id, fulfilled_at: null };
     orders.set(session.id, order);
     // Events can arrive out of order (a retry of an older one after a newer one): fulfilment depends
@@ -81,7 +82,9 @@ export function createWebhookHandler(options: { log?: (line: string) => void } =
       const about =
         event.type === 'webhook.test'
           ? event.data.endpoint_id
-          : `${event.data.order_id ?? '—'} (${event.data.id})`;
+          : 'order_id' in event.data
+            ? `${event.data.order_id ?? '—'} (${event.data.id})`
+            : event.data.id;
       log(`  ✓ webhook ${event.type} for ${about}: ${outcome}`);
       res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
     },

@@ -4,7 +4,11 @@ import { readFileSync } from 'node:fs';
 import { compileErrors, validate } from '@readme/openapi-parser';
 import Fastify from 'fastify';
 import { z } from 'zod';
-import { WEBHOOK_SESSION_EVENT_TYPES, WEBHOOK_TEST_EVENT_TYPE } from '@crypto-checkout/protocol';
+import {
+  WEBHOOK_SESSION_EVENT_TYPES,
+  WEBHOOK_PAYOUT_EVENT_TYPES,
+  WEBHOOK_TEST_EVENT_TYPE,
+} from '@crypto-checkout/protocol';
 import {
   apiSchemas,
   openApiPath,
@@ -228,7 +232,18 @@ describe('OpenAPI document', () => {
 
   test('lists every webhook the server sends, its body a named payload schema', () => {
     const webhooks = doc.webhooks as Record<string, { post: JsonObject }>;
-    assert.deepEqual(Object.keys(webhooks), [...WEBHOOK_SESSION_EVENT_TYPES, WEBHOOK_TEST_EVENT_TYPE]);
+    assert.deepEqual(Object.keys(webhooks), [
+      ...WEBHOOK_SESSION_EVENT_TYPES,
+      ...WEBHOOK_PAYOUT_EVENT_TYPES,
+      WEBHOOK_TEST_EVENT_TYPE,
+    ]);
+    const payout = (webhooks['payout.approved']!.post.requestBody as JsonObject).content as Record<
+      string,
+      JsonObject
+    >;
+    assert.deepEqual(payout['application/json']!.schema, {
+      $ref: '#/components/schemas/PayoutWebhookPayload',
+    });
     const body = (webhooks['session.paid']!.post.requestBody as JsonObject).content as Record<
       string,
       JsonObject

@@ -63,6 +63,8 @@ export interface FuzzPools {
   clientSecrets: string[];
   endpointIds: string[];
   eventIds: string[];
+  /** A test-mode payout waiting for approval, asked for with another key than `testKey`. */
+  payoutIds: string[];
   cursors: string[];
   testKey: string;
   liveKey: string;
@@ -147,6 +149,36 @@ export async function startFuzzTarget(): Promise<FuzzTarget> {
     { method: 'GET', url: '/v1/webhook_events', headers: bearer(app.secretKey) },
     200,
   );
+  // A treasury to pay from (as a sweep reports it), and a payout another test key asked for, so
+  // that `testKey` may approve it.
+  const { ledger } = app.treasury;
+  await ledger.transaction((tx) =>
+    ledger.recordSweep(tx, {
+      livemode: false,
+      asset: 'usdc@anvil',
+      from: '0x70997970C51812dc3A010C7d01b50e0d17dc79C8',
+      to: '0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC',
+      amount_atomic: 10_000_000_000n,
+      tx_hash: `0x${'ab'.repeat(32)}`,
+      log_index: 0,
+      at: new Date(),
+    }),
+  );
+  const requester = await createApiKey(app.apiKeys, { mode: 'test' });
+  const payouts = await ok<{ data: { id: string }[] }>(
+    app,
+    {
+      method: 'POST',
+      url: '/v1/payouts',
+      headers: bearer(requester.key),
+      payload: {
+        payouts: [
+          { destination: '0x90F79bf6EB2c4f870365E785982E1f101E93b906', asset: 'usdc@anvil', amount: '600' },
+        ],
+      },
+    },
+    201,
+  );
   const page = await ok<{ next_cursor: string | null }>(
     app,
     { method: 'GET', url: '/v1/sessions?limit=1', headers: bearer(app.secretKey) },
@@ -174,6 +206,7 @@ export async function startFuzzTarget(): Promise<FuzzTarget> {
       clientSecrets: sessions.map((s) => s.client_secret),
       endpointIds: [endpoint.id],
       eventIds: events.data.map((e) => e.id),
+      payoutIds: payouts.data.map((p) => p.id),
       cursors: page.next_cursor ? [page.next_cursor] : [],
       testKey: app.secretKey,
       liveKey: live.key,
@@ -400,6 +433,9 @@ function pathValues(pools: FuzzPools): Record<string, string[]> {
     ],
     '/v1/webhook_endpoints/{id}': [...pools.endpointIds, 'we_AAAAAAAAAAAAAAAAAAAAAAAA'],
     '/v1/webhook_events/{id}': [...pools.eventIds, 'evt_AAAAAAAAAAAAAAAAAAAAAAAA'],
+    '/v1/payouts/{id}': [...pools.payoutIds, 'po_AAAAAAAAAAAAAAAAAAAAAAAA', 'po_', 'po_x'],
+    '/merchant/payouts/{id}': [...pools.payoutIds, 'po_AAAAAAAAAAAAAAAAAAAAAAAA', 'po_'],
+    '/merchant/payouts/{id}/{verb}': ['approve', 'cancel', 'other'],
   };
 }
 

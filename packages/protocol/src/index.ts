@@ -12,4 +12,5 @@ export * from './session-list.js';
 export * from './status.js';
 export * from './statuses.js';
 export * from './stream.js';
+export * from './treasury.js';
 export * from './webhook.js';

@@ -2,6 +2,12 @@ import { z } from 'zod';
 import { pageCursorSchema } from './paging.js';
 import { sessionIdSchema, sessionSchema } from './session.js';
 import { SESSION_STATUSES, type SessionStatus } from './statuses.js';
+import {
+  WEBHOOK_PAYOUT_EVENT_TYPES,
+  payoutWebhookPayloadSchema,
+  webhookPayoutEventTypeSchema,
+  type WebhookPayoutEventType,
+} from './treasury.js';
 
 /**
  * Type of the webhook sent when a session gains a review reason it did not have (see
@@ -45,7 +51,14 @@ export const webhookEventIdSchema = z
   .regex(/^msg_[A-Za-z0-9]{1,64}$/, 'must be a webhook event id (msg_…)');
 
 /** Type of any webhook this server sends. */
-export type WebhookEventType = WebhookSessionEventType | typeof WEBHOOK_TEST_EVENT_TYPE;
+export type WebhookEventType =
+  WebhookSessionEventType | WebhookPayoutEventType | typeof WEBHOOK_TEST_EVENT_TYPE;
+
+/** Every event type an endpoint may filter on: the session types, then the payout types. */
+const FILTERABLE_EVENT_TYPES: readonly string[] = [
+  ...WEBHOOK_SESSION_EVENT_TYPES,
+  ...WEBHOOK_PAYOUT_EVENT_TYPES,
+];
 
 /**
  * An endpoint's event filter: `["*"]` for every session event type, or a list of them. Test events
@@ -53,14 +66,14 @@ export type WebhookEventType = WebhookSessionEventType | typeof WEBHOOK_TEST_EVE
  */
 export const webhookEventFilterSchema = z
   .array(
-    z.union([z.literal('*'), webhookSessionEventTypeSchema], {
+    z.union([z.literal('*'), webhookSessionEventTypeSchema, webhookPayoutEventTypeSchema], {
       error: (issue) =>
-        `unknown event type ${JSON.stringify(issue.input)}; use "*" or: ${WEBHOOK_SESSION_EVENT_TYPES.join(', ')}`,
+        `unknown event type ${JSON.stringify(issue.input)}; use "*" or: ${FILTERABLE_EVENT_TYPES.join(', ')}`,
     }),
-    { error: `must be ["*"] or a list of: ${WEBHOOK_SESSION_EVENT_TYPES.join(', ')}` },
+    { error: `must be ["*"] or a list of: ${FILTERABLE_EVENT_TYPES.join(', ')}` },
   )
   .min(1, 'list at least one event type, or ["*"] for all')
-  .max(WEBHOOK_SESSION_EVENT_TYPES.length + 1)
+  .max(FILTERABLE_EVENT_TYPES.length + 1)
   .transform((types) => (types.includes('*') ? ['*' as const] : [...new Set(types)]));
 
 /** An endpoint's event filter, as stored and answered: `["*"]` or a list of session event types. */
@@ -112,7 +125,11 @@ export const testWebhookPayloadSchema = z.object({
 export type TestWebhookPayload = z.infer<typeof testWebhookPayloadSchema>;
 
 /** Body of any webhook this server sends; switch on `type`. */
-export const webhookPayloadSchema = z.union([sessionWebhookPayloadSchema, testWebhookPayloadSchema]);
+export const webhookPayloadSchema = z.union([
+  sessionWebhookPayloadSchema,
+  testWebhookPayloadSchema,
+  payoutWebhookPayloadSchema,
+]);
 
 /** Body of any webhook this server sends. */
 export type WebhookPayload = z.infer<typeof webhookPayloadSchema>;
@@ -168,7 +185,7 @@ export const webhookEndpointSchema = z.object({
   /** `we_…` */
   id: z.string(),
   url: z.string(),
-  events: z.array(z.union([z.literal('*'), webhookSessionEventTypeSchema])),
+  events: z.array(z.union([z.literal('*'), webhookSessionEventTypeSchema, webhookPayoutEventTypeSchema])),
   description: z.string().nullable(),
   enabled: z.boolean(),
   /** Test-mode endpoints receive test-mode sessions' events, live-mode ones live-mode sessions'. */
@@ -225,7 +242,11 @@ export type WebhookDelivery = z.infer<typeof webhookDeliverySchema>;
 export const webhookEventSchema = z.object({
   /** `msg_…`, also the `webhook-id` header of every attempt, retries and redeliveries included. */
   id: z.string(),
-  type: z.union([webhookSessionEventTypeSchema, z.literal(WEBHOOK_TEST_EVENT_TYPE)]),
+  type: z.union([
+    webhookSessionEventTypeSchema,
+    webhookPayoutEventTypeSchema,
+    z.literal(WEBHOOK_TEST_EVENT_TYPE),
+  ]),
   livemode: z.boolean(),
   /** The session it is about, or `null` for a test event. */
   session_id: z.string().nullable(),
@@ -244,7 +265,7 @@ export const listWebhookEventsQuerySchema = z.strictObject({
   cursor: pageCursorSchema.optional(),
   session_id: sessionIdSchema.describe('Only events about this session.').optional(),
   type: z
-    .union([webhookSessionEventTypeSchema, z.literal(WEBHOOK_TEST_EVENT_TYPE)])
+    .union([webhookSessionEventTypeSchema, webhookPayoutEventTypeSchema, z.literal(WEBHOOK_TEST_EVENT_TYPE)])
     .describe('Only events of this type.')
     .optional(),
 });

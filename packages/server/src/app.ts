@@ -24,6 +24,9 @@ import { sessionAccessRoutes } from './routes/v1/sessions/session.js';
 import { webhookEndpointRoutes } from './routes/v1/webhook-endpoints.js';
 import { rateRoutes } from './routes/v1/rates.js';
 import { webhookEventRoutes } from './routes/v1/webhook-events.js';
+import { payoutRoutes } from './routes/v1/payouts.js';
+import { treasuryRoutes } from './routes/v1/treasury.js';
+import { merchantPageRoutes } from './routes/merchant/index.js';
 
 /** What `buildApp` needs. */
 export interface AppOptions extends Omit<ServicesOptions, 'listeningAddress'> {
@@ -191,6 +194,18 @@ export async function buildApp(options: AppOptions): Promise<App> {
   await server.register(webhookEndpointRoutes, { prefix: '/v1/webhook_endpoints', auth, ...webhooks });
   await server.register(webhookEventRoutes, { prefix: '/v1/webhook_events', auth, ...webhooks });
   await server.register(rateRoutes, { prefix: '/v1/rates', auth, estimates: services.estimates });
+  await server.register(payoutRoutes, { prefix: '/v1/payouts', auth, idempotency, ...services.treasury });
+  await server.register(treasuryRoutes, { auth, ledger: services.treasury.ledger });
+  await server.register(merchantPageRoutes, {
+    prefix: '/merchant',
+    config,
+    auth,
+    apiKeys: services.apiKeys,
+    ledger: services.treasury.ledger,
+    payouts: services.treasury.payouts,
+    search,
+    clock: options.clock,
+  });
   // The session's client secret, or a secret key of its mode.
   await server.register(sessionAccessRoutes, { prefix: '/v1/sessions', auth, sessions });
   await server.register(sessionEventRoutes, {

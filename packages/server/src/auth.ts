@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { sessionIdFromClientSecret } from '@crypto-checkout/protocol';
 import { UnauthorizedError } from './errors.js';
+import type { KeyScope } from './keys/key-scopes.js';
 import { keyIdOf, looksLikeSecretKey, modeOfSecretKey } from './keys/secret-key.js';
 
 const digest = (value: string) => createHash('sha256').update(value, 'utf8').digest();
@@ -19,6 +20,11 @@ export interface MerchantCaller {
   mode: 'test' | 'live';
   /** A stable, non-secret id of the key used. */
   keyId: string;
+  /**
+   * What the key may do (`read`, `write`, `approve`), or `null` for every right: keys of the
+   * configuration and keys made before scopes existed. See `keys/key-scopes.ts`.
+   */
+  scopes?: readonly KeyScope[] | null;
 }
 
 /** Who is calling: the merchant (secret key) or the buyer of one session (client secret). */

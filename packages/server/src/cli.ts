@@ -12,6 +12,7 @@
  */
 import { INIT_USAGE, runInit } from './cli/init.js';
 import { keyCommands } from './cli/key-commands.js';
+import { treasuryCommands } from './cli/treasury-commands.js';
 import { parseFlags } from './cli/parse-flags.js';
 import { sweepCommand } from './cli/sweep-command.js';
 import type { Command } from './cli/command.js';
@@ -22,7 +23,7 @@ import { migrate } from './store/migrations.js';
 import { loadSecretBox } from './store/secret-box.js';
 import { prepareSecretsAtRest } from './store/secrets-at-rest.js';
 
-const COMMANDS: Command[] = [...keyCommands, ...webhookCommands];
+const COMMANDS: Command[] = [...keyCommands, ...webhookCommands, ...treasuryCommands];
 
 function help(): string {
   const lines = [
@@ -43,7 +44,8 @@ function help(): string {
 }
 
 async function main(argv: string[]): Promise<number> {
-  const [group, name, ...rest] = argv;
+  // `reconcile` is short for `ledger reconcile`.
+  const [group, name, ...rest] = argv[0] === 'reconcile' ? ['ledger', 'reconcile', ...argv.slice(1)] : argv;
   if (group === 'start' && !name) {
     // The backend keeps the process alive; its signal handlers decide the exit code.
     await import('./main.js');

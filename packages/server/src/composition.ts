@@ -33,6 +33,9 @@ import type { Database } from './store/database.js';
 import { IdempotencyStore } from './store/idempotency-store.js';
 import type { SecretBox } from './store/secret-box.js';
 import { SessionStore } from './store/session-store.js';
+import { Ledger } from './treasury/ledger.js';
+import { PayoutExecutor } from './treasury/payout-execution.js';
+import { Payouts } from './treasury/payouts.js';
 import type { WebhookDispatcher } from './webhooks/webhook-dispatcher.js';
 import { WebhookEndpoints } from './webhooks/webhook-endpoints.js';
 import { WebhookEvents } from './webhooks/webhook-events.js';
@@ -42,6 +45,8 @@ import { webhookUrlPolicy, type ResolveHost } from './webhooks/webhook-url-guard
 
 /** How often expired sessions are swept, in ms (also those nobody is watching). */
 const EXPIRY_SWEEP_MS = 1_000;
+/** How often submitted payouts are looked for on chain, in ms. */
+const PAYOUT_CONFIRM_MS = 5_000;
 /** How often idempotency keys past their 24 hours are deleted, in ms. */
 const IDEMPOTENCY_PURGE_MS = 60 * 60 * 1000;
 
@@ -121,6 +126,12 @@ export interface Services {
   estimates: RateEstimates;
   /** Each configured chain's family rail, by chain key: addresses, payment URIs, the watcher. */
   rails: Map<string, ChainRail>;
+  /** The treasury: the append-only ledger, payouts and their unsigned export and confirmation. */
+  treasury: {
+    ledger: Ledger;
+    payouts: Payouts;
+    executor: PayoutExecutor;
+  };
 }
 
 /**
@@ -167,6 +178,26 @@ export function createServices(options: ServicesOptions): Services {
     events: new WebhookEvents({ store: webhookStore }),
   };
   sessions.onStatusChange(webhooks.outbox.statusHook);
+  // Confirmed receipts (and their reversals after a reorganisation) enter the ledger in the
+  // transaction that changed the session's state.
+  const ledger = new Ledger({ db, methods });
+  sessions.onStateApplied(ledger.stateHook);
+  const payouts = new Payouts({
+    db,
+    ledger,
+    methods,
+    pricer: pricing.pricer,
+    outbox: webhooks.outbox,
+    webhookStore,
+    reviewThreshold: config.payouts.review_threshold,
+    currency: config.payouts.currency,
+    clock,
+  });
+  const treasury = {
+    ledger,
+    payouts,
+    executor: new PayoutExecutor({ payouts, ledger, chains: config.chains, clock }),
+  };
   // Counted in the change's transaction: one that rolls back afterwards is counted all the same (rare:
   // the change's own writes have succeeded by then).
   if (metrics)
@@ -209,6 +240,7 @@ export function createServices(options: ServicesOptions): Services {
     publicUrl,
     webhooks,
     metrics,
+    treasury,
   };
 }
 
@@ -315,6 +347,14 @@ export async function startWorkers(options: WorkersOptions): Promise<Workers> {
   };
   purgeIdempotencyKeys();
   const purger = setInterval(purgeIdempotencyKeys, IDEMPOTENCY_PURGE_MS);
+  let confirming: Promise<unknown> | null = null;
+  const payoutConfirmer = setInterval(() => {
+    confirming ??= Promise.all(
+      config.chains.map((chain) => services.treasury.executor.confirmSubmitted(chain.id)),
+    )
+      .catch((error: unknown) => log.warn({ err: error }, 'payout confirmation failed'))
+      .finally(() => (confirming = null));
+  }, PAYOUT_CONFIRM_MS);
 
   let stopping: Promise<void> | null = null;
   return {
@@ -324,13 +364,14 @@ export async function startWorkers(options: WorkersOptions): Promise<Workers> {
       stopping ??= (async () => {
         clearInterval(sweeper);
         clearInterval(purger);
+        clearInterval(payoutConfirmer);
         unsubscribeBus();
         unsubscribeOutbox();
         const left = () => Math.max(0, deadline - Date.now());
         await Promise.all([
           dispatcher.stop({ graceMs: left() }),
           untilDeadline(Promise.all(sweepers.map((s) => s.stop())), left()),
-          untilDeadline(Promise.all([sweeping, purging]), left()),
+          untilDeadline(Promise.all([sweeping, purging, confirming]), left()),
           untilDeadline(Promise.all(watchers.map((w) => w.stop())), left()),
         ]);
       })();

@@ -50,7 +50,7 @@ const tokenSchema = z.strictObject({
     .describe('Fiat currency the token is pegged 1:1 to (stablecoins), or omit to use `rates`.'),
 });
 
-/** When and how one asset of a chain is swept in forwarder mode (docs/treasury.md). */
+/** When and how one asset of a chain is swept in forwarder mode (docs/sweeps.md). */
 const sweepPolicySchema = z.strictObject({
   threshold: decimalSchema
     .default('0')
@@ -218,7 +218,7 @@ const chainFields = z.strictObject({
     .enum(['xpub', 'forwarder'])
     .default('xpub')
     .describe(
-      "Where buyers pay: `xpub`, a child address of the merchant's xpub (swept by the merchant's own wallet, or with `sweep --export`); `forwarder`, the CREATE2 address of a keyless forwarder that only ever sends to `treasury_address`, swept by the server's relayer (docs/treasury.md).",
+      "Where buyers pay: `xpub`, a child address of the merchant's xpub (swept by the merchant's own wallet, or with `sweep --export`); `forwarder`, the CREATE2 address of a keyless forwarder that only ever sends to `treasury_address`, swept by the server's relayer (docs/sweeps.md).",
     ),
   treasury_address: evmAddressSchema
     .optional()
@@ -828,6 +828,25 @@ const metricsSchema = z
   .prefault({})
   .describe('Prometheus metrics at GET /metrics: off unless metrics.port or metrics.token is set.');
 
+/** Payouts (docs/treasury.md): when a payout waits for a second key's approval. */
+const payoutsSchema = z
+  .strictObject({
+    review_threshold: decimalSchema
+      .default('500')
+      .describe(
+        'A payout worth this much or more in payouts.currency (at the rate when it is requested) waits in needs_approval until a different key with the approve scope approves it; below it, it is approved at once. A payout that cannot be priced always waits. Default 500.',
+      ),
+    currency: z
+      .string()
+      .regex(/^[A-Z][A-Z0-9.]{1,15}$/, 'must be a currency code such as "USD"')
+      .default('USD')
+      .describe(
+        'The currency review_threshold is in, priced with the rate sources sessions use. Default USD.',
+      ),
+  })
+  .prefault({})
+  .describe('Payouts: the review threshold and its currency.');
+
 /** A 256-bit key, as 64 hex digits or base64 of 32 bytes. */
 const encryptionKeySchema = z
   .string()
@@ -933,7 +952,7 @@ export const configSchema = z.strictObject({
         ),
     })
     .prefault({})
-    .describe('Treasury: the relayer key for forwarder-mode sweeps (docs/treasury.md).'),
+    .describe('Treasury: the relayer key for forwarder-mode sweeps (docs/sweeps.md).'),
   rates: z
     .record(z.string(), decimalSchema)
     .default({})
@@ -1022,6 +1041,7 @@ export const configSchema = z.strictObject({
     ),
   ready: readySchema.describe('The bounds `GET /ready` checks.'),
   metrics: metricsSchema,
+  payouts: payoutsSchema,
   public_url: publicUrlSchema
     .optional()
     .describe(
@@ -1159,6 +1179,7 @@ export const CONFIG_ENV_VARS: readonly { key: keyof Config; variable: string; ki
   { key: 'limits', variable: 'CC_LIMITS', kind: 'json' },
   { key: 'ready', variable: 'CC_READY', kind: 'json' },
   { key: 'metrics', variable: 'CC_METRICS', kind: 'json' },
+  { key: 'payouts', variable: 'CC_PAYOUTS', kind: 'json' },
 ];
 
 /**

@@ -28,6 +28,7 @@ import {
   PayloadTooLargeError,
   RateLimitedError,
   RateUnavailableError,
+  ChainUnavailableError,
   RequestTimeoutError,
   UnsupportedMediaTypeError,
   UriTooLongError,
@@ -144,7 +145,8 @@ function sendError(error: unknown, request: FastifyRequest, reply: FastifyReply)
   if (
     answer instanceof RateLimitedError ||
     answer instanceof OverloadedError ||
-    answer instanceof RateUnavailableError
+    answer instanceof RateUnavailableError ||
+    answer instanceof ChainUnavailableError
   ) {
     reply.header('retry-after', String(answer.retryAfterSeconds));
   }

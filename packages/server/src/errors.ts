@@ -301,3 +301,38 @@ export class InternalError extends ApiError {
     super('internal error; it has been logged');
   }
 }
+
+/**
+ * 409: the payouts asked for exceed what the treasury holds for the asset less the payouts already
+ * pending. Nothing was reserved; a batch is accepted whole or not at all.
+ */
+export class InsufficientBalanceError extends ApiError {
+  override name = 'InsufficientBalanceError';
+  readonly statusCode = 409;
+  readonly code = 'insufficient_balance';
+}
+
+/** 409: the payout's status does not allow this (approving a payout that does not wait, canceling a submitted one). */
+export class PayoutNotPendingError extends ApiError {
+  override name = 'PayoutNotPendingError';
+  readonly statusCode = 409;
+  readonly code = 'payout_not_pending';
+}
+
+/**
+ * 503: the chain's node did not answer (or answered an error) while the request needed it; nothing
+ * was changed. Retry after `Retry-After` seconds; if it lasts, check the chain's `rpc_url`.
+ */
+export class ChainUnavailableError extends ApiError {
+  override name = 'ChainUnavailableError';
+  readonly statusCode = 503;
+  readonly code = 'chain_unavailable';
+  /** Seconds until the caller may try again: the answer's `Retry-After`. */
+  readonly retryAfterSeconds = 10;
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message);
+    // Kept for the logs; the answer carries only the message.
+    if (options && 'cause' in options) this.cause = options.cause;
+  }
+}

@@ -46,6 +46,13 @@ import {
   sessionStatusSchema,
   sessionWebhookPayloadSchema,
   testWebhookPayloadSchema,
+  payoutWebhookPayloadSchema,
+  payoutSchema,
+  payoutListSchema,
+  createPayoutsRequestSchema,
+  balancesSchema,
+  ledgerPageSchema,
+  WEBHOOK_PAYOUT_EVENT_TYPES,
   transferSchema,
   updateWebhookEndpointRequestSchema,
   WEBHOOK_REVIEW_EVENT_TYPE,
@@ -221,6 +228,12 @@ nameSchema(webhookAttemptListSchema, 'WebhookAttemptList');
 nameSchema(redeliverWebhookEventRequestSchema, 'RedeliverWebhookEventRequest', { examples: [{}] });
 nameSchema(sessionWebhookPayloadSchema, 'SessionWebhookPayload');
 nameSchema(testWebhookPayloadSchema, 'TestWebhookPayload');
+nameSchema(payoutWebhookPayloadSchema, 'PayoutWebhookPayload');
+nameSchema(payoutSchema, 'Payout');
+nameSchema(payoutListSchema, 'PayoutList');
+nameSchema(createPayoutsRequestSchema, 'CreatePayoutsRequest');
+nameSchema(balancesSchema, 'Balances');
+nameSchema(ledgerPageSchema, 'LedgerPage');
 
 /** Credentials an operation accepts; the names of the document's security schemes. */
 export type SecuritySchemeName = 'secretKey' | 'clientSecret' | 'clientSecretQuery';
@@ -303,7 +316,8 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
     'for this session (`rate_limited`): send again after `Retry-After` seconds.',
   503:
     'The server cannot take the request now: it is overloaded (`overloaded`), shutting down ' +
-    '(`shutting_down`), or has no exchange rate from its sources (`rate_unavailable`), all with ' +
+    '(`shutting_down`), has no exchange rate from its sources (`rate_unavailable`) or no answer from a ' +
+    "chain's node (`chain_unavailable`), all with " +
     '`Retry-After`; or the hosted checkout page is not built on it ' +
     '(`checkout_page_unavailable`): run `npm run build`.',
 };
@@ -341,6 +355,15 @@ export const WEBHOOKS: ApiWebhook[] = [
       '`data` is the merchant view of the session at the change, without `client_secret` and ' +
       '`checkout_url` (which holds it).',
     schema: sessionWebhookPayloadSchema,
+  })),
+  ...WEBHOOK_PAYOUT_EVENT_TYPES.map((type) => ({
+    name: type,
+    summary: `A payout's status changed to \`${type.slice('payout.'.length)}\``,
+    description:
+      'Signed per Standard Webhooks. `data` is the payout at the change (docs/treasury.md). A new payout ' +
+      'sends `payout.requested`, then `payout.approved` (below the review threshold) or ' +
+      '`payout.needs_approval`, in the transaction that created it.',
+    schema: payoutWebhookPayloadSchema,
   })),
   {
     name: WEBHOOK_TEST_EVENT_TYPE,

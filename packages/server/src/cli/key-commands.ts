@@ -5,6 +5,7 @@ import {
   parseConfiguredKey,
   type KeyMode,
 } from '../keys/secret-key.js';
+import { parseScopes } from '../keys/key-scopes.js';
 import { ApiKeyStore, type ApiKeyRecord } from '../store/api-key-store.js';
 import type { Command } from './command.js';
 import { table } from './table.js';
@@ -23,6 +24,7 @@ function shown(record: ApiKeyRecord) {
     created_at: record.created_at.toISOString(),
     last_used_at: record.last_used_at?.toISOString() ?? null,
     revoked_at: record.revoked_at?.toISOString() ?? null,
+    scopes: record.scopes,
   };
 }
 
@@ -32,19 +34,33 @@ export const keyCommands: Command[] = [
     group: 'keys',
     name: 'create',
     summary: 'make a secret key and print it, once',
-    usage: ['--mode test|live (required)', '--description <text>', '--json'],
+    usage: [
+      '--mode test|live (required)',
+      '--description <text>',
+      '--scopes read,write,approve (default: every right; approve = approve payouts of other keys)',
+      '--json',
+    ],
     async run({ db, print }, flags) {
       const mode = flags.mode;
       if (typeof mode !== 'string' || !MODES.includes(mode as KeyMode)) {
         throw new Error('--mode test or --mode live is required');
       }
       const description = typeof flags.description === 'string' ? flags.description : '';
-      const { key, record } = await createApiKey(new ApiKeyStore(db), { mode: mode as KeyMode, description });
+      if (flags.scopes === true) throw new Error('--scopes needs a list, e.g. --scopes read,approve');
+      const scopes = typeof flags.scopes === 'string' ? parseScopes(flags.scopes) : null;
+      const { key, record } = await createApiKey(new ApiKeyStore(db), {
+        mode: mode as KeyMode,
+        description,
+        scopes,
+      });
       if (flags.json === true) {
         print(JSON.stringify({ ...shown(record), key }));
         return;
       }
-      print(`created ${record.id} (${record.mode}${description ? `, ${JSON.stringify(description)}` : ''})`);
+      const rights = scopes ? `, scopes ${scopes.join(',')}` : '';
+      print(
+        `created ${record.id} (${record.mode}${rights}${description ? `, ${JSON.stringify(description)}` : ''})`,
+      );
       print('');
       print(`  ${key}`);
       print('');

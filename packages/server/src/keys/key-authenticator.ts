@@ -72,7 +72,7 @@ export function keyAuthenticator(options: {
         touched.set(record.id, now.getTime());
         await store.touch(record.id, now);
       }
-      return { kind: 'merchant', mode: record.mode, keyId: record.id };
+      return { kind: 'merchant', mode: record.mode, keyId: record.id, scopes: record.scopes };
     },
   };
 }

@@ -1,3 +1,4 @@
+import type { KeyScope } from './key-scopes.js';
 import { createHash, randomBytes } from 'node:crypto';
 import type { ApiKeyRecord, ApiKeyStore } from '../store/api-key-store.js';
 
@@ -101,7 +102,7 @@ export function parseConfiguredKey(entry: string): ConfiguredKey {
  */
 export async function createApiKey(
   store: ApiKeyStore,
-  input: { mode: KeyMode; description?: string },
+  input: { mode: KeyMode; description?: string; scopes?: readonly KeyScope[] | null },
   now = new Date(),
 ): Promise<{ key: string; record: ApiKeyRecord }> {
   const key = generateSecretKey(input.mode);
@@ -114,6 +115,7 @@ export async function createApiKey(
     created_at: now,
     last_used_at: null,
     revoked_at: null,
+    scopes: input.scopes ? [...input.scopes] : null,
   };
   await store.insert(record);
   return { key, record };

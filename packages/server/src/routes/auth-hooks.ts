@@ -15,6 +15,7 @@ import type { FastifyInstance, FastifyRequest, onRequestAsyncHookHandler } from 
 import { SESSION_ID_PATTERN } from '@crypto-checkout/protocol';
 import { bearerToken, secretsEqual, type Authenticator, type Caller, type MerchantCaller } from '../auth.js';
 import { ForbiddenError, NotFoundError, UnauthorizedError } from '../errors.js';
+import { hasScope } from '../keys/key-scopes.js';
 import type { SessionService } from '../sessions/session-service.js';
 import type { SessionBundle } from '../store/session-store.js';
 
@@ -43,7 +44,16 @@ export function decorateCallers(server: FastifyInstance): void {
  * The hook of a merchant route group: the request must carry a secret key.
  * @example app.addHook('onRequest', secretKeyHook(auth));
  */
-export function secretKeyHook(auth: Authenticator): onRequestAsyncHookHandler {
+export function secretKeyHook(
+  auth: Authenticator,
+  options: {
+    /**
+     * Routes a key with the `approve` scope reaches besides reading (approve, cancel a payout); the
+     * handler checks the scope itself. Other keys with scopes need `read` for GET, `write` otherwise.
+     */
+    approveRoutes?: readonly string[];
+  } = {},
+): onRequestAsyncHookHandler {
   return async (request) => {
     const caller = await auth.identify(bearerToken(request.headers.authorization));
     if (caller.kind !== 'merchant') {
@@ -51,8 +61,32 @@ export function secretKeyHook(auth: Authenticator): onRequestAsyncHookHandler {
         `${request.method} ${request.routeOptions.url} needs a secret key, not a client secret`,
       );
     }
+    refuseBeyondScopes(request, caller, options.approveRoutes);
     request.merchant = caller;
   };
+}
+
+/**
+ * Refuses (403) a key with scopes on a route its scopes do not reach (keys/key-scopes.ts): GET and
+ * HEAD need `read` or `approve`; other methods need `write`, or `approve` on `approveRoutes`. A key
+ * without scopes has every right.
+ */
+function refuseBeyondScopes(
+  request: FastifyRequest,
+  caller: MerchantCaller,
+  approveRoutes: readonly string[] = [],
+): void {
+  if (!caller.scopes) return;
+  const reading = request.method === 'GET' || request.method === 'HEAD';
+  const route = request.routeOptions.url ?? '';
+  const allowed = reading
+    ? hasScope(caller, 'read') || hasScope(caller, 'approve')
+    : hasScope(caller, 'write') || (hasScope(caller, 'approve') && approveRoutes.includes(route));
+  if (!allowed) {
+    throw new ForbiddenError(
+      `this key (${caller.keyId}) has the scopes ${caller.scopes.join(', ')}, which do not reach ${request.method} ${route}`,
+    );
+  }
 }
 
 /**
@@ -70,6 +104,7 @@ export function sessionAccessHook(
     const fromQuery =
       options.clientSecretInQuery && typeof query.client_secret === 'string' ? query.client_secret : null;
     const caller = await auth.identify(fromQuery ?? bearerToken(request.headers.authorization));
+    if (caller.kind === 'merchant') refuseBeyondScopes(request, caller);
     const { id } = request.params as { id: string };
     request.sessionAccess = { caller, bundle: await findSessionFor(sessions, id, caller) };
   };

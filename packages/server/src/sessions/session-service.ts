@@ -37,7 +37,12 @@ import type {
   WatchedDeposit,
 } from '../store/session-store.js';
 import type { SessionBus } from './session-bus.js';
-import { computeSessionState, transfersToCurrentAddress, type StatePolicy } from './session-state.js';
+import {
+  computeSessionState,
+  transfersToCurrentAddress,
+  type SessionState,
+  type StatePolicy,
+} from './session-state.js';
 import { toBuyerSession, toMerchantSession, type ViewContext } from './session-view.js';
 
 const BASE62 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
@@ -72,6 +77,13 @@ export interface StatusChange {
  * {@link SessionService.onStatusChange}.
  */
 export type StatusChangeHook = (tx: Queryable, change: StatusChange) => Promise<void>;
+
+/**
+ * Runs inside the transaction of every change of a session's computed state — a transfer seen,
+ * confirmed, or removed by a reorganisation — with the state as stored: the ledger records confirmed
+ * receipts (and reverses unconfirmed ones) here. See {@link SessionService.onStateApplied}.
+ */
+export type StateAppliedHook = (tx: Queryable, bundle: SessionBundle, state: SessionState) => Promise<void>;
 
 /**
  * Units a buyer may fall short by: `percent` (a decimal string, up to 4 decimals) of the amount due,
@@ -198,6 +210,15 @@ export class SessionService {
 
   private readonly policy: StatePolicy;
   private readonly statusHooks: StatusChangeHook[] = [];
+  private readonly stateHooks: StateAppliedHook[] = [];
+
+  /**
+   * Runs `hook` inside the transaction of every change of a session's state (also those that change
+   * no status: a confirmation, a second transfer). If it throws, the change rolls back with it.
+   */
+  onStateApplied(hook: StateAppliedHook): void {
+    this.stateHooks.push(hook);
+  }
 
   /**
    * Runs `hook` inside the transaction of every status change (not at creation) and of every change
@@ -797,6 +818,7 @@ export class SessionService {
     const type: SessionEventType = statusChanged ? `session.${state.status}` : 'session.updated';
     const newReasons = state.review_reasons.filter((r) => !bundle.session.review_reasons.includes(r));
     await this.store.updateState(tx, bundle.session.id, state);
+    for (const hook of this.stateHooks) await hook(tx, bundle, state);
     Object.assign(bundle.session, {
       status: state.status,
       paid_at: state.paid_at,

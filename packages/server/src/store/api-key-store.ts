@@ -1,3 +1,4 @@
+import type { KeyScope } from '../keys/key-scopes.js';
 import type { KeyMode } from '../keys/secret-key.js';
 import { Store } from './database.js';
 
@@ -15,14 +16,16 @@ export interface ApiKeyRecord {
   /** Updated at most once a minute per key. */
   last_used_at: Date | null;
   revoked_at: Date | null;
+  /** What the key may do, or `null` for every right (see `keys/key-scopes.ts`). */
+  scopes: KeyScope[] | null;
 }
 
-const COLUMNS = 'id, mode, secret_hash, prefix, description, created_at, last_used_at, revoked_at';
+const COLUMNS = 'id, mode, secret_hash, prefix, description, created_at, last_used_at, revoked_at, scopes';
 
 /** The queries on `api_keys`. */
 export class ApiKeyStore extends Store {
   async insert(record: ApiKeyRecord): Promise<void> {
-    await this.db.query(`INSERT INTO api_keys (${COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, [
+    await this.db.query(`INSERT INTO api_keys (${COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, [
       record.id,
       record.mode,
       record.secret_hash,
@@ -31,6 +34,7 @@ export class ApiKeyStore extends Store {
       record.created_at,
       record.last_used_at,
       record.revoked_at,
+      record.scopes === null ? null : JSON.stringify(record.scopes),
     ]);
   }
 

@@ -345,6 +345,105 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       CREATE INDEX sweeps_created ON sweeps (created_at);
     `,
   },
+  {
+    version: 14,
+    name: 'treasury: the append-only ledger and payouts',
+    sql: `
+      -- Payouts the merchant asked for (POST /v1/payouts). amount_atomic is in the asset's smallest
+      -- unit; fiat_value is the review valuation in the merchant's currency at request time.
+      CREATE TABLE payouts (
+        id                text PRIMARY KEY,
+        livemode          boolean NOT NULL,
+        status            text NOT NULL CHECK (status IN
+                            ('requested', 'needs_approval', 'approved', 'submitted', 'confirmed', 'failed', 'canceled')),
+        asset             text NOT NULL,
+        chain_id          bigint NOT NULL,
+        token_address     text,
+        decimals          integer NOT NULL,
+        destination       text NOT NULL,
+        amount_atomic     numeric(78, 0) NOT NULL CHECK (amount_atomic > 0),
+        fiat_value        text,
+        fiat_currency     text NOT NULL,
+        reference         text,
+        metadata          jsonb NOT NULL DEFAULT '{}'::jsonb,
+        requested_by      text NOT NULL,
+        approved_by       text,
+        canceled_by       text,
+        -- Set when submitted: the address that pays (the payout key, a Safe, the merchant's wallet),
+        -- the block from which its transfer is looked for, the nonce of an exported EIP-1559
+        -- transaction; set when confirmed: the transfer found.
+        source_address    text,
+        submitted_at_block bigint,
+        nonce             bigint,
+        tx_hash           text,
+        log_index         integer,
+        failure_reason    text,
+        created_at        timestamptz NOT NULL,
+        updated_at        timestamptz NOT NULL
+      );
+      CREATE INDEX payouts_mode_created ON payouts (livemode, created_at, id);
+      CREATE INDEX payouts_mode_status ON payouts (livemode, status, created_at, id);
+      -- A transfer settles one payout at most.
+      CREATE UNIQUE INDEX payouts_transfer ON payouts (chain_id, tx_hash, log_index) WHERE tx_hash IS NOT NULL;
+
+      -- The ledger: append-only. A correction is a new entry (receipt_reversal, payout_release),
+      -- never an UPDATE or DELETE. amount_atomic is signed; balances are sums over it by kind.
+      CREATE TABLE ledger_entries (
+        id                bigserial PRIMARY KEY,
+        livemode          boolean NOT NULL,
+        kind              text NOT NULL CHECK (kind IN ('receipt', 'receipt_reversal', 'sweep',
+                            'payout_reserve', 'payout_release', 'payout_settle', 'fee')),
+        asset             text NOT NULL,
+        chain_id          bigint NOT NULL,
+        token_address     text,
+        amount_atomic     numeric(78, 0) NOT NULL,
+        session_id        text REFERENCES sessions (id),
+        payout_id         text REFERENCES payouts (id),
+        -- The address whose holdings the entry moves (a deposit address, the treasury) and the other
+        -- side (the payer, the treasury a sweep went to, a payout's destination).
+        address           text,
+        counterparty      text,
+        tx_hash           text,
+        log_index         integer,
+        created_at        timestamptz NOT NULL
+      );
+      CREATE INDEX ledger_entries_mode_id ON ledger_entries (livemode, id);
+      CREATE INDEX ledger_entries_session ON ledger_entries (session_id) WHERE session_id IS NOT NULL;
+      CREATE INDEX ledger_entries_payout ON ledger_entries (payout_id) WHERE payout_id IS NOT NULL;
+      -- A sweep transfer is recorded once, whoever reports it.
+      CREATE UNIQUE INDEX ledger_entries_sweep_once ON ledger_entries (chain_id, tx_hash, log_index)
+        WHERE kind = 'sweep';
+      -- The ledger refuses changes at the database too, so no code path can rewrite history.
+      CREATE FUNCTION ledger_entries_append_only() RETURNS trigger LANGUAGE plpgsql AS $fn$
+        BEGIN
+          RAISE EXCEPTION 'ledger_entries is append-only';
+        END
+      $fn$;
+      CREATE TRIGGER ledger_entries_no_update BEFORE UPDATE OR DELETE ON ledger_entries
+        FOR EACH ROW EXECUTE FUNCTION ledger_entries_append_only();
+
+      -- Sign-ins to the merchant page (/merchant): the cookie holds a random token, only its SHA-256
+      -- is kept; the CSRF token goes into the page's forms. Expired rows are deleted at sign-in.
+      CREATE TABLE merchant_sessions (
+        token_hash        text PRIMARY KEY,
+        key_id            text NOT NULL,
+        mode              text NOT NULL CHECK (mode IN ('test', 'live')),
+        scopes            jsonb,
+        csrf_token        text NOT NULL,
+        created_at        timestamptz NOT NULL,
+        expires_at        timestamptz NOT NULL
+      );
+    `,
+  },
+  {
+    version: 15,
+    name: 'API key scopes',
+    sql: `
+      -- NULL: every right (keys made before scopes existed keep them), else a list of
+      -- 'read', 'write', 'approve'.
+      ALTER TABLE api_keys ADD COLUMN scopes jsonb;
+    `,
+  },
 ];
 
 /**

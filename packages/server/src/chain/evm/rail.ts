@@ -13,7 +13,7 @@ import { DEFAULT_FORWARDER_FACTORY, forwarderAddress } from '../../treasury/forw
 /**
  * The rail of an EVM chain. Its account key is the chain's own `xpub`, else the configuration's
  * top-level one (every EVM chain shares the addresses of m/44'/60'/0'/0 by default). In forwarder
- * deposit mode (docs/treasury.md) the deposit address of index i is instead the CREATE2 address of
+ * deposit mode (docs/sweeps.md) the deposit address of index i is instead the CREATE2 address of
  * the keyless forwarder that can only send to `treasury_address` (`treasury/forwarder-address.ts`).
  * @example evmRail(chain, config.xpub).deriveAddress(7) // '0x…'
  */

@@ -1,0 +1,182 @@
+/**
+ * The treasury's operator commands: `reconcile` (the ledger held against the chains, every
+ * difference reported, exit code 1 on any) and `payouts import` (a CSV batch of payouts).
+ * @module
+ */
+import { readFile } from 'node:fs/promises';
+import { MAX_PAYOUTS_PER_REQUEST } from '@crypto-checkout/protocol';
+import { buildMethodRegistry } from '../chain/registry.js';
+import { createServices } from '../composition.js';
+import { ApiError } from '../errors.js';
+import { formatAtomic } from '../money.js';
+import { buildPricing } from '../rates/build-pricing.js';
+import { Ledger } from '../treasury/ledger.js';
+import { formatReconcileReport, reconcile } from '../treasury/reconcile.js';
+import type { Command, CommandContext } from './command.js';
+
+/** The usage lines of `reconcile`, for `--help`. */
+export const RECONCILE_USAGE = ['--mode test|live (default: both)', '--json (the differences as JSON lines)'];
+
+/**
+ * Runs `reconcile`: prints each difference and a summary; resolves to the exit code (0 when the
+ * ledger and the chains agree, 1 otherwise).
+ */
+export async function runReconcile(
+  { config, db, print }: Omit<CommandContext, 'secrets'>,
+  flags: Record<string, string | true>,
+): Promise<number> {
+  const mode = flags.mode;
+  if (mode !== undefined && mode !== 'test' && mode !== 'live') throw new Error('--mode is test or live');
+  const pricing = buildPricing(config);
+  try {
+    const ledger = new Ledger({ db, methods: buildMethodRegistry(config, pricing.pricer) });
+    const report = await reconcile({
+      ledger,
+      chains: config.chains,
+      livemode: mode === undefined ? null : mode === 'live',
+    });
+    if (flags.json === true) {
+      for (const d of report.differences) {
+        print(
+          JSON.stringify({
+            ...d,
+            ledger_atomic: d.ledger_atomic.toString(),
+            chain_atomic: d.chain_atomic.toString(),
+          }),
+        );
+      }
+    } else {
+      for (const line of formatReconcileReport(report, (asset) => ledger.method(asset)?.decimals ?? 0))
+        print(line);
+    }
+    return report.differences.length ? 1 : 0;
+  } finally {
+    await pricing.close();
+  }
+}
+
+/**
+ * `payouts import <file.csv> --mode …`: the payouts of a CSV file, in batches of 1,000, each all or
+ * nothing like `POST /v1/payouts` (same checks, same review threshold; `requested_by` is
+ * `cli:payouts-import`, so any key with the approve scope may approve them). The `reference` column is
+ * required and unique: a row whose reference was used before is skipped, so importing a file again
+ * (after a failure halfway, by mistake) never asks for a payout twice.
+ * `ledger reconcile` (also `reconcile`): {@link runReconcile}; fails (exit code 1) on any difference.
+ */
+export const treasuryCommands: Command[] = [
+  {
+    group: 'payouts',
+    name: 'import',
+    summary:
+      'ask for the payouts of a CSV file (destination,asset,amount,reference); a reference already used is skipped',
+    usage: ['<file.csv>', '--mode test|live (required)'],
+    async run({ config, db, secrets, print }, flags, args) {
+      const mode = flags.mode;
+      if (mode !== 'test' && mode !== 'live') throw new Error('--mode test or --mode live is required');
+      const [file, ...extra] = args;
+      if (!file || extra.length) throw new Error('give exactly one CSV file');
+      const rows = parseCsv(await readFile(file, 'utf8'));
+      const header = rows.shift()?.map((h) => h.trim().toLowerCase());
+      const columns = ['destination', 'asset', 'amount', 'reference'];
+      if (!header || columns.some((c) => !header.includes(c))) {
+        throw new Error(`the first line must name the columns ${columns.join(',')}`);
+      }
+      const at = (row: string[], name: string) => (row[header.indexOf(name)] ?? '').trim();
+      const items = rows.map((row, i) => {
+        const reference = at(row, 'reference');
+        if (!reference)
+          throw new Error(`line ${i + 2}: every payout needs a reference (it makes a re-import safe)`);
+        return {
+          destination: at(row, 'destination'),
+          asset: at(row, 'asset'),
+          amount: at(row, 'amount'),
+          reference,
+        };
+      });
+      const seen = new Set<string>();
+      for (const item of items) {
+        if (seen.has(item.reference))
+          throw new Error(`reference ${item.reference} appears twice in the file`);
+        seen.add(item.reference);
+      }
+      // A reference already used in this mode was imported (or asked for) before: skipped, not paid twice.
+      const { rows: used } = await db.query<{ reference: string }>(
+        'SELECT reference FROM payouts WHERE livemode = $1 AND reference = ANY($2::text[])',
+        [mode === 'live', [...seen]],
+      );
+      const done = new Set(used.map((r) => r.reference));
+      const fresh = items.filter((item) => !done.has(item.reference));
+      const services = createServices({ config, db, secrets });
+      try {
+        const caller = {
+          kind: 'merchant' as const,
+          mode: mode as 'test' | 'live',
+          keyId: 'cli:payouts-import',
+        };
+        for (let start = 0; start < fresh.length; start += MAX_PAYOUTS_PER_REQUEST) {
+          const batch = await services.treasury.payouts.create(
+            caller,
+            fresh.slice(start, start + MAX_PAYOUTS_PER_REQUEST),
+          );
+          for (const p of batch)
+            print(
+              `${p.id} ${p.status} ${p.reference} ${formatAtomic(p.amount_atomic, p.decimals)} ${p.asset} -> ${p.destination}`,
+            );
+        }
+      } catch (error) {
+        if (error instanceof ApiError) throw new Error(error.message, { cause: error });
+        throw error;
+      } finally {
+        await services.pricing.close();
+      }
+      print(
+        `${fresh.length} payout(s) asked for, ${items.length - fresh.length} skipped (reference already used)`,
+      );
+    },
+  },
+  {
+    group: 'ledger',
+    name: 'reconcile',
+    summary: 'compare the ledger with the chains (balances per address and token); exit 1 on any difference',
+    usage: RECONCILE_USAGE,
+    async run(context, flags) {
+      if ((await runReconcile(context, flags)) !== 0)
+        throw new Error('the ledger and the chain differ (above)');
+    },
+  },
+];
+
+/**
+ * Parses RFC 4180 CSV (quoted fields, doubled quotes, CRLF or LF) into rows of fields; blank lines
+ * are skipped.
+ * @example parseCsv('a,"b,c"\n') // [['a', 'b,c']]
+ */
+export function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let field = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else if (c === '"') quoted = false;
+      else field += c;
+    } else if (c === '"' && field === '') quoted = true;
+    else if (c === ',') {
+      row.push(field);
+      field = '';
+    } else if (c === '\n' || c === '\r') {
+      if (c === '\r' && text[i + 1] === '\n') i++;
+      row.push(field);
+      if (row.some((f) => f !== '')) rows.push(row);
+      row = [];
+      field = '';
+    } else field += c;
+  }
+  row.push(field);
+  if (row.some((f) => f !== '')) rows.push(row);
+  return rows;
+}
