@@ -11,10 +11,15 @@ import ru from '../../src/element/locales/ru.js';
 import tr from '../../src/element/locales/tr.js';
 import zh from '../../src/element/locales/zh.js';
 import { messages as english, type Messages } from '../../src/element/messages.js';
+import { hostedMessages } from '../../src/element/hosted-messages.js';
 import { TRON_MESSAGES } from '../../src/element/payment-extras.js';
+import { walletMessages } from '../../src/element/wallet/wallet-messages.js';
 
-/** English as a translation must match it: the initial messages and the lazily loaded TRON texts. */
-const en = { ...english, tron: TRON_MESSAGES };
+/**
+ * English as a translation must match it: the initial messages and the texts that travel with their
+ * lazily loaded chunks (the wallet panel's, the hosted page's, TRON's).
+ */
+const en = { ...english, wallet: walletMessages, hosted: hostedMessages, tron: TRON_MESSAGES };
 
 const locales: Record<Exclude<SupportedLanguage, 'en'>, Messages> = { es, fr, de, pt, ru, tr, zh, ja, ar };
 

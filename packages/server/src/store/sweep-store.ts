@@ -82,6 +82,8 @@ const num = (value: string | number | null) => (value === null ? null : Number(v
 function fromRow(row: Row): SweepRecord {
   return {
     ...row,
+    // bigint since migration 9 (a TRON testnet id exceeds int32): node-postgres reads it as a string.
+    chain_id: Number(row.chain_id),
     derivation_index: Number(row.derivation_index),
     planned_atomic: BigInt(row.planned_atomic),
     amount_atomic: big(row.amount_atomic),

@@ -77,7 +77,7 @@ export interface SweepRecord {
   at: Date;
 }
 
-const COLUMNS = `id::text AS id, livemode, kind, asset, chain_id, token_address, amount_atomic::text AS amount_atomic,
+const COLUMNS = `id::text AS id, livemode, kind, asset, chain_id::float8 AS chain_id, token_address, amount_atomic::text AS amount_atomic,
   session_id, payout_id, address, counterparty, tx_hash, log_index, created_at`;
 
 type RawEntry = Omit<LedgerEntryRecord, 'id' | 'amount_atomic'> & { id: string; amount_atomic: string };
@@ -168,7 +168,7 @@ export class Ledger extends Store {
    */
   readonly stateHook = async (tx: Queryable, bundle: SessionBundle, state: SessionState): Promise<void> => {
     const { rows } = await tx.query<{ chain_id: number; tx_hash: string; log_index: number; net: string }>(
-      `SELECT chain_id, tx_hash, log_index, sum(amount_atomic)::text AS net FROM ledger_entries
+      `SELECT chain_id::float8 AS chain_id, tx_hash, log_index, sum(amount_atomic)::text AS net FROM ledger_entries
        WHERE session_id = $1 AND kind IN ('receipt', 'receipt_reversal')
        GROUP BY chain_id, tx_hash, log_index`,
       [bundle.session.id],
@@ -312,7 +312,7 @@ export class Ledger extends Store {
       kind: LedgerEntryKind;
       total: string;
     }>(
-      `SELECT asset, chain_id, token_address, kind, sum(amount_atomic)::text AS total FROM ledger_entries
+      `SELECT asset, chain_id::float8 AS chain_id, token_address, kind, sum(amount_atomic)::text AS total FROM ledger_entries
        WHERE livemode = $1 AND ($2::text IS NULL OR asset = $2)
        GROUP BY asset, chain_id, token_address, kind`,
       [livemode, onlyAsset ?? null],
@@ -398,7 +398,7 @@ export class Ledger extends Store {
       token_address: string | null;
       amount: string;
     }>(
-      `SELECT lower(address) AS address, asset, chain_id, token_address, sum(delta)::text AS amount FROM (
+      `SELECT lower(address) AS address, asset, chain_id::float8 AS chain_id, token_address, sum(delta)::text AS amount FROM (
          SELECT address, asset, chain_id, token_address, kind,
            CASE WHEN kind IN ('receipt', 'receipt_reversal') THEN amount_atomic ELSE -amount_atomic END AS delta
          FROM ledger_entries WHERE kind IN ('receipt', 'receipt_reversal', 'sweep', 'payout_settle', 'fee')

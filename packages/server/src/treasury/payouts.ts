@@ -63,7 +63,7 @@ export interface PayoutRecord {
   updated_at: Date;
 }
 
-const COLUMNS = `id, livemode, status, asset, chain_id, token_address, decimals, destination,
+const COLUMNS = `id, livemode, status, asset, chain_id::float8 AS chain_id, token_address, decimals, destination,
   amount_atomic::text AS amount_atomic, fiat_value, fiat_currency, reference, requested_by, approved_by,
   canceled_by, source_address, submitted_at_block::text AS submitted_at_block, nonce::text AS nonce, tx_hash,
   log_index, failure_reason, created_at, updated_at`;
