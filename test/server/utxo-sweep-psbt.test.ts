@@ -207,5 +207,14 @@ describe('sweep --export on Litecoin: a PSBT the merchant signs', { skip: liteco
       /not a Litecoin address of this network/,
     );
     await assert.rejects(run({ to: paid[0]!.address, 'key-origin': 'nope' }), /--key-origin/);
+    await assert.rejects(run({}), /give --to <address>/);
+    // The dry run over every chain notes what a chain lacks and goes on.
+    const lines: string[] = [];
+    await sweepCommand.run(
+      { config, db: server.app.store.db, secrets: testSecretBox, print: (l) => lines.push(l) },
+      {},
+      [],
+    );
+    assert.deepEqual(lines, ['litecoin-regtest: give --to <address> (the wallet that receives the sweep)']);
   });
 });

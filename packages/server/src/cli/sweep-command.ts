@@ -165,20 +165,33 @@ async function exportUtxoSweep(
   const { print } = context;
   if (flags.execute === true)
     throw new Error(`${chain.key} is a ${chain.family} chain: the server holds no key; use --export`);
+  // A dry run over every chain notes what this chain needs instead of stopping the others.
+  const survey = typeof flags.export !== 'string' && flags.chain === undefined;
   const to = typeof flags.to === 'string' ? flags.to : undefined;
-  if (!to) throw new Error(`${chain.key}: give --to <address> (the wallet that receives the sweep)`);
-  const { buildUtxoSweepPsbt, parseKeyOrigin } = await import('../treasury/utxo-sweep-psbt.js');
+  if (!to) {
+    const message = `${chain.key}: give --to <address> (the wallet that receives the sweep)`;
+    if (survey) return print(message);
+    throw new Error(message);
+  }
+  const { buildUtxoSweepPsbt, parseKeyOrigin, UtxoSweepError } =
+    await import('../treasury/utxo-sweep-psbt.js');
   const { nodeRpc } = await import('../chain/utxo/node-rpc.js');
   if (!chain.rpc_url) throw new Error(`${chain.key}: no rpc_url for the node`);
   const feeRate = typeof flags['fee-rate'] === 'string' ? Number(flags['fee-rate']) : undefined;
-  const result = await buildUtxoSweepPsbt({
-    chain,
-    db: context.db,
-    rpc: nodeRpc(chain.rpc_url),
-    to,
-    ...(feeRate !== undefined ? { feeRate } : {}),
-    ...(typeof flags['key-origin'] === 'string' ? { keyOrigin: parseKeyOrigin(flags['key-origin']) } : {}),
-  });
+  let result;
+  try {
+    result = await buildUtxoSweepPsbt({
+      chain,
+      db: context.db,
+      rpc: nodeRpc(chain.rpc_url),
+      to,
+      ...(feeRate !== undefined ? { feeRate } : {}),
+      ...(typeof flags['key-origin'] === 'string' ? { keyOrigin: parseKeyOrigin(flags['key-origin']) } : {}),
+    });
+  } catch (error) {
+    if (survey && error instanceof UtxoSweepError) return print(error.message);
+    throw error;
+  }
   if (flags.json === true) {
     print(JSON.stringify(result));
     return;
