@@ -102,7 +102,7 @@ export type CheckoutState = 'idle' | 'loading' | 'ready' | 'error';
  * @csspart copy-button - The copy buttons beside the amount and the address.
  * @csspart network-warning - Which network to send on (the same address exists on other networks).
  * @csspart details - The disclosure with the token contract, rate, confirmations and fee notes.
- * @csspart open-in-wallet - The "Open in wallet app" link (the EIP-681 URI), shown on touch screens.
+ * @csspart open-in-wallet - The "Open in wallet app" link (the EIP-681 or BIP21 URI), shown on touch screens.
  * @csspart wallet - The "pay from a wallet" panel.
  * @csspart wallet-heading - The panel's heading, with the amount.
  * @csspart wallet-option - One wallet to pay with (injected wallets by name and icon, WalletConnect).

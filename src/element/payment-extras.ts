@@ -504,7 +504,12 @@ export function renderPayment(
           : m.sendOnlyOn(p.token, p.network)
       }
     </p>
-    ${uri?.startsWith('ethereum:') ? html`<a part="open-in-wallet" href=${uri}>${m.openInWallet}</a>` : nothing}
+    ${
+      // EIP-681 and BIP21 URIs open the buyer's wallet app; TRON's QR holds a bare address, no URI.
+      uri && /^(ethereum|bitcoin|litecoin):/.test(uri)
+        ? html`<a part="open-in-wallet" href=${uri}>${m.openInWallet}</a>`
+        : nothing
+    }
     ${parts.wallet} ${renderDetails(c, s, p)}
   `;
 }

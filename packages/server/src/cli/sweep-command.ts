@@ -4,7 +4,8 @@
  *                              and, in forwarder mode, the batches and their gas estimates
  *   sweep --execute            forwarder mode: send the sweeps now with the relayer key
  *   sweep --export <file>      xpub mode: unsigned EIP-1559 transactions for the merchant's wallet;
- *                              forwarder mode: a Safe Transaction Builder batch for the treasury Safe
+ *                              forwarder mode: a Safe Transaction Builder batch for the treasury Safe;
+ *                              Bitcoin/Litecoin: one unsigned PSBT (base64) of every deposit coin
  * `--chain <key>` picks one chain (required with --export when several are configured); `--to
  * <address>` is the destination in xpub mode (default: the chain's treasury_address); `--json`
  * prints the plan as JSON.
@@ -33,6 +34,8 @@ export const sweepCommand: Command = {
     '--execute  forwarder mode: send the sweeps with treasury.relayer_key',
     '--export <file>  xpub mode: unsigned EIP-1559 transactions; forwarder mode: a Safe Transaction Builder file',
     '--chain <key>  --to <address> (xpub mode; default the chain treasury_address)  --json',
+    'Bitcoin/Litecoin: --export <file> writes one PSBT (base64) of every confirmed deposit coin to --to;',
+    "  --fee-rate <sat/vB> (default the node's estimate)  --key-origin [fingerprint/84'/0'/0'] (your seed's)",
   ],
   async run(context, flags) {
     const { print, config, db } = context;
@@ -105,6 +108,10 @@ export const sweepCommand: Command = {
           print(line);
         continue;
       }
+      if (chain.family === 'utxo') {
+        await exportUtxoSweep(context, chain, flags);
+        continue;
+      }
       // xpub mode
       const to = (typeof flags.to === 'string' ? flags.to : chain.treasury_address) as Address | undefined;
       if (!to || !ADDRESS.test(to))
@@ -144,6 +151,71 @@ export const sweepCommand: Command = {
     }
   },
 };
+
+/**
+ * A Bitcoin-like chain: the dry run prints the coins, the fee and the PSBT; `--export` writes the
+ * PSBT (base64) to the file. `--fee-rate` in sat/vB, `--key-origin` the account's
+ * `[fingerprint/path]` under the merchant's seed (as Sparrow or `getdescriptorinfo` show it).
+ */
+async function exportUtxoSweep(
+  context: CommandContext,
+  chain: ChainConfig,
+  flags: Record<string, string | true>,
+): Promise<void> {
+  const { print } = context;
+  if (flags.execute === true)
+    throw new Error(`${chain.key} is a ${chain.family} chain: the server holds no key; use --export`);
+  // A dry run over every chain notes what this chain needs instead of stopping the others.
+  const survey = typeof flags.export !== 'string' && flags.chain === undefined;
+  const to = typeof flags.to === 'string' ? flags.to : undefined;
+  if (!to) {
+    const message = `${chain.key}: give --to <address> (the wallet that receives the sweep)`;
+    if (survey) return print(message);
+    throw new Error(message);
+  }
+  const { buildUtxoSweepPsbt, parseKeyOrigin, UtxoSweepError } =
+    await import('../treasury/utxo-sweep-psbt.js');
+  const { nodeRpc } = await import('../chain/utxo/node-rpc.js');
+  if (!chain.rpc_url) throw new Error(`${chain.key}: no rpc_url for the node`);
+  const feeRate = typeof flags['fee-rate'] === 'string' ? Number(flags['fee-rate']) : undefined;
+  let result;
+  try {
+    result = await buildUtxoSweepPsbt({
+      chain,
+      db: context.db,
+      rpc: nodeRpc(chain.rpc_url),
+      to,
+      ...(feeRate !== undefined ? { feeRate } : {}),
+      ...(typeof flags['key-origin'] === 'string' ? { keyOrigin: parseKeyOrigin(flags['key-origin']) } : {}),
+    });
+  } catch (error) {
+    if (survey && error instanceof UtxoSweepError) return print(error.message);
+    throw error;
+  }
+  if (flags.json === true) {
+    print(JSON.stringify(result));
+    return;
+  }
+  if (typeof flags.export === 'string') writeFileSync(flags.export, `${result.psbt}\n`);
+  for (const line of table([
+    ['address', 'index', 'coin', 'amount (atomic)'],
+    ...result.inputs.map((c) => [
+      c.address,
+      String(c.derivation_index),
+      `${c.txid}:${c.vout}`,
+      c.amount_atomic,
+    ]),
+  ]))
+    print(line);
+  print(
+    `${chain.key}: ${result.inputs.length} coin(s), ${result.total_atomic} in, fee ${result.fee_atomic} (${result.fee_rate_sat_vb} sat/vB × ${result.estimated_vsize} vB), ${result.output_atomic} to ${to}`,
+  );
+  print(
+    typeof flags.export === 'string'
+      ? `${chain.key}: wrote the PSBT to ${flags.export}: sign it in your wallet (key origin [${result.key_origin.fingerprint}/${result.key_origin.path.replace(/^m\/?/, '')}]) and broadcast`
+      : result.psbt,
+  );
+}
 
 /** A read-only client of an xpub-mode chain. */
 async function readClient(chain: ChainConfig): Promise<PublicClient> {
