@@ -403,7 +403,13 @@ async function startSweepers(
   const { createForwarderSweeper } = await import('./treasury/sweeper-clients.js');
   const { startForwarderSweeper } = await import('./treasury/forwarder-sweeper.js');
   return chains.map((chain) => {
-    const sweeper = createForwarderSweeper({ chain, db: services.store.db, relayerKey: key, logger: log });
+    const sweeper = createForwarderSweeper({
+      chain,
+      db: services.store.db,
+      ledger: services.treasury.ledger,
+      relayerKey: key,
+      logger: log,
+    });
     const watcher = watchers[config.chains.indexOf(chain)];
     return startForwarderSweeper(sweeper, { leads: () => watcher?.status().role === 'leader', logger: log });
   });

@@ -9,7 +9,9 @@
  * - `sweep` (+): moved from a deposit address (`address`) to the treasury (`counterparty`).
  * - `payout_reserve` (+) / `payout_release` (−): set aside for a payout / given back.
  * - `payout_settle` (+): paid out of the treasury (`address`) to `counterparty`; ends the reservation.
- * - `fee` (+): native coin spent on gas by `address`.
+ * - `fee` (+): native coin spent on gas by `address`; it lowers `in_treasury` only when `address` is
+ *   a treasury (received a sweep or paid a payout): the relayer's gas of a forwarder sweep is a fee
+ *   of the relayer's address, an expense outside the balances.
  * @module
  */
 import type { LedgerEntry } from '@crypto-checkout/protocol';
@@ -312,8 +314,15 @@ export class Ledger extends Store {
       kind: LedgerEntryKind;
       total: string;
     }>(
-      `SELECT asset, chain_id, token_address, kind, sum(amount_atomic)::text AS total FROM ledger_entries
+      // A fee counts against the treasury only when a treasury paid it (an address that received a
+      // sweep or paid a payout); the relayer's gas for a forwarder sweep is the merchant's expense
+      // but was never in the treasury.
+      `SELECT asset, chain_id, token_address, kind, sum(amount_atomic)::text AS total FROM ledger_entries e
        WHERE livemode = $1 AND ($2::text IS NULL OR asset = $2)
+         AND (kind <> 'fee' OR EXISTS (
+           SELECT 1 FROM ledger_entries t WHERE t.chain_id = e.chain_id AND t.livemode = e.livemode
+             AND ((t.kind = 'sweep' AND lower(t.counterparty) = lower(e.address))
+               OR (t.kind = 'payout_settle' AND lower(t.address) = lower(e.address)))))
        GROUP BY asset, chain_id, token_address, kind`,
       [livemode, onlyAsset ?? null],
     );
