@@ -82,6 +82,7 @@ const num = (value: string | number | null) => (value === null ? null : Number(v
 function fromRow(row: Row): SweepRecord {
   return {
     ...row,
+    chain_id: Number(row.chain_id),
     derivation_index: Number(row.derivation_index),
     planned_atomic: BigInt(row.planned_atomic),
     amount_atomic: big(row.amount_atomic),

@@ -86,6 +86,8 @@ type RawEntry = Omit<LedgerEntryRecord, 'id' | 'amount_atomic'> & { id: string; 
 
 const toRecord = (row: RawEntry): LedgerEntryRecord => ({
   ...row,
+  // bigint in its table: PostgreSQL's driver answers a string, PGlite a number.
+  chain_id: Number(row.chain_id),
   id: BigInt(row.id),
   amount_atomic: BigInt(row.amount_atomic),
 });
@@ -350,7 +352,7 @@ export class Ledger extends Store {
       if (!onlyAsset || method.id === onlyAsset) entry(method.id, method.chain.id, method.token_address);
     }
     for (const row of rows) {
-      const b = entry(row.asset, row.chain_id, row.token_address);
+      const b = entry(row.asset, Number(row.chain_id), row.token_address);
       b.sums.set(row.kind, (b.sums.get(row.kind) ?? 0n) + BigInt(row.total));
     }
     return [...byAsset.values()].map(({ sums, ...b }) => {
@@ -424,7 +426,7 @@ export class Ledger extends Store {
     return rows.map((r) => ({
       address: r.address,
       asset: r.asset,
-      chain_id: r.chain_id,
+      chain_id: Number(r.chain_id),
       token_address: r.token_address,
       amount_atomic: BigInt(r.amount),
     }));
