@@ -49,6 +49,27 @@ test('a bad relayer key is refused without being shown; CC_RELAYER_KEY sets it',
   assert.equal(sources.treasury, 'CC_RELAYER_KEY');
 });
 
+test('a bad payout key is refused without being shown; CC_PAYOUT_KEY sets it beside the daily limits', () => {
+  const bad = `0x${'cd'.repeat(31)}`;
+  recordSecrets(bad);
+  assert.throws(
+    () => parseConfig({ ...base(), chains: [chain({})], payouts: { key: bad } }),
+    (error: unknown) =>
+      error instanceof ConfigError && /payouts\.key/.test(error.message) && !error.message.includes(bad),
+  );
+  const key = generatePrivateKey();
+  recordSecrets(key);
+  const { input, sources } = readConfigInput({
+    CC_PAYOUT_KEY: key,
+    CC_PAYOUTS: JSON.stringify({ daily_limit: { 'usdc@anvil': '25' } }),
+  });
+  assert.deepEqual(input.payouts, { daily_limit: { 'usdc@anvil': '25' }, key });
+  assert.equal(sources.payouts, 'CC_PAYOUT_KEY');
+  const config = parseConfig({ ...base(), chains: [chain({})], payouts: input.payouts });
+  assert.equal(config.payouts.key, key);
+  assert.deepEqual(config.payouts.daily_limit, { 'usdc@anvil': '25' });
+});
+
 test('sweep policies parse per asset, with defaults', () => {
   const treasury = privateKeyToAccount(generatePrivateKey()).address;
   const config = parseConfig({

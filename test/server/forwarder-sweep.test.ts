@@ -4,7 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
+  createWalletClient,
   decodeFunctionData,
+  erc20Abi,
+  http,
   getContractAddress,
   keccak256,
   parseEther,
@@ -13,8 +16,10 @@ import {
   type PublicClient,
 } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
-import type { BuyerSession } from '@crypto-checkout/protocol';
+import type { BuyerSession, Payout } from '@crypto-checkout/protocol';
 import { sweepCommand } from '../../packages/server/src/cli/sweep-command.js';
+import { formatAtomic } from '../../packages/server/src/money.js';
+import { reconcile } from '../../packages/server/src/treasury/reconcile.js';
 import { forwarderFactoryAbi } from '../../packages/server/src/treasury/forwarder-contracts.js';
 import { ensureForwarderFactory } from '../../packages/server/src/treasury/forwarder-factory.js';
 import type { SafeBatchFile } from '../../packages/server/src/treasury/safe-transaction-builder.js';
@@ -25,12 +30,13 @@ import {
   forwarderAddress,
 } from '../../packages/server/src/treasury/forwarder-address.js';
 import type { ForwarderSweeper } from '../../packages/server/src/treasury/forwarder-sweeper.js';
+import { HotPayoutSender } from '../../packages/server/src/treasury/hot-payouts.js';
 import { createForwarderSweeper } from '../../packages/server/src/treasury/sweeper-clients.js';
 import { devClients } from '../support/chain.js';
 import { deployNoReturnToken, mintTo, sendCoinTo, tokenBalance } from '../support/forwarders.js';
 import { recordSecrets } from '../support/logs.js';
 import { startStack, type Stack } from '../support/stack.js';
-import { waitFor } from '../support/wait.js';
+import { callApi, waitFor } from '../support/wait.js';
 
 const PAYER = privateKeyToAccount(
   '0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80',
@@ -65,7 +71,10 @@ function txBuilderChecksum(file: SafeBatchFile): string {
 
 describe('forwarder deposit mode: sessions paid into CREATE2 addresses, swept by a relayer', () => {
   let stack: Stack;
-  const treasury = privateKeyToAccount(generatePrivateKey()).address;
+  // The treasury's key is also the payout key of the last tests (what a merchant would do with a float).
+  const treasuryKey = generatePrivateKey();
+  recordSecrets(treasuryKey);
+  const treasury = privateKeyToAccount(treasuryKey).address;
   const relayerKey = generatePrivateKey();
   recordSecrets(relayerKey);
   const paid: { session: BuyerSession; method: string; atomic: bigint }[] = [];
@@ -92,7 +101,12 @@ describe('forwarder deposit mode: sessions paid into CREATE2 addresses, swept by
   });
 
   const sweeper = () =>
-    createForwarderSweeper({ chain: stack.config.chains[0]!, db: stack.server.app.store.db, relayerKey });
+    createForwarderSweeper({
+      chain: stack.config.chains[0]!,
+      db: stack.server.app.store.db,
+      ledger: stack.server.app.treasury.ledger,
+      relayerKey,
+    });
   const batchCount = () => Object.values(SESSIONS).reduce((n, count) => n + Math.ceil(count / 20), 0);
   /** Mines a block every 100 ms while a sweep waits for its confirmations (anvil mines only on demand). */
   const keepMining = () => (miner ??= setInterval(() => void stack.mine(1).catch(() => undefined), 100));
@@ -275,5 +289,212 @@ describe('forwarder deposit mode: sessions paid into CREATE2 addresses, swept by
     }
     // A new run finds nothing more to sweep.
     assert.deepEqual((await sweeper().plan()).batches, []);
+  });
+
+  test('confirmed sweeps are in the ledger once each: ledger, /v1/balances, reconcile and the chain agree to the unit', async () => {
+    const { ledger } = stack.server.app.treasury;
+    const db = stack.server.app.store.db;
+    const store = new SweepStore(db);
+    const rows = (await store.list(31337)).filter((r) => r.status === 'confirmed' && r.amount_atomic! > 0n);
+    const { rows: entries } = await db.query<{
+      kind: string;
+      asset: string;
+      amount: string;
+      address: string;
+      counterparty: string | null;
+      tx_hash: string;
+    }>(
+      `SELECT kind, asset, amount_atomic::text AS amount, address, counterparty, tx_hash FROM ledger_entries
+        WHERE kind IN ('sweep', 'fee') ORDER BY id`,
+    );
+    const sweeps = entries.filter((e) => e.kind === 'sweep');
+    // One entry per transfer into the treasury, though one transaction was settled by a second instance.
+    assert.equal(sweeps.length, paid.length);
+    assert.ok(sweeps.every((e) => e.counterparty === treasury.toLowerCase()));
+    for (const r of rows) {
+      const entry = sweeps.find((e) => e.address === r.address && e.tx_hash === r.tx_hash)!;
+      assert.equal(BigInt(entry.amount), r.amount_atomic);
+    }
+    // The relayer's gas: one fee per sweep transaction, what its receipt says it paid.
+    const fees = entries.filter((e) => e.kind === 'fee');
+    const hashes = new Set(rows.map((r) => r.tx_hash));
+    assert.equal(fees.length, hashes.size);
+    const pub = devClients(stack.rpcUrl).public;
+    for (const fee of fees) {
+      const receipt = await pub.getTransactionReceipt({ hash: fee.tx_hash as `0x${string}` });
+      assert.equal(fee.address, privateKeyToAccount(relayerKey).address.toLowerCase());
+      assert.equal(BigInt(fee.amount), receipt.gasUsed * receipt.effectiveGasPrice);
+    }
+
+    // Settling the same transactions again writes nothing more.
+    for (const hash of hashes) {
+      await store.confirm(
+        31337,
+        hash,
+        { gasUsed: 1n, effectiveGasPrice: 1n, blockNumber: 1 },
+        [],
+        new Date(),
+        () => Promise.reject(new Error('a confirmed sweep is not recorded again')),
+      );
+    }
+    assert.equal(
+      (await db.query(`SELECT 1 FROM ledger_entries WHERE kind IN ('sweep', 'fee')`)).rows.length,
+      entries.length,
+    );
+
+    const { data } = await callApi<{ data: { asset: string; [k: string]: unknown }[] }>(
+      stack.apiUrl,
+      stack.secretKey,
+      'GET',
+      '/v1/balances',
+    );
+    const onChain = {
+      usdc: await tokenBalance(stack.rpcUrl, USDC, treasury),
+      usdt: await tokenBalance(stack.rpcUrl, USDT, treasury),
+      eth: await pub.getBalance({ address: treasury }),
+    };
+    for (const [method, decimals] of [
+      ['usdc', 6],
+      ['usdt', 6],
+      ['eth', 18],
+    ] as const) {
+      const balance = data.find((b) => b.asset === `${method}@anvil`)!;
+      const inDeposits = (
+        await Promise.all(
+          paid
+            .filter((p) => p.method === method)
+            .map((p) =>
+              method === 'eth'
+                ? pub.getBalance({ address: p.session.payment!.address as Address })
+                : tokenBalance(
+                    stack.rpcUrl,
+                    method === 'usdc' ? USDC : USDT,
+                    p.session.payment!.address as Address,
+                  ),
+            ),
+        )
+      ).reduce((a, b) => a + b, 0n);
+      assert.equal(balance.in_treasury, formatAtomic(onChain[method], decimals), `${method} in_treasury`);
+      assert.equal(balance.in_deposit_addresses, formatAtomic(inDeposits, decimals), `${method} in deposits`);
+      assert.equal(inDeposits, 0n);
+      assert.equal(balance.received, formatAtomic(onChain[method], decimals), `${method} received`);
+    }
+    const report = await reconcile({ ledger, chains: stack.config.chains });
+    assert.deepEqual(report.differences, [], 'reconcile reports no difference');
+    // Treasury and deposit addresses of every asset were checked (the relayer, fees only, is not followed).
+    assert.equal(report.checked, paid.length + 3);
+  });
+
+  test('the payout key sends approved payouts within its daily limit, once each across a restart, and they confirm', async () => {
+    const { payouts, executor, ledger } = stack.server.app.treasury;
+    const pub = devClients(stack.rpcUrl).public;
+    const sender = (options: { client?: PublicClient; clock?: () => Date } = {}) =>
+      new HotPayoutSender({
+        chain: stack.config.chains[0]!,
+        payouts,
+        executor,
+        client: options.client ?? pub,
+        wallet: createWalletClient({
+          transport: http(stack.rpcUrl),
+          account: privateKeyToAccount(treasuryKey),
+        }),
+        limits: new Map([['usdc@anvil', 25_000_000n]]),
+        ...(options.clock ? { clock: options.clock } : {}),
+      });
+    const destinations = [0, 1, 2].map(() => privateKeyToAccount(generatePrivateKey()).address);
+    const { data: created } = await callApi<{ data: Payout[] }>(
+      stack.apiUrl,
+      stack.secretKey,
+      'POST',
+      '/v1/payouts',
+      {
+        payouts: destinations.map((destination, i) => ({
+          destination,
+          asset: 'usdc@anvil',
+          amount: '10',
+          reference: `hot-${i}`,
+        })),
+      },
+    );
+    assert.deepEqual(
+      created.map((p) => p.status),
+      ['approved', 'approved', 'approved'],
+    );
+    const get = (id: string) => callApi<Payout>(stack.apiUrl, stack.secretKey, 'GET', `/v1/payouts/${id}`);
+
+    // The first instance records two payouts (20 of the 25 USDC limit), then dies before broadcasting.
+    const dying = sender({
+      client: new Proxy(pub, {
+        get: (target, name, receiver) =>
+          name === 'sendRawTransaction'
+            ? () => new Promise(() => undefined)
+            : Reflect.get(target, name, receiver),
+      }),
+    });
+    void dying.runOnce();
+    const recorded = await waitFor(
+      async () => {
+        const list = await Promise.all(created.map((p) => get(p.id)));
+        return list.filter((p) => p.status === 'submitted').length === 2 ? list : null;
+      },
+      20_000,
+      'two payouts recorded',
+    );
+    // Payouts of one batch go in no particular order: two were sent, one waits.
+    const [first, second] = recorded.filter((p) => p.status === 'submitted');
+    const third = recorded.find((p) => p.status === 'approved');
+    assert.match(third!.waiting_reason ?? '', /^daily limit: 20 of 25 sent in the last 24 h/);
+    assert.equal(await pub.getTransaction({ hash: first!.tx_hash as `0x${string}` }).catch(() => null), null);
+
+    // The next instance broadcasts the recorded transactions (the same bytes) and sends nothing new.
+    const next = sender();
+    await waitFor(
+      async () => {
+        await next.runOnce();
+        const list = await Promise.all([first!, second!].map((p) => get(p.id)));
+        return list.every((p) => p.status === 'confirmed');
+      },
+      30_000,
+      'the two payouts confirmed',
+    );
+    for (const p of recorded)
+      assert.equal(
+        await tokenBalance(stack.rpcUrl, USDC, p.destination as Address),
+        p.id === third!.id ? 0n : 10_000_000n,
+      );
+    assert.equal(
+      await pub.getTransactionCount({ address: treasury }),
+      2,
+      'two transactions, nothing sent twice',
+    );
+    assert.equal((await get(third!.id)).status, 'approved', 'over the limit: it waits');
+
+    // A day later the limit has room again: the third is sent.
+    const later = sender({ clock: () => new Date(Date.now() + 25 * 3_600_000) });
+    await waitFor(
+      async () => {
+        await later.runOnce();
+        return (await get(third!.id)).status === 'confirmed';
+      },
+      30_000,
+      'the third payout confirmed',
+    );
+    assert.equal((await get(third!.id)).waiting_reason, null);
+    assert.equal(await tokenBalance(stack.rpcUrl, USDC, third!.destination as Address), 10_000_000n);
+    const logs = await pub.getContractEvents({
+      address: USDC,
+      abi: erc20Abi,
+      eventName: 'Transfer',
+      args: { from: treasury },
+      fromBlock: 0n,
+    });
+    assert.equal(logs.length, 3, 'one transfer per payout');
+    assert.deepEqual(
+      logs.map((l) => l.args.value),
+      [10_000_000n, 10_000_000n, 10_000_000n],
+    );
+    // The ledger settled them with the treasury's gas, and still agrees with the chain.
+    const report = await reconcile({ ledger, chains: stack.config.chains });
+    assert.deepEqual(report.differences, [], 'reconcile reports no difference');
   });
 });

@@ -147,6 +147,24 @@ describe('the server logger keeps secrets out by construction', () => {
     assert.ok(!log.text().includes(SECRET_KEY) && !log.text().includes('sid=1'), log.text());
   });
 
+  test('the payout key is redacted by its path, a bare `key` elsewhere is kept', () => {
+    const log = capture();
+    const payoutKey = `0x${'5a'.repeat(32)}`;
+    createLogger('trace', log.sink).info(
+      {
+        payouts: { key: payoutKey, daily_limit: { 'usdc@base': '10' } },
+        config: { payouts: { key: payoutKey } },
+        key: 'usdc',
+      },
+      'logged',
+    );
+    const line = JSON.parse(log.lines[0]!) as Record<string, Record<string, Record<string, unknown>>>;
+    assert.equal(line.payouts!.key, '[REDACTED]');
+    assert.equal(line.config!.payouts!.key, '[REDACTED]');
+    assert.equal(line.key, 'usdc');
+    assert.ok(!log.text().includes(payoutKey), log.text());
+  });
+
   test('maskSecrets and pathOf', () => {
     assert.equal(maskSecrets(`a ${SECRET_KEY} b`), 'a sk_test_[REDACTED] b');
     assert.equal(maskSecrets(CLIENT_SECRET), 'cs_AbCdEf0123456789_secret_[REDACTED]');

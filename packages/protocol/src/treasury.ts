@@ -93,6 +93,8 @@ export const payoutSchema = z.object({
   approved_by: z.string().nullable(),
   tx_hash: z.string().nullable(),
   failure_reason: z.string().nullable(),
+  /** Why an approved payout has not been sent yet (the payout key's daily limit…), else `null`. */
+  waiting_reason: z.string().nullable(),
   created_at: z.string(),
   updated_at: z.string(),
 });

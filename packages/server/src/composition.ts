@@ -10,6 +10,7 @@
 import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import type { FastifyBaseLogger } from 'fastify';
+import type { PublicClient } from 'viem';
 import type { Authenticator } from './auth.js';
 import { chainGasPriceReader, chainHeadReader } from './chain/evm/chain-head.js';
 import type { LedChainWatcher } from './chain/chain-leadership.js';
@@ -19,6 +20,7 @@ import { metricsEnabled, type Config } from './config.js';
 import { Idempotency, type IdempotencyOptions } from './idempotency.js';
 import { keyAuthenticator } from './keys/key-authenticator.js';
 import { Metrics } from './metrics.js';
+import { toAtomic } from './money.js';
 import { publicBaseUrl } from './public-url.js';
 import { Readiness } from './readiness.js';
 import { buildPricing, type Pricing } from './rates/build-pricing.js';
@@ -316,7 +318,10 @@ export async function startWorkers(options: WorkersOptions): Promise<Workers> {
   );
   // Forwarder-mode chains are swept by the relayer key, when one is configured, by the instance that
   // leads the chain. Without a key, `crypto-checkout-server sweep` shows what is there to sweep.
-  const sweepers = await startSweepers(config, services, watchers, log);
+  const sweepers = [
+    ...(await startSweepers(config, services, watchers, log)),
+    ...(await startPayoutKey(config, services, watchers, log)),
+  ];
   services.readiness.watch(watchers);
   services.metrics?.watch(watchers);
   const dispatcher = startWebhookDispatcher({
@@ -403,10 +408,62 @@ async function startSweepers(
   const { createForwarderSweeper } = await import('./treasury/sweeper-clients.js');
   const { startForwarderSweeper } = await import('./treasury/forwarder-sweeper.js');
   return chains.map((chain) => {
-    const sweeper = createForwarderSweeper({ chain, db: services.store.db, relayerKey: key, logger: log });
+    const sweeper = createForwarderSweeper({
+      chain,
+      db: services.store.db,
+      ledger: services.treasury.ledger,
+      relayerKey: key,
+      logger: log,
+    });
     const watcher = watchers[config.chains.indexOf(chain)];
     return startForwarderSweeper(sweeper, { leads: () => watcher?.status().role === 'leader', logger: log });
   });
+}
+
+/**
+ * Starts the payout key's sender on each EVM chain when `payouts.key` is set (opt-in; docs/treasury.md):
+ * each runs while this instance leads the chain's watch. Daily limits are turned into atomic units of
+ * their asset here; a limit for an asset no method names is a configuration mistake and stops startup.
+ */
+async function startPayoutKey(
+  config: Config,
+  services: Services,
+  watchers: LedChainWatcher[],
+  log: FastifyBaseLogger,
+): Promise<{ stop(): Promise<void> }[]> {
+  const key = config.payouts.key;
+  if (!key) return [];
+  const { ledger, payouts, executor } = services.treasury;
+  const limits = new Map<string, bigint>();
+  for (const [asset, amount] of Object.entries(config.payouts.daily_limit)) {
+    const method = ledger.method(asset);
+    if (!method) throw new Error(`payouts.daily_limit names ${asset}, which is no configured asset`);
+    limits.set(asset, toAtomic(amount, method.decimals));
+  }
+  const { createPublicClient, createWalletClient, http } = await import('viem');
+  const { privateKeyToAccount } = await import('viem/accounts');
+  const { HotPayoutSender, startHotPayouts } = await import('./treasury/hot-payouts.js');
+  const account = privateKeyToAccount(key as `0x${string}`);
+  log.warn(
+    { address: account.address, limits: Object.fromEntries(Object.entries(config.payouts.daily_limit)) },
+    'payout key set: approved payouts are sent from it within payouts.daily_limit',
+  );
+  return config.chains
+    .filter((chain) => chain.family === 'evm')
+    .map((chain) => {
+      const transport = http(chain.rpc_url);
+      const sender = new HotPayoutSender({
+        chain,
+        payouts,
+        executor,
+        client: createPublicClient({ transport }) as PublicClient,
+        wallet: createWalletClient({ transport, account }),
+        limits,
+        logger: log,
+      });
+      const watcher = watchers[config.chains.indexOf(chain)];
+      return startHotPayouts(sender, { leads: () => watcher?.status().role === 'leader', logger: log });
+    });
 }
 
 /** Waits for `work`, but no longer than `ms`; never rejects (its errors were logged where they arose). */

@@ -11,7 +11,7 @@ import { KNOWN_CHAINS } from './chain/known-chains.js';
 
 /** Paths whose values are secrets: an error names the key, never the value. */
 const SECRET_PATHS =
-  /^(secret_keys|encryption_key|previous_encryption_keys|database_url|treasury\.relayer_key)\b/;
+  /^(secret_keys|encryption_key|previous_encryption_keys|database_url|treasury\.relayer_key|payouts\.key)\b/;
 /** An extended private key given where the xpub belongs: a spend key, never echoed. */
 const PRIVATE_KEY = /^\s*[xtyzuv]prv/i;
 

@@ -843,9 +843,24 @@ const payoutsSchema = z
       .describe(
         'The currency review_threshold is in, priced with the rate sources sessions use. Default USD.',
       ),
+    key: z
+      .string()
+      .regex(/^0x[0-9a-fA-F]{64}$/, 'must be a 0x-prefixed 32-byte private key')
+      .optional()
+      .describe(
+        'Opt-in hot payout key (env `CC_PAYOUT_KEY`): the instance that leads a chain sends its approved ERC-20 payouts from this key, within payouts.daily_limit. RISK: this key CAN spend everything its address holds; keep only a float there (a day or two of payouts), refill it from the treasury, and keep the treasury itself behind a Safe or hardware wallet. Unset: payouts are only exported unsigned.',
+      ),
+    daily_limit: z
+      .record(z.string(), decimalSchema)
+      .default({})
+      .describe(
+        'Most the payout key may send per asset in any rolling 24 hours, as a decimal string in the asset\'s units, by asset id: `{ "usdc@base": "5000" }`. An asset without a limit is never sent by the key. A payout that would go over waits (approved, with a waiting_reason) until it fits.',
+      ),
   })
   .prefault({})
-  .describe('Payouts: the review threshold and its currency.');
+  .describe(
+    'Payouts: the review threshold and its currency, and the opt-in payout key with its daily limit.',
+  );
 
 /** A 256-bit key, as 64 hex digits or base64 of 32 bytes. */
 const encryptionKeySchema = z
@@ -1239,6 +1254,12 @@ export function readConfigInput(env: NodeJS.ProcessEnv = process.env): {
     const given = (overlay.metrics ?? file.metrics ?? {}) as Record<string, unknown>;
     overlay.metrics = { ...given, token: env.CC_METRICS_TOKEN };
     sources.metrics = 'CC_METRICS_TOKEN';
+  }
+  // The payout key alone, so that it can come from a secret store apart from the rest of `payouts`.
+  if (env.CC_PAYOUT_KEY) {
+    const given = (overlay.payouts ?? file.payouts ?? {}) as Record<string, unknown>;
+    overlay.payouts = { ...given, key: env.CC_PAYOUT_KEY };
+    sources.payouts = 'CC_PAYOUT_KEY';
   }
   // The relayer key alone, so that it can come from a secret store apart from the rest of `treasury`.
   if (env.CC_RELAYER_KEY) {

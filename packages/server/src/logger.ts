@@ -46,6 +46,9 @@ export const REDACTED_PATHS: readonly string[] = [
     'previous_encryption_keys',
     'token',
   ].flatMap((key) => [key, `*.${key}`]),
+  // The payout key is called `key` in `payouts`: by its path (a bare `key` is too common a name).
+  'payouts.key',
+  '*.payouts.key',
 ];
 
 /** What a redacted value reads as. */

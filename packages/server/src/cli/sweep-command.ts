@@ -12,6 +12,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import type { Address, PublicClient } from 'viem';
+import { buildMethodRegistry } from '../chain/registry.js';
 import type { ChainConfig } from '../config.js';
 import type { Command, CommandContext } from './command.js';
 import { table } from './table.js';
@@ -38,119 +39,141 @@ export const sweepCommand: Command = {
     "  --fee-rate <sat/vB> (default the node's estimate)  --key-origin [fingerprint/84'/0'/0'] (your seed's)",
   ],
   async run(context, flags) {
-    const { print, config, db } = context;
-    const { createForwarderSweeper } = await import('../treasury/sweeper-clients.js');
-    const chains = chainsOf(context, flags);
-    if (typeof flags.export === 'string' && chains.length !== 1)
-      throw new Error('--export writes one chain: give --chain <key>');
-    for (const chain of chains) {
-      if (chain.deposit_mode === 'forwarder') {
-        const sweeper = createForwarderSweeper({ chain, db, relayerKey: config.treasury.relayer_key });
-        if (flags.execute === true) {
-          if (!config.treasury.relayer_key)
-            throw new Error('--execute needs the relayer key: set treasury.relayer_key or CC_RELAYER_KEY');
-          const sent = await sweeper.runOnce(
-            new Set([...chain.tokens.map((t) => t.symbol), chain.native?.symbol ?? 'ETH']),
-          );
-          print(
-            `${chain.key}: ${sent.length} sweep transaction(s) sent${sent.length ? `: ${sent.join(', ')}` : ''}`,
-          );
-          continue;
-        }
-        const plan = await sweeper.plan();
-        if (typeof flags.export === 'string') {
-          const { safeBatchFile } = await import('../treasury/safe-transaction-builder.js');
-          const { encodeSweep } = await import('../treasury/forwarder-factory.js');
-          if (!plan.factoryDeployed)
-            throw new Error(
-              `no ForwarderFactory at ${plan.factory} on ${chain.key} yet: run sweep --execute once, or deploy it`,
-            );
-          const file = safeBatchFile({
-            chainId: chain.id,
-            safe: plan.treasury,
-            name: `Sweep ${chain.key} deposits`,
-            description: `crypto-checkout: ${plan.batches.reduce((n, b) => n + b.deposits.length, 0)} deposit addresses to ${plan.treasury}`,
-            transactions: plan.batches.map((b) => ({
-              to: plan.factory,
-              value: 0n,
-              data: encodeSweep({
-                factory: plan.factory,
-                treasury: plan.treasury,
-                indexes: b.deposits.map((d) => d.derivation_index),
-                tokens: b.token_address ? [b.token_address] : [],
-              }),
-            })),
-          });
-          writeFileSync(flags.export, `${JSON.stringify(file, null, 2)}\n`);
-          print(
-            `${chain.key}: wrote ${file.transactions.length} transaction(s) to ${flags.export} (Safe Transaction Builder)`,
-          );
-          continue;
-        }
-        if (flags.json === true) {
-          print(JSON.stringify(plan, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)));
-          continue;
-        }
-        print(
-          `${chain.key} (forwarder mode, factory ${plan.factory}${plan.factoryDeployed ? '' : ' — not deployed yet, the first sweep deploys it'}) → ${plan.treasury}`,
-        );
-        for (const s of plan.skipped) print(`  ${s.token_symbol} skipped: ${s.reason}`);
-        for (const line of table([
-          ['asset', 'deposits', 'total (atomic)', 'gas estimate', 'gas per deposit'],
-          ...plan.batches.map((b) => [
-            b.token_symbol,
-            String(b.deposits.length),
-            b.deposits.reduce((a, d) => a + d.balance, 0n).toString(),
-            b.gas?.toString() ?? '?',
-            b.gas ? String(b.gas / BigInt(b.deposits.length)) : '?',
-          ]),
-        ]))
-          print(line);
-        continue;
-      }
-      if (chain.family === 'utxo') {
-        await exportUtxoSweep(context, chain, flags);
-        continue;
-      }
-      // xpub mode
-      const to = (typeof flags.to === 'string' ? flags.to : chain.treasury_address) as Address | undefined;
-      if (!to || !ADDRESS.test(to))
-        throw new Error(`${chain.key}: give --to <address> (the wallet that receives the sweep)`);
-      if (flags.execute === true)
-        throw new Error(`${chain.key} is in xpub mode: the server holds no key; use --export`);
-      const { buildXpubSweepExport } = await import('../treasury/xpub-sweep-export.js');
-      const { parseXpub } = await import('../chain/evm/derive-address.js');
-      const { SweepStore } = await import('../store/sweep-store.js');
-      const file = await buildXpubSweepExport({
-        chain,
-        store: new SweepStore(db),
-        client: await readClient(chain),
-        xpub: parseXpub(chain.xpub ?? config.xpub),
-        to,
-      });
-      if (typeof flags.export === 'string') {
-        writeFileSync(flags.export, `${JSON.stringify(file, null, 2)}\n`);
-        print(`${chain.key}: wrote ${file.transactions.length} unsigned transaction(s) to ${flags.export}`);
-      } else if (flags.json === true) print(JSON.stringify(file));
-      else
-        for (const line of table([
-          ['from', 'index', 'asset', 'amount (atomic)', 'gas'],
-          ...file.transactions.map((t) => [
-            t.from,
-            String(t.derivation_index),
-            t.asset,
-            t.amount_atomic,
-            t.tx.gas,
-          ]),
-        ]))
-          print(line);
-      for (const n of file.needs_gas)
-        print(
-          `  ${n.address} (index ${n.derivation_index}) holds tokens but needs ${n.needs_wei} wei for gas first`,
-        );
+    const { buildPricing } = await import('../rates/build-pricing.js');
+    const pricing = buildPricing(context.config);
+    try {
+      await sweep(context, flags, pricing.pricer);
+    } finally {
+      await pricing.close();
     }
   },
 };
+
+/** The work of {@link sweepCommand}; `pricer` only builds the method registry the ledger needs. */
+async function sweep(
+  context: CommandContext,
+  flags: Record<string, string | true>,
+  pricer: Parameters<typeof buildMethodRegistry>[1],
+): Promise<void> {
+  const { print, config, db } = context;
+  const { Ledger } = await import('../treasury/ledger.js');
+  const ledger = new Ledger({ db, methods: buildMethodRegistry(config, pricer) });
+  const { createForwarderSweeper } = await import('../treasury/sweeper-clients.js');
+  const chains = chainsOf(context, flags);
+  if (typeof flags.export === 'string' && chains.length !== 1)
+    throw new Error('--export writes one chain: give --chain <key>');
+  for (const chain of chains) {
+    if (chain.deposit_mode === 'forwarder') {
+      const sweeper = createForwarderSweeper({
+        chain,
+        db,
+        ledger,
+        relayerKey: config.treasury.relayer_key,
+      });
+      if (flags.execute === true) {
+        if (!config.treasury.relayer_key)
+          throw new Error('--execute needs the relayer key: set treasury.relayer_key or CC_RELAYER_KEY');
+        const sent = await sweeper.runOnce(
+          new Set([...chain.tokens.map((t) => t.symbol), chain.native?.symbol ?? 'ETH']),
+        );
+        print(
+          `${chain.key}: ${sent.length} sweep transaction(s) sent${sent.length ? `: ${sent.join(', ')}` : ''}`,
+        );
+        continue;
+      }
+      const plan = await sweeper.plan();
+      if (typeof flags.export === 'string') {
+        const { safeBatchFile } = await import('../treasury/safe-transaction-builder.js');
+        const { encodeSweep } = await import('../treasury/forwarder-factory.js');
+        if (!plan.factoryDeployed)
+          throw new Error(
+            `no ForwarderFactory at ${plan.factory} on ${chain.key} yet: run sweep --execute once, or deploy it`,
+          );
+        const file = safeBatchFile({
+          chainId: chain.id,
+          safe: plan.treasury,
+          name: `Sweep ${chain.key} deposits`,
+          description: `crypto-checkout: ${plan.batches.reduce((n, b) => n + b.deposits.length, 0)} deposit addresses to ${plan.treasury}`,
+          transactions: plan.batches.map((b) => ({
+            to: plan.factory,
+            value: 0n,
+            data: encodeSweep({
+              factory: plan.factory,
+              treasury: plan.treasury,
+              indexes: b.deposits.map((d) => d.derivation_index),
+              tokens: b.token_address ? [b.token_address] : [],
+            }),
+          })),
+        });
+        writeFileSync(flags.export, `${JSON.stringify(file, null, 2)}\n`);
+        print(
+          `${chain.key}: wrote ${file.transactions.length} transaction(s) to ${flags.export} (Safe Transaction Builder)`,
+        );
+        continue;
+      }
+      if (flags.json === true) {
+        print(JSON.stringify(plan, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)));
+        continue;
+      }
+      print(
+        `${chain.key} (forwarder mode, factory ${plan.factory}${plan.factoryDeployed ? '' : ' — not deployed yet, the first sweep deploys it'}) → ${plan.treasury}`,
+      );
+      for (const s of plan.skipped) print(`  ${s.token_symbol} skipped: ${s.reason}`);
+      for (const line of table([
+        ['asset', 'deposits', 'total (atomic)', 'gas estimate', 'gas per deposit'],
+        ...plan.batches.map((b) => [
+          b.token_symbol,
+          String(b.deposits.length),
+          b.deposits.reduce((a, d) => a + d.balance, 0n).toString(),
+          b.gas?.toString() ?? '?',
+          b.gas ? String(b.gas / BigInt(b.deposits.length)) : '?',
+        ]),
+      ]))
+        print(line);
+      continue;
+    }
+    if (chain.family === 'utxo') {
+      await exportUtxoSweep(context, chain, flags);
+      continue;
+    }
+    // xpub mode
+    const to = (typeof flags.to === 'string' ? flags.to : chain.treasury_address) as Address | undefined;
+    if (!to || !ADDRESS.test(to))
+      throw new Error(`${chain.key}: give --to <address> (the wallet that receives the sweep)`);
+    if (flags.execute === true)
+      throw new Error(`${chain.key} is in xpub mode: the server holds no key; use --export`);
+    const { buildXpubSweepExport } = await import('../treasury/xpub-sweep-export.js');
+    const { parseXpub } = await import('../chain/evm/derive-address.js');
+    const { SweepStore } = await import('../store/sweep-store.js');
+    const file = await buildXpubSweepExport({
+      chain,
+      store: new SweepStore(db),
+      client: await readClient(chain),
+      xpub: parseXpub(chain.xpub ?? config.xpub),
+      to,
+    });
+    if (typeof flags.export === 'string') {
+      writeFileSync(flags.export, `${JSON.stringify(file, null, 2)}\n`);
+      print(`${chain.key}: wrote ${file.transactions.length} unsigned transaction(s) to ${flags.export}`);
+    } else if (flags.json === true) print(JSON.stringify(file));
+    else
+      for (const line of table([
+        ['from', 'index', 'asset', 'amount (atomic)', 'gas'],
+        ...file.transactions.map((t) => [
+          t.from,
+          String(t.derivation_index),
+          t.asset,
+          t.amount_atomic,
+          t.tx.gas,
+        ]),
+      ]))
+        print(line);
+    for (const n of file.needs_gas)
+      print(
+        `  ${n.address} (index ${n.derivation_index}) holds tokens but needs ${n.needs_wei} wei for gas first`,
+      );
+  }
+}
 
 /**
  * A Bitcoin-like chain: the dry run prints the coins, the fee and the PSBT; `--export` writes the

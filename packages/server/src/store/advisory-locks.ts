@@ -25,6 +25,8 @@ export const ADVISORY_LOCKS = {
   chain_watcher: 727276,
   /** Planning a forwarder sweep of a chain: a two-key lock (this number, the chain id). */
   forwarder_sweep: 727283,
+  /** Signing payouts with the payout key on a chain: a two-key lock (this number, the chain id). */
+  hot_payouts: 727290,
   /**
    * Payouts check the available balance and reserve it in one transaction: requests take turns, so
    * that two concurrent ones can never both see the same balance and overspend it.

@@ -444,6 +444,19 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       ALTER TABLE api_keys ADD COLUMN scopes jsonb;
     `,
   },
+  {
+    version: 16,
+    name: 'payouts sent by the payout key',
+    sql: `
+      -- The signed transaction of a payout the payout key sends, written before it is broadcast
+      -- (broadcast again after a restart, never signed twice), when it was recorded (the rolling
+      -- 24 h limit), and why an approved payout is still waiting.
+      ALTER TABLE payouts ADD COLUMN raw_tx text;
+      ALTER TABLE payouts ADD COLUMN sent_at timestamptz;
+      ALTER TABLE payouts ADD COLUMN waiting_reason text;
+      CREATE INDEX payouts_hot_sent ON payouts (chain_id, asset, sent_at) WHERE sent_at IS NOT NULL;
+    `,
+  },
 ];
 
 /**

@@ -201,7 +201,8 @@ export class SweepStore extends Store {
    * the receipt's logs show moved; zero when nothing did), and assets moved without being planned (the
    * coin that every forwarder sends along) get rows of their own. Gas is split evenly over the
    * transaction's deposit addresses, the remainder on the first. Idempotent: a second call for the
-   * same transaction changes nothing that is no longer pending.
+   * same transaction changes nothing that is no longer pending. `alsoInTx` runs in the same
+   * transaction, only when this call is the one that confirms the rows (the ledger's entries).
    */
   async confirm(
     chainId: number,
@@ -209,6 +210,7 @@ export class SweepStore extends Store {
     receipt: { gasUsed: bigint; effectiveGasPrice: bigint; blockNumber: number },
     outcomes: SweepOutcome[],
     now: Date,
+    alsoInTx?: (tx: Queryable) => Promise<void>,
   ): Promise<void> {
     await this.transaction(async (tx) => {
       const { rows } = await tx.query<Row>(
@@ -271,13 +273,36 @@ export class SweepStore extends Store {
           },
         ]);
       }
+      await alsoInTx?.(tx);
     });
+  }
+
+  /**
+   * Whether each of `addresses` (lower-case deposit addresses of `chainId`) belongs to a live-mode
+   * session: the mode its sweep is recorded in. Addresses of no session are left out.
+   */
+  async livemodes(
+    tx: Queryable,
+    chainId: number,
+    addresses: readonly string[],
+  ): Promise<Map<string, boolean>> {
+    const { rows } = await tx.query<{ address: string; livemode: boolean }>(
+      `SELECT DISTINCT lower(d.address) AS address, s.livemode
+         FROM (SELECT address, session_id FROM deposits WHERE chain_id = $1
+               UNION ALL
+               SELECT address, session_id FROM abandoned_deposits WHERE chain_id = $1) d
+         JOIN sessions s ON s.id = d.session_id
+        WHERE lower(d.address) = ANY($2::text[])`,
+      [chainId, [...addresses]],
+    );
+    return new Map(rows.map((r) => [r.address, r.livemode]));
   }
 
   /**
    * Ends a sweep that moved nothing: `failed` (mined and reverted; its gas is recorded, it was paid)
    * or `dropped` (never mined: its nonce went to another transaction). Its addresses are free to be
-   * planned again.
+   * planned again. `alsoInTx` runs in the same transaction when this call closed any row (the
+   * ledger's fee of a reverted sweep).
    */
   async close(
     chainId: number,
@@ -285,20 +310,24 @@ export class SweepStore extends Store {
     status: 'failed' | 'dropped',
     now: Date,
     receipt?: { gasUsed: bigint; effectiveGasPrice: bigint; blockNumber: number },
+    alsoInTx?: (tx: Queryable) => Promise<void>,
   ): Promise<void> {
-    await this.db.query(
-      `UPDATE sweeps SET status = $3, amount_atomic = 0, tx_gas_used = $4, effective_gas_price = $5,
+    await this.transaction(async (tx) => {
+      const closed = await tx.query(
+        `UPDATE sweeps SET status = $3, amount_atomic = 0, tx_gas_used = $4, effective_gas_price = $5,
          block_number = $6, updated_at = $7
-       WHERE chain_id = $1 AND tx_hash = $2 AND status = 'pending'`,
-      [
-        chainId,
-        txHash,
-        status,
-        receipt?.gasUsed.toString() ?? null,
-        receipt?.effectiveGasPrice.toString() ?? null,
-        receipt?.blockNumber ?? null,
-        now,
-      ],
-    );
+       WHERE chain_id = $1 AND tx_hash = $2 AND status = 'pending' RETURNING 1`,
+        [
+          chainId,
+          txHash,
+          status,
+          receipt?.gasUsed.toString() ?? null,
+          receipt?.effectiveGasPrice.toString() ?? null,
+          receipt?.blockNumber ?? null,
+          now,
+        ],
+      );
+      if (closed.rows.length) await alsoInTx?.(tx);
+    });
   }
 }

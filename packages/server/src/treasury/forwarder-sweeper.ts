@@ -4,6 +4,8 @@
  * relayer's gas key, and records each in `sweeps` before broadcasting it, so that a restart finds a
  * sweep in flight, checks it on chain and records it once. The relayer has no authority over funds:
  * whatever it sends, the contracts move money only to the treasury fixed in each deposit address.
+ * A confirmed sweep enters the ledger in the transaction that confirms its rows: a `sweep` entry per
+ * transfer into the treasury and the relayer's gas as a `fee`.
  */
 import {
   decodeEventLog,
@@ -17,10 +19,12 @@ import {
   type PublicClient,
 } from 'viem';
 import type { ChainConfig } from '../config.js';
+import type { Queryable } from '../store/database.js';
 import type { SweepCandidate, SweepOutcome, SweepRecord, SweepStore } from '../store/sweep-store.js';
 import { DEFAULT_FORWARDER_FACTORY, forwarderAddress } from './forwarder-address.js';
 import { depositForwarderAbi, forwarderFactoryBytecode } from './forwarder-contracts.js';
 import { encodeSweep, ensureForwarderFactory, type RelayerClient } from './forwarder-factory.js';
+import type { Ledger } from './ledger.js';
 
 /** Thrown when a chain is not set up for forwarder sweeps. */
 export class SweepConfigError extends Error {
@@ -45,6 +49,17 @@ export interface PlannedSweep {
   gas: bigint | null;
 }
 
+/** One transfer into the treasury that a sweep's receipt shows, as the ledger records it. */
+export interface SweptTransfer {
+  /** The lower-case forwarder (deposit address) the money left. */
+  address: Address;
+  token_symbol: string;
+  /** The lower-case token contract, `null` for the native coin. */
+  token_address: Address | null;
+  amount_atomic: bigint;
+  log_index: number;
+}
+
 /** What {@link ForwarderSweeper.plan} found. */
 export interface SweepPlan {
   chain: string;
@@ -61,6 +76,8 @@ export interface SweepPlan {
 export interface ForwarderSweeperOptions {
   chain: ChainConfig;
   store: SweepStore;
+  /** The ledger a confirmed sweep is written to (its transfers and the relayer's gas). */
+  ledger: Ledger;
   client: PublicClient;
   /** The relayer's wallet; only {@link ForwarderSweeper.plan} works without one. */
   relayer?: RelayerClient | undefined;
@@ -84,6 +101,7 @@ export class ForwarderSweeper {
   readonly factory: Address;
   readonly treasury: Address;
   private readonly store: SweepStore;
+  private readonly ledger: Ledger;
   private readonly client: PublicClient;
   private readonly relayer: RelayerClient | undefined;
   private readonly logger: ForwarderSweeperOptions['logger'];
@@ -98,6 +116,7 @@ export class ForwarderSweeper {
     this.factory = chain.forwarder_factory ?? DEFAULT_FORWARDER_FACTORY;
     this.treasury = chain.treasury_address;
     this.store = options.store;
+    this.ledger = options.ledger;
     this.client = options.client;
     this.relayer = options.relayer;
     this.logger = options.logger;
@@ -259,21 +278,36 @@ export class ForwarderSweeper {
           effectiveGasPrice: receipt.effectiveGasPrice,
           blockNumber: Number(receipt.blockNumber),
         };
+        const relayerGas = (tx: Queryable, livemode: boolean) =>
+          this.ledger.recordFee(tx, {
+            livemode,
+            chain_id: this.chain.id,
+            address: records[0]!.relayer_address,
+            tx_hash: hash,
+            amount_atomic: receipt.gasUsed * receipt.effectiveGasPrice,
+            at: this.clock(),
+          });
         if (receipt.status !== 'success') {
-          await this.store.close(this.chain.id, hash, 'failed', this.clock(), mined);
+          await this.store.close(this.chain.id, hash, 'failed', this.clock(), mined, async (tx) => {
+            const modes = await this.store.livemodes(tx, this.chain.id, [
+              ...new Set(records.map((r) => r.address)),
+            ]);
+            await relayerGas(tx, [...modes.values()].some(Boolean));
+          });
           this.logger?.warn(
             { chain: this.chain.key, tx: hash },
             'sweep reverted; its deposits will be planned again',
           );
           continue;
         }
-        await this.store.confirm(
-          this.chain.id,
-          hash,
-          mined,
-          this.outcomes(records, receipt.logs),
-          this.clock(),
-        );
+        const { outcomes, transfers } = this.outcomes(records, receipt.logs);
+        await this.store.confirm(this.chain.id, hash, mined, outcomes, this.clock(), async (tx) => {
+          const modes = await this.store.livemodes(tx, this.chain.id, [
+            ...new Set(records.map((r) => r.address)),
+          ]);
+          await this.recordInLedger(tx, hash, transfers, modes);
+          await relayerGas(tx, [...modes.values()].some(Boolean));
+        });
         this.logger?.info(
           {
             chain: this.chain.key,
@@ -304,16 +338,66 @@ export class ForwarderSweeper {
     return settled;
   }
 
-  /** What the receipt's logs show each forwarder sent to the treasury. */
-  private outcomes(records: SweepRecord[], logs: Log[]): SweepOutcome[] {
+  /**
+   * Writes one `sweep` entry per transfer into the treasury (idempotent on chain, transaction and
+   * log), in the mode of the deposit address's session. A transfer of an asset no method names (a
+   * token dropped from the configuration) cannot be an entry: it is logged, `reconcile` shows it.
+   */
+  private async recordInLedger(
+    tx: Queryable,
+    hash: Hash,
+    transfers: SweptTransfer[],
+    modes: Map<string, boolean>,
+  ): Promise<void> {
+    const at = this.clock();
+    for (const t of transfers) {
+      if (t.amount_atomic === 0n) continue; // a forwarder with no coin reports sending none
+      const method = this.ledger.methodOf(this.chain.id, t.token_address);
+      const livemode = modes.get(t.address);
+      if (!method || livemode === undefined) {
+        this.logger?.warn(
+          { chain: this.chain.key, tx: hash, address: t.address, asset: t.token_symbol },
+          'swept transfer of an unconfigured asset or an unknown address: not in the ledger',
+        );
+        continue;
+      }
+      await this.ledger.recordSweep(tx, {
+        livemode,
+        asset: method.id,
+        from: t.address,
+        to: this.treasury.toLowerCase(),
+        amount_atomic: t.amount_atomic,
+        tx_hash: hash,
+        log_index: t.log_index,
+        at,
+      });
+    }
+  }
+
+  /**
+   * What the receipt's logs show each forwarder sent to the treasury: totals per address and asset
+   * (the `sweeps` rows) and each transfer with its log index (the ledger's entries).
+   */
+  private outcomes(
+    records: SweepRecord[],
+    logs: Log[],
+  ): { outcomes: SweepOutcome[]; transfers: SweptTransfer[] } {
     const indexOf = new Map(records.map((r) => [r.address, r.derivation_index]));
     const tokens = new Map(this.chain.tokens.map((t) => [t.address.toLowerCase(), t.symbol]));
     const treasury = this.treasury.toLowerCase();
     const totals = new Map<string, SweepOutcome>();
-    const add = (address: Address, symbol: string, token: Address | null, amount: bigint) => {
+    const transfers: SweptTransfer[] = [];
+    const add = (log: Log, address: Address, symbol: string, token: Address | null, amount: bigint) => {
       const key = `${address}|${symbol}`;
       const index = indexOf.get(address);
-      if (index === undefined) return;
+      if (index === undefined || log.logIndex === null) return;
+      transfers.push({
+        address,
+        token_symbol: symbol,
+        token_address: token,
+        amount_atomic: amount,
+        log_index: log.logIndex,
+      });
       const previous = totals.get(key);
       totals.set(key, {
         address,
@@ -329,19 +413,19 @@ export class ForwarderSweeper {
         if (indexOf.has(emitter)) {
           const event = decodeEventLog({ abi: depositForwarderAbi, data: log.data, topics: log.topics });
           if (event.eventName === 'NativeForwarded' && event.args.treasury.toLowerCase() === treasury)
-            add(emitter, this.chain.native?.symbol ?? 'ETH', null, event.args.amount);
+            add(log, emitter, this.chain.native?.symbol ?? 'ETH', null, event.args.amount);
           continue;
         }
         const symbol = tokens.get(emitter);
         if (!symbol) continue;
         const event = decodeEventLog({ abi: [TRANSFER_EVENT], data: log.data, topics: log.topics });
         if (event.args.to.toLowerCase() !== treasury) continue;
-        add(event.args.from.toLowerCase() as Address, symbol, emitter, event.args.value);
+        add(log, event.args.from.toLowerCase() as Address, symbol, emitter, event.args.value);
       } catch {
         // Not an event of interest.
       }
     }
-    return [...totals.values()];
+    return { outcomes: [...totals.values()], transfers };
   }
 
   /**

@@ -9,7 +9,9 @@
  * - `sweep` (+): moved from a deposit address (`address`) to the treasury (`counterparty`).
  * - `payout_reserve` (+) / `payout_release` (−): set aside for a payout / given back.
  * - `payout_settle` (+): paid out of the treasury (`address`) to `counterparty`; ends the reservation.
- * - `fee` (+): native coin spent on gas by `address`.
+ * - `fee` (+): native coin spent on gas by `address`; it lowers `in_treasury` only when `address` is
+ *   a treasury (received a sweep or paid a payout): the relayer's gas of a forwarder sweep is a fee
+ *   of the relayer's address, an expense outside the balances.
  * @module
  */
 import type { LedgerEntry } from '@crypto-checkout/protocol';
@@ -84,6 +86,8 @@ type RawEntry = Omit<LedgerEntryRecord, 'id' | 'amount_atomic'> & { id: string; 
 
 const toRecord = (row: RawEntry): LedgerEntryRecord => ({
   ...row,
+  // bigint in its table: PostgreSQL's driver answers a string, PGlite a number.
+  chain_id: Number(row.chain_id),
   id: BigInt(row.id),
   amount_atomic: BigInt(row.amount_atomic),
 });
@@ -312,8 +316,15 @@ export class Ledger extends Store {
       kind: LedgerEntryKind;
       total: string;
     }>(
-      `SELECT asset, chain_id::float8 AS chain_id, token_address, kind, sum(amount_atomic)::text AS total FROM ledger_entries
+      // A fee counts against the treasury only when a treasury paid it (an address that received a
+      // sweep or paid a payout); the relayer's gas for a forwarder sweep is the merchant's expense
+      // but was never in the treasury.
+      `SELECT asset, chain_id::float8 AS chain_id, token_address, kind, sum(amount_atomic)::text AS total FROM ledger_entries e
        WHERE livemode = $1 AND ($2::text IS NULL OR asset = $2)
+         AND (kind <> 'fee' OR EXISTS (
+           SELECT 1 FROM ledger_entries t WHERE t.chain_id = e.chain_id AND t.livemode = e.livemode
+             AND ((t.kind = 'sweep' AND lower(t.counterparty) = lower(e.address))
+               OR (t.kind = 'payout_settle' AND lower(t.address) = lower(e.address)))))
        GROUP BY asset, chain_id, token_address, kind`,
       [livemode, onlyAsset ?? null],
     );
@@ -341,7 +352,7 @@ export class Ledger extends Store {
       if (!onlyAsset || method.id === onlyAsset) entry(method.id, method.chain.id, method.token_address);
     }
     for (const row of rows) {
-      const b = entry(row.asset, row.chain_id, row.token_address);
+      const b = entry(row.asset, Number(row.chain_id), row.token_address);
       b.sums.set(row.kind, (b.sums.get(row.kind) ?? 0n) + BigInt(row.total));
     }
     return [...byAsset.values()].map(({ sums, ...b }) => {
@@ -415,7 +426,7 @@ export class Ledger extends Store {
     return rows.map((r) => ({
       address: r.address,
       asset: r.asset,
-      chain_id: r.chain_id,
+      chain_id: Number(r.chain_id),
       token_address: r.token_address,
       amount_atomic: BigInt(r.amount),
     }));

@@ -59,6 +59,12 @@ export interface PayoutRecord {
   tx_hash: string | null;
   log_index: number | null;
   failure_reason: string | null;
+  /** The signed transaction when the payout key sent it (migration 16). */
+  raw_tx: string | null;
+  /** When the payout key's transaction was recorded: counts toward its rolling 24 h limit. */
+  sent_at: Date | null;
+  /** Why an approved payout is not sent yet, shown in the API. */
+  waiting_reason: string | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -66,7 +72,7 @@ export interface PayoutRecord {
 const COLUMNS = `id, livemode, status, asset, chain_id::float8 AS chain_id, token_address, decimals, destination,
   amount_atomic::text AS amount_atomic, fiat_value, fiat_currency, reference, requested_by, approved_by,
   canceled_by, source_address, submitted_at_block::text AS submitted_at_block, nonce::text AS nonce, tx_hash,
-  log_index, failure_reason, created_at, updated_at`;
+  log_index, failure_reason, raw_tx, sent_at, waiting_reason, created_at, updated_at`;
 
 type RawPayout = Omit<PayoutRecord, 'amount_atomic' | 'submitted_at_block' | 'nonce'> & {
   amount_atomic: string;
@@ -76,6 +82,8 @@ type RawPayout = Omit<PayoutRecord, 'amount_atomic' | 'submitted_at_block' | 'no
 
 const toRecord = (row: RawPayout): PayoutRecord => ({
   ...row,
+  // bigint in its table (migration 14): PostgreSQL's driver answers a string, PGlite a number.
+  chain_id: Number(row.chain_id),
   amount_atomic: BigInt(row.amount_atomic),
   submitted_at_block: row.submitted_at_block === null ? null : BigInt(row.submitted_at_block),
   nonce: row.nonce === null ? null : BigInt(row.nonce),
@@ -109,6 +117,7 @@ export function payoutView(p: PayoutRecord): Payout {
     approved_by: p.approved_by,
     tx_hash: p.tx_hash,
     failure_reason: p.failure_reason,
+    waiting_reason: p.waiting_reason,
     created_at: p.created_at.toISOString(),
     updated_at: p.updated_at.toISOString(),
   };
@@ -219,6 +228,9 @@ export class Payouts extends Store {
         tx_hash: null,
         log_index: null,
         failure_reason: null,
+        raw_tx: null,
+        sent_at: null,
+        waiting_reason: null,
         created_at: now,
         updated_at: now,
       };
@@ -348,6 +360,27 @@ export class Payouts extends Store {
     return rows.map(toRecord);
   }
 
+  /** Notes why an approved payout is still waiting (shown as `waiting_reason`), in `q`; no webhook. */
+  async setWaitingReason(q: Queryable, id: string, reason: string | null): Promise<void> {
+    await q.query(
+      `UPDATE payouts SET waiting_reason = $2 WHERE id = $1 AND status = 'approved' AND waiting_reason IS DISTINCT FROM $2`,
+      [id, reason],
+    );
+  }
+
+  /**
+   * What the payout key at `source` sent of `asset` since `since` (payouts submitted or confirmed
+   * from it, by when their transaction was recorded): the used part of its rolling daily limit.
+   */
+  async sentSince(q: Queryable, asset: string, source: string, since: Date): Promise<bigint> {
+    const { rows } = await q.query<{ total: string | null }>(
+      `SELECT sum(amount_atomic)::text AS total FROM payouts
+        WHERE asset = $1 AND lower(source_address) = lower($2) AND sent_at > $3 AND status IN ('submitted', 'confirmed')`,
+      [asset, source, since],
+    );
+    return BigInt(rows[0]?.total ?? '0');
+  }
+
   /** Locks a payout row for a status change; `null` when there is none. */
   async lockById(tx: Queryable, id: string): Promise<PayoutRecord | null> {
     const { rows } = await tx.query<RawPayout>(`SELECT ${COLUMNS} FROM payouts WHERE id = $1 FOR UPDATE`, [
@@ -375,6 +408,9 @@ export class Payouts extends Store {
         | 'tx_hash'
         | 'log_index'
         | 'failure_reason'
+        | 'raw_tx'
+        | 'sent_at'
+        | 'waiting_reason'
       >
     > = {},
   ): Promise<PayoutRecord> {
@@ -382,7 +418,8 @@ export class Payouts extends Store {
     const next: PayoutRecord = { ...payout, ...fields, status, updated_at: now };
     await tx.query(
       `UPDATE payouts SET status = $2, approved_by = $3, canceled_by = $4, source_address = $5,
-         submitted_at_block = $6, nonce = $7, tx_hash = $8, log_index = $9, failure_reason = $10, updated_at = $11
+         submitted_at_block = $6, nonce = $7, tx_hash = $8, log_index = $9, failure_reason = $10, updated_at = $11,
+         raw_tx = $12, sent_at = $13, waiting_reason = $14
        WHERE id = $1`,
       [
         next.id,
@@ -396,6 +433,10 @@ export class Payouts extends Store {
         next.log_index,
         next.failure_reason,
         now,
+        next.raw_tx,
+        next.sent_at,
+        // Waiting is over once it moves on.
+        status === 'approved' ? next.waiting_reason : null,
       ],
     );
     await this.notify(tx, next, now);

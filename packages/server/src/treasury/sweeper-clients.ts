@@ -9,14 +9,17 @@ import type { ChainConfig } from '../config.js';
 import type { Database } from '../store/database.js';
 import { SweepStore } from '../store/sweep-store.js';
 import { ForwarderSweeper, type ForwarderSweeperOptions } from './forwarder-sweeper.js';
+import type { Ledger } from './ledger.js';
 
 /**
  * A sweeper for `chain` on `db`; without `relayerKey` it can plan (dry runs) but not send.
- * @example const sweeper = createForwarderSweeper({ chain, db, relayerKey: config.treasury.relayer_key });
+ * @example const sweeper = createForwarderSweeper({ chain, db, ledger, relayerKey: config.treasury.relayer_key });
  */
 export function createForwarderSweeper(options: {
   chain: ChainConfig;
   db: Database;
+  /** The ledger confirmed sweeps are written to. */
+  ledger: Ledger;
   relayerKey?: string | undefined;
   logger?: ForwarderSweeperOptions['logger'];
 }): ForwarderSweeper {
@@ -43,6 +46,7 @@ export function createForwarderSweeper(options: {
   return new ForwarderSweeper({
     chain,
     store: new SweepStore(options.db),
+    ledger: options.ledger,
     client,
     relayer,
     logger: options.logger,
