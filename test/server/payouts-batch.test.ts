@@ -104,6 +104,27 @@ describe('payout batches on PostgreSQL', () => {
     })),
   };
 
+  it("a payout of a chain's own coin is refused with the field named, and creates nothing", async () => {
+    const [app] = apps;
+    const balances = await app!.server.inject({
+      method: 'GET',
+      url: '/v1/balances',
+      headers: { authorization: `Bearer ${secretKey}` },
+    });
+    const assets = (balances.json() as { data: { asset: string }[] }).data.map((b) => b.asset);
+    assert.ok(assets.includes('eth@anvil'), `eth@anvil is offered here (${assets.join(', ')})`);
+    const answer = await post(app!, '/v1/payouts', secretKey, {
+      payouts: [
+        { destination: privateKeyToAccount(generatePrivateKey()).address, asset: 'eth@anvil', amount: '1' },
+      ],
+    });
+    assert.equal(answer.statusCode, 400, answer.body);
+    const error = (answer.json() as { error: { code: string; message: string } }).error;
+    assert.equal(error.code, 'invalid_request');
+    assert.match(error.message, /payouts\.0\.asset.*own coin/);
+    assert.equal(await count(), 0);
+  });
+
   it('a batch of 100 is created once under concurrent retries, and again only replayed after a restart', async () => {
     const [first] = apps;
     const second = await open(await backend.another(db));

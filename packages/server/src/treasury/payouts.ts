@@ -171,6 +171,15 @@ export class Payouts extends Store {
         });
         return null;
       }
+      if (method.kind === 'native') {
+        // Neither the unsigned export nor the payout key sends a chain's own coin yet: refuse it
+        // here rather than accept a payout that could never leave.
+        issues.push({
+          path: `payouts.${i}.asset`,
+          message: `payouts of ${method.token} (the chain's own coin) are not supported yet; pay out a token, or move the coin with crypto-checkout-server sweep --export`,
+        });
+        return null;
+      }
       const problem = validateDestination(item.destination, method);
       if (problem) issues.push({ path: `payouts.${i}.destination`, message: problem });
       let amount = 0n;
