@@ -1,6 +1,7 @@
 import { createPublicClient, http, parseAbiItem, type PublicClient } from 'viem';
 import { ChainCursorMovedError, type BlockRecord, type TransferRecord } from '../../store/session-store.js';
 import { AddressBook } from '../address-book.js';
+import { rewindAfterReorg } from '../rewind-after-reorg.js';
 import { observedTransport } from './observed-transport.js';
 import type {
   ChainWatcher,
@@ -233,42 +234,6 @@ export function startChainWatcher(options: ChainWatcherOptions): ChainWatcher {
     return { transfers: found, blocks };
   }
 
-  /**
-   * The block at the cursor no longer has the stored hash: walk back to the newest block whose hash
-   * still matches (the common ancestor) and undo everything above it.
-   */
-  async function rewindAfterReorg(cursor: number, head: number): Promise<number> {
-    let ancestor = cursor;
-    for (;;) {
-      const known = await sessions.storedBlockHash(chain.id, ancestor);
-      if (known === null) {
-        logger.error(
-          { chain: chain.key, cursor, tracked: reorgDepth },
-          'chain reorganisation deeper than the tracked blocks; rescanning from the oldest tracked block',
-        );
-        break;
-      }
-      if (ancestor <= head) {
-        const block = await client.getBlock({ blockNumber: BigInt(ancestor) });
-        if (block.hash === known) break;
-      }
-      ancestor -= 1;
-    }
-    // The removal and the sessions' reverted states commit together.
-    const result = await sessions.rewindChain(chain.id, ancestor, cursor);
-    logger.warn(
-      {
-        chain: chain.key,
-        from: cursor,
-        to: ancestor,
-        depth: cursor - ancestor,
-        transfers_removed: result.transfers,
-      },
-      'chain reorganisation: rewound and rescanning',
-    );
-    return ancestor;
-  }
-
   async function syncOnce(): Promise<void> {
     const head = Number(await client.getBlockNumber({ cacheTime: 0 }));
     health.lastSuccessAt = clock();
@@ -289,7 +254,15 @@ export function startChainWatcher(options: ChainWatcherOptions): ChainWatcher {
       known !== null &&
       (cursor > head || (await client.getBlock({ blockNumber: BigInt(cursor) })).hash !== known)
     ) {
-      cursor = stored = await rewindAfterReorg(cursor, head);
+      cursor = stored = await rewindAfterReorg({
+        chain,
+        sessions,
+        logger,
+        cursor,
+        head,
+        reorgDepth,
+        hashAt: async (n) => (await client.getBlock({ blockNumber: BigInt(n) })).hash,
+      });
     }
     health.processed = cursor;
     // Blocks above this are not recorded yet (TRON: not solid), so they gather no confirmations.

@@ -20,6 +20,7 @@
 import { toAtomic } from '../../money.js';
 import { ChainCursorMovedError, UNCONFIRMED_BLOCK, type TransferRecord } from '../../store/session-store.js';
 import { AddressBook } from '../address-book.js';
+import { rewindAfterReorg } from '../rewind-after-reorg.js';
 import type { ChainWatcher, ChainWatcherOptions, ChainWatcherStatus } from '../family.js';
 import { parseUtxoAccountKey } from './account-key.js';
 import { nodeRpc, type NodeRpc } from './node-rpc.js';
@@ -78,35 +79,6 @@ export function startUtxoWatcher(options: ChainWatcherOptions & { rpc?: NodeRpc 
   const header = (hash: string) =>
     rpc<{ hash: string; height: number; previousblockhash?: string }>('getblockheader', [hash]);
 
-  /** Walks back from `cursor` to the newest block whose stored hash the node still has, and undoes the rest. */
-  async function rewindAfterReorg(cursor: number, tip: number): Promise<number> {
-    let ancestor = cursor;
-    for (;;) {
-      const known = await sessions.storedBlockHash(chain.id, ancestor);
-      if (known === null) {
-        logger.error(
-          { chain: chain.key, cursor, tracked: reorgDepth },
-          'chain reorganisation deeper than the tracked blocks; rescanning from the oldest tracked block',
-        );
-        break;
-      }
-      if (ancestor <= tip && (await rpc<string>('getblockhash', [ancestor])) === known) break;
-      ancestor -= 1;
-    }
-    const result = await sessions.rewindChain(chain.id, ancestor, cursor);
-    logger.warn(
-      {
-        chain: chain.key,
-        from: cursor,
-        to: ancestor,
-        depth: cursor - ancestor,
-        transfers_removed: result.transfers,
-      },
-      'chain reorganisation: rewound and rescanning',
-    );
-    return ancestor;
-  }
-
   async function syncOnce(): Promise<void> {
     const tip = await rpc<number>('getblockcount');
     health.lastSuccessAt = clock();
@@ -119,7 +91,15 @@ export function startUtxoWatcher(options: ChainWatcherOptions & { rpc?: NodeRpc 
     if (stored === null) logger.info({ chain: chain.key, from: cursor + 1 }, 'chain watcher starts');
     const known = stored !== null && cursor >= 0 ? await sessions.storedBlockHash(chain.id, cursor) : null;
     if (known !== null && (cursor > tip || (await rpc<string>('getblockhash', [cursor])) !== known)) {
-      cursor = stored = await rewindAfterReorg(cursor, tip);
+      cursor = stored = await rewindAfterReorg({
+        chain,
+        sessions,
+        logger,
+        cursor,
+        head: tip,
+        reorgDepth,
+        hashAt: (n) => rpc<string>('getblockhash', [n]),
+      });
     }
 
     await book.refresh(clock()); // after reading the tip, see AddressBook.refresh
