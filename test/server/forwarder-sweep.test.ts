@@ -203,12 +203,12 @@ describe('forwarder deposit mode: sessions paid into CREATE2 addresses, swept by
       assert.equal(batch.transactions.length, batchCount());
       let deposits = 0;
       for (const t of batch.transactions) {
-        const call = decodeFunctionData({ abi: forwarderFactoryAbi, data: t.data });
+        const call = decodeFunctionData({ abi: forwarderFactoryAbi, data: t.data! });
         assert.equal(call.functionName, 'sweep');
         assert.equal((call.args[0] as string).toLowerCase(), treasury.toLowerCase());
         deposits += (call.args[1] as readonly bigint[]).length;
         // As the Safe would send it: from the treasury, to the factory; it would succeed.
-        await pub.call({ account: treasury, to: t.to, data: t.data, value: BigInt(t.value) });
+        await pub.call({ account: treasury, to: t.to, data: t.data!, value: BigInt(t.value) });
       }
       assert.equal(deposits, paid.length);
     } finally {

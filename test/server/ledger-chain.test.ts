@@ -400,23 +400,20 @@ describe('ledger, sweeps and payouts on anvil', () => {
       file.transactions.map((t) => [t.to, t.value, t.contractInputsValues]),
       [[getAddress(stack.usdc), '0', { to: destination, value: '1500000' }]],
     );
-    // The checksum as the Transaction Builder computes it: keccak-256 of the key-sorted JSON with
-    // meta.name null and no meta.checksum.
-    const sorted = (v: unknown): unknown =>
+    // The checksum as the Transaction Builder computes it (safe-react-apps, tx-builder's
+    // lib/checksum.ts): each object written as `{<sorted keys as JSON>v1,v2,…,}`, meta.name null,
+    // no meta.checksum, keccak-256.
+    const write = (v: unknown): string =>
       Array.isArray(v)
-        ? v.map(sorted)
+        ? `[${v.map(write).join(',')}]`
         : v && typeof v === 'object'
-          ? Object.fromEntries(
-              Object.entries(v)
-                .sort(([a], [b]) => (a < b ? -1 : 1))
-                .map(([k, x]) => [k, sorted(x)]),
-            )
-          : v;
+          ? `{${JSON.stringify(Object.keys(v).sort())}${Object.keys(v)
+              .sort()
+              .map((k) => `${write((v as Record<string, unknown>)[k])},`)
+              .join('')}}`
+          : JSON.stringify(v ?? null);
     const { checksum, ...meta } = file.meta;
-    assert.equal(
-      checksum,
-      keccak256(stringToHex(JSON.stringify(sorted({ ...file, meta: { ...meta, name: null } })))),
-    );
+    assert.equal(checksum, keccak256(stringToHex(write({ ...file, meta: { ...meta, name: null } }))));
     const payouts = await callApi<{ data: Payout[] }>(
       stack.apiUrl,
       stack.secretKey,

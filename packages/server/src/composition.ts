@@ -386,8 +386,10 @@ export async function startWorkers(options: WorkersOptions): Promise<Workers> {
 }
 
 /**
- * Starts the forwarder sweeper of each chain in forwarder mode when `treasury.relayer_key` is set;
- * each runs while this instance leads the chain's watch. Loaded lazily, like the watchers.
+ * Starts the forwarder sweeper of each chain in forwarder mode; each runs while this instance leads
+ * the chain's watch. With `treasury.relayer_key` it sweeps; without, it only records the sweeps that
+ * others send (the treasury's Safe executing a `sweep --export` file), so that the ledger follows
+ * the money either way. Loaded lazily, like the watchers.
  */
 async function startSweepers(
   config: Config,
@@ -398,13 +400,11 @@ async function startSweepers(
   const key = config.treasury.relayer_key;
   const chains = config.chains.filter((chain) => chain.deposit_mode === 'forwarder');
   if (!chains.length) return [];
-  if (!key) {
+  if (!key)
     log.warn(
       { chains: chains.map((c) => c.key) },
-      'forwarder deposit mode without treasury.relayer_key: deposits are not swept automatically',
+      'forwarder deposit mode without treasury.relayer_key: deposits are not swept automatically (sweeps sent from a sweep --export file are still recorded)',
     );
-    return [];
-  }
   const { createForwarderSweeper } = await import('./treasury/sweeper-clients.js');
   const { startForwarderSweeper } = await import('./treasury/forwarder-sweeper.js');
   return chains.map((chain) => {

@@ -16,6 +16,8 @@ export interface SweepCandidate {
   /** Lower-case contract, `null` for the native coin. */
   token_address: `0x${string}` | null;
   decimals: number;
+  /** The block of its first confirmed transfer: where a sweep of it can start to be looked for. */
+  since_block: number;
 }
 
 /** Statuses of a sweep row. */
@@ -111,13 +113,16 @@ export class SweepStore extends Store {
    * their last confirmed sweep, and are in no pending sweep: the ones whose balance is worth reading.
    */
   async candidates(chainId: number, confirmedBlock: number): Promise<SweepCandidate[]> {
-    const { rows } = await this.db.query<SweepCandidate & { derivation_index: string | number }>(
+    const { rows } = await this.db.query<
+      SweepCandidate & { derivation_index: string | number; since_block: string | number }
+    >(
       `WITH addresses AS (
          SELECT lower(address) AS address, derivation_index FROM deposits WHERE chain_id = $1
          UNION ALL
          SELECT lower(address) AS address, derivation_index FROM abandoned_deposits WHERE chain_id = $1
        )
-       SELECT a.address, a.derivation_index, t.token_symbol, lower(t.token_address) AS token_address, t.decimals
+       SELECT a.address, a.derivation_index, t.token_symbol, lower(t.token_address) AS token_address, t.decimals,
+              min(t.block_number) AS since_block
          FROM transfers t JOIN addresses a ON a.address = lower(t.address)
         WHERE t.chain_id = $1 AND t.block_number <= $2
           AND NOT EXISTS (SELECT 1 FROM sweeps p WHERE p.chain_id = $1 AND p.address = a.address
@@ -129,7 +134,20 @@ export class SweepStore extends Store {
         ORDER BY a.derivation_index, t.token_symbol`,
       [chainId, confirmedBlock],
     );
-    return rows.map((row) => ({ ...row, derivation_index: Number(row.derivation_index) }));
+    return rows.map((row) => ({
+      ...row,
+      derivation_index: Number(row.derivation_index),
+      since_block: Number(row.since_block),
+    }));
+  }
+
+  /** Whether `txHash` on `chainId` has any row: a sweep already recorded, sent here or adopted. */
+  async hasTransaction(tx: Queryable, chainId: number, txHash: `0x${string}`): Promise<boolean> {
+    const { rows } = await tx.query('SELECT 1 FROM sweeps WHERE chain_id = $1 AND tx_hash = $2 LIMIT 1', [
+      chainId,
+      txHash,
+    ]);
+    return rows.length > 0;
   }
 
   /**

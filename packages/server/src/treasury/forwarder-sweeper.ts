@@ -123,6 +123,11 @@ export class ForwarderSweeper {
     this.clock = options.clock ?? (() => new Date());
   }
 
+  /** Whether this sweeper has the relayer's key, so that {@link runOnce} can send sweeps. */
+  get canSend(): boolean {
+    return this.relayer !== undefined;
+  }
+
   /** The policy of asset `symbol` on this chain (config `sweep`, or sweep hourly at any balance). */
   policy(symbol: string, decimals: number): ResolvedSweepPolicy {
     const given = this.chain.sweep[symbol] ?? this.chain.sweep[symbol.toUpperCase()];
@@ -339,6 +344,116 @@ export class ForwarderSweeper {
   }
 
   /**
+   * Records the sweeps this server did not send: the treasury's Safe executing a `sweep --export`
+   * file, or anyone calling the factory (it is public; the money can only reach the treasury). Looks
+   * for them only where money is unswept — the forwarders of this treasury with confirmed transfers
+   * newer than their last sweep — from those transfers' first block to the last confirmed one: the
+   * tokens' `Transfer` logs from those addresses to the treasury and the forwarders' own
+   * `NativeForwarded` logs. Each transaction found is recorded as the relayer's own are once
+   * confirmed (`sweeps` rows, `confirmed`, its sender in `relayer_address`, no raw transaction; the
+   * ledger's `sweep` entries in the same database transaction), and once only. Its gas is the
+   * sender's, not an address the ledger follows: no fee entry. Returns how many it recorded.
+   */
+  async adoptExternal(): Promise<number> {
+    const head = Number(await this.client.getBlockNumber());
+    const confirmedBlock = head - this.chain.confirmations + 1;
+    const candidates = (await this.store.candidates(this.chain.id, confirmedBlock)).filter(
+      (c) => forwarderAddress(this.factory, this.treasury, c.derivation_index).toLowerCase() === c.address,
+    );
+    if (!candidates.length) return 0;
+    const fromBlock = BigInt(Math.min(...candidates.map((c) => c.since_block)));
+    const toBlock = BigInt(confirmedBlock);
+    const found = new Set<Hash>();
+    const chunks = <T>(list: T[]) =>
+      Array.from({ length: Math.ceil(list.length / 100) }, (_, k) => list.slice(k * 100, k * 100 + 100));
+    const tokens = new Set(candidates.flatMap((c) => (c.token_address ? [c.token_address] : [])));
+    for (const token of tokens) {
+      const from = [...new Set(candidates.filter((c) => c.token_address === token).map((c) => c.address))];
+      for (const part of chunks(from)) {
+        const logs = await this.client.getLogs({
+          address: token,
+          event: TRANSFER_EVENT,
+          args: { from: part, to: this.treasury },
+          fromBlock,
+          toBlock,
+        });
+        for (const log of logs) if (log.transactionHash) found.add(log.transactionHash);
+      }
+    }
+    const natives = [...new Set(candidates.filter((c) => !c.token_address).map((c) => c.address))];
+    const nativeEvent = depositForwarderAbi.find((e) => e.type === 'event' && e.name === 'NativeForwarded')!;
+    for (const part of chunks(natives)) {
+      const logs = await this.client.getLogs({
+        address: part,
+        event: nativeEvent,
+        args: { treasury: this.treasury },
+        fromBlock,
+        toBlock,
+      });
+      for (const log of logs) if (log.transactionHash) found.add(log.transactionHash);
+    }
+    const known = [...new Map(candidates.map((c) => [c.address, c])).values()];
+    let recorded = 0;
+    for (const hash of found) {
+      const receipt = await this.client.getTransactionReceipt({ hash });
+      if (receipt.status !== 'success') continue;
+      const { outcomes, transfers } = this.outcomes(known, receipt.logs);
+      if (!outcomes.length) continue;
+      const { nonce } = await this.client.getTransaction({ hash });
+      const now = this.clock();
+      const addresses = [...new Set(outcomes.map((o) => o.address))];
+      const share = receipt.gasUsed / BigInt(addresses.length);
+      const firstRow = new Set<string>();
+      const adopted = await this.store.transaction(async (tx) => {
+        if (await this.store.hasTransaction(tx, this.chain.id, hash)) return false;
+        await this.store.insertPending(
+          tx,
+          outcomes.map((o) => ({
+            chain_id: this.chain.id,
+            tx_hash: hash,
+            address: o.address,
+            derivation_index: o.derivation_index,
+            token_symbol: o.token_symbol,
+            token_address: o.token_address,
+            treasury_address: this.treasury.toLowerCase() as Address,
+            planned_atomic: 0n,
+            amount_atomic: o.amount_atomic,
+            status: 'confirmed',
+            batch_deposits: addresses.length,
+            tx_gas_used: receipt.gasUsed,
+            // The gas split as for the relayer's sweeps: evenly, the remainder on the first address.
+            gas_share: firstRow.has(o.address)
+              ? 0n
+              : (firstRow.add(o.address),
+                o.address === addresses[0] ? receipt.gasUsed - share * BigInt(addresses.length - 1) : share),
+            effective_gas_price: receipt.effectiveGasPrice,
+            block_number: Number(receipt.blockNumber),
+            relayer_address: receipt.from.toLowerCase() as Address,
+            nonce,
+            raw_tx: '0x',
+            created_at: now,
+            updated_at: now,
+          })),
+        );
+        await this.recordInLedger(
+          tx,
+          hash,
+          transfers,
+          await this.store.livemodes(tx, this.chain.id, addresses),
+        );
+        return true;
+      });
+      if (!adopted) continue;
+      recorded++;
+      this.logger?.info(
+        { chain: this.chain.key, tx: hash, sender: receipt.from, deposits: addresses.length },
+        'sweep sent by another account recorded',
+      );
+    }
+    return recorded;
+  }
+
+  /**
    * Writes one `sweep` entry per transfer into the treasury (idempotent on chain, transaction and
    * log), in the mode of the deposit address's session. A transfer of an asset no method names (a
    * token dropped from the configuration) cannot be an entry: it is logged, `reconcile` shows it.
@@ -379,7 +494,7 @@ export class ForwarderSweeper {
    * (the `sweeps` rows) and each transfer with its log index (the ledger's entries).
    */
   private outcomes(
-    records: SweepRecord[],
+    records: readonly Pick<SweepRecord, 'address' | 'derivation_index'>[],
     logs: Log[],
   ): { outcomes: SweepOutcome[]; transfers: SweptTransfer[] } {
     const indexOf = new Map(records.map((r) => [r.address, r.derivation_index]));
@@ -438,6 +553,7 @@ export class ForwarderSweeper {
     if (!this.relayer)
       throw new SweepConfigError('no relayer key: set treasury.relayer_key (CC_RELAYER_KEY)');
     if (!(await this.resolvePending())) return [];
+    await this.adoptExternal();
     const plan = await this.plan(assets);
     for (const s of plan.skipped) this.logger?.info({ chain: this.chain.key, ...s }, 'sweep skipped');
     const now = this.clock().getTime();
@@ -529,7 +645,8 @@ export class ForwarderSweeper {
 
 /**
  * Runs a chain's sweeper every `tickMs` (default: the shortest asset interval, at least 10 s and at
- * most an hour): each tick sweeps the assets whose interval has passed, if `leads()` says this
+ * most an hour): each tick sweeps the assets whose interval has passed — or, without the relayer's
+ * key, every 30 s records the sweeps others sent ({@link ForwarderSweeper.adoptExternal}) — if `leads()` says this
  * instance leads the chain (the one running its watcher; the sweep lock and the pending-row check
  * keep a second instance from sending even if two believe they lead). Errors are logged and retried
  * at the next tick. `stop()` waits for a run in flight.
@@ -540,12 +657,12 @@ export function startForwarderSweeper(
   options: { tickMs?: number; leads?: () => boolean; logger?: { warn(obj: object, msg: string): void } } = {},
 ): { stop(): Promise<void> } {
   const intervals = Object.values(sweeper.chain.sweep).map((p) => p.interval_s * 1_000);
-  const tickMs = options.tickMs ?? Math.max(10_000, Math.min(3_600_000, ...intervals));
+  const tickMs =
+    options.tickMs ?? (sweeper.canSend ? Math.max(10_000, Math.min(3_600_000, ...intervals)) : 30_000);
   let running: Promise<unknown> | null = null;
   const tick = () => {
     if (options.leads && !options.leads()) return;
-    running ??= sweeper
-      .runOnce()
+    running ??= (sweeper.canSend ? sweeper.runOnce() : sweeper.adoptExternal())
       .catch((error: unknown) =>
         options.logger?.warn({ err: error, chain: sweeper.chain.key }, 'sweep run failed'),
       )

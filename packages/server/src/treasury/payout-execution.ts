@@ -18,10 +18,8 @@ import {
   erc20Abi,
   getAddress,
   http,
-  keccak256,
   parseAbiItem,
   serializeTransaction,
-  stringToHex,
   type Address,
   type Hex,
   type PublicClient,
@@ -31,6 +29,7 @@ import { ChainUnavailableError, InvalidRequestError } from '../errors.js';
 import type { Queryable } from '../store/database.js';
 import type { Ledger } from './ledger.js';
 import { reserveEntry, type PayoutRecord, type Payouts } from './payouts.js';
+import { safeBatchFile, type SafeBatchFile, type SafeContractMethod } from './safe-transaction-builder.js';
 
 /** Gas limit of one exported ERC-20 transfer: a cold `transfer` with a fresh recipient takes ~52k. */
 export const ERC20_TRANSFER_GAS = 100_000n;
@@ -51,57 +50,19 @@ export interface Eip1559Export {
   transactions: UnsignedPayoutTransaction[];
 }
 
-/** A Safe Transaction Builder file (FIELD-NOTES.md: safe-react-apps tx-builder). */
-export interface SafeBatchFile {
-  version: '1.0';
-  chainId: string;
-  createdAt: number;
-  meta: {
-    name: string;
-    description: string;
-    txBuilderVersion: string;
-    createdFromSafeAddress: string;
-    createdFromOwnerAddress: string;
-    checksum: string;
-  };
-  transactions: {
-    to: string;
-    value: string;
-    data: string | null;
-    contractMethod: {
-      inputs: { name: string; type: string; internalType: string }[];
-      name: string;
-      payable: boolean;
-    };
-    contractInputsValues: Record<string, string>;
-  }[];
-}
+/** ERC-20 `transfer`, as the Transaction Builder lists a method it encodes itself. */
+const TRANSFER_METHOD: SafeContractMethod = {
+  inputs: [
+    { name: 'to', type: 'address', internalType: 'address' },
+    { name: 'value', type: 'uint256', internalType: 'uint256' },
+  ],
+  name: 'transfer',
+  payable: false,
+};
 
 const TRANSFER_EVENT = parseAbiItem(
   'event Transfer(address indexed from, address indexed to, uint256 value)',
 );
-
-/** JSON with every object's keys sorted, as the Safe Transaction Builder hashes it. */
-function sortedJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(sortedJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${sortedJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
-
-/**
- * The checksum of a Safe Transaction Builder file: keccak-256 of its key-sorted JSON with
- * `meta.name` null and without `meta.checksum`, as the Transaction Builder checks it on import.
- */
-export function safeBatchChecksum(
-  file: Omit<SafeBatchFile, 'meta'> & { meta: Omit<SafeBatchFile['meta'], 'checksum'> },
-): string {
-  return keccak256(stringToHex(sortedJson({ ...file, meta: { ...file.meta, name: null } })));
-}
 
 /** What {@link PayoutExecutor} needs. */
 export interface PayoutExecutorOptions {
@@ -203,33 +164,20 @@ export class PayoutExecutor {
       }
       return due.map((payout) => ({
         to: getAddress(payout.token_address!),
-        value: '0',
-        data: null,
-        contractMethod: {
-          inputs: [
-            { name: 'to', type: 'address', internalType: 'address' },
-            { name: 'value', type: 'uint256', internalType: 'uint256' },
-          ],
-          name: 'transfer',
-          payable: false,
-        },
-        contractInputsValues: { to: payout.destination, value: payout.amount_atomic.toString() },
+        value: 0n,
+        method: TRANSFER_METHOD,
+        inputs: { to: payout.destination, value: payout.amount_atomic.toString() },
       }));
     });
-    const file = {
-      version: '1.0' as const,
-      chainId: String(chainId),
-      createdAt,
-      meta: {
-        name: `Payouts ${new Date(createdAt).toISOString()}`,
-        description: `${transactions.length} payout(s) from crypto-checkout`,
-        txBuilderVersion: '1.16.5',
-        createdFromSafeAddress: source,
-        createdFromOwnerAddress: owner ?? '',
-      },
+    return safeBatchFile({
+      chainId,
+      safe: source,
+      name: `Payouts ${new Date(createdAt).toISOString()}`,
+      description: `${transactions.length} payout(s) from crypto-checkout`,
       transactions,
-    };
-    return { ...file, meta: { ...file.meta, checksum: safeBatchChecksum(file) } };
+      owner,
+      createdAt,
+    });
   }
 
   /**

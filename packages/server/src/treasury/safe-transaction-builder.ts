@@ -7,14 +7,24 @@
  */
 import { keccak256, stringToHex, type Address, type Hex } from 'viem';
 
-/** One transaction of a batch file. */
+/** A contract method as the Transaction Builder describes it when it encodes the call itself. */
+export interface SafeContractMethod {
+  inputs: { name: string; type: string; internalType: string }[];
+  name: string;
+  payable: boolean;
+}
+
+/**
+ * One transaction of a batch file: either raw `data`, or a method and its inputs (`data` null) that
+ * the Transaction Builder encodes and shows field by field.
+ */
 export interface SafeBatchTransaction {
   to: Address;
   /** Wei, decimal string. */
   value: string;
-  data: Hex;
-  contractMethod: null;
-  contractInputsValues: null;
+  data: Hex | null;
+  contractMethod: SafeContractMethod | null;
+  contractInputsValues: Record<string, string> | null;
 }
 
 /** A Transaction Builder batch file (version 1.0). */
@@ -63,7 +73,12 @@ export function safeBatchFile(options: {
   safe: Address;
   name: string;
   description: string;
-  transactions: { to: Address; value: bigint; data: Hex }[];
+  transactions: (
+    | { to: Address; value: bigint; data: Hex }
+    | { to: Address; value: bigint; method: SafeContractMethod; inputs: Record<string, string> }
+  )[];
+  /** The owner the file is meant for, if known (the app shows it). */
+  owner?: string;
   createdAt?: number;
 }): SafeBatchFile {
   const file = {
@@ -75,14 +90,14 @@ export function safeBatchFile(options: {
       description: options.description,
       txBuilderVersion: '1.16.5',
       createdFromSafeAddress: options.safe,
-      createdFromOwnerAddress: '',
+      createdFromOwnerAddress: options.owner ?? '',
     },
     transactions: options.transactions.map((t) => ({
       to: t.to,
       value: t.value.toString(),
-      data: t.data,
-      contractMethod: null,
-      contractInputsValues: null,
+      ...('data' in t
+        ? { data: t.data, contractMethod: null, contractInputsValues: null }
+        : { data: null, contractMethod: t.method, contractInputsValues: t.inputs }),
     })),
   };
   return { ...file, meta: { ...file.meta, checksum: safeBatchChecksum(file) } };

@@ -1,0 +1,244 @@
+/**
+ * The Safe Transaction Builder files the server writes (`sweep --export` in forwarder mode, and
+ * `POST /v1/payouts/export` with `format: safe`) executed by a real Safe on anvil — Safe 1.5.0 from
+ * its published build artifacts, owned 1-of-1 by a test key — the way the Transaction Builder runs an
+ * imported batch (MultiSendCallOnly, signed over the hash the Safe computes). The files are read
+ * here with this test's own parsing (test/support/safe.ts), apart from the server's code; then the
+ * ledger, `reconcile` and the chain must agree.
+ */
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { keccak256, toHex, type Address, type Hex } from 'viem';
+import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
+import type { BuyerSession, Payout } from '@crypto-checkout/protocol';
+import { sweepCommand } from '../../packages/server/src/cli/sweep-command.js';
+import { ensureForwarderFactory } from '../../packages/server/src/treasury/forwarder-factory.js';
+import { DEFAULT_FORWARDER_FACTORY } from '../../packages/server/src/treasury/forwarder-address.js';
+import { formatAtomic } from '../../packages/server/src/money.js';
+import { reconcile } from '../../packages/server/src/treasury/reconcile.js';
+import { createForwarderSweeper } from '../../packages/server/src/treasury/sweeper-clients.js';
+import { SweepStore } from '../../packages/server/src/store/sweep-store.js';
+import { testSecretBox } from '../support/app.js';
+import { devClients } from '../support/chain.js';
+import { mintTo, sendCoinTo, tokenBalance } from '../support/forwarders.js';
+import { encodeBuilderMethod, testSafe, type SafeCall } from '../support/safe.js';
+import { startStack, type Stack } from '../support/stack.js';
+import { callApi, waitFor } from '../support/wait.js';
+
+/** A Transaction Builder file as the app reads it: either raw `data` or a method and its inputs. */
+interface BuilderFile {
+  version: string;
+  chainId: string;
+  meta: Record<string, unknown> & { checksum: string; createdFromSafeAddress: string };
+  transactions: {
+    to: Address;
+    value: string;
+    data: Hex | null;
+    contractMethod: { name: string; inputs: { name: string; type: string }[] } | null;
+    contractInputsValues: Record<string, string> | null;
+  }[];
+}
+
+/**
+ * The Transaction Builder's import check, transcribed from its source (safe-react-apps,
+ * apps/tx-builder/src/lib/checksum.ts): every object written as `{<sorted keys as JSON>v1,v2,…,}`,
+ * arrays as `[a,b]`, `undefined` as null, `meta.name` null and no `meta.checksum`; keccak-256.
+ */
+function txBuilderChecksum(file: BuilderFile): string {
+  const write = (value: unknown): string => {
+    if (Array.isArray(value)) return `[${value.map(write).join(',')}]`;
+    if (value && typeof value === 'object') {
+      const keys = Object.keys(value).sort();
+      return `{${JSON.stringify(keys)}${keys.map((k) => `${write((value as Record<string, unknown>)[k])},`).join('')}}`;
+    }
+    return JSON.stringify(value ?? null);
+  };
+  const { checksum: _omit, ...meta } = file.meta;
+  void _omit;
+  return keccak256(toHex(write({ ...file, meta: { ...meta, name: null } })));
+}
+
+/** The calls of a file, as the Transaction Builder encodes them. */
+function callsOf(file: BuilderFile): SafeCall[] {
+  return file.transactions.map((t) => ({
+    to: t.to,
+    value: BigInt(t.value),
+    data:
+      t.data ??
+      (t.contractMethod && t.contractInputsValues
+        ? encodeBuilderMethod(t.contractMethod, t.contractInputsValues)
+        : '0x'),
+  }));
+}
+
+describe('Safe Transaction Builder exports, executed by a real Safe on anvil', () => {
+  const safe = testSafe();
+  let stack: Stack;
+  const paid: { session: BuyerSession; method: string; atomic: bigint }[] = [];
+  let miner: NodeJS.Timeout | undefined;
+  const keepMining = () => (miner ??= setInterval(() => void stack.mine(1).catch(() => undefined), 100));
+
+  before(async () => {
+    stack = await startStack({ chain: { deposit_mode: 'forwarder', treasury_address: safe.address } });
+    await safe.deploy(stack.rpcUrl);
+  });
+  after(async () => {
+    clearInterval(miner);
+    await stack?.stop();
+  });
+
+  test('sessions paid into forwarders are swept by the Safe executing the sweep --export file', async () => {
+    for (const [method, count] of [
+      ['usdc', 3],
+      ['eth', 2],
+    ] as const) {
+      for (let k = 0; k < count; k++) {
+        const session = await stack.createSession({ amount: `${5 + k}.25` });
+        const chosen = await stack.server.app.sessions.choosePayment(session.id, `${method}@anvil`);
+        paid.push({ session: chosen, method, atomic: BigInt(chosen.payment!.amount_due_atomic) });
+      }
+    }
+    const of = (method: string) => paid.filter((p) => p.method === method);
+    const addresses = (method: string) => of(method).map((p) => p.session.payment!.address as Address);
+    const total = (method: string) => of(method).reduce((a, p) => a + p.atomic, 0n);
+    await mintTo(
+      stack.rpcUrl,
+      stack.usdc,
+      addresses('usdc'),
+      of('usdc').map((p) => p.atomic),
+    );
+    await sendCoinTo(
+      stack.rpcUrl,
+      addresses('eth'),
+      of('eth').map((p) => p.atomic),
+    );
+    await stack.mine(2);
+    await waitFor(
+      async () => {
+        const { rows } = await stack.server.app.store.db.query<{ n: string }>(
+          `SELECT count(*) AS n FROM sessions WHERE status = 'paid'`,
+        );
+        return Number(rows[0]!.n) === paid.length;
+      },
+      30_000,
+      'every session paid',
+    );
+
+    const { public: pub, wallet } = devClients(stack.rpcUrl);
+    await ensureForwarderFactory(pub, wallet, DEFAULT_FORWARDER_FACTORY);
+    const dir = await mkdtemp(join(tmpdir(), 'cc-safe-exec-'));
+    let file: BuilderFile;
+    try {
+      const path = join(dir, 'sweep.json');
+      await sweepCommand.run(
+        {
+          config: stack.config,
+          db: stack.server.app.store.db,
+          secrets: testSecretBox,
+          print: () => undefined,
+        },
+        { export: path },
+        [],
+      );
+      file = JSON.parse(await readFile(path, 'utf8')) as BuilderFile;
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+    assert.equal(file.chainId, '31337');
+    assert.equal(file.meta.createdFromSafeAddress.toLowerCase(), safe.address.toLowerCase());
+    assert.equal(file.meta.checksum, txBuilderChecksum(file), 'the Transaction Builder accepts the checksum');
+
+    const usdcBefore = await tokenBalance(stack.rpcUrl, stack.usdc, safe.address);
+    const ethBefore = await pub.getBalance({ address: safe.address });
+    const executed = await safe.execute(stack.rpcUrl, callsOf(file));
+    const executor = devClients(stack.rpcUrl).account.address;
+    assert.equal(await tokenBalance(stack.rpcUrl, stack.usdc, safe.address), usdcBefore + total('usdc'));
+    assert.equal(await pub.getBalance({ address: safe.address }), ethBefore + total('eth'));
+    for (const address of addresses('usdc'))
+      assert.equal(await tokenBalance(stack.rpcUrl, stack.usdc, address), 0n);
+    for (const address of addresses('eth')) assert.equal(await pub.getBalance({ address }), 0n);
+
+    // The server did not send this sweep: it finds it from its logs once confirmed and records it as
+    // its own are recorded (sweeps rows, the ledger's entries), once.
+    // (A new sweeper for each look: viem caches the block number for a few seconds.)
+    const sweeper = () =>
+      createForwarderSweeper({
+        chain: stack.config.chains[0]!,
+        db: stack.server.app.store.db,
+        ledger: stack.server.app.treasury.ledger,
+      });
+    assert.equal(await sweeper().adoptExternal(), 0, 'nothing is recorded before its confirmations');
+    await stack.mine(stack.config.chains[0]!.confirmations);
+    assert.equal(await sweeper().adoptExternal(), 1);
+    assert.equal(await sweeper().adoptExternal(), 0, 'a second look records nothing twice');
+    const rows = await new SweepStore(stack.server.app.store.db).list(31337, executed);
+    assert.deepEqual(
+      rows.map((r) => [r.address, r.token_symbol, r.amount_atomic, r.status, r.relayer_address]).sort(),
+      paid
+        .map((p) => [
+          p.session.payment!.address.toLowerCase(),
+          p.method.toUpperCase(),
+          p.atomic,
+          'confirmed',
+          executor.toLowerCase(),
+        ])
+        .sort(),
+    );
+    const { ledger } = stack.server.app.treasury;
+    const report = await reconcile({ ledger, chains: stack.config.chains });
+    assert.deepEqual(report.differences, [], 'the ledger and the chain agree after the Safe swept');
+    const balances = await callApi<{
+      data: { asset: string; in_deposit_addresses: string; in_treasury: string }[];
+    }>(stack.apiUrl, stack.secretKey, 'GET', '/v1/balances');
+    const row = (asset: string) => balances.data.find((b) => b.asset === asset)!;
+    assert.deepEqual(
+      [row('usdc@anvil').in_deposit_addresses, row('usdc@anvil').in_treasury],
+      ['0', formatAtomic(total('usdc'), 6)],
+    );
+    assert.deepEqual(
+      [row('eth@anvil').in_deposit_addresses, row('eth@anvil').in_treasury],
+      ['0', formatAtomic(total('eth'), 18)],
+    );
+  });
+
+  test('a payout export executed by the Safe pays each destination once, and the payouts confirm', async () => {
+    const destinations = [0, 1, 2].map(() => privateKeyToAccount(generatePrivateKey()).address);
+    await callApi(stack.apiUrl, stack.secretKey, 'POST', '/v1/payouts', {
+      payouts: destinations.map((destination, k) => ({
+        destination,
+        asset: 'usdc@anvil',
+        amount: `1.${k}5`,
+        reference: `safe-${k}`,
+      })),
+    });
+    const file = await callApi<BuilderFile>(stack.apiUrl, stack.secretKey, 'POST', '/v1/payouts/export', {
+      chain_id: 31337,
+      format: 'safe',
+      from: safe.address,
+    });
+    assert.equal(file.meta.checksum, txBuilderChecksum(file), 'the Transaction Builder accepts the checksum');
+    assert.equal(file.transactions.length, 3);
+    await safe.execute(stack.rpcUrl, callsOf(file));
+    for (const [k, destination] of destinations.entries())
+      assert.equal(
+        await tokenBalance(stack.rpcUrl, stack.usdc, destination),
+        1_050_000n + 100_000n * BigInt(k),
+      );
+
+    keepMining();
+    await waitFor(
+      async () => {
+        await stack.server.app.treasury.executor.confirmSubmitted(31337);
+        const page = await callApi<{ data: Payout[] }>(stack.apiUrl, stack.secretKey, 'GET', '/v1/payouts');
+        return page.data.length === 3 && page.data.every((p) => p.status === 'confirmed');
+      },
+      30_000,
+      'the three payouts confirmed',
+    );
+    const report = await reconcile({ ledger: stack.server.app.treasury.ledger, chains: stack.config.chains });
+    assert.deepEqual(report.differences, [], 'reconcile reports no difference after the payouts');
+  });
+});
