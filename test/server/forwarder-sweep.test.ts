@@ -1,7 +1,4 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
   createWalletClient,
@@ -9,21 +6,15 @@ import {
   erc20Abi,
   http,
   getContractAddress,
-  keccak256,
   parseEther,
-  toHex,
   type Address,
   type PublicClient,
 } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import type { BuyerSession, Payout } from '@crypto-checkout/protocol';
-import { sweepCommand } from '../../packages/server/src/cli/sweep-command.js';
 import { formatAtomic } from '../../packages/server/src/money.js';
 import { reconcile } from '../../packages/server/src/treasury/reconcile.js';
 import { forwarderFactoryAbi } from '../../packages/server/src/treasury/forwarder-contracts.js';
-import { ensureForwarderFactory } from '../../packages/server/src/treasury/forwarder-factory.js';
-import type { SafeBatchFile } from '../../packages/server/src/treasury/safe-transaction-builder.js';
-import { testSecretBox } from '../support/app.js';
 import { SweepStore } from '../../packages/server/src/store/sweep-store.js';
 import {
   DEFAULT_FORWARDER_FACTORY,
@@ -35,8 +26,9 @@ import { createForwarderSweeper } from '../../packages/server/src/treasury/sweep
 import { devClients } from '../support/chain.js';
 import { deployNoReturnToken, mintTo, sendCoinTo, tokenBalance } from '../support/forwarders.js';
 import { recordSecrets } from '../support/logs.js';
+import { exportSweepFile, txBuilderChecksum } from '../support/safe.js';
 import { startStack, type Stack } from '../support/stack.js';
-import { callApi, waitFor } from '../support/wait.js';
+import { callApi, waitFor, waitForPaid } from '../support/wait.js';
 
 const PAYER = privateKeyToAccount(
   '0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80',
@@ -47,27 +39,6 @@ const USDT = getContractAddress({ from: PAYER, nonce: 2n });
 // 50 sessions in `npm test`; `CC_SWEEP_SESSIONS=200` runs the issue's 200 (same proportions).
 const SCALE = Number(process.env.CC_SWEEP_SESSIONS ?? 50) / 50;
 const SESSIONS = { usdc: Math.round(20 * SCALE), usdt: Math.round(15 * SCALE), eth: Math.round(15 * SCALE) };
-
-/**
- * The Transaction Builder's import check, written out here from its description (FIELD-NOTES.md),
- * apart from the server's code: keccak256 of the file with keys sorted, each object written as
- * `{<keys as JSON>v1,v2,…,}`, `meta.name` set to null.
- */
-function txBuilderChecksum(file: SafeBatchFile): string {
-  const write = (value: unknown): string => {
-    if (Array.isArray(value)) return '[' + value.map((v) => write(v)).join(',') + ']';
-    if (value && typeof value === 'object') {
-      const keys = Object.keys(value).sort();
-      let out = '{' + JSON.stringify(keys);
-      for (const key of keys) out += write((value as Record<string, unknown>)[key]) + ',';
-      return out + '}';
-    }
-    return JSON.stringify(value ?? null);
-  };
-  const { checksum: _omit, ...meta } = file.meta;
-  void _omit;
-  return keccak256(toHex(write({ ...file, meta: { ...meta, name: null } })));
-}
 
 describe('forwarder deposit mode: sessions paid into CREATE2 addresses, swept by a relayer', () => {
   let stack: Stack;
@@ -147,16 +118,7 @@ describe('forwarder deposit mode: sessions paid into CREATE2 addresses, swept by
       of('eth').map((p) => p.atomic),
     );
     await stack.mine(2);
-    await waitFor(
-      async () => {
-        const { rows } = await stack.server.app.store.db.query<{ n: string }>(
-          `SELECT count(*) AS n FROM sessions WHERE status = 'paid'`,
-        );
-        return Number(rows[0]!.n) === paid.length;
-      },
-      30_000 * SCALE,
-      'every session paid',
-    );
+    await waitForPaid(stack.server.app.store.db, paid.length, 30_000 * SCALE);
   });
 
   test('a dry run lists every paid address in batches with a gas estimate, before the factory exists', async () => {
@@ -179,41 +141,24 @@ describe('forwarder deposit mode: sessions paid into CREATE2 addresses, swept by
   });
 
   test('sweep --export writes a Safe Transaction Builder batch the treasury Safe can execute', async () => {
-    const { public: pub, wallet } = devClients(stack.rpcUrl);
-    await ensureForwarderFactory(pub, wallet, DEFAULT_FORWARDER_FACTORY);
-    const dir = await mkdtemp(join(tmpdir(), 'cc-safe-batch-'));
-    try {
-      const file = join(dir, 'batch.json');
-      await sweepCommand.run(
-        {
-          config: stack.config,
-          db: stack.server.app.store.db,
-          secrets: testSecretBox,
-          print: () => undefined,
-        },
-        { export: file },
-        [],
-      );
-      const batch = JSON.parse(await readFile(file, 'utf8')) as SafeBatchFile;
-      assert.equal(batch.version, '1.0');
-      assert.equal(batch.chainId, '31337');
-      assert.equal(batch.meta.createdFromSafeAddress.toLowerCase(), treasury.toLowerCase());
-      // The checksum as the Transaction Builder recomputes it on import (sorted keys, meta.name null).
-      assert.equal(batch.meta.checksum, txBuilderChecksum(batch));
-      assert.equal(batch.transactions.length, batchCount());
-      let deposits = 0;
-      for (const t of batch.transactions) {
-        const call = decodeFunctionData({ abi: forwarderFactoryAbi, data: t.data! });
-        assert.equal(call.functionName, 'sweep');
-        assert.equal((call.args[0] as string).toLowerCase(), treasury.toLowerCase());
-        deposits += (call.args[1] as readonly bigint[]).length;
-        // As the Safe would send it: from the treasury, to the factory; it would succeed.
-        await pub.call({ account: treasury, to: t.to, data: t.data!, value: BigInt(t.value) });
-      }
-      assert.equal(deposits, paid.length);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
+    const pub = devClients(stack.rpcUrl).public;
+    const batch = await exportSweepFile(stack);
+    assert.equal(batch.version, '1.0');
+    assert.equal(batch.chainId, '31337');
+    assert.equal(batch.meta.createdFromSafeAddress.toLowerCase(), treasury.toLowerCase());
+    // The checksum as the Transaction Builder recomputes it on import (sorted keys, meta.name null).
+    assert.equal(batch.meta.checksum, txBuilderChecksum(batch));
+    assert.equal(batch.transactions.length, batchCount());
+    let deposits = 0;
+    for (const t of batch.transactions) {
+      const call = decodeFunctionData({ abi: forwarderFactoryAbi, data: t.data! });
+      assert.equal(call.functionName, 'sweep');
+      assert.equal((call.args[0] as string).toLowerCase(), treasury.toLowerCase());
+      deposits += (call.args[1] as readonly bigint[]).length;
+      // As the Safe would send it: from the treasury, to the factory; it would succeed.
+      await pub.call({ account: treasury, to: t.to, data: t.data!, value: BigInt(t.value) });
     }
+    assert.equal(deposits, paid.length);
   });
 
   test('a sweep recorded but not broadcast when its instance died is broadcast by the next one, and counted once', async () => {

@@ -9,8 +9,6 @@ import { after, before, describe, test } from 'node:test';
 import {
   createWalletClient,
   erc20Abi,
-  keccak256,
-  stringToHex,
   getAddress,
   http,
   parseTransaction,
@@ -25,6 +23,7 @@ import { runReconcile } from '../../packages/server/src/cli/treasury-commands.js
 import { createApiKey } from '../../packages/server/src/keys/secret-key.js';
 import { reconcile } from '../../packages/server/src/treasury/reconcile.js';
 import { devClients } from '../support/chain.js';
+import { txBuilderChecksum } from '../support/safe.js';
 import { startStack, testMerchantWallet, type Stack } from '../support/stack.js';
 import { callApi, choose, view, waitFor } from '../support/wait.js';
 
@@ -400,20 +399,7 @@ describe('ledger, sweeps and payouts on anvil', () => {
       file.transactions.map((t) => [t.to, t.value, t.contractInputsValues]),
       [[getAddress(stack.usdc), '0', { to: destination, value: '1500000' }]],
     );
-    // The checksum as the Transaction Builder computes it (safe-react-apps, tx-builder's
-    // lib/checksum.ts): each object written as `{<sorted keys as JSON>v1,v2,…,}`, meta.name null,
-    // no meta.checksum, keccak-256.
-    const write = (v: unknown): string =>
-      Array.isArray(v)
-        ? `[${v.map(write).join(',')}]`
-        : v && typeof v === 'object'
-          ? `{${JSON.stringify(Object.keys(v).sort())}${Object.keys(v)
-              .sort()
-              .map((k) => `${write((v as Record<string, unknown>)[k])},`)
-              .join('')}}`
-          : JSON.stringify(v ?? null);
-    const { checksum, ...meta } = file.meta;
-    assert.equal(checksum, keccak256(stringToHex(write({ ...file, meta: { ...meta, name: null } }))));
+    assert.equal(file.meta.checksum, txBuilderChecksum(file), 'the Transaction Builder accepts the checksum');
     const payouts = await callApi<{ data: Payout[] }>(
       stack.apiUrl,
       stack.secretKey,

@@ -7,26 +7,25 @@
  * ledger, `reconcile` and the chain must agree.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { keccak256, toHex, type Address, type Hex } from 'viem';
+import type { Address, Hex } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import type { BuyerSession, Payout } from '@crypto-checkout/protocol';
-import { sweepCommand } from '../../packages/server/src/cli/sweep-command.js';
-import { ensureForwarderFactory } from '../../packages/server/src/treasury/forwarder-factory.js';
-import { DEFAULT_FORWARDER_FACTORY } from '../../packages/server/src/treasury/forwarder-address.js';
 import { formatAtomic } from '../../packages/server/src/money.js';
 import { reconcile } from '../../packages/server/src/treasury/reconcile.js';
 import { createForwarderSweeper } from '../../packages/server/src/treasury/sweeper-clients.js';
 import { SweepStore } from '../../packages/server/src/store/sweep-store.js';
-import { testSecretBox } from '../support/app.js';
 import { devClients } from '../support/chain.js';
 import { mintTo, sendCoinTo, tokenBalance } from '../support/forwarders.js';
-import { encodeBuilderMethod, testSafe, type SafeCall } from '../support/safe.js';
+import {
+  encodeBuilderMethod,
+  exportSweepFile,
+  testSafe,
+  txBuilderChecksum,
+  type SafeCall,
+} from '../support/safe.js';
 import { startStack, type Stack } from '../support/stack.js';
-import { callApi, waitFor } from '../support/wait.js';
+import { callApi, waitFor, waitForPaid } from '../support/wait.js';
 
 /** A Transaction Builder file as the app reads it: either raw `data` or a method and its inputs. */
 interface BuilderFile {
@@ -40,25 +39,6 @@ interface BuilderFile {
     contractMethod: { name: string; inputs: { name: string; type: string }[] } | null;
     contractInputsValues: Record<string, string> | null;
   }[];
-}
-
-/**
- * The Transaction Builder's import check, transcribed from its source (safe-react-apps,
- * apps/tx-builder/src/lib/checksum.ts): every object written as `{<sorted keys as JSON>v1,v2,…,}`,
- * arrays as `[a,b]`, `undefined` as null, `meta.name` null and no `meta.checksum`; keccak-256.
- */
-function txBuilderChecksum(file: BuilderFile): string {
-  const write = (value: unknown): string => {
-    if (Array.isArray(value)) return `[${value.map(write).join(',')}]`;
-    if (value && typeof value === 'object') {
-      const keys = Object.keys(value).sort();
-      return `{${JSON.stringify(keys)}${keys.map((k) => `${write((value as Record<string, unknown>)[k])},`).join('')}}`;
-    }
-    return JSON.stringify(value ?? null);
-  };
-  const { checksum: _omit, ...meta } = file.meta;
-  void _omit;
-  return keccak256(toHex(write({ ...file, meta: { ...meta, name: null } })));
 }
 
 /** The calls of a file, as the Transaction Builder encodes them. */
@@ -116,37 +96,10 @@ describe('Safe Transaction Builder exports, executed by a real Safe on anvil', (
       of('eth').map((p) => p.atomic),
     );
     await stack.mine(2);
-    await waitFor(
-      async () => {
-        const { rows } = await stack.server.app.store.db.query<{ n: string }>(
-          `SELECT count(*) AS n FROM sessions WHERE status = 'paid'`,
-        );
-        return Number(rows[0]!.n) === paid.length;
-      },
-      30_000,
-      'every session paid',
-    );
+    await waitForPaid(stack.server.app.store.db, paid.length, 30_000);
 
-    const { public: pub, wallet } = devClients(stack.rpcUrl);
-    await ensureForwarderFactory(pub, wallet, DEFAULT_FORWARDER_FACTORY);
-    const dir = await mkdtemp(join(tmpdir(), 'cc-safe-exec-'));
-    let file: BuilderFile;
-    try {
-      const path = join(dir, 'sweep.json');
-      await sweepCommand.run(
-        {
-          config: stack.config,
-          db: stack.server.app.store.db,
-          secrets: testSecretBox,
-          print: () => undefined,
-        },
-        { export: path },
-        [],
-      );
-      file = JSON.parse(await readFile(path, 'utf8')) as BuilderFile;
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+    const pub = devClients(stack.rpcUrl).public;
+    const file = (await exportSweepFile(stack)) as BuilderFile;
     assert.equal(file.chainId, '31337');
     assert.equal(file.meta.createdFromSafeAddress.toLowerCase(), safe.address.toLowerCase());
     assert.equal(file.meta.checksum, txBuilderChecksum(file), 'the Transaction Builder accepts the checksum');

@@ -12,7 +12,7 @@ import { devClients } from '../support/chain.js';
 import { mintTo, sendCoinTo, tokenBalance } from '../support/forwarders.js';
 import { startStack, testMerchantWallet, type Stack } from '../support/stack.js';
 import { testSecretBox } from '../support/app.js';
-import { waitFor } from '../support/wait.js';
+import { waitForPaid } from '../support/wait.js';
 
 describe('sweep --export in xpub mode: unsigned transactions the merchant signs in their own wallet', () => {
   const wallet = testMerchantWallet();
@@ -45,16 +45,7 @@ describe('sweep --export in xpub mode: unsigned transactions the merchant signs 
       [BigInt(chosen[2]!.payment!.amount_due_atomic), parseEther('0.01')],
     );
     await stack.mine(2);
-    await waitFor(
-      async () => {
-        const { rows } = await stack.server.app.store.db.query<{ n: string }>(
-          `SELECT count(*) AS n FROM sessions WHERE status = 'paid'`,
-        );
-        return Number(rows[0]!.n) === 3;
-      },
-      20_000,
-      'three sessions paid',
-    );
+    await waitForPaid(stack.server.app.store.db, 3, 20_000);
   });
   after(async () => {
     await stack?.stop();

@@ -23,6 +23,7 @@ import { testSecretBox } from '../support/app.js';
 import { recordSecrets, testLogger } from '../support/logs.js';
 import { testMerchantWallet, testSecretKey } from '../support/stack.js';
 import { waitFor } from '../support/wait-for.js';
+import { waitForPaid } from '../support/wait.js';
 
 const LTC = 'ltc@litecoin-regtest';
 const TEST_VERSIONS = { public: 0x043587cf, private: 0x04358394 };
@@ -105,16 +106,7 @@ describe('sweep --export on Litecoin: a PSBT the merchant signs', { skip: liteco
       paid.push({ address, atomic: toAtomic(amount_due, 8) });
     }
     await node.mine(2);
-    await waitFor(
-      async () => {
-        const { rows } = await server.app.store.db.query<{ n: string }>(
-          `SELECT count(*) AS n FROM sessions WHERE status = 'paid'`,
-        );
-        return Number(rows[0]!.n) === 3;
-      },
-      20_000,
-      'three sessions paid',
-    );
+    await waitForPaid(server.app.store.db, 3, 20_000);
   });
 
   after(async () => {

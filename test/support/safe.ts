@@ -28,7 +28,16 @@ import {
 import { generatePrivateKey, privateKeyToAccount, sign, serializeSignature } from 'viem/accounts';
 import { createWalletClient, http } from 'viem';
 import { foundry } from 'viem/chains';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sweepCommand } from '../../packages/server/src/cli/sweep-command.js';
+import { DEFAULT_FORWARDER_FACTORY } from '../../packages/server/src/treasury/forwarder-address.js';
+import { ensureForwarderFactory } from '../../packages/server/src/treasury/forwarder-factory.js';
+import type { SafeBatchFile } from '../../packages/server/src/treasury/safe-transaction-builder.js';
+import { testSecretBox } from './app.js';
 import { devClients } from './chain.js';
+import type { Stack } from './stack.js';
 
 const require = createRequire(import.meta.url);
 const artifact = (path: string) =>
@@ -163,4 +172,47 @@ export function encodeBuilderMethod(
     return /int/.test(i.type) ? BigInt(raw) : raw;
   });
   return concat([selector, encodeAbiParameters(parseAbiParameters(types), args)]);
+}
+
+/**
+ * The Transaction Builder's import check, transcribed from its source (safe-react-apps,
+ * apps/tx-builder/src/lib/checksum.ts), apart from the server's code: every object written as
+ * `{<sorted keys as JSON>v1,v2,…,}`, arrays as `[a,b]`, `undefined` as null; `meta.name` null and no
+ * `meta.checksum`; keccak-256.
+ */
+export function txBuilderChecksum(file: { meta: Record<string, unknown> }): string {
+  const write = (value: unknown): string => {
+    if (Array.isArray(value)) return `[${value.map(write).join(',')}]`;
+    if (value && typeof value === 'object') {
+      const keys = Object.keys(value).sort();
+      return `{${JSON.stringify(keys)}${keys.map((k) => `${write((value as Record<string, unknown>)[k])},`).join('')}}`;
+    }
+    return JSON.stringify(value ?? null);
+  };
+  const { checksum: _omit, ...meta } = file.meta;
+  void _omit;
+  return keccak256(new TextEncoder().encode(write({ ...file, meta: { ...meta, name: null } })));
+}
+
+/**
+ * Deploys the forwarder factory if it is not there yet, runs `sweep --export <file>` on the stack's
+ * forwarder-mode chain as the CLI would, and returns the file it wrote, parsed.
+ */
+export async function exportSweepFile(stack: Stack): Promise<SafeBatchFile> {
+  const { public: pub, wallet } = devClients(stack.rpcUrl);
+  await ensureForwarderFactory(pub, wallet, DEFAULT_FORWARDER_FACTORY);
+  const dir = await mkdtemp(join(tmpdir(), 'cc-safe-batch-'));
+  try {
+    const path = join(dir, 'batch.json');
+    const context = {
+      config: stack.config,
+      db: stack.server.app.store.db,
+      secrets: testSecretBox,
+      print: () => undefined,
+    };
+    await sweepCommand.run(context, { export: path }, []);
+    return JSON.parse(await readFile(path, 'utf8')) as SafeBatchFile;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }

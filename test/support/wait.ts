@@ -1,7 +1,27 @@
 import assert from 'node:assert/strict';
 import type { BuyerSession, Session } from '@crypto-checkout/protocol';
 
-export { waitFor } from './wait-for.js';
+import { waitFor } from './wait-for.js';
+
+export { waitFor };
+
+/** Waits until `count` sessions of the database are `paid` (the watcher has seen every payment). */
+export async function waitForPaid(
+  db: { query<R>(sql: string): Promise<{ rows: R[] }> },
+  count: number,
+  ms = 30_000,
+): Promise<void> {
+  await waitFor(
+    async () => {
+      const { rows } = await db.query<{ n: string }>(
+        `SELECT count(*) AS n FROM sessions WHERE status = 'paid'`,
+      );
+      return Number(rows[0]!.n) === count;
+    },
+    ms,
+    `${count} sessions paid`,
+  );
+}
 
 /** The buyer chooses `method` for a session (with its client secret), as the element does. */
 export async function choose(apiUrl: string, session: Session, method: string): Promise<BuyerSession> {
