@@ -5,6 +5,12 @@
  * `reconcile` command exits non-zero on any. Money the ledger does not know (a transfer nobody
  * recorded, a sweep not reported, gas not booked) shows up here.
  *
+ * On a Bitcoin-like chain the node's UTXO set is read instead (`scantxoutset` of the addresses, one
+ * call per chain: coins in blocks, whatever their depth, none of the mempool's): the deposit
+ * addresses and the treasury addresses (m/…/1/i) the sweeps went to. It is independent of the
+ * watch-only wallet the watcher reads. On mainnet the scan takes a minute or two (it walks the whole
+ * UTXO set), which a reconciliation can afford.
+ *
  * An address is checked for the assets it has ledger entries of other than fees: a payout source
  * pays its gas in the native coin it was funded with from outside, which the ledger records only as
  * fees, so its native balance is not expected to match.
@@ -12,8 +18,9 @@
  */
 import { createPublicClient, erc20Abi, getAddress, http, type PublicClient } from 'viem';
 import type { ChainConfig } from '../config.js';
-import { formatAtomic } from '../money.js';
+import { formatAtomic, toAtomic } from '../money.js';
 import type { Ledger } from './ledger.js';
+import { nodeRpc, type NodeRpc } from '../chain/utxo/node-rpc.js';
 
 /** One address and asset where the ledger and the chain disagree. */
 export interface ReconcileDifference {
@@ -45,12 +52,39 @@ export async function reconcile(options: {
   livemode?: boolean | null;
   /** A client per chain; default: HTTP to its `rpc_url`. */
   client?: (chain: ChainConfig) => PublicClient;
+  /** The node client of a Bitcoin-like chain; default: JSON-RPC to its `rpc_url`. */
+  nodeRpc?: (chain: ChainConfig) => NodeRpc;
 }): Promise<ReconcileReport> {
   const { ledger, chains } = options;
-  const holdings = await ledger.holdings(options.livemode ?? null);
-  const clients = new Map<number, PublicClient>();
-  const blocks: Record<number, bigint> = {};
+  const all = await ledger.holdings(options.livemode ?? null);
+  const utxoChains = new Set(chains.filter((c) => c.family === 'utxo').map((c) => c.id));
+  const holdings = all.filter((h) => !utxoChains.has(h.chain_id));
   const differences: ReconcileDifference[] = [];
+  const blocks: Record<number, bigint> = {};
+  for (const chain of chains.filter((c) => utxoChains.has(c.id))) {
+    const mine = all.filter((h) => h.chain_id === chain.id);
+    if (!mine.length) continue;
+    const rpc = options.nodeRpc?.(chain) ?? nodeRpc(chain.rpc_url, { chain: chain.key });
+    const scan = await scanUtxoAddresses(
+      ledger,
+      chain,
+      rpc,
+      mine.map((h) => h.address),
+    );
+    blocks[chain.id] = BigInt(scan.height);
+    for (const holding of mine) {
+      const onChain = scan.balances.get(holding.address) ?? 0n;
+      if (onChain !== holding.amount_atomic)
+        differences.push({
+          address: scan.spelled.get(holding.address) ?? holding.address,
+          asset: holding.asset,
+          chain_id: chain.id,
+          ledger_atomic: holding.amount_atomic,
+          chain_atomic: onChain,
+        });
+    }
+  }
+  const clients = new Map<number, PublicClient>();
   for (const holding of holdings) {
     const chain = chains.find((c) => c.id === holding.chain_id);
     if (!chain)
@@ -85,7 +119,45 @@ export async function reconcile(options: {
       });
     }
   }
-  return { checked: holdings.length, differences, blocks };
+  return { checked: all.length, differences, blocks };
+}
+
+/**
+ * The coins in blocks at each of `addresses` (as the ledger keeps them, lower-cased) of a UTXO chain,
+ * from the node's UTXO set: the balance per address, the height read at, and each address as
+ * spelled (base58 addresses are case-sensitive; the deposit and treasury tables keep them as issued).
+ */
+async function scanUtxoAddresses(
+  ledger: Ledger,
+  chain: ChainConfig,
+  rpc: NodeRpc,
+  addresses: readonly string[],
+): Promise<{ height: number; balances: Map<string, bigint>; spelled: Map<string, string> }> {
+  const { rows } = await ledger.db.query<{ address: string }>(
+    `SELECT address FROM deposits WHERE chain_id = $1 UNION SELECT address FROM abandoned_deposits WHERE chain_id = $1
+     UNION SELECT address FROM utxo_treasury_addresses WHERE chain_id = $1
+     UNION SELECT counterparty FROM ledger_entries WHERE chain_id = $1 AND kind = 'sweep'`,
+    [chain.id],
+  );
+  const spelled = new Map(rows.filter((r) => r.address).map((r) => [r.address.toLowerCase(), r.address]));
+  const wanted = addresses.map((a) => spelled.get(a) ?? a);
+  const scan = await rpc<{
+    success: boolean;
+    height: number;
+    unspents: { scriptPubKey: string; amount: string }[];
+  }>('scantxoutset', ['start', wanted.map((a) => `addr(${a})`)]);
+  if (!scan.success) throw new Error(`${chain.key}: the node's scantxoutset did not complete`);
+  const byScript = new Map<string, string>();
+  for (const address of wanted) {
+    const info = await rpc<{ isvalid: boolean; scriptPubKey?: string }>('validateaddress', [address]);
+    if (info.isvalid && info.scriptPubKey) byScript.set(info.scriptPubKey, address.toLowerCase());
+  }
+  const balances = new Map<string, bigint>();
+  for (const u of scan.unspents) {
+    const address = byScript.get(u.scriptPubKey);
+    if (address) balances.set(address, (balances.get(address) ?? 0n) + toAtomic(u.amount, 8));
+  }
+  return { height: scan.height, balances, spelled };
 }
 
 /** The report as lines for a person: one per difference, then a summary. */
