@@ -16,7 +16,8 @@ import { HDKey } from '@scure/bip32';
 import * as bitcoinjs from 'bitcoinjs-lib';
 import type { Session } from '@crypto-checkout/protocol';
 import { sweepCommand } from '../../packages/server/src/cli/sweep-command.js';
-import { runReconcile } from '../../packages/server/src/cli/treasury-commands.js';
+import { runReconcile, treasuryCommands } from '../../packages/server/src/cli/treasury-commands.js';
+import { createApiKey } from '../../packages/server/src/keys/secret-key.js';
 import { parseConfig, type Config } from '../../packages/server/src/config.js';
 import { startServer, type RunningServer } from '../../packages/server/src/server.js';
 import { formatAtomic, toAtomic } from '../../packages/server/src/money.js';
@@ -135,6 +136,8 @@ describe(
           },
         ],
         rates: { LTC: '100' },
+        // 5 USD: the sessions pay cents' worth of LTC, so that payouts on both sides of it fit the treasury.
+        payouts: { review_threshold: '5' },
         log_level: 'warn',
         limits: { rate_limits: { enabled: false }, load_shedding: { enabled: false } },
       });
@@ -285,6 +288,131 @@ describe(
         [sweepTxid],
       );
       assert.equal(rows.length, 9);
+      assert.deepEqual(await reconcileNow(), { code: 0, differences: [] });
+    });
+
+    test('payouts in LTC: validated, reviewed, exported as one PSBT, signed, broadcast and confirmed', async () => {
+      assert.ok(sweepTxid, 'needs the treasury of the previous tests');
+      const post = (body: unknown, key = secretKey, idempotencyKey?: string) =>
+        fetch(`${server.url}/v1/payouts`, {
+          method: 'POST',
+          headers: {
+            authorization: `Bearer ${key}`,
+            'content-type': 'application/json',
+            ...(idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}),
+          },
+          body: JSON.stringify(body),
+        });
+      const payee = async () => node.rpc<string>('getnewaddress', ['', 'bech32'], 'buyer');
+      // Addresses of another network or encoding are refused with the field named.
+      for (const destination of [
+        'bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq',
+        (await payee()).slice(0, -1) + 'q',
+        '0x52908400098527886E0F7030069857D2E4169EE7',
+      ]) {
+        const answer = await post({ payouts: [{ destination, asset: LTC, amount: '0.01' }] });
+        assert.equal(answer.status, 400, destination);
+        const error = (await answer.json()) as { error: { code: string; message: string } };
+        assert.match(JSON.stringify(error), /payouts\.0\.destination/);
+      }
+      // More than the treasury holds: refused, nothing reserved.
+      const over = await post({ payouts: [{ destination: await payee(), asset: LTC, amount: '1' }] });
+      assert.equal(over.status, 409);
+      assert.match(await over.text(), /insufficient_balance/);
+
+      const batch = {
+        payouts: [
+          { destination: await payee(), asset: LTC, amount: '0.02', reference: 'p-1' },
+          { destination: await payee(), asset: LTC, amount: '0.06', reference: 'p-2' },
+          { destination: (await payee()).toUpperCase(), asset: LTC, amount: '0.03', reference: 'p-3' },
+        ],
+      };
+      const first = (await (await post(batch, secretKey, 'utxo-batch-1')).json()) as {
+        data: { id: string; status: string }[];
+      };
+      const again = (await (await post(batch, secretKey, 'utxo-batch-1')).json()) as typeof first;
+      assert.deepEqual(again, first, 'a retry answers the same payouts');
+      const { rows: valued } = await db().query<{ fiat_value: string }>(
+        'SELECT fiat_value FROM payouts ORDER BY reference',
+      );
+      assert.deepEqual(
+        first.data.map((p) => p.status),
+        ['approved', 'needs_approval', 'approved'],
+        JSON.stringify(valued),
+      );
+      const { key: approver } = await createApiKey(server.app.apiKeys, { mode: 'test', scopes: ['approve'] });
+      recordSecrets(approver);
+      const approved = await fetch(`${server.url}/v1/payouts/${first.data[1]!.id}/approve`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${approver}` },
+      });
+      assert.equal(approved.status, 200);
+
+      const file = join(dataDir, 'payouts.psbt');
+      const exportPsbt = treasuryCommands.find((c) => c.group === 'payouts' && c.name === 'export-psbt')!;
+      const run = (flags: Record<string, string>) =>
+        exportPsbt.run({ config, db: db(), secrets: testSecretBox, print: () => {} }, flags, []);
+      await run({
+        chain: 'litecoin-regtest',
+        mode: 'test',
+        export: file,
+        'fee-rate': '2',
+        'key-origin': origin,
+      });
+      await assert.rejects(run({ chain: 'litecoin-regtest', mode: 'test' }), /no approved payouts/);
+
+      const psbt = bitcoinjs.Psbt.fromBase64((await readFile(file, 'utf8')).trim(), { network: LTC_REGTEST });
+      assert.equal(psbt.inputCount, 1);
+      assert.equal(psbt.data.inputs[0]!.bip32Derivation![0]!.path, "m/84'/1'/0'/1/0");
+      // Each payout has its output (the index stored with it), and the change its treasury path.
+      const amounts = psbt.txOutputs.map((o) => o.value);
+      assert.equal(amounts.length, 4);
+      const { rows: submitted } = await db().query<{
+        status: string;
+        tx_hash: string;
+        log_index: number;
+        amount_atomic: string;
+        destination: string;
+      }>(
+        'SELECT status, tx_hash, log_index, amount_atomic::text, destination FROM payouts ORDER BY reference',
+      );
+      assert.deepEqual(
+        submitted.map((p) => [psbt.txOutputs[p.log_index]!.value, psbt.txOutputs[p.log_index]!.address]),
+        [
+          [2_000_000n, batch.payouts[0]!.destination],
+          [6_000_000n, batch.payouts[1]!.destination],
+          [3_000_000n, batch.payouts[2]!.destination.toLowerCase()],
+        ],
+      );
+      assert.deepEqual([...new Set(submitted.map((p) => p.log_index))].sort(), [0, 1, 2]);
+      assert.equal(psbt.data.outputs[3]!.bip32Derivation![0]!.path, "m/84'/1'/0'/1/1");
+      const payoutFee = total - fee - amounts.reduce((a, b) => a + b, 0n);
+      psbt.signAllInputsHD(hdSigner(seed));
+      psbt.finalizeAllInputs();
+      const signed = psbt.extractTransaction();
+      assert.deepEqual(
+        submitted.map((p) => [p.status, p.tx_hash]),
+        [0, 1, 2].map(() => ['submitted', signed.getId()]),
+      );
+      await node.rpc('sendrawtransaction', [signed.toHex()]);
+      await node.mine(2);
+      await waitFor(
+        async () => {
+          const { rows } = await db().query<{ status: string }>('SELECT status FROM payouts');
+          return rows.every((r) => r.status === 'confirmed');
+        },
+        10_000,
+        'payouts confirmed',
+      );
+      const b = (await (
+        await fetch(`${server.url}/v1/balances`, { headers: { authorization: `Bearer ${secretKey}` } })
+      ).json()) as {
+        data: { asset: string; in_treasury: string; pending_payouts: string; available: string }[];
+      };
+      const ltc = b.data.find((x) => x.asset === LTC)!;
+      assert.equal(ltc.in_treasury, formatAtomic(total - fee - 11_000_000n - payoutFee, 8));
+      assert.equal(ltc.pending_payouts, '0');
+      assert.equal(ltc.available, ltc.in_treasury);
       assert.deepEqual(await reconcileNow(), { code: 0, differences: [] });
     });
 

@@ -441,6 +441,7 @@ async function startUtxoSweepWatches(
       chain,
       db: services.store.db,
       ledger: services.treasury.ledger,
+      payouts: services.treasury.payouts,
       rpc: nodeRpc(chain.rpc_url, { chain: chain.key, observe: services.metrics?.observeRpc }),
       logger: log,
     });

@@ -240,6 +240,8 @@ export class PayoutExecutor {
    */
   async confirmSubmitted(chainId: number): Promise<{ confirmed: number; failed: number }> {
     const chain = this.chain(chainId);
+    // A Bitcoin-like chain's payouts are confirmed by its sweep watch (treasury/utxo-sweep-watch.ts).
+    if (chain.family === 'utxo') return { confirmed: 0, failed: 0 };
     const client = this.client(chain);
     const submitted = await this.options.payouts.inStatus(this.options.payouts.db, chainId, 'submitted');
     if (!submitted.length) return { confirmed: 0, failed: 0 };

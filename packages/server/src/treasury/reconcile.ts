@@ -7,7 +7,8 @@
  *
  * On a Bitcoin-like chain the node's UTXO set is read instead (`scantxoutset` of the addresses, one
  * call per chain: coins in blocks, whatever their depth, none of the mempool's): the deposit
- * addresses and the treasury addresses (m/…/1/i) the sweeps went to. It is independent of the
+ * addresses one by one, and the treasury (every address m/…/1/i handed out) as a whole, since a
+ * payout's change moves coins between its addresses. It is independent of the
  * watch-only wallet the watcher reads. On mainnet the scan takes a minute or two (it walks the whole
  * UTXO set), which a reconciliation can afford.
  *
@@ -72,7 +73,14 @@ export async function reconcile(options: {
       mine.map((h) => h.address),
     );
     blocks[chain.id] = BigInt(scan.height);
+    // Deposit addresses one by one; the treasury as one (a payout's change moves coins between its
+    // addresses, which the ledger need not follow).
+    const treasury = { ledger: 0n, asset: mine[0]!.asset };
     for (const holding of mine) {
+      if (scan.treasury.has(holding.address)) {
+        treasury.ledger += holding.amount_atomic;
+        continue;
+      }
       const onChain = scan.balances.get(holding.address) ?? 0n;
       if (onChain !== holding.amount_atomic)
         differences.push({
@@ -83,6 +91,16 @@ export async function reconcile(options: {
           chain_atomic: onChain,
         });
     }
+    let treasuryOnChain = 0n;
+    for (const address of scan.treasury) treasuryOnChain += scan.balances.get(address) ?? 0n;
+    if (scan.treasury.size && treasuryOnChain !== treasury.ledger)
+      differences.push({
+        address: `treasury (m/…/1/*, ${scan.treasury.size} addresses)`,
+        asset: treasury.asset,
+        chain_id: chain.id,
+        ledger_atomic: treasury.ledger,
+        chain_atomic: treasuryOnChain,
+      });
   }
   const clients = new Map<number, PublicClient>();
   for (const holding of holdings) {
@@ -132,7 +150,17 @@ async function scanUtxoAddresses(
   chain: ChainConfig,
   rpc: NodeRpc,
   addresses: readonly string[],
-): Promise<{ height: number; balances: Map<string, bigint>; spelled: Map<string, string> }> {
+): Promise<{
+  height: number;
+  balances: Map<string, bigint>;
+  spelled: Map<string, string>;
+  treasury: Set<string>;
+}> {
+  const { rows: issued } = await ledger.db.query<{ address: string }>(
+    'SELECT address FROM utxo_treasury_addresses WHERE chain_id = $1',
+    [chain.id],
+  );
+  const treasury = new Set(issued.map((r) => r.address.toLowerCase()));
   const { rows } = await ledger.db.query<{ address: string }>(
     `SELECT address FROM deposits WHERE chain_id = $1 UNION SELECT address FROM abandoned_deposits WHERE chain_id = $1
      UNION SELECT address FROM utxo_treasury_addresses WHERE chain_id = $1
@@ -140,7 +168,7 @@ async function scanUtxoAddresses(
     [chain.id],
   );
   const spelled = new Map(rows.filter((r) => r.address).map((r) => [r.address.toLowerCase(), r.address]));
-  const wanted = addresses.map((a) => spelled.get(a) ?? a);
+  const wanted = [...new Set([...addresses, ...treasury])].map((a) => spelled.get(a) ?? a);
   const scan = await rpc<{
     success: boolean;
     height: number;
@@ -157,7 +185,7 @@ async function scanUtxoAddresses(
     const address = byScript.get(u.scriptPubKey);
     if (address) balances.set(address, (balances.get(address) ?? 0n) + toAtomic(u.amount, 8));
   }
-  return { height: scan.height, balances, spelled };
+  return { height: scan.height, balances, spelled, treasury };
 }
 
 /** The report as lines for a person: one per difference, then a summary. */

@@ -16,8 +16,15 @@
  *   ledger knows): nothing is booked, the coins stay in `in_deposit_addresses`, a warning is logged
  *   and `reconcile` shows the difference until a person looks — money is never silently dropped.
  *
+ * It also keeps the treasury's own watch-only wallet (`<wallet>-treasury`, the internal branch
+ * m/…/1/*) on the node, whose coins `payouts export-psbt` spends, and settles the payouts exported
+ * there: `confirmed` (a `payout_settle` per payout and the transaction's fee) once the exported
+ * transaction has the chain's confirmations, `failed` (the reservation released) when it conflicts
+ * or its coins were spent by another transaction. A reorganisation of a payout already confirmed is
+ * not taken back (it is final at the chain's confirmations, as on EVM).
+ *
  * Runs on the instance that leads the chain's watch, beside the chain watcher (which opens the
- * wallet). Ledger entries of UTXO sweeps carry no log index (a transaction's deposit address is the
+ * deposit wallet). Ledger entries of UTXO sweeps carry no log index (a transaction's deposit address is the
  * key; `NULL` keeps the forwarder sweeps' unique index out of the way of the re-booking after a reorg).
  * @module
  */
@@ -28,7 +35,14 @@ import { normalizeUtxoAddress, utxoNetworkOf, walletNameOf } from '../chain/utxo
 import { lockUtxoTreasury } from '../store/utxo-treasury-lock.js';
 import type { Database, Queryable } from '../store/database.js';
 import type { Ledger, NewLedgerEntry } from './ledger.js';
-import { treasuryAddresses } from './utxo-treasury.js';
+import { openNodeWallet, type NodeWallet } from '../chain/utxo/node-wallet.js';
+import { reserveEntry, type Payouts } from './payouts.js';
+import {
+  highestTreasuryIndex,
+  treasuryAddresses,
+  treasuryKeyOf,
+  treasuryWalletNameOf,
+} from './utxo-treasury.js';
 
 /** Statuses of a UTXO sweep row (see the module comment). */
 export type UtxoSweepStatus = 'submitted' | 'confirmed' | 'dropped' | 'needs_review';
@@ -66,10 +80,13 @@ export function createUtxoSweepWatch(options: {
   db: Database;
   ledger: Ledger;
   rpc: NodeRpc;
+  /** The payouts, to settle those exported by `payouts export-psbt`; without, none are settled. */
+  payouts?: Payouts;
   logger: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void };
   clock?: () => Date;
 }): UtxoSweepWatch {
-  const { chain, db, ledger, rpc, logger } = options;
+  const { chain, db, ledger, rpc, logger, payouts } = options;
+  let treasuryWallet: NodeWallet | null = null;
   const clock = options.clock ?? (() => new Date());
   const wallet = walletNameOf(chain);
   const reorgDepth = Math.max(32, chain.confirmations * 2);
@@ -286,6 +303,16 @@ export function createUtxoSweepWatch(options: {
       const report: UtxoSweepWatchReport = { transactions: new Map() };
       if (!(await rpc<string[]>('listwallets')).includes(wallet)) return report; // not opened yet
       const tip = await rpc<number>('getblockcount');
+      const top = await highestTreasuryIndex(db, chain);
+      treasuryWallet ??= await openNodeWallet({
+        rpc,
+        name: treasuryWalletNameOf(chain),
+        key: treasuryKeyOf(chain),
+        fromIndex: 0,
+        highestIndex: Math.max(0, top),
+        branch: 1,
+      });
+      await treasuryWallet.ensureRange(Math.max(0, top));
       const since =
         scannedTo === null ? '' : await rpc<string>('getblockhash', [Math.max(0, scannedTo - reorgDepth)]);
       const list = await rpc<{
@@ -310,10 +337,86 @@ export function createUtxoSweepWatch(options: {
         const status = await settle(txid, tip, mempool);
         if (status) report.transactions.set(txid, status);
       }
+      if (payouts) await settlePayouts(payouts);
       scannedTo = tip;
       return report;
     },
   };
+
+  /** Confirms or fails the submitted payouts of the chain by what the treasury wallet shows of their transaction. */
+  async function settlePayouts(store: Payouts): Promise<void> {
+    const submitted = await store.inStatus(db, chain.id, 'submitted');
+    const byTx = new Map<string, typeof submitted>();
+    for (const p of submitted) {
+      if (!p.tx_hash) continue;
+      byTx.set(p.tx_hash, [...(byTx.get(p.tx_hash) ?? []), p]);
+    }
+    for (const [txid, group] of byTx) {
+      let tx: { confirmations: number; fee?: string } | null = null;
+      try {
+        tx = await rpc<{ confirmations: number; fee?: string }>(
+          'gettransaction',
+          [txid, true],
+          treasuryWalletNameOf(chain),
+        );
+      } catch (error) {
+        if (!(error instanceof NodeRpcError) || error.code !== -5) throw error;
+      }
+      let failure: string | null = null;
+      if (tx === null || tx.confirmations < 0) {
+        // Not broadcast (yet), or conflicted: failed only once one of its coins is spent by another.
+        const { rows: coins } = await db.query<{ txid: string; vout: number }>(
+          'SELECT txid, vout FROM utxo_reservations WHERE chain_id = $1 AND expected_txid = $2',
+          [chain.id, txid],
+        );
+        for (const coin of coins) {
+          if ((await rpc('gettxout', [coin.txid, coin.vout, true])) === null) {
+            failure = `coin ${coin.txid}:${coin.vout} of the exported transaction ${txid} was spent by another transaction`;
+            break;
+          }
+        }
+        if (tx && tx.confirmations < 0)
+          failure ??= `the exported transaction ${txid} conflicts with a mined one`;
+        if (!failure) continue;
+      } else if (tx.confirmations < chain.confirmations) continue;
+      const now = clock();
+      await store.transaction(async (q) => {
+        for (const payout of group) {
+          const current = await store.lockById(q, payout.id);
+          if (current?.status !== 'submitted') continue;
+          if (failure) {
+            await ledger.append(q, [reserveEntry(current, 'payout_release', -current.amount_atomic, now)]);
+            await store.transition(q, current, 'failed', { failure_reason: failure });
+            continue;
+          }
+          await ledger.append(q, [
+            {
+              ...reserveEntry(current, 'payout_settle', current.amount_atomic, now),
+              address: current.source_address,
+              tx_hash: txid,
+              log_index: current.log_index,
+            },
+          ]);
+          // One fee per transaction, however many payouts it carries (the wallet's fee is negative).
+          if (tx?.fee !== undefined)
+            await ledger.recordFee(q, {
+              livemode: current.livemode,
+              chain_id: chain.id,
+              address: current.source_address!,
+              tx_hash: txid,
+              amount_atomic: toAtomic(tx.fee.replace(/^-/, ''), 8),
+              payout_id: current.id,
+              at: now,
+            });
+          await store.transition(q, current, 'confirmed');
+        }
+      });
+      logger.info(
+        { chain: chain.key, txid, payouts: group.length, ...(failure ? { failure } : {}) },
+        failure ? 'UTXO payouts failed' : 'UTXO payouts confirmed',
+      );
+    }
+  }
 }
 
 /**

@@ -9,7 +9,7 @@
  */
 import type { ChainConfig } from '../config.js';
 import { deriveUtxoAddress, parseUtxoAccountKey, type UtxoAccountKey } from '../chain/utxo/account-key.js';
-import { normalizeUtxoAddress, utxoNetworkOf } from '../chain/utxo/utxo-chain.js';
+import { normalizeUtxoAddress, utxoNetworkOf, walletNameOf } from '../chain/utxo/utxo-chain.js';
 import type { Queryable } from '../store/database.js';
 
 /** A treasury address past the highest handed out still counts, up to this many (a wallet's gap limit). */
@@ -17,6 +17,15 @@ export const TREASURY_LOOKAHEAD = 20;
 
 /** How long an export's coins stay reserved when the export says nothing else. */
 export const DEFAULT_RESERVATION_MS = 24 * 3_600_000;
+
+/**
+ * The name of the treasury's watch-only wallet on the chain's node (the internal branch m/…/1/*):
+ * the deposit wallet's name and `-treasury`. Apart from the deposit wallet so that a sweep, which
+ * leaves one and reaches the other, shows in each as what it is (a send, a receive).
+ */
+export function treasuryWalletNameOf(chain: ChainConfig): string {
+  return `${walletNameOf(chain)}-treasury`;
+}
 
 /** The account key of a UTXO chain with its internal (treasury) branch as the one addresses come from. */
 export function treasuryKeyOf(chain: ChainConfig): UtxoAccountKey {
@@ -54,16 +63,21 @@ export async function nextTreasuryAddress(
   throw new Error(`${chain.key}: could not take a treasury address (too many exports at once)`);
 }
 
+/** The highest treasury index handed out on `chain`, or -1. */
+export async function highestTreasuryIndex(q: Queryable, chain: ChainConfig): Promise<number> {
+  const { rows } = await q.query<{ top: number | null }>(
+    `SELECT max(derivation_index)::float8 AS top FROM utxo_treasury_addresses WHERE chain_id = $1`,
+    [chain.id],
+  );
+  return rows[0]?.top === null || rows[0]?.top === undefined ? -1 : Number(rows[0].top);
+}
+
 /**
  * Every treasury address of `chain` the watcher counts as the treasury: those handed out and
  * {@link TREASURY_LOOKAHEAD} past the highest, by address (normalised) → derivation index.
  */
 export async function treasuryAddresses(q: Queryable, chain: ChainConfig): Promise<Map<string, number>> {
-  const { rows } = await q.query<{ top: number | null }>(
-    `SELECT max(derivation_index)::float8 AS top FROM utxo_treasury_addresses WHERE chain_id = $1`,
-    [chain.id],
-  );
-  const top = rows[0]?.top === null || rows[0]?.top === undefined ? -1 : Number(rows[0].top);
+  const top = await highestTreasuryIndex(q, chain);
   const key = treasuryKeyOf(chain);
   const known = new Map<string, number>();
   for (let index = 0; index <= top + TREASURY_LOOKAHEAD; index++) {
