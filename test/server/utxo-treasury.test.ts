@@ -4,7 +4,10 @@
  * test seed, `sendrawtransaction` broadcasts it, and the sweep watch books it: submitted, then
  * confirmed at the chain's confirmations, with the ledger, `GET /v1/balances` and `reconcile` in
  * agreement with the node to the litoshi; a reorganisation of the sweep's block takes the booking
- * back and books it again when re-mined; a spend of deposit coins elsewhere waits for review.
+ * back and books it again when re-mined; a payout batch above and below the review threshold is
+ * exported as one PSBT, signed, broadcast and confirmed, and one whose coins are spent otherwise
+ * fails; a spend of deposit coins elsewhere waits for review. On PostgreSQL (the production store,
+ * where bigint columns come back as strings) when it is reachable, else on PGlite.
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -13,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { HDKey } from '@scure/bip32';
+import pg from 'pg';
 import * as bitcoinjs from 'bitcoinjs-lib';
 import type { Session } from '@crypto-checkout/protocol';
 import { sweepCommand } from '../../packages/server/src/cli/sweep-command.js';
@@ -117,12 +121,36 @@ describe(
       };
     };
 
+    const pgServer = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+    let pgDatabase: string | null = null;
+    const admin = async (sql: string) => {
+      const client = new pg.Client({ connectionString: pgServer, connectionTimeoutMillis: 3000 });
+      await client.connect();
+      try {
+        await client.query(sql);
+      } finally {
+        await client.end();
+      }
+    };
+
     before(async () => {
       node = await startLitecoind();
       dataDir = await mkdtemp(join(tmpdir(), 'cc-utxot-'));
+      let databaseUrl: string | undefined;
+      try {
+        await admin('SELECT 1');
+        pgDatabase = `cc_utxot_${randomBytes(6).toString('hex')}`;
+        await admin(`CREATE DATABASE ${pgDatabase}`);
+        const url = new URL(pgServer);
+        url.pathname = `/${pgDatabase}`;
+        databaseUrl = url.toString();
+      } catch {
+        pgDatabase = null; // PostgreSQL not reachable: PGlite
+      }
       config = parseConfig({
         port: 0,
         data_dir: dataDir,
+        ...(databaseUrl ? { database_url: databaseUrl } : {}),
         encryption_key: encryptionKey,
         secret_keys: [secretKey],
         xpub: testMerchantWallet().xpub,
@@ -156,6 +184,7 @@ describe(
       await server?.stop();
       await node?.stop();
       if (dataDir) await rm(dataDir, { recursive: true, force: true });
+      if (pgDatabase) await admin(`DROP DATABASE IF EXISTS ${pgDatabase} WITH (FORCE)`);
     });
 
     test('a signed sweep PSBT is seen, confirmed and booked; balances and reconcile agree with the node', async () => {
@@ -416,6 +445,76 @@ describe(
       assert.deepEqual(await reconcileNow(), { code: 0, differences: [] });
     });
 
+    test('an exported payout whose coin is spent by another transaction fails and releases its reservation', async (t) => {
+      t.diagnostic(pgDatabase ? 'on PostgreSQL' : 'on PGlite');
+      const answer = await fetch(`${server.url}/v1/payouts`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${secretKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          payouts: [
+            {
+              destination: await node.rpc<string>('getnewaddress', ['', 'bech32'], 'buyer'),
+              asset: LTC,
+              amount: '0.001',
+            },
+          ],
+        }),
+      });
+      assert.equal(answer.status, 201);
+      const [payout] = ((await answer.json()) as { data: { id: string; status: string }[] }).data;
+      assert.equal(payout!.status, 'approved');
+      const exportPsbt = treasuryCommands.find((c) => c.group === 'payouts' && c.name === 'export-psbt')!;
+      const file = join(dataDir, 'failing.psbt');
+      await exportPsbt.run(
+        { config, db: db(), secrets: testSecretBox, print: () => {} },
+        { chain: 'litecoin-regtest', mode: 'test', export: file, 'fee-rate': '2', 'key-origin': origin },
+        [],
+      );
+      const exported = bitcoinjs.Psbt.fromBase64((await readFile(file, 'utf8')).trim(), {
+        network: LTC_REGTEST,
+      });
+      // The merchant spends the same treasury coin some other way (their wallet, by hand).
+      const input = exported.data.inputs[0]!;
+      const coin = exported.txInputs[0]!;
+      const other = new bitcoinjs.Psbt({ network: LTC_REGTEST });
+      other.addInput({
+        hash: coin.hash,
+        index: coin.index,
+        witnessUtxo: input.witnessUtxo!,
+        bip32Derivation: input.bip32Derivation!,
+      });
+      other.addOutput({
+        address: await node.rpc<string>('getnewaddress', ['', 'bech32'], 'buyer'),
+        value: input.witnessUtxo!.value - 1_000n,
+      });
+      other.signAllInputsHD(hdSigner(seed));
+      other.finalizeAllInputs();
+      await node.rpc('sendrawtransaction', [other.extractTransaction().toHex()]);
+      await node.mine(1);
+      await waitFor(
+        async () => {
+          const { rows } = await db().query<{ status: string; failure_reason: string | null }>(
+            'SELECT status, failure_reason FROM payouts WHERE id = $1',
+            [payout!.id],
+          );
+          return rows[0]?.status === 'failed' && rows[0].failure_reason;
+        },
+        10_000,
+        'the payout failed',
+      );
+      const b = (await (
+        await fetch(`${server.url}/v1/balances`, { headers: { authorization: `Bearer ${secretKey}` } })
+      ).json()) as { data: { asset: string; pending_payouts: string }[] };
+      assert.equal(b.data.find((x) => x.asset === LTC)!.pending_payouts, '0');
+      // The coin left the treasury without a payout: reconcile says so.
+      const report = await reconcileNow();
+      assert.equal(report.code, 1);
+      assert.deepEqual(
+        report.differences.map((d) => [d.address, d.chain_atomic]),
+        [['treasury (m/…/1/*, 3 addresses)', '0']],
+      );
+    });
+
     test('deposit coins spent outside the treasury wait for review and are never booked', async () => {
       const paid = await payOne('3.00');
       await node.mine(2);
@@ -456,7 +555,10 @@ describe(
       assert.equal(report.code, 1);
       assert.deepEqual(
         report.differences.map((d) => [d.address, d.chain_atomic]),
-        [[paid.address, '0']],
+        [
+          [paid.address, '0'],
+          ['treasury (m/…/1/*, 3 addresses)', '0'],
+        ],
       );
     });
   },
