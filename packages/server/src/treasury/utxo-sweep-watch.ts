@@ -324,11 +324,13 @@ export function createUtxoSweepWatch(options: {
           .filter((e) => e.category === 'send')
           .map((e) => e.txid),
       );
-      // Rows not final yet: every one still within reach of a reorganisation is looked at again.
+      // Rows not final yet, looked at again: unmined ones, mined ones still within reach of a
+      // reorganisation, and dropped ones for a day (a dropped transaction may be broadcast again).
       const { rows } = await db.query<{ tx_hash: string }>(
         `SELECT DISTINCT tx_hash FROM sweeps WHERE chain_id = $1 AND relayer_address = ''
-           AND (status IN ('submitted', 'needs_review') OR block_number IS NULL OR block_number > $2)`,
-        [chain.id, tip - reorgDepth],
+           AND ((block_number IS NULL AND status <> 'dropped') OR block_number > $2
+             OR (status = 'dropped' AND updated_at > $3))`,
+        [chain.id, tip - reorgDepth, new Date(clock().getTime() - 86_400_000)],
       );
       for (const r of rows) txids.add(r.tx_hash);
       let pool: Set<string> | null = null;
