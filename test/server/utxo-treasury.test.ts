@@ -189,11 +189,18 @@ describe(
 
     test('a signed sweep PSBT is seen, confirmed and booked; balances and reconcile agree with the node', async () => {
       const file = join(dataDir, 'sweep.psbt');
-      await sweepCommand.run(
-        { config, db: db(), secrets: testSecretBox, print: () => {} },
-        { chain: 'litecoin-regtest', export: file, 'fee-rate': '2', 'key-origin': origin },
-        [],
+      // Two exports at once: one takes the coins, the other is refused (no coin spent twice).
+      const exports = await Promise.allSettled(
+        [0, 1].map(() =>
+          sweepCommand.run(
+            { config, db: db(), secrets: testSecretBox, print: () => {} },
+            { chain: 'litecoin-regtest', export: file, 'fee-rate': '2', 'key-origin': origin },
+            [],
+          ),
+        ),
       );
+      assert.deepEqual(exports.map((e) => e.status).sort(), ['fulfilled', 'rejected']);
+      assert.match(String(exports.find((e) => e.status === 'rejected')!.reason), /reserved/);
       const { rows: taken } = await db().query<{ address: string; derivation_index: string | number }>(
         'SELECT address, derivation_index FROM utxo_treasury_addresses',
       );
@@ -381,14 +388,20 @@ describe(
       const exportPsbt = treasuryCommands.find((c) => c.group === 'payouts' && c.name === 'export-psbt')!;
       const run = (flags: Record<string, string>) =>
         exportPsbt.run({ config, db: db(), secrets: testSecretBox, print: () => {} }, flags, []);
-      await run({
-        chain: 'litecoin-regtest',
-        mode: 'test',
-        export: file,
-        'fee-rate': '2',
-        'key-origin': origin,
-      });
-      await assert.rejects(run({ chain: 'litecoin-regtest', mode: 'test' }), /no approved payouts/);
+      // Two exports at once: the payouts go into exactly one of them.
+      const exports = await Promise.allSettled(
+        [0, 1].map(() =>
+          run({
+            chain: 'litecoin-regtest',
+            mode: 'test',
+            export: file,
+            'fee-rate': '2',
+            'key-origin': origin,
+          }),
+        ),
+      );
+      assert.deepEqual(exports.map((e) => e.status).sort(), ['fulfilled', 'rejected']);
+      assert.match(String(exports.find((e) => e.status === 'rejected')!.reason), /no approved payouts/);
 
       const psbt = bitcoinjs.Psbt.fromBase64((await readFile(file, 'utf8')).trim(), { network: LTC_REGTEST });
       assert.equal(psbt.inputCount, 1);
