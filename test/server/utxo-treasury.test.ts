@@ -22,6 +22,8 @@ import type { Session } from '@crypto-checkout/protocol';
 import { sweepCommand } from '../../packages/server/src/cli/sweep-command.js';
 import { runReconcile, treasuryCommands } from '../../packages/server/src/cli/treasury-commands.js';
 import { createApiKey } from '../../packages/server/src/keys/secret-key.js';
+import { nodeRpc } from '../../packages/server/src/chain/utxo/node-rpc.js';
+import { createUtxoSweepWatch } from '../../packages/server/src/treasury/utxo-sweep-watch.js';
 import { parseConfig, type Config } from '../../packages/server/src/config.js';
 import { startServer, type RunningServer } from '../../packages/server/src/server.js';
 import { formatAtomic, toAtomic } from '../../packages/server/src/money.js';
@@ -573,6 +575,31 @@ describe(
           ['treasury (m/…/1/*, 3 addresses)', '0'],
         ],
       );
+    });
+
+    test('a fresh sweep watch, as after a restart, reads the whole history again and books nothing twice', async () => {
+      const snapshot = async () => ({
+        entries: (await db().query<{ n: string }>('SELECT count(*)::text AS n FROM ledger_entries')).rows[0]!
+          .n,
+        sweeps: (await db().query('SELECT tx_hash, address, status FROM sweeps ORDER BY tx_hash, address'))
+          .rows,
+        payouts: (await db().query('SELECT id, status FROM payouts ORDER BY id')).rows,
+      });
+      const before = await snapshot();
+      const watch = createUtxoSweepWatch({
+        chain: config.chains[0]!,
+        db: db(),
+        ledger: server.app.treasury.ledger,
+        payouts: server.app.treasury.payouts,
+        rpc: nodeRpc(node.rpcUrl),
+        logger: { info: () => {}, warn: () => {} },
+      });
+      const first = await watch.syncOnce();
+      // The sweep (confirmed) and the spend elsewhere (needs_review) are read again from the wallet.
+      assert.equal(first.transactions.get(sweepTxid), 'confirmed');
+      assert.ok([...first.transactions.values()].includes('needs_review'));
+      await watch.syncOnce();
+      assert.deepEqual(await snapshot(), before);
     });
   },
 );
