@@ -575,6 +575,13 @@ describe(
           ['treasury (m/…/1/*, 3 addresses)', '0'],
         ],
       );
+      // The text report says why: the spend waiting for review.
+      const lines: string[] = [];
+      await runReconcile({ config, db: db(), print: (l) => lines.push(l) }, {});
+      assert.ok(
+        lines.some((l) => l.startsWith(`REVIEW sweep ${txid} from ${paid.address}`) && l.includes(elsewhere)),
+        lines.join('\n'),
+      );
     });
 
     test('a fresh sweep watch, as after a restart, reads the whole history again and books nothing twice', async () => {

@@ -41,6 +41,11 @@ export interface ReconcileReport {
   differences: ReconcileDifference[];
   /** The block each chain was read at. */
   blocks: Record<number, bigint>;
+  /**
+   * Spends of Bitcoin/Litecoin deposit coins waiting for review (sent outside the treasury: nothing
+   * booked), which explain a deposit address the chain shows short.
+   */
+  reviews?: { chain_id: number; tx_hash: string; address: string; reason: string }[];
 }
 
 /**
@@ -62,6 +67,7 @@ export async function reconcile(options: {
   const holdings = all.filter((h) => !utxoChains.has(h.chain_id));
   const differences: ReconcileDifference[] = [];
   const blocks: Record<number, bigint> = {};
+  const reviews: NonNullable<ReconcileReport['reviews']> = [];
   for (const chain of chains.filter((c) => utxoChains.has(c.id))) {
     const mine = all.filter((h) => h.chain_id === chain.id);
     if (!mine.length) continue;
@@ -72,6 +78,16 @@ export async function reconcile(options: {
       rpc,
       mine.map((h) => h.address),
     );
+    const { rows: waiting } = await ledger.db.query<{
+      tx_hash: string;
+      address: string;
+      review_reason: string;
+    }>(
+      `SELECT tx_hash, address, review_reason FROM sweeps WHERE chain_id = $1 AND status = 'needs_review' ORDER BY tx_hash, address`,
+      [chain.id],
+    );
+    for (const w of waiting)
+      reviews.push({ chain_id: chain.id, tx_hash: w.tx_hash, address: w.address, reason: w.review_reason });
     blocks[chain.id] = BigInt(scan.height);
     // Deposit addresses one by one; the treasury as one (a payout's change moves coins between its
     // addresses, which the ledger need not follow).
@@ -137,7 +153,7 @@ export async function reconcile(options: {
       });
     }
   }
-  return { checked: all.length, differences, blocks };
+  return { checked: all.length, differences, blocks, ...(reviews.length ? { reviews } : {}) };
 }
 
 /**
@@ -198,6 +214,8 @@ export function formatReconcileReport(
     const delta = d.chain_atomic - d.ledger_atomic;
     return `DIFFERENCE ${d.asset} at ${d.address}: ledger ${formatAtomic(d.ledger_atomic, decimals)}, chain ${formatAtomic(d.chain_atomic, decimals)} (chain ${delta > 0n ? '+' : ''}${formatAtomic(delta, decimals)})`;
   });
+  for (const r of report.reviews ?? [])
+    lines.push(`REVIEW sweep ${r.tx_hash} from ${r.address} (chain ${r.chain_id}): ${r.reason}`);
   const at = Object.entries(report.blocks)
     .map(([chain, block]) => `chain ${chain} at block ${block}`)
     .join(', ');
