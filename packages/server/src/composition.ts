@@ -321,6 +321,7 @@ export async function startWorkers(options: WorkersOptions): Promise<Workers> {
   const sweepers = [
     ...(await startSweepers(config, services, watchers, log)),
     ...(await startPayoutKey(config, services, watchers, log)),
+    ...(await startUtxoSweepWatches(config, services, watchers, log)),
   ];
   services.readiness.watch(watchers);
   services.metrics?.watch(watchers);
@@ -417,6 +418,39 @@ async function startSweepers(
     });
     const watcher = watchers[config.chains.indexOf(chain)];
     return startForwarderSweeper(sweeper, { leads: () => watcher?.status().role === 'leader', logger: log });
+  });
+}
+
+/**
+ * Starts the sweep watch of each Bitcoin-like chain (treasury/utxo-sweep-watch.ts): deposit coins
+ * seen spent become sweeps in the ledger, or wait for review. Runs while this instance leads the
+ * chain's watch, at the chain's polling interval.
+ */
+async function startUtxoSweepWatches(
+  config: Config,
+  services: Services,
+  watchers: LedChainWatcher[],
+  log: FastifyBaseLogger,
+): Promise<{ stop(): Promise<void> }[]> {
+  const chains = config.chains.filter((chain) => chain.family === 'utxo');
+  if (!chains.length) return [];
+  const { createUtxoSweepWatch, startUtxoSweepWatch } = await import('./treasury/utxo-sweep-watch.js');
+  const { nodeRpc } = await import('./chain/utxo/node-rpc.js');
+  return chains.map((chain) => {
+    const watch = createUtxoSweepWatch({
+      chain,
+      db: services.store.db,
+      ledger: services.treasury.ledger,
+      payouts: services.treasury.payouts,
+      rpc: nodeRpc(chain.rpc_url, { chain: chain.key, observe: services.metrics?.observeRpc }),
+      logger: log,
+    });
+    const watcher = watchers[config.chains.indexOf(chain)];
+    return startUtxoSweepWatch(watch, {
+      tickMs: chain.polling_interval_ms,
+      leads: () => watcher?.status().role === 'leader',
+      logger: log,
+    });
   });
 }
 

@@ -34,7 +34,7 @@ export const sweepCommand: Command = {
     '(no flag) dry run: balances to sweep and gas estimates',
     '--execute  forwarder mode: send the sweeps with treasury.relayer_key',
     '--export <file>  xpub mode: unsigned EIP-1559 transactions; forwarder mode: a Safe Transaction Builder file',
-    '--chain <key>  --to <address> (xpub mode; default the chain treasury_address)  --json',
+    '--chain <key>  --to <address> (xpub mode; default the chain treasury_address; Bitcoin/Litecoin: default a fresh treasury address m/…/1/i)  --json',
     'Bitcoin/Litecoin: --export <file> writes one PSBT (base64) of every confirmed deposit coin to --to;',
     "  --fee-rate <sat/vB> (default the node's estimate)  --key-origin [fingerprint/84'/0'/0'] (your seed's)",
   ],
@@ -190,12 +190,9 @@ async function exportUtxoSweep(
     throw new Error(`${chain.key} is a ${chain.family} chain: the server holds no key; use --export`);
   // A dry run over every chain notes what this chain needs instead of stopping the others.
   const survey = typeof flags.export !== 'string' && flags.chain === undefined;
+  // Without --to the sweep goes to a fresh treasury address of the same seed (m/…/1/i), which the
+  // sweep watch books as a move into the treasury; any other destination waits for review.
   const to = typeof flags.to === 'string' ? flags.to : undefined;
-  if (!to) {
-    const message = `${chain.key}: give --to <address> (the wallet that receives the sweep)`;
-    if (survey) return print(message);
-    throw new Error(message);
-  }
   const { buildUtxoSweepPsbt, parseKeyOrigin, UtxoSweepError } =
     await import('../treasury/utxo-sweep-psbt.js');
   const { nodeRpc } = await import('../chain/utxo/node-rpc.js');
@@ -208,6 +205,8 @@ async function exportUtxoSweep(
       db: context.db,
       rpc: nodeRpc(chain.rpc_url),
       to,
+      // Only an export reserves its coins (and takes a treasury address); a dry run changes nothing.
+      ...(typeof flags.export === 'string' ? {} : { reserveMs: 0 }),
       ...(feeRate !== undefined ? { feeRate } : {}),
       ...(typeof flags['key-origin'] === 'string' ? { keyOrigin: parseKeyOrigin(flags['key-origin']) } : {}),
     });
@@ -231,7 +230,7 @@ async function exportUtxoSweep(
   ]))
     print(line);
   print(
-    `${chain.key}: ${result.inputs.length} coin(s), ${result.total_atomic} in, fee ${result.fee_atomic} (${result.fee_rate_sat_vb} sat/vB × ${result.estimated_vsize} vB), ${result.output_atomic} to ${to}`,
+    `${chain.key}: ${result.inputs.length} coin(s), ${result.total_atomic} in, fee ${result.fee_atomic} (${result.fee_rate_sat_vb} sat/vB × ${result.estimated_vsize} vB), ${result.output_atomic} to ${result.to}${result.to_treasury_index === null ? ' (not a treasury address: the sweep will wait for review)' : ` (treasury m/…/1/${result.to_treasury_index})`}`,
   );
   print(
     typeof flags.export === 'string'

@@ -1,6 +1,7 @@
 /**
  * The treasury's operator commands: `reconcile` (the ledger held against the chains, every
- * difference reported, exit code 1 on any) and `payouts import` (a CSV batch of payouts).
+ * difference reported, exit code 1 on any), `payouts import` (a CSV batch of payouts) and
+ * `payouts export-psbt` (a Bitcoin-like chain's approved payouts as one unsigned PSBT).
  * @module
  */
 import { readFile } from 'node:fs/promises';
@@ -13,6 +14,7 @@ import { buildPricing } from '../rates/build-pricing.js';
 import { Ledger } from '../treasury/ledger.js';
 import { formatReconcileReport, reconcile } from '../treasury/reconcile.js';
 import type { Command, CommandContext } from './command.js';
+import { writeFileSync } from 'node:fs';
 
 /** The usage lines of `reconcile`, for `--help`. */
 export const RECONCILE_USAGE = ['--mode test|live (default: both)', '--json (the differences as JSON lines)'];
@@ -132,6 +134,54 @@ export const treasuryCommands: Command[] = [
       print(
         `${fresh.length} payout(s) asked for, ${items.length - fresh.length} skipped (reference already used)`,
       );
+    },
+  },
+  {
+    group: 'payouts',
+    name: 'export-psbt',
+    summary:
+      "a Bitcoin/Litecoin chain's approved payouts as one unsigned PSBT spending treasury coins (change to a fresh treasury address); marks them submitted",
+    usage: [
+      '--chain <key> --mode test|live (required)  --export <file> (else the PSBT is printed)',
+      "--fee-rate <sat/vB> (default the node's estimate)  --key-origin [fingerprint/84'/0'/0']  --json",
+    ],
+    async run({ config, db, secrets, print }, flags) {
+      const mode = flags.mode;
+      if (mode !== 'test' && mode !== 'live') throw new Error('--mode test or --mode live is required');
+      const chain = config.chains.find((c) => c.key === flags.chain);
+      if (!chain || chain.family !== 'utxo')
+        throw new Error('--chain <key> of a Bitcoin-like chain is required');
+      const { exportUtxoPayouts } = await import('../treasury/utxo-payout-psbt.js');
+      const { parseKeyOrigin } = await import('../treasury/utxo-sweep-psbt.js');
+      const { nodeRpc } = await import('../chain/utxo/node-rpc.js');
+      const services = createServices({ config, db, secrets });
+      try {
+        const feeRate = typeof flags['fee-rate'] === 'string' ? Number(flags['fee-rate']) : undefined;
+        const result = await exportUtxoPayouts({
+          chain,
+          payouts: services.treasury.payouts,
+          rpc: nodeRpc(chain.rpc_url),
+          livemode: mode === 'live',
+          ...(feeRate !== undefined ? { feeRate } : {}),
+          ...(typeof flags['key-origin'] === 'string'
+            ? { keyOrigin: parseKeyOrigin(flags['key-origin']) }
+            : {}),
+        });
+        if (typeof flags.export === 'string') writeFileSync(flags.export, `${result.psbt}\n`);
+        if (flags.json === true) return print(JSON.stringify(result));
+        for (const p of result.payouts)
+          print(`${p.id} ${formatAtomic(BigInt(p.amount_atomic), 8)} -> ${p.destination} (output ${p.vout})`);
+        print(
+          `${chain.key}: ${result.payouts.length} payout(s) from ${result.inputs.length} treasury coin(s), fee ${result.fee_atomic} (${result.fee_rate_sat_vb} sat/vB), change ${result.change ? `${result.change.amount_atomic} to ${result.change.address}` : 'none'}; transaction ${result.txid}`,
+        );
+        print(
+          typeof flags.export === 'string'
+            ? `${chain.key}: wrote the PSBT to ${flags.export}: sign it in your wallet and broadcast; the payouts are submitted`
+            : result.psbt,
+        );
+      } finally {
+        await services.pricing.close();
+      }
     },
   },
   {

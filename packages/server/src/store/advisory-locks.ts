@@ -32,6 +32,11 @@ export const ADVISORY_LOCKS = {
    * that two concurrent ones can never both see the same balance and overspend it.
    */
   payouts: 727277,
+  /**
+   * Booking what the node shows of a UTXO chain's treasury (sweeps seen, reservations of exported
+   * coins): a two-key lock (this number, the chain id), so that the watcher and an export take turns.
+   */
+  utxo_treasury: 727320,
 } as const;
 
 /** The name of an advisory lock. */
@@ -61,4 +66,13 @@ export async function tryLockForTransaction(
     [ADVISORY_LOCKS[lock], key],
   );
   return rows[0]!.taken;
+}
+
+/**
+ * Takes a two-key transaction-level advisory lock (`lock`, `key`), waiting for it: held until `tx`
+ * ends.
+ * @example await lockForTransactionKey(tx, 'utxo_treasury', chain.id);
+ */
+export async function lockForTransactionKey(tx: Queryable, lock: AdvisoryLock, key: number): Promise<void> {
+  await tx.query('SELECT pg_advisory_xact_lock($1::int, $2::int)', [ADVISORY_LOCKS[lock], key]);
 }

@@ -457,6 +457,41 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       CREATE INDEX payouts_hot_sent ON payouts (chain_id, asset, sent_at) WHERE sent_at IS NOT NULL;
     `,
   },
+  {
+    version: 21,
+    name: 'UTXO treasury: treasury addresses, reserved coins, sweeps seen on chain',
+    sql: `
+      -- Bitcoin/Litecoin (docs/treasury.md): the treasury is the account's internal branch m/…/1/i,
+      -- which the merchant's wallet controls with the same seed. Each export takes a fresh address
+      -- (a sweep's destination, a payout's change); the watcher counts a spend to one of them (or to
+      -- one a little past the highest handed out) as a move into the treasury.
+      CREATE TABLE utxo_treasury_addresses (
+        chain_id          bigint NOT NULL,
+        derivation_index  bigint NOT NULL,
+        address           text NOT NULL,
+        purpose           text NOT NULL,
+        created_at        timestamptz NOT NULL,
+        PRIMARY KEY (chain_id, derivation_index)
+      );
+      CREATE UNIQUE INDEX utxo_treasury_addresses_address ON utxo_treasury_addresses (chain_id, address);
+      -- Coins an unsigned export spends, held until it expires so that a second export cannot spend
+      -- them too. expected_txid: the transaction's id, known before signing for SegWit inputs.
+      CREATE TABLE utxo_reservations (
+        chain_id          bigint NOT NULL,
+        txid              text NOT NULL,
+        vout              integer NOT NULL,
+        purpose           text NOT NULL,
+        expected_txid     text,
+        reserved_at       timestamptz NOT NULL,
+        expires_at        timestamptz NOT NULL,
+        PRIMARY KEY (chain_id, txid, vout)
+      );
+      -- A UTXO sweep row is written by the watcher when it sees deposit coins spent: 'submitted'
+      -- (in the mempool or below the chain's confirmations), 'confirmed', 'dropped' (conflicted or
+      -- gone), or 'needs_review' (money sent outside the treasury: never booked silently).
+      ALTER TABLE sweeps ADD COLUMN review_reason text;
+    `,
+  },
 ];
 
 /**

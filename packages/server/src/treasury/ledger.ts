@@ -6,7 +6,9 @@
  *
  * Sign of `amount_atomic` per kind, and the balance it moves:
  * - `receipt` (+) / `receipt_reversal` (−): received into a deposit address (`address`).
- * - `sweep` (+): moved from a deposit address (`address`) to the treasury (`counterparty`).
+ * - `sweep` (+): moved from a deposit address (`address`) to the treasury (`counterparty`). A
+ *   Bitcoin/Litecoin sweep whose block a reorganisation took away gets the same entry negated, and
+ *   again a positive one when re-confirmed (`treasury/utxo-sweep-watch.ts`; no log index there).
  * - `payout_reserve` (+) / `payout_release` (−): set aside for a payout / given back.
  * - `payout_settle` (+): paid out of the treasury (`address`) to `counterparty`; ends the reservation.
  * - `fee` (+): native coin spent on gas by `address`; it lowers `in_treasury` only when `address` is

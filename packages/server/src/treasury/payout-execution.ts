@@ -89,6 +89,17 @@ export class PayoutExecutor {
     return chain;
   }
 
+  /** A chain these exports can pay on: Bitcoin-like chains have their own (`payouts export-psbt`). */
+  private evmChain(chainId: number): ChainConfig {
+    const chain = this.chain(chainId);
+    if (chain.family === 'utxo')
+      throw InvalidRequestError.field(
+        'chain_id',
+        `chain ${chain.key} is a Bitcoin-like chain: export its payouts as a PSBT with crypto-checkout-server payouts export-psbt`,
+      );
+    return chain;
+  }
+
   private client(chain: ChainConfig): PublicClient {
     let client = this.clients.get(chain.id);
     if (!client) {
@@ -107,7 +118,7 @@ export class PayoutExecutor {
    * them in order; {@link confirmSubmitted} does the rest.
    */
   async exportEip1559(livemode: boolean, chainId: number, from: string): Promise<Eip1559Export> {
-    const chain = this.chain(chainId);
+    const chain = this.evmChain(chainId);
     const source = this.checkedSource(from);
     const client = this.client(chain);
     const [nonce, fees, head] = await onChain(chain, () =>
@@ -150,7 +161,7 @@ export class PayoutExecutor {
    * Builder, check it, sign with the owners and execute.
    */
   async exportSafe(livemode: boolean, chainId: number, safe: string, owner?: string): Promise<SafeBatchFile> {
-    const chain = this.chain(chainId);
+    const chain = this.evmChain(chainId);
     const source = this.checkedSource(safe);
     const head = await onChain(chain, () => this.client(chain).getBlockNumber());
     const createdAt = this.clock().getTime();
@@ -188,6 +199,8 @@ export class PayoutExecutor {
    */
   async confirmSubmitted(chainId: number): Promise<{ confirmed: number; failed: number }> {
     const chain = this.chain(chainId);
+    // A Bitcoin-like chain's payouts are confirmed by its sweep watch (treasury/utxo-sweep-watch.ts).
+    if (chain.family === 'utxo') return { confirmed: 0, failed: 0 };
     const client = this.client(chain);
     const submitted = await this.options.payouts.inStatus(this.options.payouts.db, chainId, 'submitted');
     if (!submitted.length) return { confirmed: 0, failed: 0 };

@@ -171,9 +171,10 @@ export class Payouts extends Store {
         });
         return null;
       }
-      if (method.kind === 'native') {
-        // Neither the unsigned export nor the payout key sends a chain's own coin yet: refuse it
-        // here rather than accept a payout that could never leave.
+      if (method.kind === 'native' && method.chain.family !== 'utxo') {
+        // Neither the unsigned export nor the payout key sends an EVM or TRON chain's own coin yet:
+        // refuse it here rather than accept a payout that could never leave. (A Bitcoin-like
+        // chain's coin leaves by `payouts export-psbt`.)
         issues.push({
           path: `payouts.${i}.asset`,
           message: `payouts of ${method.token} (the chain's own coin) are not supported yet; pay out a token, or move the coin with crypto-checkout-server sweep --export`,
@@ -534,7 +535,7 @@ function inCallersMode(payout: PayoutRecord | null, caller: MerchantCaller, id: 
 /** A ledger entry of a payout's reservation (reserve, release). */
 export function reserveEntry(
   payout: PayoutRecord,
-  kind: 'payout_reserve' | 'payout_release',
+  kind: 'payout_reserve' | 'payout_release' | 'payout_settle',
   amount: bigint,
   at: Date,
 ): NewLedgerEntry {

@@ -5,6 +5,13 @@
  * `reconcile` command exits non-zero on any. Money the ledger does not know (a transfer nobody
  * recorded, a sweep not reported, gas not booked) shows up here.
  *
+ * On a Bitcoin-like chain the node's UTXO set is read instead (`scantxoutset` of the addresses, one
+ * call per chain: coins in blocks, whatever their depth, none of the mempool's): the deposit
+ * addresses one by one, and the treasury (every address m/…/1/i handed out) as a whole, since a
+ * payout's change moves coins between its addresses. It is independent of the
+ * watch-only wallet the watcher reads. On mainnet the scan takes a minute or two (it walks the whole
+ * UTXO set), which a reconciliation can afford.
+ *
  * An address is checked for the assets it has ledger entries of other than fees: a payout source
  * pays its gas in the native coin it was funded with from outside, which the ledger records only as
  * fees, so its native balance is not expected to match.
@@ -12,8 +19,9 @@
  */
 import { createPublicClient, erc20Abi, getAddress, http, type PublicClient } from 'viem';
 import type { ChainConfig } from '../config.js';
-import { formatAtomic } from '../money.js';
+import { formatAtomic, toAtomic } from '../money.js';
 import type { Ledger } from './ledger.js';
+import { nodeRpc, type NodeRpc } from '../chain/utxo/node-rpc.js';
 
 /** One address and asset where the ledger and the chain disagree. */
 export interface ReconcileDifference {
@@ -33,6 +41,11 @@ export interface ReconcileReport {
   differences: ReconcileDifference[];
   /** The block each chain was read at. */
   blocks: Record<number, bigint>;
+  /**
+   * Spends of Bitcoin/Litecoin deposit coins waiting for review (sent outside the treasury: nothing
+   * booked), which explain a deposit address the chain shows short.
+   */
+  reviews?: { chain_id: number; tx_hash: string; address: string; reason: string }[];
 }
 
 /**
@@ -45,12 +58,67 @@ export async function reconcile(options: {
   livemode?: boolean | null;
   /** A client per chain; default: HTTP to its `rpc_url`. */
   client?: (chain: ChainConfig) => PublicClient;
+  /** The node client of a Bitcoin-like chain; default: JSON-RPC to its `rpc_url`. */
+  nodeRpc?: (chain: ChainConfig) => NodeRpc;
 }): Promise<ReconcileReport> {
   const { ledger, chains } = options;
-  const holdings = await ledger.holdings(options.livemode ?? null);
-  const clients = new Map<number, PublicClient>();
-  const blocks: Record<number, bigint> = {};
+  const all = await ledger.holdings(options.livemode ?? null);
+  const utxoChains = new Set(chains.filter((c) => c.family === 'utxo').map((c) => c.id));
+  const holdings = all.filter((h) => !utxoChains.has(h.chain_id));
   const differences: ReconcileDifference[] = [];
+  const blocks: Record<number, bigint> = {};
+  const reviews: NonNullable<ReconcileReport['reviews']> = [];
+  for (const chain of chains.filter((c) => utxoChains.has(c.id))) {
+    const mine = all.filter((h) => h.chain_id === chain.id);
+    if (!mine.length) continue;
+    const rpc = options.nodeRpc?.(chain) ?? nodeRpc(chain.rpc_url, { chain: chain.key });
+    const scan = await scanUtxoAddresses(
+      ledger,
+      chain,
+      rpc,
+      mine.map((h) => h.address),
+    );
+    const { rows: waiting } = await ledger.db.query<{
+      tx_hash: string;
+      address: string;
+      review_reason: string;
+    }>(
+      `SELECT tx_hash, address, review_reason FROM sweeps WHERE chain_id = $1 AND status = 'needs_review' ORDER BY tx_hash, address`,
+      [chain.id],
+    );
+    for (const w of waiting)
+      reviews.push({ chain_id: chain.id, tx_hash: w.tx_hash, address: w.address, reason: w.review_reason });
+    blocks[chain.id] = BigInt(scan.height);
+    // Deposit addresses one by one; the treasury as one (a payout's change moves coins between its
+    // addresses, which the ledger need not follow).
+    const treasury = { ledger: 0n, asset: mine[0]!.asset };
+    for (const holding of mine) {
+      if (scan.treasury.has(holding.address)) {
+        treasury.ledger += holding.amount_atomic;
+        continue;
+      }
+      const onChain = scan.balances.get(holding.address) ?? 0n;
+      if (onChain !== holding.amount_atomic)
+        differences.push({
+          address: scan.spelled.get(holding.address) ?? holding.address,
+          asset: holding.asset,
+          chain_id: chain.id,
+          ledger_atomic: holding.amount_atomic,
+          chain_atomic: onChain,
+        });
+    }
+    let treasuryOnChain = 0n;
+    for (const address of scan.treasury) treasuryOnChain += scan.balances.get(address) ?? 0n;
+    if (scan.treasury.size && treasuryOnChain !== treasury.ledger)
+      differences.push({
+        address: `treasury (m/…/1/*, ${scan.treasury.size} addresses)`,
+        asset: treasury.asset,
+        chain_id: chain.id,
+        ledger_atomic: treasury.ledger,
+        chain_atomic: treasuryOnChain,
+      });
+  }
+  const clients = new Map<number, PublicClient>();
   for (const holding of holdings) {
     const chain = chains.find((c) => c.id === holding.chain_id);
     if (!chain)
@@ -85,7 +153,55 @@ export async function reconcile(options: {
       });
     }
   }
-  return { checked: holdings.length, differences, blocks };
+  return { checked: all.length, differences, blocks, ...(reviews.length ? { reviews } : {}) };
+}
+
+/**
+ * The coins in blocks at each of `addresses` (as the ledger keeps them, lower-cased) of a UTXO chain,
+ * from the node's UTXO set: the balance per address, the height read at, and each address as
+ * spelled (base58 addresses are case-sensitive; the deposit and treasury tables keep them as issued).
+ */
+async function scanUtxoAddresses(
+  ledger: Ledger,
+  chain: ChainConfig,
+  rpc: NodeRpc,
+  addresses: readonly string[],
+): Promise<{
+  height: number;
+  balances: Map<string, bigint>;
+  spelled: Map<string, string>;
+  treasury: Set<string>;
+}> {
+  const { rows: issued } = await ledger.db.query<{ address: string }>(
+    'SELECT address FROM utxo_treasury_addresses WHERE chain_id = $1',
+    [chain.id],
+  );
+  const treasury = new Set(issued.map((r) => r.address.toLowerCase()));
+  const { rows } = await ledger.db.query<{ address: string }>(
+    `SELECT address FROM deposits WHERE chain_id = $1 UNION SELECT address FROM abandoned_deposits WHERE chain_id = $1
+     UNION SELECT address FROM utxo_treasury_addresses WHERE chain_id = $1
+     UNION SELECT counterparty FROM ledger_entries WHERE chain_id = $1 AND kind = 'sweep'`,
+    [chain.id],
+  );
+  const spelled = new Map(rows.filter((r) => r.address).map((r) => [r.address.toLowerCase(), r.address]));
+  const wanted = [...new Set([...addresses, ...treasury])].map((a) => spelled.get(a) ?? a);
+  const scan = await rpc<{
+    success: boolean;
+    height: number;
+    unspents: { scriptPubKey: string; amount: string }[];
+  }>('scantxoutset', ['start', wanted.map((a) => `addr(${a})`)]);
+  if (!scan.success) throw new Error(`${chain.key}: the node's scantxoutset did not complete`);
+  const byScript = new Map<string, string>();
+  for (const address of wanted) {
+    const info = await rpc<{ isvalid: boolean; scriptPubKey?: string }>('validateaddress', [address]);
+    if (info.isvalid && info.scriptPubKey) byScript.set(info.scriptPubKey, address.toLowerCase());
+  }
+  const balances = new Map<string, bigint>();
+  for (const u of scan.unspents) {
+    const address = byScript.get(u.scriptPubKey);
+    if (address) balances.set(address, (balances.get(address) ?? 0n) + toAtomic(u.amount, 8));
+  }
+  return { height: scan.height, balances, spelled, treasury };
 }
 
 /** The report as lines for a person: one per difference, then a summary. */
@@ -98,6 +214,8 @@ export function formatReconcileReport(
     const delta = d.chain_atomic - d.ledger_atomic;
     return `DIFFERENCE ${d.asset} at ${d.address}: ledger ${formatAtomic(d.ledger_atomic, decimals)}, chain ${formatAtomic(d.chain_atomic, decimals)} (chain ${delta > 0n ? '+' : ''}${formatAtomic(delta, decimals)})`;
   });
+  for (const r of report.reviews ?? [])
+    lines.push(`REVIEW sweep ${r.tx_hash} from ${r.address} (chain ${r.chain_id}): ${r.reason}`);
   const at = Object.entries(report.blocks)
     .map(([chain, block]) => `chain ${chain} at block ${block}`)
     .join(', ');

@@ -12,9 +12,11 @@
 import { Address, bip32Path, Transaction, OutScript, p2wpkh, p2sh } from '@scure/btc-signer';
 import { hex } from '@scure/base';
 import type { ChainConfig } from '../config.js';
-import type { Queryable } from '../store/database.js';
+import type { Database } from '../store/database.js';
+import { lockUtxoTreasury } from '../store/utxo-treasury-lock.js';
+import { nextTreasuryAddress, reserveCoins, reservedCoins, treasuryKeyOf } from './utxo-treasury.js';
 import { toAtomic } from '../money.js';
-import { parseUtxoAccountKey, type UtxoAccountKey } from '../chain/utxo/account-key.js';
+import { deriveUtxoAddress, parseUtxoAccountKey, type UtxoAccountKey } from '../chain/utxo/account-key.js';
 import type { NodeRpc } from '../chain/utxo/node-rpc.js';
 import { normalizeUtxoAddress, utxoNetworkOf, walletNameOf } from '../chain/utxo/utxo-chain.js';
 
@@ -40,6 +42,10 @@ export interface SweptCoin {
 export interface UtxoSweepPsbt {
   chain: string;
   to: string;
+  /** The treasury index of `to` (m/…/1/index) when the sweep goes to a fresh treasury address, else `null`. */
+  to_treasury_index: number | null;
+  /** The transaction's id, known before signing when every input is native SegWit, else `null`. */
+  txid: string | null;
   /** The PSBT, base64 (what Sparrow, Electrum and hardware wallet companions import). */
   psbt: string;
   inputs: SweptCoin[];
@@ -104,16 +110,22 @@ export async function defaultFeeRate(rpc: NodeRpc): Promise<number> {
 /**
  * Builds the sweep PSBT of `chain`: every coin with at least the chain's confirmations at a deposit
  * address (`deposits` and `abandoned_deposits` of the chain) to `to`, less a fee of
- * `feeRate` × the signed size.
+ * `feeRate` × the signed size. Without `to`, the sweep goes to a fresh treasury address (m/…/1/i,
+ * the same seed; the output carries its BIP32 derivation so that the wallet shows it as its own),
+ * which the sweep watch books as a move into the treasury. The coins are reserved for `reserveMs`
+ * (default 24 h; `0`: a dry run, nothing reserved, no address taken) so that another export leaves
+ * them out.
  * @example const out = await buildUtxoSweepPsbt({ chain, db, rpc, to: 'ltc1q…', feeRate: 2 });
  */
 export async function buildUtxoSweepPsbt(options: {
   chain: ChainConfig;
-  db: Queryable;
+  db: Database;
   rpc: NodeRpc;
-  to: string;
+  to?: string | undefined;
   feeRate?: number;
   keyOrigin?: KeyOrigin;
+  reserveMs?: number;
+  clock?: () => Date;
 }): Promise<UtxoSweepPsbt> {
   const { chain, db, rpc } = options;
   const network = utxoNetworkOf(chain);
@@ -125,12 +137,31 @@ export async function buildUtxoSweepPsbt(options: {
     scriptHash: network.scriptHash,
     wif: network.wif,
   };
+  const dryRun = options.reserveMs === 0;
+  const now = (options.clock ?? (() => new Date()))();
+  const treasuryKey = treasuryKeyOf(chain);
+  // The destination: the one given, else the next treasury address (looked at, not taken, on a dry run).
+  let to = options.to;
+  let toIndex: number | null = null;
+  if (to === undefined) {
+    if (dryRun) {
+      const { rows } = await db.query<{ next: number }>(
+        `SELECT (coalesce(max(derivation_index), -1) + 1)::float8 AS next FROM utxo_treasury_addresses WHERE chain_id = $1`,
+        [chain.id],
+      );
+      toIndex = Number(rows[0]!.next);
+      to = deriveUtxoAddress(treasuryKey, toIndex);
+    } else toIndex = -1; // taken below, with the reservation
+  }
   let toScript: Uint8Array;
   try {
-    toScript = OutScript.encode(Address(btcNet).decode(options.to));
+    toScript =
+      to === undefined
+        ? OutScript.encode(Address(btcNet).decode(deriveUtxoAddress(treasuryKey, 0)))
+        : OutScript.encode(Address(btcNet).decode(to));
   } catch (error) {
     throw new UtxoSweepError(
-      `--to ${options.to} is not a ${network.coin} address of this network (${(error as Error).message})`,
+      `--to ${to} is not a ${network.coin} address of this network (${(error as Error).message})`,
     );
   }
   const feeRate = options.feeRate ?? (await defaultFeeRate(rpc));
@@ -151,13 +182,16 @@ export async function buildUtxoSweepPsbt(options: {
     [chain.confirmations, 9_999_999, [...indexOf.keys()]],
     wallet,
   );
+  const reserved = await reservedCoins(db, chain, now);
+  const held = unspent.filter((u) => reserved.has(`${u.txid}:${u.vout}`)).length;
   const coins = unspent
+    .filter((u) => !reserved.has(`${u.txid}:${u.vout}`))
     .map((u) => ({ ...u, index: indexOf.get(normalizeUtxoAddress(u.address)) }))
     .filter((u): u is typeof u & { index: number } => u.index !== undefined)
     .sort((a, b) => a.index - b.index || a.txid.localeCompare(b.txid) || a.vout - b.vout);
   if (!coins.length)
     throw new UtxoSweepError(
-      `${chain.key}: no coins with ${chain.confirmations} confirmations at the deposit addresses`,
+      `${chain.key}: no coins with ${chain.confirmations} confirmations at the deposit addresses${held ? ` (${held} reserved by earlier exports)` : ''}`,
     );
 
   const tx = new Transaction();
@@ -197,10 +231,47 @@ export async function buildUtxoSweepPsbt(options: {
     throw new UtxoSweepError(
       `${chain.key}: the coins (${total}) do not cover the fee (${fee} at ${feeRate} sat/vB)`,
     );
-  tx.addOutput({ script: toScript, amount: output });
+  let txid: string | null = null;
+  if (!dryRun) {
+    await db.transaction(async (q) => {
+      await lockUtxoTreasury(q, chain.id);
+      if (toIndex === -1) {
+        const taken = await nextTreasuryAddress(q, chain, 'sweep', now);
+        toIndex = taken.index;
+        to = taken.address;
+        toScript = OutScript.encode(Address(btcNet).decode(to));
+      }
+      addOutput();
+      txid = key.type === 'p2wpkh' ? tx.id : null;
+      await reserveCoins(q, chain, coins, {
+        purpose: 'sweep',
+        expected_txid: txid,
+        now,
+        ...(options.reserveMs !== undefined ? { ttlMs: options.reserveMs } : {}),
+      });
+    });
+  } else addOutput();
+  function addOutput() {
+    const bip32Derivation: [Uint8Array, { fingerprint: number; path: number[] }][] =
+      toIndex !== null && toIndex >= 0
+        ? [
+            [
+              treasuryKey.receive.deriveChild(toIndex).publicKey!,
+              { fingerprint: Number.parseInt(origin.fingerprint, 16), path: [...basePath, 1, toIndex] },
+            ],
+          ]
+        : [];
+    tx.addOutput({
+      script: toScript,
+      amount: output,
+      ...(bip32Derivation.length ? { bip32Derivation } : {}),
+    });
+  }
   return {
     chain: chain.key,
-    to: options.to,
+    to: to!,
+    to_treasury_index: toIndex,
+    txid,
     psbt: Buffer.from(tx.toPSBT()).toString('base64'),
     inputs: coins.map((c) => ({
       txid: c.txid,

@@ -139,18 +139,19 @@ const hash160 = (bytes: Uint8Array) => ripemd160(sha256(bytes));
 const versioned = (version: number, hash: Uint8Array) => Uint8Array.from([version, ...hash]);
 
 /**
- * The output descriptor of the account's receive addresses, without its checksum (the node adds it:
+ * The output descriptor of the account's receive addresses (`branch` 0), or of its internal branch
+ * (1: the treasury, `treasury/utxo-treasury.ts`), without its checksum (the node adds it:
  * `getdescriptorinfo`): `wpkh(xpub…/0/*)`, `sh(wpkh(…))` or `pkh(…)`.
  * @example receiveDescriptor(key) // 'wpkh(tpubDC…/0/*)'
  */
-export function receiveDescriptor(key: UtxoAccountKey): string {
-  const branch = `${key.account.publicExtendedKey}/0/*`;
+export function receiveDescriptor(key: UtxoAccountKey, branch: 0 | 1 = 0): string {
+  const path = `${key.account.publicExtendedKey}/${branch}/*`;
   switch (key.type) {
     case 'p2wpkh':
-      return `wpkh(${branch})`;
+      return `wpkh(${path})`;
     case 'p2sh-p2wpkh':
-      return `sh(wpkh(${branch}))`;
+      return `sh(wpkh(${path}))`;
     case 'p2pkh':
-      return `pkh(${branch})`;
+      return `pkh(${path})`;
   }
 }

@@ -47,6 +47,8 @@ export async function openNodeWallet(options: {
   key: UtxoAccountKey;
   fromIndex: number;
   highestIndex: number;
+  /** The branch imported: 0, the receive addresses (default); 1, the treasury (`key.receive` must be m/…/1). */
+  branch?: 0 | 1;
 }): Promise<NodeWallet> {
   const { rpc, name, key } = options;
   const loaded = await rpc<string[]>('listwallets');
@@ -64,7 +66,9 @@ export async function openNodeWallet(options: {
       `the node's wallet "${name}" can hold private keys; give the server a watch-only wallet of its own (another wallet name)`,
     );
   }
-  const { descriptor } = await rpc<{ descriptor: string }>('getdescriptorinfo', [receiveDescriptor(key)]);
+  const { descriptor } = await rpc<{ descriptor: string }>('getdescriptorinfo', [
+    receiveDescriptor(key, options.branch ?? 0),
+  ]);
   await crossCheck(rpc, descriptor, key, [0, 1, Math.max(0, options.highestIndex)]);
   const descriptors = info.descriptors === true;
   let importedTo = -1;
