@@ -33,7 +33,12 @@ export function createWebhookHandler(options: { log?: (line: string) => void } =
 
   function apply(event: WebhookPayload): string {
     if (event.type === 'webhook.test') return 'test event received';
-    if (event.type.startsWith('payout.')) return `payout ${event.data.id} is ${event.data.status}`;
+    if (event.type === 'ledger.entry_created')
+      return `ledger ${event.data.kind} ${event.data.amount} ${event.data.asset}`;
+    if (event.type.startsWith('payout.')) {
+      const payout = (event as Extract<WebhookPayload, { type: `payout.${string}` }>).data;
+      return `payout ${payout.id} is ${payout.status}`;
+    }
     const session = (event as Extract<WebhookPayload, { type: `session.${string}` }>).data;
     const order = orders.get(session.id) ?? { order_id: session.order_id, fulfilled_at: null };
     orders.set(session.id, order);

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import {
   WEBHOOK_SESSION_EVENT_TYPES,
   WEBHOOK_PAYOUT_EVENT_TYPES,
+  WEBHOOK_LEDGER_EVENT_TYPE,
   WEBHOOK_TEST_EVENT_TYPE,
 } from '@crypto-checkout/protocol';
 import {
@@ -235,8 +236,16 @@ describe('OpenAPI document', () => {
     assert.deepEqual(Object.keys(webhooks), [
       ...WEBHOOK_SESSION_EVENT_TYPES,
       ...WEBHOOK_PAYOUT_EVENT_TYPES,
+      WEBHOOK_LEDGER_EVENT_TYPE,
       WEBHOOK_TEST_EVENT_TYPE,
     ]);
+    const ledger = (webhooks['ledger.entry_created']!.post.requestBody as JsonObject).content as Record<
+      string,
+      JsonObject
+    >;
+    assert.deepEqual(ledger['application/json']!.schema, {
+      $ref: '#/components/schemas/LedgerWebhookPayload',
+    });
     const payout = (webhooks['payout.approved']!.post.requestBody as JsonObject).content as Record<
       string,
       JsonObject

@@ -163,6 +163,27 @@ export const ledgerEntrySchema = z.object({
 /** A ledger entry. */
 export type LedgerEntry = z.infer<typeof ledgerEntrySchema>;
 
+/**
+ * Type of the webhook sent for every new ledger entry — a confirmed receipt or its reversal, a
+ * sweep, a payout's reservation, release or settlement, a fee — written in the transaction that
+ * wrote the entry, so a finance system can keep its own books from webhooks alone.
+ */
+export const WEBHOOK_LEDGER_EVENT_TYPE = 'ledger.entry_created';
+
+/** The ledger webhook type. */
+export const webhookLedgerEventTypeSchema = z.literal(WEBHOOK_LEDGER_EVENT_TYPE);
+
+/** Body of a `ledger.entry_created` webhook: the entry as `GET /v1/ledger` lists it. */
+export const ledgerWebhookPayloadSchema = z.object({
+  type: webhookLedgerEventTypeSchema,
+  /** When the entry was written (ISO 8601, UTC). */
+  timestamp: z.string(),
+  data: ledgerEntrySchema,
+});
+
+/** Body of a ledger webhook. */
+export type LedgerWebhookPayload = z.infer<typeof ledgerWebhookPayloadSchema>;
+
 /** A page of ledger entries, oldest first. */
 export const ledgerPageSchema = z.object({
   data: z.array(ledgerEntrySchema),

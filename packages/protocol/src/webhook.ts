@@ -3,8 +3,11 @@ import { pageCursorSchema } from './paging.js';
 import { sessionIdSchema, sessionSchema } from './session.js';
 import { SESSION_STATUSES, type SessionStatus } from './statuses.js';
 import {
+  WEBHOOK_LEDGER_EVENT_TYPE,
   WEBHOOK_PAYOUT_EVENT_TYPES,
+  ledgerWebhookPayloadSchema,
   payoutWebhookPayloadSchema,
+  webhookLedgerEventTypeSchema,
   webhookPayoutEventTypeSchema,
   type WebhookPayoutEventType,
 } from './treasury.js';
@@ -52,12 +55,16 @@ export const webhookEventIdSchema = z
 
 /** Type of any webhook this server sends. */
 export type WebhookEventType =
-  WebhookSessionEventType | WebhookPayoutEventType | typeof WEBHOOK_TEST_EVENT_TYPE;
+  | WebhookSessionEventType
+  | WebhookPayoutEventType
+  | typeof WEBHOOK_LEDGER_EVENT_TYPE
+  | typeof WEBHOOK_TEST_EVENT_TYPE;
 
-/** Every event type an endpoint may filter on: the session types, then the payout types. */
+/** Every event type an endpoint may filter on: the session types, the payout types, the ledger's. */
 const FILTERABLE_EVENT_TYPES: readonly string[] = [
   ...WEBHOOK_SESSION_EVENT_TYPES,
   ...WEBHOOK_PAYOUT_EVENT_TYPES,
+  WEBHOOK_LEDGER_EVENT_TYPE,
 ];
 
 /**
@@ -66,10 +73,18 @@ const FILTERABLE_EVENT_TYPES: readonly string[] = [
  */
 export const webhookEventFilterSchema = z
   .array(
-    z.union([z.literal('*'), webhookSessionEventTypeSchema, webhookPayoutEventTypeSchema], {
-      error: (issue) =>
-        `unknown event type ${JSON.stringify(issue.input)}; use "*" or: ${FILTERABLE_EVENT_TYPES.join(', ')}`,
-    }),
+    z.union(
+      [
+        z.literal('*'),
+        webhookSessionEventTypeSchema,
+        webhookPayoutEventTypeSchema,
+        webhookLedgerEventTypeSchema,
+      ],
+      {
+        error: (issue) =>
+          `unknown event type ${JSON.stringify(issue.input)}; use "*" or: ${FILTERABLE_EVENT_TYPES.join(', ')}`,
+      },
+    ),
     { error: `must be ["*"] or a list of: ${FILTERABLE_EVENT_TYPES.join(', ')}` },
   )
   .min(1, 'list at least one event type, or ["*"] for all')
@@ -129,6 +144,7 @@ export const webhookPayloadSchema = z.union([
   sessionWebhookPayloadSchema,
   testWebhookPayloadSchema,
   payoutWebhookPayloadSchema,
+  ledgerWebhookPayloadSchema,
 ]);
 
 /** Body of any webhook this server sends. */
@@ -185,7 +201,14 @@ export const webhookEndpointSchema = z.object({
   /** `we_…` */
   id: z.string(),
   url: z.string(),
-  events: z.array(z.union([z.literal('*'), webhookSessionEventTypeSchema, webhookPayoutEventTypeSchema])),
+  events: z.array(
+    z.union([
+      z.literal('*'),
+      webhookSessionEventTypeSchema,
+      webhookPayoutEventTypeSchema,
+      webhookLedgerEventTypeSchema,
+    ]),
+  ),
   description: z.string().nullable(),
   enabled: z.boolean(),
   /** Test-mode endpoints receive test-mode sessions' events, live-mode ones live-mode sessions'. */
@@ -245,6 +268,7 @@ export const webhookEventSchema = z.object({
   type: z.union([
     webhookSessionEventTypeSchema,
     webhookPayoutEventTypeSchema,
+    webhookLedgerEventTypeSchema,
     z.literal(WEBHOOK_TEST_EVENT_TYPE),
   ]),
   livemode: z.boolean(),
@@ -265,7 +289,12 @@ export const listWebhookEventsQuerySchema = z.strictObject({
   cursor: pageCursorSchema.optional(),
   session_id: sessionIdSchema.describe('Only events about this session.').optional(),
   type: z
-    .union([webhookSessionEventTypeSchema, webhookPayoutEventTypeSchema, z.literal(WEBHOOK_TEST_EVENT_TYPE)])
+    .union([
+      webhookSessionEventTypeSchema,
+      webhookPayoutEventTypeSchema,
+      webhookLedgerEventTypeSchema,
+      z.literal(WEBHOOK_TEST_EVENT_TYPE),
+    ])
     .describe('Only events of this type.')
     .optional(),
 });

@@ -36,6 +36,7 @@ import { IdempotencyStore } from './store/idempotency-store.js';
 import type { SecretBox } from './store/secret-box.js';
 import { SessionStore } from './store/session-store.js';
 import { Ledger } from './treasury/ledger.js';
+import { ledgerWebhooks } from './webhooks/ledger-webhooks.js';
 import { PayoutExecutor } from './treasury/payout-execution.js';
 import { Payouts } from './treasury/payouts.js';
 import type { WebhookDispatcher } from './webhooks/webhook-dispatcher.js';
@@ -182,7 +183,15 @@ export function createServices(options: ServicesOptions): Services {
   sessions.onStatusChange(webhooks.outbox.statusHook);
   // Confirmed receipts (and their reversals after a reorganisation) enter the ledger in the
   // transaction that changed the session's state.
-  const ledger = new Ledger({ db, methods });
+  const ledger = new Ledger({
+    db,
+    methods,
+    onAppend: ledgerWebhooks({
+      outbox: webhooks.outbox,
+      store: webhookStore,
+      decimalsOf: (asset) => methods.get(asset)?.decimals ?? 0,
+    }),
+  });
   sessions.onStateApplied(ledger.stateHook);
   const payouts = new Payouts({
     db,

@@ -47,6 +47,8 @@ import {
   sessionWebhookPayloadSchema,
   testWebhookPayloadSchema,
   payoutWebhookPayloadSchema,
+  ledgerWebhookPayloadSchema,
+  WEBHOOK_LEDGER_EVENT_TYPE,
   payoutSchema,
   payoutListSchema,
   createPayoutsRequestSchema,
@@ -229,6 +231,7 @@ nameSchema(redeliverWebhookEventRequestSchema, 'RedeliverWebhookEventRequest', {
 nameSchema(sessionWebhookPayloadSchema, 'SessionWebhookPayload');
 nameSchema(testWebhookPayloadSchema, 'TestWebhookPayload');
 nameSchema(payoutWebhookPayloadSchema, 'PayoutWebhookPayload');
+nameSchema(ledgerWebhookPayloadSchema, 'LedgerWebhookPayload');
 nameSchema(payoutSchema, 'Payout');
 nameSchema(payoutListSchema, 'PayoutList');
 nameSchema(createPayoutsRequestSchema, 'CreatePayoutsRequest');
@@ -365,6 +368,15 @@ export const WEBHOOKS: ApiWebhook[] = [
       '`payout.needs_approval`, in the transaction that created it.',
     schema: payoutWebhookPayloadSchema,
   })),
+  {
+    name: WEBHOOK_LEDGER_EVENT_TYPE,
+    summary: 'A ledger entry was written',
+    description:
+      'Signed per Standard Webhooks. One per entry (receipt, receipt_reversal, sweep, payout_reserve, ' +
+      'payout_release, payout_settle, fee), stored in the transaction that wrote it; `data` is the entry as ' +
+      '`GET /v1/ledger` lists it. Only endpoints whose filter takes the type (or `*`) get it.',
+    schema: ledgerWebhookPayloadSchema,
+  },
   {
     name: WEBHOOK_TEST_EVENT_TYPE,
     summary: 'A test event, sent by `POST /v1/webhook_endpoints/{id}/test`',

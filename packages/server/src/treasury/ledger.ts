@@ -52,6 +52,9 @@ export interface LedgerEntryRecord extends Required<Omit<NewLedgerEntry, 'at'>> 
   created_at: Date;
 }
 
+/** Called in the writing transaction with the entries just written, oldest first. */
+export type LedgerAppendHook = (tx: Queryable, entries: readonly LedgerEntryRecord[]) => Promise<void>;
+
 /** The balances of one asset, in atomic units. */
 export interface AssetBalances {
   asset: string;
@@ -101,10 +104,17 @@ const transferKey = (chainId: number, txHash: string, logIndex: number) =>
 /** The ledger's table, and the balances derived from it. */
 export class Ledger extends Store {
   private readonly methods: ReadonlyMap<string, MethodInfo>;
+  private readonly onAppend: LedgerAppendHook | undefined;
 
-  constructor(options: { db: Database; methods: ReadonlyMap<string, MethodInfo> }) {
+  constructor(options: {
+    db: Database;
+    methods: ReadonlyMap<string, MethodInfo>;
+    /** Runs in the transaction of every write with the entries it wrote (the ledger webhooks). */
+    onAppend?: LedgerAppendHook | undefined;
+  }) {
     super(options.db);
     this.methods = options.methods;
+    this.onAppend = options.onAppend;
   }
 
   /** The method (asset) of a chain and token, or `undefined` when none is configured. */
@@ -155,12 +165,13 @@ export class Ledger extends Store {
         });
         return `(${placeholders.join(', ')})`;
       });
-      await tx.query(
+      const written = await tx.query<RawEntry>(
         `INSERT INTO ledger_entries (livemode, kind, asset, chain_id, token_address, amount_atomic, session_id,
            payout_id, address, counterparty, tx_hash, log_index, created_at)
-         VALUES ${rows.join(', ')}`,
+         VALUES ${rows.join(', ')} RETURNING ${COLUMNS}`,
         params,
       );
+      await this.onAppend?.(tx, written.rows.map(toRecord));
     }
   }
 
@@ -243,11 +254,11 @@ export class Ledger extends Store {
   async recordSweep(tx: Queryable, sweep: SweepRecord): Promise<boolean> {
     const method = this.methods.get(sweep.asset);
     if (!method) throw new Error(`no configured asset ${sweep.asset}`);
-    const { rows } = await tx.query(
+    const { rows } = await tx.query<RawEntry>(
       `INSERT INTO ledger_entries (livemode, kind, asset, chain_id, token_address, amount_atomic, address,
          counterparty, tx_hash, log_index, created_at)
        VALUES ($1, 'sweep', $2, $3, $4, $5, $6, $7, $8, $9, $10)
-       ON CONFLICT (chain_id, tx_hash, log_index) WHERE kind = 'sweep' DO NOTHING RETURNING id`,
+       ON CONFLICT (chain_id, tx_hash, log_index) WHERE kind = 'sweep' DO NOTHING RETURNING ${COLUMNS}`,
       [
         sweep.livemode,
         sweep.asset,
@@ -261,6 +272,7 @@ export class Ledger extends Store {
         sweep.at,
       ],
     );
+    if (rows.length) await this.onAppend?.(tx, rows.map(toRecord));
     return rows.length === 1;
   }
 
