@@ -171,12 +171,12 @@ export class Payouts extends Store {
         });
         return null;
       }
-      if (method.kind === 'native') {
-        // Neither the unsigned export nor the payout key sends a chain's own coin yet: refuse it
-        // here rather than accept a payout that could never leave.
+      if (method.kind === 'native' && method.chain.family !== 'evm') {
+        // EVM coin payouts go through NativePayouts (treasury/native-payouts.ts); other families'
+        // coins have no payout path here yet: refuse rather than accept a payout that could never leave.
         issues.push({
           path: `payouts.${i}.asset`,
-          message: `payouts of ${method.token} (the chain's own coin) are not supported yet; pay out a token, or move the coin with crypto-checkout-server sweep --export`,
+          message: `payouts of ${method.token} (the chain's own coin) are not supported yet on ${method.chain.family} chains`,
         });
         return null;
       }
