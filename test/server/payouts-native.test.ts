@@ -323,6 +323,74 @@ describe('native-coin payouts through NativePayouts', () => {
     await agrees([signer.address, hot.address]);
   });
 
+  test('a confirmed batch reorganised away goes back to submitted with compensating entries, is sent again and confirms once', async () => {
+    const { test: anvil } = devClients(stack.rpcUrl);
+    const { executor } = stack.server.app.treasury;
+    const destinations = [0, 1].map(() => newKey().address);
+    const created = await ask(destinations.map((destination) => ({ destination, amount: '0.01' })));
+    const snapshot = await anvil.snapshot();
+    const key = sender(hot);
+    const [hash] = await key.runOnce();
+    const receipt = await pub().waitForTransactionReceipt({ hash: hash!, pollingInterval: 50 });
+    await stack.mine(2);
+    const statuses = () => Promise.all(created.map((p) => get(p.id))).then((l) => l.map((p) => p.status));
+    await waitFor(
+      async () => (await key.runOnce(), (await statuses()).every((s) => s === 'confirmed')),
+      20_000,
+      'confirmed',
+    );
+    const before = await entries();
+
+    await anvil.revert({ id: snapshot });
+    await anvil.mine({ blocks: 3 });
+    assert.equal(await pub().getBalance({ address: destinations[0]! }), 0n, 'the payment is gone');
+    assert.equal(await executor.recheckConfirmed(stack.config.chains[0]!), 2);
+    assert.deepEqual(await statuses(), ['submitted', 'submitted']);
+    const byId = (list: LedgerEntry[]) => [...list].sort((a, b) => Number(a.id) - Number(b.id));
+    const after = byId(await entries());
+    assert.deepEqual(after.slice(0, before.length), byId(before), 'nothing before is changed');
+    const added = after.slice(before.length);
+    const gas = receipt.gasUsed * receipt.effectiveGasPrice;
+    assert.deepEqual(
+      added.map((e) => [e.kind, parseEther(e.amount)]).sort((a, b) => String(a).localeCompare(String(b))),
+      [
+        ['fee', -gas],
+        ['payout_settle', -parseEther('0.01')],
+        ['payout_settle', -parseEther('0.01')],
+      ],
+    );
+    await agrees([signer.address, hot.address]);
+
+    // The key broadcasts its recorded transaction again; mined again, the payouts confirm again, once.
+    await waitFor(
+      async () => {
+        await key.runOnce();
+        await stack.mine(1);
+        return (await statuses()).every((s) => s === 'confirmed');
+      },
+      20_000,
+      'confirmed again',
+    );
+    for (const d of destinations) assert.equal(await pub().getBalance({ address: d }), parseEther('0.01'));
+    const final = await entries();
+    const settles = final.filter(
+      (e) => e.kind === 'payout_settle' && created.some((p) => p.id === e.payout_id),
+    );
+    assert.equal(
+      settles.reduce((sum, e) => sum + parseEther(e.amount), 0n),
+      parseEther('0.02'),
+    );
+    const fees = final.filter((e) => e.kind === 'fee' && e.tx_hash === hash);
+    // Mined again in another block, at that block's gas price: the fee booked is the one paid.
+    const again = await pub().getTransactionReceipt({ hash: hash! });
+    assert.equal(
+      fees.reduce((sum, e) => sum + parseEther(e.amount), 0n),
+      again.gasUsed * again.effectiveGasPrice,
+      'its gas once, net',
+    );
+    await agrees([signer.address, hot.address]);
+  });
+
   test('a coin payout the key cannot cover with its gas waits with the reason', async () => {
     const poor = privateKeyToAccount(generatePrivateKey());
     const held = await float(poor.address, '100');

@@ -280,8 +280,10 @@ export class Ledger extends Store {
       at: Date;
     },
   ): Promise<boolean> {
+    // Net of reversals: a transaction reorganised away (fee reversed) and mined again pays again.
     const { rows } = await tx.query(
-      "SELECT 1 FROM ledger_entries WHERE kind = 'fee' AND chain_id = $1 AND tx_hash = $2",
+      `SELECT 1 FROM ledger_entries WHERE kind = 'fee' AND chain_id = $1 AND tx_hash = $2
+       HAVING coalesce(sum(amount_atomic), 0) <> 0`,
       [fee.chain_id, fee.tx_hash.toLowerCase()],
     );
     if (rows.length) return false;
@@ -301,6 +303,41 @@ export class Ledger extends Store {
         at: fee.at,
       },
     ]);
+    return true;
+  }
+
+  /**
+   * Reverses the net fee booked for a transaction that a chain reorganisation took away (its gas was
+   * never paid): a `fee` entry of the opposite sign, for each mode and address that has one. Nothing
+   * when no fee is booked, or it is reversed already. Returns whether it wrote an entry.
+   */
+  async reverseFee(
+    tx: Queryable,
+    fee: { chain_id: number; tx_hash: string; payout_id?: string | null; at: Date },
+  ): Promise<boolean> {
+    const { rows } = await tx.query<{ livemode: boolean; asset: string; address: string; net: string }>(
+      `SELECT livemode, asset, address, sum(amount_atomic)::text AS net FROM ledger_entries
+        WHERE kind = 'fee' AND chain_id = $1 AND tx_hash = $2
+        GROUP BY livemode, asset, address HAVING sum(amount_atomic) <> 0`,
+      [fee.chain_id, fee.tx_hash.toLowerCase()],
+    );
+    if (!rows.length) return false;
+    await this.append(
+      tx,
+      rows.map((r) => ({
+        livemode: r.livemode,
+        kind: 'fee' as const,
+        asset: r.asset,
+        chain_id: fee.chain_id,
+        token_address: null,
+        amount_atomic: -BigInt(r.net),
+        payout_id: fee.payout_id ?? null,
+        address: r.address,
+        tx_hash: fee.tx_hash.toLowerCase(),
+        log_index: -1,
+        at: fee.at,
+      })),
+    );
     return true;
   }
 

@@ -46,6 +46,12 @@ import {
 } from './native-payouts.js';
 import { reserveEntry, type PayoutRecord, type Payouts } from './payouts.js';
 
+/**
+ * How long after its confirmation a payout's transaction is checked to be still on chain: beyond a
+ * chain's `confirmations`, so a deeper reorganisation is caught too (Ethereum finalises in ≈ 13 min).
+ */
+export const REORG_RECHECK_MS = 30 * 60 * 1_000;
+
 /** Gas limit of one exported ERC-20 transfer: a cold `transfer` with a fresh recipient takes ~52k. */
 export const ERC20_TRANSFER_GAS = 100_000n;
 
@@ -259,6 +265,7 @@ export class PayoutExecutor {
   async confirmSubmitted(chainId: number): Promise<{ confirmed: number; failed: number }> {
     const chain = this.chain(chainId);
     const client = this.client(chain);
+    await this.recheckConfirmed(chain);
     const submitted = await this.options.payouts.inStatus(this.options.payouts.db, chainId, 'submitted');
     if (!submitted.length) return { confirmed: 0, failed: 0 };
     const head = await client.getBlockNumber();
@@ -321,6 +328,73 @@ export class PayoutExecutor {
       }
     }
     return { confirmed, failed };
+  }
+
+  /**
+   * Checks that the transactions of payouts confirmed in the last {@link REORG_RECHECK_MS} are still
+   * on chain. One that a reorganisation took away puts its payouts back to `submitted` (webhook
+   * `payout.submitted`) with compensating ledger entries — the `payout_settle` and the `fee` again
+   * with the opposite sign, never a change to the old ones — so that the executor looks for its
+   * transfer again: the same transaction mined again confirms it again (the payout key broadcasts
+   * its recorded bytes again), and a nonce taken by another transaction fails it. Returns how many
+   * went back.
+   */
+  async recheckConfirmed(chain: ChainConfig): Promise<number> {
+    const { payouts } = this.options;
+    const since = new Date(this.clock().getTime() - REORG_RECHECK_MS);
+    const { rows } = await payouts.db.query<{ id: string; tx_hash: string }>(
+      `SELECT id, tx_hash FROM payouts WHERE chain_id = $1 AND status = 'confirmed' AND updated_at > $2
+       ORDER BY updated_at, id`,
+      [chain.id, since],
+    );
+    const gone = new Set<string>();
+    const checked = new Set<string>();
+    for (const { tx_hash: hash } of rows) {
+      if (checked.has(hash)) continue;
+      checked.add(hash);
+      const receipt = await this.client(chain)
+        .getTransactionReceipt({ hash: hash as Hex })
+        .catch((error: unknown) => {
+          // Only "no such receipt" means gone; a node that does not answer is asked again next time.
+          if ((error as Error).name === 'TransactionReceiptNotFoundError') return null;
+          throw error;
+        });
+      if (!receipt || receipt.status !== 'success') gone.add(hash);
+    }
+    let reverted = 0;
+    for (const { id, tx_hash: hash } of rows) {
+      if (!gone.has(hash)) continue;
+      const back = await payouts.transaction(async (tx) => {
+        const current = await payouts.lockById(tx, id);
+        if (current?.status !== 'confirmed' || current.tx_hash !== hash) return false;
+        const now = this.clock();
+        await this.options.ledger.append(tx, [
+          {
+            ...reserveEntry(current, 'payout_release', 0n, now),
+            kind: 'payout_settle',
+            amount_atomic: -current.amount_atomic,
+            address: current.source_address,
+            tx_hash: hash.toLowerCase(),
+            log_index: current.log_index,
+          },
+        ]);
+        await this.options.ledger.reverseFee(tx, {
+          chain_id: chain.id,
+          tx_hash: hash,
+          payout_id: current.id,
+          at: now,
+        });
+        // The payout key's own transaction keeps its hash (its signed bytes are sent again); an
+        // exported one is looked for afresh.
+        await payouts.transition(tx, current, 'submitted', {
+          tx_hash: current.raw_tx ? current.tx_hash : null,
+          log_index: null,
+        });
+        return true;
+      });
+      if (back) reverted += 1;
+    }
+    return reverted;
   }
 
   private checkedSource(from: string): Address {
