@@ -457,6 +457,19 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       CREATE INDEX payouts_hot_sent ON payouts (chain_id, asset, sent_at) WHERE sent_at IS NOT NULL;
     `,
   },
+  {
+    version: 19,
+    name: 'sweeps reorganised away',
+    sql: `
+      -- A sweep whose transaction a reorganisation took away is reversed by a negative 'sweep'
+      -- entry; mined again, it is recorded again. A transfer is still recorded once per reorg
+      -- generation (how many reversals it had before), whoever reports it.
+      ALTER TABLE ledger_entries ADD COLUMN reorg_generation integer NOT NULL DEFAULT 0;
+      DROP INDEX ledger_entries_sweep_once;
+      CREATE UNIQUE INDEX ledger_entries_sweep_once ON ledger_entries
+        (chain_id, tx_hash, log_index, reorg_generation) WHERE kind = 'sweep' AND amount_atomic > 0;
+    `,
+  },
 ];
 
 /**

@@ -241,11 +241,16 @@ export class Ledger extends Store {
   async recordSweep(tx: Queryable, sweep: SweepRecord): Promise<boolean> {
     const method = this.methods.get(sweep.asset);
     if (!method) throw new Error(`no configured asset ${sweep.asset}`);
+    // Its generation: how many times this transfer was reversed by a reorganisation (migration 19).
     const { rows } = await tx.query(
       `INSERT INTO ledger_entries (livemode, kind, asset, chain_id, token_address, amount_atomic, address,
-         counterparty, tx_hash, log_index, created_at)
-       VALUES ($1, 'sweep', $2, $3, $4, $5, $6, $7, $8, $9, $10)
-       ON CONFLICT (chain_id, tx_hash, log_index) WHERE kind = 'sweep' DO NOTHING RETURNING id`,
+         counterparty, tx_hash, log_index, created_at, reorg_generation)
+       SELECT $1::boolean, 'sweep', $2::text, $3::bigint, $4::text, $5::numeric, $6::text, $7::text, $8::text,
+         $9::integer, $10::timestamptz,
+         (SELECT count(*) FROM ledger_entries WHERE kind = 'sweep' AND chain_id = $3 AND tx_hash = $8
+            AND log_index = $9 AND amount_atomic < 0)
+       ON CONFLICT (chain_id, tx_hash, log_index, reorg_generation) WHERE kind = 'sweep' AND amount_atomic > 0
+       DO NOTHING RETURNING id`,
       [
         sweep.livemode,
         sweep.asset,
@@ -304,6 +309,53 @@ export class Ledger extends Store {
       },
     ]);
     return true;
+  }
+
+  /**
+   * Reverses the sweeps of a transaction that a chain reorganisation took away: for every transfer
+   * whose `sweep` entries do not net to zero, one `sweep` entry of the opposite sign (money back in
+   * the deposit address, out of the treasury), and the transaction's fee likewise
+   * ({@link reverseFee}). Nothing is updated or deleted. Returns how many transfers it reversed.
+   */
+  async reverseSweeps(
+    tx: Queryable,
+    sweep: { chain_id: number; tx_hash: string; at: Date },
+  ): Promise<number> {
+    const hash = sweep.tx_hash.toLowerCase();
+    const { rows } = await tx.query<{
+      livemode: boolean;
+      asset: string;
+      token_address: string | null;
+      address: string;
+      counterparty: string;
+      log_index: number;
+      net: string;
+    }>(
+      `SELECT livemode, asset, token_address, address, counterparty, log_index, sum(amount_atomic)::text AS net
+         FROM ledger_entries WHERE kind = 'sweep' AND chain_id = $1 AND tx_hash = $2
+        GROUP BY livemode, asset, token_address, address, counterparty, log_index HAVING sum(amount_atomic) <> 0`,
+      [sweep.chain_id, hash],
+    );
+    if (rows.length) {
+      await this.append(
+        tx,
+        rows.map((r) => ({
+          livemode: r.livemode,
+          kind: 'sweep' as const,
+          asset: r.asset,
+          chain_id: sweep.chain_id,
+          token_address: r.token_address,
+          amount_atomic: -BigInt(r.net),
+          address: r.address,
+          counterparty: r.counterparty,
+          tx_hash: hash,
+          log_index: r.log_index,
+          at: sweep.at,
+        })),
+      );
+    }
+    await this.reverseFee(tx, { chain_id: sweep.chain_id, tx_hash: hash, at: sweep.at });
+    return rows.length;
   }
 
   /**
