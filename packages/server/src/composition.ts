@@ -499,6 +499,7 @@ async function startPayoutKey(
         chain,
         payouts,
         executor,
+        ledger,
         client: createPublicClient({ transport }) as PublicClient,
         wallet: createWalletClient({ transport, account }),
         limits,

@@ -458,6 +458,19 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
     `,
   },
   {
+    version: 19,
+    name: 'sweeps reorganised away',
+    sql: `
+      -- A sweep whose transaction a reorganisation took away is reversed by a negative 'sweep'
+      -- entry; mined again, it is recorded again. A transfer is still recorded once per reorg
+      -- generation (how many reversals it had before), whoever reports it.
+      ALTER TABLE ledger_entries ADD COLUMN reorg_generation integer NOT NULL DEFAULT 0;
+      DROP INDEX ledger_entries_sweep_once;
+      CREATE UNIQUE INDEX ledger_entries_sweep_once ON ledger_entries
+        (chain_id, tx_hash, log_index, reorg_generation) WHERE kind = 'sweep' AND amount_atomic > 0;
+    `,
+  },
+  {
     version: 21,
     name: 'UTXO treasury: treasury addresses, reserved coins, sweeps seen on chain',
     sql: `

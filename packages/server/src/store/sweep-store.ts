@@ -317,6 +317,41 @@ export class SweepStore extends Store {
   }
 
   /**
+   * The distinct transactions of the chain's sweeps confirmed since `since`: those whose place on
+   * chain is checked again after a reorganisation.
+   */
+  async confirmedSince(chainId: number, since: Date): Promise<`0x${string}`[]> {
+    const { rows } = await this.db.query<{ tx_hash: `0x${string}` }>(
+      `SELECT DISTINCT tx_hash FROM sweeps WHERE chain_id = $1 AND status = 'confirmed' AND updated_at > $2`,
+      [chainId, since],
+    );
+    return rows.map((r) => r.tx_hash);
+  }
+
+  /**
+   * Puts a confirmed sweep whose transaction a reorganisation took away back to `pending`, as it was
+   * before it was mined (rows the receipt added for coin sent along go back with it and are matched
+   * again by the next receipt), so that the sweeper broadcasts it again or finds its nonce taken.
+   * `alsoInTx` runs in the same transaction when this call reopened any row (the ledger's reversal).
+   */
+  async reopen(
+    chainId: number,
+    txHash: `0x${string}`,
+    now: Date,
+    alsoInTx?: (tx: Queryable) => Promise<void>,
+  ): Promise<void> {
+    await this.transaction(async (tx) => {
+      const reopened = await tx.query(
+        `UPDATE sweeps SET status = 'pending', tx_gas_used = NULL, gas_share = NULL,
+           effective_gas_price = NULL, block_number = NULL, updated_at = $3
+         WHERE chain_id = $1 AND tx_hash = $2 AND status = 'confirmed' RETURNING 1`,
+        [chainId, txHash, now],
+      );
+      if (reopened.rows.length) await alsoInTx?.(tx);
+    });
+  }
+
+  /**
    * Ends a sweep that moved nothing: `failed` (mined and reverted; its gas is recorded, it was paid)
    * or `dropped` (never mined: its nonce went to another transaction). Its addresses are free to be
    * planned again. `alsoInTx` runs in the same transaction when this call closed any row (the

@@ -25,6 +25,7 @@ import { DEFAULT_FORWARDER_FACTORY, forwarderAddress } from './forwarder-address
 import { depositForwarderAbi, forwarderFactoryBytecode } from './forwarder-contracts.js';
 import { encodeSweep, ensureForwarderFactory, type RelayerClient } from './forwarder-factory.js';
 import type { Ledger } from './ledger.js';
+import { REORG_RECHECK_MS } from './payout-execution.js';
 
 /** Thrown when a chain is not set up for forwarder sweeps. */
 export class SweepConfigError extends Error {
@@ -265,6 +266,7 @@ export class ForwarderSweeper {
    * in flight any more.
    */
   async resolvePending(): Promise<boolean> {
+    await this.recheckConfirmed();
     const rows = await this.store.pending(this.chain.id);
     if (!rows.length) return true;
     const byTx = new Map<Hash, SweepRecord[]>();
@@ -451,6 +453,37 @@ export class ForwarderSweeper {
       );
     }
     return recorded;
+  }
+
+  /**
+   * Checks that the sweeps confirmed in the last {@link REORG_RECHECK_MS} are still on chain. One
+   * whose transaction a reorganisation took away (or that is now reverted) goes back to `pending`
+   * with compensating ledger entries in the same database transaction — a `sweep` of the opposite
+   * sign per transfer and its fee likewise ({@link Ledger.reverseSweeps}) — and the rest of
+   * {@link resolvePending} takes it from there: broadcast again and recorded again when mined, or
+   * `dropped` when its nonce went to another transaction (its deposits are then planned again).
+   * Returns how many went back.
+   */
+  async recheckConfirmed(): Promise<number> {
+    const since = new Date(this.clock().getTime() - REORG_RECHECK_MS);
+    let reopened = 0;
+    for (const hash of await this.store.confirmedSince(this.chain.id, since)) {
+      const receipt = await this.client.getTransactionReceipt({ hash }).catch((error: unknown) => {
+        // Only "no such receipt" means gone; a node that does not answer is asked again next run.
+        if ((error as Error).name === 'TransactionReceiptNotFoundError') return null;
+        throw error;
+      });
+      if (receipt?.status === 'success') continue;
+      await this.store.reopen(this.chain.id, hash, this.clock(), async (tx) => {
+        await this.ledger.reverseSweeps(tx, { chain_id: this.chain.id, tx_hash: hash, at: this.clock() });
+      });
+      reopened += 1;
+      this.logger?.warn(
+        { chain: this.chain.key, tx: hash },
+        'a confirmed sweep left the chain in a reorganisation: reversed in the ledger, pending again',
+      );
+    }
+    return reopened;
   }
 
   /**

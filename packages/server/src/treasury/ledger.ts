@@ -254,11 +254,16 @@ export class Ledger extends Store {
   async recordSweep(tx: Queryable, sweep: SweepRecord): Promise<boolean> {
     const method = this.methods.get(sweep.asset);
     if (!method) throw new Error(`no configured asset ${sweep.asset}`);
+    // Its generation: how many times this transfer was reversed by a reorganisation (migration 19).
     const { rows } = await tx.query<RawEntry>(
       `INSERT INTO ledger_entries (livemode, kind, asset, chain_id, token_address, amount_atomic, address,
-         counterparty, tx_hash, log_index, created_at)
-       VALUES ($1, 'sweep', $2, $3, $4, $5, $6, $7, $8, $9, $10)
-       ON CONFLICT (chain_id, tx_hash, log_index) WHERE kind = 'sweep' DO NOTHING RETURNING ${COLUMNS}`,
+         counterparty, tx_hash, log_index, created_at, reorg_generation)
+       SELECT $1::boolean, 'sweep', $2::text, $3::bigint, $4::text, $5::numeric, $6::text, $7::text, $8::text,
+         $9::integer, $10::timestamptz,
+         (SELECT count(*) FROM ledger_entries WHERE kind = 'sweep' AND chain_id = $3 AND tx_hash = $8
+            AND log_index = $9 AND amount_atomic < 0)
+       ON CONFLICT (chain_id, tx_hash, log_index, reorg_generation) WHERE kind = 'sweep' AND amount_atomic > 0
+       DO NOTHING RETURNING id`,
       [
         sweep.livemode,
         sweep.asset,
@@ -294,8 +299,10 @@ export class Ledger extends Store {
       at: Date;
     },
   ): Promise<boolean> {
+    // Net of reversals: a transaction reorganised away (fee reversed) and mined again pays again.
     const { rows } = await tx.query(
-      "SELECT 1 FROM ledger_entries WHERE kind = 'fee' AND chain_id = $1 AND tx_hash = $2",
+      `SELECT 1 FROM ledger_entries WHERE kind = 'fee' AND chain_id = $1 AND tx_hash = $2
+       HAVING coalesce(sum(amount_atomic), 0) <> 0`,
       [fee.chain_id, fee.tx_hash.toLowerCase()],
     );
     if (rows.length) return false;
@@ -315,6 +322,88 @@ export class Ledger extends Store {
         at: fee.at,
       },
     ]);
+    return true;
+  }
+
+  /**
+   * Reverses the sweeps of a transaction that a chain reorganisation took away: for every transfer
+   * whose `sweep` entries do not net to zero, one `sweep` entry of the opposite sign (money back in
+   * the deposit address, out of the treasury), and the transaction's fee likewise
+   * ({@link reverseFee}). Nothing is updated or deleted. Returns how many transfers it reversed.
+   */
+  async reverseSweeps(
+    tx: Queryable,
+    sweep: { chain_id: number; tx_hash: string; at: Date },
+  ): Promise<number> {
+    const hash = sweep.tx_hash.toLowerCase();
+    const { rows } = await tx.query<{
+      livemode: boolean;
+      asset: string;
+      token_address: string | null;
+      address: string;
+      counterparty: string;
+      log_index: number;
+      net: string;
+    }>(
+      `SELECT livemode, asset, token_address, address, counterparty, log_index, sum(amount_atomic)::text AS net
+         FROM ledger_entries WHERE kind = 'sweep' AND chain_id = $1 AND tx_hash = $2
+        GROUP BY livemode, asset, token_address, address, counterparty, log_index HAVING sum(amount_atomic) <> 0`,
+      [sweep.chain_id, hash],
+    );
+    if (rows.length) {
+      await this.append(
+        tx,
+        rows.map((r) => ({
+          livemode: r.livemode,
+          kind: 'sweep' as const,
+          asset: r.asset,
+          chain_id: sweep.chain_id,
+          token_address: r.token_address,
+          amount_atomic: -BigInt(r.net),
+          address: r.address,
+          counterparty: r.counterparty,
+          tx_hash: hash,
+          log_index: r.log_index,
+          at: sweep.at,
+        })),
+      );
+    }
+    await this.reverseFee(tx, { chain_id: sweep.chain_id, tx_hash: hash, at: sweep.at });
+    return rows.length;
+  }
+
+  /**
+   * Reverses the net fee booked for a transaction that a chain reorganisation took away (its gas was
+   * never paid): a `fee` entry of the opposite sign, for each mode and address that has one. Nothing
+   * when no fee is booked, or it is reversed already. Returns whether it wrote an entry.
+   */
+  async reverseFee(
+    tx: Queryable,
+    fee: { chain_id: number; tx_hash: string; payout_id?: string | null; at: Date },
+  ): Promise<boolean> {
+    const { rows } = await tx.query<{ livemode: boolean; asset: string; address: string; net: string }>(
+      `SELECT livemode, asset, address, sum(amount_atomic)::text AS net FROM ledger_entries
+        WHERE kind = 'fee' AND chain_id = $1 AND tx_hash = $2
+        GROUP BY livemode, asset, address HAVING sum(amount_atomic) <> 0`,
+      [fee.chain_id, fee.tx_hash.toLowerCase()],
+    );
+    if (!rows.length) return false;
+    await this.append(
+      tx,
+      rows.map((r) => ({
+        livemode: r.livemode,
+        kind: 'fee' as const,
+        asset: r.asset,
+        chain_id: fee.chain_id,
+        token_address: null,
+        amount_atomic: -BigInt(r.net),
+        payout_id: fee.payout_id ?? null,
+        address: r.address,
+        tx_hash: fee.tx_hash.toLowerCase(),
+        log_index: -1,
+        at: fee.at,
+      })),
+    );
     return true;
   }
 

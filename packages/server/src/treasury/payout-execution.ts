@@ -7,6 +7,12 @@
  * confirmations, settling it in the ledger; an exported EIP-1559 transaction whose nonce was used by
  * something else fails it and releases its reservation.
  *
+ * A payout of the chain's own coin (ETH, …) goes through NativePayouts (native-payouts.ts), whose
+ * `NativePayout` event is what the executor looks for instead of a `Transfer`. On a chain where that
+ * contract is not deployed yet, coin payouts are not exported: they stay approved with a
+ * `waiting_reason` saying how to deploy it (the payout key does it by itself), so that every
+ * transaction an export asks for belongs to a payout and its gas reaches the ledger.
+ *
  * Restart-safe: everything lives in the database — the nonce given to each exported transaction,
  * the block from which its transfer is looked for — and a re-run only looks again. Nothing is ever
  * sent twice: the server sends nothing at all.
@@ -28,15 +34,30 @@ import type { ChainConfig } from '../config.js';
 import { ChainUnavailableError, InvalidRequestError } from '../errors.js';
 import type { Queryable } from '../store/database.js';
 import type { Ledger } from './ledger.js';
+import {
+  NATIVE_PAYOUTS_ADDRESS,
+  NATIVE_PAYOUT_EVENT,
+  encodeNativePayouts,
+  nativePayoutsDeployed,
+  nativePayoutsDeployment,
+  nativePayoutsGas,
+} from './native-payouts.js';
 import { reserveEntry, type PayoutRecord, type Payouts } from './payouts.js';
 import { safeBatchFile, type SafeBatchFile, type SafeContractMethod } from './safe-transaction-builder.js';
+
+/**
+ * How long after its confirmation a payout's transaction is checked to be still on chain: beyond a
+ * chain's `confirmations`, so a deeper reorganisation is caught too (Ethereum finalises in ≈ 13 min).
+ */
+export const REORG_RECHECK_MS = 30 * 60 * 1_000;
 
 /** Gas limit of one exported ERC-20 transfer: a cold `transfer` with a fresh recipient takes ~52k. */
 export const ERC20_TRANSFER_GAS = 100_000n;
 
 /** One exported, unsigned transaction. */
 export interface UnsignedPayoutTransaction {
-  payout_id: string;
+  /** The payout it pays; `null` for the one that deploys NativePayouts ahead of coin payouts. */
+  payout_id: string | null;
   nonce: number;
   /** The EIP-1559 transaction, serialized without a signature (`0x02…`): sign it as is. */
   unsigned: Hex;
@@ -121,34 +142,48 @@ export class PayoutExecutor {
     const chain = this.evmChain(chainId);
     const source = this.checkedSource(from);
     const client = this.client(chain);
-    const [nonce, fees, head] = await onChain(chain, () =>
+    const [first, fees, head, native] = await onChain(chain, () =>
       Promise.all([
         client.getTransactionCount({ address: source, blockTag: 'pending' }),
         client.estimateFeesPerGas(),
         client.getBlockNumber(),
+        nativePayoutsState(client),
       ]),
     );
     const transactions = await this.options.payouts.transaction(async (tx) => {
-      const due = await this.takeApproved(tx, chainId, livemode);
+      const due = await this.takeApproved(tx, chainId, livemode, native);
       const out: UnsignedPayoutTransaction[] = [];
-      for (const [i, payout] of due.entries()) {
-        const unsigned = serializeTransaction({
+      let nonce = first;
+      const unsigned = (fields: { to: Address; value: bigint; data: Hex; gas: bigint }) =>
+        serializeTransaction({
           type: 'eip1559',
           chainId,
-          nonce: nonce + i,
-          to: getAddress(payout.token_address!),
-          value: 0n,
-          data: transferData(payout),
-          gas: ERC20_TRANSFER_GAS,
+          nonce,
+          ...fields,
           maxFeePerGas: fees.maxFeePerGas,
           maxPriorityFeePerGas: fees.maxPriorityFeePerGas,
         });
+      for (const payout of due) {
+        const fields = payout.token_address
+          ? {
+              to: getAddress(payout.token_address),
+              value: 0n,
+              data: transferData(payout),
+              gas: ERC20_TRANSFER_GAS,
+            }
+          : {
+              to: NATIVE_PAYOUTS_ADDRESS,
+              value: payout.amount_atomic,
+              data: encodeNativePayouts([{ to: payout.destination, amount: payout.amount_atomic }]),
+              gas: nativePayoutsGas(1),
+            };
+        out.push({ payout_id: payout.id, nonce, unsigned: unsigned(fields) });
         await this.options.payouts.transition(tx, payout, 'submitted', {
           source_address: source,
           submitted_at_block: head,
-          nonce: BigInt(nonce + i),
+          nonce: BigInt(nonce),
         });
-        out.push({ payout_id: payout.id, nonce: nonce + i, unsigned });
+        nonce += 1;
       }
       return out;
     });
@@ -163,22 +198,19 @@ export class PayoutExecutor {
   async exportSafe(livemode: boolean, chainId: number, safe: string, owner?: string): Promise<SafeBatchFile> {
     const chain = this.evmChain(chainId);
     const source = this.checkedSource(safe);
-    const head = await onChain(chain, () => this.client(chain).getBlockNumber());
+    const [head, native] = await onChain(chain, () =>
+      Promise.all([this.client(chain).getBlockNumber(), nativePayoutsState(this.client(chain))]),
+    );
     const createdAt = this.clock().getTime();
     const transactions = await this.options.payouts.transaction(async (tx) => {
-      const due = await this.takeApproved(tx, chainId, livemode);
+      const due = await this.takeApproved(tx, chainId, livemode, native);
       for (const payout of due) {
         await this.options.payouts.transition(tx, payout, 'submitted', {
           source_address: source,
           submitted_at_block: head,
         });
       }
-      return due.map((payout) => ({
-        to: getAddress(payout.token_address!),
-        value: 0n,
-        method: TRANSFER_METHOD,
-        inputs: { to: payout.destination, value: payout.amount_atomic.toString() },
-      }));
+      return due.map((payout) => safeEntry(payout));
     });
     return safeBatchFile({
       chainId,
@@ -202,6 +234,7 @@ export class PayoutExecutor {
     // A Bitcoin-like chain's payouts are confirmed by its sweep watch (treasury/utxo-sweep-watch.ts).
     if (chain.family === 'utxo') return { confirmed: 0, failed: 0 };
     const client = this.client(chain);
+    await this.recheckConfirmed(chain);
     const submitted = await this.options.payouts.inStatus(this.options.payouts.db, chainId, 'submitted');
     if (!submitted.length) return { confirmed: 0, failed: 0 };
     const head = await client.getBlockNumber();
@@ -210,10 +243,11 @@ export class PayoutExecutor {
     let failed = 0;
     const claimed = new Set<string>();
     for (const payout of submitted) {
-      if (!payout.token_address || !payout.source_address) continue;
+      if (!payout.source_address) continue;
+      // An ERC-20 payout is its token's Transfer; a coin payout is NativePayouts' event, same shape.
       const logs = await client.getLogs({
-        address: getAddress(payout.token_address),
-        event: TRANSFER_EVENT,
+        address: payout.token_address ? getAddress(payout.token_address) : NATIVE_PAYOUTS_ADDRESS,
+        event: payout.token_address ? TRANSFER_EVENT : NATIVE_PAYOUT_EVENT,
         args: { from: getAddress(payout.source_address), to: getAddress(payout.destination) },
         fromBlock: payout.submitted_at_block ?? 0n,
         toBlock: settled < 0n ? 0n : settled,
@@ -241,17 +275,95 @@ export class PayoutExecutor {
           blockNumber: settled < 0n ? 0n : settled,
         });
         if (BigInt(used) > payout.nonce) {
-          if (
-            await this.fail(
-              payout,
-              `nonce ${payout.nonce} of ${payout.source_address} was used by a transaction that did not pay this payout (reverted, or replaced)`,
-            )
-          )
-            failed += 1;
+          // The payout key's own transaction, mined but reverted: its gas was spent all the same.
+          const reverted = payout.tx_hash
+            ? await client
+                .getTransactionReceipt({ hash: payout.tx_hash as Hex })
+                .then((r) => (r.status === 'reverted' ? r : null))
+                .catch(() => null)
+            : null;
+          const reason = reverted
+            ? `its transaction ${payout.tx_hash} reverted (block ${reverted.blockNumber}); nothing was paid, the gas is booked as a fee`
+            : `nonce ${payout.nonce} of ${payout.source_address} was used by a transaction that did not pay this payout (reverted, or replaced)`;
+          const fee = reverted
+            ? {
+                tx_hash: reverted.transactionHash,
+                amount: reverted.gasUsed * reverted.effectiveGasPrice,
+                chain,
+              }
+            : null;
+          if (await this.fail(payout, reason, fee)) failed += 1;
         }
       }
     }
     return { confirmed, failed };
+  }
+
+  /**
+   * Checks that the transactions of payouts confirmed in the last {@link REORG_RECHECK_MS} are still
+   * on chain. One that a reorganisation took away puts its payouts back to `submitted` (webhook
+   * `payout.submitted`) with compensating ledger entries — the `payout_settle` and the `fee` again
+   * with the opposite sign, never a change to the old ones — so that the executor looks for its
+   * transfer again: the same transaction mined again confirms it again (the payout key broadcasts
+   * its recorded bytes again), and a nonce taken by another transaction fails it. Returns how many
+   * went back.
+   */
+  async recheckConfirmed(chain: ChainConfig): Promise<number> {
+    const { payouts } = this.options;
+    const since = new Date(this.clock().getTime() - REORG_RECHECK_MS);
+    const { rows } = await payouts.db.query<{ id: string; tx_hash: string }>(
+      `SELECT id, tx_hash FROM payouts WHERE chain_id = $1 AND status = 'confirmed' AND updated_at > $2
+       ORDER BY updated_at, id`,
+      [chain.id, since],
+    );
+    const gone = new Set<string>();
+    const checked = new Set<string>();
+    for (const { tx_hash: hash } of rows) {
+      if (checked.has(hash)) continue;
+      checked.add(hash);
+      const receipt = await this.client(chain)
+        .getTransactionReceipt({ hash: hash as Hex })
+        .catch((error: unknown) => {
+          // Only "no such receipt" means gone; a node that does not answer is asked again next time.
+          if ((error as Error).name === 'TransactionReceiptNotFoundError') return null;
+          throw error;
+        });
+      if (!receipt || receipt.status !== 'success') gone.add(hash);
+    }
+    let reverted = 0;
+    for (const { id, tx_hash: hash } of rows) {
+      if (!gone.has(hash)) continue;
+      const back = await payouts.transaction(async (tx) => {
+        const current = await payouts.lockById(tx, id);
+        if (current?.status !== 'confirmed' || current.tx_hash !== hash) return false;
+        const now = this.clock();
+        await this.options.ledger.append(tx, [
+          {
+            ...reserveEntry(current, 'payout_release', 0n, now),
+            kind: 'payout_settle',
+            amount_atomic: -current.amount_atomic,
+            address: current.source_address,
+            tx_hash: hash.toLowerCase(),
+            log_index: current.log_index,
+          },
+        ]);
+        await this.options.ledger.reverseFee(tx, {
+          chain_id: chain.id,
+          tx_hash: hash,
+          payout_id: current.id,
+          at: now,
+        });
+        // The payout key's own transaction keeps its hash (its signed bytes are sent again); an
+        // exported one is looked for afresh.
+        await payouts.transition(tx, current, 'submitted', {
+          tx_hash: current.raw_tx ? current.tx_hash : null,
+          log_index: null,
+        });
+        return true;
+      });
+      if (back) reverted += 1;
+    }
+    return reverted;
   }
 
   private checkedSource(from: string): Address {
@@ -262,12 +374,29 @@ export class PayoutExecutor {
     }
   }
 
-  /** Locks the approved ERC-20 payouts of a chain and mode, oldest first. */
-  private async takeApproved(tx: Queryable, chainId: number, livemode: boolean): Promise<PayoutRecord[]> {
+  /**
+   * Locks the approved payouts of a chain and mode, oldest first: the ERC-20 ones, and the coin ones
+   * when NativePayouts is `deployed` (otherwise each says why it waits).
+   */
+  private async takeApproved(
+    tx: Queryable,
+    chainId: number,
+    livemode: boolean,
+    native: 'deployed' | 'absent' | 'unavailable',
+  ): Promise<PayoutRecord[]> {
     const approved = await this.options.payouts.inStatus(tx, chainId, 'approved', livemode);
     const locked: PayoutRecord[] = [];
     for (const p of approved) {
-      if (!p.token_address) continue; // native payouts: not exported yet (docs/treasury.md)
+      if (!p.token_address && native !== 'deployed') {
+        await this.options.payouts.setWaitingReason(
+          tx,
+          p.id,
+          native === 'absent'
+            ? `NativePayouts is not deployed on chain ${chainId} yet, so coin payouts are not exported: send one transaction from any account to ${nativePayoutsDeployment.to} with the data NATIVE_PAYOUTS_DEPLOYMENT_DATA (docs/treasury.md), or let the payout key do it, then export again`
+            : `chain ${chainId} has no deterministic-deployment proxy, so NativePayouts cannot be deployed at ${NATIVE_PAYOUTS_ADDRESS}: coin payouts cannot be sent here`,
+        );
+        continue;
+      }
       const again = await this.options.payouts.lockById(tx, p.id);
       if (again?.status === 'approved') locked.push(again);
     }
@@ -313,13 +442,29 @@ export class PayoutExecutor {
     });
   }
 
-  private async fail(payout: PayoutRecord, reason: string): Promise<boolean> {
+  private async fail(
+    payout: PayoutRecord,
+    reason: string,
+    fee: { tx_hash: Hex; amount: bigint; chain: ChainConfig } | null = null,
+  ): Promise<boolean> {
     return this.options.payouts.transaction(async (tx) => {
       const current = await this.options.payouts.lockById(tx, payout.id);
       if (current?.status !== 'submitted') return false;
       await this.options.ledger.append(tx, [
         reserveEntry(current, 'payout_release', -current.amount_atomic, this.clock()),
       ]);
+      // Once per transaction, however many payouts it carried (recordFee is idempotent per tx).
+      if (fee) {
+        await this.options.ledger.recordFee(tx, {
+          livemode: current.livemode,
+          chain_id: fee.chain.id,
+          address: current.source_address!,
+          tx_hash: fee.tx_hash,
+          amount_atomic: fee.amount,
+          payout_id: current.id,
+          at: this.clock(),
+        });
+      }
       await this.options.payouts.transition(tx, current, 'failed', { failure_reason: reason });
       return true;
     });
@@ -345,4 +490,35 @@ function transferData(payout: PayoutRecord): Hex {
     functionName: 'transfer',
     args: [getAddress(payout.destination), payout.amount_atomic],
   });
+}
+
+/**
+ * Whether NativePayouts is on the chain (`deployed`), can be deployed by the payer (`absent`: the
+ * export starts with its deployment) or cannot be at its address (`unavailable`: no proxy; coin
+ * payouts then stay approved).
+ */
+async function nativePayoutsState(client: PublicClient): Promise<'deployed' | 'absent' | 'unavailable'> {
+  try {
+    return (await nativePayoutsDeployed(client)) ? 'deployed' : 'absent';
+  } catch (error) {
+    if ((error as Error).name === 'NativePayoutsUnavailableError') return 'unavailable';
+    throw error;
+  }
+}
+
+/** A payout as one Safe Transaction Builder entry: a token `transfer`, or `pay` with its coin. */
+function safeEntry(payout: PayoutRecord): Parameters<typeof safeBatchFile>[0]['transactions'][number] {
+  if (!payout.token_address) {
+    return {
+      to: NATIVE_PAYOUTS_ADDRESS,
+      value: payout.amount_atomic,
+      data: encodeNativePayouts([{ to: payout.destination, amount: payout.amount_atomic }]),
+    };
+  }
+  return {
+    to: getAddress(payout.token_address),
+    value: 0n,
+    method: TRANSFER_METHOD,
+    inputs: { to: payout.destination, value: payout.amount_atomic.toString() },
+  };
 }

@@ -171,13 +171,13 @@ export class Payouts extends Store {
         });
         return null;
       }
-      if (method.kind === 'native' && method.chain.family !== 'utxo') {
-        // Neither the unsigned export nor the payout key sends an EVM or TRON chain's own coin yet:
-        // refuse it here rather than accept a payout that could never leave. (A Bitcoin-like
-        // chain's coin leaves by `payouts export-psbt`.)
+      if (method.kind === 'native' && method.chain.family === 'tron') {
+        // EVM coin payouts go through NativePayouts (treasury/native-payouts.ts), a Bitcoin-like
+        // chain's coin through `payouts export-psbt`; TRX has no payout path yet: refuse it here
+        // rather than accept a payout that could never leave.
         issues.push({
           path: `payouts.${i}.asset`,
-          message: `payouts of ${method.token} (the chain's own coin) are not supported yet; pay out a token, or move the coin with crypto-checkout-server sweep --export`,
+          message: `payouts of ${method.token} (the chain's own coin) are not supported yet on ${method.chain.family} chains`,
         });
         return null;
       }

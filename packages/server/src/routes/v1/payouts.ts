@@ -213,7 +213,7 @@ export const payoutRoutes: FastifyPluginAsyncZod<PayoutRoutesOptions> = async (a
         tags: ['Payouts'],
         summary: 'Export approved payouts unsigned, for your own signer',
         description:
-          'Every approved ERC-20 payout of the chain, as unsigned EIP-1559 transactions from `from` (consecutive ' +
+          'Every approved payout of the chain (ERC-20, or the coin through NativePayouts once it is deployed), as unsigned EIP-1559 transactions from `from` (consecutive ' +
           'nonces from its pending nonce) or as a Safe Transaction Builder file for the Safe `from`; they become ' +
           '`submitted`. The server signs and sends nothing: sign and broadcast them yourself; each is confirmed ' +
           'when its transfer is found on chain.',
