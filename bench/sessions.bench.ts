@@ -5,7 +5,9 @@
  * route at the same concurrency, single-row inserts into a one-table PGlite and PostgreSQL, and the
  * create without HTTP (the session service alone). Issue 13's targets: ≥ 1,500 creates/s with
  * p99 < 50 ms at 16 clients on both databases, p99 < 50 ms at 64 clients on PostgreSQL, ≥ 500
- * choices/s on PGlite. PostgreSQL is skipped (and said so) when 127.0.0.1:5432 does not answer.
+ * choices/s on PGlite. Beside each rate, the server's CPU time per request (`process.cpuUsage()`;
+ * the load client runs in another process), which the machine's other load disturbs least.
+ * `bench/create-cpu.ts` profiles one create run. PostgreSQL is skipped (and said so) when 127.0.0.1:5432 does not answer.
  * @module
  */
 import { randomBytes } from 'node:crypto';
@@ -43,14 +45,33 @@ interface Rounds {
   p99Runs: number[];
   errors: number;
   firstError: string | null;
+  /**
+   * CPU time of this process (the server's; the load client is another process) per request, in µs:
+   * the figure the machine's other load disturbs least. One thread at 1,500 creates/s has ≤ 667 µs.
+   */
+  cpuUs: number;
+  cpuUsRuns: number[];
 }
 
 /** Runs `measure` {@link ROUNDS} times, one after the other. */
 async function rounds(
-  measure: () => Promise<{ perSecond: number; p99: number; errors: number; firstError: string | null }>,
+  measure: () => Promise<{
+    perSecond: number;
+    p99: number;
+    errors: number;
+    firstError: string | null;
+    count?: number;
+  }>,
 ): Promise<Rounds> {
   const results = [];
-  for (let i = 0; i < ROUNDS; i += 1) results.push(await measure());
+  const cpuUsRuns: number[] = [];
+  for (let i = 0; i < ROUNDS; i += 1) {
+    const before = process.cpuUsage();
+    const result = await measure();
+    const cpu = process.cpuUsage(before);
+    results.push(result);
+    if (result.count) cpuUsRuns.push((cpu.user + cpu.system) / result.count);
+  }
   const perSecondRuns = results.map((r) => r.perSecond);
   const p99Runs = results.map((r) => r.p99);
   return {
@@ -58,6 +79,8 @@ async function rounds(
     p99: median(p99Runs),
     perSecondRuns,
     p99Runs,
+    cpuUs: cpuUsRuns.length ? median(cpuUsRuns) : NaN,
+    cpuUsRuns,
     errors: results.reduce((n, r) => n + r.errors, 0),
     firstError: results.find((r) => r.firstError)?.firstError ?? null,
   };
@@ -82,7 +105,10 @@ async function bareFastify(connections: number, count: number) {
     body: CREATE_BODY,
   };
   await load({ url, connections, repeat: Math.min(count, 2000), template }); // warm-up
-  const result = await rounds(() => load({ url, connections, repeat: count, template }));
+  const result = await rounds(async () => ({
+    ...(await load({ url, connections, repeat: count, template })),
+    count,
+  }));
   await server.close();
   return result;
 }
@@ -148,7 +174,7 @@ async function httpCreates(url: string, secretKey: string, connections: number, 
     body: CREATE_BODY,
   };
   await load({ url, connections, repeat: Math.min(count, 1000), template });
-  return rounds(() => load({ url, connections, repeat: count, template }));
+  return rounds(async () => ({ ...(await load({ url, connections, repeat: count, template })), count }));
 }
 
 /** HTTP choices at `connections` clients, {@link ROUNDS} times, each on fresh sessions. */
@@ -239,6 +265,16 @@ export async function run({ quick }: BenchOptions): Promise<BenchRow[]> {
         met: c16.p99 < 50,
       }),
       row({
+        figure: 'CPU per create, PGlite, 16 clients',
+        value: c16.cpuUs,
+        runs: c16.cpuUsRuns,
+        unit: 'µs',
+        anchor: 'bare Fastify POST CPU/req, 16 clients',
+        anchorValue: bare16.cpuUs,
+        target: '≤ 667 µs (1,500/s, one thread)',
+        met: c16.cpuUs <= 667,
+      }),
+      row({
         figure: 'creates without HTTP (service), PGlite',
         value: alone.value,
         runs: alone.runs,
@@ -308,6 +344,15 @@ export async function run({ quick }: BenchOptions): Promise<BenchRow[]> {
         anchorValue: bare16.p99,
         target: '< 50 ms',
         met: c16.p99 < 50,
+      }),
+      row({
+        figure: 'CPU per create (Node side), PostgreSQL, 16 clients',
+        value: c16.cpuUs,
+        runs: c16.cpuUsRuns,
+        unit: 'µs',
+        anchor: 'bare Fastify POST CPU/req, 16 clients',
+        anchorValue: bare16.cpuUs,
+        target: '',
       }),
       row({
         figure: 'creates, PostgreSQL, 64 clients',

@@ -1,7 +1,9 @@
 /**
  * Group commit of creates (`SessionStore.insertSessionGrouped`), on PGlite and PostgreSQL: creates
  * arriving together are stored with their first event each, and a row that fails the group's
- * statement fails only its own create — the others are retried alone and stored.
+ * statement fails only its own create — the others are retried alone and stored. Creates started by
+ * separate callbacks of one event-loop pass (as requests read from several sockets are) share one
+ * statement.
  * @module
  */
 import assert from 'node:assert/strict';
@@ -44,6 +46,34 @@ for (const backend of [pgliteBackend(), postgresBackend()]) {
           [session.id],
         );
         assert.deepEqual(events.rows, [{ seq: 1, type: 'session.open' }]);
+      }
+    });
+
+    it('groups the creates that separate callbacks of one event-loop pass start', async () => {
+      // Node drains the microtasks after every I/O callback, as after every immediate: each of these
+      // creates starts in a callback of its own, like requests read from different sockets.
+      const inserts: string[] = [];
+      const query = db.query.bind(db);
+      db.query = ((sql: string, params?: unknown[]) => {
+        if (/INSERT INTO sessions/.test(sql)) inserts.push(sql);
+        return query(sql, params);
+      }) as Database['query'];
+      try {
+        const created = await Promise.all(
+          Array.from(
+            { length: 8 },
+            (_, i) =>
+              new Promise<{ id: string }>((resolve, reject) =>
+                setImmediate(() =>
+                  app.sessions.create({ amount: `${i + 1}.00`, currency: 'USD' }).then(resolve, reject),
+                ),
+              ),
+          ),
+        );
+        assert.equal(inserts.length, 1, `${inserts.length} insert statements for 8 creates`);
+        for (const { id } of created) assert.ok(await app.sessions.load(id), `session ${id} stored`);
+      } finally {
+        db.query = query;
       }
     });
 

@@ -1,3 +1,4 @@
+import type { AddressInfo } from 'node:net';
 import cors from '@fastify/cors';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { validatorCompiler } from 'fastify-type-provider-zod';
@@ -64,7 +65,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
     pricing: options.pricing,
     idempotency: options.idempotency,
     resolveHost: options.resolveHost, // Without public_url, links are built on the address the server listens on, known only then.
-    listeningAddress: () => (server.server.listening ? server.server.address() : null),
+    listeningAddress: () => listening,
   });
   const { store, sessions, search, auth, idempotency, webhooks, readiness, metrics } = services;
 
@@ -91,6 +92,11 @@ export async function buildApp(options: AppOptions): Promise<App> {
         : { loggerInstance: options.logger }),
   });
   services.feed.logger = server.log;
+  // The address is read once per listen, not per view: `server.address()` is a getsockname system
+  // call, and every session view (each create's answer and event) builds its links on it.
+  let listening: AddressInfo | string | null = null;
+  server.server.on('listening', () => (listening = server.server.address()));
+  server.server.on('close', () => (listening = null));
   // Beyond this many open connections Node closes new ones at once (0: no cap).
   if (config.limits.max_connections > 0) server.server.maxConnections = config.limits.max_connections;
   server.addHook('onRequest', async (request, reply) => {

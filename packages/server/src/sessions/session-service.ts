@@ -47,15 +47,28 @@ import { toBuyerSession, toMerchantSession, type ViewContext } from './session-v
 
 const BASE62 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
-/** A random base62 string from a CSPRNG (rejection sampling keeps it unbiased). */
-function randomToken(length: number): string {
-  let out = '';
-  while (out.length < length) {
-    for (const byte of randomBytes(length * 2)) {
-      if (byte < 248 && out.length < length) out += BASE62[byte % 62];
+/**
+ * Random base62 strings of the given lengths from one CSPRNG draw (rejection sampling keeps them
+ * unbiased): a create needs two (its id and client secret), and one `randomBytes` call costs about
+ * what two do. Bytes from 248 up are rejected (248 = 4 × 62); twice the length covers the rejections
+ * with overwhelming probability, and a shortfall draws again.
+ */
+function randomTokens(...lengths: number[]): string[] {
+  const total = lengths.reduce((sum, n) => sum + n, 0);
+  let bytes = randomBytes(total * 2);
+  let at = 0;
+  return lengths.map((length) => {
+    let out = '';
+    while (out.length < length) {
+      if (at === bytes.length) {
+        bytes = randomBytes(total);
+        at = 0;
+      }
+      const byte = bytes[at++]!;
+      if (byte < 248) out += BASE62[byte % 62];
     }
-  }
-  return out;
+    return out;
+  });
 }
 
 /**
@@ -282,10 +295,11 @@ export class SessionService {
       ]);
     }
     const now = this.clock();
-    const id = `${SESSION_ID_PREFIX}${randomToken(24)}`;
+    const [idToken, secretToken] = randomTokens(24, 32);
+    const id = `${SESSION_ID_PREFIX}${idToken}`;
     const record = {
       id,
-      client_secret: `${id}${CLIENT_SECRET_SEPARATOR}${randomToken(32)}`,
+      client_secret: `${id}${CLIENT_SECRET_SEPARATOR}${secretToken}`,
       status: 'open' as const,
       amount: input.amount,
       currency: input.currency,
@@ -306,8 +320,12 @@ export class SessionService {
     const bundle: SessionBundle = { session: record, deposit: null, transfers: [], cursors: new Map() };
     const state = computeSessionState(bundle, now, this.policy);
     record.fingerprint = state.fingerprint;
-    const view = this.merchantView(bundle, now);
-    const event = { type: 'session.open' as const, payload: this.buyerView(bundle, now), at: now };
+    // The state (already computed) and the view context serve both views: the buyer's is the
+    // event's payload and the merchant's starts from it.
+    const context = this.viewContext(now);
+    const buyer = toBuyerSession(bundle, state, context);
+    const view = toMerchantSession(bundle, state, context, buyer);
+    const event = { type: 'session.open' as const, payload: buyer, at: now };
     const { within } = options;
     // One statement, atomic on its own, shared with the creates arriving meanwhile (a group
     // commit): no transaction unless something must commit with it.
@@ -839,6 +857,8 @@ export class SessionService {
     return event;
   }
 
+  private viewChains: ViewContext['chains'] | undefined;
+
   private viewContext(now: Date, quotes?: Map<string, TokenRate>): ViewContext {
     const quote: ViewContext['quote'] = (method, bundle) => {
       if (bundle.session.status !== 'open' || now >= bundle.session.expires_at) return null;
@@ -852,7 +872,8 @@ export class SessionService {
         quoted_at: rate.at.toISOString(),
       };
     };
-    const chains = new Map(
+    // The chains are the configuration's: built once, not per view.
+    this.viewChains ??= new Map(
       this.config.chains.map((c) => [
         c.id,
         { name: c.name, explorer_url: c.explorer_url ?? null, rail: this.rails.get(c.key)! },
@@ -860,7 +881,7 @@ export class SessionService {
     );
     return {
       methods: this.methods,
-      chains,
+      chains: this.viewChains,
       now,
       walletconnectProjectId: this.config.walletconnect_project_id ?? null,
       merchant: { name: this.config.merchant_name ?? null, logo_url: this.config.merchant_logo_url ?? null },

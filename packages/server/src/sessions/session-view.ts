@@ -142,10 +142,17 @@ export function toBuyerSession(bundle: SessionBundle, state: SessionState, ctx: 
 /**
  * The merchant's view (secret key): the buyer's view plus metadata, the client secret and the hosted
  * checkout page's URL (which carries the client secret, so the buyer's view has no need of it).
+ * Pass `buyer` when the buyer's view of the same state is built anyway (a create's event): it is
+ * then not built twice.
  */
-export function toMerchantSession(bundle: SessionBundle, state: SessionState, ctx: ViewContext): Session {
+export function toMerchantSession(
+  bundle: SessionBundle,
+  state: SessionState,
+  ctx: ViewContext,
+  buyer: BuyerSession = toBuyerSession(bundle, state, ctx),
+): Session {
   return {
-    ...toBuyerSession(bundle, state, ctx),
+    ...buyer,
     metadata: bundle.session.metadata as Session['metadata'],
     review_reasons: state.review_reasons,
     livemode: bundle.session.livemode,

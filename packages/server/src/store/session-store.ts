@@ -348,7 +348,8 @@ export class SessionStore extends Store {
    * Inserts a new session and its first event, grouped with the other creates waiting at the same
    * time into one statement (a group commit): while one group's statement runs, the creates that
    * arrive queue up and go together in the next, up to {@link CREATE_GROUP_MAX}. An idle server
-   * sends a lone create at once (after the current microtask), so grouping adds no wait; under load
+   * sends a lone create at once (at the end of the event loop's I/O phase, no timer), so grouping
+   * adds no wait; under load
    * one statement, one commit and one round trip serve many creates. If a group's statement fails,
    * its creates are retried one by one, so that one bad row fails only its own create.
    */
@@ -372,7 +373,13 @@ export class SessionStore extends Store {
 
   private async flushCreates(): Promise<void> {
     this.flushingCreates = true;
-    await Promise.resolve(); // the creates of this microtask join the first group
+    // The first group waits for the end of the event loop's I/O phase (setImmediate), not just this
+    // microtask: Node drains microtasks after each socket's callback, so a microtask would see only
+    // the create that started the flush. On PGlite, whose statements run on this thread, every group
+    // was then a single create (measured: 6,000 of 6,000 groups at 16 clients); waiting for the
+    // phase's end lets every request read in the same pass join (mean 10 at 16 clients). An idle
+    // server still sends a lone create without a timer: the phase ends as soon as its sockets are read.
+    await new Promise<void>((resolve) => setImmediate(resolve));
     while (this.createQueue.length) {
       const group = this.createQueue.splice(0, CREATE_GROUP_MAX);
       try {
