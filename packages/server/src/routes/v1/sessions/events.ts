@@ -15,6 +15,7 @@
  * @module
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { performance } from 'node:perf_hooks';
 import { z } from 'zod';
 import { isSessionSettled, type SessionEvent, type SessionStatus } from '@crypto-checkout/protocol';
 import type { Authenticator } from '../../../auth.js';
@@ -23,7 +24,9 @@ import { empty, errors, raw, security } from '../../../openapi.js';
 import type { FeedSubscriber, SessionFeed } from '../../../sessions/session-feed.js';
 import type { SessionService } from '../../../sessions/session-service.js';
 import type { SessionStore, StoredEvent } from '../../../store/session-store.js';
+import { pathOf } from '../../../logger.js';
 import { sessionAccessHook, sessionAccessOf } from '../../auth-hooks.js';
+import { startEventStream } from './event-stream-socket.js';
 import { sessionIdParams } from './index.js';
 
 /**
@@ -32,6 +35,9 @@ import { sessionIdParams } from './index.js';
  * behind a load balancer another instance answers anyway.
  */
 export const SHUTDOWN_RETRY_MS = 5_000;
+
+type SettledState = { status: SessionStatus; watch_until: string | null };
+const settled = (state: SettledState) => isSessionSettled(state, new Date());
 
 /** What the event stream needs. */
 export interface SessionEventRoutesOptions {
@@ -48,6 +54,36 @@ export interface SessionEventRoutesOptions {
   maxStreams: number;
   /** Counts the open streams (the metrics' `crypto_checkout_sse_streams_open`); optional. */
   streamsGauge?: { inc(): void; dec(): void } | undefined;
+}
+
+/** Sent before a stream ends for a shutdown, and every heartbeat: one buffer for all streams. */
+const SHUTDOWN_RETRY = Buffer.from(`retry: ${SHUTDOWN_RETRY_MS}\n\n`);
+const HEARTBEAT = Buffer.from(': heartbeat\n\n');
+/** The route as the request log names it (Fastify's `routeOptions.url`). */
+const EVENTS_ROUTE = '/v1/sessions/:id/events';
+
+/**
+ * How long one encoding of an event serves every stream it goes to: its `server_time` (the buyer's
+ * clock correction) is then at most this old. The feed hands the same event object to every stream
+ * of the session, so a change is serialized once, not once per stream.
+ */
+const SHARED_ENCODING_MS = 1_000;
+const encodings = new WeakMap<StoredEvent, { at: number; bytes: Buffer }>();
+
+/** The `id:`/`data:` frame of an event, shared by every stream it is sent to at about the same time. */
+function encodeEvent(event: StoredEvent): Buffer {
+  const now = Date.now();
+  const cached = encodings.get(event);
+  if (cached && now - cached.at < SHARED_ENCODING_MS) return cached.bytes;
+  const message: SessionEvent = {
+    seq: event.seq,
+    type: event.type,
+    created_at: event.created_at.toISOString(),
+    session: { ...(event.payload as SessionEvent['session']), server_time: new Date(now).toISOString() },
+  };
+  const bytes = Buffer.from(`id: ${event.seq}\ndata: ${JSON.stringify(message)}\n\n`);
+  encodings.set(event, { at: now, bytes });
+  return bytes;
 }
 
 /** The `Retry-After` of a stream refused by a cap, in seconds. */
@@ -80,6 +116,9 @@ export const sessionEventRoutes: FastifyPluginAsyncZod<SessionEventRoutesOptions
   const { auth, sessions, store, feed, heartbeatMs, maxStreamsPerSession, maxStreams, streamsGauge } =
     options;
   app.addHook('onRequest', sessionAccessHook(auth, sessions, { clientSecretInQuery: true }));
+  // The server's logger, for the request line of a detached stream: not the request's own, which
+  // would stay alive (with its bound level functions) as long as the stream.
+  const log = app.log;
   // Open streams never finish by themselves: closing the server ends them first (preClose runs
   // before it waits for requests in flight), each with a hint to reconnect.
   const openStreams = new Set<() => void>();
@@ -160,8 +199,6 @@ export const sessionEventRoutes: FastifyPluginAsyncZod<SessionEventRoutesOptions
         throw error;
       }
       const initial = first.filter((e): e is StoredEvent => e !== null);
-      type SettledState = { status: SessionStatus; watch_until: string | null };
-      const settled = (state: SettledState) => isSessionSettled(state, new Date());
       if (!initial.length && isSessionSettled(sessions.buyerView(bundle), new Date())) {
         unsubscribe();
         return reply.status(204).send(null);
@@ -184,21 +221,24 @@ export const sessionEventRoutes: FastifyPluginAsyncZod<SessionEventRoutesOptions
       }
 
       reply.hijack();
-      const out = reply.raw;
-      // What an open stream keeps is what its closures below capture, for as long as it is open
-      // (thousands at once): the socket, not the Fastify request; and not the session as loaded for
-      // the access check (its deposits, transfers, quotes), which Fastify's own response listener
-      // would otherwise keep reachable through the request until the stream ends.
-      const socket = request.raw.socket;
+      // An open stream keeps only what its closures below capture, for as long as it is open
+      // (thousands at once): the connection, taken out of the HTTP server (event-stream-socket.ts),
+      // not Node's or Fastify's request and response, nor the session as loaded for the access check.
       request.sessionAccess = null;
-      out.writeHead(200, {
-        ...(reply.getHeaders() as Record<string, string>),
-        'content-type': 'text/event-stream; charset=utf-8',
-        'cache-control': 'no-cache, no-transform',
-        connection: 'keep-alive',
-        'x-accel-buffering': 'no',
-      });
-      out.write('retry: 3000\n\n');
+      const requestId = request.id;
+      const path = pathOf(request.url);
+      const startedAt = performance.now() - reply.elapsedTime;
+      const out = startEventStream(
+        request.raw,
+        reply.raw,
+        {
+          ...reply.getHeaders(),
+          'content-type': 'text/event-stream; charset=utf-8',
+          'cache-control': 'no-cache, no-transform',
+          'x-accel-buffering': 'no',
+        },
+        'retry: 3000\n\n',
+      );
 
       let closed = false;
       // Only what the heartbeat's check needs, not the whole event: thousands of streams stay open.
@@ -209,16 +249,25 @@ export const sessionEventRoutes: FastifyPluginAsyncZod<SessionEventRoutesOptions
         closed = true;
         for (const cleanup of cleanups) cleanup();
         out.end();
+        // Fastify logs a request when its response ends; a detached stream's response never does
+        // in Fastify's eyes, so the route writes the same line (without the query: its secret).
+        if (out.detached)
+          log.info(
+            {
+              request_id: requestId,
+              session_id: id,
+              method: 'GET',
+              route: EVENTS_ROUTE,
+              path,
+              status: 200,
+              ms: Math.round(performance.now() - startedAt),
+            },
+            'request',
+          );
       };
       const send = (event: StoredEvent) => {
         if (closed || event.seq <= lastSent) return;
-        const message: SessionEvent = {
-          seq: event.seq,
-          type: event.type,
-          created_at: event.created_at.toISOString(),
-          session: { ...(event.payload as SessionEvent['session']), server_time: new Date().toISOString() },
-        };
-        out.write(`id: ${event.seq}\ndata: ${JSON.stringify(message)}\n\n`);
+        out.write(encodeEvent(event));
         lastSent = event.seq;
         const { status, watch_until } = event.payload as SettledState;
         last = { status, watch_until };
@@ -226,13 +275,11 @@ export const sessionEventRoutes: FastifyPluginAsyncZod<SessionEventRoutesOptions
       };
 
       const endForShutdown = () => {
-        if (!closed) out.write(`retry: ${SHUTDOWN_RETRY_MS}\n\n`);
+        if (!closed) out.write(SHUTDOWN_RETRY);
         close();
-        // The connection goes too (after the end of the response): kept alive it would hold the close.
-        socket?.end();
       };
       // An expired session whose watch window ends while the stream is open: nothing can come.
-      const beat = () => (last && settled(last) ? close() : void out.write(': heartbeat\n\n'));
+      const beat = () => (last && settled(last) ? close() : out.write(HEARTBEAT));
       if (shuttingDown) return endForShutdown();
       openStreams.add(endForShutdown);
       heartbeats.add(beat);
@@ -247,7 +294,7 @@ export const sessionEventRoutes: FastifyPluginAsyncZod<SessionEventRoutesOptions
         if (left > 0) streamsBySession.set(id, left);
         else streamsBySession.delete(id);
       });
-      request.raw.on('close', close);
+      out.onClose(close);
 
       for (const event of initial) send(event);
       ready = true;

@@ -1,0 +1,153 @@
+/**
+ * The connection of an open event stream, taken out of Node's HTTP server once the stream starts:
+ * thousands of streams stay open for minutes, and each would otherwise keep Node's request,
+ * response, HTTP parser and server-state closures, and Fastify's `Request`, `Reply` and pino request
+ * logger (Fastify's own `finish` listener holds them until the response ends) — ≈ 8 KB of JS heap a
+ * stream against ≈ 1.5 KB for the socket alone (docs/performance.md, "Live status streams").
+ *
+ * The steps are the ones Node's HTTP server takes itself when a request upgrades its connection
+ * (`_http_server.js`, `onParserExecuteCommon`): its listeners come off the socket and the parser goes
+ * back to the pool (`freeParser` of `_http_common`, the module Node exports for this). The head is
+ * written by hand and the body is delimited by the end of the connection (`connection: close`),
+ * which every HTTP/1.1 client, `EventSource` and proxy reads. Where that is not possible (an
+ * injected request has no real socket; a Node whose internals differ) the stream is written through
+ * the response as before: same bytes, more memory.
+ * @module
+ */
+import { createRequire } from 'node:module';
+import {
+  validateHeaderName,
+  validateHeaderValue,
+  type IncomingMessage,
+  type ServerResponse,
+} from 'node:http';
+import { Socket } from 'node:net';
+
+/** An open event stream's output: what the route writes to, whichever way it is connected. */
+export interface EventStreamOutput {
+  /** Writes a chunk of the body (an event, a heartbeat comment). */
+  write(chunk: string | Buffer): void;
+  /** Ends the body; the connection goes too when the stream was detached. */
+  end(): void;
+  /** Calls `listener` once when the client goes away or the stream ends. */
+  onClose(listener: () => void): void;
+  /** The connection was taken out of the HTTP server (the route then logs the request itself). */
+  readonly detached: boolean;
+}
+
+/** The parts of Node's HTTP parser object this module touches. */
+interface HttpParser {
+  _consumed?: boolean;
+  remove?: () => void;
+}
+
+const requireNode = createRequire(import.meta.url);
+/** Node's own parser release (what an `Upgrade` uses); undefined if a Node version drops it. */
+const freeParser = (() => {
+  try {
+    const common = requireNode('_http_common') as {
+      freeParser?: (parser: HttpParser, req: IncomingMessage | null, socket: Socket | null) => void;
+    };
+    return typeof common.freeParser === 'function' ? common.freeParser : undefined;
+  } catch {
+    return undefined;
+  }
+})();
+
+/** The names of the socket listeners Node's HTTP server and response add (see `connectionListenerInternal`). */
+const HTTP_SERVER_LISTENER = /^(bound socketOn|socketOn|onSocket|onServerResponseClose$)/;
+const HTTP_SERVER_EVENTS = ['data', 'end', 'close', 'drain', 'error', 'timeout', 'resume', 'pause'];
+/** The methods Node's HTTP server overrides on each socket it serves (it unconsumes the parser in them). */
+const HTTP_SOCKET_OVERRIDES = ['on', 'addListener', 'prependListener', 'setEncoding'] as const;
+
+/**
+ * Starts an event stream: writes the `200` head with `headers` (all of them: pass Fastify's
+ * `reply.getHeaders()` in) and the first chunk, then takes the connection out of the HTTP server if
+ * it can.
+ * @example const output = startEventStream(request.raw, reply.raw, { 'content-type': 'text/event-stream' }, 'retry: 3000\n\n');
+ */
+export function startEventStream(
+  req: IncomingMessage,
+  res: ServerResponse,
+  headers: Record<string, string | number | string[] | undefined>,
+  first: string,
+): EventStreamOutput {
+  const socket = req.socket as (Socket & { parser?: HttpParser | null }) | null;
+  const parser = socket?.parser;
+  if (
+    !(socket instanceof Socket) ||
+    !parser ||
+    !freeParser ||
+    typeof parser.remove !== 'function' ||
+    req.httpVersionMajor !== 1 ||
+    res.headersSent ||
+    socket.destroyed
+  )
+    return throughResponse(res, headers, first);
+
+  let head = 'HTTP/1.1 200 OK\r\n';
+  for (const [name, value] of Object.entries({ ...headers, connection: 'close' })) {
+    if (value === undefined) continue;
+    // Some values come from the request (an echoed request id, a CORS origin): the same checks as
+    // `setHeader`, so that nothing can split the head.
+    validateHeaderName(name);
+    for (const one of Array.isArray(value) ? value : [String(value)]) {
+      validateHeaderValue(name, one);
+      head += `${name}: ${one}\r\n`;
+    }
+  }
+
+  for (const event of HTTP_SERVER_EVENTS)
+    for (const listener of socket.listeners(event) as ((...args: unknown[]) => void)[])
+      if (HTTP_SERVER_LISTENER.test(listener.name)) socket.removeListener(event, listener);
+  for (const method of HTTP_SOCKET_OVERRIDES)
+    if (Object.hasOwn(socket, method)) delete (socket as unknown as Record<string, unknown>)[method];
+  res.detachSocket(socket);
+  freeParser(parser, req, socket);
+  // Node's server-wide timeouts no longer apply; a stream's liveness is its heartbeat.
+  socket.setTimeout(0);
+  socket.write(`${head}\r\n${first}`);
+
+  let ended = false;
+  const closeListeners: (() => void)[] = [];
+  const closed = () => {
+    for (const listener of closeListeners.splice(0)) listener();
+  };
+  // An event-stream client sends nothing after its request: whatever comes is read and dropped, and
+  // its end (or an error) closes the stream.
+  socket.on('data', ignore);
+  socket.on('end', () => socket.destroySoon());
+  socket.on('error', () => socket.destroy());
+  socket.once('close', closed);
+  return {
+    detached: true,
+    write: (chunk) => void (ended || socket.write(chunk)),
+    end: () => {
+      if (ended) return;
+      ended = true;
+      socket.destroySoon();
+    },
+    onClose: (listener) => void (socket.destroyed ? listener() : closeListeners.push(listener)),
+  };
+}
+
+function ignore(): void {}
+
+/** The stream written through Node's response (chunked, the connection kept alive after it). */
+function throughResponse(
+  res: ServerResponse,
+  headers: Record<string, string | number | string[] | undefined>,
+  first: string,
+): EventStreamOutput {
+  const defined = Object.entries(headers).filter(
+    (entry): entry is [string, string | number | string[]] => entry[1] !== undefined,
+  );
+  res.writeHead(200, { ...Object.fromEntries(defined), connection: 'keep-alive' });
+  res.write(first);
+  return {
+    detached: false,
+    write: (chunk) => void res.write(chunk),
+    end: () => void res.end(),
+    onClose: (listener) => void res.req.once('close', listener),
+  };
+}
