@@ -29,8 +29,6 @@ export interface EventStreamOutput {
   write(chunk: string | Buffer): void;
   /** Ends the body; the connection goes too when the stream was detached. */
   end(): void;
-  /** Calls `listener` once when the client goes away or the stream ends. */
-  onClose(listener: () => void): void;
   /** The connection was taken out of the HTTP server (the route then logs the request itself). */
   readonly detached: boolean;
 }
@@ -63,14 +61,15 @@ const HTTP_SOCKET_OVERRIDES = ['on', 'addListener', 'prependListener', 'setEncod
 /**
  * Starts an event stream: writes the `200` head with `headers` (all of them: pass Fastify's
  * `reply.getHeaders()` in) and the first chunk, then takes the connection out of the HTTP server if
- * it can.
- * @example const output = startEventStream(request.raw, reply.raw, { 'content-type': 'text/event-stream' }, 'retry: 3000\n\n');
+ * it can. `onClose` is called when the client goes away or the stream has ended.
+ * @example const output = startEventStream(request.raw, reply.raw, { 'content-type': 'text/event-stream' }, 'retry: 3000\n\n', close);
  */
 export function startEventStream(
   req: IncomingMessage,
   res: ServerResponse,
   headers: Record<string, string | number | string[] | undefined>,
   first: string,
+  onClose: () => void,
 ): EventStreamOutput {
   const socket = req.socket as (Socket & { parser?: HttpParser | null }) | null;
   const parser = socket?.parser;
@@ -82,8 +81,15 @@ export function startEventStream(
     req.httpVersionMajor !== 1 ||
     res.headersSent ||
     socket.destroyed
-  )
-    return throughResponse(res, headers, first);
+  ) {
+    const defined = Object.entries(headers).filter(
+      (entry): entry is [string, string | number | string[]] => entry[1] !== undefined,
+    );
+    res.writeHead(200, { ...Object.fromEntries(defined), connection: 'keep-alive' });
+    res.write(first);
+    req.on('close', onClose);
+    return new ResponseOutput(res);
+  }
 
   let head = 'HTTP/1.1 200 OK\r\n';
   for (const [name, value] of Object.entries({ ...headers, connection: 'close' })) {
@@ -100,54 +106,55 @@ export function startEventStream(
   for (const event of HTTP_SERVER_EVENTS)
     for (const listener of socket.listeners(event) as ((...args: unknown[]) => void)[])
       if (HTTP_SERVER_LISTENER.test(listener.name)) socket.removeListener(event, listener);
+  // Put back, not deleted: a deleted property would turn the socket into a slow, larger dictionary.
   for (const method of HTTP_SOCKET_OVERRIDES)
-    if (Object.hasOwn(socket, method)) delete (socket as unknown as Record<string, unknown>)[method];
+    if (Object.hasOwn(socket, method))
+      (socket as unknown as Record<string, unknown>)[method] = Socket.prototype[method];
   res.detachSocket(socket);
   freeParser(parser, req, socket);
   // Node's server-wide timeouts no longer apply; a stream's liveness is its heartbeat.
   socket.setTimeout(0);
   socket.write(`${head}\r\n${first}`);
-
-  let ended = false;
-  const closeListeners: (() => void)[] = [];
-  const closed = () => {
-    for (const listener of closeListeners.splice(0)) listener();
-  };
   // An event-stream client sends nothing after its request: whatever comes is read and dropped, and
-  // its end (or an error) closes the stream.
+  // its end (or an error) closes the stream. Shared listeners: thousands of streams are open.
   socket.on('data', ignore);
-  socket.on('end', () => socket.destroySoon());
-  socket.on('error', () => socket.destroy());
-  socket.once('close', closed);
-  return {
-    detached: true,
-    write: (chunk) => void (ended || socket.write(chunk)),
-    end: () => {
-      if (ended) return;
-      ended = true;
-      socket.destroySoon();
-    },
-    onClose: (listener) => void (socket.destroyed ? listener() : closeListeners.push(listener)),
-  };
+  socket.on('end', destroySoon);
+  socket.on('error', destroy);
+  socket.on('close', onClose);
+  return new SocketOutput(socket);
 }
 
 function ignore(): void {}
+function destroySoon(this: Socket): void {
+  this.destroySoon();
+}
+function destroy(this: Socket): void {
+  this.destroy();
+}
 
-/** The stream written through Node's response (chunked, the connection kept alive after it). */
-function throughResponse(
-  res: ServerResponse,
-  headers: Record<string, string | number | string[] | undefined>,
-  first: string,
-): EventStreamOutput {
-  const defined = Object.entries(headers).filter(
-    (entry): entry is [string, string | number | string[]] => entry[1] !== undefined,
-  );
-  res.writeHead(200, { ...Object.fromEntries(defined), connection: 'keep-alive' });
-  res.write(first);
-  return {
-    detached: false,
-    write: (chunk) => void res.write(chunk),
-    end: () => void res.end(),
-    onClose: (listener) => void res.req.once('close', listener),
-  };
+/** A stream on a detached connection: its end is the connection's end. */
+class SocketOutput implements EventStreamOutput {
+  readonly detached = true;
+  private ended = false;
+  constructor(private readonly socket: Socket) {}
+  write(chunk: string | Buffer): void {
+    if (!this.ended) this.socket.write(chunk);
+  }
+  end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.socket.destroySoon();
+  }
+}
+
+/** A stream written through Node's response (chunked, the connection kept alive after it). */
+class ResponseOutput implements EventStreamOutput {
+  readonly detached = false;
+  constructor(private readonly res: ServerResponse) {}
+  write(chunk: string | Buffer): void {
+    this.res.write(chunk);
+  }
+  end(): void {
+    this.res.end();
+  }
 }
