@@ -15,7 +15,6 @@ import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { setFlagsFromString } from 'node:v8';
 import { PGlite, type PGliteOptions } from '@electric-sql/pglite';
 import { MIGRATIONS } from './migrations.js';
 
@@ -73,22 +72,10 @@ export function pgliteVersion(): string {
 }
 
 /**
- * The V8 flag that keeps WebAssembly on its baseline compiler (Liftoff): V8 otherwise recompiles
- * PostgreSQL's hot functions with TurboFan while PGlite runs, and that tier-up held ≈ 60–70 MB of an
- * idle PGlite process (malloc'd compile memory glibc keeps, and the optimized code) — a quarter of
- * PGlite's own memory — and took CPU from the event loop on a small machine. Single-row inserts were
- * no slower without it (docs/performance.md, "What holds PGlite's idle memory"). It applies to the
- * whole process; PGlite's is the only WebAssembly the server runs.
- */
-export const PGLITE_WASM_FLAG = '--liftoff-only';
-
-/**
  * PGlite's WebAssembly, compiled, for `PGlite.create(…, { pgliteWasmModule })`; `undefined` when its
- * file is not where this PGlite version keeps it (PGlite then compiles it itself, as usual). Sets
- * {@link PGLITE_WASM_FLAG} first, which also holds when PGlite compiles it.
+ * file is not where this PGlite version keeps it (PGlite then compiles it itself, as usual).
  */
 export async function compilePgliteWasm(): Promise<PGliteWasmModule | undefined> {
-  setFlagsFromString(PGLITE_WASM_FLAG);
   try {
     return await WebAssembly.compile(await readFile(join(pgliteDir(), 'dist', 'pglite.wasm')));
   } catch {
