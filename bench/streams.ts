@@ -10,6 +10,8 @@
  * holds the idle memory. Not part of `npm test`: it prints figures, it does not judge them.
  * PostgreSQL: `TEST_DATABASE_URL` or postgres://postgres@127.0.0.1:5432 (a fresh database, dropped after).
  * `BENCH_ONLY=bare,postgres` runs only those servers; `BENCH_STREAMS` changes the 10,000.
+ * `BENCH_HEAP_SNAPSHOT=1` also prints, per app server, its JS heap per stream by kind (object
+ * constructor, closure, string…) from two heap snapshots, before and with the streams.
  * @module
  */
 import { fork, type ChildProcess } from 'node:child_process';
