@@ -51,6 +51,17 @@ export const run: BenchModule['run'] = async ({ quick }) => {
         met: f.kbPerStream <= 10,
       },
       {
+        // Noise-resistant beside the RSS figure: heapUsed after a GC, without V8's young generation
+        // (which grows while the streams open) or freed pages.
+        figure: `JS heap per stream, ${label}`,
+        value: f.heapKbPerStream,
+        unit: 'KB',
+        anchor: 'bare SSE server, JS heap per stream',
+        anchorValue: bare.heapKbPerStream,
+        target: '',
+        met: null,
+      },
+      {
         figure: `RSS with ${STREAM_COUNT} streams, ${label}`,
         value: f.withStreamsMb,
         unit: 'MB',

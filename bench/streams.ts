@@ -10,11 +10,16 @@
  * holds the idle memory. Not part of `npm test`: it prints figures, it does not judge them.
  * PostgreSQL: `TEST_DATABASE_URL` or postgres://postgres@127.0.0.1:5432 (a fresh database, dropped after).
  * `BENCH_ONLY=bare,postgres` runs only those servers; `BENCH_STREAMS` changes the 10,000.
+ * `BENCH_HEAP_SNAPSHOT=1` also prints, per app server, its JS heap per stream by kind (object
+ * constructor, closure, string…) from two heap snapshots, before and with the streams.
  * @module
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { writeHeapSnapshot } from 'node:v8';
 import { createServer, request as httpRequest, Agent, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
@@ -41,7 +46,8 @@ function rss(): number {
 /** Messages between this script and a server child. */
 type ToParent =
   | { type: 'ready'; port: number; sessions: { id: string; secret: string }[]; secretKey: string }
-  | { type: 'rss'; bytes: number; label?: string }
+  | { type: 'rss'; bytes: number; heap: number; label?: string }
+  | { type: 'snapshot'; file: string }
   | { type: 'steps'; steps: { step: string; mb: number }[] };
 
 // ───────────────────────────── server roles (child processes) ─────────────────────────────
@@ -53,7 +59,14 @@ async function serve(kind: Kind): Promise<void> {
   process.on('message', (message: { type: string; label?: string }) => {
     if (message.type === 'rss') {
       globalThis.gc?.();
-      send({ type: 'rss', bytes: rss() });
+      send({ type: 'rss', bytes: rss(), heap: process.memoryUsage().heapUsed });
+    }
+    if (message.type === 'snapshot') {
+      globalThis.gc?.();
+      send({
+        type: 'snapshot',
+        file: writeHeapSnapshot(join(tmpdir(), `streams-${process.pid}-${Date.now()}.heapsnapshot`)),
+      });
     }
     if (message.type === 'steps') send({ type: 'steps', steps });
   });
@@ -241,7 +254,9 @@ const percentile = (values: number[], p: number) =>
  */
 export async function measureStreams(kind: Kind, label: string, env: Record<string, string> = {}) {
   const server = await startServer(kind, env);
-  const before = (await server.ask<Extract<ToParent, { type: 'rss' }>>('rss')).bytes;
+  const snapshots = process.env.BENCH_HEAP_SNAPSHOT === '1' && kind !== 'bare' ? ([] as string[]) : null;
+  if (snapshots) snapshots.push((await server.ask<Extract<ToParent, { type: 'snapshot' }>>('snapshot')).file);
+  const { bytes: before, heap: heapBefore } = await server.ask<Extract<ToParent, { type: 'rss' }>>('rss');
   // Open every stream, OPEN_CONCURRENCY at a time.
   const opened: Opened[] = [];
   let refused = 0;
@@ -257,7 +272,9 @@ export async function measureStreams(kind: Kind, label: string, env: Record<stri
     }
   }
   const openSeconds = (performance.now() - openStarted) / 1000;
-  const withStreams = (await server.ask<Extract<ToParent, { type: 'rss' }>>('rss')).bytes;
+  const { bytes: withStreams, heap: heapWithStreams } =
+    await server.ask<Extract<ToParent, { type: 'rss' }>>('rss');
+  if (snapshots) snapshots.push((await server.ask<Extract<ToParent, { type: 'snapshot' }>>('snapshot')).file);
   // The status change: each session canceled in turn; latency from sending the cancel to each of its streams.
   const latencies: number[] = [];
   for (const session of server.sessions) {
@@ -274,6 +291,14 @@ export async function measureStreams(kind: Kind, label: string, env: Record<stri
   for (const stream of opened) stream.destroy();
   await server.stop();
   const kbPerStream = (withStreams - before) / 1024 / Math.max(1, opened.length);
+  // The JS heap alone, after a GC: unlike RSS, it does not count the young generation V8 grows
+  // while the streams open (2 → 32 MB in both the app and the bare anchor), nor freed pages.
+  const heapKbPerStream = (heapWithStreams - heapBefore) / 1024 / Math.max(1, opened.length);
+  if (snapshots) {
+    console.log(`${label}: JS heap per stream by what holds it (${opened.length} streams, heap snapshots)`);
+    console.table(perStreamHeap(snapshots[0]!, snapshots[1]!, opened.length));
+    if (process.env.BENCH_KEEP_SNAPSHOTS !== '1') for (const file of snapshots) rmSync(file);
+  }
   return {
     figures: {
       accepted: opened.length,
@@ -281,6 +306,7 @@ export async function measureStreams(kind: Kind, label: string, env: Record<stri
       idleMb: before / 1048576,
       withStreamsMb: withStreams / 1048576,
       kbPerStream,
+      heapKbPerStream,
       p50: percentile(latencies, 50),
       p99: percentile(latencies, 99),
     },
@@ -292,11 +318,54 @@ export async function measureStreams(kind: Kind, label: string, env: Record<stri
       'RSS idle MB': (before / 1048576).toFixed(0),
       'RSS streams MB': (withStreams / 1048576).toFixed(0),
       'KB/stream': kbPerStream.toFixed(1),
+      'heap KB/stream': heapKbPerStream.toFixed(2),
       'p50 ms': percentile(latencies, 50).toFixed(1),
       'p99 ms': percentile(latencies, 99).toFixed(1),
     },
     steps,
   };
+}
+
+/** A heap snapshot's nodes summed by kind (object constructor, closure name, string type): count and bytes. */
+function heapByKind(file: string): Map<string, { count: number; bytes: number }> {
+  const snapshot = JSON.parse(readFileSync(file, 'utf8')) as {
+    snapshot: { meta: { node_fields: string[]; node_types: [string[]] } };
+    nodes: number[];
+    strings: string[];
+  };
+  const fields = snapshot.snapshot.meta.node_fields;
+  const types = snapshot.snapshot.meta.node_types[0];
+  const [typeAt, nameAt, sizeAt] = ['type', 'name', 'self_size'].map((f) => fields.indexOf(f)) as [
+    number,
+    number,
+    number,
+  ];
+  const kinds = new Map<string, { count: number; bytes: number }>();
+  for (let i = 0; i < snapshot.nodes.length; i += fields.length) {
+    const type = types[snapshot.nodes[i + typeAt]!]!;
+    const name = snapshot.strings[snapshot.nodes[i + nameAt]!]!;
+    // Strings are named by their text, arrays and code by internals: only the type tells something.
+    const key =
+      type === 'object' || type === 'closure' || type === 'native' ? `${type} ${name.slice(0, 60)}` : type;
+    const kind = kinds.get(key) ?? { count: 0, bytes: 0 };
+    kind.count += 1;
+    kind.bytes += snapshot.nodes[i + sizeAt]!;
+    kinds.set(key, kind);
+  }
+  return kinds;
+}
+
+/** What the heap gained between two snapshots, per stream: the 30 largest kinds. */
+function perStreamHeap(before: string, after: string, streams: number) {
+  const a = heapByKind(before);
+  const rows = [...heapByKind(after)].map(([kind, { count, bytes }]) => ({
+    kind,
+    'per stream': (count - (a.get(kind)?.count ?? 0)) / streams,
+    'bytes per stream': Math.round((bytes - (a.get(kind)?.bytes ?? 0)) / streams),
+  }));
+  rows.sort((x, y) => y['bytes per stream'] - x['bytes per stream']);
+  const total = rows.reduce((sum, row) => sum + row['bytes per stream'], 0);
+  return [...rows.slice(0, 30), { kind: 'all', 'per stream': NaN, 'bytes per stream': total }];
 }
 
 /** The anchor without sockets: a change handed to STREAMS callbacks in memory, median of 20. */

@@ -8,14 +8,16 @@
 import assert from 'node:assert/strict';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import type { Session, SessionEvent } from '@crypto-checkout/protocol';
 import { buildApp, type App } from '../../packages/server/src/app.js';
 import type { Database } from '../../packages/server/src/store/database.js';
 import { testConfig, testSecretBox } from '../support/app.js';
 import { pgliteBackend, postgresBackend, testOn } from '../support/backends.js';
-import { testLogger } from '../support/logs.js';
+import { teeLogger, testLogger } from '../support/logs.js';
 import { testMerchantWallet, testSecretKey } from '../support/stack.js';
+import { waitFor } from '../support/wait.js';
 
 /** How long a test waits for a stream before it fails (a guard, never a measured figure). */
 const GIVE_UP_MS = 20_000;
@@ -194,6 +196,89 @@ describe('live status streams in one process (PGlite)', () => {
       );
     assert.equal(bystander.events.length, 1);
     for (const stream of [...streams, bystander]) stream.close();
+  });
+});
+
+describe("an open stream's connection leaves Node's HTTP server (PGlite)", () => {
+  const backend = pgliteBackend();
+  let app: App;
+  let base: string;
+  let logs = '';
+  before(async () => {
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        logs += chunk.toString();
+        done();
+      },
+    });
+    const config = testConfig({ ...shared, limits: { max_streams_per_session: 20 } });
+    app = await buildApp({
+      config,
+      db: await backend.migrated(),
+      secrets: testSecretBox,
+      logger: teeLogger('info', sink),
+      heartbeatMs: 50,
+    });
+    await app.server.listen({ host: '127.0.0.1', port: 0 });
+    base = `http://127.0.0.1:${(app.server.server.address() as AddressInfo).port}`;
+  });
+  after(async () => {
+    await app.server.close();
+    await backend.cleanup();
+  });
+
+  test('a body delimited by the end of the connection, the head written by the route, the request logged when it ends', async () => {
+    const session = await createSession(app);
+    const answer = await new Promise<{ headers: IncomingMessage['headers']; body: string; ended: boolean }>(
+      (resolve, reject) => {
+        const req = httpRequest(`${base}${eventsPath(session)}`, (res) => {
+          let body = '';
+          let canceling: Promise<void> | undefined;
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => {
+            body += chunk;
+            // Once the first event is in, the session changes: the stream sends it and ends.
+            if (!canceling && body.includes('session.open'))
+              canceling = cancel(app, session.id).catch(reject);
+          });
+          res.on('end', () => resolve({ headers: res.headers, body, ended: true }));
+        });
+        req.on('error', reject);
+        req.end();
+      },
+    );
+    // Through Node's response it would be chunked and kept alive: detached, it ends with the connection.
+    assert.equal(answer.headers.connection, 'close');
+    assert.equal(answer.headers['transfer-encoding'], undefined);
+    assert.equal(answer.headers['content-type'], 'text/event-stream; charset=utf-8');
+    assert.equal(answer.headers['cache-control'], 'no-cache, no-transform');
+    const requestId = answer.headers['x-request-id'];
+    assert.ok(
+      typeof requestId === 'string' && requestId.length > 0,
+      'the request id set by the onRequest hook',
+    );
+    assert.ok(answer.body.startsWith('retry: 3000\n\n'), answer.body);
+    assert.deepEqual(
+      [...answer.body.matchAll(/^data: (.*)$/gm)].map((m) => (JSON.parse(m[1]!) as SessionEvent).type),
+      ['session.open', 'session.canceled'],
+    );
+    // Fastify never sees the response end: the route logs the request itself, like Fastify's hook.
+    const line = await waitFor(
+      () =>
+        logs
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => JSON.parse(l) as Record<string, unknown>)
+          .find((l) => l.msg === 'request' && l.request_id === requestId),
+      GIVE_UP_MS,
+      "the stream's request log line",
+    );
+    assert.equal(line.session_id, session.id);
+    assert.equal(line.route, '/v1/sessions/:id/events');
+    assert.equal(line.path, `/v1/sessions/${session.id}/events`, 'the path without the query (its secret)');
+    assert.equal(line.status, 200);
+    assert.equal(typeof line.ms, 'number');
+    assert.ok(!logs.includes(session.client_secret), 'the client secret is in no log line');
   });
 });
 

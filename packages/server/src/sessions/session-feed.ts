@@ -88,12 +88,15 @@ export class SessionFeed {
       this.#followed.set(sessionId, followed);
     }
     followed.subscribers.add(subscriber);
-    return () => {
-      const current = this.#followed.get(sessionId);
-      if (!current) return;
-      current.subscribers.delete(subscriber);
-      if (!current.subscribers.size) this.#followed.delete(sessionId);
-    };
+    return () => this.unsubscribe(sessionId, subscriber);
+  }
+
+  /** Removes `subscriber` from the session's followers (what {@link SessionFeed.subscribe}'s result does). */
+  unsubscribe(sessionId: string, subscriber: FeedSubscriber): void {
+    const followed = this.#followed.get(sessionId);
+    if (!followed) return;
+    followed.subscribers.delete(subscriber);
+    if (!followed.subscribers.size) this.#followed.delete(sessionId);
   }
 
   /**

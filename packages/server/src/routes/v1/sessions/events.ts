@@ -14,7 +14,9 @@
  *   session's streams when an event of it commits, on any instance (`NOTIFY`), with one read for all.
  * @module
  */
+import type { FastifyBaseLogger } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { performance } from 'node:perf_hooks';
 import { z } from 'zod';
 import { isSessionSettled, type SessionEvent, type SessionStatus } from '@crypto-checkout/protocol';
 import type { Authenticator } from '../../../auth.js';
@@ -23,7 +25,9 @@ import { empty, errors, raw, security } from '../../../openapi.js';
 import type { FeedSubscriber, SessionFeed } from '../../../sessions/session-feed.js';
 import type { SessionService } from '../../../sessions/session-service.js';
 import type { SessionStore, StoredEvent } from '../../../store/session-store.js';
+import { pathOf } from '../../../logger.js';
 import { sessionAccessHook, sessionAccessOf } from '../../auth-hooks.js';
+import { startEventStream, type EventStreamOutput } from './event-stream-socket.js';
 import { sessionIdParams } from './index.js';
 
 /**
@@ -32,6 +36,9 @@ import { sessionIdParams } from './index.js';
  * behind a load balancer another instance answers anyway.
  */
 export const SHUTDOWN_RETRY_MS = 5_000;
+
+type SettledState = { status: SessionStatus; watch_until: string | null };
+const settled = (state: SettledState) => isSessionSettled(state, new Date());
 
 /** What the event stream needs. */
 export interface SessionEventRoutesOptions {
@@ -48,6 +55,131 @@ export interface SessionEventRoutesOptions {
   maxStreams: number;
   /** Counts the open streams (the metrics' `crypto_checkout_sse_streams_open`); optional. */
   streamsGauge?: { inc(): void; dec(): void } | undefined;
+}
+
+/** Sent before a stream ends for a shutdown, and every heartbeat: one buffer for all streams. */
+const SHUTDOWN_RETRY = Buffer.from(`retry: ${SHUTDOWN_RETRY_MS}\n\n`);
+const HEARTBEAT = Buffer.from(': heartbeat\n\n');
+/** The route as the request log names it (Fastify's `routeOptions.url`). */
+const EVENTS_ROUTE = '/v1/sessions/:id/events';
+
+/**
+ * How long one encoding of an event serves every stream it goes to: its `server_time` (the buyer's
+ * clock correction) is then at most this old. The feed hands the same event object to every stream
+ * of the session, so a change is serialized once, not once per stream.
+ */
+const SHARED_ENCODING_MS = 1_000;
+const encodings = new WeakMap<StoredEvent, { at: number; bytes: Buffer }>();
+
+/** The `id:`/`data:` frame of an event, shared by every stream it is sent to at about the same time. */
+function encodeEvent(event: StoredEvent): Buffer {
+  const now = Date.now();
+  const cached = encodings.get(event);
+  if (cached && now - cached.at < SHARED_ENCODING_MS) return cached.bytes;
+  const message: SessionEvent = {
+    seq: event.seq,
+    type: event.type,
+    created_at: event.created_at.toISOString(),
+    session: { ...(event.payload as SessionEvent['session']), server_time: new Date(now).toISOString() },
+  };
+  const bytes = Buffer.from(`id: ${event.seq}\ndata: ${JSON.stringify(message)}\n\n`);
+  encodings.set(event, { at: now, bytes });
+  return bytes;
+}
+
+/** What every open stream of the route shares: one object, referenced by each stream. */
+interface StreamRoute {
+  feed: SessionFeed;
+  log: FastifyBaseLogger;
+  /** The open streams (heartbeat, shutdown, the process cap). */
+  open: Set<EventStream>;
+  /** Open streams by session id, for the per-session cap. */
+  bySession: Map<string, number>;
+  gauge: { inc(): void; dec(): void } | undefined;
+}
+
+/**
+ * One open event stream. A class, not closures: thousands are open at once, and every closure
+ * costs a context and a function object a stream (and, under tsx, a `name` property store each).
+ * It is the feed's subscriber: the feed hands it the session's new events, read once for all its
+ * streams here; nothing until it has sent where it starts (`lastSeq` is Infinity until then).
+ */
+class EventStream implements FeedSubscriber {
+  ready = false;
+  closed = false;
+  /** Counted in the caps and the gauge (undone once, on close). */
+  counted = false;
+  /** Only what the heartbeat's check needs, not the whole event. */
+  last: SettledState | null = null;
+  out: EventStreamOutput | null = null;
+  /** For the request log line of a detached stream. */
+  requestId = '';
+  path = '';
+  startedAt = 0;
+
+  constructor(
+    private readonly route: StreamRoute,
+    private readonly sessionId: string,
+    public lastSent: number,
+  ) {}
+
+  get lastSeq(): number {
+    return this.ready ? this.lastSent : Infinity;
+  }
+
+  deliver(events: StoredEvent[]): void {
+    for (const event of events) this.send(event);
+  }
+
+  send(event: StoredEvent): void {
+    if (this.closed || event.seq <= this.lastSent) return;
+    this.out?.write(encodeEvent(event));
+    this.lastSent = event.seq;
+    const { status, watch_until } = event.payload as SettledState;
+    this.last = { status, watch_until };
+    if (settled(this.last)) this.close();
+  }
+
+  /** A heartbeat; an expired session whose watch window ended while the stream was open: nothing can come. */
+  beat(): void {
+    if (this.last && settled(this.last)) this.close();
+    else this.out?.write(HEARTBEAT);
+  }
+
+  endForShutdown(): void {
+    if (!this.closed) this.out?.write(SHUTDOWN_RETRY);
+    this.close();
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    const { route, sessionId } = this;
+    route.feed.unsubscribe(sessionId, this);
+    if (this.counted) {
+      route.gauge?.dec();
+      route.open.delete(this);
+      const left = (route.bySession.get(sessionId) ?? 1) - 1;
+      if (left > 0) route.bySession.set(sessionId, left);
+      else route.bySession.delete(sessionId);
+    }
+    this.out?.end();
+    // Fastify logs a request when its response ends; a detached stream's response never does in
+    // Fastify's eyes, so the route writes the same line (the path without the query: its secret).
+    if (this.out?.detached)
+      route.log.info(
+        {
+          request_id: this.requestId,
+          session_id: sessionId,
+          method: 'GET',
+          route: EVENTS_ROUTE,
+          path: this.path,
+          status: 200,
+          ms: Math.round(performance.now() - this.startedAt),
+        },
+        'request',
+      );
+  }
 }
 
 /** The `Retry-After` of a stream refused by a cap, in seconds. */
@@ -82,25 +214,30 @@ export const sessionEventRoutes: FastifyPluginAsyncZod<SessionEventRoutesOptions
   app.addHook('onRequest', sessionAccessHook(auth, sessions, { clientSecretInQuery: true }));
   // Open streams never finish by themselves: closing the server ends them first (preClose runs
   // before it waits for requests in flight), each with a hint to reconnect.
-  const openStreams = new Set<() => void>();
-  /** Open streams by session id, for the per-session cap. */
-  const streamsBySession = new Map<string, number>();
+  const route: StreamRoute = {
+    feed,
+    // The server's logger, for the request line of a detached stream: not the request's own, which
+    // would stay alive (with its bound level functions) as long as the stream.
+    log: app.log,
+    open: new Set(),
+    bySession: new Map(),
+    gauge: streamsGauge,
+  };
   let shuttingDown = false;
   // One timer beats for every open stream (not one per stream: thousands may be open).
-  const heartbeats = new Set<() => void>();
   let heartbeat: NodeJS.Timeout | undefined;
   const startHeartbeat = () => {
     heartbeat ??= setInterval(() => {
-      if (!heartbeats.size) {
+      if (!route.open.size) {
         clearInterval(heartbeat);
         heartbeat = undefined;
       }
-      for (const beat of heartbeats) beat();
+      for (const stream of route.open) stream.beat();
     }, heartbeatMs);
   };
   app.addHook('preClose', async () => {
     shuttingDown = true;
-    for (const end of openStreams) end();
+    for (const stream of route.open) stream.endForShutdown();
   });
   app.addHook('onClose', async () => {
     clearInterval(heartbeat);
@@ -137,46 +274,33 @@ export const sessionEventRoutes: FastifyPluginAsyncZod<SessionEventRoutesOptions
       const id = bundle.session.id;
       // Both are checked by the schemas; '' counts as absent, as EventSource never sends it.
       const lastHeader = request.headers['last-event-id'] || request.query.last_event_id || undefined;
-      let lastSent = lastHeader === undefined ? 0 : Number(lastHeader);
-      let ready = false;
-      // The feed hands this stream the session's new events, read once for all its streams here;
-      // nothing until it has sent where it starts (`lastSeq` is Infinity until then).
-      const subscriber: FeedSubscriber = {
-        get lastSeq() {
-          return ready ? lastSent : Infinity;
-        },
-        deliver(events) {
-          for (const event of events) send(event);
-        },
-      };
+      const stream = new EventStream(route, id, lastHeader === undefined ? 0 : Number(lastHeader));
       // Followed before the first read, so that an event committed after it is announced to the feed
       // (which then reads it for this stream too: `catchUp` below).
-      const unsubscribe = await feed.subscribe(id, subscriber);
+      await feed.subscribe(id, stream);
       let first: (StoredEvent | null)[];
       try {
-        first = lastHeader ? await store.eventsAfter(id, lastSent) : [await store.latestEvent(id)];
+        first = lastHeader ? await store.eventsAfter(id, stream.lastSent) : [await store.latestEvent(id)];
       } catch (error) {
-        unsubscribe();
+        feed.unsubscribe(id, stream);
         throw error;
       }
       const initial = first.filter((e): e is StoredEvent => e !== null);
-      type SettledState = { status: SessionStatus; watch_until: string | null };
-      const settled = (state: SettledState) => isSessionSettled(state, new Date());
       if (!initial.length && isSessionSettled(sessions.buyerView(bundle), new Date())) {
-        unsubscribe();
+        feed.unsubscribe(id, stream);
         return reply.status(204).send(null);
       }
       // The caps, checked here and counted below with nothing awaited in between.
-      const held = streamsBySession.get(id) ?? 0;
+      const held = route.bySession.get(id) ?? 0;
       if (held >= maxStreamsPerSession) {
-        unsubscribe();
+        feed.unsubscribe(id, stream);
         throw new RateLimitedError(
           `this session has ${held} event streams open, the most it may; close one (or wait for it to end) and reconnect`,
           STREAM_CAP_RETRY_SECONDS,
         );
       }
-      if (openStreams.size >= maxStreams) {
-        unsubscribe();
+      if (route.open.size >= maxStreams) {
+        feed.unsubscribe(id, stream);
         throw new OverloadedError(
           'this server holds as many event streams as it takes; reconnect in a few seconds',
           STREAM_CAP_RETRY_SECONDS,
@@ -184,75 +308,36 @@ export const sessionEventRoutes: FastifyPluginAsyncZod<SessionEventRoutesOptions
       }
 
       reply.hijack();
-      const out = reply.raw;
-      // What an open stream keeps is what its closures below capture, for as long as it is open
-      // (thousands at once): the socket, not the Fastify request; and not the session as loaded for
-      // the access check (its deposits, transfers, quotes), which Fastify's own response listener
-      // would otherwise keep reachable through the request until the stream ends.
-      const socket = request.raw.socket;
+      // An open stream keeps only its own fields and the connection, taken out of the HTTP server
+      // (event-stream-socket.ts): not Node's or Fastify's request and response, nor the session as
+      // loaded for the access check, which Fastify's response listener would keep until the end.
       request.sessionAccess = null;
-      out.writeHead(200, {
-        ...(reply.getHeaders() as Record<string, string>),
-        'content-type': 'text/event-stream; charset=utf-8',
-        'cache-control': 'no-cache, no-transform',
-        connection: 'keep-alive',
-        'x-accel-buffering': 'no',
-      });
-      out.write('retry: 3000\n\n');
-
-      let closed = false;
-      // Only what the heartbeat's check needs, not the whole event: thousands of streams stay open.
-      let last: SettledState | null = null;
-      const cleanups: (() => void)[] = [unsubscribe];
-      const close = () => {
-        if (closed) return;
-        closed = true;
-        for (const cleanup of cleanups) cleanup();
-        out.end();
-      };
-      const send = (event: StoredEvent) => {
-        if (closed || event.seq <= lastSent) return;
-        const message: SessionEvent = {
-          seq: event.seq,
-          type: event.type,
-          created_at: event.created_at.toISOString(),
-          session: { ...(event.payload as SessionEvent['session']), server_time: new Date().toISOString() },
-        };
-        out.write(`id: ${event.seq}\ndata: ${JSON.stringify(message)}\n\n`);
-        lastSent = event.seq;
-        const { status, watch_until } = event.payload as SettledState;
-        last = { status, watch_until };
-        if (settled(last)) close();
-      };
-
-      const endForShutdown = () => {
-        if (!closed) out.write(`retry: ${SHUTDOWN_RETRY_MS}\n\n`);
-        close();
-        // The connection goes too (after the end of the response): kept alive it would hold the close.
-        socket?.end();
-      };
-      // An expired session whose watch window ends while the stream is open: nothing can come.
-      const beat = () => (last && settled(last) ? close() : void out.write(': heartbeat\n\n'));
-      if (shuttingDown) return endForShutdown();
-      openStreams.add(endForShutdown);
-      heartbeats.add(beat);
+      stream.requestId = request.id;
+      stream.path = pathOf(request.url);
+      stream.startedAt = performance.now() - reply.elapsedTime;
+      stream.out = startEventStream(
+        request.raw,
+        reply.raw,
+        {
+          ...reply.getHeaders(),
+          'content-type': 'text/event-stream; charset=utf-8',
+          'cache-control': 'no-cache, no-transform',
+          'x-accel-buffering': 'no',
+        },
+        'retry: 3000\n\n',
+        stream.close.bind(stream),
+      );
+      if (shuttingDown) return stream.endForShutdown();
+      route.open.add(stream);
       startHeartbeat();
-      streamsBySession.set(id, held + 1);
+      route.bySession.set(id, held + 1);
       streamsGauge?.inc();
-      cleanups.push(() => {
-        streamsGauge?.dec();
-        openStreams.delete(endForShutdown);
-        heartbeats.delete(beat);
-        const left = (streamsBySession.get(id) ?? 1) - 1;
-        if (left > 0) streamsBySession.set(id, left);
-        else streamsBySession.delete(id);
-      });
-      request.raw.on('close', close);
+      stream.counted = true;
 
-      for (const event of initial) send(event);
-      ready = true;
+      for (const event of initial) stream.send(event);
+      stream.ready = true;
       // An event announced (or read for other streams) while this one read its start: read it.
-      if (!closed) feed.catchUp(id, subscriber);
+      if (!stream.closed) feed.catchUp(id, stream);
     },
   );
 };
