@@ -14,12 +14,12 @@ import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/
 import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { PGlite, type PGliteOptions } from '@electric-sql/pglite';
+import { packagePath } from '../package-root.js';
 import { MIGRATIONS } from './migrations.js';
 
 /** Where the build writes the template: `pglite-template/` beside `dist/` and `src/`. */
-export const TEMPLATE_DIR = fileURLToPath(new URL('../../pglite-template/', import.meta.url));
+export const TEMPLATE_DIR = packagePath('pglite-template/');
 const ARCHIVE = 'data.tar.gz';
 const META = 'meta.json';
 
