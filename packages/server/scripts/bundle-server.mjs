@@ -26,7 +26,9 @@ for (const name of await readdir(dist)) {
 
 const result = await build({
   absWorkingDir: root,
-  entryPoints: { main: 'src/main.ts', cli: 'src/cli.ts' },
+  // bundle-server.js: the server and database modules main.ts loads, as an entry of their own so
+  // that bench/startup.ts can time importing them (its anchor); main.ts imports the same file.
+  entryPoints: { main: 'src/main.ts', cli: 'src/cli.ts', 'bundle-server': 'src/server.ts' },
   outdir: 'dist',
   chunkNames: 'bundle-[hash]',
   bundle: true,
@@ -51,5 +53,5 @@ const result = await build({
 const outputs = Object.entries(result.metafile.outputs).filter(([file]) => file.endsWith('.js'));
 const bytes = outputs.reduce((sum, [, output]) => sum + output.bytes, 0);
 console.log(
-  `bundle-server: dist/main.js, dist/cli.js and ${outputs.length - 2} chunks, ${(bytes / 1024 / 1024).toFixed(1)} MB, in ${Math.round(performance.now() - started)} ms`,
+  `bundle-server: dist/main.js, dist/cli.js and ${outputs.length - 2} more files, ${(bytes / 1024 / 1024).toFixed(1)} MB, in ${Math.round(performance.now() - started)} ms`,
 );
