@@ -11,7 +11,7 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { request } from 'node:http';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -93,6 +93,21 @@ function ask(
   );
 }
 
+/** The CPU time (user + system, ms) process `pid` has used so far, from `/proc` (`NaN` without it). */
+async function processCpuMs(pid: number): Promise<number> {
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    // The fields after the command's closing parenthesis: state is the first, utime the 12th, stime the 13th.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** The kernel's clock ticks per second (`getconf CLK_TCK`), 100 on Linux. */
+const CLOCK_TICKS = 100;
+
 /** What one start of the server took, in ms from spawn. */
 export interface StartTimes {
   /** The API port accepted a connection. */
@@ -110,14 +125,23 @@ export interface StartTimes {
   phases: Record<string, number>;
   /** The CPU time (user + system, ms) the server had used by then (`startup_cpu_ms`). */
   cpu: number;
+  /**
+   * The CPU time (user + system, ms) the server's process had used when the session create was
+   * answered, read from outside (`/proc/<pid>/stat`, Linux; `NaN` elsewhere): comparable between
+   * builds whatever they log, and far steadier than wall time on a shared machine.
+   */
+  cpuAtAnswer: number;
 }
 
-/** Spawns the compiled server on `dataDir` and times its start (see {@link StartTimes}), then stops it. */
-export async function startServerOnce(dataDir: string, rpcUrl: string): Promise<StartTimes> {
+/**
+ * Spawns the compiled server (`main`: this build's, unless another build's entry is given, to compare
+ * two builds in one run) on `dataDir` and times its start (see {@link StartTimes}), then stops it.
+ */
+export async function startServerOnce(dataDir: string, rpcUrl: string, main = MAIN): Promise<StartTimes> {
   const port = await freePort();
   const secretKey = `sk_test_${randomBytes(24).toString('hex')}`;
   const started = performance.now();
-  const child = spawn(process.execPath, [MAIN], {
+  const child = spawn(process.execPath, [main], {
     env: {
       PATH: process.env.PATH!,
       PORT: String(port),
@@ -173,6 +197,7 @@ export async function startServerOnce(dataDir: string, rpcUrl: string): Promise<
     );
     if (created?.status !== 201)
       throw new Error(`POST /v1/sessions answered ${created?.status} ${created?.body}`);
+    const cpuAtAnswer = await processCpuMs(child.pid!);
     const { at, phases, cpu } = await workers;
     return {
       accepted: ready.accepted,
@@ -181,6 +206,7 @@ export async function startServerOnce(dataDir: string, rpcUrl: string): Promise<
       workers: at,
       phases,
       cpu,
+      cpuAtAnswer,
     };
   } finally {
     if (!exited) {
@@ -289,6 +315,10 @@ if (import.meta.url === pathToFileURL(process.argv[1]!).href) {
     show(
       `${label}: workers run`,
       starts.map((s) => s.workers),
+    );
+    show(
+      `${label}: server CPU ms when the session create was answered (/proc)`,
+      starts.map((s) => s.cpuAtAnswer),
     );
     show(
       `${label}: CPU used by then`,
