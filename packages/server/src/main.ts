@@ -7,6 +7,7 @@
  */
 import { ConfigError, loadConfig } from './config.js';
 import { listenEarly } from './early-listener.js';
+import { compilePgliteWasm } from './store/pglite-wasm.js';
 import { EncryptionKeyError } from './store/secret-box.js';
 import { markStartup, startupMarks } from './startup-marks.js';
 
@@ -19,6 +20,10 @@ process.umask(0o077);
 
 try {
   markStartup('main_loaded');
+  // PGlite's WebAssembly compiles on V8's background threads from now on, while the configuration is
+  // read and the server's modules load (openPglite takes the same compile). Not for PostgreSQL given
+  // in the environment; one given in the configuration file costs an unused compile.
+  if (!process.env.DATABASE_URL) void compilePgliteWasm();
   const config = loadConfig();
   markStartup('config_read');
   // The port opens now, before the database and the rest of the server's modules: connections made

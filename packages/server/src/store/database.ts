@@ -4,7 +4,8 @@ import { PGlite, type PGliteInterface } from '@electric-sql/pglite';
 import type PgDefault from 'pg';
 import { NodeFS } from '@electric-sql/pglite/nodefs';
 import { markStartup } from '../startup-marks.js';
-import { compilePgliteWasm, templateArchive, unpackTemplate } from './pglite-template.js';
+import { templateArchive, unpackTemplate } from './pglite-template.js';
+import { compilePgliteWasm } from './pglite-wasm.js';
 
 /** The rows of a query. */
 export interface QueryResult<Row> {
@@ -209,8 +210,8 @@ export async function openPglite(
   } = {},
 ): Promise<Database> {
   const startParams = [...PGlite.defaultStartParams, '-c', `shared_buffers=${PGLITE_SHARED_BUFFERS}`];
-  // PGlite compiles its WebAssembly (≈ 9 MB) when it starts; start that now, in V8's background
-  // threads, so that it overlaps unpacking the template instead of following it.
+  // PGlite compiles its WebAssembly (≈ 9 MB) when it starts; start that now (unless main.ts has),
+  // in V8's background threads, so that it overlaps unpacking the template instead of following it.
   const compiling = compilePgliteWasm();
   let unpacked = false;
   if (!dataDir.startsWith('memory://')) {
