@@ -45,13 +45,14 @@ try {
   markStartup('modules_loaded');
   const server = await startServer(config, { opening, listener });
   const log = server.app.server.log;
+  const cpu = process.cpuUsage();
   log.info(
     {
       url: server.url,
       database: server.db.kind,
       // Where the start spent its time, and the CPU it used (user + system), for an operator to compare.
       startup_ms: startupMarks(),
-      startup_cpu_ms: Math.round((process.cpuUsage().user + process.cpuUsage().system) / 1000),
+      startup_cpu_ms: Math.round((cpu.user + cpu.system) / 1000),
     },
     'crypto-checkout backend is listening',
   );
