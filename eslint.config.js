@@ -139,6 +139,16 @@ export default tseslint.config(
     },
   })),
   {
+    // The server package's build scripts run at build time only: its devDependencies (esbuild) are theirs.
+    files: ['packages/server/scripts/**/*.mjs'],
+    rules: {
+      'import-x/no-extraneous-dependencies': [
+        'error',
+        { devDependencies: true, includeTypes: true, packageDir: ['packages/server'] },
+      ],
+    },
+  },
+  {
     files: ['**/scripts/**/*.mjs'],
     languageOptions: {
       globals: { console: 'readonly', process: 'readonly', URL: 'readonly', performance: 'readonly' },

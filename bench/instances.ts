@@ -45,6 +45,7 @@ databaseUrl.pathname = `/${name}`;
 const anvil = await startAnvil();
 const usdc = await deployTestToken(anvil.rpcUrl);
 const secretKey = testSecretKey();
+const encryptionKey = randomBytes(32).toString('base64');
 const counters: RpcCounter[] = [];
 const running: BackendProcess[] = [];
 const start = async () => {
@@ -52,6 +53,8 @@ const start = async () => {
   counters.push(counter);
   const backend = await spawnBackend({
     DATABASE_URL: databaseUrl.toString(),
+    // PostgreSQL needs the key set (no key file is derived for it): the same on every instance.
+    CC_ENCRYPTION_KEY: encryptionKey,
     LOG_LEVEL: 'info',
     CC_SECRET_KEYS: secretKey,
     CC_XPUB: testMerchantWallet().xpub,

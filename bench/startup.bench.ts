@@ -1,12 +1,14 @@
 /**
  * Start-up in `npm run bench` (issue 13, goal 7): bench/startup.ts's spawns of the compiled server —
- * spawn → the API port accepts, → the first request is answered, → the workers run — on a fresh
- * PGlite folder and on an existing one, each the median of 5 runs (3 with `--quick`), beside the
- * anchors of the same runs: spawning `node -e 0` and spawning node to import the server's modules.
+ * spawn → the API port accepts, → a `GET /ready` sent then is answered ready, → a `POST /v1/sessions`
+ * after it is answered 201, and the server's CPU time by then — on a fresh PGlite folder and on an
+ * existing one, each the median of 5 runs (3 with `--quick`), beside the anchors of the same runs:
+ * spawning `node -e 0`, and spawning node to import the server (the bundle `node dist/main.js`
+ * loads, and tsc's modules) and exit, wall and CPU time.
  * Needs `npm run build` (the compiled server and its PGlite template).
  * @module
  */
-import { measureStartup, median } from './startup.js';
+import { measureStartup, median, type Spawned } from './startup.js';
 import type { BenchModule, BenchRow } from './support/bench-row.js';
 
 export const run: BenchModule['run'] = async ({ quick }) => {
@@ -30,41 +32,58 @@ export const run: BenchModule['run'] = async ({ quick }) => {
       runs,
     };
   };
+  const wall = (runs: Spawned[]) => runs.map((r) => r.wall);
+  const cpu = (runs: Spawned[]) => runs.map((r) => r.cpu);
   const spawnNode = 'spawn node -e 0';
-  const importServer = 'spawn node, import the server, exit';
-  return [
-    row('anchor: spawn node, import the server, exit', m.importServer, spawnNode, m.nodeExit),
+  const importBundle = 'spawn node, import the server (bundle), exit';
+  const rows: BenchRow[] = [
+    row(`anchor: ${importBundle}`, wall(m.importBundle), spawnNode, wall(m.nodeExit)),
+    row(`anchor: ${importBundle}, CPU ms`, cpu(m.importBundle), `${spawnNode}, CPU ms`, cpu(m.nodeExit)),
     row(
-      'fresh PGlite: spawn → port accepts',
-      m.fresh.map((s) => s.accepted),
-      spawnNode,
-      m.nodeExit,
-      '1000',
+      'anchor: spawn node, import the server (tsc modules, dist/index.js), exit',
+      wall(m.importModules),
+      importBundle,
+      wall(m.importBundle),
     ),
     row(
-      'fresh PGlite: spawn → first request answered',
-      m.fresh.map((s) => s.answered),
-      importServer,
-      m.importServer,
-    ),
-    row(
-      'fresh PGlite: spawn → workers run',
-      m.fresh.map((s) => s.workers),
-      importServer,
-      m.importServer,
-    ),
-    row(
-      'existing PGlite: spawn → port accepts',
-      m.existing.map((s) => s.accepted),
-      spawnNode,
-      m.nodeExit,
-      '1000',
-    ),
-    row(
-      'existing PGlite: spawn → first request answered',
-      m.existing.map((s) => s.answered),
-      importServer,
-      m.importServer,
+      'anchor: … import the server (tsc modules), CPU ms',
+      cpu(m.importModules),
+      `${importBundle}, CPU ms`,
+      cpu(m.importBundle),
     ),
   ];
+  for (const [label, starts] of [
+    ['fresh PGlite', m.fresh],
+    ['existing PGlite', m.existing],
+  ] as const) {
+    rows.push(
+      row(
+        `${label}: spawn → port accepts`,
+        starts.map((s) => s.accepted),
+        spawnNode,
+        wall(m.nodeExit),
+        '1000',
+      ),
+      row(
+        `${label}: spawn → GET /ready answered, ready`,
+        starts.map((s) => s.answered),
+        importBundle,
+        wall(m.importBundle),
+        '1000',
+      ),
+      row(
+        `${label}: spawn → then POST /v1/sessions answered 201`,
+        starts.map((s) => s.created),
+        importBundle,
+        wall(m.importBundle),
+      ),
+      row(
+        `${label}: server CPU ms when the session create was answered`,
+        starts.map((s) => s.cpuAtAnswer),
+        `${importBundle}, CPU ms`,
+        cpu(m.importBundle),
+      ),
+    );
+  }
+  return rows;
 };

@@ -94,7 +94,8 @@ async function postgresDatabase(): Promise<CliBackend> {
   const backend: CliBackend = {
     name: 'PostgreSQL',
     unavailable: null,
-    env: { DATABASE_URL: url.toString() },
+    // PostgreSQL needs the key set (no key file is derived for it).
+    env: { DATABASE_URL: url.toString(), CC_ENCRYPTION_KEY: randomBytes(32).toString('base64') },
     sharesWhileRunning: true,
     open: () => openPostgres(url.toString()),
     cleanup: async () => {

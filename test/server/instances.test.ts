@@ -20,6 +20,9 @@ import { testMerchantWallet, testSecretKey } from '../support/stack.js';
 import { callApi, waitFor } from '../support/wait.js';
 import { startReceiver, type Receiver } from '../support/webhook-receiver.js';
 
+/** The secrets' key of the backends this file starts on PostgreSQL, which requires one. */
+const ENCRYPTION_KEY = randomBytes(32).toString('base64');
+
 /** The PostgreSQL server the test creates its throw-away database on. */
 const PG_SERVER_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
@@ -109,6 +112,8 @@ describe('two instances on one PostgreSQL database', () => {
     receivers.push(receiver);
     const env = (rpcUrl: string): Record<string, string> => ({
       DATABASE_URL: databaseUrl,
+      // PostgreSQL needs the key set (no key file is derived for it): the same on every instance.
+      CC_ENCRYPTION_KEY: ENCRYPTION_KEY,
       LOG_LEVEL: 'info',
       CC_SECRET_KEYS: secretKey,
       CC_XPUB: testMerchantWallet().xpub,
@@ -277,6 +282,8 @@ describe('two instances on one PostgreSQL database', () => {
     const secretKey = testSecretKey();
     const env: Record<string, string> = {
       DATABASE_URL: await freshDatabase(),
+      // PostgreSQL needs the key set (no key file is derived for it): the same on every instance.
+      CC_ENCRYPTION_KEY: ENCRYPTION_KEY,
       LOG_LEVEL: 'info',
       CC_SECRET_KEYS: secretKey,
       CC_XPUB: testMerchantWallet().xpub,

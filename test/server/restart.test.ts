@@ -18,6 +18,9 @@ import { spawnBackend } from '../support/backend-process.js';
 import { waitFor } from '../support/wait.js';
 import { teeLogger, testLogger } from '../support/logs.js';
 
+/** The secrets' key of the backends this file starts on PostgreSQL, which requires one. */
+const ENCRYPTION_KEY = randomBytes(32).toString('base64');
+
 /**
  * Fault tests on real parts: the backend is killed with SIGKILL while payments arrive, and the chain
  * node goes away under a running backend. Nothing is mocked: anvil, the backend's own entry point
@@ -212,7 +215,8 @@ function postgres(): Storage {
       created.push(name);
       const url = new URL(serverUrl);
       url.pathname = `/${name}`;
-      return { DATABASE_URL: url.toString() };
+      // PostgreSQL needs the key set (no key file is derived for it).
+      return { DATABASE_URL: url.toString(), CC_ENCRYPTION_KEY: ENCRYPTION_KEY };
     },
     async cleanup() {
       if (!created.length) return;

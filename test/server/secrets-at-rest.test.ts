@@ -1,10 +1,16 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Session, WebhookEndpointWithSecret } from '@crypto-checkout/protocol';
 import {
   EncryptionKeyError,
   SecretBox,
+  keyFileOf,
+  loadSecretBox,
   parseEncryptionKey,
 } from '../../packages/server/src/store/secret-box.js';
 import { prepareSecretsAtRest } from '../../packages/server/src/store/secrets-at-rest.js';
@@ -231,5 +237,52 @@ describe('secrets at rest', () => {
     assert.deepEqual(parseEncryptionKey(key.toString('base64url')), key);
     assert.equal(parseEncryptionKey(randomBytes(16).toString('base64')), null);
     assert.equal(parseEncryptionKey('correct horse battery staple'), null);
+  });
+});
+
+describe('where the key comes from', () => {
+  const base = { previous_encryption_keys: [] as string[] };
+
+  test('a key file is derived only for PGlite in a folder, beside it', () => {
+    assert.equal(keyFileOf({ data_dir: '/var/lib/cc/pglite' }), '/var/lib/cc/pglite.key');
+    assert.equal(keyFileOf({ data_dir: 'memory://' }), null);
+    assert.equal(keyFileOf({ data_dir: './.data', database_url: 'postgres://db/cc' }), null);
+    assert.equal(keyFileOf({ data_dir: 'memory://', database_url: 'postgres://db/cc' }), null);
+    assert.equal(
+      keyFileOf({ data_dir: 'memory://', database_url: 'postgres://db/cc', encryption_key_file: '/k' }),
+      '/k',
+    );
+  });
+
+  test('PostgreSQL without a key or key file is refused, and no key file is made anywhere', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'cc-key-'));
+    const cwd = process.cwd();
+    process.chdir(dir);
+    try {
+      for (const dataDir of ['memory://', join(dir, 'unused')]) {
+        await assert.rejects(
+          loadSecretBox({ ...base, data_dir: dataDir, database_url: 'postgres://127.0.0.1:1/cc' }),
+          (error: unknown) =>
+            error instanceof EncryptionKeyError && /database_url.*encryption_key/.test(error.message),
+        );
+      }
+      assert.ok(!existsSync(join(dir, 'unused.key')));
+      assert.deepEqual(await readdir(dir), [], 'nothing written in the working directory either');
+      // With the key set, PostgreSQL starts with it; in memory, a key that dies with the process.
+      const configured = await loadSecretBox({
+        ...base,
+        data_dir: 'memory://',
+        database_url: 'postgres://127.0.0.1:1/cc',
+        encryption_key: randomBytes(32).toString('base64'),
+      });
+      assert.equal(configured.source, 'configured');
+      const ephemeral = await loadSecretBox({ ...base, data_dir: 'memory://' });
+      assert.equal(ephemeral.source, 'ephemeral');
+      await ephemeral.save();
+      assert.deepEqual(await readdir(dir), []);
+    } finally {
+      process.chdir(cwd);
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

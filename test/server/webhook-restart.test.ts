@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -53,7 +54,8 @@ describe('webhook delivery across a SIGKILL', () => {
         const { rows } = await db.query<{ name: string }>('SELECT current_database() AS name');
         const url = new URL(process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres');
         url.pathname = `/${rows[0]!.name}`;
-        store = { DATABASE_URL: url.toString() };
+        // PostgreSQL needs the key set (no key file is derived for it).
+        store = { DATABASE_URL: url.toString(), CC_ENCRYPTION_KEY: randomBytes(32).toString('base64') };
       }
       const secretKey = testSecretKey();
       const env: Record<string, string> = {

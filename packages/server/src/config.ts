@@ -925,7 +925,7 @@ export const configSchema = z.strictObject({
     .min(1)
     .optional()
     .describe(
-      'Where the key is kept when `encryption_key` is not set (made 0600 with a random key on first start). Default: `<data_dir>.key`, beside the PGlite folder and not in it, so that a copy of the folder holds no key. An in-memory PGlite without it uses a key that dies with the process.',
+      'Where the key is kept when `encryption_key` is not set (made 0600 with a random key on first start). Default for PGlite in a folder: `<data_dir>.key`, beside the folder and not in it, so that a copy of the folder holds no key. An in-memory PGlite without it uses a key that dies with the process. With `database_url` (PostgreSQL) there is no default: set this or `encryption_key`, or the server refuses to start.',
     ),
   secret_keys: z
     .array(

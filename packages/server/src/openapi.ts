@@ -70,6 +70,7 @@ import {
   webhookEventSchema,
 } from '@crypto-checkout/protocol';
 import { headerName } from './error-handler.js';
+import { packagePath } from './package-root.js';
 
 /** A JSON Schema (2020-12) or OpenAPI object, as plain JSON. */
 export type JsonObject = { [key: string]: unknown };
@@ -512,9 +513,7 @@ function webhookItems(): Record<string, JsonObject> {
 let version: string | undefined;
 /** The server package's version, the document's `info.version`. */
 function packageVersion(): string {
-  version ??= (
-    JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
-  ).version;
+  version ??= (JSON.parse(readFileSync(packagePath('package.json'), 'utf8')) as { version: string }).version;
   return version;
 }
 

@@ -6,10 +6,12 @@ import type { EarlyListener } from './early-listener.js';
 import { ShuttingDownError } from './errors.js';
 import { startMetricsServer, type MetricsServer } from './metrics-server.js';
 import type { Config } from './config.js';
-import { openDatabase, type Database } from './store/database.js';
+import { deferredDatabase } from './store/deferred-database.js';
+import { isFreshFromTemplate, openDatabase, type Database } from './store/database.js';
 import { migrate } from './store/migrations.js';
 import { loadSecretBox } from './store/secret-box.js';
 import { prepareSecretsAtRest } from './store/secrets-at-rest.js';
+import { markStartup } from './startup-marks.js';
 import type { WebhookDispatcher } from './webhooks/webhook-dispatcher.js';
 
 /** A running backend: HTTP server, chain watchers, webhook delivery and the expiry sweep. */
@@ -39,7 +41,8 @@ export interface RunningServer {
 }
 
 /**
- * Opens the database, applies migrations, builds the app and its services, starts the workers
+ * Opens the database, applies migrations (unless it was just filled from the build's migrated
+ * template), builds the app and its services meanwhile, starts the workers
  * (one watcher per chain, webhook delivery, expiry sweep) and listens: the composition root a
  * running backend goes through. Used by `main.ts`, the demo and the tests, so all three run the
  * same code.
@@ -81,34 +84,62 @@ async function start(
   options: Parameters<typeof startServer>[1] & object,
   ownsDb: boolean,
 ): Promise<RunningServer> {
-  const db =
+  const opening =
     options.db ??
-    (await (options.opening ?? openDatabase({ databaseUrl: config.database_url, dataDir: config.data_dir })));
-  await migrate(db);
-  // Before anything reads a secret: the wrong key stops start-up here, with a message saying so.
-  const {
-    box: secrets,
-    source,
-    keyFile,
-    sealed,
-  } = await (async () => {
-    const loaded = await loadSecretBox(config);
-    const count = await prepareSecretsAtRest(db, loaded.box);
-    // A new key file is written only now: a start that failed the check leaves no wrong key behind.
-    await loaded.save();
-    return { ...loaded, sealed: count };
-  })().catch(async (error: unknown) => {
-    if (ownsDb) await db.close();
+    options.opening ??
+    openDatabase({ databaseUrl: config.database_url, dataDir: config.data_dir });
+  // The key first: it needs no database (the configuration, or the key file).
+  const loaded = await loadSecretBox(config).catch(async (error: unknown) => {
+    if (ownsDb)
+      await Promise.resolve(opening).then(
+        (db) => db.close(),
+        () => undefined,
+      );
     throw error;
   });
-  const app = await buildApp({
+  // The database is usable once opened, migrated and its secrets checked against the key. The app
+  // is built meanwhile (store/deferred-database.ts): it queries nothing while it is built, and every
+  // query it makes later waits for this.
+  const checking = (async () => {
+    const db = await opening;
+    markStartup('database_ready');
+    // A database filled from this build's template as it opened holds every migration and no secret.
+    const fresh = isFreshFromTemplate(db);
+    try {
+      if (!fresh) await migrate(db);
+      markStartup('migrations_checked');
+      // Before anything reads a secret: the wrong key stops start-up here, with a message saying so.
+      const sealed = fresh ? 0 : await prepareSecretsAtRest(db, loaded.box);
+      // A new key file is written only now: a start that failed the check leaves no wrong key behind.
+      await loaded.save();
+      markStartup('secrets_checked');
+      return { db, sealed };
+    } catch (error) {
+      if (ownsDb) await db.close();
+      throw error;
+    }
+  })();
+  const building = buildApp({
     config,
-    db,
-    secrets,
+    db: deferredDatabase(
+      options.db?.kind ?? (config.database_url ? 'postgres' : 'pglite'),
+      checking.then((c) => c.db),
+    ),
+    secrets: loaded.box,
     logger: options.logger,
     heartbeatMs: options.heartbeatMs,
     distDir: options.distDir,
   });
+  const [checked, built] = await Promise.allSettled([checking, building]);
+  if (checked.status === 'rejected' || built.status === 'rejected') {
+    if (built.status === 'fulfilled') await built.value.server.close().catch(() => undefined);
+    else if (checked.status === 'fulfilled' && ownsDb) await checked.value.db.close();
+    throw checked.status === 'rejected' ? checked.reason : (built as PromiseRejectedResult).reason;
+  }
+  const { db, sealed } = checked.value;
+  const app = built.value;
+  const { source, keyFile } = loaded;
+  markStartup('app_built');
   const log = app.server.log;
   if (source === 'new-key-file' || source === 'key-file')
     log.warn(
@@ -147,6 +178,7 @@ async function start(
     ...(listener && ({ handle: listener.handle } as object)),
   });
   listener?.handOver(app.server.server);
+  markStartup('listening');
   let metricsServer: MetricsServer | null = null;
   if (app.metrics && config.metrics.port !== undefined) {
     try {
@@ -160,6 +192,7 @@ async function start(
     log.info({ url: metricsServer.url }, 'metrics are served on their own port');
   }
   const workers = await startWorkers({ config, services: app, logger: log });
+  markStartup('workers_started');
 
   let stopping: Promise<void> | null = null;
   return {

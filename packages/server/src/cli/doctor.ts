@@ -21,7 +21,7 @@ import { utxoNetworkOf, walletNameOf } from '../chain/utxo/utxo-chain.js';
 import { ConfigError, parseConfig, readConfigInput, type ChainConfig, type Config } from '../config.js';
 import { openDatabase, type Database } from '../store/database.js';
 import { MIGRATIONS } from '../store/migrations.js';
-import { defaultKeyFile, parseEncryptionKey } from '../store/secret-box.js';
+import { keyFileOf, parseEncryptionKey } from '../store/secret-box.js';
 
 /** One finding. */
 export interface Check {
@@ -236,9 +236,15 @@ async function checkDatabase(config: Config): Promise<{ checks: Check[]; liveKey
 async function checkEncryptionKey(config: Config): Promise<Check> {
   const name = 'encryption key';
   if (config.encryption_key) return ok(name, 'set in the configuration (encryption_key / CC_ENCRYPTION_KEY)');
-  if (!config.encryption_key_file && config.data_dir.startsWith('memory://') && !config.database_url)
+  const file = keyFileOf(config);
+  if (file === null && config.database_url)
+    return fail(
+      name,
+      'none: with PostgreSQL the server refuses to start without encryption_key or encryption_key_file',
+      'set CC_ENCRYPTION_KEY (openssl rand -base64 32), the same on every instance',
+    );
+  if (file === null)
     return warn(name, 'none: an in-memory database gets a key that dies with it', 'fine for a demo only');
-  const file = config.encryption_key_file ?? defaultKeyFile(config.data_dir);
   if (!existsSync(file))
     return warn(
       name,

@@ -3,7 +3,9 @@ import { join } from 'node:path';
 import { PGlite, type PGliteInterface } from '@electric-sql/pglite';
 import type PgDefault from 'pg';
 import { NodeFS } from '@electric-sql/pglite/nodefs';
-import { compilePgliteWasm, templateArchive, unpackTemplate } from './pglite-template.js';
+import { markStartup } from '../startup-marks.js';
+import { templateArchive, unpackTemplate } from './pglite-template.js';
+import { compilePgliteWasm } from './pglite-wasm.js';
 
 /** The rows of a query. */
 export interface QueryResult<Row> {
@@ -208,18 +210,21 @@ export async function openPglite(
   } = {},
 ): Promise<Database> {
   const startParams = [...PGlite.defaultStartParams, '-c', `shared_buffers=${PGLITE_SHARED_BUFFERS}`];
-  // PGlite compiles its WebAssembly (≈ 9 MB) when it starts; start that now, in V8's background
-  // threads, so that it overlaps unpacking the template instead of following it.
+  // PGlite compiles its WebAssembly (≈ 9 MB) when it starts; start that now (unless main.ts has),
+  // in V8's background threads, so that it overlaps unpacking the template instead of following it.
   const compiling = compilePgliteWasm();
+  let unpacked = false;
   if (!dataDir.startsWith('memory://')) {
     // Its user's only, whatever the umask: the database holds webhook signing secrets. A folder made
     // by an earlier version with wider permissions is narrowed here too.
     await mkdir(dataDir, { recursive: true, mode: 0o700 });
     await chmod(dataDir, 0o700);
-    await unpackTemplate(dataDir);
+    unpacked = await unpackTemplate(dataDir);
     await narrowToOwner(dataDir);
+    markStartup('pglite_folder_ready');
   }
   const pgliteWasmModule = await compiling;
+  markStartup('pglite_wasm_compiled');
   const loadDataDir =
     options.fromTemplate && dataDir.startsWith('memory://') ? await templateArchive() : null;
   const pgliteOptions = {
@@ -227,11 +232,25 @@ export async function openPglite(
     ...(pgliteWasmModule ? { pgliteWasmModule } : {}),
     ...(loadDataDir ? { loadDataDir } : {}),
   };
-  return wrapPglite(
-    await (dataDir.startsWith('memory://')
-      ? PGlite.create(dataDir, pgliteOptions)
-      : PGlite.create({ ...pgliteOptions, fs: new OwnerOnlyNodeFS(dataDir) })),
-  );
+  const pglite = await (dataDir.startsWith('memory://')
+    ? PGlite.create(dataDir, pgliteOptions)
+    : PGlite.create({ ...pgliteOptions, fs: new OwnerOnlyNodeFS(dataDir) }));
+  markStartup('database_open');
+  const db = wrapPglite(pglite);
+  if (unpacked || loadDataDir) startedFromTemplate.add(db);
+  return db;
+}
+
+/** Databases {@link openPglite} filled from the build's template just now (see {@link isFreshFromTemplate}). */
+const startedFromTemplate = new WeakSet<Database>();
+
+/**
+ * Whether `db` was filled from the build's template as it opened: its schema is then every migration
+ * of this build (the template is used only when its recorded schema hash matches them) and it holds
+ * no data yet, so the start-up's checks of the migrations and of the secrets' key have nothing to do.
+ */
+export function isFreshFromTemplate(db: Database): boolean {
+  return startedFromTemplate.has(db);
 }
 
 /** The {@link Database} interface over an open PGlite instance. */

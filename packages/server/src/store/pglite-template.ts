@@ -12,14 +12,14 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { PGlite, type PGliteOptions } from '@electric-sql/pglite';
+import { PGlite } from '@electric-sql/pglite';
+import { packagePath } from '../package-root.js';
 import { MIGRATIONS } from './migrations.js';
+import { pgliteDir } from './pglite-wasm.js';
 
 /** Where the build writes the template: `pglite-template/` beside `dist/` and `src/`. */
-export const TEMPLATE_DIR = fileURLToPath(new URL('../../pglite-template/', import.meta.url));
+export const TEMPLATE_DIR = packagePath('pglite-template/');
 const ARCHIVE = 'data.tar.gz';
 const META = 'meta.json';
 
@@ -43,44 +43,9 @@ export function schemaHash(): string {
   return hash.digest('hex');
 }
 
-/** The folder of the installed PGlite's package.json. */
-function pgliteDir(): string {
-  const require = createRequire(import.meta.url);
-  const entry = require.resolve('@electric-sql/pglite');
-  // The package's own package.json, found from its entry (its exports do not list package.json).
-  let dir = entry;
-  for (;;) {
-    const next = join(dir, '..');
-    if (next === dir) throw new Error('cannot find @electric-sql/pglite/package.json');
-    dir = next;
-    const manifest = join(dir, 'package.json');
-    if (existsSync(manifest)) {
-      const pkg = JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string; version: string };
-      if (pkg.name === '@electric-sql/pglite') return dir;
-    }
-  }
-}
-
-/** What PGlite takes as its compiled WebAssembly. */
-type PGliteWasmModule = NonNullable<PGliteOptions['pgliteWasmModule']>;
-// Node's global WebAssembly, which this package's libs (ES2023 and Node's types) leave undeclared.
-declare const WebAssembly: { compile(bytes: Uint8Array): Promise<PGliteWasmModule> };
-
 /** The installed PGlite's version. */
 export function pgliteVersion(): string {
   return (JSON.parse(readFileSync(join(pgliteDir(), 'package.json'), 'utf8')) as { version: string }).version;
-}
-
-/**
- * PGlite's WebAssembly, compiled, for `PGlite.create(…, { pgliteWasmModule })`; `undefined` when its
- * file is not where this PGlite version keeps it (PGlite then compiles it itself, as usual).
- */
-export async function compilePgliteWasm(): Promise<PGliteWasmModule | undefined> {
-  try {
-    return await WebAssembly.compile(await readFile(join(pgliteDir(), 'dist', 'pglite.wasm')));
-  } catch {
-    return undefined;
-  }
 }
 
 /**

@@ -113,15 +113,33 @@ export function defaultKeyFile(dataDir: string): string {
   return join(dirname(dataDir), `${basename(dataDir)}.key`);
 }
 
+/**
+ * The key file a configuration uses: `encryption_key_file` when set; otherwise, for PGlite in a
+ * folder, `<data_dir>.key` beside it; `null` when there is no folder to put it beside — PostgreSQL
+ * (`database_url`), or PGlite in memory — since a key file is then derived from nothing: for
+ * `memory://` it was `./memory:.key` in the working directory, and beside PostgreSQL it would be beside
+ * a `data_dir` that is not used.
+ */
+export function keyFileOf(config: {
+  encryption_key_file?: string | undefined;
+  data_dir: string;
+  database_url?: string | undefined;
+}): string | null {
+  if (config.encryption_key_file) return config.encryption_key_file;
+  if (config.database_url || config.data_dir.startsWith('memory://')) return null;
+  return defaultKeyFile(config.data_dir);
+}
+
 /** How {@link loadSecretBox} found its key, for the start-up log. */
 export type KeySource = 'configured' | 'key-file' | 'new-key-file' | 'ephemeral';
 
 /**
  * The box of a configuration: `encryption_key` (and `previous_encryption_keys`) when set. Without
- * one — zero-setup development — the key comes from `encryption_key_file` (default: `<data_dir>.key`,
- * beside the PGlite folder so that copying the folder does not copy the key), written 0600 with a
- * new random key on first start; with an in-memory PGlite and no PostgreSQL, a random key that lives
- * as long as the database does.
+ * one — zero-setup development — the key comes from `encryption_key_file` (default for PGlite in a
+ * folder: `<data_dir>.key`, beside the folder so that copying the folder does not copy the key),
+ * written 0600 with a new random key on first start; with an in-memory PGlite, a random key that
+ * lives as long as the database does. With PostgreSQL one of the two must be set
+ * ({@link EncryptionKeyError} otherwise): no key file is derived for it (see {@link keyFileOf}).
  */
 export async function loadSecretBox(config: {
   encryption_key?: string | undefined;
@@ -148,14 +166,22 @@ export async function loadSecretBox(config: {
       keyFile: null,
       save: nothing,
     };
-  if (!config.encryption_key_file && config.data_dir.startsWith('memory://') && !config.database_url)
+  const keyFile = keyFileOf(config);
+  if (keyFile === null && config.database_url)
+    // PostgreSQL outlives the process, and other instances share it: a key that dies with the
+    // process would lock its secrets away at the next start, and a file derived from `data_dir` would
+    // sit beside a folder PostgreSQL does not use (each instance making a key of its own).
+    throw new EncryptionKeyError(
+      'with database_url (PostgreSQL), set encryption_key (CC_ENCRYPTION_KEY, the same on every instance; ' +
+        'openssl rand -base64 32) or encryption_key_file: the secrets in PostgreSQL are sealed with it',
+    );
+  if (keyFile === null)
     return {
       box: new SecretBox([randomBytes(32), ...previous]),
       source: 'ephemeral',
       keyFile: null,
       save: nothing,
     };
-  const keyFile = config.encryption_key_file ?? defaultKeyFile(config.data_dir);
   if (existsSync(keyFile)) {
     const key = parseEncryptionKey(await readFile(keyFile, 'utf8'));
     if (!key)

@@ -3,7 +3,7 @@ import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { HDKey } from '@scure/bip32';
 import type { Address } from 'viem';
 // viem/accounts alone: the `viem` entry loads all of viem (≈ 0.3 s), on the server's start-up path.
-import { publicKeyToAddress } from 'viem/accounts';
+import { publicKeyToAddress } from 'viem/utils';
 
 /** Highest non-hardened BIP32 child index. */
 export const MAX_CHILD_INDEX = 2 ** 31 - 1;

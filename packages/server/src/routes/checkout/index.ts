@@ -8,7 +8,6 @@
 import { randomBytes } from 'node:crypto';
 import { readFile, realpath, stat } from 'node:fs/promises';
 import { join, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -16,15 +15,16 @@ import { sessionIdSchema } from '@crypto-checkout/protocol';
 import type { Config } from '../../config.js';
 import { CheckoutPageUnavailableError, NotFoundError } from '../../errors.js';
 import { errors, raw, security } from '../../openapi.js';
+import { packagePath } from '../../package-root.js';
 import { merchantDisplayName } from '../../public-url.js';
 import type { SessionService } from '../../sessions/session-service.js';
 
 /**
  * The element's built scripts that this package ships, `checkout-assets/` beside `dist/` and `src/`
- * (this file is `dist/routes/checkout/` or `src/routes/checkout/`); `npm run build` copies them from
+ * (package-root.ts finds it from the tsc output, the bundle or the sources alike); `npm run build` copies them from
  * the element's build.
  */
-export const DEFAULT_DIST_DIR = fileURLToPath(new URL('../../../checkout-assets/', import.meta.url));
+export const DEFAULT_DIST_DIR = packagePath('checkout-assets/');
 
 /** The page's script, built by Vite next to the element (vite.config.ts). */
 const PAGE_SCRIPT = 'hosted-page.js';
