@@ -19,7 +19,10 @@ import { GAP_RETRY_MS } from './address-book.js';
 import type { ChainRail } from './family.js';
 
 /** How many addresses each chain's pool holds at most (what a restart may leave unused per chain). */
-export const DERIVATION_POOL_SIZE = 32;
+export const DERIVATION_POOL_SIZE = 64;
+
+/** Addresses derived per event-loop turn while refilling: a few, so requests wait little between turns. */
+const DERIVED_PER_TURN = 4;
 
 /**
  * How long a pooled entry may wait for a buyer: half the address book's gap retry, so that a deposit
@@ -47,10 +50,12 @@ export interface DerivationPoolOptions {
   now?: (() => number) | undefined;
 }
 
-/** One chain's queue: entries oldest first, and whether a refill is running. */
+/** One chain's queue: entries oldest first, the refill running, takes waiting for it. */
 interface ChainPool {
   entries: (PooledAddress & { reservedAt: number })[];
-  refill: Promise<void> | null;
+  refill: Promise<unknown> | null;
+  /** Takes that found the pool empty during a refill: each gets the next address derived, or `null`. */
+  waiting: ((entry: PooledAddress | null) => void)[];
 }
 
 /** Yields to the event loop: requests that arrived meanwhile run before the next derivation. */
@@ -93,10 +98,15 @@ export class DerivationPool {
       this.wasted += 1;
     }
     const entry = pool.entries.shift();
-    if (pool.entries.length <= this.size / 2 && !pool.refill) {
-      pool.refill = this.refill(rail, pool).finally(() => (pool.refill = null));
+    if (entry) {
+      if (pool.entries.length <= this.size / 2) this.startRefill(rail, pool);
+      return { index: entry.index, address: entry.address };
     }
-    return entry ? { index: entry.index, address: entry.address } : this.direct(rail);
+    // Empty: wait for the next address the refill derives (it has its index already) rather than
+    // reserve one more with a statement of its own.
+    const next = new Promise<PooledAddress | null>((resolve) => pool.waiting.push(resolve));
+    this.startRefill(rail, pool);
+    return (await next) ?? this.direct(rail);
   }
 
   /** How many addresses `chainKey`'s pool holds now. */
@@ -119,8 +129,19 @@ export class DerivationPool {
 
   private poolOf(chainKey: string): ChainPool {
     let pool = this.pools.get(chainKey);
-    if (!pool) this.pools.set(chainKey, (pool = { entries: [], refill: null }));
+    if (!pool) this.pools.set(chainKey, (pool = { entries: [], refill: null, waiting: [] }));
     return pool;
+  }
+
+  private startRefill(rail: ChainRail, pool: ChainPool): void {
+    if (pool.refill || this.stopped) return;
+    pool.refill = this.refill(rail, pool).then((reserved) => {
+      pool.refill = null;
+      // Takes that came while it derived and are still waiting: another refill for them, or, when
+      // reserving failed or the pool stopped, each reserves on its own.
+      if (reserved && pool.waiting.length && !this.stopped) this.startRefill(rail, pool);
+      else for (const resolve of pool.waiting.splice(0)) resolve(null);
+    });
   }
 
   private async direct(rail: ChainRail): Promise<PooledAddress> {
@@ -128,23 +149,31 @@ export class DerivationPool {
     return { index: index!, address: rail.deriveAddress(index!) };
   }
 
-  /** Tops the pool up to its size: one statement, then one derivation per event-loop turn. */
-  private async refill(rail: ChainRail, pool: ChainPool): Promise<void> {
+  /**
+   * Tops the pool up to its size: one statement, then a few derivations per event-loop turn. Takes
+   * waiting for an address get one as soon as it is derived. Answers whether it reserved.
+   */
+  private async refill(rail: ChainRail, pool: ChainPool): Promise<boolean> {
     let indexes: number[];
     try {
-      indexes = await this.options.reserve(this.size - pool.entries.length);
+      indexes = await this.options.reserve(this.size - pool.entries.length + pool.waiting.length);
     } catch {
-      // Nothing to act on here: the next take reserves on its own and reports the failure itself.
-      return;
+      // Nothing to act on here: the waiting takes reserve on their own and report the failure.
+      return false;
     }
     const reservedAt = this.now();
-    for (const index of indexes) {
-      await nextTurn();
+    for (let i = 0; i < indexes.length; i++) {
+      if (i % DERIVED_PER_TURN === 0) await nextTurn();
+      const index = indexes[i]!;
       if (this.stopped) {
         this.wasted += 1;
         continue;
       }
-      pool.entries.push({ index, address: rail.deriveAddress(index), reservedAt });
+      const entry = { index, address: rail.deriveAddress(index), reservedAt };
+      const waiting = pool.waiting.shift();
+      if (waiting) waiting({ index, address: entry.address });
+      else pool.entries.push(entry);
     }
+    return true;
   }
 }
