@@ -94,7 +94,9 @@ async function bareFastify(connections: number, count: number) {
     body: CREATE_BODY,
   };
   await load({ url, connections, repeat: Math.min(count, 2000), template }); // warm-up
-  const result = await rounds(() => withCpu(count, () => load({ url, connections, repeat: count, template })));
+  const result = await rounds(() =>
+    withCpu(count, () => load({ url, connections, repeat: count, template })),
+  );
   await server.close();
   return result;
 }
