@@ -263,7 +263,7 @@ export class Ledger extends Store {
          (SELECT count(*) FROM ledger_entries WHERE kind = 'sweep' AND chain_id = $3 AND tx_hash = $8
             AND log_index = $9 AND amount_atomic < 0)
        ON CONFLICT (chain_id, tx_hash, log_index, reorg_generation) WHERE kind = 'sweep' AND amount_atomic > 0
-       DO NOTHING RETURNING id`,
+       DO NOTHING RETURNING ${COLUMNS}`,
       [
         sweep.livemode,
         sweep.asset,
