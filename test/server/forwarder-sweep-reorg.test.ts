@@ -79,17 +79,19 @@ describe('a forwarder sweep reorganised away after it was confirmed', () => {
     const snapshot = await anvil.snapshot();
     // Anvil mines only on demand: a block every 100 ms while the sweep waits for its confirmation.
     let miner = setInterval(() => void stack.mine(1).catch(() => undefined), 100);
-    await sweeper.runOnce(new Set(['USDC']));
-    const first = await waitFor(
-      async () => {
-        await sweeper.resolvePending();
-        const rows = await store.list(31337);
-        return rows.length && rows.every((r) => r.status === 'confirmed') ? rows : null;
-      },
-      20_000,
-      'the sweep confirmed',
-    );
-    clearInterval(miner);
+    // Cleared whatever happens: a live interval would keep a failed run from ever ending.
+    const first = await (async () => {
+      await sweeper.runOnce(new Set(['USDC']));
+      return waitFor(
+        async () => {
+          await sweeper.resolvePending();
+          const rows = await store.list(31337);
+          return rows.length && rows.every((r) => r.status === 'confirmed') ? rows : null;
+        },
+        20_000,
+        'the sweep confirmed',
+      );
+    })().finally(() => clearInterval(miner));
     await agrees();
     const hash = first[0]!.tx_hash;
     const receipt = await pub.getTransactionReceipt({ hash });
