@@ -137,6 +137,8 @@ for (const backend of [pgliteBackend(), postgresBackend()]) {
             'sessions',
             'sweeps',
             'transfers',
+            'utxo_reservations',
+            'utxo_treasury_addresses',
             'webhook_attempts',
             'webhook_deliveries',
             'webhook_endpoints',
