@@ -375,7 +375,7 @@ export const WEBHOOKS: ApiWebhook[] = [
     description:
       'Signed per Standard Webhooks. One per entry (receipt, receipt_reversal, sweep, payout_reserve, ' +
       'payout_release, payout_settle, fee), stored in the transaction that wrote it; `data` is the entry as ' +
-      '`GET /v1/ledger` lists it. Only endpoints whose filter takes the type (or `*`) get it.',
+      '`GET /v1/ledger` lists it. Opt-in: only endpoints whose filter names the type get it (not `*`).',
     schema: ledgerWebhookPayloadSchema,
   },
   {

@@ -2,9 +2,9 @@
  * The `ledger.entry_created` webhooks: one per ledger entry — a confirmed receipt or its reversal, a
  * sweep, a payout's reservation, release or settlement, a fee — stored in the outbox in the
  * transaction that wrote the entry (the ledger's append hook), so that an entry and its webhook
- * exist together or not at all. Only endpoints that take the type get it (`["*"]` or a filter naming
- * it); with none, nothing is stored: unlike session events, ledger entries are many and already
- * listed by `GET /v1/ledger`.
+ * exist together or not at all. Opt-in: only endpoints whose filter names the type get it (not
+ * `["*"]`, whose receivers expect session and payout events, and would get one more per entry); with
+ * none, nothing is stored: ledger entries are many and already listed by `GET /v1/ledger`.
  * @module
  */
 import { WEBHOOK_LEDGER_EVENT_TYPE, type LedgerWebhookPayload } from '@crypto-checkout/protocol';
@@ -29,7 +29,7 @@ export function ledgerWebhooks(options: {
     for (const entry of entries) {
       let ids = endpoints.get(entry.livemode);
       if (!ids) {
-        ids = await options.store.endpointsFor(tx, entry.livemode, WEBHOOK_LEDGER_EVENT_TYPE);
+        ids = await options.store.endpointsNaming(tx, entry.livemode, WEBHOOK_LEDGER_EVENT_TYPE);
         endpoints.set(entry.livemode, ids);
       }
       if (!ids.length) continue;

@@ -239,6 +239,20 @@ export class WebhookStore extends Store {
     return rows.map((row) => row.id);
   }
 
+  /**
+   * The enabled endpoints of a mode whose filter names `type` itself (`["*"]` does not count): for
+   * opt-in types such as `ledger.entry_created`, which would flood a catch-all receiver.
+   */
+  async endpointsNaming(q: Queryable, livemode: boolean, type: string): Promise<string[]> {
+    const { rows } = await q.query<{ id: string }>(
+      `SELECT id FROM webhook_endpoints
+       WHERE livemode = $1 AND enabled AND deleted_at IS NULL AND events @> jsonb_build_array($2::text)
+       ORDER BY id`,
+      [livemode, type],
+    );
+    return rows.map((row) => row.id);
+  }
+
   /** Inserts an event (the outbox row); its `seq` comes from the database. */
   async insertEvent(q: Queryable, e: Omit<EventRecord, 'seq'>): Promise<void> {
     await q.query(
