@@ -26,6 +26,7 @@ import { depositForwarderAbi, forwarderFactoryBytecode } from './forwarder-contr
 import { encodeSweep, ensureForwarderFactory, type RelayerClient } from './forwarder-factory.js';
 import type { Ledger } from './ledger.js';
 import { REORG_RECHECK_MS } from './payout-execution.js';
+import { runPeriodically } from './periodic-run.js';
 
 /** Thrown when a chain is not set up for forwarder sweeps. */
 export class SweepConfigError extends Error {
@@ -690,26 +691,13 @@ export function startForwarderSweeper(
   options: { tickMs?: number; leads?: () => boolean; logger?: { warn(obj: object, msg: string): void } } = {},
 ): { stop(): Promise<void> } {
   const intervals = Object.values(sweeper.chain.sweep).map((p) => p.interval_s * 1_000);
-  const tickMs =
-    options.tickMs ?? (sweeper.canSend ? Math.max(10_000, Math.min(3_600_000, ...intervals)) : 30_000);
-  let running: Promise<unknown> | null = null;
-  const tick = () => {
-    if (options.leads && !options.leads()) return;
-    running ??= (sweeper.canSend ? sweeper.runOnce() : sweeper.adoptExternal())
-      .catch((error: unknown) =>
-        options.logger?.warn({ err: error, chain: sweeper.chain.key }, 'sweep run failed'),
-      )
-      .finally(() => (running = null));
-  };
-  // A first run at once: it settles a sweep left in flight by the previous process.
-  const first = setTimeout(tick, 0);
-  const timer = setInterval(tick, tickMs);
-  timer.unref();
-  return {
-    async stop() {
-      clearTimeout(first);
-      clearInterval(timer);
-      await running;
-    },
-  };
+  // The first run comes at once: it settles a sweep left in flight by the previous process.
+  return runPeriodically(() => (sweeper.canSend ? sweeper.runOnce() : sweeper.adoptExternal()), {
+    tickMs:
+      options.tickMs ?? (sweeper.canSend ? Math.max(10_000, Math.min(3_600_000, ...intervals)) : 30_000),
+    chain: sweeper.chain.key,
+    failure: 'sweep run failed',
+    leads: options.leads,
+    logger: options.logger,
+  });
 }

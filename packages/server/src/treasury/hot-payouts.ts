@@ -41,6 +41,7 @@ import {
 } from './native-payouts.js';
 import { ERC20_TRANSFER_GAS, type PayoutExecutor } from './payout-execution.js';
 import type { PayoutRecord, Payouts } from './payouts.js';
+import { runPeriodically } from './periodic-run.js';
 
 /** A rolling day, in ms. */
 const DAY_MS = 24 * 60 * 60 * 1_000;
@@ -330,24 +331,11 @@ export function startHotPayouts(
   sender: HotPayoutSender,
   options: { tickMs?: number; leads?: () => boolean; logger?: { warn(obj: object, msg: string): void } } = {},
 ): { stop(): Promise<void> } {
-  let running: Promise<unknown> | null = null;
-  const tick = () => {
-    if (options.leads && !options.leads()) return;
-    running ??= sender
-      .runOnce()
-      .catch((error: unknown) =>
-        options.logger?.warn({ err: error, chain: sender.chain.key }, 'payout key run failed'),
-      )
-      .finally(() => (running = null));
-  };
-  const first = setTimeout(tick, 0);
-  const timer = setInterval(tick, options.tickMs ?? 5_000);
-  timer.unref();
-  return {
-    async stop() {
-      clearTimeout(first);
-      clearInterval(timer);
-      await running;
-    },
-  };
+  return runPeriodically(() => sender.runOnce(), {
+    tickMs: options.tickMs ?? 5_000,
+    chain: sender.chain.key,
+    failure: 'payout key run failed',
+    leads: options.leads,
+    logger: options.logger,
+  });
 }

@@ -43,6 +43,7 @@ import {
   treasuryKeyOf,
   treasuryWalletNameOf,
 } from './utxo-treasury.js';
+import { runPeriodically } from './periodic-run.js';
 
 /** Statuses of a UTXO sweep row (see the module comment). */
 export type UtxoSweepStatus = 'submitted' | 'confirmed' | 'dropped' | 'needs_review';
@@ -429,24 +430,11 @@ export function startUtxoSweepWatch(
   watch: UtxoSweepWatch,
   options: { tickMs: number; leads?: () => boolean; logger?: { warn(obj: object, msg: string): void } },
 ): { stop(): Promise<void> } {
-  let running: Promise<unknown> | null = null;
-  const tick = () => {
-    if (options.leads && !options.leads()) return;
-    running ??= watch
-      .syncOnce()
-      .catch((error: unknown) =>
-        options.logger?.warn({ err: error, chain: watch.chain.key }, 'UTXO sweep watch failed'),
-      )
-      .finally(() => (running = null));
-  };
-  const first = setTimeout(tick, 0);
-  const timer = setInterval(tick, options.tickMs);
-  timer.unref();
-  return {
-    async stop() {
-      clearTimeout(first);
-      clearInterval(timer);
-      await running;
-    },
-  };
+  return runPeriodically(() => watch.syncOnce(), {
+    tickMs: options.tickMs,
+    chain: watch.chain.key,
+    failure: 'UTXO sweep watch failed',
+    leads: options.leads,
+    logger: options.logger,
+  });
 }
