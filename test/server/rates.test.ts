@@ -192,6 +192,33 @@ describe('market-data adapters on recorded answers', () => {
   });
 });
 
+/** Live pricing on the fixture server `server`, with `pricing` overrides. */
+function livePricing(server: RateServer, overrides: Record<string, unknown> = {}) {
+  return buildPricing(
+    parseConfig({
+      xpub: testMerchantWallet().xpub,
+      chains: [
+        {
+          key: 'anvil',
+          id: 31337,
+          name: 'Anvil (local)',
+          rpc_url: 'http://127.0.0.1:1',
+          confirmations: 1,
+          tokens: [
+            {
+              symbol: 'USDC',
+              address: '0x5fbdb2315678afecb367f032d93f642f64180aa3',
+              decimals: 6,
+              peg: 'USD',
+            },
+          ],
+        },
+      ],
+      pricing: server.pricing(overrides),
+    }),
+  );
+}
+
 describe('the aggregator', () => {
   let server: RateServer;
   before(async () => {
@@ -200,32 +227,7 @@ describe('the aggregator', () => {
   after(() => server.close());
   beforeEach(() => server.reset());
 
-  /** Live pricing on the fixture server, with `pricing` overrides. */
-  function pricing(overrides: Record<string, unknown> = {}) {
-    return buildPricing(
-      parseConfig({
-        xpub: testMerchantWallet().xpub,
-        chains: [
-          {
-            key: 'anvil',
-            id: 31337,
-            name: 'Anvil (local)',
-            rpc_url: 'http://127.0.0.1:1',
-            confirmations: 1,
-            tokens: [
-              {
-                symbol: 'USDC',
-                address: '0x5fbdb2315678afecb367f032d93f642f64180aa3',
-                decimals: 6,
-                peg: 'USD',
-              },
-            ],
-          },
-        ],
-        pricing: server.pricing(overrides),
-      }),
-    );
-  }
+  const pricing = (overrides: Record<string, unknown> = {}) => livePricing(server, overrides);
 
   test('answers the median of all four sources and records each quote', async () => {
     const p = pricing();
@@ -376,31 +378,7 @@ describe('the pricer', () => {
   after(() => server.close());
   beforeEach(() => server.reset());
 
-  function pricing(overrides: Record<string, unknown> = {}) {
-    return buildPricing(
-      parseConfig({
-        xpub: testMerchantWallet().xpub,
-        chains: [
-          {
-            key: 'anvil',
-            id: 31337,
-            name: 'Anvil (local)',
-            rpc_url: 'http://127.0.0.1:1',
-            confirmations: 1,
-            tokens: [
-              {
-                symbol: 'USDC',
-                address: '0x5fbdb2315678afecb367f032d93f642f64180aa3',
-                decimals: 6,
-                peg: 'USD',
-              },
-            ],
-          },
-        ],
-        pricing: server.pricing(overrides),
-      }),
-    );
-  }
+  const pricing = (overrides: Record<string, unknown> = {}) => livePricing(server, overrides);
 
   test('crosses through the dollar: ETH in EUR, USDC in JPY, USDC in ETH', async () => {
     const p = pricing();
