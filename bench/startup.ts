@@ -272,58 +272,38 @@ if (import.meta.url === pathToFileURL(process.argv[1]!).href) {
       runs: times.map((t) => t.toFixed(0)).join(' '),
     });
   const measured = await measureStartup(RUNS);
-  show(
-    'anchor: spawn node -e 0',
-    measured.nodeExit.map((s) => s.wall),
-  );
-  show(
-    'anchor: spawn node -e 0, CPU',
-    measured.nodeExit.map((s) => s.cpu),
-  );
-  show(
-    'anchor: import the server (bundle) and exit',
-    measured.importBundle.map((s) => s.wall),
-  );
-  show(
-    'anchor: import the server (bundle) and exit, CPU',
-    measured.importBundle.map((s) => s.cpu),
-  );
-  show(
-    'anchor: import the server (tsc modules) and exit',
-    measured.importModules.map((s) => s.wall),
-  );
-  show(
-    'anchor: import the server (tsc modules) and exit, CPU',
-    measured.importModules.map((s) => s.cpu),
-  );
+  const anchors = [
+    ['spawn node -e 0', measured.nodeExit],
+    ['import the server (bundle) and exit', measured.importBundle],
+    ['import the server (tsc modules) and exit', measured.importModules],
+  ] as const;
+  for (const [label, samples] of anchors) {
+    show(
+      `anchor: ${label}`,
+      samples.map((s) => s.wall),
+    );
+    show(
+      `anchor: ${label}, CPU`,
+      samples.map((s) => s.cpu),
+    );
+  }
   for (const [label, starts] of [
     ['fresh PGlite folder (template)', measured.fresh],
     ['existing PGlite folder', measured.existing],
   ] as const) {
-    show(
-      `${label}: port accepts`,
-      starts.map((s) => s.accepted),
-    );
-    show(
-      `${label}: GET /ready answered (ready)`,
-      starts.map((s) => s.answered),
-    );
-    show(
-      `${label}: then POST /v1/sessions answered 201`,
-      starts.map((s) => s.created),
-    );
-    show(
-      `${label}: workers run`,
-      starts.map((s) => s.workers),
-    );
-    show(
-      `${label}: server CPU ms when the session create was answered (/proc)`,
-      starts.map((s) => s.cpuAtAnswer),
-    );
-    show(
-      `${label}: CPU used by then`,
-      starts.map((s) => s.cpu),
-    );
+    const figures = [
+      ['port accepts', 'accepted'],
+      ['GET /ready answered (ready)', 'answered'],
+      ['then POST /v1/sessions answered 201', 'created'],
+      ['workers run', 'workers'],
+      ['server CPU ms when the session create was answered (/proc)', 'cpuAtAnswer'],
+      ['CPU used by then', 'cpu'],
+    ] as const;
+    for (const [figure, key] of figures)
+      show(
+        `${label}: ${figure}`,
+        starts.map((s) => s[key]),
+      );
     // The server's own marks (ms since its process started), phase by phase.
     const names = [...new Set(starts.flatMap((s) => Object.keys(s.phases)))];
     for (const name of names)
