@@ -75,7 +75,8 @@ export async function exportTronPayouts(options: {
   const feeLimit = options.feeLimitSun ?? DEFAULT_FEE_LIMIT_SUN;
   const now = options.now ?? new Date();
   const expiration = refBlock.time.getTime() + (options.expiresInMs ?? TRON_DEFAULT_EXPIRATION_MS);
-  const timing = { refBlock, timestamp: Math.max(now.getTime(), refBlock.time.getTime()), expiration };
+  // Made and expiring by the head block's clock, which java-tron checks the expiry against.
+  const timing = { refBlock, timestamp: refBlock.time.getTime(), expiration };
   const head = await options.client.getBlockNumber();
   const exported = await payouts.transaction(async (tx) => {
     const approved = await payouts.inStatus(tx, chain.id, 'approved', livemode);

@@ -129,8 +129,9 @@ export async function buildTronSweepExport(options: {
   const feeLimit = options.fees?.feeLimitSun ?? DEFAULT_FEE_LIMIT_SUN;
   const reserve = options.fees?.trxReserveSun ?? DEFAULT_TRX_RESERVE_SUN;
   const now = options.now ?? new Date();
-  const timestamp = Math.max(now.getTime(), refBlock.time.getTime());
-  const expiration = refBlock.time.getTime() + (options.expiresInMs ?? TRON_DEFAULT_EXPIRATION_MS);
+  // Made and expiring by the head block's clock, which java-tron checks the expiry against.
+  const timestamp = refBlock.time.getTime();
+  const expiration = timestamp + (options.expiresInMs ?? TRON_DEFAULT_EXPIRATION_MS);
   const timing = { refBlock, timestamp, expiration };
   const native = chain.native?.symbol.toLowerCase() ?? 'trx';
 

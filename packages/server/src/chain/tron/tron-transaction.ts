@@ -92,7 +92,7 @@ export interface TriggerSmartContractInput {
 export interface TronTransactionTiming {
   /** The block the transaction names (the head at export time). */
   refBlock: TronBlockHeader;
-  /** When the transaction was made (ms), `raw_data.timestamp`. */
+  /** When the transaction was made (ms), `raw_data.timestamp`: the reference block's time, as java-tron's own builder does. */
   timestamp: number;
   /** When it expires (ms), `raw_data.expiration`; at most 24 h after the reference block. */
   expiration: number;
