@@ -510,4 +510,47 @@ describe('the keyless TRON treasury: exports TronWeb signs, sweeps and payouts b
       [[c.address, USDT, c.atomic.toString(), '0']],
     );
   });
+  test('an exported payout whose transaction expires unbroadcast fails and releases its reservation', async () => {
+    const answer = await fetch(`${server.url}/v1/payouts`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${secretKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        payouts: [
+          {
+            destination: tronAddressFromHex(privateKeyToAccount(generatePrivateKey()).address),
+            asset: TRX,
+            amount: '1',
+          },
+        ],
+      }),
+    });
+    assert.equal(answer.status, 201, await answer.clone().text());
+    const [payout] = ((await answer.json()) as { data: { id: string; status: string }[] }).data;
+    assert.equal(payout!.status, 'approved');
+    const exportTron = treasuryCommands.find((c) => c.group === 'payouts' && c.name === 'export-tron')!;
+    await exportTron.run(
+      { config, db: db(), secrets: testSecretBox, print: () => {} },
+      { chain: 'tron-local', mode: 'test', export: join(dir, 'expiring.json'), 'expires-in': '1' },
+      [],
+    );
+    const pending = (await balances()).find((x) => x.asset === TRX)!;
+    assert.equal(pending.pending_payouts, '1');
+    // Never signed; the chain's clock passes the transaction's expiry (1 h after its reference block).
+    await devClients(anvil.rpcUrl).test.increaseTime({ seconds: 2 * 3600 });
+    await settle();
+    await waitFor(
+      async () => {
+        const { rows } = await db().query<{ status: string; failure_reason: string }>(
+          'SELECT status, failure_reason FROM payouts WHERE id = $1',
+          [payout!.id],
+        );
+        return rows[0]!.status === 'failed' ? rows[0] : null;
+      },
+      15_000,
+      'the payout failed',
+    ).then((row) => assert.match(row.failure_reason, /expired/));
+    const after = (await balances()).find((x) => x.asset === TRX)!;
+    assert.equal(after.pending_payouts, '0');
+    assert.equal(after.available, after.in_treasury);
+  });
 });
