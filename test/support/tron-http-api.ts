@@ -27,11 +27,18 @@ export interface TronHttpApi {
   close(): Promise<void>;
 }
 
-/** The recorded block with its height (and the height prefix of its `blockID`) moved to `height`. */
-function blockAt(recorded: string, height: number): string {
-  const block = JSON.parse(recorded) as { blockID: string; block_header: { raw_data: { number?: number } } };
+/**
+ * The recorded block with its height (and the height prefix of its `blockID`) moved to `height`, and
+ * its time to `time` when given (a head block is made every 3 s: its time is about now).
+ */
+function blockAt(recorded: string, height: number, time?: number): string {
+  const block = JSON.parse(recorded) as {
+    blockID: string;
+    block_header: { raw_data: { number?: number; timestamp?: number } };
+  };
   block.blockID = height.toString(16).padStart(16, '0') + block.blockID.slice(16);
   block.block_header.raw_data.number = height;
+  if (time !== undefined) block.block_header.raw_data.timestamp = time;
   return JSON.stringify(block);
 }
 
@@ -52,7 +59,9 @@ export async function startTronHttpApi(): Promise<TronHttpApi> {
     const send = (status: number, body: string) => {
       response.writeHead(status, { 'content-type': 'application/json' }).end(`${body}\n`);
     };
-    if (path === '/wallet/getnowblock') return send(200, blockAt(head, headHeight));
+    // The head's time is now, on TRON's 3 s grid: exported transactions expire by it.
+    if (path === '/wallet/getnowblock')
+      return send(200, blockAt(head, headHeight, Math.floor(Date.now() / 3_000) * 3_000));
     if (path === '/walletsolidity/getnowblock') {
       if (typeof solidAnswer === 'number') return send(200, blockAt(solid, solidAnswer));
       if (solidAnswer === 'not-synced')

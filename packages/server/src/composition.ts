@@ -331,6 +331,7 @@ export async function startWorkers(options: WorkersOptions): Promise<Workers> {
     ...(await startSweepers(config, services, watchers, log)),
     ...(await startPayoutKey(config, services, watchers, log)),
     ...(await startUtxoSweepWatches(config, services, watchers, log)),
+    ...(await startTronTreasuryWatches(config, services, watchers, log)),
   ];
   services.readiness.watch(watchers);
   services.metrics?.watch(watchers);
@@ -456,6 +457,50 @@ async function startUtxoSweepWatches(
     });
     const watcher = watchers[config.chains.indexOf(chain)];
     return startUtxoSweepWatch(watch, {
+      tickMs: chain.polling_interval_ms,
+      leads: () => watcher?.status().role === 'leader',
+      logger: log,
+    });
+  });
+}
+
+/**
+ * Starts the treasury watch of each TRON chain (treasury/tron-treasury-watch.ts): what leaves its
+ * deposit addresses and treasury is booked from the chain (sweeps, top-ups, payouts), or waits for
+ * review. Runs while this instance leads the chain's watch, at the chain's polling interval.
+ */
+async function startTronTreasuryWatches(
+  config: Config,
+  services: Services,
+  watchers: LedChainWatcher[],
+  log: FastifyBaseLogger,
+): Promise<{ stop(): Promise<void> }[]> {
+  const chains = config.chains.filter((chain) => chain.family === 'tron');
+  if (!chains.length) return [];
+  const { createTronTreasuryWatch, startTronTreasuryWatch } =
+    await import('./treasury/tron-treasury-watch.js');
+  const { tronSolidHead } = await import('./chain/tron/chain-watcher.js');
+  const { observedTransport } = await import('./chain/evm/observed-transport.js');
+  const { createPublicClient, http } = await import('viem');
+  return chains.map((chain) => {
+    const client = createPublicClient({
+      transport: observedTransport(
+        http(chain.rpc_url, { retryCount: 1 }),
+        chain.key,
+        services.metrics?.observeRpc,
+      ),
+    }) as PublicClient;
+    const watch = createTronTreasuryWatch({
+      chain,
+      db: services.store.db,
+      ledger: services.treasury.ledger,
+      payouts: services.treasury.payouts,
+      client,
+      solidHead: tronSolidHead(chain, client),
+      logger: log,
+    });
+    const watcher = watchers[config.chains.indexOf(chain)];
+    return startTronTreasuryWatch(watch, {
       tickMs: chain.polling_interval_ms,
       leads: () => watcher?.status().role === 'leader',
       logger: log,

@@ -220,10 +220,10 @@ const chainFields = z.strictObject({
     .describe(
       "Where buyers pay: `xpub`, a child address of the merchant's xpub (swept by the merchant's own wallet, or with `sweep --export`); `forwarder`, the CREATE2 address of a keyless forwarder that only ever sends to `treasury_address`, swept by the server's relayer (docs/sweeps.md).",
     ),
-  treasury_address: evmAddressSchema
+  treasury_address: addressSchema
     .optional()
     .describe(
-      'Forwarder mode: where every deposit address sends its money (a Safe or a hardware wallet); part of each deposit address, so never change it while deposits are unswept. Required in forwarder mode.',
+      'Forwarder mode: where every deposit address sends its money (a Safe or a hardware wallet); part of each deposit address, so never change it while deposits are unswept. Required in forwarder mode. TRON: the `T…` address that `sweep --export` sends to and `payouts export-tron` pays from (docs/treasury.md).',
     ),
   forwarder_factory: evmAddressSchema
     .optional()
@@ -298,6 +298,12 @@ function checkFamilyFields(chain: z.infer<typeof chainFields>, ctx: z.Refinement
         path: ['xpub'],
         message: "required for a TRON chain: the account's extended public key of m/44'/195'/0'",
       });
+    if (chain.treasury_address !== undefined && !chain.treasury_address.startsWith('T'))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['treasury_address'],
+        message: 'a TRON chain takes a T… address (the 0x… spelling is an EVM address)',
+      });
     // java-tron answers eth_getLogs for at most 5 000 blocks (node.jsonrpc.maxBlockRange).
     if (chain.max_block_range > 5_000)
       ctx.addIssue({
@@ -306,6 +312,12 @@ function checkFamilyFields(chain: z.infer<typeof chainFields>, ctx: z.Refinement
         message: 'at most 5000 on a TRON chain (java-tron refuses longer log queries)',
       });
   } else {
+    if (chain.treasury_address?.startsWith('T'))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['treasury_address'],
+        message: 'a T… address is a TRON address; this chain takes a 0x… address',
+      });
     for (const field of ['http_api_url', 'finality'] as const)
       if (chain[field] !== undefined)
         ctx.addIssue({ code: 'custom', path: [field], message: 'only for a TRON chain (family "tron")' });

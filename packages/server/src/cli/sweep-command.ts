@@ -5,7 +5,9 @@
  *   sweep --execute            forwarder mode: send the sweeps now with the relayer key
  *   sweep --export <file>      xpub mode: unsigned EIP-1559 transactions for the merchant's wallet;
  *                              forwarder mode: a Safe Transaction Builder batch for the treasury Safe;
- *                              Bitcoin/Litecoin: one unsigned PSBT (base64) of every deposit coin
+ *                              Bitcoin/Litecoin: one unsigned PSBT (base64) of every deposit coin;
+ *                              TRON: unsigned TRON transactions (TRX top-ups, then USDT and TRX
+ *                              sweeps to treasury_address), in the order to sign and broadcast
  * `--chain <key>` picks one chain (required with --export when several are configured); `--to
  * <address>` is the destination in xpub mode (default: the chain's treasury_address); `--json`
  * prints the plan as JSON.
@@ -37,6 +39,8 @@ export const sweepCommand: Command = {
     '--chain <key>  --to <address> (xpub mode; default the chain treasury_address; Bitcoin/Litecoin: default a fresh treasury address m/…/1/i)  --json',
     'Bitcoin/Litecoin: --export <file> writes one PSBT (base64) of every confirmed deposit coin to --to;',
     "  --fee-rate <sat/vB> (default the node's estimate)  --key-origin [fingerprint/84'/0'/0'] (your seed's)",
+    'TRON: --export <file> writes unsigned TRON transactions to treasury_address (TRX top-ups first, in signing order);',
+    '  --energy-price <sun> (default 100)  --fee-limit <sun> (default 30000000)  --expires-in <hours> (default 12, at most 24)',
   ],
   async run(context, flags) {
     const { buildPricing } = await import('../rates/build-pricing.js');
@@ -134,6 +138,10 @@ async function sweep(
     }
     if (chain.family === 'utxo') {
       await exportUtxoSweep(context, chain, flags);
+      continue;
+    }
+    if (chain.family === 'tron') {
+      await exportTronSweep(context, chain, flags);
       continue;
     }
     // xpub mode
@@ -237,6 +245,85 @@ async function exportUtxoSweep(
       ? `${chain.key}: wrote the PSBT to ${flags.export}: sign it in your wallet (key origin [${result.key_origin.fingerprint}/${result.key_origin.path.replace(/^m\/?/, '')}]) and broadcast`
       : result.psbt,
   );
+}
+
+/**
+ * A TRON chain: the dry run prints what would move; `--export` writes the unsigned TRON transactions
+ * (top-ups from the treasury, then the sweeps) to the file, in the order to sign and broadcast.
+ * `--energy-price <sun>` (default 100), `--fee-limit <sun>` (default 30 TRX), `--expires-in <hours>`
+ * (default 12, at most 24).
+ */
+async function exportTronSweep(
+  context: CommandContext,
+  chain: ChainConfig,
+  flags: Record<string, string | true>,
+): Promise<void> {
+  const { print, config } = context;
+  if (flags.execute === true)
+    throw new Error(`${chain.key} is a TRON chain: the server holds no key; use --export`);
+  if (typeof flags.to === 'string' && flags.to !== chain.treasury_address)
+    throw new Error(
+      `${chain.key}: a TRON sweep goes to treasury_address; set it in the configuration, not with --to`,
+    );
+  if (!chain.http_api_url)
+    throw new Error(`${chain.key}: set http_api_url (the reference block comes from /wallet/getnowblock)`);
+  const { buildTronSweepExport } = await import('../treasury/tron-sweep-export.js');
+  const { fetchNowBlock } = await import('../chain/tron/tron-transaction.js');
+  const { parseXpub } = await import('../chain/evm/derive-address.js');
+  const file = await buildTronSweepExport({
+    chain,
+    db: context.db,
+    client: await readClient(chain),
+    xpub: parseXpub(chain.xpub ?? config.xpub),
+    refBlock: await fetchNowBlock(chain.http_api_url),
+    fees: tronFeeFlags(flags),
+    ...tronExpiryFlag(flags),
+  });
+  if (typeof flags.export === 'string') {
+    writeFileSync(flags.export, `${JSON.stringify(file, null, 2)}\n`);
+    print(
+      `${chain.key}: wrote ${file.transactions.length} unsigned TRON transaction(s) to ${flags.export}; sign and broadcast them in order (top-ups first, then wait for a block) before ${file.expires_at}`,
+    );
+    return;
+  }
+  if (flags.json === true) return print(JSON.stringify(file));
+  for (const line of table([
+    ['step', 'purpose', 'from', 'to', 'asset', 'amount (atomic)'],
+    ...file.transactions.map((t) => [String(t.step), t.purpose, t.from, t.to, t.asset, t.amount_atomic]),
+  ]))
+    print(line);
+}
+
+/** `--energy-price`, `--fee-limit` (sun) of the TRON exports. */
+export function tronFeeFlags(flags: Record<string, string | true>): {
+  energyPriceSun?: bigint;
+  feeLimitSun?: bigint;
+} {
+  const sun = (name: string) => {
+    const value = flags[name];
+    if (value === undefined) return undefined;
+    if (typeof value !== 'string' || !/^\d{1,15}$/.test(value))
+      throw new Error(`--${name} is a whole number of sun`);
+    return BigInt(value);
+  };
+  const energyPriceSun = sun('energy-price');
+  const feeLimitSun = sun('fee-limit');
+  return {
+    ...(energyPriceSun !== undefined ? { energyPriceSun } : {}),
+    ...(feeLimitSun !== undefined ? { feeLimitSun } : {}),
+  };
+}
+
+/** `--expires-in <hours>` of the TRON exports: 1 to 24 (java-tron refuses a later expiry). */
+export function tronExpiryFlag(flags: Record<string, string | true>): { expiresInMs?: number } {
+  const value = flags['expires-in'];
+  if (value === undefined) return {};
+  const hours = Number(value);
+  if (typeof value !== 'string' || !Number.isInteger(hours) || hours < 1 || hours > 24)
+    throw new Error(
+      '--expires-in is a whole number of hours, 1 to 24 (TRON refuses a transaction expiring later)',
+    );
+  return { expiresInMs: hours * 60 * 60 * 1_000 };
 }
 
 /** A read-only client of an xpub-mode chain. */

@@ -1,7 +1,8 @@
 /**
  * The treasury's operator commands: `reconcile` (the ledger held against the chains, every
  * difference reported, exit code 1 on any), `payouts import` (a CSV batch of payouts) and
- * `payouts export-psbt` (a Bitcoin-like chain's approved payouts as one unsigned PSBT).
+ * `payouts export-psbt` (a Bitcoin-like chain's approved payouts as one unsigned PSBT) and
+ * `payouts export-tron` (a TRON chain's approved payouts as unsigned TRON transactions).
  * @module
  */
 import { readFile } from 'node:fs/promises';
@@ -178,6 +179,55 @@ export const treasuryCommands: Command[] = [
           typeof flags.export === 'string'
             ? `${chain.key}: wrote the PSBT to ${flags.export}: sign it in your wallet and broadcast; the payouts are submitted`
             : result.psbt,
+        );
+      } finally {
+        await services.pricing.close();
+      }
+    },
+  },
+  {
+    group: 'payouts',
+    name: 'export-tron',
+    summary:
+      "a TRON chain's approved payouts (USDT, TRX) as unsigned TRON transactions from treasury_address, one per payout; marks them submitted",
+    usage: [
+      '--chain <key> --mode test|live (required)  --export <file> (else the file is printed)',
+      '--fee-limit <sun> (default 30000000)  --expires-in <hours> (default 12, at most 24)',
+    ],
+    async run({ config, db, secrets, print }, flags) {
+      const mode = flags.mode;
+      if (mode !== 'test' && mode !== 'live') throw new Error('--mode test or --mode live is required');
+      const chain = config.chains.find((c) => c.key === flags.chain);
+      if (!chain || chain.family !== 'tron') throw new Error('--chain <key> of a TRON chain is required');
+      if (!chain.http_api_url)
+        throw new Error(
+          `${chain.key}: set http_api_url (the reference block comes from /wallet/getnowblock)`,
+        );
+      const { exportTronPayouts } = await import('../treasury/tron-payout-export.js');
+      const { fetchNowBlock } = await import('../chain/tron/tron-transaction.js');
+      const { tronExpiryFlag, tronFeeFlags } = await import('./sweep-command.js');
+      const { createPublicClient, http } = await import('viem');
+      const services = createServices({ config, db, secrets });
+      try {
+        const { feeLimitSun } = tronFeeFlags(flags);
+        const file = await exportTronPayouts({
+          chain,
+          payouts: services.treasury.payouts,
+          client: createPublicClient({ transport: http(chain.rpc_url) }),
+          refBlock: await fetchNowBlock(chain.http_api_url),
+          livemode: mode === 'live',
+          ...(feeLimitSun !== undefined ? { feeLimitSun } : {}),
+          ...tronExpiryFlag(flags),
+        });
+        const text = `${JSON.stringify(file, null, 2)}\n`;
+        if (typeof flags.export !== 'string') return print(text.trimEnd());
+        writeFileSync(flags.export, text);
+        for (const p of file.payouts)
+          print(
+            `${p.payout_id} ${p.amount_atomic} ${p.asset} -> ${p.destination} (txID ${p.transaction.txID})`,
+          );
+        print(
+          `${chain.key}: wrote ${file.payouts.length} unsigned transaction(s) to ${flags.export}: sign each with the treasury ${file.from} and broadcast before ${file.expires_at}; the payouts are submitted`,
         );
       } finally {
         await services.pricing.close();

@@ -37,6 +37,12 @@ export const ADVISORY_LOCKS = {
    * coins): a two-key lock (this number, the chain id), so that the watcher and an export take turns.
    */
   utxo_treasury: 727320,
+  /**
+   * The TRON treasury watch's bookkeeping (treasury/tron-treasury-watch.ts): one pass at a time over
+   * all TRON chains, on every instance of a PostgreSQL database (a TRON chain id can exceed the int
+   * of a two-key lock).
+   */
+  tron_treasury: 727330,
 } as const;
 
 /** The name of an advisory lock. */

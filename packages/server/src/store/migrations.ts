@@ -505,6 +505,20 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       ALTER TABLE sweeps ADD COLUMN review_reason text;
     `,
   },
+  {
+    version: 24,
+    name: 'TRON treasury watch: how far each chain was read',
+    sql: `
+      -- TRON (treasury/tron-treasury-watch.ts): what left the deposit addresses and the treasury is
+      -- read block by block up to the solidified head; this is the last block read per chain, so a
+      -- restart goes on from there. Sweeps, top-ups and transfers elsewhere are rows of 'sweeps'.
+      CREATE TABLE tron_treasury_cursors (
+        chain_id    bigint PRIMARY KEY,
+        scanned_to  bigint NOT NULL,
+        updated_at  timestamptz NOT NULL
+      );
+    `,
+  },
 ];
 
 /**

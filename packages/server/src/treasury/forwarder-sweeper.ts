@@ -116,7 +116,8 @@ export class ForwarderSweeper {
       throw new SweepConfigError(`chain ${chain.key} is not in forwarder mode with a treasury_address`);
     this.chain = chain;
     this.factory = chain.forwarder_factory ?? DEFAULT_FORWARDER_FACTORY;
-    this.treasury = chain.treasury_address;
+    // Forwarder mode exists on EVM chains only, where config.ts takes a 0x… treasury_address.
+    this.treasury = chain.treasury_address as Address;
     this.store = options.store;
     this.ledger = options.ledger;
     this.client = options.client;

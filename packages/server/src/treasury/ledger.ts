@@ -11,9 +11,13 @@
  *   again a positive one when re-confirmed (`treasury/utxo-sweep-watch.ts`; no log index there).
  * - `payout_reserve` (+) / `payout_release` (−): set aside for a payout / given back.
  * - `payout_settle` (+): paid out of the treasury (`address`) to `counterparty`; ends the reservation.
- * - `fee` (+): native coin spent on gas by `address`; it lowers `in_treasury` only when `address` is
- *   a treasury (received a sweep or paid a payout): the relayer's gas of a forwarder sweep is a fee
- *   of the relayer's address, an expense outside the balances.
+ * - `fee` (+): native coin spent on gas by `address`; it lowers `in_treasury` when `address` is
+ *   a treasury (received a sweep or paid a payout), `in_deposit_addresses` when it is a deposit
+ *   address (received a payment: a TRON deposit address burning the TRX the treasury topped it up
+ *   with, `tron-treasury-watch.ts`); the relayer's gas of a forwarder sweep is a fee of the relayer's
+ *   address, an expense outside the balances.
+ * - A TRON top-up (TRX from the treasury to a deposit address, to pay its USDT sweep's energy) is a
+ *   `sweep` with a negative amount: money back from the treasury into the deposit address.
  * @module
  */
 import type { LedgerEntry } from '@crypto-checkout/protocol';
@@ -416,22 +420,31 @@ export class Ledger extends Store {
       asset: string;
       chain_id: number;
       token_address: string | null;
-      kind: LedgerEntryKind;
+      kind: LedgerEntryKind | 'deposit_fee';
       total: string;
     }>(
       // A fee counts against the treasury only when a treasury paid it (an address that received a
-      // sweep or paid a payout); the relayer's gas for a forwarder sweep is the merchant's expense
-      // but was never in the treasury.
-      `SELECT asset, chain_id::float8 AS chain_id, token_address, kind, sum(amount_atomic)::text AS total FROM ledger_entries e
-       WHERE livemode = $1 AND ($2::text IS NULL OR asset = $2)
-         AND (kind <> 'fee' OR EXISTS (
+      // sweep or paid a payout); against the deposit addresses when a deposit address paid it (the
+      // TRX a TRON deposit address burns for its USDT sweep, topped up from the treasury); the
+      // relayer's gas for a forwarder sweep is the merchant's expense but was never in either.
+      `WITH fees AS (
+         SELECT e.*, EXISTS (
            SELECT 1 FROM ledger_entries t WHERE t.chain_id = e.chain_id AND t.livemode = e.livemode
              AND ((t.kind = 'sweep' AND lower(t.counterparty) = lower(e.address))
-               OR (t.kind = 'payout_settle' AND lower(t.address) = lower(e.address)))))
-       GROUP BY asset, chain_id, token_address, kind`,
+               OR (t.kind = 'payout_settle' AND lower(t.address) = lower(e.address)))) AS by_treasury,
+         EXISTS (
+           SELECT 1 FROM ledger_entries r WHERE r.chain_id = e.chain_id AND r.livemode = e.livemode
+             AND r.kind = 'receipt' AND lower(r.address) = lower(e.address)) AS by_deposit
+         FROM ledger_entries e WHERE livemode = $1 AND ($2::text IS NULL OR asset = $2)
+       )
+       SELECT asset, chain_id::float8 AS chain_id, token_address,
+         CASE WHEN kind = 'fee' AND NOT by_treasury THEN 'deposit_fee' ELSE kind END AS kind,
+         sum(amount_atomic)::text AS total FROM fees
+       WHERE kind <> 'fee' OR by_treasury OR by_deposit
+       GROUP BY 1, 2, 3, 4`,
       [livemode, onlyAsset ?? null],
     );
-    const byAsset = new Map<string, AssetBalances & { sums: Map<LedgerEntryKind, bigint> }>();
+    const byAsset = new Map<string, AssetBalances & { sums: Map<LedgerEntryKind | 'deposit_fee', bigint> }>();
     const entry = (asset: string, chainId: number, token: string | null) => {
       let b = byAsset.get(asset);
       if (!b) {
@@ -459,14 +472,14 @@ export class Ledger extends Store {
       b.sums.set(row.kind, (b.sums.get(row.kind) ?? 0n) + BigInt(row.total));
     }
     return [...byAsset.values()].map(({ sums, ...b }) => {
-      const sum = (kind: LedgerEntryKind) => sums.get(kind) ?? 0n;
+      const sum = (kind: LedgerEntryKind | 'deposit_fee') => sums.get(kind) ?? 0n;
       const received = sum('receipt') + sum('receipt_reversal');
       const inTreasury = sum('sweep') - sum('payout_settle') - sum('fee');
       const pending = sum('payout_reserve') + sum('payout_release') - sum('payout_settle');
       return {
         ...b,
         received,
-        in_deposit_addresses: received - sum('sweep'),
+        in_deposit_addresses: received - sum('sweep') - sum('deposit_fee'),
         in_treasury: inTreasury,
         pending_payouts: pending,
         available: inTreasury - pending,

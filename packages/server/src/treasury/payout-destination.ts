@@ -1,7 +1,7 @@
 /**
  * Whether a payout destination is an address of the asset's network, one validator per chain family.
- * EVM and UTXO (Bitcoin, Litecoin) are here; payouts on TRON chains are refused (400) until their
- * export exists: add a validator to {@link DESTINATION_VALIDATORS} together with it.
+ * EVM, UTXO (Bitcoin, Litecoin) and TRON; a family without a validator in
+ * {@link DESTINATION_VALIDATORS} has no payouts (400).
  * @module
  */
 import { bech32, bech32m, createBase58check } from '@scure/base';
@@ -9,6 +9,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { getAddress, isAddress, zeroAddress } from 'viem';
 import type { MethodInfo } from '../chain/registry.js';
 import { utxoNetworkOf } from '../chain/utxo/utxo-chain.js';
+import { tronAddressToHex } from '../chain/tron/address.js';
 
 /** Checks a destination for a method: `null` when valid, else why not (for the caller). */
 export type DestinationValidator = (destination: string, method: MethodInfo) => string | null;
@@ -75,10 +76,30 @@ export const utxoDestination: DestinationValidator = (destination, method) => {
   return null;
 };
 
+/**
+ * TRON: a `T…` address, base58check of 0x41 and 20 bytes (chain/tron/address.ts). A `0x…` address
+ * is refused with a hint: it is the EVM spelling, and USDT sent to the wrong network is lost. The
+ * all-zero address (`T9yD14Nj9j7xAB4dbGeiX9h8unkKHxuWwb`) burns what it receives and is refused too.
+ */
+export const tronDestination: DestinationValidator = (destination) => {
+  if (/^0x/i.test(destination))
+    return 'must be a TRON T… address: a 0x… address is an EVM address (another network)';
+  if (!destination.startsWith('T')) return 'must be a TRON address (T…, 34 characters)';
+  let hex: string;
+  try {
+    hex = tronAddressToHex(destination);
+  } catch {
+    return 'not a valid TRON address (base58check with the 0x41 prefix; the checksum fails)';
+  }
+  if (hex.toLowerCase() === zeroAddress) return 'must not be the zero address (it burns the funds)';
+  return null;
+};
+
 /** The validator of each chain family; the key is the method's chain family. */
 export const DESTINATION_VALIDATORS: Record<string, DestinationValidator> = {
   evm: evmDestination,
   utxo: utxoDestination,
+  tron: tronDestination,
 };
 
 /** The chain family of a method (`evm`, `utxo`, `tron`). */

@@ -118,6 +118,11 @@ export class PayoutExecutor {
         'chain_id',
         `chain ${chain.key} is a Bitcoin-like chain: export its payouts as a PSBT with crypto-checkout-server payouts export-psbt`,
       );
+    if (chain.family === 'tron')
+      throw InvalidRequestError.field(
+        'chain_id',
+        `chain ${chain.key} is a TRON chain: export its payouts as unsigned TRON transactions with crypto-checkout-server payouts export-tron`,
+      );
     return chain;
   }
 
@@ -231,8 +236,9 @@ export class PayoutExecutor {
    */
   async confirmSubmitted(chainId: number): Promise<{ confirmed: number; failed: number }> {
     const chain = this.chain(chainId);
-    // A Bitcoin-like chain's payouts are confirmed by its sweep watch (treasury/utxo-sweep-watch.ts).
-    if (chain.family === 'utxo') return { confirmed: 0, failed: 0 };
+    // A Bitcoin-like chain's payouts are confirmed by its sweep watch (treasury/utxo-sweep-watch.ts),
+    // A TRON chain's by its treasury watch (treasury/tron-treasury-watch.ts).
+    if (chain.family === 'utxo' || chain.family === 'tron') return { confirmed: 0, failed: 0 };
     const client = this.client(chain);
     await this.recheckConfirmed(chain);
     const submitted = await this.options.payouts.inStatus(this.options.payouts.db, chainId, 'submitted');

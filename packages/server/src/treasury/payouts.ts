@@ -171,16 +171,6 @@ export class Payouts extends Store {
         });
         return null;
       }
-      if (method.kind === 'native' && method.chain.family === 'tron') {
-        // EVM coin payouts go through NativePayouts (treasury/native-payouts.ts), a Bitcoin-like
-        // chain's coin through `payouts export-psbt`; TRX has no payout path yet: refuse it here
-        // rather than accept a payout that could never leave.
-        issues.push({
-          path: `payouts.${i}.asset`,
-          message: `payouts of ${method.token} (the chain's own coin) are not supported yet on ${method.chain.family} chains`,
-        });
-        return null;
-      }
       const problem = validateDestination(item.destination, method);
       if (problem) issues.push({ path: `payouts.${i}.destination`, message: problem });
       let amount = 0n;

@@ -12,6 +12,9 @@
  * watch-only wallet the watcher reads. On mainnet the scan takes a minute or two (it walks the whole
  * UTXO set), which a reconciliation can afford.
  *
+ * On a TRON chain the balances are read at the settled block (the solidified head, `confirmations`
+ * deep) with the addresses as issued (`T…`): TRC-20 `balanceOf` by `eth_call`, TRX by `eth_getBalance`.
+ *
  * An address is checked for the assets it has ledger entries of other than fees: a payout source
  * pays its gas in the native coin it was funded with from outside, which the ledger records only as
  * fees, so its native balance is not expected to match.
@@ -64,7 +67,10 @@ export async function reconcile(options: {
   const { ledger, chains } = options;
   const all = await ledger.holdings(options.livemode ?? null);
   const utxoChains = new Set(chains.filter((c) => c.family === 'utxo').map((c) => c.id));
-  const holdings = all.filter((h) => !utxoChains.has(h.chain_id));
+  const tronChains = chains.filter((c) => c.family === 'tron');
+  const holdings = all.filter(
+    (h) => !utxoChains.has(h.chain_id) && !tronChains.some((c) => c.id === h.chain_id),
+  );
   const differences: ReconcileDifference[] = [];
   const blocks: Record<number, bigint> = {};
   const reviews: NonNullable<ReconcileReport['reviews']> = [];
@@ -118,6 +124,16 @@ export async function reconcile(options: {
         chain_atomic: treasuryOnChain,
       });
   }
+  for (const chain of tronChains) {
+    const mine = all.filter((h) => h.chain_id === chain.id);
+    if (!mine.length) continue;
+    const client =
+      options.client?.(chain) ?? (createPublicClient({ transport: http(chain.rpc_url) }) as PublicClient);
+    const tron = await reconcileTron(ledger, chain, client, mine);
+    blocks[chain.id] = tron.block;
+    differences.push(...tron.differences);
+    reviews.push(...tron.reviews);
+  }
   const clients = new Map<number, PublicClient>();
   for (const holding of holdings) {
     const chain = chains.find((c) => c.id === holding.chain_id);
@@ -154,6 +170,79 @@ export async function reconcile(options: {
     }
   }
   return { checked: all.length, differences, blocks, ...(reviews.length ? { reviews } : {}) };
+}
+
+/**
+ * A TRON chain: each address's TRC-20 `balanceOf` (`eth_call`) or TRX balance (`eth_getBalance`, in
+ * sun) at the settled block — the solidified head, `confirmations` deep — against the ledger, with
+ * addresses as issued (`T…`, base58 is case-sensitive; the ledger sums them case-blind). Transfers
+ * waiting for review (sent elsewhere than the treasury, or out of the treasury for no payout) are
+ * listed: they explain a difference.
+ */
+async function reconcileTron(
+  ledger: Ledger,
+  chain: ChainConfig,
+  client: PublicClient,
+  mine: Awaited<ReturnType<Ledger['holdings']>>,
+): Promise<{
+  block: bigint;
+  differences: ReconcileDifference[];
+  reviews: NonNullable<ReconcileReport['reviews']>;
+}> {
+  const { tronSolidHead } = await import('../chain/tron/chain-watcher.js');
+  const { tronAddressToHex } = await import('../chain/tron/address.js');
+  const head = Number(await client.getBlockNumber());
+  let settled = head - chain.confirmations + 1;
+  if (chain.finality !== 'confirmations') settled = Math.min(settled, await tronSolidHead(chain, client)());
+  const block = BigInt(Math.max(0, settled));
+  const { rows } = await ledger.db.query<{ address: string }>(
+    `SELECT address FROM deposits WHERE chain_id = $1 UNION SELECT address FROM abandoned_deposits WHERE chain_id = $1
+     UNION SELECT address FROM ledger_entries WHERE chain_id = $1 AND address IS NOT NULL
+     UNION SELECT counterparty FROM ledger_entries WHERE chain_id = $1 AND counterparty IS NOT NULL`,
+    [chain.id],
+  );
+  const spelled = new Map(rows.map((r) => [r.address.toLowerCase(), r.address]));
+  if (chain.treasury_address) spelled.set(chain.treasury_address.toLowerCase(), chain.treasury_address);
+  const differences: ReconcileDifference[] = [];
+  for (const holding of mine) {
+    const address = spelled.get(holding.address) ?? holding.address;
+    const hex = tronAddressToHex(address);
+    const onChain = holding.token_address
+      ? await client.readContract({
+          address: tronAddressToHex(ledger.method(holding.asset)?.token_address ?? holding.token_address),
+          abi: erc20Abi,
+          functionName: 'balanceOf',
+          args: [hex],
+          blockNumber: block,
+        })
+      : await client.getBalance({ address: hex, blockNumber: block });
+    if (onChain !== holding.amount_atomic)
+      differences.push({
+        address,
+        asset: holding.asset,
+        chain_id: chain.id,
+        ledger_atomic: holding.amount_atomic,
+        chain_atomic: onChain,
+      });
+  }
+  const { rows: waiting } = await ledger.db.query<{
+    tx_hash: string;
+    address: string;
+    review_reason: string;
+  }>(
+    `SELECT tx_hash, address, review_reason FROM sweeps WHERE chain_id = $1 AND status = 'needs_review' ORDER BY tx_hash, address`,
+    [chain.id],
+  );
+  return {
+    block,
+    differences,
+    reviews: waiting.map((w) => ({
+      chain_id: chain.id,
+      tx_hash: w.tx_hash,
+      address: w.address,
+      reason: w.review_reason,
+    })),
+  };
 }
 
 /**

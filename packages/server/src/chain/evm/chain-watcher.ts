@@ -44,6 +44,12 @@ export interface EvmDialect {
    * may only count once it is final (TRON's solidified head). Default: the head.
    */
   countableHead?: (head: number) => Promise<number>;
+  /**
+   * Whether a coin transfer from this sender (in the dialect's spelling) is the merchant's own move
+   * and no payment: on TRON, the treasury's TRX top-up of a deposit address before its USDT sweep
+   * (`treasury/tron-treasury-watch.ts` books it). Default: none.
+   */
+  ownSender?: (address: string) => boolean;
 }
 
 /** EVM's own ways: addresses as the node writes them (matched case-blind), token contracts lower-case. */
@@ -154,6 +160,7 @@ export function startChainWatcher(options: ChainWatcherOptions): ChainWatcher {
         for (const tx of block.transactions) {
           const deposit = tx.to ? book.get(dialect.address(tx.to)) : undefined;
           if (!deposit || tx.value === 0n) continue;
+          if (dialect.ownSender?.(dialect.address(tx.from))) continue;
           // A reverted transaction moves no value: check its receipt (only for matches).
           const receipt = await client.getTransactionReceipt({ hash: tx.hash });
           if (receipt.status !== 'success') continue;

@@ -4,6 +4,7 @@
  * the watcher reads `Transfer` logs and native transfers block by block (`chain-watcher.ts`).
  * @module
  */
+import type { Address } from 'viem';
 import type { ChainConfig } from '../../config.js';
 import type { ChainRail } from '../family.js';
 import { deriveDepositAddress, parseXpub } from './derive-address.js';
@@ -19,7 +20,9 @@ import { DEFAULT_FORWARDER_FACTORY, forwarderAddress } from '../../treasury/forw
  */
 export function evmRail(chain: ChainConfig, fallbackXpub: string): ChainRail {
   const root = parseXpub(chain.xpub ?? fallbackXpub);
-  const treasury = chain.deposit_mode === 'forwarder' ? chain.treasury_address : undefined;
+  // An EVM chain's treasury_address is a 0x… address (config.ts refuses a T… one there).
+  const treasury =
+    chain.deposit_mode === 'forwarder' ? (chain.treasury_address as Address | undefined) : undefined;
   const factory = chain.forwarder_factory ?? DEFAULT_FORWARDER_FACTORY;
   return {
     family: 'evm',

@@ -5,7 +5,9 @@
  *   ids are stored without `0x`, as TRON writes them (and tronscan links them);
  * - a block counts toward confirmations only up to the solidified head (`finality: "solidified"`,
  *   the default), read from the HTTP API's `/walletsolidity/getnowblock` or the `finalized` tag;
- * - java-tron has no `eth_subscribe`: the chain is polled.
+ * - java-tron has no `eth_subscribe`: the chain is polled;
+ * - TRX from the chain's `treasury_address` to a deposit address is the top-up that pays a USDT
+ *   sweep's energy, not a payment: `treasury/tron-treasury-watch.ts` books it.
  * @module
  */
 import { createPublicClient, http, type PublicClient } from 'viem';
@@ -38,6 +40,7 @@ export function tronDialect(chain: ChainWatcherOptions['chain'], client: PublicC
       chain.finality === 'confirmations'
         ? undefined
         : async (head) => Math.min(head, (await readSolid()) + chain.confirmations - 1),
+    ...(chain.treasury_address ? { ownSender: (address) => address === chain.treasury_address } : {}),
   };
 }
 

@@ -1,0 +1,487 @@
+/**
+ * Books what leaves a TRON chain's deposit addresses and treasury, from what the chain shows — the
+ * way the UTXO rail (`utxo-sweep-watch.ts`) and the forwarder sweeper's `adoptExternal` do: the
+ * server signs nothing, so whatever the merchant signed from `sweep --export` or `payouts
+ * export-tron` (or anything else the keys did) is found on chain and booked, once.
+ *
+ * Blocks are read in order up to the **settled** block — the solidified head (never reverted on
+ * TRON) and at least `confirmations` deep, as the TRON chain watcher counts a payment — and the last
+ * block read is kept per chain (`tron_treasury_cursors`, migration 24), so nothing is read or booked
+ * twice across restarts. With `"finality": "confirmations"` a reorganisation deeper than
+ * `confirmations` would not be taken back: the solidified default rules it out.
+ *
+ * What it reads:
+ * - TRC-20 `Transfer` logs of the configured tokens sent by a deposit address or the treasury
+ *   (`eth_getLogs`, which java-tron answers for TRC-20 events);
+ * - every transaction sent by those addresses, from the blocks (`eth_getBlockByNumber` with
+ *   transactions, as the TRON watcher reads TRX payments): a TRX transfer is a `TransferContract`,
+ *   which java-tron's JSON-RPC lists with its `value` in sun but which has no log; and each
+ *   transaction's receipt for its status and its fee.
+ *
+ * What it books (one `sweeps` row per transfer, `ON CONFLICT DO NOTHING`, so a transfer is booked once):
+ * - deposit address → treasury: `confirmed`, a `sweep` ledger entry (USDT or TRX);
+ * - treasury → deposit address, TRX: `top_up` (the energy money of a USDT sweep), a negative `sweep`
+ *   entry (TRX back from the treasury into the deposit address);
+ * - treasury → a submitted payout's destination: the payout `confirmed` with a `payout_settle` — by
+ *   its exported `txID` (a TRON transaction id does not depend on the signature, so it is known at
+ *   export), else by destination and exact amount; a payout whose exported transaction expired
+ *   unbroadcast (the settled block is past its `expiration`) fails and its reservation is released;
+ * - anything else leaving a deposit address or the treasury: `needs_review`, nothing booked, a
+ *   warning logged; `reconcile` shows the difference until a person looks. Never silently booked.
+ * - fees: the TRX each of these transactions burned, read as the receipt's `gasUsed ×
+ *   effectiveGasPrice`, a `fee` entry of the address that sent it. On java-tron that is the energy
+ *   burned (energy × its price); the bandwidth burned when an address has no free bandwidth left
+ *   (~0.35 TRX a USDT transfer) and the 1 TRX of an account's activation are not in the JSON-RPC
+ *   receipt (they are in the HTTP API's `/wallet/gettransactioninfobyid` as `fee`/`net_fee`, which
+ *   this watch does not read yet): `reconcile` reports them as a TRX difference.
+ * @module
+ */
+import { parseAbiItem, type Address, type PublicClient } from 'viem';
+import type { ChainConfig } from '../config.js';
+import type { Database, Queryable } from '../store/database.js';
+import { lockTronTreasury } from '../store/tron-treasury-lock.js';
+import { tronAddressFromHex, tronAddressToHex } from '../chain/tron/address.js';
+import type { Ledger } from './ledger.js';
+import { reserveEntry, type PayoutRecord, type Payouts } from './payouts.js';
+import { runPeriodically } from './periodic-run.js';
+
+const TRANSFER_EVENT = parseAbiItem(
+  'event Transfer(address indexed from, address indexed to, uint256 value)',
+);
+
+/** What one pass did, for logs and tests. */
+export interface TronTreasuryWatchReport {
+  /** The blocks read, or `null` when there was nothing new. */
+  scanned: { from: number; to: number } | null;
+  /** Transfers booked as sweeps (and top-ups). */
+  swept: number;
+  /** Transfers left for review. */
+  reviews: number;
+  payoutsConfirmed: number;
+  payoutsFailed: number;
+}
+
+/** The watch of one TRON chain; {@link startTronTreasuryWatch} runs it on a timer. */
+export interface TronTreasuryWatch {
+  readonly chain: ChainConfig;
+  /** One pass: the blocks since the last one, up to the settled block. */
+  syncOnce(): Promise<TronTreasuryWatchReport>;
+}
+
+/** A deposit address the watch follows. */
+interface Deposit {
+  address: string;
+  derivation_index: number;
+  livemode: boolean;
+}
+
+/** One transfer out of a followed address. */
+interface Movement {
+  from: Address;
+  to: Address;
+  amount: bigint;
+  /** Token contract as configured (`T…`), `null` for TRX. */
+  token: string | null;
+  symbol: string;
+  tx_hash: string;
+  log_index: number;
+  block: number;
+}
+
+/** The expiry of a payout's exported transaction, from the JSON kept in `raw_tx` at export. */
+function expirationOf(payout: PayoutRecord): number | null {
+  try {
+    const tx = JSON.parse(payout.raw_tx ?? '') as { raw_data?: { expiration?: unknown } };
+    return typeof tx.raw_data?.expiration === 'number' ? tx.raw_data.expiration : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The treasury watch of `chain` (a TRON chain). `solidHead` reads the solidified block (the TRON
+ * watcher's reader, `chain/tron/chain-watcher.ts` `tronSolidHead`); without it only
+ * `confirmations` count.
+ * @example const watch = createTronTreasuryWatch({ chain, db, ledger, payouts, client, solidHead, logger }); await watch.syncOnce();
+ */
+export function createTronTreasuryWatch(options: {
+  chain: ChainConfig;
+  db: Database;
+  ledger: Ledger;
+  payouts?: Payouts;
+  client: PublicClient;
+  solidHead?: () => Promise<number>;
+  logger: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void };
+  clock?: () => Date;
+}): TronTreasuryWatch {
+  const { chain, db, ledger, payouts, client, logger } = options;
+  const clock = options.clock ?? (() => new Date());
+  const treasury = chain.treasury_address ?? null;
+  const treasuryHex = treasury ? tronAddressToHex(treasury).toLowerCase() : null;
+  const nativeSymbol = chain.native?.symbol ?? 'TRX';
+
+  async function settledBlock(): Promise<number> {
+    const head = Number(await client.getBlockNumber());
+    let settled = head - chain.confirmations + 1;
+    if (chain.finality !== 'confirmations' && options.solidHead)
+      settled = Math.min(settled, await options.solidHead());
+    return settled;
+  }
+
+  async function deposits(): Promise<Map<string, Deposit>> {
+    const { rows } = await db.query<{
+      address: string;
+      derivation_index: string | number;
+      livemode: boolean;
+    }>(
+      `SELECT d.address, d.derivation_index, s.livemode FROM deposits d JOIN sessions s ON s.id = d.session_id
+        WHERE d.chain_id = $1
+       UNION ALL
+       SELECT a.address, a.derivation_index, s.livemode FROM abandoned_deposits a JOIN sessions s ON s.id = a.session_id
+        WHERE a.chain_id = $1`,
+      [chain.id],
+    );
+    const book = new Map<string, Deposit>();
+    for (const r of rows)
+      book.set(tronAddressToHex(r.address).toLowerCase(), {
+        address: r.address,
+        derivation_index: Number(r.derivation_index),
+        livemode: r.livemode,
+      });
+    return book;
+  }
+
+  /** Where the previous pass stopped; on the first, just before the chain's first transfer. */
+  async function startBlock(): Promise<number | null> {
+    const { rows } = await db.query<{ scanned_to: string | number }>(
+      'SELECT scanned_to FROM tron_treasury_cursors WHERE chain_id = $1',
+      [chain.id],
+    );
+    if (rows[0]) return Number(rows[0].scanned_to) + 1;
+    const first = await db.query<{ first: string | number | null }>(
+      'SELECT min(block_number) AS first FROM transfers WHERE chain_id = $1',
+      [chain.id],
+    );
+    const block = first.rows[0]?.first;
+    return block === null || block === undefined ? null : Number(block);
+  }
+
+  /** Transfers and transactions sent by `senders` in blocks `from..to`. */
+  async function read(from: number, to: number, senders: Address[]) {
+    const movements: Movement[] = [];
+    const chunks = Array.from({ length: Math.ceil(senders.length / 100) }, (_, k) =>
+      senders.slice(k * 100, k * 100 + 100),
+    );
+    for (const token of chain.tokens) {
+      for (const part of chunks) {
+        const logs = await client.getLogs({
+          address: tronAddressToHex(token.address),
+          event: TRANSFER_EVENT,
+          args: { from: part },
+          fromBlock: BigInt(from),
+          toBlock: BigInt(to),
+        });
+        for (const log of logs) {
+          if (log.removed || !log.args.value) continue;
+          movements.push({
+            from: log.args.from!.toLowerCase() as Address,
+            to: log.args.to!.toLowerCase() as Address,
+            amount: log.args.value,
+            token: token.address,
+            symbol: token.symbol,
+            tx_hash: log.transactionHash!.replace(/^0x/, ''),
+            log_index: log.logIndex!,
+            block: Number(log.blockNumber),
+          });
+        }
+      }
+    }
+    const wanted = new Set(senders);
+    const sent: { hash: `0x${string}`; from: Address; to: Address | null; value: bigint; block: number }[] =
+      [];
+    for (let n = from; n <= to; n += 1) {
+      const block = await client.getBlock({ blockNumber: BigInt(n), includeTransactions: true });
+      for (const tx of block.transactions) {
+        const sender = tx.from.toLowerCase() as Address;
+        if (wanted.has(sender))
+          sent.push({
+            hash: tx.hash,
+            from: sender,
+            to: (tx.to?.toLowerCase() as Address | undefined) ?? null,
+            value: tx.value,
+            block: n,
+          });
+      }
+    }
+    const fees: { from: Address; tx_hash: string; amount: bigint }[] = [];
+    for (const tx of sent) {
+      const receipt = await client.getTransactionReceipt({ hash: tx.hash });
+      const fee = receipt.gasUsed * receipt.effectiveGasPrice;
+      if (fee > 0n) fees.push({ from: tx.from, tx_hash: tx.hash.replace(/^0x/, ''), amount: fee });
+      if (receipt.status === 'success' && tx.value > 0n && tx.to)
+        movements.push({
+          from: tx.from,
+          to: tx.to,
+          amount: tx.value,
+          token: null,
+          symbol: nativeSymbol,
+          tx_hash: tx.hash.replace(/^0x/, ''),
+          log_index: -1,
+          block: tx.block,
+        });
+    }
+    movements.sort((a, b) => a.block - b.block || a.log_index - b.log_index);
+    return { movements, fees };
+  }
+
+  /** One `sweeps` row; true when it is new (the transfer was not booked before). */
+  async function sweepRow(
+    q: Queryable,
+    m: Movement,
+    row: { address: string; index: number; status: string; reason: string | null; now: Date },
+  ): Promise<boolean> {
+    const { rows } = await q.query(
+      `INSERT INTO sweeps (chain_id, tx_hash, address, derivation_index, token_symbol, token_address,
+         treasury_address, planned_atomic, amount_atomic, status, batch_deposits, gas_share, block_number,
+         relayer_address, nonce, raw_tx, created_at, updated_at, review_reason)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9, 1, NULL, $10, $11, 0, '', $12, $12, $13)
+       ON CONFLICT (chain_id, tx_hash, address, token_symbol) DO NOTHING RETURNING 1`,
+      [
+        chain.id,
+        m.tx_hash,
+        row.address,
+        row.index,
+        m.symbol,
+        m.token,
+        treasury ?? tronAddressFromHex(m.to),
+        m.amount.toString(),
+        row.status,
+        m.block,
+        tronAddressFromHex(m.from),
+        row.now,
+        row.reason,
+      ],
+    );
+    return rows.length === 1;
+  }
+
+  async function settle(q: Queryable, payout: PayoutRecord, m: Movement, now: Date): Promise<boolean> {
+    const current = await payouts!.lockById(q, payout.id);
+    if (current?.status !== 'submitted') return false;
+    await ledger.append(q, [
+      {
+        ...reserveEntry(current, 'payout_settle', current.amount_atomic, now),
+        address: current.source_address,
+        tx_hash: m.tx_hash,
+        log_index: m.log_index,
+      },
+    ]);
+    await payouts!.transition(q, current, 'confirmed', { tx_hash: m.tx_hash, log_index: m.log_index });
+    return true;
+  }
+
+  return {
+    chain,
+    async syncOnce() {
+      const report: TronTreasuryWatchReport = {
+        scanned: null,
+        swept: 0,
+        reviews: 0,
+        payoutsConfirmed: 0,
+        payoutsFailed: 0,
+      };
+      const settled = await settledBlock();
+      if (settled < 0) return report;
+      const start = await startBlock();
+      if (start === null || start > settled) return report;
+      const book = await deposits();
+      const senders = [...book.keys(), ...(treasuryHex ? [treasuryHex] : [])] as Address[];
+      for (let from = start; from <= settled; from += chain.max_block_range) {
+        const to = Math.min(settled, from + chain.max_block_range - 1);
+        const { movements, fees } = await read(from, to, senders);
+        const blockTime = Number((await client.getBlock({ blockNumber: BigInt(to) })).timestamp) * 1_000;
+        await db.transaction(async (q) => {
+          await lockTronTreasury(q);
+          const { rows: cursor } = await q.query<{ scanned_to: string | number }>(
+            'SELECT scanned_to FROM tron_treasury_cursors WHERE chain_id = $1',
+            [chain.id],
+          );
+          // Another instance read these blocks meanwhile: nothing to do twice.
+          if (cursor[0] && Number(cursor[0].scanned_to) >= to) return;
+          const now = clock();
+          const submitted = payouts ? await payouts.inStatus(q, chain.id, 'submitted') : [];
+          const claimed = new Set<string>();
+          /** The mode of each fee-paying transaction: its deposit's, its payout's, or its top-up's. */
+          const modeOf = new Map<string, boolean>();
+          for (const m of movements) {
+            const deposit = book.get(m.from);
+            const asset = ledger.methodOf(chain.id, m.token);
+            if (deposit) {
+              modeOf.set(m.tx_hash, deposit.livemode);
+              const toTreasury = m.to === treasuryHex;
+              const fresh = await sweepRow(q, m, {
+                address: deposit.address,
+                index: deposit.derivation_index,
+                status: toTreasury && asset ? 'confirmed' : 'needs_review',
+                reason: toTreasury
+                  ? asset
+                    ? null
+                    : `${m.symbol} has no configured asset`
+                  : `${m.amount} ${m.symbol} (atomic) sent from deposit address ${deposit.address} to ${tronAddressFromHex(m.to)}, not the treasury${treasury ? ` ${treasury}` : ' (no treasury_address is configured)'}`,
+                now,
+              });
+              if (!fresh) continue;
+              if (toTreasury && asset) {
+                await ledger.recordSweep(q, {
+                  livemode: deposit.livemode,
+                  asset: asset.id,
+                  from: deposit.address,
+                  to: treasury!,
+                  amount_atomic: m.amount,
+                  tx_hash: m.tx_hash,
+                  log_index: m.log_index,
+                  at: now,
+                });
+                report.swept += 1;
+              } else {
+                report.reviews += 1;
+                logger.warn(
+                  { chain: chain.key, tx_hash: m.tx_hash, address: deposit.address },
+                  'money left a TRON deposit address for somewhere other than the treasury: it waits for review',
+                );
+              }
+              continue;
+            }
+            // From the treasury.
+            const to = tronAddressFromHex(m.to);
+            const payout =
+              submitted.find((p) => p.tx_hash === m.tx_hash && !claimed.has(p.id)) ??
+              submitted.find(
+                (p) =>
+                  !claimed.has(p.id) &&
+                  p.source_address === treasury &&
+                  p.destination === to &&
+                  p.amount_atomic === m.amount &&
+                  (p.token_address?.toLowerCase() ?? null) === (m.token?.toLowerCase() ?? null),
+              );
+            if (payout) {
+              claimed.add(payout.id);
+              modeOf.set(m.tx_hash, payout.livemode);
+              if (await settle(q, payout, m, now)) report.payoutsConfirmed += 1;
+              continue;
+            }
+            const target = book.get(m.to);
+            if (target && m.token === null && asset) {
+              // TRX to a deposit address: the top-up that pays its USDT sweep's energy.
+              modeOf.set(m.tx_hash, target.livemode);
+              if (
+                await sweepRow(q, m, {
+                  address: target.address,
+                  index: target.derivation_index,
+                  status: 'top_up',
+                  reason: null,
+                  now,
+                })
+              ) {
+                await ledger.append(q, [
+                  {
+                    livemode: target.livemode,
+                    kind: 'sweep',
+                    asset: asset.id,
+                    chain_id: chain.id,
+                    token_address: null,
+                    amount_atomic: -m.amount,
+                    address: target.address,
+                    counterparty: treasury,
+                    tx_hash: m.tx_hash,
+                    log_index: -1,
+                    at: now,
+                  },
+                ]);
+                report.swept += 1;
+              }
+              continue;
+            }
+            if (
+              await sweepRow(q, m, {
+                address: treasury!,
+                index: -1,
+                status: 'needs_review',
+                reason: `${m.amount} ${m.symbol} (atomic) left the treasury ${treasury} to ${to} and pays no submitted payout`,
+                now,
+              })
+            ) {
+              report.reviews += 1;
+              logger.warn(
+                { chain: chain.key, tx_hash: m.tx_hash, to },
+                'money left the TRON treasury for no submitted payout: it waits for review',
+              );
+            }
+          }
+          for (const fee of fees) {
+            const deposit = book.get(fee.from);
+            const livemode =
+              deposit?.livemode ?? modeOf.get(fee.tx_hash) ?? (await treasuryMode(q, chain.id, treasury));
+            await ledger.recordFee(q, {
+              livemode,
+              chain_id: chain.id,
+              address: tronAddressFromHex(fee.from),
+              tx_hash: fee.tx_hash,
+              amount_atomic: fee.amount,
+              at: now,
+            });
+          }
+          // Exported payouts whose transaction expired unbroadcast (its expiry is behind the settled block).
+          for (const p of submitted) {
+            const expiration = expirationOf(p);
+            if (claimed.has(p.id) || expiration === null || expiration >= blockTime) continue;
+            const current = await payouts!.lockById(q, p.id);
+            if (current?.status !== 'submitted') continue;
+            await ledger.append(q, [reserveEntry(current, 'payout_release', -current.amount_atomic, now)]);
+            await payouts!.transition(q, current, 'failed', {
+              failure_reason: `its exported TRON transaction ${p.tx_hash ?? ''} expired at ${new Date(expiration).toISOString()} without reaching the chain; ask for the payout again`,
+            });
+            report.payoutsFailed += 1;
+          }
+          await q.query(
+            `INSERT INTO tron_treasury_cursors (chain_id, scanned_to, updated_at) VALUES ($1, $2, $3)
+             ON CONFLICT (chain_id) DO UPDATE SET scanned_to = EXCLUDED.scanned_to, updated_at = EXCLUDED.updated_at`,
+            [chain.id, to, now],
+          );
+        });
+        report.scanned = { from: report.scanned?.from ?? from, to };
+      }
+      if (report.swept || report.reviews || report.payoutsConfirmed || report.payoutsFailed)
+        logger.info({ chain: chain.key, ...report }, 'TRON treasury movements booked');
+      return report;
+    },
+  };
+}
+
+/** The mode of the treasury's latest ledger entry (test when it has none): for a fee no deposit or payout names. */
+async function treasuryMode(q: Queryable, chainId: number, treasury: string | null): Promise<boolean> {
+  if (!treasury) return false;
+  const { rows } = await q.query<{ livemode: boolean }>(
+    `SELECT livemode FROM ledger_entries WHERE chain_id = $1 AND (counterparty = $2 OR address = $2)
+      ORDER BY id DESC LIMIT 1`,
+    [chainId, treasury],
+  );
+  return rows[0]?.livemode ?? false;
+}
+
+/**
+ * Runs a TRON treasury watch every `tickMs` while `leads()` says this instance leads the chain's watch.
+ * @example const running = startTronTreasuryWatch(watch, { tickMs: 3_000, leads: () => true, logger }); await running.stop();
+ */
+export function startTronTreasuryWatch(
+  watch: TronTreasuryWatch,
+  options: { tickMs: number; leads?: () => boolean; logger?: { warn(obj: object, msg: string): void } },
+): { stop(): Promise<void> } {
+  return runPeriodically(() => watch.syncOnce(), {
+    tickMs: options.tickMs,
+    chain: watch.chain.key,
+    failure: 'TRON treasury watch failed',
+    leads: options.leads,
+    logger: options.logger,
+  });
+}
