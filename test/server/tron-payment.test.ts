@@ -28,6 +28,7 @@ describe('USDT (TRC-20) and TRX on TRON', () => {
   let anvil: Anvil;
   let api: TronHttpApi;
   let server: RunningServer;
+  let config: ReturnType<typeof parseConfig>;
   let secretKey: string;
   let usdtHex: Address;
   let usdt: string;
@@ -46,7 +47,7 @@ describe('USDT (TRC-20) and TRX on TRON', () => {
     // Nothing is solid yet: the head of a fresh anvil is block 2 or 3 (deployment, mint).
     api.setSolid(0);
     secretKey = testSecretKey();
-    const config = parseConfig({
+    config = parseConfig({
       port: 0,
       data_dir: 'memory://',
       secret_keys: [secretKey],
@@ -181,5 +182,46 @@ describe('USDT (TRC-20) and TRX on TRON', () => {
     assert.equal(paid.transfers[0]!.token, 'TRX');
     assert.equal(paid.transfers[0]!.amount_atomic, '20000000');
     assert.equal(paid.transfers[0]!.to, payment!.address);
+  });
+
+  test('a fresh watcher whose solidified head lags records where it starts, so a payment mined before the solid line reaches it is seen', async () => {
+    // A second backend on an empty database: its watcher has no cursor yet, and the solid line is
+    // ten blocks behind the head (as on a real chain, where it is ~19 behind).
+    await devClients(anvil.rpcUrl).test.mine({ blocks: 12 });
+    const start = await head();
+    api.setSolid(start - 10);
+    const fresh = await startServer({ ...config, data_dir: 'memory://' }, { logger: testLogger() });
+    try {
+      const asked = api.count('/walletsolidity/getnowblock');
+      await waitFor(() => api.count('/walletsolidity/getnowblock') >= asked + 2, 10_000, 'two ticks');
+      const response = await fetch(`${fresh.url}/v1/sessions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${secretKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ amount: '7.00', currency: 'USD' }),
+      });
+      const session = (await response.json()) as Session;
+      recordSecrets(session.client_secret);
+      const { payment } = await choose(fresh.url, session, 'usdt@tron-local');
+      await sendDevPayment(anvil.rpcUrl, tronAddressToHex(payment!.address), '7', {
+        address: usdtHex,
+        decimals: 6,
+      });
+      // More ticks while the chain goes on and the solid line stays put.
+      await devClients(anvil.rpcUrl).test.mine({ blocks: 4 });
+      const later = api.count('/walletsolidity/getnowblock');
+      await waitFor(() => api.count('/walletsolidity/getnowblock') >= later + 3, 10_000, 'three more ticks');
+      api.setSolid(await head());
+      const paid = await waitFor(
+        async () => {
+          const s = await view(fresh.url, secretKey, session.id);
+          return s.status === 'paid' ? s : null;
+        },
+        15_000,
+        'the payment seen and paid',
+      );
+      assert.equal(paid.transfers[0]!.amount, '7');
+    } finally {
+      await fresh.stop();
+    }
   });
 });

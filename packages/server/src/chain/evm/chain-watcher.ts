@@ -248,11 +248,17 @@ export function startChainWatcher(options: ChainWatcherOptions): ChainWatcher {
       health.head = head;
       health.lastNewHeadAt = health.lastSuccessAt;
     }
+    // Blocks above this are not recorded yet (TRON: not solid), so they gather no confirmations.
+    const last = dialect.countableHead ? Math.min(head, await dialect.countableHead(head)) : head;
     // Where the stored cursor stands (null: none yet); every write of this tick is fenced on it.
     let stored = await sessions.chainCursor(chain.id);
     let cursor = stored;
     if (cursor === null) {
-      cursor = (chain.start_block ?? head) - 1;
+      // The first tick records block `last` at once, so the cursor is stored from then on. Starting
+      // at the head instead would store nothing while `last` lags it (TRON's solidified head is ~19
+      // blocks behind), and the next tick would start again from a newer head: a payment mined in
+      // between would never be scanned.
+      cursor = (chain.start_block ?? last) - 1;
       logger.info({ chain: chain.key, from: cursor + 1 }, 'chain watcher starts');
     }
     // Nothing recorded yet (no cursor stored): nothing to rewind.
@@ -272,8 +278,6 @@ export function startChainWatcher(options: ChainWatcherOptions): ChainWatcher {
       });
     }
     health.processed = cursor;
-    // Blocks above this are not recorded yet (TRON: not solid), so they gather no confirmations.
-    const last = dialect.countableHead ? Math.min(head, await dialect.countableHead(head)) : head;
     while (cursor < last) {
       const from = cursor + 1;
       const to = Math.min(last, cursor + chain.max_block_range);
