@@ -5,8 +5,11 @@ export interface DepositSource {
   depositsToWatch(afterIndex: number, alsoIndexes: number[], now: Date): Promise<WatchedDeposit[]>;
 }
 
-/** How long a skipped derivation index is asked for again (a deposit transaction still committing). */
-const GAP_RETRY_MS = 120_000;
+/**
+ * How long a skipped derivation index is asked for again (a deposit transaction still committing,
+ * or an index waiting in the derivation pool: `derivation-pool.ts` hands out none older than half this).
+ */
+export const GAP_RETRY_MS = 120_000;
 /** Larger jumps in the sequence are not tracked as gaps (no transaction holds that many indexes). */
 const MAX_GAP = 10_000;
 /** How often addresses past their watch window are dropped. */

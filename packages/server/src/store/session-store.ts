@@ -208,6 +208,32 @@ const TRANSFER_COLUMNS = `chain_id::float8 AS chain_id, tx_hash, log_index, sess
 
 type Raw<T, K extends keyof T> = Omit<T, K> & { [P in K]: string };
 
+/**
+ * A transfer as a JSON object, for reading a session's transfers in the statement that reads the
+ * session (alias `t`): numbers that may exceed 2^53 as text, times as whole epoch milliseconds
+ * (what node-postgres makes of a timestamptz: the microseconds cut off).
+ */
+const TRANSFER_JSON = `json_build_object('chain_id', t.chain_id, 'tx_hash', t.tx_hash, 'log_index', t.log_index,
+  'session_id', t.session_id, 'address', t.address, 'token_address', t.token_address,
+  'token_symbol', t.token_symbol, 'decimals', t.decimals, 'from_address', t.from_address,
+  'amount_atomic', t.amount_atomic::text, 'block_number', t.block_number::text, 'block_hash', t.block_hash,
+  'block_time', floor(extract(epoch FROM t.block_time) * 1000)::float8,
+  'seen_at', floor(extract(epoch FROM t.seen_at) * 1000)::float8)`;
+/** A transfer as {@link TRANSFER_JSON} spells it. */
+type JsonTransfer = Omit<TransferRecord, 'amount_atomic' | 'block_number' | 'block_time' | 'seen_at'> & {
+  amount_atomic: string;
+  block_number: string;
+  block_time: number;
+  seen_at: number;
+};
+const fromJsonTransfer = (row: JsonTransfer): TransferRecord => ({
+  ...row,
+  amount_atomic: BigInt(row.amount_atomic),
+  block_number: Number(row.block_number),
+  block_time: new Date(row.block_time),
+  seen_at: new Date(row.seen_at),
+});
+
 /** {@link SESSION_SELECT} with every column qualified by the alias `s` (for joins). */
 const SESSION_SELECT_QUALIFIED = `${SESSION_COLUMNS.split(',')
   .map((column) => `s.${column.trim()}`)
@@ -447,12 +473,14 @@ export class SessionStore extends Store {
 
   /**
    * Loads a session with its deposit, transfers and chain cursors; `forUpdate` locks the session row.
-   * Two statements: the session with its deposit and the cursors, then its transfers.
+   * One statement: the session joined with its deposit, its transfers and the cursors as JSON.
    */
   async loadBundle(q: Queryable, id: string, forUpdate = false): Promise<SessionBundle | null> {
     const { rows } = await q.query<RawSession & Record<string, unknown>>(
       `SELECT ${SESSION_SELECT_QUALIFIED}, ${DEPOSIT_JOINED},
-         (SELECT json_agg(json_build_array(c.chain_id, c.block_number::text)) FROM chain_cursors c) AS x_cursors
+         (SELECT json_agg(json_build_array(c.chain_id, c.block_number::text)) FROM chain_cursors c) AS x_cursors,
+         (SELECT json_agg(${TRANSFER_JSON} ORDER BY t.block_number, t.log_index)
+            FROM transfers t WHERE t.session_id = s.id) AS x_transfers
        FROM sessions s LEFT JOIN deposits d ON d.session_id = s.id
        WHERE s.id = $1${forUpdate ? ' FOR UPDATE OF s' : ''}`,
       [id],
@@ -462,16 +490,10 @@ export class SessionStore extends Store {
     const deposit = row.d_session_id === null ? null : toDeposit(unprefixed(row, 'd_') as RawDeposit);
     const cursors = (row.x_cursors ?? []) as [number, string][];
     const session = this.opened(toSession(withoutPrefixed(row, ['d_', 'x_']) as RawSession));
-    // Qualified: a bare `block_number` would sort by the `::text` output column ('100' < '99').
-    const transfers = await q.query<Raw<TransferRecord, 'amount_atomic' | 'block_number'>>(
-      `SELECT ${TRANSFER_COLUMNS} FROM transfers WHERE session_id = $1
-       ORDER BY transfers.block_number, transfers.log_index`,
-      [id],
-    );
     return {
       session,
       deposit,
-      transfers: transfers.rows.map(toTransfer),
+      transfers: ((row.x_transfers ?? []) as JsonTransfer[]).map(fromJsonTransfer),
       cursors: new Map(cursors.map(([chainId, block]) => [chainId, Number(block)])),
     };
   }
@@ -530,18 +552,21 @@ export class SessionStore extends Store {
   async loadBundles(q: Queryable, sessions: SessionRecord[]): Promise<SessionBundle[]> {
     if (!sessions.length) return [];
     const ids = sessions.map((s) => s.id);
-    const deposits = await q.query<RawDeposit>(
-      `SELECT ${DEPOSIT_COLUMNS} FROM deposits WHERE session_id = ANY($1::text[])`,
-      [ids],
-    );
-    const transfers = await q.query<Raw<TransferRecord, 'amount_atomic' | 'block_number'>>(
-      `SELECT ${TRANSFER_COLUMNS} FROM transfers WHERE session_id = ANY($1::text[])
-       ORDER BY transfers.block_number, transfers.log_index`,
-      [ids],
-    );
-    const cursors = await q.query<{ chain_id: number; block_number: string }>(
-      'SELECT chain_id::float8 AS chain_id, block_number::text AS block_number FROM chain_cursors',
-    );
+    // Sent together: on PostgreSQL's pool they run on three connections at once, one round trip of
+    // waiting instead of three (a transaction's one connection, or PGlite, runs them in turn).
+    const [deposits, transfers, cursors] = await Promise.all([
+      q.query<RawDeposit>(`SELECT ${DEPOSIT_COLUMNS} FROM deposits WHERE session_id = ANY($1::text[])`, [
+        ids,
+      ]),
+      q.query<Raw<TransferRecord, 'amount_atomic' | 'block_number'>>(
+        `SELECT ${TRANSFER_COLUMNS} FROM transfers WHERE session_id = ANY($1::text[])
+         ORDER BY transfers.block_number, transfers.log_index`,
+        [ids],
+      ),
+      q.query<{ chain_id: number; block_number: string }>(
+        'SELECT chain_id::float8 AS chain_id, block_number::text AS block_number FROM chain_cursors',
+      ),
+    ]);
     const cursorMap = new Map(cursors.rows.map((row) => [row.chain_id, Number(row.block_number)]));
     const depositOf = new Map(deposits.rows.map((row) => [row.session_id, toDeposit(row)]));
     const transfersOf = new Map<string, TransferRecord[]>();
@@ -565,13 +590,18 @@ export class SessionStore extends Store {
   }
 
   /**
-   * Reserves a BIP32 child index outside any transaction, so that the address can be derived before
-   * the session row is locked. A sequence never hands out a value twice, even to a transaction that
-   * rolls back: an index reserved by a choice that then fails stays unused forever (a gap), never
-   * reused.
+   * Reserves `count` BIP32 child indexes in one statement, ascending, outside any transaction (the
+   * derivation pool's refill, `chain/derivation-pool.ts`), so that addresses are derived before a
+   * session row is locked. A sequence never hands out a value twice, to this or any instance, even to
+   * a transaction that rolls back: an index reserved and then not used stays unused forever (a gap),
+   * never reused.
    */
-  async reserveDerivationIndex(): Promise<number> {
-    return this.nextDerivationIndex(this.db);
+  async reserveDerivationIndexes(count: number): Promise<number[]> {
+    const { rows } = await this.db.query<{ index: string }>(
+      `SELECT nextval('deposit_index_seq')::text AS index FROM generate_series(1, $1::integer)`,
+      [count],
+    );
+    return rows.map((row) => Number(row.index)).sort((a, b) => a - b);
   }
 
   /**
