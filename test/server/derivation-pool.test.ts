@@ -3,8 +3,9 @@
  * (EVM, EVM in forwarder deposit mode, UTXO with its negative chain id, TRON): indexes handed out
  * under concurrency are distinct and each address is its rail's child of its index; a restarted
  * pool (or a second instance on the same PostgreSQL database) never hands out an index the other
- * reserved, and a stop leaves at most the pool's size per chain unused; entries that waited too
- * long are dropped, not handed out.
+ * reserved, and a stop leaves at most the pool's size per chain unused. A UTXO chain is not pooled
+ * (each take reserves and derives on the spot; see the module's comment). That a pooled deposit is
+ * watched whenever it is taken: `pooled-deposit-watch.test.ts`.
  * @module
  */
 import assert from 'node:assert/strict';
@@ -51,7 +52,7 @@ const rails = chainRails(config);
 const chainKeys = [...rails.keys()];
 
 /** A pool on `db` that counts its reserving statements. */
-function poolOn(db: Database, options: { size: number; now?: () => number; maxAgeMs?: number }) {
+function poolOn(db: Database, options: { size: number }) {
   const store = new SessionStore(db, testSecretBox);
   const counts = { statements: 0 };
   const pool = new DerivationPool({
@@ -92,9 +93,12 @@ for (const backend of [pgliteBackend(), postgresBackend()]) {
       // Forwarder mode: the CREATE2 address, not the xpub's child of the same index.
       const forwarded = taken.find((t) => t.chain === 'forwarded')!.got;
       assert.notEqual(forwarded.address, rails.get('anvil')!.deriveAddress(forwarded.index));
+      // UTXO takes reserve one index each (not pooled); the others in bulk.
+      const utxoTakes = takes.filter((chain) => chain === 'litecoin-regtest').length;
+      assert.equal(pool.held('litecoin-regtest'), 0, 'no UTXO address held');
       assert.ok(
-        counts.statements < takes.length / 4,
-        `${counts.statements} reserving statements for ${takes.length} takes: reserved in bulk`,
+        counts.statements - utxoTakes < (takes.length - utxoTakes) / 4,
+        `${counts.statements - utxoTakes} reserving statements for ${takes.length - utxoTakes} pooled takes: reserved in bulk`,
       );
       await pool.stop();
     });
@@ -106,7 +110,11 @@ for (const backend of [pgliteBackend(), postgresBackend()]) {
       const before: PooledAddress[] = [];
       for (const chain of chainKeys) for (let i = 0; i < 5; i++) before.push(await first.pool.take(chain));
       // The refills reserve and derive: the pool holds addresses when it stops.
-      await waitFor(() => chainKeys.every((chain) => first.pool.held(chain) > 0), 10_000, 'refilled pools');
+      await waitFor(
+        () => chainKeys.every((chain) => chain === 'litecoin-regtest' || first.pool.held(chain) > 0),
+        10_000,
+        'refilled pools',
+      );
       await first.pool.stop();
       assert.ok(first.pool.wasted <= size * chainKeys.length, `${first.pool.wasted} indexes left unused`);
       const reservedBefore = await first.store.derivationHighWater();
@@ -125,19 +133,6 @@ for (const backend of [pgliteBackend(), postgresBackend()]) {
       const used = before.length;
       assert.ok(reservedBefore + 1 - used <= size * chainKeys.length + chainKeys.length);
       await second.pool.stop();
-    });
-
-    it('drops entries that waited past their age instead of handing them out', async () => {
-      const db = await backend.migrated();
-      let now = 1_000_000;
-      const { pool } = poolOn(db, { size: 4, now: () => now, maxAgeMs: 60_000 });
-      const first = await pool.take('anvil');
-      await waitFor(() => pool.held('anvil') === 4, 10_000, 'a pool of 4 after the first take');
-      now += 60_001;
-      const late = await pool.take('anvil');
-      assert.equal(pool.wasted, 4, 'the four old entries were dropped');
-      assert.ok(late.index > first.index + 4, `a fresh index (${late.index}), none of the dropped ones`);
-      await pool.stop();
     });
 
     if (backend.name === 'PostgreSQL') {

@@ -324,18 +324,21 @@ for (const backend of [pgliteBackend(), postgresBackend()]) {
         );
       });
 
-      it('depositsToWatch reads deposits above an index plus the gaps asked for again, never expired ones', async () => {
+      it('depositsToWatch reads deposits stored after a number plus the holes asked for again, never expired ones, whatever their index', async () => {
         const chainId = freshChainId();
         const now = new Date();
-        const indexes: number[] = [];
-        for (const watchUntil of [
+        // The last deposit's index is reserved first (as the derivation pool does): it is stored
+        // with the lowest index, after the others, and still read as stored after them.
+        const early = await db.transaction((tx) => store.nextDerivationIndex(tx));
+        const addresses: string[] = [];
+        for (const [n, watchUntil] of [
           new Date(now.getTime() + 60_000),
           new Date(now.getTime() - 1),
           new Date(now.getTime() + 60_000),
-        ]) {
+        ].entries()) {
           const s = await insertSession(store);
-          const index = await db.transaction((tx) => store.nextDerivationIndex(tx));
-          indexes.push(index);
+          const index = n === 2 ? early : await db.transaction((tx) => store.nextDerivationIndex(tx));
+          addresses.push(hex(20));
           await db.transaction((tx) =>
             store.insertDeposit(tx, {
               session_id: s.id,
@@ -344,7 +347,7 @@ for (const backend of [pgliteBackend(), postgresBackend()]) {
               token_symbol: 'USDC',
               token_address: FAKE_USDC,
               decimals: 6,
-              address: hex(20),
+              address: addresses[n]!,
               derivation_index: index,
               amount_due_atomic: 1n,
               amount_min_atomic: 1n,
@@ -357,13 +360,24 @@ for (const backend of [pgliteBackend(), postgresBackend()]) {
             }),
           );
         }
-        const [first, expired, third] = indexes as [number, number, number];
-        const after = (await store.depositsToWatch(first, [], now)).map((d) => d.derivation_index);
-        assert.ok(after.includes(third) && !after.includes(expired) && !after.includes(first));
-        const withGap = (await store.depositsToWatch(third, [first, expired], now)).map(
-          (d) => d.derivation_index,
+        const { rows } = await db.query<{ watch_seq: string }>(
+          'SELECT watch_seq::text AS watch_seq FROM deposits WHERE address = ANY($1::text[]) ORDER BY watch_seq',
+          [addresses],
         );
+        const [first, expired, third] = rows.map((row) => Number(row.watch_seq)) as [number, number, number];
+        assert.ok(first < expired && expired < third, 'numbered in the order stored');
+        const after = await store.depositsToWatch(first, [], now);
+        assert.deepEqual(
+          after.filter((d) => addresses.includes(d.address)).map((d) => [d.watch_seq, d.derivation_index]),
+          [[third, early]],
+          'the deposit stored last is read after the first, its lower index notwithstanding',
+        );
+        const withGap = (await store.depositsToWatch(third, [first, expired], now)).map((d) => d.watch_seq);
         assert.deepEqual(withGap, [first]);
+        // The newest numbers, expired deposits among them: what tells a hole from an expired deposit.
+        const recent = await store.recentWatchSeqs(10);
+        assert.equal(recent.highest, third);
+        for (const seq of [first, expired, third]) assert.ok(recent.stored.includes(seq), `${seq} stored`);
       });
     });
 
@@ -421,10 +435,12 @@ for (const backend of [pgliteBackend(), postgresBackend()]) {
           watch_until: first.watch_until,
           abandoned_at: now,
         });
-        // Still watched (a full read, and an incremental one that asks for its index again).
+        // Still watched (a full read, and an incremental one that asks for its number again: it
+        // keeps the one it had as a deposit).
         const watched = await store.depositsToWatch(-1, [], now);
-        assert.ok(watched.some((d) => d.address === first.address && d.session_id === s.id));
-        const again = await store.depositsToWatch(first.derivation_index, [first.derivation_index], now);
+        const seen = watched.find((d) => d.address === first.address && d.session_id === s.id);
+        assert.ok(seen);
+        const again = await store.depositsToWatch(seen.watch_seq, [seen.watch_seq], now);
         assert.deepEqual(
           again.filter((d) => d.session_id === s.id).map((d) => d.derivation_index),
           [first.derivation_index],

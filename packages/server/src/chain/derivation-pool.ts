@@ -9,13 +9,21 @@
  * `deposit_index_seq` sequence, which never returns a value twice (to any connection, even one whose
  * transaction rolls back), and an entry leaves the pool's queue when it is taken. What a restart
  * loses is what the pool held: at most {@link DERIVATION_POOL_SIZE} indexes per chain, never used
- * (a gap, like a choice that failed after reserving). Why entries expire: the chain watchers' address
- * books (`address-book.ts`) read deposits by index and ask again for a skipped index for
- * {@link GAP_RETRY_MS} only, so an index must reach its deposit well within that time of being
- * reserved; an entry older than {@link DERIVATION_POOL_MAX_AGE_MS} is dropped (a gap too).
+ * (a gap, like a choice that failed after reserving).
+ *
+ * Why a pooled index is always watched: indexes leave the pool late (an entry may wait as long as no
+ * buyer comes) and out of order across chains and instances, so a deposit can be stored with an
+ * index below deposits stored before it. The chain watchers' address books therefore read deposits
+ * by the number each takes when it is inserted (`watch_seq`, migration 22; `address-book.ts`), never
+ * by derivation index.
+ *
+ * Why UTXO chains take no part: their payments are seen by the node's watch-only wallet, which holds
+ * the addresses of a range of indexes imported ahead of the highest deposit (`utxo/node-wallet.ts`).
+ * A pooled index reserved before a watcher (re)opens that wallet can sit below the range it imports
+ * and be paid unseen. There every take reserves its index and derives on the spot, before the
+ * choice's write (still outside any lock), as before the pool.
  * @module
  */
-import { GAP_RETRY_MS } from './address-book.js';
 import type { ChainRail } from './family.js';
 
 /** How many addresses each chain's pool holds at most (what a restart may leave unused per chain). */
@@ -23,12 +31,6 @@ export const DERIVATION_POOL_SIZE = 64;
 
 /** Addresses derived per event-loop turn while refilling: a few, so requests wait little between turns. */
 const DERIVED_PER_TURN = 4;
-
-/**
- * How long a pooled entry may wait for a buyer: half the address book's gap retry, so that a deposit
- * taken from the pool commits while the watchers still ask for its index.
- */
-export const DERIVATION_POOL_MAX_AGE_MS = GAP_RETRY_MS / 2;
 
 /** A reserved derivation index and the address derived from it. */
 export interface PooledAddress {
@@ -44,15 +46,11 @@ export interface DerivationPoolOptions {
   reserve: (count: number) => Promise<number[]>;
   /** Addresses held per chain; 0 turns the pool off (every take reserves and derives on the spot). */
   size?: number | undefined;
-  /** How long an entry may wait; see {@link DERIVATION_POOL_MAX_AGE_MS}. */
-  maxAgeMs?: number | undefined;
-  /** Milliseconds now; defaults to `Date.now`. */
-  now?: (() => number) | undefined;
 }
 
 /** One chain's queue: entries oldest first, the refill running, takes waiting for it. */
 interface ChainPool {
-  entries: (PooledAddress & { reservedAt: number })[];
+  entries: PooledAddress[];
   refill: Promise<unknown> | null;
   /** Takes that found the pool empty during a refill: each gets the next address derived, or `null`. */
   waiting: ((entry: PooledAddress | null) => void)[];
@@ -62,7 +60,7 @@ interface ChainPool {
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
- * A bounded pool of pre-derived deposit addresses per chain, refilled in the background after takes
+ * A bounded pool of pre-derived deposit addresses per EVM or TRON chain, refilled in the background after takes
  * (never on a timer: an idle server reserves nothing). When a chain's pool is empty, a take reserves
  * one index and derives its address on the spot, as the pool-less path did.
  * @example const pool = new DerivationPool({ rails, reserve: (n) => store.reserveDerivationIndexes(n) });
@@ -71,16 +69,12 @@ const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 export class DerivationPool {
   private readonly pools = new Map<string, ChainPool>();
   private readonly size: number;
-  private readonly maxAgeMs: number;
-  private readonly now: () => number;
   private stopped = false;
-  /** Indexes dropped unused (expired, or left in the pool at `stop`): the cost of the pool. */
+  /** Indexes dropped unused (left in the pool at `stop`): the cost of the pool. */
   wasted = 0;
 
   constructor(private readonly options: DerivationPoolOptions) {
     this.size = options.size ?? DERIVATION_POOL_SIZE;
-    this.maxAgeMs = options.maxAgeMs ?? DERIVATION_POOL_MAX_AGE_MS;
-    this.now = options.now ?? Date.now;
   }
 
   /**
@@ -90,13 +84,8 @@ export class DerivationPool {
   async take(chainKey: string): Promise<PooledAddress> {
     const rail = this.options.rails.get(chainKey);
     if (!rail) throw new Error(`no rail for chain ${chainKey}`);
-    if (this.size <= 0 || this.stopped) return this.direct(rail);
+    if (this.size <= 0 || this.stopped || rail.family === 'utxo') return this.direct(rail);
     const pool = this.poolOf(chainKey);
-    const oldest = this.now() - this.maxAgeMs;
-    while (pool.entries.length && pool.entries[0]!.reservedAt < oldest) {
-      pool.entries.shift();
-      this.wasted += 1;
-    }
     const entry = pool.entries.shift();
     if (entry) {
       if (pool.entries.length <= this.size / 2) this.startRefill(rail, pool);
@@ -161,7 +150,6 @@ export class DerivationPool {
       // Nothing to act on here: the waiting takes reserve on their own and report the failure.
       return false;
     }
-    const reservedAt = this.now();
     for (let i = 0; i < indexes.length; i++) {
       if (i % DERIVED_PER_TURN === 0) await nextTurn();
       const index = indexes[i]!;
@@ -169,7 +157,7 @@ export class DerivationPool {
         this.wasted += 1;
         continue;
       }
-      const entry = { index, address: rail.deriveAddress(index), reservedAt };
+      const entry = { index, address: rail.deriveAddress(index) };
       const waiting = pool.waiting.shift();
       if (waiting) waiting({ index, address: entry.address });
       else pool.entries.push(entry);

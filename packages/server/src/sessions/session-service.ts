@@ -36,6 +36,7 @@ import type {
   StoredEvent,
   TransferRecord,
   WatchedDeposit,
+  RecentWatchSeqs,
 } from '../store/session-store.js';
 import type { SessionBus } from './session-bus.js';
 import {
@@ -718,8 +719,13 @@ export class SessionService {
   }
 
   /** Deposit addresses still watched; see `SessionStore.depositsToWatch`. */
-  depositsToWatch(afterIndex: number, alsoIndexes: number[], now: Date): Promise<WatchedDeposit[]> {
-    return this.store.depositsToWatch(afterIndex, alsoIndexes, now);
+  depositsToWatch(afterSeq: number, alsoSeqs: number[], now: Date): Promise<WatchedDeposit[]> {
+    return this.store.depositsToWatch(afterSeq, alsoSeqs, now);
+  }
+
+  /** The newest deposit numbers stored; see `SessionStore.recentWatchSeqs`. */
+  recentWatchSeqs(window: number): Promise<RecentWatchSeqs> {
+    return this.store.recentWatchSeqs(window);
   }
 
   /**

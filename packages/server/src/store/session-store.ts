@@ -153,7 +153,17 @@ export interface WatchedDeposit {
   session_id: string;
   address: string;
   derivation_index: number;
+  /** When it was stored, as a number that only grows (the address books' cursor; migration 22). */
+  watch_seq: number;
   watch_until: Date;
+}
+
+/** The newest stored deposit numbers (`watch_seq`), see {@link SessionStore.recentWatchSeqs}. */
+export interface RecentWatchSeqs {
+  /** The highest `watch_seq` stored, or -1 before any deposit. */
+  highest: number;
+  /** Every `watch_seq` stored in `(highest - window, highest]`, watched or not. */
+  stored: number[];
 }
 
 /**
@@ -698,9 +708,10 @@ export class SessionStore extends Store {
          RETURNING d.*
        )
        INSERT INTO abandoned_deposits (session_id, method, chain_id, token_symbol, token_address, decimals,
-         address, derivation_index, amount_due_atomic, rate, rate_sources, created_at, watch_until, abandoned_at)
+         address, derivation_index, amount_due_atomic, rate, rate_sources, created_at, watch_until, abandoned_at,
+         watch_seq)
        SELECT session_id, method, chain_id, token_symbol, token_address, decimals, address, derivation_index,
-         amount_due_atomic, rate, rate_sources, created_at, watch_until, $2 FROM moved
+         amount_due_atomic, rate, rate_sources, created_at, watch_until, $2, watch_seq FROM moved
        RETURNING session_id`,
       [sessionId, now],
     );
@@ -829,24 +840,51 @@ export class SessionStore extends Store {
 
   /**
    * Deposit addresses still watched at `now` (on every chain: a payment on the wrong network is
-   * noticed too) whose derivation index is above `afterIndex` or in `alsoIndexes`. Indexes come from
-   * a sequence, so a deposit may commit after a higher one: callers pass the gaps they saw again.
+   * noticed too) stored after `afterSeq` or numbered in `alsoSeqs` (their `watch_seq`, the order
+   * they were stored in; not their derivation index, which the derivation pool hands out late and
+   * out of order). Numbers are taken at insert, so a deposit may commit after a higher one: callers
+   * pass the holes they saw again.
    */
-  async depositsToWatch(afterIndex: number, alsoIndexes: number[], now: Date): Promise<WatchedDeposit[]> {
+  async depositsToWatch(afterSeq: number, alsoSeqs: number[], now: Date): Promise<WatchedDeposit[]> {
     // Two index lookups rather than one `OR`, which would scan every deposit.
-    const columns = 'session_id, address, derivation_index::text AS derivation_index, watch_until';
-    // Abandoned deposits too (the buyer went back): money may still arrive there. Their indexes come
-    // from the same sequence, so the address book's incremental reads see them like any deposit.
+    const columns =
+      'session_id, address, derivation_index::text AS derivation_index, watch_seq::text AS watch_seq, watch_until';
+    // Abandoned deposits too (the buyer went back): money may still arrive there. They keep the
+    // number of the deposit they were, so the address book's incremental reads see them like any.
     const from = (table: string) =>
-      `SELECT ${columns} FROM ${table} WHERE derivation_index > $1 AND watch_until > $2
-       ${alsoIndexes.length ? `UNION SELECT ${columns} FROM ${table} WHERE derivation_index = ANY($3::bigint[]) AND watch_until > $2` : ''}`;
-    const { rows } = await this.db.query<Raw<WatchedDeposit, 'derivation_index'>>(
+      `SELECT ${columns} FROM ${table} WHERE watch_seq > $1 AND watch_until > $2
+       ${alsoSeqs.length ? `UNION SELECT ${columns} FROM ${table} WHERE watch_seq = ANY($3::bigint[]) AND watch_until > $2` : ''}`;
+    const { rows } = await this.db.query<Raw<WatchedDeposit, 'derivation_index' | 'watch_seq'>>(
       `${from('deposits')} UNION ${from('abandoned_deposits')}`,
-      alsoIndexes.length ? [afterIndex, now, alsoIndexes] : [afterIndex, now],
+      alsoSeqs.length ? [afterSeq, now, alsoSeqs] : [afterSeq, now],
     );
     return rows
-      .map((row) => ({ ...row, derivation_index: Number(row.derivation_index) }))
-      .sort((x, y) => x.derivation_index - y.derivation_index);
+      .map((row) => ({
+        ...row,
+        derivation_index: Number(row.derivation_index),
+        watch_seq: Number(row.watch_seq),
+      }))
+      .sort((x, y) => x.watch_seq - y.watch_seq);
+  }
+
+  /**
+   * The highest deposit number stored and every number stored in the `window` below it (watched or
+   * expired, either table), in one statement: what an address book's first read needs to tell the
+   * holes of inserts still committing from deposits that simply expired.
+   */
+  async recentWatchSeqs(window: number): Promise<RecentWatchSeqs> {
+    const { rows } = await this.db.query<{ highest: string; stored: string[] | null }>(
+      `WITH top AS (
+         SELECT GREATEST((SELECT MAX(watch_seq) FROM deposits), (SELECT MAX(watch_seq) FROM abandoned_deposits)) AS m)
+       SELECT COALESCE((SELECT m FROM top), -1)::text AS highest,
+         (SELECT array_agg(n::text) FROM (
+            SELECT watch_seq AS n FROM deposits WHERE watch_seq > (SELECT m FROM top) - $1::bigint
+            UNION ALL
+            SELECT watch_seq FROM abandoned_deposits WHERE watch_seq > (SELECT m FROM top) - $1::bigint) recent) AS stored`,
+      [window],
+    );
+    const row = rows[0]!;
+    return { highest: Number(row.highest), stored: (row.stored ?? []).map(Number) };
   }
 
   /** Last processed block of a chain, or `null` before the first run. */
