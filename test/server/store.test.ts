@@ -634,6 +634,33 @@ for (const backend of [pgliteBackend(), postgresBackend()]) {
     });
 
     describe('loadBundle', () => {
+      it('loadBundleGrouped answers concurrent reads each with its own session (or null), as loadBundle does', async () => {
+        const sessions = await Promise.all(Array.from({ length: 5 }, () => insertSession(store)));
+        const ids = [...sessions.map((s) => s.id), sessions[0]!.id, 'cs_nosuchsession'];
+        const statements: string[] = [];
+        const query = store.db.query.bind(store.db);
+        const counted = Object.assign(Object.create(store.db) as Database, {
+          query: (sql: string, params?: unknown[]) => {
+            statements.push(sql);
+            return query(sql, params);
+          },
+        });
+        const grouped = new SessionStore(counted, testSecretBox);
+        const answers = await Promise.all(ids.map((id) => grouped.loadBundleGrouped(id)));
+        const singly = await Promise.all(ids.map((id) => store.loadBundle(db, id)));
+        assert.deepEqual(answers, singly);
+        assert.equal(answers.at(-1), null);
+        assert.deepEqual(
+          answers.slice(0, -1).map((b) => b!.session.id),
+          ids.slice(0, -1),
+        );
+        // PGlite: one statement for the seven reads; PostgreSQL: one each, side by side on the pool.
+        assert.equal(statements.length, backend.name === 'PGlite' ? 1 : ids.length);
+        // A read asked after a write sees it.
+        await db.query(`UPDATE sessions SET order_id = 'after-write' WHERE id = $1`, [sessions[1]!.id]);
+        assert.equal((await grouped.loadBundleGrouped(sessions[1]!.id))!.session.order_id, 'after-write');
+      });
+
       it('round-trips bigint amounts exactly (2^200 and 2^256-1 atomic units), big block numbers and dates', async () => {
         const createdAt = new Date('2024-02-29T23:59:59.123Z');
         const session = await insertSession(store, {

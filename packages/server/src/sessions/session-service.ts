@@ -353,9 +353,9 @@ export class SessionService {
     return view;
   }
 
-  /** Loads a session, or `null` if there is none with this id. */
+  /** Loads a session, or `null` if there is none with this id (grouped with concurrent reads on PGlite: `SessionStore.loadBundleGrouped`). */
   load(id: string): Promise<SessionBundle | null> {
-    return this.store.loadBundle(this.store.db, id);
+    return this.store.loadBundleGrouped(id);
   }
 
   /**

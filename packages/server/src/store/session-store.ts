@@ -199,6 +199,8 @@ const SESSION_COLUMNS = `id, client_secret, status, amount, currency, order_id, 
 const SESSION_COLUMN_NAMES = SESSION_COLUMNS.split(',').map((column) => column.trim());
 /** The session columns of type jsonb. */
 const JSONB_COLUMNS = new Set(['metadata', 'methods', 'review_reasons']);
+/** The most reads one grouped statement carries (see `loadBundleGrouped`). */
+const READ_GROUP_MAX = 64;
 /** The most creates one grouped statement carries (see `insertSessionGrouped`). */
 const CREATE_GROUP_MAX = 64;
 /** What a session read selects: its columns, and `canceled_at_block` as text (a bigint). */
@@ -265,6 +267,12 @@ const unprefixed = (row: Record<string, unknown>, prefix: string) =>
 /** The fields of `row` whose names start with none of `prefixes`. */
 const withoutPrefixed = (row: Record<string, unknown>, prefixes: string[]) =>
   Object.fromEntries(Object.entries(row).filter(([key]) => !prefixes.some((p) => key.startsWith(p))));
+/** A session with its deposit, its transfers and the chains' cursors, one row each (alias `s`); add the WHERE. */
+const BUNDLE_SELECT = `SELECT ${SESSION_SELECT_QUALIFIED}, ${DEPOSIT_JOINED},
+    (SELECT json_agg(json_build_array(c.chain_id, c.block_number::text)) FROM chain_cursors c) AS x_cursors,
+    (SELECT json_agg(${TRANSFER_JSON} ORDER BY t.block_number, t.log_index)
+       FROM transfers t WHERE t.session_id = s.id) AS x_transfers
+  FROM sessions s LEFT JOIN deposits d ON d.session_id = s.id`;
 
 type RawDeposit = Raw<DepositRecord, 'derivation_index' | 'amount_due_atomic' | 'amount_min_atomic'>;
 const toDeposit = (row: RawDeposit): DepositRecord => ({
@@ -487,16 +495,64 @@ export class SessionStore extends Store {
    */
   async loadBundle(q: Queryable, id: string, forUpdate = false): Promise<SessionBundle | null> {
     const { rows } = await q.query<RawSession & Record<string, unknown>>(
-      `SELECT ${SESSION_SELECT_QUALIFIED}, ${DEPOSIT_JOINED},
-         (SELECT json_agg(json_build_array(c.chain_id, c.block_number::text)) FROM chain_cursors c) AS x_cursors,
-         (SELECT json_agg(${TRANSFER_JSON} ORDER BY t.block_number, t.log_index)
-            FROM transfers t WHERE t.session_id = s.id) AS x_transfers
-       FROM sessions s LEFT JOIN deposits d ON d.session_id = s.id
-       WHERE s.id = $1${forUpdate ? ' FOR UPDATE OF s' : ''}`,
+      `${BUNDLE_SELECT} WHERE s.id = $1${forUpdate ? ' FOR UPDATE OF s' : ''}`,
       [id],
     );
-    const row = rows[0];
-    if (!row) return null;
+    return rows[0] ? this.toBundle(rows[0]) : null;
+  }
+
+  /**
+   * {@link loadBundle} outside a transaction, read together with the reads that arrive meanwhile on
+   * PGlite: while one statement runs, reads queue up and go together in the next, `WHERE id =
+   * ANY(…)` (up to {@link READ_GROUP_MAX}). On PGlite every statement costs a fixed round of
+   * protocol messages through its WebAssembly on the server's one thread, whatever it reads; a
+   * buyer's every request starts with this read (the access check). Each read is answered by a
+   * statement that started after it was asked, so it sees everything committed before, as a read of
+   * its own would. An idle server sends a lone read at once. On PostgreSQL reads run on the pool's
+   * connections side by side, as before.
+   */
+  loadBundleGrouped(id: string): Promise<SessionBundle | null> {
+    if (this.db.kind !== 'pglite') return this.loadBundle(this.db, id);
+    return new Promise((resolve, reject) => {
+      this.readQueue.push({ id, resolve, reject });
+      if (!this.flushingReads) void this.flushReads();
+    });
+  }
+
+  private readonly readQueue: {
+    id: string;
+    resolve: (bundle: SessionBundle | null) => void;
+    reject: (error: unknown) => void;
+  }[] = [];
+  private flushingReads = false;
+
+  private async flushReads(): Promise<void> {
+    this.flushingReads = true;
+    // As for creates (see flushCreates): the end of the I/O phase, so that every request read in
+    // the same pass joins the first group.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    while (this.readQueue.length) {
+      const group = this.readQueue.splice(0, READ_GROUP_MAX);
+      try {
+        const { rows } = await this.db.query<RawSession & Record<string, unknown>>(
+          `${BUNDLE_SELECT} WHERE s.id = ANY($1::text[])`,
+          [[...new Set(group.map((item) => item.id))]],
+        );
+        const byId = new Map(rows.map((row) => [row.id, row]));
+        for (const item of group) {
+          const row = byId.get(item.id);
+          item.resolve(row ? this.toBundle(row) : null);
+        }
+      } catch {
+        // One by one, so that whatever failed fails only its own read.
+        for (const item of group) await this.loadBundle(this.db, item.id).then(item.resolve, item.reject);
+      }
+    }
+    this.flushingReads = false;
+  }
+
+  /** A {@link BUNDLE_SELECT} row as a bundle. */
+  private toBundle(row: RawSession & Record<string, unknown>): SessionBundle {
     const deposit = row.d_session_id === null ? null : toDeposit(unprefixed(row, 'd_') as RawDeposit);
     const cursors = (row.x_cursors ?? []) as [number, string][];
     const session = this.opened(toSession(withoutPrefixed(row, ['d_', 'x_']) as RawSession));
