@@ -15,6 +15,7 @@ import { testConfig, testSecretBox } from '../support/app.js';
 import { pgliteBackend, postgresBackend, testOn } from '../support/backends.js';
 import { testLogger } from '../support/logs.js';
 import { testMerchantWallet, testSecretKey } from '../support/stack.js';
+import { waitFor } from '../support/wait-for.js';
 
 /** A database that counts the statements sent through it, `BEGIN` and `COMMIT` included. */
 function counting(db: Database): Database & { statements: string[] } {
@@ -114,6 +115,13 @@ for (const backend of [pgliteBackend(), postgresBackend()]) {
         !db.statements.some((sql) => /^\s*(WITH|INSERT|UPDATE)/i.test(sql)),
         db.statements.join('\n'),
       );
+
+      // Once the derivation pool holds addresses, a choice is the session's read and the one write.
+      await waitFor(() => app.sessions.addresses.held('anvil') > 0, 10_000, 'a filled derivation pool');
+      const next = await create();
+      db.statements.length = 0;
+      assert.equal((await choose(next)).statusCode, 200);
+      assert.equal(db.statements.length, 2, db.statements.join('\n---\n'));
     });
 
     it('gives concurrent choices distinct indexes and addresses, each the child of its index', async () => {

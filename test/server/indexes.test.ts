@@ -77,6 +77,7 @@ for (const backend of [pgliteBackend(), postgresBackend()]) {
       await usesIndexes('events after a sequence number', (s) => s.eventsAfter(id, 0));
       await usesIndexes('the latest event', (s) => s.latestEvent(id));
       await usesIndexes('deposits to watch', (s) => s.depositsToWatch(0, [3, 4], new Date()));
+      await usesIndexes('the newest deposit numbers', (s) => s.recentWatchSeqs(10_000));
       await usesIndexes('sessions past their expiry', (s) => s.sessionsPastExpiry(new Date()));
       await usesIndexes('a chain cursor', (s) => s.getCursor(s.db, 31337));
       await usesIndexes('a stored block hash', (s) => s.blockHash(31337, 5));

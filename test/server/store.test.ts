@@ -325,18 +325,21 @@ for (const backend of [pgliteBackend(), postgresBackend()]) {
         );
       });
 
-      it('depositsToWatch reads deposits above an index plus the gaps asked for again, never expired ones', async () => {
+      it('depositsToWatch reads deposits stored after a number plus the holes asked for again, never expired ones, whatever their index', async () => {
         const chainId = freshChainId();
         const now = new Date();
-        const indexes: number[] = [];
-        for (const watchUntil of [
+        // The last deposit's index is reserved first (as the derivation pool does): it is stored
+        // with the lowest index, after the others, and still read as stored after them.
+        const early = await db.transaction((tx) => store.nextDerivationIndex(tx));
+        const addresses: string[] = [];
+        for (const [n, watchUntil] of [
           new Date(now.getTime() + 60_000),
           new Date(now.getTime() - 1),
           new Date(now.getTime() + 60_000),
-        ]) {
+        ].entries()) {
           const s = await insertSession(store);
-          const index = await db.transaction((tx) => store.nextDerivationIndex(tx));
-          indexes.push(index);
+          const index = n === 2 ? early : await db.transaction((tx) => store.nextDerivationIndex(tx));
+          addresses.push(hex(20));
           await db.transaction((tx) =>
             store.insertDeposit(tx, {
               session_id: s.id,
@@ -345,7 +348,7 @@ for (const backend of [pgliteBackend(), postgresBackend()]) {
               token_symbol: 'USDC',
               token_address: FAKE_USDC,
               decimals: 6,
-              address: hex(20),
+              address: addresses[n]!,
               derivation_index: index,
               amount_due_atomic: 1n,
               amount_min_atomic: 1n,
@@ -358,13 +361,24 @@ for (const backend of [pgliteBackend(), postgresBackend()]) {
             }),
           );
         }
-        const [first, expired, third] = indexes as [number, number, number];
-        const after = (await store.depositsToWatch(first, [], now)).map((d) => d.derivation_index);
-        assert.ok(after.includes(third) && !after.includes(expired) && !after.includes(first));
-        const withGap = (await store.depositsToWatch(third, [first, expired], now)).map(
-          (d) => d.derivation_index,
+        const { rows } = await db.query<{ watch_seq: string }>(
+          'SELECT watch_seq::text AS watch_seq FROM deposits WHERE address = ANY($1::text[]) ORDER BY watch_seq',
+          [addresses],
         );
+        const [first, expired, third] = rows.map((row) => Number(row.watch_seq)) as [number, number, number];
+        assert.ok(first < expired && expired < third, 'numbered in the order stored');
+        const after = await store.depositsToWatch(first, [], now);
+        assert.deepEqual(
+          after.filter((d) => addresses.includes(d.address)).map((d) => [d.watch_seq, d.derivation_index]),
+          [[third, early]],
+          'the deposit stored last is read after the first, its lower index notwithstanding',
+        );
+        const withGap = (await store.depositsToWatch(third, [first, expired], now)).map((d) => d.watch_seq);
         assert.deepEqual(withGap, [first]);
+        // The newest numbers, expired deposits among them: what tells a hole from an expired deposit.
+        const recent = await store.recentWatchSeqs(10);
+        assert.equal(recent.highest, third);
+        for (const seq of [first, expired, third]) assert.ok(recent.stored.includes(seq), `${seq} stored`);
       });
     });
 
@@ -422,10 +436,12 @@ for (const backend of [pgliteBackend(), postgresBackend()]) {
           watch_until: first.watch_until,
           abandoned_at: now,
         });
-        // Still watched (a full read, and an incremental one that asks for its index again).
+        // Still watched (a full read, and an incremental one that asks for its number again: it
+        // keeps the one it had as a deposit).
         const watched = await store.depositsToWatch(-1, [], now);
-        assert.ok(watched.some((d) => d.address === first.address && d.session_id === s.id));
-        const again = await store.depositsToWatch(first.derivation_index, [first.derivation_index], now);
+        const seen = watched.find((d) => d.address === first.address && d.session_id === s.id);
+        assert.ok(seen);
+        const again = await store.depositsToWatch(seen.watch_seq, [seen.watch_seq], now);
         assert.deepEqual(
           again.filter((d) => d.session_id === s.id).map((d) => d.derivation_index),
           [first.derivation_index],
@@ -619,6 +635,33 @@ for (const backend of [pgliteBackend(), postgresBackend()]) {
     });
 
     describe('loadBundle', () => {
+      it('loadBundleGrouped answers concurrent reads each with its own session (or null), as loadBundle does', async () => {
+        const sessions = await Promise.all(Array.from({ length: 5 }, () => insertSession(store)));
+        const ids = [...sessions.map((s) => s.id), sessions[0]!.id, 'cs_nosuchsession'];
+        const statements: string[] = [];
+        const query = store.db.query.bind(store.db);
+        const counted = Object.assign(Object.create(store.db) as Database, {
+          query: (sql: string, params?: unknown[]) => {
+            statements.push(sql);
+            return query(sql, params);
+          },
+        });
+        const grouped = new SessionStore(counted, testSecretBox);
+        const answers = await Promise.all(ids.map((id) => grouped.loadBundleGrouped(id)));
+        const singly = await Promise.all(ids.map((id) => store.loadBundle(db, id)));
+        assert.deepEqual(answers, singly);
+        assert.equal(answers.at(-1), null);
+        assert.deepEqual(
+          answers.slice(0, -1).map((b) => b!.session.id),
+          ids.slice(0, -1),
+        );
+        // PGlite: one statement for the seven reads; PostgreSQL: one each, side by side on the pool.
+        assert.equal(statements.length, backend.name === 'PGlite' ? 1 : ids.length);
+        // A read asked after a write sees it.
+        await db.query(`UPDATE sessions SET order_id = 'after-write' WHERE id = $1`, [sessions[1]!.id]);
+        assert.equal((await grouped.loadBundleGrouped(sessions[1]!.id))!.session.order_id, 'after-write');
+      });
+
       it('round-trips bigint amounts exactly (2^200 and 2^256-1 atomic units), big block numbers and dates', async () => {
         const createdAt = new Date('2024-02-29T23:59:59.123Z');
         const session = await insertSession(store, {

@@ -226,7 +226,9 @@ export async function buildApp(options: AppOptions): Promise<App> {
     streamsGauge: metrics?.openStreams,
   });
 
-  // The rate sources' pooled connections close with the server.
+  // The rate sources' pooled connections close with the server; a derivation-pool refill in flight
+  // finishes before the database closes.
   server.addHook('onClose', () => services.pricing.close());
+  server.addHook('onClose', () => sessions.addresses.stop());
   return { ...services, server };
 }

@@ -8,6 +8,7 @@ import {
   type Session,
   type SessionEventType,
 } from '@crypto-checkout/protocol';
+import { DerivationPool } from '../chain/derivation-pool.js';
 import type { ChainRail } from '../chain/family.js';
 import type { MethodInfo } from '../chain/registry.js';
 import type { Config } from '../config.js';
@@ -35,6 +36,7 @@ import type {
   StoredEvent,
   TransferRecord,
   WatchedDeposit,
+  RecentWatchSeqs,
 } from '../store/session-store.js';
 import type { SessionBus } from './session-bus.js';
 import {
@@ -145,6 +147,11 @@ export interface SessionServiceOptions {
   /** Defaults to the real clock. */
   clock?: (() => Date) | undefined;
   /**
+   * Deposit addresses derived ahead per chain (`chain/derivation-pool.ts`); defaults to
+   * `DERIVATION_POOL_SIZE`, 0 derives each on the spot.
+   */
+  derivationPoolSize?: number | undefined;
+  /**
    * The head block of a chain as its node reports it, or `null` when it cannot tell (unreachable,
    * too slow, unknown chain). Asked when a session with a chosen method is canceled, to order the
    * cancel against transfers the watcher has not reached yet; without it the watcher's cursor is used.
@@ -201,6 +208,8 @@ export class SessionService {
   private readonly clock: () => Date;
   private readonly publicUrl: () => string;
   private readonly chainHead: (chainId: number) => Promise<number | null>;
+  /** Deposit addresses derived ahead of the choices that take them. */
+  readonly addresses: DerivationPool;
 
   constructor(options: SessionServiceOptions) {
     const { config } = options;
@@ -208,6 +217,11 @@ export class SessionService {
     this.config = config;
     this.methods = options.methods;
     this.rails = options.rails;
+    this.addresses = new DerivationPool({
+      rails: options.rails,
+      reserve: (count) => this.store.reserveDerivationIndexes(count),
+      size: options.derivationPoolSize,
+    });
     this.bus = options.bus;
     this.pricer = options.pricer;
     this.currencies = options.currencies;
@@ -339,9 +353,9 @@ export class SessionService {
     return view;
   }
 
-  /** Loads a session, or `null` if there is none with this id. */
+  /** Loads a session, or `null` if there is none with this id (grouped with concurrent reads on PGlite: `SessionStore.loadBundleGrouped`). */
   load(id: string): Promise<SessionBundle | null> {
-    return this.store.loadBundle(this.store.db, id);
+    return this.store.loadBundleGrouped(id);
   }
 
   /**
@@ -351,7 +365,8 @@ export class SessionService {
    * the caller just read it (the route's access check), to spare reading it again.
    *
    * No lock is held while the address is derived: the index is reserved first (a sequence value,
-   * never handed out twice), the address derived from it, and then one statement stores the
+   * never handed out twice) and the address derived from it, usually ahead of time by the derivation
+   * pool, and then one statement stores the
    * deposit, the state and the event if the session is still as it was read (its fingerprint).
    * If it changed meanwhile, the choice is checked and written again under the session's row lock,
    * with the same reserved address.
@@ -375,9 +390,9 @@ export class SessionService {
     const now = this.clock();
     const terms = this.choiceTerms(loaded, methodId, quote, now);
     if (!terms) return this.buyerView(loaded, now);
-    const index = await this.store.reserveDerivationIndex();
-    // choiceTerms has checked that the method exists; every configured chain has a rail.
-    const address = this.rails.get(terms.method.chain.key)!.deriveAddress(index);
+    // A reserved index and its address, derived ahead (chain/derivation-pool.ts); choiceTerms has
+    // checked that the method exists, and every configured chain has a rail.
+    const { index, address } = await this.addresses.take(terms.method.chain.key);
 
     const bundle: SessionBundle = { ...loaded, session: { ...loaded.session } };
     bundle.deposit = this.depositFor(bundle, terms, index, address, now);
@@ -704,8 +719,13 @@ export class SessionService {
   }
 
   /** Deposit addresses still watched; see `SessionStore.depositsToWatch`. */
-  depositsToWatch(afterIndex: number, alsoIndexes: number[], now: Date): Promise<WatchedDeposit[]> {
-    return this.store.depositsToWatch(afterIndex, alsoIndexes, now);
+  depositsToWatch(afterSeq: number, alsoSeqs: number[], now: Date): Promise<WatchedDeposit[]> {
+    return this.store.depositsToWatch(afterSeq, alsoSeqs, now);
+  }
+
+  /** The newest deposit numbers stored; see `SessionStore.recentWatchSeqs`. */
+  recentWatchSeqs(window: number): Promise<RecentWatchSeqs> {
+    return this.store.recentWatchSeqs(window);
   }
 
   /**

@@ -506,6 +506,23 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
     `,
   },
   {
+    version: 22,
+    name: 'deposits in the order they were stored',
+    sql: `
+      -- The chain watchers' address books (chain/address-book.ts) read new deposits by this number,
+      -- taken when the row is inserted, not by derivation index: the derivation pool hands indexes
+      -- out late and out of order (an index reserved minutes before its deposit is stored, below
+      -- deposits stored since), so an index is no cursor. A hole in this sequence is only an insert
+      -- still committing (or rolled back). A deposit the buyer went back from keeps its number in
+      -- abandoned_deposits. Existing rows are numbered as the column is added.
+      CREATE SEQUENCE deposit_watch_seq MINVALUE 0 START 0 NO CYCLE;
+      ALTER TABLE deposits ADD COLUMN watch_seq bigint NOT NULL DEFAULT nextval('deposit_watch_seq');
+      ALTER TABLE abandoned_deposits ADD COLUMN watch_seq bigint NOT NULL DEFAULT nextval('deposit_watch_seq');
+      CREATE UNIQUE INDEX deposits_watch_seq ON deposits (watch_seq);
+      CREATE UNIQUE INDEX abandoned_deposits_watch_seq ON abandoned_deposits (watch_seq);
+    `,
+  },
+  {
     version: 24,
     name: 'TRON treasury watch: how far each chain was read',
     sql: `

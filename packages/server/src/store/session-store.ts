@@ -153,7 +153,17 @@ export interface WatchedDeposit {
   session_id: string;
   address: string;
   derivation_index: number;
+  /** When it was stored, as a number that only grows (the address books' cursor; migration 22). */
+  watch_seq: number;
   watch_until: Date;
+}
+
+/** The newest stored deposit numbers (`watch_seq`), see {@link SessionStore.recentWatchSeqs}. */
+export interface RecentWatchSeqs {
+  /** The highest `watch_seq` stored, or -1 before any deposit. */
+  highest: number;
+  /** Every `watch_seq` stored in `(highest - window, highest]`, watched or not. */
+  stored: number[];
 }
 
 /**
@@ -189,6 +199,8 @@ const SESSION_COLUMNS = `id, client_secret, status, amount, currency, order_id, 
 const SESSION_COLUMN_NAMES = SESSION_COLUMNS.split(',').map((column) => column.trim());
 /** The session columns of type jsonb. */
 const JSONB_COLUMNS = new Set(['metadata', 'methods', 'review_reasons']);
+/** The most reads one grouped statement carries (see `loadBundleGrouped`). */
+const READ_GROUP_MAX = 64;
 /** The most creates one grouped statement carries (see `insertSessionGrouped`). */
 const CREATE_GROUP_MAX = 64;
 /** What a session read selects: its columns, and `canceled_at_block` as text (a bigint). */
@@ -207,6 +219,32 @@ const TRANSFER_COLUMNS = `chain_id::float8 AS chain_id, tx_hash, log_index, sess
   block_time, seen_at`;
 
 type Raw<T, K extends keyof T> = Omit<T, K> & { [P in K]: string };
+
+/**
+ * A transfer as a JSON object, for reading a session's transfers in the statement that reads the
+ * session (alias `t`): numbers that may exceed 2^53 as text, times as whole epoch milliseconds
+ * (what node-postgres makes of a timestamptz: the microseconds cut off).
+ */
+const TRANSFER_JSON = `json_build_object('chain_id', t.chain_id, 'tx_hash', t.tx_hash, 'log_index', t.log_index,
+  'session_id', t.session_id, 'address', t.address, 'token_address', t.token_address,
+  'token_symbol', t.token_symbol, 'decimals', t.decimals, 'from_address', t.from_address,
+  'amount_atomic', t.amount_atomic::text, 'block_number', t.block_number::text, 'block_hash', t.block_hash,
+  'block_time', floor(extract(epoch FROM t.block_time) * 1000)::float8,
+  'seen_at', floor(extract(epoch FROM t.seen_at) * 1000)::float8)`;
+/** A transfer as {@link TRANSFER_JSON} spells it. */
+type JsonTransfer = Omit<TransferRecord, 'amount_atomic' | 'block_number' | 'block_time' | 'seen_at'> & {
+  amount_atomic: string;
+  block_number: string;
+  block_time: number;
+  seen_at: number;
+};
+const fromJsonTransfer = (row: JsonTransfer): TransferRecord => ({
+  ...row,
+  amount_atomic: BigInt(row.amount_atomic),
+  block_number: Number(row.block_number),
+  block_time: new Date(row.block_time),
+  seen_at: new Date(row.seen_at),
+});
 
 /** {@link SESSION_SELECT} with every column qualified by the alias `s` (for joins). */
 const SESSION_SELECT_QUALIFIED = `${SESSION_COLUMNS.split(',')
@@ -229,6 +267,12 @@ const unprefixed = (row: Record<string, unknown>, prefix: string) =>
 /** The fields of `row` whose names start with none of `prefixes`. */
 const withoutPrefixed = (row: Record<string, unknown>, prefixes: string[]) =>
   Object.fromEntries(Object.entries(row).filter(([key]) => !prefixes.some((p) => key.startsWith(p))));
+/** A session with its deposit, its transfers and the chains' cursors, one row each (alias `s`); add the WHERE. */
+const BUNDLE_SELECT = `SELECT ${SESSION_SELECT_QUALIFIED}, ${DEPOSIT_JOINED},
+    (SELECT json_agg(json_build_array(c.chain_id, c.block_number::text)) FROM chain_cursors c) AS x_cursors,
+    (SELECT json_agg(${TRANSFER_JSON} ORDER BY t.block_number, t.log_index)
+       FROM transfers t WHERE t.session_id = s.id) AS x_transfers
+  FROM sessions s LEFT JOIN deposits d ON d.session_id = s.id`;
 
 type RawDeposit = Raw<DepositRecord, 'derivation_index' | 'amount_due_atomic' | 'amount_min_atomic'>;
 const toDeposit = (row: RawDeposit): DepositRecord => ({
@@ -447,31 +491,75 @@ export class SessionStore extends Store {
 
   /**
    * Loads a session with its deposit, transfers and chain cursors; `forUpdate` locks the session row.
-   * Two statements: the session with its deposit and the cursors, then its transfers.
+   * One statement: the session joined with its deposit, its transfers and the cursors as JSON.
    */
   async loadBundle(q: Queryable, id: string, forUpdate = false): Promise<SessionBundle | null> {
     const { rows } = await q.query<RawSession & Record<string, unknown>>(
-      `SELECT ${SESSION_SELECT_QUALIFIED}, ${DEPOSIT_JOINED},
-         (SELECT json_agg(json_build_array(c.chain_id, c.block_number::text)) FROM chain_cursors c) AS x_cursors
-       FROM sessions s LEFT JOIN deposits d ON d.session_id = s.id
-       WHERE s.id = $1${forUpdate ? ' FOR UPDATE OF s' : ''}`,
+      `${BUNDLE_SELECT} WHERE s.id = $1${forUpdate ? ' FOR UPDATE OF s' : ''}`,
       [id],
     );
-    const row = rows[0];
-    if (!row) return null;
+    return rows[0] ? this.toBundle(rows[0]) : null;
+  }
+
+  /**
+   * {@link loadBundle} outside a transaction, read together with the reads that arrive meanwhile on
+   * PGlite: while one statement runs, reads queue up and go together in the next, `WHERE id =
+   * ANY(…)` (up to {@link READ_GROUP_MAX}). On PGlite every statement costs a fixed round of
+   * protocol messages through its WebAssembly on the server's one thread, whatever it reads; a
+   * buyer's every request starts with this read (the access check). Each read is answered by a
+   * statement that started after it was asked, so it sees everything committed before, as a read of
+   * its own would. An idle server sends a lone read at once. On PostgreSQL reads run on the pool's
+   * connections side by side, as before.
+   */
+  loadBundleGrouped(id: string): Promise<SessionBundle | null> {
+    if (this.db.kind !== 'pglite') return this.loadBundle(this.db, id);
+    return new Promise((resolve, reject) => {
+      this.readQueue.push({ id, resolve, reject });
+      if (!this.flushingReads) void this.flushReads();
+    });
+  }
+
+  private readonly readQueue: {
+    id: string;
+    resolve: (bundle: SessionBundle | null) => void;
+    reject: (error: unknown) => void;
+  }[] = [];
+  private flushingReads = false;
+
+  private async flushReads(): Promise<void> {
+    this.flushingReads = true;
+    // As for creates (see flushCreates): the end of the I/O phase, so that every request read in
+    // the same pass joins the first group.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    while (this.readQueue.length) {
+      const group = this.readQueue.splice(0, READ_GROUP_MAX);
+      try {
+        const { rows } = await this.db.query<RawSession & Record<string, unknown>>(
+          `${BUNDLE_SELECT} WHERE s.id = ANY($1::text[])`,
+          [[...new Set(group.map((item) => item.id))]],
+        );
+        const byId = new Map(rows.map((row) => [row.id, row]));
+        for (const item of group) {
+          const row = byId.get(item.id);
+          item.resolve(row ? this.toBundle(row) : null);
+        }
+      } catch {
+        // One by one, so that whatever failed fails only its own read.
+        for (const item of group) await this.loadBundle(this.db, item.id).then(item.resolve, item.reject);
+      }
+    }
+    this.flushingReads = false;
+  }
+
+  /** A {@link BUNDLE_SELECT} row as a bundle. */
+  private toBundle(row: RawSession & Record<string, unknown>): SessionBundle {
     const deposit = row.d_session_id === null ? null : toDeposit(unprefixed(row, 'd_') as RawDeposit);
     const cursors = (row.x_cursors ?? []) as [number, string][];
     const session = this.opened(toSession(withoutPrefixed(row, ['d_', 'x_']) as RawSession));
-    // Qualified: a bare `block_number` would sort by the `::text` output column ('100' < '99').
-    const transfers = await q.query<Raw<TransferRecord, 'amount_atomic' | 'block_number'>>(
-      `SELECT ${TRANSFER_COLUMNS} FROM transfers WHERE session_id = $1
-       ORDER BY transfers.block_number, transfers.log_index`,
-      [id],
-    );
     return {
       session,
       deposit,
-      transfers: transfers.rows.map(toTransfer),
+      transfers: ((row.x_transfers ?? []) as JsonTransfer[]).map(fromJsonTransfer),
       cursors: new Map(cursors.map(([chainId, block]) => [chainId, Number(block)])),
     };
   }
@@ -530,18 +618,21 @@ export class SessionStore extends Store {
   async loadBundles(q: Queryable, sessions: SessionRecord[]): Promise<SessionBundle[]> {
     if (!sessions.length) return [];
     const ids = sessions.map((s) => s.id);
-    const deposits = await q.query<RawDeposit>(
-      `SELECT ${DEPOSIT_COLUMNS} FROM deposits WHERE session_id = ANY($1::text[])`,
-      [ids],
-    );
-    const transfers = await q.query<Raw<TransferRecord, 'amount_atomic' | 'block_number'>>(
-      `SELECT ${TRANSFER_COLUMNS} FROM transfers WHERE session_id = ANY($1::text[])
-       ORDER BY transfers.block_number, transfers.log_index`,
-      [ids],
-    );
-    const cursors = await q.query<{ chain_id: number; block_number: string }>(
-      'SELECT chain_id::float8 AS chain_id, block_number::text AS block_number FROM chain_cursors',
-    );
+    // Sent together: on PostgreSQL's pool they run on three connections at once, one round trip of
+    // waiting instead of three (a transaction's one connection, or PGlite, runs them in turn).
+    const [deposits, transfers, cursors] = await Promise.all([
+      q.query<RawDeposit>(`SELECT ${DEPOSIT_COLUMNS} FROM deposits WHERE session_id = ANY($1::text[])`, [
+        ids,
+      ]),
+      q.query<Raw<TransferRecord, 'amount_atomic' | 'block_number'>>(
+        `SELECT ${TRANSFER_COLUMNS} FROM transfers WHERE session_id = ANY($1::text[])
+         ORDER BY transfers.block_number, transfers.log_index`,
+        [ids],
+      ),
+      q.query<{ chain_id: number; block_number: string }>(
+        'SELECT chain_id::float8 AS chain_id, block_number::text AS block_number FROM chain_cursors',
+      ),
+    ]);
     const cursorMap = new Map(cursors.rows.map((row) => [row.chain_id, Number(row.block_number)]));
     const depositOf = new Map(deposits.rows.map((row) => [row.session_id, toDeposit(row)]));
     const transfersOf = new Map<string, TransferRecord[]>();
@@ -565,13 +656,18 @@ export class SessionStore extends Store {
   }
 
   /**
-   * Reserves a BIP32 child index outside any transaction, so that the address can be derived before
-   * the session row is locked. A sequence never hands out a value twice, even to a transaction that
-   * rolls back: an index reserved by a choice that then fails stays unused forever (a gap), never
-   * reused.
+   * Reserves `count` BIP32 child indexes in one statement, ascending, outside any transaction (the
+   * derivation pool's refill, `chain/derivation-pool.ts`), so that addresses are derived before a
+   * session row is locked. A sequence never hands out a value twice, to this or any instance, even to
+   * a transaction that rolls back: an index reserved and then not used stays unused forever (a gap),
+   * never reused.
    */
-  async reserveDerivationIndex(): Promise<number> {
-    return this.nextDerivationIndex(this.db);
+  async reserveDerivationIndexes(count: number): Promise<number[]> {
+    const { rows } = await this.db.query<{ index: string }>(
+      `SELECT nextval('deposit_index_seq')::text AS index FROM generate_series(1, $1::integer)`,
+      [count],
+    );
+    return rows.map((row) => Number(row.index)).sort((a, b) => a - b);
   }
 
   /**
@@ -668,9 +764,10 @@ export class SessionStore extends Store {
          RETURNING d.*
        )
        INSERT INTO abandoned_deposits (session_id, method, chain_id, token_symbol, token_address, decimals,
-         address, derivation_index, amount_due_atomic, rate, rate_sources, created_at, watch_until, abandoned_at)
+         address, derivation_index, amount_due_atomic, rate, rate_sources, created_at, watch_until, abandoned_at,
+         watch_seq)
        SELECT session_id, method, chain_id, token_symbol, token_address, decimals, address, derivation_index,
-         amount_due_atomic, rate, rate_sources, created_at, watch_until, $2 FROM moved
+         amount_due_atomic, rate, rate_sources, created_at, watch_until, $2, watch_seq FROM moved
        RETURNING session_id`,
       [sessionId, now],
     );
@@ -799,24 +896,51 @@ export class SessionStore extends Store {
 
   /**
    * Deposit addresses still watched at `now` (on every chain: a payment on the wrong network is
-   * noticed too) whose derivation index is above `afterIndex` or in `alsoIndexes`. Indexes come from
-   * a sequence, so a deposit may commit after a higher one: callers pass the gaps they saw again.
+   * noticed too) stored after `afterSeq` or numbered in `alsoSeqs` (their `watch_seq`, the order
+   * they were stored in; not their derivation index, which the derivation pool hands out late and
+   * out of order). Numbers are taken at insert, so a deposit may commit after a higher one: callers
+   * pass the holes they saw again.
    */
-  async depositsToWatch(afterIndex: number, alsoIndexes: number[], now: Date): Promise<WatchedDeposit[]> {
+  async depositsToWatch(afterSeq: number, alsoSeqs: number[], now: Date): Promise<WatchedDeposit[]> {
     // Two index lookups rather than one `OR`, which would scan every deposit.
-    const columns = 'session_id, address, derivation_index::text AS derivation_index, watch_until';
-    // Abandoned deposits too (the buyer went back): money may still arrive there. Their indexes come
-    // from the same sequence, so the address book's incremental reads see them like any deposit.
+    const columns =
+      'session_id, address, derivation_index::text AS derivation_index, watch_seq::text AS watch_seq, watch_until';
+    // Abandoned deposits too (the buyer went back): money may still arrive there. They keep the
+    // number of the deposit they were, so the address book's incremental reads see them like any.
     const from = (table: string) =>
-      `SELECT ${columns} FROM ${table} WHERE derivation_index > $1 AND watch_until > $2
-       ${alsoIndexes.length ? `UNION SELECT ${columns} FROM ${table} WHERE derivation_index = ANY($3::bigint[]) AND watch_until > $2` : ''}`;
-    const { rows } = await this.db.query<Raw<WatchedDeposit, 'derivation_index'>>(
+      `SELECT ${columns} FROM ${table} WHERE watch_seq > $1 AND watch_until > $2
+       ${alsoSeqs.length ? `UNION SELECT ${columns} FROM ${table} WHERE watch_seq = ANY($3::bigint[]) AND watch_until > $2` : ''}`;
+    const { rows } = await this.db.query<Raw<WatchedDeposit, 'derivation_index' | 'watch_seq'>>(
       `${from('deposits')} UNION ${from('abandoned_deposits')}`,
-      alsoIndexes.length ? [afterIndex, now, alsoIndexes] : [afterIndex, now],
+      alsoSeqs.length ? [afterSeq, now, alsoSeqs] : [afterSeq, now],
     );
     return rows
-      .map((row) => ({ ...row, derivation_index: Number(row.derivation_index) }))
-      .sort((x, y) => x.derivation_index - y.derivation_index);
+      .map((row) => ({
+        ...row,
+        derivation_index: Number(row.derivation_index),
+        watch_seq: Number(row.watch_seq),
+      }))
+      .sort((x, y) => x.watch_seq - y.watch_seq);
+  }
+
+  /**
+   * The highest deposit number stored and every number stored in the `window` below it (watched or
+   * expired, either table), in one statement: what an address book's first read needs to tell the
+   * holes of inserts still committing from deposits that simply expired.
+   */
+  async recentWatchSeqs(window: number): Promise<RecentWatchSeqs> {
+    const { rows } = await this.db.query<{ highest: string; stored: string[] | null }>(
+      `WITH top AS (
+         SELECT GREATEST((SELECT MAX(watch_seq) FROM deposits), (SELECT MAX(watch_seq) FROM abandoned_deposits)) AS m)
+       SELECT COALESCE((SELECT m FROM top), -1)::text AS highest,
+         (SELECT array_agg(n::text) FROM (
+            SELECT watch_seq AS n FROM deposits WHERE watch_seq > (SELECT m FROM top) - $1::bigint
+            UNION ALL
+            SELECT watch_seq FROM abandoned_deposits WHERE watch_seq > (SELECT m FROM top) - $1::bigint) recent) AS stored`,
+      [window],
+    );
+    const row = rows[0]!;
+    return { highest: Number(row.highest), stored: (row.stored ?? []).map(Number) };
   }
 
   /** Last processed block of a chain, or `null` before the first run. */

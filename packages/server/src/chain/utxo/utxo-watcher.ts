@@ -122,7 +122,10 @@ export function startUtxoWatcher(options: ChainWatcherOptions & { rpc?: NodeRpc 
         'watch-only wallet ready; the node derives the same addresses as the server',
       );
     }
-    await wallet.ensureRange(book.highestIndex);
+    // The sequence's high water, not the book's highest deposit: the sequence is shared by every
+    // chain, and the EVM and TRON derivation pools reserve indexes ahead in bulk, so this chain's
+    // next index may lie further above the highest deposit stored than the wallet's margin.
+    await wallet.ensureRange(Math.max(book.highestIndex, await sessions.derivationHighWater()));
 
     const since = cursor >= 0 ? await rpc<string>('getblockhash', [cursor]) : '';
     const list = await rpc<{ transactions: WalletEntry[]; removed?: WalletEntry[]; lastblock: string }>(
