@@ -44,6 +44,8 @@ import {
   treasuryWalletNameOf,
 } from './utxo-treasury.js';
 import { runPeriodically } from './periodic-run.js';
+import type { SweepHook } from '../webhooks/sweep-webhooks.js';
+import type { WebhookSweepEventType } from '@crypto-checkout/protocol';
 
 /** Statuses of a UTXO sweep row (see the module comment). */
 export type UtxoSweepStatus = 'submitted' | 'confirmed' | 'dropped' | 'needs_review';
@@ -83,6 +85,8 @@ export function createUtxoSweepWatch(options: {
   rpc: NodeRpc;
   /** The payouts, to settle those exported by `payouts export-psbt`; without, none are settled. */
   payouts?: Payouts;
+  /** Writes the sweep webhooks (webhooks/sweep-webhooks.ts); without, none are written. */
+  onSweepChange?: SweepHook | undefined;
   logger: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void };
   clock?: () => Date;
 }): UtxoSweepWatch {
@@ -221,6 +225,11 @@ export function createUtxoSweepWatch(options: {
         now,
       });
       if (before[0]?.status !== status) {
+        await options.onSweepChange?.(q, {
+          chain_id: chain.id,
+          tx_hash: txid,
+          type: sweepEventOf(before[0]?.status, status),
+        });
         const log = status === 'needs_review' ? logger.warn : logger.info;
         log.call(
           logger,
@@ -420,6 +429,18 @@ export function createUtxoSweepWatch(options: {
       );
     }
   }
+}
+
+/**
+ * The webhook of a UTXO sweep's change of status: leaving `confirmed` (a reorganisation took its
+ * block, or it conflicted after all) is `sweep.reversed` — its booking is taken back in the same
+ * transaction — whatever it is now (`data.status` says); otherwise `sweep.<status>`, `dropped`
+ * being `sweep.failed` (nothing moved).
+ */
+function sweepEventOf(before: string | undefined, now: UtxoSweepStatus): WebhookSweepEventType {
+  if (before === 'confirmed') return 'sweep.reversed';
+  if (now === 'dropped') return 'sweep.failed';
+  return `sweep.${now}`;
 }
 
 /**
