@@ -24,6 +24,7 @@ import { runReconcile, treasuryCommands } from '../../packages/server/src/cli/tr
 import { createApiKey } from '../../packages/server/src/keys/secret-key.js';
 import { nodeRpc } from '../../packages/server/src/chain/utxo/node-rpc.js';
 import { createUtxoSweepWatch } from '../../packages/server/src/treasury/utxo-sweep-watch.js';
+import { treasuryWalletNameOf } from '../../packages/server/src/treasury/utxo-treasury.js';
 import { parseConfig, type Config } from '../../packages/server/src/config.js';
 import { startServer, type RunningServer } from '../../packages/server/src/server.js';
 import { formatAtomic, toAtomic } from '../../packages/server/src/money.js';
@@ -320,6 +321,32 @@ describe(
       b = await balances();
       assert.equal(b.in_deposit_addresses, '0');
       assert.equal(b.in_treasury, formatAtomic(total - fee, 8));
+      // Its webhooks, one per change of the transaction (not per deposit): seen, booked, taken back, booked.
+      const { rows: hooks } = await db().query<{ type: string; body: string }>(
+        `SELECT type, body FROM webhook_events WHERE type LIKE 'sweep.%' ORDER BY seq`,
+      );
+      assert.deepEqual(
+        hooks.map((h) => h.type),
+        ['sweep.submitted', 'sweep.confirmed', 'sweep.reversed', 'sweep.confirmed'],
+      );
+      const last = JSON.parse(hooks.at(-1)!.body) as {
+        data: {
+          rail: string;
+          status: string;
+          tx_hash: string;
+          deposits: { amount: string; session_id: string }[];
+        };
+      };
+      assert.equal(last.data.rail, 'utxo');
+      assert.equal(last.data.status, 'confirmed');
+      assert.equal(last.data.tx_hash, sweepTxid);
+      assert.equal(last.data.deposits.length, 3);
+      assert.ok(last.data.deposits.every((d) => d.session_id.startsWith('cs_')));
+      assert.equal(
+        last.data.deposits.reduce((sum, d) => sum + toAtomic(d.amount, 8), 0n),
+        total,
+      );
+      assert.equal((JSON.parse(hooks[2]!.body) as { data: { status: string } }).data.status, 'submitted');
       // Append-only: booked, taken back, booked again.
       const { rows } = await db().query<{ amount: string }>(
         `SELECT sum(amount_atomic)::text AS amount FROM ledger_entries WHERE kind = 'sweep' AND tx_hash = $1 GROUP BY id ORDER BY id`,
@@ -460,6 +487,93 @@ describe(
       assert.deepEqual(await reconcileNow(), { code: 0, differences: [] });
     });
 
+    test('a reorganisation of a confirmed payout takes its settlement back; re-mined, it is booked once more', async () => {
+      const { rows: confirmed } = await db().query<{ id: string; tx_hash: string; amount_atomic: string }>(
+        `SELECT id, tx_hash, amount_atomic::text FROM payouts WHERE status = 'confirmed' ORDER BY id`,
+      );
+      assert.equal(confirmed.length, 3, 'needs the payouts of the previous test');
+      const txid = confirmed[0]!.tx_hash;
+      const ltc = async () =>
+        (
+          (await (
+            await fetch(`${server.url}/v1/balances`, { headers: { authorization: `Bearer ${secretKey}` } })
+          ).json()) as { data: { asset: string; in_treasury: string; pending_payouts: string }[] }
+        ).data.find((x) => x.asset === LTC)!;
+      const booked = async () =>
+        (
+          await db().query<{ kind: string; net: string; n: string }>(
+            `SELECT kind, sum(amount_atomic)::text AS net, count(*)::text AS n FROM ledger_entries
+              WHERE tx_hash = $1 AND kind IN ('payout_settle', 'fee') GROUP BY kind ORDER BY kind`,
+            [txid],
+          )
+        ).rows;
+      const before = await ltc();
+      const settled = await booked();
+      const paid = confirmed.reduce((sum, p) => sum + BigInt(p.amount_atomic), 0n);
+      assert.equal(settled.find((r) => r.kind === 'payout_settle')!.net, paid.toString());
+      const { blockheight } = await node.rpc<{ blockheight: number }>(
+        'gettransaction',
+        [txid, true],
+        treasuryWalletNameOf(config.chains[0]!),
+      );
+
+      await node.invalidate(blockheight);
+      await waitFor(
+        async () => {
+          const { rows } = await db().query<{ status: string }>(
+            'SELECT status FROM payouts WHERE tx_hash = $1',
+            [txid],
+          );
+          return rows.every((r) => r.status === 'submitted');
+        },
+        10_000,
+        'the payouts back to submitted',
+      );
+      // Append-only: the settlement and the fee again with the opposite sign; the money is pending again.
+      assert.deepEqual(
+        (await booked()).map((r) => [r.kind, r.net, r.n]),
+        [
+          ['fee', '0', '2'],
+          ['payout_settle', '0', '6'],
+        ],
+      );
+      const reorged = await ltc();
+      assert.equal(reorged.pending_payouts, formatAtomic(paid, 8));
+      assert.equal(
+        toAtomic(reorged.in_treasury, 8),
+        toAtomic(before.in_treasury, 8) + paid + BigInt(settled.find((r) => r.kind === 'fee')!.net),
+      );
+      const { rows: events } = await db().query<{ type: string }>(
+        `SELECT type FROM webhook_events WHERE type LIKE 'payout.%' ORDER BY seq DESC LIMIT 3`,
+      );
+      assert.deepEqual(
+        events.map((e) => e.type),
+        ['payout.submitted', 'payout.submitted', 'payout.submitted'],
+      );
+
+      await node.mine(2);
+      await waitFor(
+        async () => {
+          const { rows } = await db().query<{ status: string }>(
+            'SELECT status FROM payouts WHERE tx_hash = $1',
+            [txid],
+          );
+          return rows.every((r) => r.status === 'confirmed');
+        },
+        10_000,
+        'the payouts confirmed again',
+      );
+      assert.deepEqual(
+        (await booked()).map((r) => [r.kind, r.net, r.n]),
+        [
+          ['fee', settled.find((r) => r.kind === 'fee')!.net, '3'],
+          ['payout_settle', paid.toString(), '9'],
+        ],
+      );
+      assert.deepEqual(await ltc(), before);
+      assert.deepEqual(await reconcileNow(), { code: 0, differences: [] });
+    });
+
     test('an exported payout whose coin is spent by another transaction fails and releases its reservation', async (t) => {
       t.diagnostic(pgDatabase ? 'on PostgreSQL' : 'on PGlite');
       const answer = await fetch(`${server.url}/v1/payouts`, {
@@ -562,6 +676,17 @@ describe(
         new RegExp(`outside the treasury: ${paid.atomic - 1_000n} to ${elsewhere}`),
       );
 
+      const { rows: flagged } = await db().query<{ body: string }>(
+        `SELECT body FROM webhook_events WHERE type = 'sweep.needs_review'`,
+      );
+      assert.equal(flagged.length, 1);
+      const review = (
+        JSON.parse(flagged[0]!.body) as { data: { review_reason: string; deposits: unknown[] } }
+      ).data;
+      assert.equal(review.review_reason, row!.review_reason);
+      assert.deepEqual(review.deposits, [
+        { address: paid.address, session_id: paid.session, asset: LTC, amount: formatAtomic(paid.atomic, 8) },
+      ]);
       // Nothing booked: the money still counts as in its deposit address, and reconcile shows where it went.
       assert.equal((await balances()).in_deposit_addresses, formatAtomic(paid.atomic, 8));
       const { rows: booked } = await db().query('SELECT 1 FROM ledger_entries WHERE tx_hash = $1', [txid]);

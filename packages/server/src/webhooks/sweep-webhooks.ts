@@ -91,10 +91,10 @@ export function sweepWebhooks(options: {
       modes.set(live, [...(modes.get(live) ?? []), row]);
     }
     const first = rows[0]!;
-    let queued = false;
     for (const [livemode, group] of modes) {
+      // Stored even without an endpoint, as payout events are: the event log shows it, and it can be
+      // redelivered to an endpoint added later.
       const endpointIds = await options.store.endpointsFor(tx, livemode, change.type);
-      if (!endpointIds.length) continue;
       const at = new Date(Math.max(...group.map((r) => r.updated_at.getTime())));
       const payload: SweepWebhookPayload = {
         type: change.type,
@@ -130,9 +130,8 @@ export function sweepWebhooks(options: {
         at,
         endpointIds,
       });
-      queued = true;
     }
     // Before the commit: a worker that looks too early finds nothing and its next poll finds it.
-    if (queued) options.outbox.signal();
+    options.outbox.signal();
   };
 }
