@@ -332,6 +332,38 @@ export class SweepStore extends Store {
   }
 
   /**
+   * Rows of every chain and rail whose deposit address belongs to a session of `livemode`, newest
+   * first, optionally of one status (`needs_review`): what the merchant page lists. A row of no
+   * session's address is in neither mode's list.
+   */
+  async listForMode(
+    livemode: boolean,
+    options: { status?: string; limit: number },
+  ): Promise<(SweepRecord & { review_reason: string | null; session_id: string })[]> {
+    const { rows } = await this.db.query<Row & { review_reason: string | null; session_id: string }>(
+      `SELECT ${COLUMNS.split(', ')
+        .map((c) => `w.${c}`)
+        .join(', ')}, w.review_reason, d.session_id
+         FROM sweeps w
+         JOIN LATERAL (
+           SELECT session_id FROM deposits WHERE chain_id = w.chain_id AND lower(address) = lower(w.address)
+           UNION ALL
+           SELECT session_id FROM abandoned_deposits WHERE chain_id = w.chain_id AND lower(address) = lower(w.address)
+           LIMIT 1) d ON true
+         JOIN sessions s ON s.id = d.session_id
+        WHERE s.livemode = $1 AND ($2::text IS NULL OR w.status = $2)
+        ORDER BY w.created_at DESC, w.tx_hash, w.derivation_index, w.token_symbol
+        LIMIT $3`,
+      [livemode, options.status ?? null, options.limit],
+    );
+    return rows.map((row) => ({
+      ...fromRow(row),
+      review_reason: row.review_reason,
+      session_id: row.session_id,
+    }));
+  }
+
+  /**
    * The distinct transactions of the chain's sweeps confirmed since `since`: those whose place on
    * chain is checked again after a reorganisation.
    */
