@@ -6,8 +6,10 @@
  * agreement with the node to the litoshi; a reorganisation of the sweep's block takes the booking
  * back and books it again when re-mined; a payout batch above and below the review threshold is
  * exported as one PSBT, signed, broadcast and confirmed, and one whose coins are spent otherwise
- * fails; a spend of deposit coins elsewhere waits for review. On PostgreSQL (the production store,
- * where bigint columns come back as strings) when it is reachable, else on PGlite.
+ * fails; a confirmed payout reorganised away is taken back and booked again when re-mined, or fails
+ * when its coin is double-spent in the new chain; a spend of deposit coins elsewhere waits for
+ * review. On PostgreSQL (the production store, where bigint columns come back as strings) when it is
+ * reachable, else on PGlite.
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -732,6 +734,111 @@ describe(
       assert.ok([...first.transactions.values()].includes('needs_review'));
       await watch.syncOnce();
       assert.deepEqual(await snapshot(), before);
+    });
+
+    test('a confirmed payout reorganised away and then double-spent fails, its settlement and reservation released', async () => {
+      // A treasury coin to pay from (the earlier tests spent the treasury's last one elsewhere).
+      const { rows: handed } = await db().query<{ address: string }>(
+        'SELECT address FROM utxo_treasury_addresses ORDER BY derivation_index LIMIT 1',
+      );
+      await node.pay(handed[0]!.address, '0.01');
+      await node.mine(2);
+      const payee = await node.rpc<string>('getnewaddress', ['', 'bech32'], 'buyer');
+      const asked = await fetch(`${server.url}/v1/payouts`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${secretKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ payouts: [{ destination: payee, asset: LTC, amount: '0.004' }] }),
+      });
+      assert.equal(asked.status, 201);
+      const [payout] = ((await asked.json()) as { data: { id: string }[] }).data;
+      const exportPsbt = treasuryCommands.find((c) => c.group === 'payouts' && c.name === 'export-psbt')!;
+      const file = join(dataDir, 'double-spent.psbt');
+      await exportPsbt.run(
+        { config, db: db(), secrets: testSecretBox, print: () => {} },
+        { chain: 'litecoin-regtest', mode: 'test', export: file, 'fee-rate': '2', 'key-origin': origin },
+        [],
+      );
+      const psbt = bitcoinjs.Psbt.fromBase64((await readFile(file, 'utf8')).trim(), { network: LTC_REGTEST });
+      assert.equal(psbt.inputCount, 1);
+      // Copied: finalizing clears the input's derivations.
+      const input = { ...psbt.data.inputs[0]! };
+      const coin = psbt.txInputs[0]!;
+      psbt.signAllInputsHD(hdSigner(seed));
+      psbt.finalizeAllInputs();
+      const txid = await node.rpc<string>('sendrawtransaction', [psbt.extractTransaction().toHex()]);
+      await node.mine(2);
+      const statusOf = async () =>
+        (
+          await db().query<{ status: string; failure_reason: string | null }>(
+            'SELECT status, failure_reason FROM payouts WHERE id = $1',
+            [payout!.id],
+          )
+        ).rows[0]!;
+      await waitFor(async () => (await statusOf()).status === 'confirmed', 10_000, 'the payout confirmed');
+
+      // The block goes; in the chain that replaces it, the same coin pays someone else.
+      const { blockheight } = await node.rpc<{ blockheight: number }>(
+        'gettransaction',
+        [txid, true],
+        treasuryWalletNameOf(config.chains[0]!),
+      );
+      await node.invalidate(blockheight);
+      await waitFor(
+        async () => (await statusOf()).status === 'submitted',
+        10_000,
+        'the payout submitted again',
+      );
+      const other = new bitcoinjs.Psbt({ network: LTC_REGTEST });
+      other.addInput({
+        hash: coin.hash,
+        index: coin.index,
+        witnessUtxo: input.witnessUtxo!,
+        bip32Derivation: input.bip32Derivation!,
+      });
+      other.addOutput({
+        address: await node.rpc<string>('getnewaddress', ['', 'bech32'], 'buyer'),
+        value: input.witnessUtxo!.value - 2_000n,
+      });
+      other.signAllInputsHD(hdSigner(seed));
+      other.finalizeAllInputs();
+      await node.rpc('generateblock', [
+        await node.rpc<string>('getnewaddress', ['', 'bech32'], 'buyer'),
+        [other.extractTransaction().toHex()],
+      ]);
+      await node.mine(1);
+      await waitFor(async () => (await statusOf()).status === 'failed', 10_000, 'the payout failed');
+      assert.match((await statusOf()).failure_reason!, new RegExp(`${txid}`));
+
+      // Reserved, settled, settled back, released: nothing pending, no fee, and the webhooks say so.
+      const { rows } = await db().query<{ kind: string; net: string; n: string }>(
+        `SELECT kind, sum(amount_atomic)::text AS net, count(*)::text AS n FROM ledger_entries
+          WHERE payout_id = $1 OR (tx_hash = $2 AND kind = 'fee') GROUP BY kind ORDER BY kind`,
+        [payout!.id, txid],
+      );
+      assert.deepEqual(
+        rows.map((r) => [r.kind, r.net, r.n]),
+        [
+          ['fee', '0', '2'],
+          ['payout_release', '-400000', '1'],
+          ['payout_reserve', '400000', '1'],
+          ['payout_settle', '0', '2'],
+        ],
+      );
+      const { rows: events } = await db().query<{ type: string }>(
+        `SELECT type FROM webhook_events WHERE type LIKE 'payout.%' AND body LIKE $1 ORDER BY seq`,
+        [`%${payout!.id}%`],
+      );
+      assert.deepEqual(
+        events.map((e) => e.type),
+        [
+          'payout.requested',
+          'payout.approved',
+          'payout.submitted',
+          'payout.confirmed',
+          'payout.submitted',
+          'payout.failed',
+        ],
+      );
     });
   },
 );

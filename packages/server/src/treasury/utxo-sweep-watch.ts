@@ -158,10 +158,18 @@ export function createUtxoSweepWatch(options: {
     const fee = inputTotal - outputs.reduce((sum, o) => sum + o.amount, 0n);
     const foreignInputs = spent.length - ours.length;
 
+    let inMempool = tx.confirmations === 0 && (await mempool()).has(txid);
+    if (tx.confirmations === 0 && !inMempool) {
+      // The pass's mempool may predate a block that mined it since: read the mempool afresh, then the
+      // transaction (mined in between, it shows confirmations), before calling it dropped — a
+      // `sweep.failed` webhook must not come from a race.
+      inMempool = (await rpc<string[]>('getrawmempool')).includes(txid);
+      tx = await rpc<WalletTransaction>('gettransaction', [txid, true, true], wallet);
+    }
     let status: UtxoSweepStatus;
     const confirmations = tx.confirmations;
     if (confirmations >= chain.confirmations) status = 'confirmed';
-    else if (confirmations > 0 || (confirmations === 0 && (await mempool()).has(txid))) status = 'submitted';
+    else if (confirmations > 0 || (confirmations === 0 && inMempool)) status = 'submitted';
     else status = 'dropped';
     let reviewReason: string | null = null;
     if (elsewhere.length || foreignInputs || toTreasury.length !== 1) {
