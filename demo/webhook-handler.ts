@@ -35,6 +35,12 @@ export function createWebhookHandler(options: { log?: (line: string) => void } =
     if (event.type === 'webhook.test') return 'test event received';
     if (event.type === 'ledger.entry_created')
       return `ledger ${event.data.kind} ${event.data.amount} ${event.data.asset}`;
+    if (event.type.startsWith('sweep.')) {
+      // A sweep moves the merchant's own money between its addresses; `needs_review` means some left
+      // for elsewhere: tell a person.
+      const sweep = (event as Extract<WebhookPayload, { type: `sweep.${string}` }>).data;
+      return `sweep ${sweep.tx_hash} is ${sweep.status} (${sweep.deposits.length} deposit(s))${sweep.review_reason ? `: ${sweep.review_reason}` : ''}`;
+    }
     if (event.type.startsWith('payout.')) {
       const payout = (event as Extract<WebhookPayload, { type: `payout.${string}` }>).data;
       return `payout ${payout.id} is ${payout.status}`;
@@ -89,7 +95,9 @@ export function createWebhookHandler(options: { log?: (line: string) => void } =
           ? event.data.endpoint_id
           : 'order_id' in event.data
             ? `${event.data.order_id ?? '—'} (${event.data.id})`
-            : event.data.id;
+            : 'tx_hash' in event.data && 'deposits' in event.data
+              ? event.data.tx_hash
+              : event.data.id;
       log(`  ✓ webhook ${event.type} for ${about}: ${outcome}`);
       res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
     },

@@ -1,13 +1,21 @@
 /**
  * A forwarder sweep confirmed and then reorganised away: its rows go back to pending, the ledger gets
  * compensating `sweep` and `fee` entries (nothing rewritten), `reconcile` agrees with the chain at
- * once; the relayer broadcasts it again and, mined again, it is recorded again — once.
+ * once; the relayer broadcasts it again and, mined again, it is recorded again — once. A `["*"]`
+ * endpoint (a real HTTP receiver) gets each step as a signed sweep webhook: submitted, confirmed,
+ * reversed, confirmed.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { parseEther, type Address } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
-import type { LedgerEntry } from '@crypto-checkout/protocol';
+import { Webhook } from 'standardwebhooks';
+import {
+  sweepWebhookPayloadSchema,
+  type LedgerEntry,
+  type SweepWebhookPayload,
+  type WebhookEndpointWithSecret,
+} from '@crypto-checkout/protocol';
 import { SweepStore } from '../../packages/server/src/store/sweep-store.js';
 import { reconcile } from '../../packages/server/src/treasury/reconcile.js';
 import { ensureForwarderFactory } from '../../packages/server/src/treasury/forwarder-factory.js';
@@ -17,9 +25,12 @@ import { sendCoinTo, tokenBalance } from '../support/forwarders.js';
 import { recordSecrets } from '../support/logs.js';
 import { startStack, type Stack } from '../support/stack.js';
 import { callApi, waitFor } from '../support/wait.js';
+import { startReceiver, type Receiver } from '../support/webhook-receiver.js';
 
 describe('a forwarder sweep reorganised away after it was confirmed', () => {
   let stack: Stack;
+  let receiver: Receiver;
+  let endpoint: WebhookEndpointWithSecret;
   const treasury = privateKeyToAccount(generatePrivateKey()).address;
   const relayerKey = generatePrivateKey();
   recordSecrets(relayerKey);
@@ -28,10 +39,30 @@ describe('a forwarder sweep reorganised away after it was confirmed', () => {
     stack = await startStack({
       confirmations: 1,
       chain: { deposit_mode: 'forwarder', treasury_address: treasury },
+      config: { webhooks: { poll_interval_ms: 50 } } as never,
     });
     await sendCoinTo(stack.rpcUrl, [privateKeyToAccount(relayerKey).address], [parseEther('1')]);
+    receiver = await startReceiver();
+    endpoint = await callApi<WebhookEndpointWithSecret>(
+      stack.apiUrl,
+      stack.secretKey,
+      'POST',
+      '/v1/webhook_endpoints',
+      { url: receiver.url, events: ['*'] },
+    );
   });
-  after(() => stack?.stop());
+  after(async () => {
+    await stack?.stop();
+    await receiver?.close();
+  });
+  /** The sweep webhooks received, each verified against its raw bytes with the endpoint's secret. */
+  const sweepHooks = (): SweepWebhookPayload[] => {
+    const wh = new Webhook(endpoint.secret);
+    return receiver.requests
+      .map((r) => wh.verify(r.body.toString(), r.headers as Record<string, string>) as { type: string })
+      .filter((p) => p.type.startsWith('sweep.'))
+      .map((p) => sweepWebhookPayloadSchema.parse(p));
+  };
 
   const entries = async () => {
     const all: LedgerEntry[] = [];
@@ -70,6 +101,7 @@ describe('a forwarder sweep reorganised away after it was confirmed', () => {
       chain: stack.config.chains[0]!,
       db: stack.server.app.store.db,
       ledger: stack.server.app.treasury.ledger,
+      onSweepChange: stack.server.app.treasury.onSweepChange,
       relayerKey,
     });
     const store = new SweepStore(stack.server.app.store.db);
@@ -138,5 +170,24 @@ describe('a forwarder sweep reorganised away after it was confirmed', () => {
         .reduce((s, e) => s + parseFloat(e.amount), 0);
     assert.equal(net('sweep'), 10.25);
     await agrees();
+
+    await waitFor(() => sweepHooks().length === 4, 15_000, 'four sweep webhooks');
+    const hooks = sweepHooks();
+    assert.deepEqual(
+      hooks.map((h) => [h.type, h.data.status, h.data.tx_hash, h.data.rail]),
+      [
+        ['sweep.submitted', 'submitted', hash, 'forwarder'],
+        ['sweep.confirmed', 'confirmed', hash, 'forwarder'],
+        ['sweep.reversed', 'submitted', hash, 'forwarder'],
+        ['sweep.confirmed', 'confirmed', hash, 'forwarder'],
+      ],
+    );
+    const last = hooks.at(-1)!.data;
+    assert.equal(last.treasury_address, treasury.toLowerCase());
+    assert.deepEqual(
+      last.deposits.map((d) => [d.address, d.asset, d.amount, d.session_id?.startsWith('cs_')]).sort(),
+      deposits.map((a, i) => [a.toLowerCase(), 'usdc@anvil', ['7.25', '3'][i], true]).sort(),
+    );
+    assert.equal(hooks[2]!.data.block_number, null, 'reversed: no block any more');
   });
 });

@@ -12,6 +12,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe } from 'node:test';
 import type { Database, Queryable } from '../../packages/server/src/store/database.js';
 import { SessionStore, type SessionQuery } from '../../packages/server/src/store/session-store.js';
+import { SweepStore } from '../../packages/server/src/store/sweep-store.js';
 import { testSecretBox } from '../support/app.js';
 import { pgliteBackend, postgresBackend, testOn } from '../support/backends.js';
 import { insertOpenPayments } from '../support/bulk.js';
@@ -68,6 +69,34 @@ for (const backend of [pgliteBackend(), postgresBackend()]) {
         if (index) assert.match(plan, index, `${what}: ${sql}\n${plan}`);
       }
     }
+
+    it("the merchant page's sweep lists use indexes", async () => {
+      const seen: { sql: string; params: unknown[] | undefined }[] = [];
+      const recording = {
+        ...db,
+        query: (sql: string, params?: unknown[]) => {
+          seen.push({ sql, params });
+          return db.query(sql, params);
+        },
+      } as Database;
+      // With the planner's statistics (the 50 deposits of one chain): the chain's index alone would
+      // read them all to compare each lower-cased address.
+      await db.query('ANALYZE deposits');
+      await db.query('ANALYZE abandoned_deposits');
+      const store = new SweepStore(recording);
+      await store.listForMode(false, { status: 'needs_review', limit: 100 });
+      await store.listForMode(true, { limit: 500 });
+      assert.equal(seen.length, 2);
+      for (const { sql, params } of seen) {
+        const plan = await db.transaction(async (tx) => {
+          await tx.query('SET LOCAL enable_seqscan = off');
+          const { rows } = await tx.query<Record<string, string>>(`EXPLAIN ${sql}`, params);
+          return rows.map((row) => Object.values(row)[0]).join('\n');
+        });
+        assert.doesNotMatch(plan, /Seq Scan/, `${sql}\n${plan}`);
+        assert.match(plan, /deposits_chain_lower_address/, plan);
+      }
+    });
 
     it('the lookups of one session, its secret, its events and its chain data use indexes', async () => {
       const { rows } = await db.query<{ id: string }>('SELECT id FROM sessions LIMIT 1');

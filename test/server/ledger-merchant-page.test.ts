@@ -2,7 +2,8 @@
  * The merchant page: sign-in with a secret key that the browser then never holds (an HttpOnly,
  * SameSite=Strict cookie with a server-side token), balances and the review queue, approve buttons
  * that work only with the page's CSRF token, from the page's origin, for another key than the
- * payout's requester, and a session that ends when its key is revoked.
+ * payout's requester, and a session that ends when its key is revoked; the sweeps of every rail and
+ * the deposit spends waiting for review, escaped, in the key's mode only.
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -10,7 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { payoutWebhookPayloadSchema, type Payout } from '@crypto-checkout/protocol';
 import { createApiKey } from '../../packages/server/src/keys/secret-key.js';
-import { buildTestApp, type TestApp } from '../support/app.js';
+import { FAKE_USDC, buildTestApp, type TestApp } from '../support/app.js';
 
 describe('the merchant page', () => {
   let app: TestApp;
@@ -181,6 +182,133 @@ describe('the merchant page', () => {
     // Revoking the key ends its page session at the next request.
     await app.apiKeys.revoke(record.id, new Date());
     assert.ok((await page(cookie)).body.includes('action="/merchant/login"'));
+  });
+
+  test('it lists the sweeps of every rail and the deposit spends for review, escaped, in its mode only', async () => {
+    const db = app.store.db;
+    /** A session of the test key with its deposit address (`livemode` rewritten for the other mode). */
+    const deposit = async (livemode = false) => {
+      const session = await app.createSession({ methods: ['usdc@anvil'] });
+      await app.sessions.choosePayment(session.id, 'usdc@anvil');
+      if (livemode) await db.query('UPDATE sessions SET livemode = true WHERE id = $1', [session.id]);
+      const { rows } = await db.query<{ address: string; derivation_index: string | number }>(
+        'SELECT address, derivation_index FROM deposits WHERE session_id = $1',
+        [session.id],
+      );
+      return { session: session.id, address: rows[0]!.address, index: Number(rows[0]!.derivation_index) };
+    };
+    const hash = () => `0x${randomBytes(32).toString('hex')}`;
+    const treasury = privateKeyToAccount(generatePrivateKey()).address.toLowerCase();
+    const insert = async (row: {
+      tx: string;
+      at: { address: string; index: number };
+      status: string;
+      planned: bigint;
+      amount: bigint | null;
+      relayer: string;
+      raw: string;
+      block: number | null;
+      review?: string;
+      to?: string;
+    }) =>
+      db.query(
+        `INSERT INTO sweeps (chain_id, tx_hash, address, derivation_index, token_symbol, token_address,
+           treasury_address, planned_atomic, amount_atomic, status, batch_deposits, block_number,
+           relayer_address, nonce, raw_tx, created_at, updated_at, review_reason)
+         VALUES (31337, $1, $2, $3, 'USDC', $4, $5, $6, $7, $8, 1, $9, $10, 0, $11, now(), now(), $12)`,
+        [
+          row.tx,
+          row.at.address.toLowerCase(),
+          row.at.index,
+          FAKE_USDC,
+          row.to ?? treasury,
+          row.planned.toString(),
+          row.amount?.toString() ?? null,
+          row.status,
+          row.block,
+          row.relayer,
+          row.raw,
+          row.review ?? null,
+        ],
+      );
+    const [a, b, c, live] = [await deposit(), await deposit(), await deposit(), await deposit(true)];
+    const forwarder = hash();
+    const adopted = hash();
+    const flagged = hash();
+    const other = hash();
+    const relayer = privateKeyToAccount(generatePrivateKey()).address.toLowerCase();
+    await insert({
+      tx: forwarder,
+      at: a,
+      status: 'pending',
+      planned: 1_500_000n,
+      amount: null,
+      relayer,
+      raw: '0x02ab',
+      block: null,
+    });
+    await insert({
+      tx: adopted,
+      at: b,
+      status: 'confirmed',
+      planned: 0n,
+      amount: 2_250_000n,
+      relayer,
+      raw: '0x',
+      block: 42,
+    });
+    await insert({
+      tx: flagged,
+      at: c,
+      status: 'needs_review',
+      planned: 7_000_000n,
+      amount: null,
+      relayer: '',
+      raw: '00',
+      block: 43,
+      review: 'deposit coins sent outside the treasury: 6999000 to <script>alert(1)</script>',
+      to: '<b>elsewhere</b>',
+    });
+    await insert({
+      tx: other,
+      at: live,
+      status: 'confirmed',
+      planned: 0n,
+      amount: 9_000_000n,
+      relayer,
+      raw: '0x',
+      block: 44,
+    });
+
+    const html = (await page(await login(app.secretKey))).body;
+    const section = (title: string) => {
+      const start = html.indexOf(`<h2>${title}`);
+      assert.ok(start >= 0, title);
+      return html.slice(start, html.indexOf('</table>', start));
+    };
+    const review = section('Deposit spends for review (1)');
+    assert.ok(
+      review.includes(flagged) && review.includes(c.address.toLowerCase()) && review.includes(c.session),
+    );
+    assert.ok(review.includes('<td>7 usdc@anvil</td>'));
+    assert.ok(review.includes('6999000 to &lt;script&gt;alert(1)&lt;/script&gt;'));
+    assert.ok(!html.includes('<script>') && !html.includes('<b>elsewhere'), 'everything escaped');
+    const recent = section('Recent sweeps');
+    const rowOf = (tx: string) => {
+      const start = recent.indexOf(`<tr><td><code>${tx}`);
+      assert.ok(start >= 0, tx);
+      return recent.slice(start, recent.indexOf('</tr>', start));
+    };
+    assert.match(
+      rowOf(forwarder),
+      /<td>anvil<\/td><td>forwarder<\/td><td>submitted<\/td><td>1<\/td><td>1.5 usdc@anvil<\/td>/,
+    );
+    assert.match(
+      rowOf(adopted),
+      /<td>adopted<\/td><td>confirmed<\/td><td>1<\/td><td>2.25 usdc@anvil<\/td>.*<td>42<\/td>/,
+    );
+    assert.match(rowOf(flagged), /<td>utxo<\/td><td>needs_review<\/td>/);
+    assert.ok(!html.includes(other), 'a live-mode sweep is not on the test-mode page');
   });
 
   test("a key's scopes bound it on every route, sessions included", async () => {

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import {
   WEBHOOK_SESSION_EVENT_TYPES,
   WEBHOOK_PAYOUT_EVENT_TYPES,
+  WEBHOOK_SWEEP_EVENT_TYPES,
   WEBHOOK_LEDGER_EVENT_TYPE,
   WEBHOOK_TEST_EVENT_TYPE,
 } from '@crypto-checkout/protocol';
@@ -236,9 +237,17 @@ describe('OpenAPI document', () => {
     assert.deepEqual(Object.keys(webhooks), [
       ...WEBHOOK_SESSION_EVENT_TYPES,
       ...WEBHOOK_PAYOUT_EVENT_TYPES,
+      ...WEBHOOK_SWEEP_EVENT_TYPES,
       WEBHOOK_LEDGER_EVENT_TYPE,
       WEBHOOK_TEST_EVENT_TYPE,
     ]);
+    const sweep = (webhooks['sweep.needs_review']!.post.requestBody as JsonObject).content as Record<
+      string,
+      JsonObject
+    >;
+    assert.deepEqual(sweep['application/json']!.schema, {
+      $ref: '#/components/schemas/SweepWebhookPayload',
+    });
     const ledger = (webhooks['ledger.entry_created']!.post.requestBody as JsonObject).content as Record<
       string,
       JsonObject

@@ -4,7 +4,9 @@
  * its published build artifacts, owned 1-of-1 by a test key — the way the Transaction Builder runs an
  * imported batch (MultiSendCallOnly, signed over the hash the Safe computes). The files are read
  * here with this test's own parsing (test/support/safe.ts), apart from the server's code; then the
- * ledger, `reconcile` and the chain must agree.
+ * ledger, `reconcile` and the chain must agree. Both kinds of payout entry are executed: ERC-20
+ * `transfer`s, and coin payouts through NativePayouts with the value on the entry (paid from the ETH
+ * the Safe swept in).
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -12,6 +14,10 @@ import type { Address, Hex } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import type { BuyerSession, Payout } from '@crypto-checkout/protocol';
 import { formatAtomic } from '../../packages/server/src/money.js';
+import {
+  NATIVE_PAYOUTS_ADDRESS,
+  nativePayoutsDeployment,
+} from '../../packages/server/src/treasury/native-payouts.js';
 import { reconcile } from '../../packages/server/src/treasury/reconcile.js';
 import { createForwarderSweeper } from '../../packages/server/src/treasury/sweeper-clients.js';
 import { SweepStore } from '../../packages/server/src/store/sweep-store.js';
@@ -122,6 +128,7 @@ describe('Safe Transaction Builder exports, executed by a real Safe on anvil', (
         chain: stack.config.chains[0]!,
         db: stack.server.app.store.db,
         ledger: stack.server.app.treasury.ledger,
+        onSweepChange: stack.server.app.treasury.onSweepChange,
       });
     assert.equal(await sweeper().adoptExternal(), 0, 'nothing is recorded before its confirmations');
     await stack.mine(stack.config.chains[0]!.confirmations);
@@ -139,6 +146,19 @@ describe('Safe Transaction Builder exports, executed by a real Safe on anvil', (
           executor.toLowerCase(),
         ])
         .sort(),
+    );
+    // One sweep webhook for the adopted transaction, in the transaction that recorded it.
+    const { rows: hooks } = await stack.server.app.store.db.query<{ type: string; body: string }>(
+      `SELECT type, body FROM webhook_events WHERE type LIKE 'sweep.%'`,
+    );
+    assert.deepEqual(
+      hooks.map((h) => {
+        const { data } = JSON.parse(h.body) as {
+          data: { rail: string; tx_hash: string; deposits: unknown[] };
+        };
+        return [h.type, data.rail, data.tx_hash, data.deposits.length];
+      }),
+      [['sweep.confirmed', 'adopted', executed, paid.length]],
     );
     const { ledger } = stack.server.app.treasury;
     const report = await reconcile({ ledger, chains: stack.config.chains });
@@ -193,5 +213,83 @@ describe('Safe Transaction Builder exports, executed by a real Safe on anvil', (
     );
     const report = await reconcile({ ledger: stack.server.app.treasury.ledger, chains: stack.config.chains });
     assert.deepEqual(report.differences, [], 'reconcile reports no difference after the payouts');
+  });
+
+  test('a coin payout export executed by the Safe pays through NativePayouts, and the payouts confirm', async () => {
+    const { wallet, public: pub } = devClients(stack.rpcUrl);
+    // NativePayouts deployed once by any account (the same address on every chain).
+    await pub.waitForTransactionReceipt({
+      hash: await wallet.sendTransaction({ ...nativePayoutsDeployment }),
+    });
+    const destinations = [0, 1].map(() => privateKeyToAccount(generatePrivateKey()).address);
+    const amounts = [1_000_000_000_000_000n, 2_500_000_000_000_000n];
+    const safeHeld = await pub.getBalance({ address: safe.address });
+    assert.ok(safeHeld > amounts[0]! + amounts[1]!, 'the Safe holds the ETH it swept');
+    const created = await callApi<{ data: Payout[] }>(stack.apiUrl, stack.secretKey, 'POST', '/v1/payouts', {
+      payouts: destinations.map((destination, k) => ({
+        destination,
+        asset: 'eth@anvil',
+        amount: formatAtomic(amounts[k]!, 18),
+        reference: `safe-eth-${k}`,
+      })),
+    });
+    assert.deepEqual(
+      created.data.map((p) => p.status),
+      ['approved', 'approved'],
+    );
+    const file = await callApi<BuilderFile>(stack.apiUrl, stack.secretKey, 'POST', '/v1/payouts/export', {
+      chain_id: 31337,
+      format: 'safe',
+      from: safe.address,
+    });
+    assert.equal(file.meta.checksum, txBuilderChecksum(file), 'the Transaction Builder accepts the checksum');
+    assert.deepEqual(
+      file.transactions.map((t) => [t.to, t.value]).sort(),
+      amounts.map((a) => [NATIVE_PAYOUTS_ADDRESS, a.toString()]).sort(),
+    );
+    const executed = await safe.execute(stack.rpcUrl, callsOf(file));
+    for (const [k, destination] of destinations.entries())
+      assert.equal(await pub.getBalance({ address: destination }), amounts[k]);
+    // The executor paid the gas, not the Safe: the Safe gave exactly the payouts.
+    assert.equal(await pub.getBalance({ address: safe.address }), safeHeld - amounts[0]! - amounts[1]!);
+
+    keepMining();
+    const ids = new Set(created.data.map((p) => p.id));
+    await waitFor(
+      async () => {
+        await stack.server.app.treasury.executor.confirmSubmitted(31337);
+        const page = await callApi<{ data: Payout[] }>(stack.apiUrl, stack.secretKey, 'GET', '/v1/payouts');
+        const mine = page.data.filter((p) => ids.has(p.id));
+        return mine.length === 2 && mine.every((p) => p.status === 'confirmed' && p.tx_hash === executed);
+      },
+      30_000,
+      'the two coin payouts confirmed',
+    );
+    // Each payout settled once in the ledger, with no fee (the Safe's executor paid the gas).
+    const { rows } = await stack.server.app.store.db.query<{
+      kind: string;
+      payout_id: string;
+      amount: string;
+    }>(
+      `SELECT kind, payout_id, sum(amount_atomic)::text AS amount FROM ledger_entries
+        WHERE tx_hash = $1 GROUP BY kind, payout_id`,
+      [executed.toLowerCase()],
+    );
+    assert.deepEqual(
+      rows.map((r) => [r.kind, r.payout_id, r.amount]).sort((a, b) => (a[1]! < b[1]! ? -1 : 1)),
+      created.data
+        .map((p, k) => ['payout_settle', p.id, amounts[k]!.toString()])
+        .sort((a, b) => (a[1]! < b[1]! ? -1 : 1)),
+    );
+    const balances = await callApi<{
+      data: { asset: string; in_treasury: string; pending_payouts: string }[];
+    }>(stack.apiUrl, stack.secretKey, 'GET', '/v1/balances');
+    const eth = balances.data.find((b) => b.asset === 'eth@anvil')!;
+    assert.deepEqual(
+      [eth.in_treasury, eth.pending_payouts],
+      [formatAtomic(safeHeld - amounts[0]! - amounts[1]!, 18), '0'],
+    );
+    const report = await reconcile({ ledger: stack.server.app.treasury.ledger, chains: stack.config.chains });
+    assert.deepEqual(report.differences, [], 'reconcile reports no difference after the coin payouts');
   });
 });

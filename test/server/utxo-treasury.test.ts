@@ -6,8 +6,10 @@
  * agreement with the node to the litoshi; a reorganisation of the sweep's block takes the booking
  * back and books it again when re-mined; a payout batch above and below the review threshold is
  * exported as one PSBT, signed, broadcast and confirmed, and one whose coins are spent otherwise
- * fails; a spend of deposit coins elsewhere waits for review. On PostgreSQL (the production store,
- * where bigint columns come back as strings) when it is reachable, else on PGlite.
+ * fails; a confirmed payout reorganised away is taken back and booked again when re-mined, or fails
+ * when its coin is double-spent in the new chain; a spend of deposit coins elsewhere waits for
+ * review. On PostgreSQL (the production store, where bigint columns come back as strings) when it is
+ * reachable, else on PGlite.
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -24,6 +26,7 @@ import { runReconcile, treasuryCommands } from '../../packages/server/src/cli/tr
 import { createApiKey } from '../../packages/server/src/keys/secret-key.js';
 import { nodeRpc } from '../../packages/server/src/chain/utxo/node-rpc.js';
 import { createUtxoSweepWatch } from '../../packages/server/src/treasury/utxo-sweep-watch.js';
+import { treasuryWalletNameOf } from '../../packages/server/src/treasury/utxo-treasury.js';
 import { parseConfig, type Config } from '../../packages/server/src/config.js';
 import { startServer, type RunningServer } from '../../packages/server/src/server.js';
 import { formatAtomic, toAtomic } from '../../packages/server/src/money.js';
@@ -320,6 +323,32 @@ describe(
       b = await balances();
       assert.equal(b.in_deposit_addresses, '0');
       assert.equal(b.in_treasury, formatAtomic(total - fee, 8));
+      // Its webhooks, one per change of the transaction (not per deposit): seen, booked, taken back, booked.
+      const { rows: hooks } = await db().query<{ type: string; body: string }>(
+        `SELECT type, body FROM webhook_events WHERE type LIKE 'sweep.%' ORDER BY seq`,
+      );
+      assert.deepEqual(
+        hooks.map((h) => h.type),
+        ['sweep.submitted', 'sweep.confirmed', 'sweep.reversed', 'sweep.confirmed'],
+      );
+      const last = JSON.parse(hooks.at(-1)!.body) as {
+        data: {
+          rail: string;
+          status: string;
+          tx_hash: string;
+          deposits: { amount: string; session_id: string }[];
+        };
+      };
+      assert.equal(last.data.rail, 'utxo');
+      assert.equal(last.data.status, 'confirmed');
+      assert.equal(last.data.tx_hash, sweepTxid);
+      assert.equal(last.data.deposits.length, 3);
+      assert.ok(last.data.deposits.every((d) => d.session_id.startsWith('cs_')));
+      assert.equal(
+        last.data.deposits.reduce((sum, d) => sum + toAtomic(d.amount, 8), 0n),
+        total,
+      );
+      assert.equal((JSON.parse(hooks[2]!.body) as { data: { status: string } }).data.status, 'submitted');
       // Append-only: booked, taken back, booked again.
       const { rows } = await db().query<{ amount: string }>(
         `SELECT sum(amount_atomic)::text AS amount FROM ledger_entries WHERE kind = 'sweep' AND tx_hash = $1 GROUP BY id ORDER BY id`,
@@ -460,6 +489,93 @@ describe(
       assert.deepEqual(await reconcileNow(), { code: 0, differences: [] });
     });
 
+    test('a reorganisation of a confirmed payout takes its settlement back; re-mined, it is booked once more', async () => {
+      const { rows: confirmed } = await db().query<{ id: string; tx_hash: string; amount_atomic: string }>(
+        `SELECT id, tx_hash, amount_atomic::text FROM payouts WHERE status = 'confirmed' ORDER BY id`,
+      );
+      assert.equal(confirmed.length, 3, 'needs the payouts of the previous test');
+      const txid = confirmed[0]!.tx_hash;
+      const ltc = async () =>
+        (
+          (await (
+            await fetch(`${server.url}/v1/balances`, { headers: { authorization: `Bearer ${secretKey}` } })
+          ).json()) as { data: { asset: string; in_treasury: string; pending_payouts: string }[] }
+        ).data.find((x) => x.asset === LTC)!;
+      const booked = async () =>
+        (
+          await db().query<{ kind: string; net: string; n: string }>(
+            `SELECT kind, sum(amount_atomic)::text AS net, count(*)::text AS n FROM ledger_entries
+              WHERE tx_hash = $1 AND kind IN ('payout_settle', 'fee') GROUP BY kind ORDER BY kind`,
+            [txid],
+          )
+        ).rows;
+      const before = await ltc();
+      const settled = await booked();
+      const paid = confirmed.reduce((sum, p) => sum + BigInt(p.amount_atomic), 0n);
+      assert.equal(settled.find((r) => r.kind === 'payout_settle')!.net, paid.toString());
+      const { blockheight } = await node.rpc<{ blockheight: number }>(
+        'gettransaction',
+        [txid, true],
+        treasuryWalletNameOf(config.chains[0]!),
+      );
+
+      await node.invalidate(blockheight);
+      await waitFor(
+        async () => {
+          const { rows } = await db().query<{ status: string }>(
+            'SELECT status FROM payouts WHERE tx_hash = $1',
+            [txid],
+          );
+          return rows.every((r) => r.status === 'submitted');
+        },
+        10_000,
+        'the payouts back to submitted',
+      );
+      // Append-only: the settlement and the fee again with the opposite sign; the money is pending again.
+      assert.deepEqual(
+        (await booked()).map((r) => [r.kind, r.net, r.n]),
+        [
+          ['fee', '0', '2'],
+          ['payout_settle', '0', '6'],
+        ],
+      );
+      const reorged = await ltc();
+      assert.equal(reorged.pending_payouts, formatAtomic(paid, 8));
+      assert.equal(
+        toAtomic(reorged.in_treasury, 8),
+        toAtomic(before.in_treasury, 8) + paid + BigInt(settled.find((r) => r.kind === 'fee')!.net),
+      );
+      const { rows: events } = await db().query<{ type: string }>(
+        `SELECT type FROM webhook_events WHERE type LIKE 'payout.%' ORDER BY seq DESC LIMIT 3`,
+      );
+      assert.deepEqual(
+        events.map((e) => e.type),
+        ['payout.submitted', 'payout.submitted', 'payout.submitted'],
+      );
+
+      await node.mine(2);
+      await waitFor(
+        async () => {
+          const { rows } = await db().query<{ status: string }>(
+            'SELECT status FROM payouts WHERE tx_hash = $1',
+            [txid],
+          );
+          return rows.every((r) => r.status === 'confirmed');
+        },
+        10_000,
+        'the payouts confirmed again',
+      );
+      assert.deepEqual(
+        (await booked()).map((r) => [r.kind, r.net, r.n]),
+        [
+          ['fee', settled.find((r) => r.kind === 'fee')!.net, '3'],
+          ['payout_settle', paid.toString(), '9'],
+        ],
+      );
+      assert.deepEqual(await ltc(), before);
+      assert.deepEqual(await reconcileNow(), { code: 0, differences: [] });
+    });
+
     test('an exported payout whose coin is spent by another transaction fails and releases its reservation', async (t) => {
       t.diagnostic(pgDatabase ? 'on PostgreSQL' : 'on PGlite');
       const answer = await fetch(`${server.url}/v1/payouts`, {
@@ -562,6 +678,17 @@ describe(
         new RegExp(`outside the treasury: ${paid.atomic - 1_000n} to ${elsewhere}`),
       );
 
+      const { rows: flagged } = await db().query<{ body: string }>(
+        `SELECT body FROM webhook_events WHERE type = 'sweep.needs_review'`,
+      );
+      assert.equal(flagged.length, 1);
+      const review = (
+        JSON.parse(flagged[0]!.body) as { data: { review_reason: string; deposits: unknown[] } }
+      ).data;
+      assert.equal(review.review_reason, row!.review_reason);
+      assert.deepEqual(review.deposits, [
+        { address: paid.address, session_id: paid.session, asset: LTC, amount: formatAtomic(paid.atomic, 8) },
+      ]);
       // Nothing booked: the money still counts as in its deposit address, and reconcile shows where it went.
       assert.equal((await balances()).in_deposit_addresses, formatAtomic(paid.atomic, 8));
       const { rows: booked } = await db().query('SELECT 1 FROM ledger_entries WHERE tx_hash = $1', [txid]);
@@ -607,6 +734,111 @@ describe(
       assert.ok([...first.transactions.values()].includes('needs_review'));
       await watch.syncOnce();
       assert.deepEqual(await snapshot(), before);
+    });
+
+    test('a confirmed payout reorganised away and then double-spent fails, its settlement and reservation released', async () => {
+      // A treasury coin to pay from (the earlier tests spent the treasury's last one elsewhere).
+      const { rows: handed } = await db().query<{ address: string }>(
+        'SELECT address FROM utxo_treasury_addresses ORDER BY derivation_index LIMIT 1',
+      );
+      await node.pay(handed[0]!.address, '0.01');
+      await node.mine(2);
+      const payee = await node.rpc<string>('getnewaddress', ['', 'bech32'], 'buyer');
+      const asked = await fetch(`${server.url}/v1/payouts`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${secretKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ payouts: [{ destination: payee, asset: LTC, amount: '0.004' }] }),
+      });
+      assert.equal(asked.status, 201);
+      const [payout] = ((await asked.json()) as { data: { id: string }[] }).data;
+      const exportPsbt = treasuryCommands.find((c) => c.group === 'payouts' && c.name === 'export-psbt')!;
+      const file = join(dataDir, 'double-spent.psbt');
+      await exportPsbt.run(
+        { config, db: db(), secrets: testSecretBox, print: () => {} },
+        { chain: 'litecoin-regtest', mode: 'test', export: file, 'fee-rate': '2', 'key-origin': origin },
+        [],
+      );
+      const psbt = bitcoinjs.Psbt.fromBase64((await readFile(file, 'utf8')).trim(), { network: LTC_REGTEST });
+      assert.equal(psbt.inputCount, 1);
+      // Copied: finalizing clears the input's derivations.
+      const input = { ...psbt.data.inputs[0]! };
+      const coin = psbt.txInputs[0]!;
+      psbt.signAllInputsHD(hdSigner(seed));
+      psbt.finalizeAllInputs();
+      const txid = await node.rpc<string>('sendrawtransaction', [psbt.extractTransaction().toHex()]);
+      await node.mine(2);
+      const statusOf = async () =>
+        (
+          await db().query<{ status: string; failure_reason: string | null }>(
+            'SELECT status, failure_reason FROM payouts WHERE id = $1',
+            [payout!.id],
+          )
+        ).rows[0]!;
+      await waitFor(async () => (await statusOf()).status === 'confirmed', 10_000, 'the payout confirmed');
+
+      // The block goes; in the chain that replaces it, the same coin pays someone else.
+      const { blockheight } = await node.rpc<{ blockheight: number }>(
+        'gettransaction',
+        [txid, true],
+        treasuryWalletNameOf(config.chains[0]!),
+      );
+      await node.invalidate(blockheight);
+      await waitFor(
+        async () => (await statusOf()).status === 'submitted',
+        10_000,
+        'the payout submitted again',
+      );
+      const other = new bitcoinjs.Psbt({ network: LTC_REGTEST });
+      other.addInput({
+        hash: coin.hash,
+        index: coin.index,
+        witnessUtxo: input.witnessUtxo!,
+        bip32Derivation: input.bip32Derivation!,
+      });
+      other.addOutput({
+        address: await node.rpc<string>('getnewaddress', ['', 'bech32'], 'buyer'),
+        value: input.witnessUtxo!.value - 2_000n,
+      });
+      other.signAllInputsHD(hdSigner(seed));
+      other.finalizeAllInputs();
+      await node.rpc('generateblock', [
+        await node.rpc<string>('getnewaddress', ['', 'bech32'], 'buyer'),
+        [other.extractTransaction().toHex()],
+      ]);
+      await node.mine(1);
+      await waitFor(async () => (await statusOf()).status === 'failed', 10_000, 'the payout failed');
+      assert.match((await statusOf()).failure_reason!, new RegExp(`${txid}`));
+
+      // Reserved, settled, settled back, released: nothing pending, no fee, and the webhooks say so.
+      const { rows } = await db().query<{ kind: string; net: string; n: string }>(
+        `SELECT kind, sum(amount_atomic)::text AS net, count(*)::text AS n FROM ledger_entries
+          WHERE payout_id = $1 OR (tx_hash = $2 AND kind = 'fee') GROUP BY kind ORDER BY kind`,
+        [payout!.id, txid],
+      );
+      assert.deepEqual(
+        rows.map((r) => [r.kind, r.net, r.n]),
+        [
+          ['fee', '0', '2'],
+          ['payout_release', '-400000', '1'],
+          ['payout_reserve', '400000', '1'],
+          ['payout_settle', '0', '2'],
+        ],
+      );
+      const { rows: events } = await db().query<{ type: string }>(
+        `SELECT type FROM webhook_events WHERE type LIKE 'payout.%' AND body LIKE $1 ORDER BY seq`,
+        [`%${payout!.id}%`],
+      );
+      assert.deepEqual(
+        events.map((e) => e.type),
+        [
+          'payout.requested',
+          'payout.approved',
+          'payout.submitted',
+          'payout.confirmed',
+          'payout.submitted',
+          'payout.failed',
+        ],
+      );
     });
   },
 );

@@ -197,3 +197,81 @@ export const payoutWebhookPayloadSchema = z.object({
   timestamp: z.string(),
   data: payoutSchema,
 });
+
+/**
+ * Where a sweep stands on the wire, the same for every rail: `submitted` (sent, or seen in the
+ * mempool, below the chain's confirmations), `confirmed` (booked in the ledger), `failed` (reverted,
+ * dropped or conflicted: nothing moved, the deposits stay in their addresses), `needs_review`
+ * (deposit money spent outside the treasury: nothing booked, a person must look).
+ */
+export const SWEEP_STATUSES = ['submitted', 'confirmed', 'failed', 'needs_review'] as const;
+
+/** A sweep status; see {@link SWEEP_STATUSES}. */
+export const sweepStatusSchema = z.enum(SWEEP_STATUSES);
+
+/**
+ * The sweep webhooks: `sweep.<status>` when a sweep transaction's status changes, and
+ * `sweep.reversed` when a confirmed sweep leaves the chain in a reorganisation (its ledger entries
+ * are reversed and it is `submitted` again: the same transaction mined again sends `sweep.confirmed`).
+ */
+export const WEBHOOK_SWEEP_EVENT_TYPES = [
+  'sweep.submitted',
+  'sweep.confirmed',
+  'sweep.reversed',
+  'sweep.failed',
+  'sweep.needs_review',
+] as const;
+
+/** A sweep webhook type, e.g. `sweep.confirmed`. */
+export const webhookSweepEventTypeSchema = z.enum(WEBHOOK_SWEEP_EVENT_TYPES);
+
+/** Type of a sweep webhook. */
+export type WebhookSweepEventType = z.infer<typeof webhookSweepEventTypeSchema>;
+
+/** One deposit address a sweep empties, in one asset. */
+export const sweepDepositSchema = z.object({
+  /** The deposit address the money leaves. */
+  address: z.string(),
+  /** The session the address was derived for, or `null` when none is known. */
+  session_id: z.string().nullable(),
+  asset: assetIdSchema,
+  /** What the sweep moves from it: what reached the treasury once confirmed, else what it spends. */
+  amount: decimalStringSchema,
+});
+
+/** A sweep transaction, as its webhooks carry it. */
+export const sweepSchema = z.object({
+  object: z.literal('sweep'),
+  livemode: z.boolean(),
+  chain_id: z.number().int(),
+  tx_hash: z.string(),
+  /**
+   * How it was sent: `forwarder` (this server's relayer flushed CREATE2 forwarders), `adopted` (a
+   * forwarder flush another account sent, a Safe executing a `sweep --export` file), `utxo` (a
+   * Bitcoin-like chain's deposit coins spent, e.g. a signed `sweep --export` PSBT).
+   */
+  rail: z.enum(['forwarder', 'adopted', 'utxo']),
+  status: sweepStatusSchema,
+  /** Where the money goes: the treasury address (for `needs_review`, where it went instead). */
+  treasury_address: z.string(),
+  /** The block it is mined in, or `null` while unmined. */
+  block_number: z.number().int().nullable(),
+  /** The deposits of this mode that it empties (one transaction may carry both modes' deposits). */
+  deposits: z.array(sweepDepositSchema),
+  /** For `needs_review`: what went where, in words. */
+  review_reason: z.string().nullable(),
+});
+
+/** A sweep. */
+export type Sweep = z.infer<typeof sweepSchema>;
+
+/** Body of a sweep webhook. */
+export const sweepWebhookPayloadSchema = z.object({
+  type: webhookSweepEventTypeSchema,
+  /** When the status changed (ISO 8601, UTC). */
+  timestamp: z.string(),
+  data: sweepSchema,
+});
+
+/** Body of a sweep webhook. */
+export type SweepWebhookPayload = z.infer<typeof sweepWebhookPayloadSchema>;

@@ -5,11 +5,15 @@ import { SESSION_STATUSES, type SessionStatus } from './statuses.js';
 import {
   WEBHOOK_LEDGER_EVENT_TYPE,
   WEBHOOK_PAYOUT_EVENT_TYPES,
+  WEBHOOK_SWEEP_EVENT_TYPES,
   ledgerWebhookPayloadSchema,
   payoutWebhookPayloadSchema,
+  sweepWebhookPayloadSchema,
   webhookLedgerEventTypeSchema,
   webhookPayoutEventTypeSchema,
+  webhookSweepEventTypeSchema,
   type WebhookPayoutEventType,
+  type WebhookSweepEventType,
 } from './treasury.js';
 
 /**
@@ -57,13 +61,15 @@ export const webhookEventIdSchema = z
 export type WebhookEventType =
   | WebhookSessionEventType
   | WebhookPayoutEventType
+  | WebhookSweepEventType
   | typeof WEBHOOK_LEDGER_EVENT_TYPE
   | typeof WEBHOOK_TEST_EVENT_TYPE;
 
-/** Every event type an endpoint may filter on: the session types, the payout types, the ledger's. */
+/** Every event type an endpoint may filter on: the session, payout and sweep types, the ledger's. */
 const FILTERABLE_EVENT_TYPES: readonly string[] = [
   ...WEBHOOK_SESSION_EVENT_TYPES,
   ...WEBHOOK_PAYOUT_EVENT_TYPES,
+  ...WEBHOOK_SWEEP_EVENT_TYPES,
   WEBHOOK_LEDGER_EVENT_TYPE,
 ];
 
@@ -78,6 +84,7 @@ export const webhookEventFilterSchema = z
         z.literal('*'),
         webhookSessionEventTypeSchema,
         webhookPayoutEventTypeSchema,
+        webhookSweepEventTypeSchema,
         webhookLedgerEventTypeSchema,
       ],
       {
@@ -144,6 +151,7 @@ export const webhookPayloadSchema = z.union([
   sessionWebhookPayloadSchema,
   testWebhookPayloadSchema,
   payoutWebhookPayloadSchema,
+  sweepWebhookPayloadSchema,
   ledgerWebhookPayloadSchema,
 ]);
 
@@ -206,6 +214,7 @@ export const webhookEndpointSchema = z.object({
       z.literal('*'),
       webhookSessionEventTypeSchema,
       webhookPayoutEventTypeSchema,
+      webhookSweepEventTypeSchema,
       webhookLedgerEventTypeSchema,
     ]),
   ),
@@ -268,6 +277,7 @@ export const webhookEventSchema = z.object({
   type: z.union([
     webhookSessionEventTypeSchema,
     webhookPayoutEventTypeSchema,
+    webhookSweepEventTypeSchema,
     webhookLedgerEventTypeSchema,
     z.literal(WEBHOOK_TEST_EVENT_TYPE),
   ]),
@@ -292,6 +302,7 @@ export const listWebhookEventsQuerySchema = z.strictObject({
     .union([
       webhookSessionEventTypeSchema,
       webhookPayoutEventTypeSchema,
+      webhookSweepEventTypeSchema,
       webhookLedgerEventTypeSchema,
       z.literal(WEBHOOK_TEST_EVENT_TYPE),
     ])

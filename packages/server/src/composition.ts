@@ -37,6 +37,7 @@ import type { SecretBox } from './store/secret-box.js';
 import { SessionStore } from './store/session-store.js';
 import { Ledger } from './treasury/ledger.js';
 import { ledgerWebhooks } from './webhooks/ledger-webhooks.js';
+import { sweepWebhooks, type SweepHook } from './webhooks/sweep-webhooks.js';
 import { PayoutExecutor } from './treasury/payout-execution.js';
 import { Payouts } from './treasury/payouts.js';
 import type { WebhookDispatcher } from './webhooks/webhook-dispatcher.js';
@@ -134,6 +135,7 @@ export interface Services {
     ledger: Ledger;
     payouts: Payouts;
     executor: PayoutExecutor;
+    onSweepChange: SweepHook;
   };
 }
 
@@ -207,6 +209,12 @@ export function createServices(options: ServicesOptions): Services {
   const treasury = {
     ledger,
     payouts,
+    /** Writes the sweep webhooks in the transaction that changes a sweep (webhooks/sweep-webhooks.ts). */
+    onSweepChange: sweepWebhooks({
+      outbox: webhooks.outbox,
+      store: webhookStore,
+      methodOf: (chainId, token) => ledger.methodOf(chainId, token),
+    }),
     executor: new PayoutExecutor({ payouts, ledger, chains: config.chains, clock }),
   };
   // Counted in the change's transaction: one that rolls back afterwards is counted all the same (rare:
@@ -423,6 +431,7 @@ async function startSweepers(
       chain,
       db: services.store.db,
       ledger: services.treasury.ledger,
+      onSweepChange: services.treasury.onSweepChange,
       relayerKey: key,
       logger: log,
     });
@@ -452,6 +461,7 @@ async function startUtxoSweepWatches(
       db: services.store.db,
       ledger: services.treasury.ledger,
       payouts: services.treasury.payouts,
+      onSweepChange: services.treasury.onSweepChange,
       rpc: nodeRpc(chain.rpc_url, { chain: chain.key, observe: services.metrics?.observeRpc }),
       logger: log,
     });

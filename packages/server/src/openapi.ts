@@ -47,6 +47,7 @@ import {
   sessionWebhookPayloadSchema,
   testWebhookPayloadSchema,
   payoutWebhookPayloadSchema,
+  sweepWebhookPayloadSchema,
   ledgerWebhookPayloadSchema,
   WEBHOOK_LEDGER_EVENT_TYPE,
   payoutSchema,
@@ -55,6 +56,7 @@ import {
   balancesSchema,
   ledgerPageSchema,
   WEBHOOK_PAYOUT_EVENT_TYPES,
+  WEBHOOK_SWEEP_EVENT_TYPES,
   transferSchema,
   updateWebhookEndpointRequestSchema,
   WEBHOOK_REVIEW_EVENT_TYPE,
@@ -233,6 +235,7 @@ nameSchema(sessionWebhookPayloadSchema, 'SessionWebhookPayload');
 nameSchema(testWebhookPayloadSchema, 'TestWebhookPayload');
 nameSchema(payoutWebhookPayloadSchema, 'PayoutWebhookPayload');
 nameSchema(ledgerWebhookPayloadSchema, 'LedgerWebhookPayload');
+nameSchema(sweepWebhookPayloadSchema, 'SweepWebhookPayload');
 nameSchema(payoutSchema, 'Payout');
 nameSchema(payoutListSchema, 'PayoutList');
 nameSchema(createPayoutsRequestSchema, 'CreatePayoutsRequest');
@@ -347,6 +350,15 @@ export interface ApiWebhook {
 }
 
 /** The webhooks this server sends, for the document's `webhooks`. */
+/** What each sweep webhook says happened. */
+const SWEEP_SUMMARIES: Record<(typeof WEBHOOK_SWEEP_EVENT_TYPES)[number], string> = {
+  'sweep.submitted': 'A sweep was sent, or seen in the mempool: not booked yet',
+  'sweep.confirmed': "A sweep has the chain's confirmations: booked in the ledger",
+  'sweep.reversed': 'A confirmed sweep left the chain in a reorganisation: its booking was taken back',
+  'sweep.failed': 'A sweep reverted, was dropped or conflicted: nothing moved',
+  'sweep.needs_review': 'Deposit money was spent outside the treasury: nothing booked, a person must look',
+};
+
 export const WEBHOOKS: ApiWebhook[] = [
   ...WEBHOOK_SESSION_EVENT_TYPES.map((type) => ({
     name: type,
@@ -368,6 +380,15 @@ export const WEBHOOKS: ApiWebhook[] = [
       'sends `payout.requested`, then `payout.approved` (below the review threshold) or ' +
       '`payout.needs_approval`, in the transaction that created it.',
     schema: payoutWebhookPayloadSchema,
+  })),
+  ...WEBHOOK_SWEEP_EVENT_TYPES.map((type) => ({
+    name: type,
+    summary: SWEEP_SUMMARIES[type],
+    description:
+      'Signed per Standard Webhooks. One per sweep transaction and mode (not per deposit), stored in the ' +
+      'transaction that changed the sweep; `data` is the sweep (rail, status, the deposits it empties). ' +
+      'Sent to `*` endpoints, as payout events are (docs/webhooks.md).',
+    schema: sweepWebhookPayloadSchema,
   })),
   {
     name: WEBHOOK_LEDGER_EVENT_TYPE,

@@ -63,6 +63,16 @@ async function sweep(
   const { Ledger } = await import('../treasury/ledger.js');
   const ledger = new Ledger({ db, methods: buildMethodRegistry(config, pricer) });
   const { createForwarderSweeper } = await import('../treasury/sweeper-clients.js');
+  // A sweep sent from here writes its webhooks as the server's would; the server delivers them.
+  const { WebhookStore } = await import('../webhooks/webhook-store.js');
+  const { WebhookOutbox } = await import('../webhooks/webhook-outbox.js');
+  const { sweepWebhooks } = await import('../webhooks/sweep-webhooks.js');
+  const webhookStore = new WebhookStore(db, context.secrets);
+  const onSweepChange = sweepWebhooks({
+    outbox: new WebhookOutbox({ store: webhookStore }),
+    store: webhookStore,
+    methodOf: (chainId, token) => ledger.methodOf(chainId, token),
+  });
   const chains = chainsOf(context, flags);
   if (typeof flags.export === 'string' && chains.length !== 1)
     throw new Error('--export writes one chain: give --chain <key>');
@@ -73,6 +83,7 @@ async function sweep(
         db,
         ledger,
         relayerKey: config.treasury.relayer_key,
+        onSweepChange,
       });
       if (flags.execute === true) {
         if (!config.treasury.relayer_key)

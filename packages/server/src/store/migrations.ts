@@ -536,6 +536,18 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       );
     `,
   },
+  {
+    version: 26,
+    name: 'sweeps by mode: deposit addresses by lower case, deposit spends for review',
+    sql: `
+      -- The merchant page and the sweep webhooks find a sweep row's session by its deposit address,
+      -- which sweeps keep in lower case while EVM deposits are stored checksummed: by lower(address).
+      CREATE INDEX deposits_chain_lower_address ON deposits (chain_id, lower(address));
+      CREATE INDEX abandoned_deposits_chain_lower_address ON abandoned_deposits (chain_id, lower(address));
+      -- The merchant page's deposit spends waiting for review, newest first.
+      CREATE INDEX sweeps_needs_review ON sweeps (created_at) WHERE status = 'needs_review';
+    `,
+  },
 ];
 
 /**

@@ -4,8 +4,9 @@
  * receipt is read. One sweep in flight per chain: planning takes the chain's sweep lock and finds no
  * pending row, so two instances never sign with the relayer's nonce at once.
  */
+import type { SweepChange, SweepHook } from '../webhooks/sweep-webhooks.js';
 import { tryLockForTransaction } from './advisory-locks.js';
-import { Store, type Queryable } from './database.js';
+import { Store, type Database, type Queryable } from './database.js';
 
 /** A deposit address and asset with confirmed transfers newer than its last confirmed sweep. */
 export interface SweepCandidate {
@@ -108,6 +109,19 @@ export interface SweepOutcome {
 
 /** The queries on `sweeps`. */
 export class SweepStore extends Store {
+  private readonly onChange: SweepHook | undefined;
+
+  /** `onChange` writes the sweep webhooks of each status change in its transaction (sweep-webhooks.ts). */
+  constructor(db: Database, options: { onChange?: SweepHook | undefined } = {}) {
+    super(db);
+    this.onChange = options.onChange;
+  }
+
+  /** Writes the webhooks of a change of a sweep transaction's rows, in `tx`, when a hook is set. */
+  async notify(tx: Queryable, change: SweepChange): Promise<void> {
+    await this.onChange?.(tx, change);
+  }
+
   /**
    * Addresses and assets on `chainId` that received a transfer at or below `confirmedBlock` after
    * their last confirmed sweep, and are in no pending sweep: the ones whose balance is worth reading.
@@ -292,6 +306,7 @@ export class SweepStore extends Store {
         ]);
       }
       await alsoInTx?.(tx);
+      await this.notify(tx, { chain_id: chainId, tx_hash: txHash, type: 'sweep.confirmed' });
     });
   }
 
@@ -314,6 +329,38 @@ export class SweepStore extends Store {
       [chainId, [...addresses]],
     );
     return new Map(rows.map((r) => [r.address, r.livemode]));
+  }
+
+  /**
+   * Rows of every chain and rail whose deposit address belongs to a session of `livemode`, newest
+   * first, optionally of one status (`needs_review`): what the merchant page lists. A row of no
+   * session's address is in neither mode's list.
+   */
+  async listForMode(
+    livemode: boolean,
+    options: { status?: string; limit: number },
+  ): Promise<(SweepRecord & { review_reason: string | null; session_id: string })[]> {
+    const { rows } = await this.db.query<Row & { review_reason: string | null; session_id: string }>(
+      `SELECT ${COLUMNS.split(', ')
+        .map((c) => `w.${c}`)
+        .join(', ')}, w.review_reason, d.session_id
+         FROM sweeps w
+         JOIN LATERAL (
+           SELECT session_id FROM deposits WHERE chain_id = w.chain_id AND lower(address) = lower(w.address)
+           UNION ALL
+           SELECT session_id FROM abandoned_deposits WHERE chain_id = w.chain_id AND lower(address) = lower(w.address)
+           LIMIT 1) d ON true
+         JOIN sessions s ON s.id = d.session_id
+        WHERE s.livemode = $1 AND ($2::text IS NULL OR w.status = $2)
+        ORDER BY w.created_at DESC, w.tx_hash, w.derivation_index, w.token_symbol
+        LIMIT $3`,
+      [livemode, options.status ?? null, options.limit],
+    );
+    return rows.map((row) => ({
+      ...fromRow(row),
+      review_reason: row.review_reason,
+      session_id: row.session_id,
+    }));
   }
 
   /**
@@ -347,7 +394,9 @@ export class SweepStore extends Store {
          WHERE chain_id = $1 AND tx_hash = $2 AND status = 'confirmed' RETURNING 1`,
         [chainId, txHash, now],
       );
-      if (reopened.rows.length) await alsoInTx?.(tx);
+      if (!reopened.rows.length) return;
+      await alsoInTx?.(tx);
+      await this.notify(tx, { chain_id: chainId, tx_hash: txHash, type: 'sweep.reversed' });
     });
   }
 
@@ -380,7 +429,9 @@ export class SweepStore extends Store {
           now,
         ],
       );
-      if (closed.rows.length) await alsoInTx?.(tx);
+      if (!closed.rows.length) return;
+      await alsoInTx?.(tx);
+      await this.notify(tx, { chain_id: chainId, tx_hash: txHash, type: 'sweep.failed' });
     });
   }
 }

@@ -445,6 +445,7 @@ export class ForwarderSweeper {
           transfers,
           await this.store.livemodes(tx, this.chain.id, addresses),
         );
+        await this.store.notify(tx, { chain_id: this.chain.id, tx_hash: hash, type: 'sweep.confirmed' });
         return true;
       });
       if (!adopted) continue;
@@ -657,6 +658,7 @@ export class ForwarderSweeper {
           updated_at: now,
         })),
       );
+      await this.store.notify(tx, { chain_id: this.chain.id, tx_hash: hash, type: 'sweep.submitted' });
       return true;
     });
     if (!claimed) return null;

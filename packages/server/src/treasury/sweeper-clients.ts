@@ -9,6 +9,7 @@ import type { ChainConfig } from '../config.js';
 import type { Database } from '../store/database.js';
 import { SweepStore } from '../store/sweep-store.js';
 import { ForwarderSweeper, type ForwarderSweeperOptions } from './forwarder-sweeper.js';
+import type { SweepHook } from '../webhooks/sweep-webhooks.js';
 import type { Ledger } from './ledger.js';
 
 /**
@@ -21,6 +22,8 @@ export function createForwarderSweeper(options: {
   /** The ledger confirmed sweeps are written to. */
   ledger: Ledger;
   relayerKey?: string | undefined;
+  /** Writes the sweep webhooks (webhooks/sweep-webhooks.ts); without, none are written. */
+  onSweepChange?: SweepHook | undefined;
   logger?: ForwarderSweeperOptions['logger'];
 }): ForwarderSweeper {
   const { chain } = options;
@@ -45,7 +48,7 @@ export function createForwarderSweeper(options: {
     : undefined;
   return new ForwarderSweeper({
     chain,
-    store: new SweepStore(options.db),
+    store: new SweepStore(options.db, { onChange: options.onSweepChange }),
     ledger: options.ledger,
     client,
     relayer,

@@ -20,8 +20,12 @@
  * m/…/1/*) on the node, whose coins `payouts export-psbt` spends, and settles the payouts exported
  * there: `confirmed` (a `payout_settle` per payout and the transaction's fee) once the exported
  * transaction has the chain's confirmations, `failed` (the reservation released) when it conflicts
- * or its coins were spent by another transaction. A reorganisation of a payout already confirmed is
- * not taken back (it is final at the chain's confirmations, as on EVM).
+ * or its coins were spent by another transaction. A confirmed payout whose transaction a
+ * reorganisation takes below the chain's confirmations (within {@link UTXO_PAYOUT_RECHECK_MS} of its
+ * confirmation) goes back to `submitted` as on EVM: the `payout_settle` and the fee again with the
+ * opposite sign (append-only), webhook `payout.submitted`; mined again it is confirmed and booked
+ * again, once; double-spent (its transaction conflicted, or a coin of it spent by another one) it
+ * fails with the reason and its reservation released, webhook `payout.failed`.
  *
  * Runs on the instance that leads the chain's watch, beside the chain watcher (which opens the
  * deposit wallet). Ledger entries of UTXO sweeps carry no log index (a transaction's deposit address is the
@@ -44,6 +48,15 @@ import {
   treasuryWalletNameOf,
 } from './utxo-treasury.js';
 import { runPeriodically } from './periodic-run.js';
+import type { SweepHook } from '../webhooks/sweep-webhooks.js';
+import type { WebhookSweepEventType } from '@crypto-checkout/protocol';
+
+/**
+ * How long after its confirmation a UTXO payout's transaction is checked to still have the chain's
+ * confirmations: a day, far beyond any reorganisation seen on Bitcoin or Litecoin, and few
+ * transactions (one `gettransaction` per payout transaction and pass).
+ */
+export const UTXO_PAYOUT_RECHECK_MS = 24 * 60 * 60 * 1_000;
 
 /** Statuses of a UTXO sweep row (see the module comment). */
 export type UtxoSweepStatus = 'submitted' | 'confirmed' | 'dropped' | 'needs_review';
@@ -83,6 +96,8 @@ export function createUtxoSweepWatch(options: {
   rpc: NodeRpc;
   /** The payouts, to settle those exported by `payouts export-psbt`; without, none are settled. */
   payouts?: Payouts;
+  /** Writes the sweep webhooks (webhooks/sweep-webhooks.ts); without, none are written. */
+  onSweepChange?: SweepHook | undefined;
   logger: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void };
   clock?: () => Date;
 }): UtxoSweepWatch {
@@ -143,10 +158,18 @@ export function createUtxoSweepWatch(options: {
     const fee = inputTotal - outputs.reduce((sum, o) => sum + o.amount, 0n);
     const foreignInputs = spent.length - ours.length;
 
+    let inMempool = tx.confirmations === 0 && (await mempool()).has(txid);
+    if (tx.confirmations === 0 && !inMempool) {
+      // The pass's mempool may predate a block that mined it since: read the mempool afresh, then the
+      // transaction (mined in between, it shows confirmations), before calling it dropped — a
+      // `sweep.failed` webhook must not come from a race.
+      inMempool = (await rpc<string[]>('getrawmempool')).includes(txid);
+      tx = await rpc<WalletTransaction>('gettransaction', [txid, true, true], wallet);
+    }
     let status: UtxoSweepStatus;
     const confirmations = tx.confirmations;
     if (confirmations >= chain.confirmations) status = 'confirmed';
-    else if (confirmations > 0 || (confirmations === 0 && (await mempool()).has(txid))) status = 'submitted';
+    else if (confirmations > 0 || (confirmations === 0 && inMempool)) status = 'submitted';
     else status = 'dropped';
     let reviewReason: string | null = null;
     if (elsewhere.length || foreignInputs || toTreasury.length !== 1) {
@@ -221,6 +244,11 @@ export function createUtxoSweepWatch(options: {
         now,
       });
       if (before[0]?.status !== status) {
+        await options.onSweepChange?.(q, {
+          chain_id: chain.id,
+          tx_hash: txid,
+          type: sweepEventOf(before[0]?.status, status),
+        });
         const log = status === 'needs_review' ? logger.warn : logger.info;
         log.call(
           logger,
@@ -346,8 +374,65 @@ export function createUtxoSweepWatch(options: {
     },
   };
 
+  /**
+   * Puts back to `submitted` the payouts confirmed in the last {@link UTXO_PAYOUT_RECHECK_MS} whose
+   * transaction a reorganisation took below the chain's confirmations, with compensating entries.
+   */
+  async function recheckConfirmedPayouts(store: Payouts): Promise<void> {
+    const { rows } = await db.query<{ id: string; tx_hash: string }>(
+      `SELECT id, tx_hash FROM payouts WHERE chain_id = $1 AND status = 'confirmed' AND tx_hash IS NOT NULL
+         AND updated_at > $2 ORDER BY updated_at, id`,
+      [chain.id, new Date(clock().getTime() - UTXO_PAYOUT_RECHECK_MS)],
+    );
+    const confirmationsOf = new Map<string, number | null>();
+    for (const { tx_hash: txid } of rows) {
+      if (confirmationsOf.has(txid)) continue;
+      try {
+        const tx = await rpc<{ confirmations: number }>(
+          'gettransaction',
+          [txid, true],
+          treasuryWalletNameOf(chain),
+        );
+        confirmationsOf.set(txid, tx.confirmations);
+      } catch (error) {
+        // Not in the treasury wallet (a wallet rebuilt from scratch): nothing to judge by, left alone.
+        if (!(error instanceof NodeRpcError) || error.code !== -5) throw error;
+        confirmationsOf.set(txid, null);
+      }
+    }
+    for (const { id, tx_hash: txid } of rows) {
+      const confirmations = confirmationsOf.get(txid);
+      if (confirmations === null || confirmations === undefined || confirmations >= chain.confirmations)
+        continue;
+      const now = clock();
+      const back = await store.transaction(async (q) => {
+        const current = await store.lockById(q, id);
+        if (current?.status !== 'confirmed' || current.tx_hash !== txid) return false;
+        await ledger.append(q, [
+          {
+            ...reserveEntry(current, 'payout_settle', -current.amount_atomic, now),
+            address: current.source_address,
+            tx_hash: txid,
+            log_index: current.log_index,
+          },
+        ]);
+        // Once per transaction, however many payouts it carries (nothing when reversed already).
+        await ledger.reverseFee(q, { chain_id: chain.id, tx_hash: txid, payout_id: current.id, at: now });
+        // The exported transaction keeps its id and output: the same one mined again confirms it.
+        await store.transition(q, current, 'submitted');
+        return true;
+      });
+      if (back)
+        logger.warn(
+          { chain: chain.key, txid, payout: id, confirmations },
+          'a confirmed UTXO payout lost its confirmations in a reorganisation: reversed in the ledger, submitted again',
+        );
+    }
+  }
+
   /** Confirms or fails the submitted payouts of the chain by what the treasury wallet shows of their transaction. */
   async function settlePayouts(store: Payouts): Promise<void> {
+    await recheckConfirmedPayouts(store);
     const submitted = await store.inStatus(db, chain.id, 'submitted');
     const byTx = new Map<string, typeof submitted>();
     for (const p of submitted) {
@@ -420,6 +505,18 @@ export function createUtxoSweepWatch(options: {
       );
     }
   }
+}
+
+/**
+ * The webhook of a UTXO sweep's change of status: leaving `confirmed` (a reorganisation took its
+ * block, or it conflicted after all) is `sweep.reversed` — its booking is taken back in the same
+ * transaction — whatever it is now (`data.status` says); otherwise `sweep.<status>`, `dropped`
+ * being `sweep.failed` (nothing moved).
+ */
+function sweepEventOf(before: string | undefined, now: UtxoSweepStatus): WebhookSweepEventType {
+  if (before === 'confirmed') return 'sweep.reversed';
+  if (now === 'dropped') return 'sweep.failed';
+  return `sweep.${now}`;
 }
 
 /**

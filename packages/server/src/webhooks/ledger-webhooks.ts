@@ -3,8 +3,9 @@
  * sweep, a payout's reservation, release or settlement, a fee — stored in the outbox in the
  * transaction that wrote the entry (the ledger's append hook), so that an entry and its webhook
  * exist together or not at all. Opt-in: only endpoints whose filter names the type get it (not
- * `["*"]`, whose receivers expect session and payout events, and would get one more per entry); with
- * none, nothing is stored: ledger entries are many and already listed by `GET /v1/ledger`.
+ * `["*"]`, whose receivers expect session, payout and sweep events, and would get one more per
+ * entry); with none, nothing is stored: ledger entries are many and already listed by
+ * `GET /v1/ledger`.
  * @module
  */
 import { WEBHOOK_LEDGER_EVENT_TYPE, type LedgerWebhookPayload } from '@crypto-checkout/protocol';

@@ -1,6 +1,9 @@
 /**
- * The merchant page, `/merchant`: balances, the payouts waiting for approval (approve, cancel),
- * recent payouts, the sessions for review and the latest sessions — server-rendered HTML, no script.
+ * The merchant page, `/merchant`: balances, the payouts waiting for approval (approve, cancel), the
+ * deposit spends waiting for review (money that left a deposit address for somewhere other than the
+ * treasury), recent sweeps of every rail (EVM forwarder, adopted, UTXO) with their status, recent
+ * payouts, the sessions for review and the latest sessions — server-rendered HTML, no script. Every
+ * value shown is escaped: addresses, review reasons and references come from the chain or the API.
  *
  * How a browser holds the secret key: it does not. The sign-in form posts the key once; the server
  * identifies it like any API call and answers a cookie with a random token (only its SHA-256 is
@@ -28,8 +31,10 @@ import { formatAtomic } from '../../money.js';
 import { errors, raw, security } from '../../openapi.js';
 import type { SessionSearch } from '../../sessions/session-search.js';
 import type { ApiKeyStore } from '../../store/api-key-store.js';
+import { SweepStore } from '../../store/sweep-store.js';
 import type { Ledger } from '../../treasury/ledger.js';
 import { payoutView, type Payouts } from '../../treasury/payouts.js';
+import { sweepRailOf, sweepStatusOf } from '../../webhooks/sweep-webhooks.js';
 import { escapeHtml } from '../checkout/index.js';
 
 /** How long a sign-in lasts. */
@@ -84,6 +89,25 @@ export const merchantPageRoutes: FastifyPluginAsyncZod<MerchantPageOptions> = as
   const { auth, ledger, payouts, search, config, apiKeys } = options;
   const clock = options.clock ?? (() => new Date());
   const db = ledger.db;
+  const sweeps = new SweepStore(db);
+  const chainName = (id: number) => config.chains.find((c) => c.id === id)?.key ?? String(id);
+  /** A sweep row's amount with its asset: what reached the treasury once confirmed, else what it spends. */
+  const sweptAmount = (row: {
+    chain_id: number;
+    token_address: string | null;
+    token_symbol: string;
+    status: string;
+    planned_atomic: bigint;
+    amount_atomic: bigint | null;
+  }) => {
+    const method = ledger.methodOf(row.chain_id, row.token_address);
+    const atomic = row.status === 'confirmed' ? (row.amount_atomic ?? 0n) : row.planned_atomic;
+    return {
+      asset: method?.id ?? `${row.token_symbol.toLowerCase()}@${row.chain_id}`,
+      atomic,
+      decimals: method?.decimals ?? 0,
+    };
+  };
 
   // Forms post application/x-www-form-urlencoded: parsed here only, for these routes.
   app.addContentTypeParser(
@@ -164,6 +188,14 @@ export const merchantPageRoutes: FastifyPluginAsyncZod<MerchantPageOptions> = as
     const recent = await payouts.list(live, { limit: 20 });
     const review = await search.list(listSessionsQuerySchema.parse({ limit: '20', review: 'true' }), live);
     const latest = await search.list(listSessionsQuerySchema.parse({ limit: '20' }), live);
+    const spends = await sweeps.listForMode(live, { status: 'needs_review', limit: 100 });
+    // The 20 newest sweep transactions: their rows (a batch has one per deposit address and asset).
+    const sweepTxs = new Map<string, Awaited<ReturnType<typeof sweeps.listForMode>>>();
+    for (const row of await sweeps.listForMode(live, { limit: 500 })) {
+      const key = `${row.chain_id}:${row.tx_hash}`;
+      if (!sweepTxs.has(key) && sweepTxs.size === 20) continue;
+      sweepTxs.set(key, [...(sweepTxs.get(key) ?? []), row]);
+    }
     const csrf = escapeHtml(session.csrf);
     const canApprove = hasScope(session.caller, 'approve');
     const canCancel = canApprove || hasScope(session.caller, 'write');
@@ -208,6 +240,47 @@ ${message ? `<p class="msg" role="status">${escapeHtml(message)}</p>` : ''}
       )}</tbody></table>
 <h2>Payouts awaiting approval (${waiting.length})</h2><table><thead><tr><th>Payout</th><th>Status</th><th>Amount</th><th>Value</th><th>Destination</th><th>Asked by</th><th></th></tr></thead><tbody>${rows(
         waiting.map((p) => payoutRow(payoutView(p), true)),
+      )}</tbody></table>
+<h2>Deposit spends for review (${spends.length})</h2>
+<p>Money that left a deposit address for somewhere other than the treasury: not booked as a sweep, still counted in the deposit addresses until a person looks (reconcile shows it too).</p><table><thead><tr><th>Transaction</th><th>Chain</th><th>From deposit</th><th>Session</th><th>Amount</th><th>What left, and where</th><th>Seen</th></tr></thead><tbody>${rows(
+        spends.map((r) => {
+          const amount = sweptAmount(r);
+          return [
+            `<code>${escapeHtml(r.tx_hash)}</code>`,
+            escapeHtml(chainName(r.chain_id)),
+            `<code>${escapeHtml(r.address)}</code>`,
+            `<code>${escapeHtml(r.session_id)}</code>`,
+            escapeHtml(`${formatAtomic(amount.atomic, amount.decimals)} ${amount.asset}`),
+            escapeHtml(r.review_reason ?? ''),
+            escapeHtml(r.created_at.toISOString()),
+          ];
+        }),
+      )}</tbody></table>
+<h2>Recent sweeps</h2><table><thead><tr><th>Transaction</th><th>Chain</th><th>Rail</th><th>Status</th><th>Deposits</th><th>Amount</th><th>To</th><th>Block</th></tr></thead><tbody>${rows(
+        [...sweepTxs.values()].map((group) => {
+          const first = group[0]!;
+          const totals = new Map<string, { atomic: bigint; decimals: number }>();
+          for (const row of group) {
+            const amount = sweptAmount(row);
+            const at = totals.get(amount.asset);
+            totals.set(amount.asset, {
+              atomic: (at?.atomic ?? 0n) + amount.atomic,
+              decimals: amount.decimals,
+            });
+          }
+          return [
+            `<code>${escapeHtml(first.tx_hash)}</code>`,
+            escapeHtml(chainName(first.chain_id)),
+            escapeHtml(sweepRailOf(first)),
+            escapeHtml(sweepStatusOf(first.status)),
+            escapeHtml(String(new Set(group.map((r) => r.address)).size)),
+            escapeHtml(
+              [...totals].map(([asset, t]) => `${formatAtomic(t.atomic, t.decimals)} ${asset}`).join(', '),
+            ),
+            `<code>${escapeHtml(first.treasury_address)}</code>`,
+            escapeHtml(first.block_number === null ? '—' : String(first.block_number)),
+          ];
+        }),
       )}</tbody></table>
 <h2>Recent payouts</h2><table><thead><tr><th>Payout</th><th>Status</th><th>Amount</th><th>Value</th><th>Destination</th><th>Asked by</th><th>Transaction</th></tr></thead><tbody>${rows(
         recent.map((p) => payoutRow(payoutView(p), false)),
