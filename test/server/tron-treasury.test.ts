@@ -23,7 +23,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { HDKey } from '@scure/bip32';
 import { mnemonicToSeedSync } from '@scure/bip39';
-import type { Session } from '@crypto-checkout/protocol';
+import type { Session, SweepWebhookPayload } from '@crypto-checkout/protocol';
 import { TronWeb, Trx, utils as tronUtils } from 'tronweb';
 import { createWalletClient, erc20Abi, http, type Address, type Hex } from 'viem';
 import { english, generateMnemonic, generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
@@ -287,6 +287,20 @@ describe('the keyless TRON treasury: exports TronWeb signs, sweeps and payouts b
     await execute(t!.transaction, keyOf(index));
     await settle();
     await waitFor(async () => (await sweepRows('confirmed')) === 1, 15_000, 'the TRX sweep booked');
+    // Its webhook is written with the row: one sweep.confirmed on the TRON rail, for this session.
+    const { rows: events } = await db().query<{ body: string }>(
+      `SELECT body FROM webhook_events WHERE type LIKE 'sweep.%' ORDER BY seq`,
+    );
+    assert.equal(events.length, 1);
+    const event = JSON.parse(events[0]!.body) as SweepWebhookPayload;
+    assert.equal(event.type, 'sweep.confirmed');
+    assert.equal(event.data.rail, 'tron');
+    assert.equal(event.data.treasury_address, treasury);
+    assert.deepEqual(
+      event.data.deposits.map((d) => [d.address, d.asset, d.amount]),
+      [[trx.address, TRX, formatAtomic(trx.atomic - 300_000n, 6)]],
+    );
+    assert.equal(event.data.deposits[0]!.session_id, trx.session.id);
     const b = (await balances()).find((x) => x.asset === TRX)!;
     assert.equal(b.in_treasury, formatAtomic(trx.atomic - 300_000n, 6));
     assert.equal(b.in_treasury, formatAtomic(await chainBalance(treasury, false), 6));
@@ -498,6 +512,15 @@ describe('the keyless TRON treasury: exports TronWeb signs, sweeps and payouts b
     });
     await settle();
     await waitFor(async () => (await sweepRows('needs_review')) === 1, 15_000, 'a review');
+    const { rows: reviews } = await db().query<{ body: string }>(
+      `SELECT body FROM webhook_events WHERE type = 'sweep.needs_review'`,
+    );
+    assert.equal(reviews.length, 1, 'one sweep.needs_review webhook');
+    const review = JSON.parse(reviews[0]!.body) as SweepWebhookPayload;
+    assert.deepEqual(
+      review.data.deposits.map((d) => [d.address, d.amount]),
+      [[c.address, formatAtomic(c.atomic, 6)]],
+    );
     const u = (await balances()).find((x) => x.asset === USDT)!;
     assert.equal(u.in_deposit_addresses, formatAtomic(c.atomic, 6), 'never silently booked as gone');
     const { code, lines } = await reconcileNow();

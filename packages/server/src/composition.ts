@@ -508,6 +508,7 @@ async function startTronTreasuryWatches(
       client,
       solidHead: tronSolidHead(chain, client),
       logger: log,
+      onSweepChange: services.treasury.onSweepChange,
     });
     const watcher = watchers[config.chains.indexOf(chain)];
     return startTronTreasuryWatch(watch, {

@@ -21,8 +21,19 @@ export interface SweepCandidate {
   since_block: number;
 }
 
-/** Statuses of a sweep row. */
-export type SweepStatus = 'pending' | 'confirmed' | 'failed' | 'dropped';
+/**
+ * Statuses of a sweep row. The forwarder sweeper's: `pending`, `confirmed`, `failed`, `dropped`; the
+ * UTXO sweep watch adds `submitted` and `needs_review`; the TRON treasury watch writes `confirmed`,
+ * `needs_review` and `top_up` (TRX the treasury sent a deposit address for its sweep's energy).
+ */
+export type SweepStatus =
+  | 'pending'
+  | 'confirmed'
+  | 'failed'
+  | 'dropped'
+  | 'submitted'
+  | 'needs_review'
+  | 'top_up';
 
 /** One row of `sweeps`: one deposit address and asset in one sweep transaction. */
 export interface SweepRecord {

@@ -36,6 +36,8 @@
  *   this watch does not read yet): `reconcile` reports them as a TRX difference.
  * @module
  */
+import type { WebhookSweepEventType } from '@crypto-checkout/protocol';
+import type { SweepHook } from '../webhooks/sweep-webhooks.js';
 import { parseAbiItem, type Address, type PublicClient } from 'viem';
 import type { ChainConfig } from '../config.js';
 import type { Database, Queryable } from '../store/database.js';
@@ -113,6 +115,8 @@ export function createTronTreasuryWatch(options: {
   solidHead?: () => Promise<number>;
   logger: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void };
   clock?: () => Date;
+  /** Writes the sweep webhooks (webhooks/sweep-webhooks.ts) of each sweep booked or flagged; without, none. */
+  onSweepChange?: SweepHook | undefined;
 }): TronTreasuryWatch {
   const { chain, db, ledger, payouts, client, logger } = options;
   const clock = options.clock ?? (() => new Date());
@@ -311,6 +315,8 @@ export function createTronTreasuryWatch(options: {
           const now = clock();
           const submitted = payouts ? await payouts.inStatus(q, chain.id, 'submitted') : [];
           const claimed = new Set<string>();
+          /** Sweep transactions recorded in this pass → their webhook (top-ups send none: not sweeps). */
+          const sweepEvents = new Map<string, WebhookSweepEventType>();
           /** The mode of each fee-paying transaction: its deposit's, its payout's, or its top-up's. */
           const modeOf = new Map<string, boolean>();
           for (const m of movements) {
@@ -331,6 +337,7 @@ export function createTronTreasuryWatch(options: {
                 now,
               });
               if (!fresh) continue;
+              sweepEvents.set(m.tx_hash, toTreasury && asset ? 'sweep.confirmed' : 'sweep.needs_review');
               if (toTreasury && asset) {
                 await ledger.recordSweep(q, {
                   livemode: deposit.livemode,
@@ -411,6 +418,7 @@ export function createTronTreasuryWatch(options: {
                 now,
               })
             ) {
+              sweepEvents.set(m.tx_hash, 'sweep.needs_review');
               report.reviews += 1;
               logger.warn(
                 { chain: chain.key, tx_hash: m.tx_hash, to },
@@ -443,6 +451,10 @@ export function createTronTreasuryWatch(options: {
             });
             report.payoutsFailed += 1;
           }
+          // In this transaction, with the rows: a sweep and its webhook exist together or not at all.
+          if (options.onSweepChange)
+            for (const [tx_hash, type] of sweepEvents)
+              await options.onSweepChange(q, { chain_id: chain.id, tx_hash, type });
           await q.query(
             `INSERT INTO tron_treasury_cursors (chain_id, scanned_to, updated_at) VALUES ($1, $2, $3)
              ON CONFLICT (chain_id) DO UPDATE SET scanned_to = EXCLUDED.scanned_to, updated_at = EXCLUDED.updated_at`,

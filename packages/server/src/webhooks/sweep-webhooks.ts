@@ -36,9 +36,14 @@ export function sweepStatusOf(status: string): Sweep['status'] {
   return 'failed'; // 'failed' (reverted) and 'dropped' (never mined, conflicted): nothing moved
 }
 
-/** The rail of a `sweeps` row: UTXO rows have no relayer, adopted ones no raw transaction. */
+/**
+ * The rail of a `sweeps` row, from what each rail writes: UTXO rows have no relayer; the forwarder
+ * sweeper keeps its signed transaction (`0x…`), an adopted flush has none (`0x`); the TRON treasury
+ * watch records the sender and no transaction (`''`).
+ */
 export function sweepRailOf(row: { relayer_address: string; raw_tx: string }): Sweep['rail'] {
   if (row.relayer_address === '') return 'utxo';
+  if (row.raw_tx === '') return 'tron';
   return row.raw_tx === '0x' ? 'adopted' : 'forwarder';
 }
 

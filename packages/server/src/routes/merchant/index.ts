@@ -272,7 +272,8 @@ ${message ? `<p class="msg" role="status">${escapeHtml(message)}</p>` : ''}
             `<code>${escapeHtml(first.tx_hash)}</code>`,
             escapeHtml(chainName(first.chain_id)),
             escapeHtml(sweepRailOf(first)),
-            escapeHtml(sweepStatusOf(first.status)),
+            // A TRON top-up is TRX the treasury sent a deposit address for its sweep's energy.
+            escapeHtml(first.status === 'top_up' ? 'top-up' : sweepStatusOf(first.status)),
             escapeHtml(String(new Set(group.map((r) => r.address)).size)),
             escapeHtml(
               [...totals].map(([asset, t]) => `${formatAtomic(t.atomic, t.decimals)} ${asset}`).join(', '),
