@@ -27,13 +27,7 @@ export interface SweepCandidate {
  * `needs_review` and `top_up` (TRX the treasury sent a deposit address for its sweep's energy).
  */
 export type SweepStatus =
-  | 'pending'
-  | 'confirmed'
-  | 'failed'
-  | 'dropped'
-  | 'submitted'
-  | 'needs_review'
-  | 'top_up';
+  'pending' | 'confirmed' | 'failed' | 'dropped' | 'submitted' | 'needs_review' | 'top_up';
 
 /** One row of `sweeps`: one deposit address and asset in one sweep transaction. */
 export interface SweepRecord {
