@@ -84,14 +84,7 @@ export async function reconcile(options: {
       rpc,
       mine.map((h) => h.address),
     );
-    const { rows: waiting } = await ledger.db.query<{
-      tx_hash: string;
-      address: string;
-      review_reason: string;
-    }>(
-      `SELECT tx_hash, address, review_reason FROM sweeps WHERE chain_id = $1 AND status = 'needs_review' ORDER BY tx_hash, address`,
-      [chain.id],
-    );
+    const waiting = await sweepsForReview(ledger, chain.id);
     for (const w of waiting)
       reviews.push({ chain_id: chain.id, tx_hash: w.tx_hash, address: w.address, reason: w.review_reason });
     blocks[chain.id] = BigInt(scan.height);
@@ -225,14 +218,7 @@ async function reconcileTron(
         chain_atomic: onChain,
       });
   }
-  const { rows: waiting } = await ledger.db.query<{
-    tx_hash: string;
-    address: string;
-    review_reason: string;
-  }>(
-    `SELECT tx_hash, address, review_reason FROM sweeps WHERE chain_id = $1 AND status = 'needs_review' ORDER BY tx_hash, address`,
-    [chain.id],
-  );
+  const waiting = await sweepsForReview(ledger, chain.id);
   return {
     block,
     differences,
@@ -316,4 +302,16 @@ export function formatReconcileReport(
     }`,
   );
   return lines;
+}
+
+/** The chain's sweeps waiting for review (money that left a deposit address elsewhere), in a stable order. */
+async function sweepsForReview(
+  ledger: Ledger,
+  chainId: number,
+): Promise<{ tx_hash: string; address: string; review_reason: string }[]> {
+  const { rows } = await ledger.db.query<{ tx_hash: string; address: string; review_reason: string }>(
+    `SELECT tx_hash, address, review_reason FROM sweeps WHERE chain_id = $1 AND status = 'needs_review' ORDER BY tx_hash, address`,
+    [chainId],
+  );
+  return rows;
 }
