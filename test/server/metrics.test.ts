@@ -9,7 +9,7 @@ import { Metrics } from '../../packages/server/src/metrics.js';
 import { buildPricing } from '../../packages/server/src/rates/build-pricing.js';
 import { buildTestApp, migratedPglite, testConfig } from '../support/app.js';
 import { freePort } from '../support/chain.js';
-import { startRateServer } from '../support/rate-server.js';
+import { pricingTestConfig, startRateServer } from '../support/rate-server.js';
 import { recordSecrets, teeLogger } from '../support/logs.js';
 import { startStack, testMerchantWallet, type Stack } from '../support/stack.js';
 import { choose, waitFor } from '../support/wait.js';
@@ -441,21 +441,7 @@ describe('rate sources', () => {
     const db = await migratedPglite();
     try {
       server.set('kraken', { status: 502 });
-      const pricing = buildPricing(
-        parseConfig({
-          xpub: testMerchantWallet().xpub,
-          chains: [
-            {
-              key: 'anvil',
-              id: 31337,
-              name: 'Anvil (local)',
-              rpc_url: 'http://127.0.0.1:1',
-              confirmations: 1,
-            },
-          ],
-          pricing: server.pricing(),
-        }),
-      );
+      const pricing = buildPricing(pricingTestConfig({ pricing: server.pricing() }, false));
       const metrics = new Metrics({ db, cacheMs: 0, rates: pricing.stats });
       await pricing.pricer.rate({ token: 'ETH', peg: null }, 'USD');
       const m = parseMetrics(await metrics.render());

@@ -6,7 +6,6 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
-import { parseConfig } from '../../packages/server/src/config.js';
 import { RateUnavailableError } from '../../packages/server/src/errors.js';
 import {
   compareDecimals,
@@ -27,8 +26,7 @@ import {
 } from '../../packages/server/src/rates/market-sources.js';
 import { RateAggregator } from '../../packages/server/src/rates/rate-aggregator.js';
 import { RateHttp } from '../../packages/server/src/rates/rate-http.js';
-import { testMerchantWallet } from '../support/stack.js';
-import { startRateServer, type RateServer } from '../support/rate-server.js';
+import { pricingTestConfig, startRateServer, type RateServer } from '../support/rate-server.js';
 
 const ETH = { token: 'ETH', peg: null };
 const USDC = { token: 'USDC', peg: 'USD' as const };
@@ -194,29 +192,7 @@ describe('market-data adapters on recorded answers', () => {
 
 /** Live pricing on the fixture server `server`, with `pricing` overrides. */
 function livePricing(server: RateServer, overrides: Record<string, unknown> = {}) {
-  return buildPricing(
-    parseConfig({
-      xpub: testMerchantWallet().xpub,
-      chains: [
-        {
-          key: 'anvil',
-          id: 31337,
-          name: 'Anvil (local)',
-          rpc_url: 'http://127.0.0.1:1',
-          confirmations: 1,
-          tokens: [
-            {
-              symbol: 'USDC',
-              address: '0x5fbdb2315678afecb367f032d93f642f64180aa3',
-              decimals: 6,
-              peg: 'USD',
-            },
-          ],
-        },
-      ],
-      pricing: server.pricing(overrides),
-    }),
-  );
+  return buildPricing(pricingTestConfig({ pricing: server.pricing(overrides) }));
 }
 
 describe('the aggregator', () => {
@@ -401,25 +377,7 @@ describe('the pricer', () => {
   test('the depeg guard refuses a stablecoin off its band, and prices it at its peg on it', async () => {
     const guarded = (usdc: string) =>
       buildPricing(
-        parseConfig({
-          xpub: testMerchantWallet().xpub,
-          chains: [
-            {
-              key: 'anvil',
-              id: 31337,
-              name: 'Anvil (local)',
-              rpc_url: 'http://127.0.0.1:1',
-              confirmations: 1,
-              tokens: [
-                {
-                  symbol: 'USDC',
-                  address: '0x5fbdb2315678afecb367f032d93f642f64180aa3',
-                  decimals: 6,
-                  peg: 'USD',
-                },
-              ],
-            },
-          ],
+        pricingTestConfig({
           rates: { USDC: usdc },
           fx_rates: { EUR: '0.9' },
           pricing: { depeg_band_percent: '2' },

@@ -18,36 +18,13 @@ import { sweepCommand } from '../../packages/server/src/cli/sweep-command.js';
 import { parseConfig, type Config } from '../../packages/server/src/config.js';
 import { startServer, type RunningServer } from '../../packages/server/src/server.js';
 import { toAtomic } from '../../packages/server/src/money.js';
-import { litecoindMissing, startLitecoind, type Litecoind } from '../support/litecoind.js';
+import { litecoindMissing, startLitecoind, TEST_VERSIONS, type Litecoind } from '../support/litecoind.js';
+import { hdSigner, LTC, LTC_REGTEST } from '../support/psbt-signer.js';
 import { testSecretBox } from '../support/app.js';
 import { recordSecrets, testLogger } from '../support/logs.js';
 import { testMerchantWallet, testSecretKey } from '../support/stack.js';
 import { waitFor } from '../support/wait-for.js';
 import { waitForPaid } from '../support/wait.js';
-
-const LTC = 'ltc@litecoin-regtest';
-const TEST_VERSIONS = { public: 0x043587cf, private: 0x04358394 };
-/** Litecoin regtest for bitcoinjs-lib (addresses only; signing does not depend on it). */
-const LTC_REGTEST: bitcoinjs.Network = {
-  messagePrefix: '\x19Litecoin Signed Message:\n',
-  bech32: 'rltc',
-  bip32: TEST_VERSIONS,
-  pubKeyHash: 0x6f,
-  scriptHash: 0x3a,
-  wif: 0xef,
-};
-
-/** bitcoinjs-lib's HD signer over a @scure/bip32 node (the merchant's seed, in the test only). */
-function hdSigner(node: HDKey): bitcoinjs.HDSigner {
-  const fingerprint = new Uint8Array(4);
-  new DataView(fingerprint.buffer).setUint32(0, node.fingerprint);
-  return {
-    publicKey: node.publicKey!,
-    fingerprint,
-    derivePath: (path) => hdSigner(node.derive(path)),
-    sign: (hash) => node.sign(hash),
-  };
-}
 
 describe('sweep --export on Litecoin: a PSBT the merchant signs', { skip: litecoindMissing }, () => {
   let node: Litecoind;

@@ -30,34 +30,12 @@ import { treasuryWalletNameOf } from '../../packages/server/src/treasury/utxo-tr
 import { parseConfig, type Config } from '../../packages/server/src/config.js';
 import { startServer, type RunningServer } from '../../packages/server/src/server.js';
 import { formatAtomic, toAtomic } from '../../packages/server/src/money.js';
-import { litecoindMissing, startLitecoind, type Litecoind } from '../support/litecoind.js';
+import { litecoindMissing, startLitecoind, TEST_VERSIONS, type Litecoind } from '../support/litecoind.js';
+import { hdSigner, LTC, LTC_REGTEST } from '../support/psbt-signer.js';
 import { testSecretBox } from '../support/app.js';
 import { recordSecrets, testLogger } from '../support/logs.js';
 import { testMerchantWallet, testSecretKey } from '../support/stack.js';
 import { waitFor } from '../support/wait-for.js';
-
-const LTC = 'ltc@litecoin-regtest';
-const TEST_VERSIONS = { public: 0x043587cf, private: 0x04358394 };
-const LTC_REGTEST: bitcoinjs.Network = {
-  messagePrefix: '\x19Litecoin Signed Message:\n',
-  bech32: 'rltc',
-  bip32: TEST_VERSIONS,
-  pubKeyHash: 0x6f,
-  scriptHash: 0x3a,
-  wif: 0xef,
-};
-
-/** bitcoinjs-lib's HD signer over a @scure/bip32 node (the merchant's seed, in the test only). */
-function hdSigner(node: HDKey): bitcoinjs.HDSigner {
-  const fingerprint = new Uint8Array(4);
-  new DataView(fingerprint.buffer).setUint32(0, node.fingerprint);
-  return {
-    publicKey: node.publicKey!,
-    fingerprint,
-    derivePath: (path) => hdSigner(node.derive(path)),
-    sign: (hash) => node.sign(hash),
-  };
-}
 
 describe(
   'the UTXO treasury on Litecoin: sweeps seen, booked, reorged, reviewed',
@@ -113,10 +91,30 @@ describe(
       });
       assert.equal(response.status, 200);
       const { data } = (await response.json()) as {
-        data: { asset: string; received: string; in_deposit_addresses: string; in_treasury: string }[];
+        data: {
+          asset: string;
+          received: string;
+          in_deposit_addresses: string;
+          in_treasury: string;
+          pending_payouts: string;
+          available: string;
+        }[];
       };
       return data.find((b) => b.asset === LTC)!;
     };
+    /** Waits until every payout (of one transaction, when given) has `status`. */
+    const payoutsReach = (status: string, label: string, txid?: string) =>
+      waitFor(
+        async () => {
+          const { rows } = await db().query<{ status: string }>(
+            txid ? 'SELECT status FROM payouts WHERE tx_hash = $1' : 'SELECT status FROM payouts',
+            txid ? [txid] : [],
+          );
+          return rows.every((r) => r.status === status);
+        },
+        10_000,
+        label,
+      );
     const reconcileNow = async () => {
       const lines: string[] = [];
       const code = await runReconcile({ config, db: db(), print: (l) => lines.push(l) }, { json: true });
@@ -470,20 +468,8 @@ describe(
       );
       await node.rpc('sendrawtransaction', [signed.toHex()]);
       await node.mine(2);
-      await waitFor(
-        async () => {
-          const { rows } = await db().query<{ status: string }>('SELECT status FROM payouts');
-          return rows.every((r) => r.status === 'confirmed');
-        },
-        10_000,
-        'payouts confirmed',
-      );
-      const b = (await (
-        await fetch(`${server.url}/v1/balances`, { headers: { authorization: `Bearer ${secretKey}` } })
-      ).json()) as {
-        data: { asset: string; in_treasury: string; pending_payouts: string; available: string }[];
-      };
-      const ltc = b.data.find((x) => x.asset === LTC)!;
+      await payoutsReach('confirmed', 'payouts confirmed');
+      const ltc = await balances();
       assert.equal(ltc.in_treasury, formatAtomic(total - fee - 11_000_000n - payoutFee, 8));
       assert.equal(ltc.pending_payouts, '0');
       assert.equal(ltc.available, ltc.in_treasury);
@@ -496,12 +482,6 @@ describe(
       );
       assert.equal(confirmed.length, 3, 'needs the payouts of the previous test');
       const txid = confirmed[0]!.tx_hash;
-      const ltc = async () =>
-        (
-          (await (
-            await fetch(`${server.url}/v1/balances`, { headers: { authorization: `Bearer ${secretKey}` } })
-          ).json()) as { data: { asset: string; in_treasury: string; pending_payouts: string }[] }
-        ).data.find((x) => x.asset === LTC)!;
       const booked = async () =>
         (
           await db().query<{ kind: string; net: string; n: string }>(
@@ -510,7 +490,7 @@ describe(
             [txid],
           )
         ).rows;
-      const before = await ltc();
+      const before = await balances();
       const settled = await booked();
       const paid = confirmed.reduce((sum, p) => sum + BigInt(p.amount_atomic), 0n);
       assert.equal(settled.find((r) => r.kind === 'payout_settle')!.net, paid.toString());
@@ -521,17 +501,7 @@ describe(
       );
 
       await node.invalidate(blockheight);
-      await waitFor(
-        async () => {
-          const { rows } = await db().query<{ status: string }>(
-            'SELECT status FROM payouts WHERE tx_hash = $1',
-            [txid],
-          );
-          return rows.every((r) => r.status === 'submitted');
-        },
-        10_000,
-        'the payouts back to submitted',
-      );
+      await payoutsReach('submitted', 'the payouts back to submitted', txid);
       // Append-only: the settlement and the fee again with the opposite sign; the money is pending again.
       assert.deepEqual(
         (await booked()).map((r) => [r.kind, r.net, r.n]),
@@ -540,7 +510,7 @@ describe(
           ['payout_settle', '0', '6'],
         ],
       );
-      const reorged = await ltc();
+      const reorged = await balances();
       assert.equal(reorged.pending_payouts, formatAtomic(paid, 8));
       assert.equal(
         toAtomic(reorged.in_treasury, 8),
@@ -555,17 +525,7 @@ describe(
       );
 
       await node.mine(2);
-      await waitFor(
-        async () => {
-          const { rows } = await db().query<{ status: string }>(
-            'SELECT status FROM payouts WHERE tx_hash = $1',
-            [txid],
-          );
-          return rows.every((r) => r.status === 'confirmed');
-        },
-        10_000,
-        'the payouts confirmed again',
-      );
+      await payoutsReach('confirmed', 'the payouts confirmed again', txid);
       assert.deepEqual(
         (await booked()).map((r) => [r.kind, r.net, r.n]),
         [
@@ -573,7 +533,7 @@ describe(
           ['payout_settle', paid.toString(), '9'],
         ],
       );
-      assert.deepEqual(await ltc(), before);
+      assert.deepEqual(await balances(), before);
       assert.deepEqual(await reconcileNow(), { code: 0, differences: [] });
     });
 

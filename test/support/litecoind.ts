@@ -29,7 +29,7 @@ export const litecoindMissing: string | false = existsSync(LITECOIND)
   : `litecoind not found at ${LITECOIND}: install Debian's package (apt-get install litecoind; .ci/run does) to run the Litecoin regtest suite`;
 
 /** BIP32 version bytes of test networks (tpub/tprv), the only ones regtest takes. */
-const TEST_VERSIONS = { public: 0x043587cf, private: 0x04358394 };
+export const TEST_VERSIONS = { public: 0x043587cf, private: 0x04358394 };
 
 /** A merchant's Litecoin regtest account (m/84'/1'/0'): its tpub goes to the server. */
 export function testUtxoAccount(): { tpub: string } {

@@ -8,7 +8,8 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { ConfigInput } from '../../packages/server/src/config.js';
+import { parseConfig, type Config, type ConfigInput } from '../../packages/server/src/config.js';
+import { testMerchantWallet } from './stack.js';
 
 const fixture = (name: string): string =>
   readFileSync(new URL(`./rate-fixtures/${name}`, import.meta.url), 'utf8');
@@ -133,4 +134,35 @@ export async function startRateServer(): Promise<RateServer> {
         server.close(() => resolve());
       }),
   };
+}
+
+/**
+ * A configuration for pricing tests: the merchant's test xpub and one anvil chain that no node
+ * backs (pricing reads no chain), holding USDC pegged to USD unless `usdc` is false, with `fields`
+ * (`pricing`, `rates`, `fx_rates`…) on top.
+ */
+export function pricingTestConfig(fields: Record<string, unknown>, usdc = true): Config {
+  return parseConfig({
+    xpub: testMerchantWallet().xpub,
+    chains: [
+      {
+        key: 'anvil',
+        id: 31337,
+        name: 'Anvil (local)',
+        rpc_url: 'http://127.0.0.1:1',
+        confirmations: 1,
+        ...(usdc && {
+          tokens: [
+            {
+              symbol: 'USDC',
+              address: '0x5fbdb2315678afecb367f032d93f642f64180aa3',
+              decimals: 6,
+              peg: 'USD',
+            },
+          ],
+        }),
+      },
+    ],
+    ...fields,
+  });
 }

@@ -220,6 +220,29 @@ const TRANSFER_COLUMNS = `chain_id::float8 AS chain_id, tx_hash, log_index, sess
 
 type Raw<T, K extends keyof T> = Omit<T, K> & { [P in K]: string };
 
+/** The start of every transfer insert; its values are {@link transferParams}, `ON CONFLICT …` follows. */
+const INSERT_TRANSFER = `INSERT INTO transfers (chain_id, tx_hash, log_index, session_id, address, token_address, token_symbol,
+           decimals, from_address, amount_atomic, block_number, block_hash, block_time, seen_at)
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14)`;
+
+/** A transfer's values in {@link INSERT_TRANSFER}'s order. */
+const transferParams = (t: TransferRecord): unknown[] => [
+  t.chain_id,
+  t.tx_hash,
+  t.log_index,
+  t.session_id,
+  t.address,
+  t.token_address,
+  t.token_symbol,
+  t.decimals,
+  t.from_address,
+  t.amount_atomic.toString(),
+  t.block_number,
+  t.block_hash,
+  t.block_time,
+  t.seen_at,
+];
+
 /**
  * A transfer as a JSON object, for reading a session's transfers in the statement that reads the
  * session (alias `t`): numbers that may exceed 2^53 as text, times as whole epoch milliseconds
@@ -983,27 +1006,10 @@ export class SessionStore extends Store {
     const touched = new Set<string>();
     for (const t of batch.transfers) {
       const { rows } = await tx.query<{ session_id: string }>(
-        `INSERT INTO transfers (chain_id, tx_hash, log_index, session_id, address, token_address, token_symbol,
-           decimals, from_address, amount_atomic, block_number, block_hash, block_time, seen_at)
-         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14)
+        `${INSERT_TRANSFER}
          ON CONFLICT (chain_id, tx_hash, log_index) DO NOTHING
          RETURNING session_id`,
-        [
-          t.chain_id,
-          t.tx_hash,
-          t.log_index,
-          t.session_id,
-          t.address,
-          t.token_address,
-          t.token_symbol,
-          t.decimals,
-          t.from_address,
-          t.amount_atomic.toString(),
-          t.block_number,
-          t.block_hash,
-          t.block_time,
-          t.seen_at,
-        ],
+        transferParams(t),
       );
       if (rows[0]) touched.add(rows[0].session_id);
     }
@@ -1045,29 +1051,12 @@ export class SessionStore extends Store {
     const touched = new Set<string>();
     for (const t of transfers) {
       const { rows } = await tx.query<{ session_id: string }>(
-        `INSERT INTO transfers (chain_id, tx_hash, log_index, session_id, address, token_address, token_symbol,
-           decimals, from_address, amount_atomic, block_number, block_hash, block_time, seen_at)
-         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14)
+        `${INSERT_TRANSFER}
          ON CONFLICT (chain_id, tx_hash, log_index) DO UPDATE
          SET block_number = EXCLUDED.block_number, block_hash = EXCLUDED.block_hash, block_time = EXCLUDED.block_time
          WHERE transfers.block_hash IS DISTINCT FROM EXCLUDED.block_hash
          RETURNING session_id`,
-        [
-          t.chain_id,
-          t.tx_hash,
-          t.log_index,
-          t.session_id,
-          t.address,
-          t.token_address,
-          t.token_symbol,
-          t.decimals,
-          t.from_address,
-          t.amount_atomic.toString(),
-          t.block_number,
-          t.block_hash,
-          t.block_time,
-          t.seen_at,
-        ],
+        transferParams(t),
       );
       if (rows[0]) touched.add(rows[0].session_id);
     }
