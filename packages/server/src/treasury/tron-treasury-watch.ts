@@ -43,6 +43,7 @@ import type { ChainConfig } from '../config.js';
 import type { Database, Queryable } from '../store/database.js';
 import { lockTronTreasury } from '../store/tron-treasury-lock.js';
 import { tronAddressFromHex, tronAddressToHex } from '../chain/tron/address.js';
+import { transactionFeeReader } from '../chain/tron/transaction-fee.js';
 import type { Ledger } from './ledger.js';
 import { reserveEntry, type PayoutRecord, type Payouts } from './payouts.js';
 import { runPeriodically } from './periodic-run.js';
@@ -61,6 +62,8 @@ export interface TronTreasuryWatchReport {
   reviews: number;
   payoutsConfirmed: number;
   payoutsFailed: number;
+  /** Transfers into the treasury from outside, booked as `treasury_funding`. */
+  funded: number;
 }
 
 /** The watch of one TRON chain; {@link startTronTreasuryWatch} runs it on a timer. */
@@ -117,12 +120,44 @@ export function createTronTreasuryWatch(options: {
   clock?: () => Date;
   /** Writes the sweep webhooks (webhooks/sweep-webhooks.ts) of each sweep booked or flagged; without, none. */
   onSweepChange?: SweepHook | undefined;
+  /**
+   * What a transaction burned, in sun; throws when it cannot say. Default: the HTTP API's
+   * `/walletsolidity/gettransactioninfobyid` when the chain has `http_api_url`, else the JSON-RPC
+   * receipt's energy alone.
+   */
+  transactionFee?: ((txid: string) => Promise<bigint>) | undefined;
 }): TronTreasuryWatch {
   const { chain, db, ledger, payouts, client, logger } = options;
   const clock = options.clock ?? (() => new Date());
   const treasury = chain.treasury_address ?? null;
   const treasuryHex = treasury ? tronAddressToHex(treasury).toLowerCase() : null;
   const nativeSymbol = chain.native?.symbol ?? 'TRX';
+  const transactionFee =
+    options.transactionFee ??
+    (chain.http_api_url ? transactionFeeReader({ httpApiUrl: chain.http_api_url }) : null);
+  if (!transactionFee)
+    logger.warn(
+      { chain: chain.key },
+      'this TRON chain has no http_api_url: fees are booked from the JSON-RPC receipts (energy only), without the bandwidth and activation burns; reconcile will show them',
+    );
+
+  /**
+   * What transaction `hash` burned, in sun: the HTTP API's `fee` (energy, bandwidth, activation, memo),
+   * or without an HTTP API the receipt's energy. Throws when the HTTP API cannot answer, so the pass
+   * stops before booking this block range and the next pass reads it again.
+   */
+  async function burned(hash: `0x${string}`, receipt: { gasUsed: bigint; effectiveGasPrice: bigint }) {
+    if (!transactionFee) return receipt.gasUsed * receipt.effectiveGasPrice;
+    try {
+      return await transactionFee(hash.replace(/^0x/, ''));
+    } catch (error) {
+      logger.warn(
+        { chain: chain.key, tx_hash: hash.replace(/^0x/, ''), err: error },
+        'the TRON HTTP API cannot say what this transaction burned: its blocks are read again next pass',
+      );
+      throw error;
+    }
+  }
 
   async function settledBlock(): Promise<number> {
     const head = Number(await client.getBlockNumber());
@@ -203,6 +238,8 @@ export function createTronTreasuryWatch(options: {
     const wanted = new Set(senders);
     const sent: { hash: `0x${string}`; from: Address; to: Address | null; value: bigint; block: number }[] =
       [];
+    /** TRX sent to the treasury by an address the watch does not follow: the merchant funding it. */
+    const incoming: typeof sent = [];
     for (let n = from; n <= to; n += 1) {
       const block = await client.getBlock({ blockNumber: BigInt(n), includeTransactions: true });
       for (const tx of block.transactions) {
@@ -215,12 +252,14 @@ export function createTronTreasuryWatch(options: {
             value: tx.value,
             block: n,
           });
+        else if (treasuryHex && tx.to?.toLowerCase() === treasuryHex && tx.value > 0n)
+          incoming.push({ hash: tx.hash, from: sender, to: treasuryHex as Address, value: tx.value, block: n });
       }
     }
     const fees: { from: Address; tx_hash: string; amount: bigint }[] = [];
     for (const tx of sent) {
       const receipt = await client.getTransactionReceipt({ hash: tx.hash });
-      const fee = receipt.gasUsed * receipt.effectiveGasPrice;
+      const fee = await burned(tx.hash, receipt);
       if (fee > 0n) fees.push({ from: tx.from, tx_hash: tx.hash.replace(/^0x/, ''), amount: fee });
       if (receipt.status === 'success' && tx.value > 0n && tx.to)
         movements.push({
@@ -235,7 +274,85 @@ export function createTronTreasuryWatch(options: {
         });
     }
     movements.sort((a, b) => a.block - b.block || a.log_index - b.log_index);
-    return { movements, fees };
+    return { movements, fees, fundings: await readFunding(from, to, wanted, incoming) };
+  }
+
+  /**
+   * Money that reached the treasury in blocks `from..to` from an address the watch does not follow
+   * (not a deposit address, not the treasury itself): the TRX transfers among `incoming` that
+   * succeeded, and the configured tokens' `Transfer` logs to the treasury.
+   */
+  async function readFunding(
+    from: number,
+    to: number,
+    followed: ReadonlySet<string>,
+    incoming: { hash: `0x${string}`; from: Address; value: bigint; block: number }[],
+  ): Promise<Movement[]> {
+    if (!treasuryHex) return [];
+    const fundings: Movement[] = [];
+    for (const token of chain.tokens) {
+      const logs = await client.getLogs({
+        address: tronAddressToHex(token.address),
+        event: TRANSFER_EVENT,
+        args: { to: treasuryHex as Address },
+        fromBlock: BigInt(from),
+        toBlock: BigInt(to),
+      });
+      for (const log of logs) {
+        const sender = log.args.from?.toLowerCase();
+        if (log.removed || !log.args.value || !sender || followed.has(sender)) continue;
+        fundings.push({
+          from: sender as Address,
+          to: treasuryHex as Address,
+          amount: log.args.value,
+          token: token.address,
+          symbol: token.symbol,
+          tx_hash: log.transactionHash!.replace(/^0x/, ''),
+          log_index: log.logIndex!,
+          block: Number(log.blockNumber),
+        });
+      }
+    }
+    for (const tx of incoming) {
+      const receipt = await client.getTransactionReceipt({ hash: tx.hash });
+      if (receipt.status === 'success')
+        fundings.push({
+          from: tx.from,
+          to: treasuryHex as Address,
+          amount: tx.value,
+          token: null,
+          symbol: nativeSymbol,
+          tx_hash: tx.hash.replace(/^0x/, ''),
+          log_index: -1,
+          block: tx.block,
+        });
+    }
+    return fundings.sort((a, b) => a.block - b.block || a.log_index - b.log_index);
+  }
+
+  /**
+   * Books money into the treasury from outside as a `treasury_funding` entry (into `in_treasury`),
+   * once per transfer; a token no method names is left to `reconcile`. True when it booked.
+   */
+  async function bookFunding(q: Queryable, m: Movement, now: Date): Promise<boolean> {
+    const asset = ledger.methodOf(chain.id, m.token);
+    if (!asset || !treasury) return false;
+    const fresh = await ledger.recordTreasuryFunding(q, {
+      livemode: await treasuryMode(q, chain.id, treasury),
+      asset: asset.id,
+      from: tronAddressFromHex(m.from),
+      to: treasury,
+      amount_atomic: m.amount,
+      tx_hash: m.tx_hash,
+      log_index: m.log_index,
+      at: now,
+    });
+    if (fresh)
+      logger.info(
+        { chain: chain.key, tx_hash: m.tx_hash, from: tronAddressFromHex(m.from), asset: asset.id },
+        'money from outside reached the TRON treasury: booked as treasury funding',
+      );
+    return fresh;
   }
 
   /** One `sweeps` row; true when it is new (the transfer was not booked before). */
@@ -293,6 +410,7 @@ export function createTronTreasuryWatch(options: {
         reviews: 0,
         payoutsConfirmed: 0,
         payoutsFailed: 0,
+        funded: 0,
       };
       const settled = await settledBlock();
       if (settled < 0) return report;
@@ -302,7 +420,7 @@ export function createTronTreasuryWatch(options: {
       const senders = [...book.keys(), ...(treasuryHex ? [treasuryHex] : [])] as Address[];
       for (let from = start; from <= settled; from += chain.max_block_range) {
         const to = Math.min(settled, from + chain.max_block_range - 1);
-        const { movements, fees } = await read(from, to, senders);
+        const { movements, fees, fundings } = await read(from, to, senders);
         const blockTime = Number((await client.getBlock({ blockNumber: BigInt(to) })).timestamp) * 1_000;
         await db.transaction(async (q) => {
           await lockTronTreasury(q);
@@ -426,6 +544,7 @@ export function createTronTreasuryWatch(options: {
               );
             }
           }
+          for (const m of fundings) if (await bookFunding(q, m, now)) report.funded += 1;
           for (const fee of fees) {
             const deposit = book.get(fee.from);
             const livemode =
@@ -463,7 +582,7 @@ export function createTronTreasuryWatch(options: {
         });
         report.scanned = { from: report.scanned?.from ?? from, to };
       }
-      if (report.swept || report.reviews || report.payoutsConfirmed || report.payoutsFailed)
+      if (report.swept || report.reviews || report.payoutsConfirmed || report.payoutsFailed || report.funded)
         logger.info({ chain: chain.key, ...report }, 'TRON treasury movements booked');
       return report;
     },
