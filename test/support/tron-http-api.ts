@@ -133,9 +133,9 @@ export async function startTronHttpApi(options: { rpcUrl?: string } = {}): Promi
       request.on('data', (chunk: Buffer) => chunks.push(chunk));
       request.on('end', () => {
         if (infoAnswer === 'error') return send(200, fixture('walletsolidity-error.json'));
+        if (typeof infoAnswer === 'object') return send(infoAnswer.status, '');
         if (infoAnswer === 'not-found' || !options.rpcUrl)
           return send(200, fixture('walletsolidity-gettransactioninfobyid-not-found.json'));
-        if (typeof infoAnswer === 'object') return send(infoAnswer.status, '');
         const txid = String((JSON.parse(Buffer.concat(chunks).toString()) as { value?: unknown }).value);
         transactionInfo(options.rpcUrl, txid, burns.get(txid)).then(
           (body) => send(200, body),

@@ -28,12 +28,19 @@
  *   unbroadcast (the settled block is past its `expiration`) fails and its reservation is released;
  * - anything else leaving a deposit address or the treasury: `needs_review`, nothing booked, a
  *   warning logged; `reconcile` shows the difference until a person looks. Never silently booked.
- * - fees: the TRX each of these transactions burned, read as the receipt's `gasUsed ×
- *   effectiveGasPrice`, a `fee` entry of the address that sent it. On java-tron that is the energy
- *   burned (energy × its price); the bandwidth burned when an address has no free bandwidth left
- *   (~0.35 TRX a USDT transfer) and the 1 TRX of an account's activation are not in the JSON-RPC
- *   receipt (they are in the HTTP API's `/wallet/gettransactioninfobyid` as `fee`/`net_fee`, which
- *   this watch does not read yet): `reconcile` reports them as a TRX difference.
+ * - money reaching the treasury from an address it does not follow (not a deposit address: the
+ *   merchant funding it with TRX for top-ups, or USDT): a `treasury_funding` entry (into
+ *   `in_treasury` and `available`), once per transfer (migration 27). Its fee is the sender's.
+ * - fees: the TRX each transaction sent by a deposit address or the treasury burned (sweeps, top-ups,
+ *   payouts, transfers left for review), a `fee` entry of the address that sent it, read from the
+ *   HTTP API (`http_api_url`): `/walletsolidity/gettransactioninfobyid`'s `fee`, the total burned —
+ *   energy, bandwidth when the address has no free bandwidth left (~0.35 TRX a USDT transfer, ~0.27
+ *   a TRX transfer), a new account's 1 TRX activation, a memo's fee (`chain/tron/transaction-fee.ts`).
+ *   The JSON-RPC receipt's `gasUsed × effectiveGasPrice` is the energy alone. One request per
+ *   transaction, with a timeout. When the HTTP API cannot answer (an error, a timeout, `{}` for a
+ *   transaction not solidified yet) nothing is guessed: the pass stops before booking those blocks,
+ *   the cursor stays, a warning is logged, and the next pass reads them again. Without
+ *   `http_api_url` the receipt's energy is booked, and `reconcile` shows the rest as a difference.
  * @module
  */
 import type { WebhookSweepEventType } from '@crypto-checkout/protocol';
@@ -253,7 +260,13 @@ export function createTronTreasuryWatch(options: {
             block: n,
           });
         else if (treasuryHex && tx.to?.toLowerCase() === treasuryHex && tx.value > 0n)
-          incoming.push({ hash: tx.hash, from: sender, to: treasuryHex as Address, value: tx.value, block: n });
+          incoming.push({
+            hash: tx.hash,
+            from: sender,
+            to: treasuryHex as Address,
+            value: tx.value,
+            block: n,
+          });
       }
     }
     const fees: { from: Address; tx_hash: string; amount: bigint }[] = [];
