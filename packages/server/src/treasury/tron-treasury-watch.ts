@@ -212,6 +212,34 @@ export function createTronTreasuryWatch(options: {
     return block === null || block === undefined ? null : Number(block);
   }
 
+  /** The `Transfer` logs of `token` in blocks `from..to` that match `args`, as movements. */
+  async function tokenTransfers(
+    token: ChainConfig['tokens'][number],
+    args: { from: Address[] } | { to: Address },
+    from: number,
+    to: number,
+  ): Promise<Movement[]> {
+    const logs = await client.getLogs({
+      address: tronAddressToHex(token.address),
+      event: TRANSFER_EVENT,
+      args,
+      fromBlock: BigInt(from),
+      toBlock: BigInt(to),
+    });
+    return logs
+      .filter((log) => !log.removed && log.args.value)
+      .map((log) => ({
+        from: log.args.from!.toLowerCase() as Address,
+        to: log.args.to!.toLowerCase() as Address,
+        amount: log.args.value!,
+        token: token.address,
+        symbol: token.symbol,
+        tx_hash: log.transactionHash!.replace(/^0x/, ''),
+        log_index: log.logIndex!,
+        block: Number(log.blockNumber),
+      }));
+  }
+
   /** Transfers and transactions sent by `senders` in blocks `from..to`. */
   async function read(from: number, to: number, senders: Address[]) {
     const movements: Movement[] = [];
@@ -220,26 +248,7 @@ export function createTronTreasuryWatch(options: {
     );
     for (const token of chain.tokens) {
       for (const part of chunks) {
-        const logs = await client.getLogs({
-          address: tronAddressToHex(token.address),
-          event: TRANSFER_EVENT,
-          args: { from: part },
-          fromBlock: BigInt(from),
-          toBlock: BigInt(to),
-        });
-        for (const log of logs) {
-          if (log.removed || !log.args.value) continue;
-          movements.push({
-            from: log.args.from!.toLowerCase() as Address,
-            to: log.args.to!.toLowerCase() as Address,
-            amount: log.args.value,
-            token: token.address,
-            symbol: token.symbol,
-            tx_hash: log.transactionHash!.replace(/^0x/, ''),
-            log_index: log.logIndex!,
-            block: Number(log.blockNumber),
-          });
-        }
+        movements.push(...(await tokenTransfers(token, { from: part }, from, to)));
       }
     }
     const wanted = new Set(senders);
@@ -303,29 +312,9 @@ export function createTronTreasuryWatch(options: {
   ): Promise<Movement[]> {
     if (!treasuryHex) return [];
     const fundings: Movement[] = [];
-    for (const token of chain.tokens) {
-      const logs = await client.getLogs({
-        address: tronAddressToHex(token.address),
-        event: TRANSFER_EVENT,
-        args: { to: treasuryHex as Address },
-        fromBlock: BigInt(from),
-        toBlock: BigInt(to),
-      });
-      for (const log of logs) {
-        const sender = log.args.from?.toLowerCase();
-        if (log.removed || !log.args.value || !sender || followed.has(sender)) continue;
-        fundings.push({
-          from: sender as Address,
-          to: treasuryHex as Address,
-          amount: log.args.value,
-          token: token.address,
-          symbol: token.symbol,
-          tx_hash: log.transactionHash!.replace(/^0x/, ''),
-          log_index: log.logIndex!,
-          block: Number(log.blockNumber),
-        });
-      }
-    }
+    for (const token of chain.tokens)
+      for (const m of await tokenTransfers(token, { to: treasuryHex as Address }, from, to))
+        if (!followed.has(m.from)) fundings.push(m);
     for (const tx of incoming) {
       const receipt = await client.getTransactionReceipt({ hash: tx.hash });
       if (receipt.status === 'success')
