@@ -1,6 +1,7 @@
 /**
  * TRON's solidified head, read from java-tron's HTTP API as recorded in `test/support/tron-fixtures/`
- * and served locally: the answers a node gives when synced, not yet synced, failing, or down.
+ * and served locally: the answers a node gives when synced, not yet synced, failing, or down; and
+ * what a transaction burned (`/walletsolidity/gettransactioninfobyid`), likewise.
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -11,6 +12,10 @@ import {
   TronApiError,
 } from '../../packages/server/src/chain/tron/solid-head.js';
 import { tronDialect } from '../../packages/server/src/chain/tron/chain-watcher.js';
+import {
+  parseTransactionInfo,
+  transactionFeeReader,
+} from '../../packages/server/src/chain/tron/transaction-fee.js';
 import type { ChainConfig } from '../../packages/server/src/config.js';
 import type { PublicClient } from 'viem';
 import { startTronHttpApi, type TronHttpApi } from '../support/tron-http-api.js';
@@ -93,5 +98,45 @@ describe('TRON solidified head', () => {
   test('falls back to the JSON-RPC finalized tag without an HTTP API, and refuses to run with neither', async () => {
     assert.equal(await solidHeadReader({ httpApiUrl: null, readFinalized: async () => 7 })(), 7);
     assert.throws(() => solidHeadReader({ httpApiUrl: null }), TronApiError);
+  });
+});
+
+describe('what a TRON transaction burned', () => {
+  let api: TronHttpApi;
+  before(async () => (api = await startTronHttpApi()));
+  after(() => api.close());
+
+  test("reads the total burned (`fee`) from java-tron's recorded answers: energy and bandwidth, an activation", () => {
+    const trc20 = recorded('walletsolidity-gettransactioninfobyid-trc20.json') as { id: string };
+    const info = parseTransactionInfo(trc20, trc20.id.toUpperCase());
+    assert.deepEqual(
+      [info.fee, info.energy_fee, info.net_fee, info.blockNumber],
+      [5_797_020n, 5_452_020n, 345_000n, 45_153_601],
+    );
+    assert.equal(info.fee, info.energy_fee + info.net_fee, 'the recorded total is energy plus bandwidth');
+    const activation = recorded('walletsolidity-gettransactioninfobyid-activation.json') as { id: string };
+    const created = parseTransactionInfo(activation, activation.id);
+    assert.deepEqual([created.fee, created.energy_fee, created.net_fee], [1_000_000n, 0n, 0n]);
+  });
+
+  test('an unknown or unsolidified transaction ({}), an error, another id or a bad fee are errors, never a fee', async () => {
+    const id = 'ab'.repeat(32);
+    assert.throws(
+      () => parseTransactionInfo(recorded('walletsolidity-gettransactioninfobyid-not-found.json'), id),
+      /no solidified transaction/,
+    );
+    assert.throws(() => parseTransactionInfo(recorded('walletsolidity-error.json'), id), TronApiError);
+    const trc20 = recorded('walletsolidity-gettransactioninfobyid-trc20.json') as Record<string, unknown>;
+    assert.throws(() => parseTransactionInfo(trc20, id), /another transaction/);
+    assert.throws(() => parseTransactionInfo({ ...trc20, fee: -1 }, String(trc20.id)), /invalid fee/);
+    assert.throws(() => parseTransactionInfo({ ...trc20, fee: '5797020' }, String(trc20.id)), /invalid fee/);
+    const read = transactionFeeReader({ httpApiUrl: `${api.url}/` });
+    await assert.rejects(read(`0x${id}`), /no solidified transaction/);
+    api.setTransactionInfo('error');
+    await assert.rejects(read(id), /reported an error/);
+    api.setTransactionInfo({ status: 503 });
+    await assert.rejects(read(id), /answered 503/);
+    assert.equal(api.count('/walletsolidity/gettransactioninfobyid'), 3, 'one request per question');
+    await assert.rejects(transactionFeeReader({ httpApiUrl: 'http://127.0.0.1:9' })(id), /did not answer/);
   });
 });

@@ -12,8 +12,10 @@
  * and each exported TRON transaction is executed there as the equivalent EVM transaction signed by
  * the same secp256k1 key (the `0x` twin of a `T…` address is the same 20 bytes): a TransferContract
  * as a value transfer, a TriggerSmartContract as a call with its `data`. The HTTP API
- * (`/wallet/getnowblock`, `/walletsolidity/getnowblock`) is the recorded one served locally
- * (`test/support/tron-fixtures/`). Real: the server, PGlite, the exports, TronWeb, the chain reads.
+ * (`/wallet/getnowblock`, `/walletsolidity/getnowblock`, `/walletsolidity/gettransactioninfobyid`)
+ * is the recorded one served locally (`test/support/tron-fixtures/`); what a transaction burned is
+ * anvil's gas plus the bandwidth and activation a test declares and burns on anvil as java-tron would
+ * (`burnOnChain`). Real: the server, PGlite, the exports, TronWeb, the chain reads.
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -36,12 +38,12 @@ import { tronAddressFromHex, tronAddressToHex } from '../../packages/server/src/
 import type { UnsignedTronTransaction } from '../../packages/server/src/chain/tron/tron-transaction.js';
 import type { TronSweepExport } from '../../packages/server/src/treasury/tron-sweep-export.js';
 import type { TronPayoutExport } from '../../packages/server/src/treasury/tron-payout-export.js';
-import { formatAtomic } from '../../packages/server/src/money.js';
+import { formatAtomic, toAtomic } from '../../packages/server/src/money.js';
 import { deployTestToken, devClients, sendDevPayment, startAnvil, type Anvil } from '../support/chain.js';
 import { testSecretBox } from '../support/app.js';
 import { recordSecrets, testLogger } from '../support/logs.js';
 import { testMerchantWallet, testSecretKey } from '../support/stack.js';
-import { startTronHttpApi, type TronHttpApi } from '../support/tron-http-api.js';
+import { startTronHttpApi, type Burn, type TronHttpApi } from '../support/tron-http-api.js';
 import { waitFor } from '../support/wait-for.js';
 import { choose } from '../support/wait.js';
 
@@ -129,8 +131,8 @@ describe('the keyless TRON treasury: exports TronWeb signs, sweeps and payouts b
     };
   };
 
-  /** Executes an exported TRON transaction on the stand-in, signed by the same key. */
-  const execute = async (tx: UnsignedTronTransaction, key: Hex) => {
+  /** Executes an exported TRON transaction on the stand-in, signed by the same key; its hash. */
+  const execute = async (tx: UnsignedTronTransaction, key: Hex): Promise<Hex> => {
     const wallet = createWalletClient({ account: privateKeyToAccount(key), transport: http(anvil.rpcUrl) });
     const value = tx.raw_data.contract[0].parameter.value;
     const fees = { maxFeePerGas: GAS_PRICE, maxPriorityFeePerGas: GAS_PRICE };
@@ -150,13 +152,42 @@ describe('the keyless TRON treasury: exports TronWeb signs, sweeps and payouts b
           });
     const receipt = await pub().waitForTransactionReceipt({ hash, pollingInterval: 50 });
     assert.equal(receipt.status, 'success');
+    return hash;
   };
+
+  /**
+   * What java-tron burns and anvil does not — bandwidth without free bandwidth left, a new account's
+   * activation — burned from `sender` after transaction `hash` (`anvil_setBalance`), and reported by
+   * the HTTP API's `gettransactioninfobyid` for it, so that the chain and the node agree.
+   */
+  const burnOnChain = async (hash: Hex, sender: string, burn: Burn) => {
+    api.burn(hash, burn);
+    const address = tronAddressToHex(sender);
+    const balance = await pub().getBalance({ address });
+    await devClients(anvil.rpcUrl).test.setBalance({
+      address,
+      value: balance - (burn.net_fee ?? 0n) - (burn.activation_fee ?? 0n),
+    });
+  };
+  /** The gas anvil charged for `hash`: the stand-in's energy (or bandwidth for a TRX transfer). */
+  const gasOf = async (hash: Hex) => {
+    const receipt = await pub().getTransactionReceipt({ hash });
+    return receipt.gasUsed * receipt.effectiveGasPrice;
+  };
+  /** The ledger's entries of a transaction, by kind and address. */
+  const entriesOf = async (hash: Hex) =>
+    (
+      await db().query<{ kind: string; address: string; amount: string }>(
+        `SELECT kind, address, amount_atomic::text AS amount FROM ledger_entries WHERE tx_hash = $1 ORDER BY id`,
+        [hash.slice(2).toLowerCase()],
+      )
+    ).rows.map((r) => [r.kind, r.address, r.amount]);
 
   before(async () => {
     anvil = await startAnvil({
       args: ['--chain-id', String(TRON_LOCAL_ID), '--block-base-fee-per-gas', '0'],
     });
-    api = await startTronHttpApi();
+    api = await startTronHttpApi({ rpcUrl: anvil.rpcUrl });
     dir = await mkdtemp(join(tmpdir(), 'cc-tron-treasury-'));
     usdtHex = await deployTestToken(anvil.rpcUrl, { symbol: 'USDT', decimals: 6 });
     usdt = tronAddressFromHex(usdtHex);
@@ -471,6 +502,142 @@ describe('the keyless TRON treasury: exports TronWeb signs, sweeps and payouts b
       all.find((x) => x.asset === TRX)!.in_treasury,
       formatAtomic(await chainBalance(treasury, false), 6),
     );
+    assert.deepEqual(await reconcileNow(), { code: 0, lines: [] });
+  });
+
+  test('what TRON burns is booked from gettransactioninfobyid: a top-up activating its address, a USDT sweep burning bandwidth', async () => {
+    const d = await pay('3.00', USDT);
+    await settle();
+    await waitPaid();
+    const file = await sweepExport();
+    const topUp = file.transactions.find((t) => t.purpose === 'top_up' && t.to === d.address)!;
+    const sweep = file.transactions.find((t) => t.purpose === 'sweep' && t.from === d.address)!;
+    assert.ok(topUp && sweep, 'a top-up and a USDT sweep of the new deposit');
+    const burns = new Map<Hex, { sender: string; burn: Burn }>();
+    for (const t of file.transactions) {
+      const hash = await execute(t.transaction, keyOf(t.derivation_index));
+      // The deposit address never held TRX: the top-up activates it (1 TRX, java-tron's recorded
+      // answer); the sweep's sender has no free bandwidth left (0.345 TRX, likewise).
+      if (t === topUp) burns.set(hash, { sender: treasury, burn: { activation_fee: 1_000_000n } });
+      if (t === sweep) burns.set(hash, { sender: d.address, burn: { net_fee: 345_000n } });
+    }
+    for (const [hash, { sender, burn }] of burns) await burnOnChain(hash, sender, burn);
+    await settle();
+    await waitFor(
+      async () =>
+        (
+          await db().query('SELECT 1 FROM sweeps WHERE address = $1 AND status = $2', [
+            d.address,
+            'confirmed',
+          ])
+        ).rows.length === 1,
+      15_000,
+      'the USDT sweep booked',
+    );
+    const [topUpHash, sweepHash] = [...burns.keys()];
+    const fee = (hash: Hex, extra: bigint) => gasOf(hash).then((gas) => (gas + extra).toString());
+    assert.deepEqual(await entriesOf(topUpHash!), [
+      ['sweep', d.address, (-BigInt(topUp.amount_atomic)).toString()],
+      ['fee', treasury, await fee(topUpHash!, 1_000_000n)],
+    ]);
+    assert.deepEqual(await entriesOf(sweepHash!), [
+      ['sweep', d.address, d.atomic.toString()],
+      ['fee', d.address, await fee(sweepHash!, 345_000n)],
+    ]);
+    const all = await balances();
+    const t = all.find((x) => x.asset === TRX)!;
+    assert.equal(t.in_treasury, formatAtomic(await chainBalance(treasury, false), 6));
+    let inDeposits = 0n;
+    for (const p of paid) inDeposits += await chainBalance(p.address, false);
+    assert.equal(t.in_deposit_addresses, formatAtomic(inDeposits, 6));
+    assert.deepEqual(await reconcileNow(), { code: 0, lines: [] });
+  });
+
+  test('TRX and USDT sent into the treasury from outside are booked as treasury funding', async () => {
+    const before = await balances();
+    const trxHash = await devClients(anvil.rpcUrl).wallet.sendTransaction({
+      chain: null,
+      to: treasuryHex,
+      value: 25_000_000n,
+    });
+    await pub().waitForTransactionReceipt({ hash: trxHash });
+    await sendDevPayment(anvil.rpcUrl, treasuryHex, '5', { address: usdtHex, decimals: 6 });
+    await settle();
+    await waitFor(
+      async () =>
+        (await db().query(`SELECT 1 FROM ledger_entries WHERE kind = 'treasury_funding'`)).rows.length === 2,
+      15_000,
+      'the funding booked',
+    );
+    const payer = tronAddressFromHex(devClients(anvil.rpcUrl).account.address);
+    assert.deepEqual(await entriesOf(trxHash), [['treasury_funding', treasury, '25000000']]);
+    const page = (await (
+      await fetch(`${server.url}/v1/ledger?limit=1000`, { headers: { authorization: `Bearer ${secretKey}` } })
+    ).json()) as { data: { kind: string; asset: string; amount: string; counterparty: string | null }[] };
+    assert.deepEqual(
+      page.data.filter((e) => e.kind === 'treasury_funding').map((e) => [e.asset, e.amount, e.counterparty]),
+      [
+        [TRX, '25', payer],
+        [USDT, '5', payer],
+      ],
+    );
+    const after = await balances();
+    for (const [asset, added] of [
+      [TRX, 25_000_000n],
+      [USDT, 5_000_000n],
+    ] as const) {
+      const [b, a] = [before, after].map((x) => x.find((y) => y.asset === asset)!);
+      assert.equal(a!.received, b!.received, `${asset}: not a receipt`);
+      assert.equal(a!.in_treasury, formatAtomic(await chainBalance(treasury, asset === USDT), 6));
+      assert.equal(
+        toAtomic(a!.available, 6) - toAtomic(b!.available, 6),
+        added,
+        `${asset}: available grows by the funding`,
+      );
+    }
+    assert.deepEqual(await reconcileNow(), { code: 0, lines: [] });
+  });
+
+  test('while gettransactioninfobyid cannot answer, the watch holds its cursor; after, it books each transfer and fee once', async () => {
+    const e = await pay('5.00', TRX);
+    await settle();
+    await waitPaid();
+    const file = await sweepExport();
+    const INFO = '/walletsolidity/gettransactioninfobyid';
+    api.setTransactionInfo('error');
+    const hashes: Hex[] = [];
+    for (const t of file.transactions) hashes.push(await execute(t.transaction, keyOf(t.derivation_index)));
+    const sweepHash = hashes[file.transactions.findIndex((t) => t.from === e.address)]!;
+    const { blockNumber } = await pub().getTransactionReceipt({ hash: sweepHash });
+    const cursor = async () =>
+      Number(
+        (
+          await db().query<{ n: string }>(
+            'SELECT scanned_to::text AS n FROM tron_treasury_cursors WHERE chain_id = $1',
+            [TRON_LOCAL_ID],
+          )
+        ).rows[0]!.n,
+      );
+    for (const answer of ['error', 'not-found', { status: 503 }] as const) {
+      api.setTransactionInfo(answer);
+      const asked = api.count(INFO);
+      await settle();
+      await waitFor(
+        async () => api.count(INFO) >= asked + 2,
+        15_000,
+        `the watch retried (${JSON.stringify(answer)})`,
+      );
+      assert.ok((await cursor()) < Number(blockNumber), 'the cursor stays before the block');
+      assert.deepEqual(await entriesOf(sweepHash), [], 'nothing booked');
+    }
+    api.setTransactionInfo('chain');
+    await waitFor(async () => (await cursor()) >= Number(blockNumber), 15_000, 'the watch went on');
+    assert.deepEqual(await entriesOf(sweepHash), [
+      ['sweep', e.address, (e.atomic - 300_000n).toString()],
+      ['fee', e.address, (await gasOf(sweepHash)).toString()],
+    ]);
+    for (const hash of hashes)
+      assert.equal((await entriesOf(hash)).filter(([kind]) => kind === 'fee').length, 1, 'one fee each');
     assert.deepEqual(await reconcileNow(), { code: 0, lines: [] });
   });
 

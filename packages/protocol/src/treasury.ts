@@ -143,6 +143,7 @@ export const LEDGER_ENTRY_KINDS = [
   'payout_release',
   'payout_settle',
   'fee',
+  'treasury_funding',
 ] as const;
 
 /** One ledger entry. */

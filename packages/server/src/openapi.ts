@@ -395,7 +395,7 @@ export const WEBHOOKS: ApiWebhook[] = [
     summary: 'A ledger entry was written',
     description:
       'Signed per Standard Webhooks. One per entry (receipt, receipt_reversal, sweep, payout_reserve, ' +
-      'payout_release, payout_settle, fee), stored in the transaction that wrote it; `data` is the entry as ' +
+      'payout_release, payout_settle, fee, treasury_funding), stored in the transaction that wrote it; `data` is the entry as ' +
       '`GET /v1/ledger` lists it. Opt-in: only endpoints whose filter names the type get it (not `*`).',
     schema: ledgerWebhookPayloadSchema,
   },

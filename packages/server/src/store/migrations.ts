@@ -548,6 +548,20 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       CREATE INDEX sweeps_needs_review ON sweeps (created_at) WHERE status = 'needs_review';
     `,
   },
+  {
+    version: 27,
+    name: 'ledger: treasury funding from outside',
+    sql: `
+      -- Money the merchant sends into a treasury from outside (TRX for a TRON treasury's top-ups,
+      -- treasury/tron-treasury-watch.ts) is a ledger entry of its own kind, booked once per transfer.
+      ALTER TABLE ledger_entries DROP CONSTRAINT ledger_entries_kind_check;
+      ALTER TABLE ledger_entries ADD CONSTRAINT ledger_entries_kind_check CHECK (kind IN ('receipt',
+        'receipt_reversal', 'sweep', 'payout_reserve', 'payout_release', 'payout_settle', 'fee',
+        'treasury_funding'));
+      CREATE UNIQUE INDEX ledger_entries_treasury_funding ON ledger_entries (chain_id, tx_hash, log_index)
+        WHERE kind = 'treasury_funding';
+    `,
+  },
 ];
 
 /**

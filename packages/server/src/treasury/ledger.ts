@@ -18,6 +18,9 @@
  *   address, an expense outside the balances.
  * - A TRON top-up (TRX from the treasury to a deposit address, to pay its USDT sweep's energy) is a
  *   `sweep` with a negative amount: money back from the treasury into the deposit address.
+ * - `treasury_funding` (+): money the merchant sent into the treasury (`address`) from outside
+ *   (`counterparty`, not a deposit address): the TRX a TRON treasury needs to pay top-ups
+ *   (`tron-treasury-watch.ts`, migration 27). It raises `in_treasury` and `available`, not `received`.
  * @module
  */
 import type { LedgerEntry } from '@crypto-checkout/protocol';
@@ -29,7 +32,14 @@ import type { SessionBundle, TransferRecord } from '../store/session-store.js';
 
 /** The kinds of ledger entries; see the module comment for their signs. */
 export type LedgerEntryKind =
-  'receipt' | 'receipt_reversal' | 'sweep' | 'payout_reserve' | 'payout_release' | 'payout_settle' | 'fee';
+  | 'receipt'
+  | 'receipt_reversal'
+  | 'sweep'
+  | 'payout_reserve'
+  | 'payout_release'
+  | 'payout_settle'
+  | 'fee'
+  | 'treasury_funding';
 
 /** An entry to append. */
 export interface NewLedgerEntry {
@@ -286,6 +296,38 @@ export class Ledger extends Store {
   }
 
   /**
+   * Records money sent into the treasury from outside (the merchant funding a TRON treasury with TRX
+   * for top-ups) as a `treasury_funding` entry of the treasury (`to`), once per transfer (`false`
+   * the second time; a unique index of migration 27 holds it).
+   * @example await ledger.recordTreasuryFunding(tx, { livemode: true, asset: 'trx@tron', from, to: treasury, amount_atomic: 50_000_000n, tx_hash, log_index: -1, at: new Date() });
+   */
+  async recordTreasuryFunding(tx: Queryable, funding: SweepRecord): Promise<boolean> {
+    const method = this.methods.get(funding.asset);
+    if (!method) throw new Error(`no configured asset ${funding.asset}`);
+    const { rows } = await tx.query<RawEntry>(
+      `INSERT INTO ledger_entries (livemode, kind, asset, chain_id, token_address, amount_atomic, address,
+         counterparty, tx_hash, log_index, created_at)
+       VALUES ($1, 'treasury_funding', $2, $3, $4, $5, $6, $7, $8, $9, $10)
+       ON CONFLICT (chain_id, tx_hash, log_index) WHERE kind = 'treasury_funding' DO NOTHING
+       RETURNING ${COLUMNS}`,
+      [
+        funding.livemode,
+        funding.asset,
+        method.chain.id,
+        method.token_address,
+        funding.amount_atomic.toString(),
+        funding.to,
+        funding.from,
+        funding.tx_hash.toLowerCase(),
+        funding.log_index,
+        funding.at,
+      ],
+    );
+    if (rows.length) await this.onAppend?.(tx, rows.map(toRecord));
+    return rows.length === 1;
+  }
+
+  /**
    * Records gas paid in the native coin by an address the ledger follows (a payout source, a deposit
    * address the merchant swept from with its own key), once per transaction (`false` the second
    * time). Without it `reconcile` would find the address's native balance short by the gas.
@@ -431,7 +473,7 @@ export class Ledger extends Store {
          SELECT e.*, EXISTS (
            SELECT 1 FROM ledger_entries t WHERE t.chain_id = e.chain_id AND t.livemode = e.livemode
              AND ((t.kind = 'sweep' AND lower(t.counterparty) = lower(e.address))
-               OR (t.kind = 'payout_settle' AND lower(t.address) = lower(e.address)))) AS by_treasury,
+               OR (t.kind IN ('payout_settle', 'treasury_funding') AND lower(t.address) = lower(e.address)))) AS by_treasury,
          EXISTS (
            SELECT 1 FROM ledger_entries r WHERE r.chain_id = e.chain_id AND r.livemode = e.livemode
              AND r.kind = 'receipt' AND lower(r.address) = lower(e.address)) AS by_deposit
@@ -474,7 +516,7 @@ export class Ledger extends Store {
     return [...byAsset.values()].map(({ sums, ...b }) => {
       const sum = (kind: LedgerEntryKind | 'deposit_fee') => sums.get(kind) ?? 0n;
       const received = sum('receipt') + sum('receipt_reversal');
-      const inTreasury = sum('sweep') - sum('payout_settle') - sum('fee');
+      const inTreasury = sum('sweep') + sum('treasury_funding') - sum('payout_settle') - sum('fee');
       const pending = sum('payout_reserve') + sum('payout_release') - sum('payout_settle');
       return {
         ...b,
@@ -506,8 +548,8 @@ export class Ledger extends Store {
   }
 
   /**
-   * What the ledger says each address holds, per asset: receipts and sweeps in, sweeps, payouts and
-   * fees out. `reconcile` holds it against the chain.
+   * What the ledger says each address holds, per asset: receipts, sweeps and treasury funding in,
+   * sweeps, payouts and fees out. `reconcile` holds it against the chain.
    */
   async holdings(livemode: boolean | null): Promise<
     {
@@ -527,8 +569,9 @@ export class Ledger extends Store {
     }>(
       `SELECT lower(address) AS address, asset, chain_id::float8 AS chain_id, token_address, sum(delta)::text AS amount FROM (
          SELECT address, asset, chain_id, token_address, kind,
-           CASE WHEN kind IN ('receipt', 'receipt_reversal') THEN amount_atomic ELSE -amount_atomic END AS delta
-         FROM ledger_entries WHERE kind IN ('receipt', 'receipt_reversal', 'sweep', 'payout_settle', 'fee')
+           CASE WHEN kind IN ('receipt', 'receipt_reversal', 'treasury_funding') THEN amount_atomic ELSE -amount_atomic END AS delta
+         FROM ledger_entries
+         WHERE kind IN ('receipt', 'receipt_reversal', 'sweep', 'payout_settle', 'fee', 'treasury_funding')
            AND ($1::boolean IS NULL OR livemode = $1)
          UNION ALL
          SELECT counterparty, asset, chain_id, token_address, kind, amount_atomic FROM ledger_entries

@@ -28,12 +28,19 @@
  *   unbroadcast (the settled block is past its `expiration`) fails and its reservation is released;
  * - anything else leaving a deposit address or the treasury: `needs_review`, nothing booked, a
  *   warning logged; `reconcile` shows the difference until a person looks. Never silently booked.
- * - fees: the TRX each of these transactions burned, read as the receipt's `gasUsed ×
- *   effectiveGasPrice`, a `fee` entry of the address that sent it. On java-tron that is the energy
- *   burned (energy × its price); the bandwidth burned when an address has no free bandwidth left
- *   (~0.35 TRX a USDT transfer) and the 1 TRX of an account's activation are not in the JSON-RPC
- *   receipt (they are in the HTTP API's `/wallet/gettransactioninfobyid` as `fee`/`net_fee`, which
- *   this watch does not read yet): `reconcile` reports them as a TRX difference.
+ * - money reaching the treasury from an address it does not follow (not a deposit address: the
+ *   merchant funding it with TRX for top-ups, or USDT): a `treasury_funding` entry (into
+ *   `in_treasury` and `available`), once per transfer (migration 27). Its fee is the sender's.
+ * - fees: the TRX each transaction sent by a deposit address or the treasury burned (sweeps, top-ups,
+ *   payouts, transfers left for review), a `fee` entry of the address that sent it, read from the
+ *   HTTP API (`http_api_url`): `/walletsolidity/gettransactioninfobyid`'s `fee`, the total burned —
+ *   energy, bandwidth when the address has no free bandwidth left (~0.35 TRX a USDT transfer, ~0.27
+ *   a TRX transfer), a new account's 1 TRX activation, a memo's fee (`chain/tron/transaction-fee.ts`).
+ *   The JSON-RPC receipt's `gasUsed × effectiveGasPrice` is the energy alone. One request per
+ *   transaction, with a timeout. When the HTTP API cannot answer (an error, a timeout, `{}` for a
+ *   transaction not solidified yet) nothing is guessed: the pass stops before booking those blocks,
+ *   the cursor stays, a warning is logged, and the next pass reads them again. Without
+ *   `http_api_url` the receipt's energy is booked, and `reconcile` shows the rest as a difference.
  * @module
  */
 import type { WebhookSweepEventType } from '@crypto-checkout/protocol';
@@ -43,6 +50,7 @@ import type { ChainConfig } from '../config.js';
 import type { Database, Queryable } from '../store/database.js';
 import { lockTronTreasury } from '../store/tron-treasury-lock.js';
 import { tronAddressFromHex, tronAddressToHex } from '../chain/tron/address.js';
+import { transactionFeeReader } from '../chain/tron/transaction-fee.js';
 import type { Ledger } from './ledger.js';
 import { reserveEntry, type PayoutRecord, type Payouts } from './payouts.js';
 import { runPeriodically } from './periodic-run.js';
@@ -61,6 +69,8 @@ export interface TronTreasuryWatchReport {
   reviews: number;
   payoutsConfirmed: number;
   payoutsFailed: number;
+  /** Transfers into the treasury from outside, booked as `treasury_funding`. */
+  funded: number;
 }
 
 /** The watch of one TRON chain; {@link startTronTreasuryWatch} runs it on a timer. */
@@ -117,12 +127,44 @@ export function createTronTreasuryWatch(options: {
   clock?: () => Date;
   /** Writes the sweep webhooks (webhooks/sweep-webhooks.ts) of each sweep booked or flagged; without, none. */
   onSweepChange?: SweepHook | undefined;
+  /**
+   * What a transaction burned, in sun; throws when it cannot say. Default: the HTTP API's
+   * `/walletsolidity/gettransactioninfobyid` when the chain has `http_api_url`, else the JSON-RPC
+   * receipt's energy alone.
+   */
+  transactionFee?: ((txid: string) => Promise<bigint>) | undefined;
 }): TronTreasuryWatch {
   const { chain, db, ledger, payouts, client, logger } = options;
   const clock = options.clock ?? (() => new Date());
   const treasury = chain.treasury_address ?? null;
   const treasuryHex = treasury ? tronAddressToHex(treasury).toLowerCase() : null;
   const nativeSymbol = chain.native?.symbol ?? 'TRX';
+  const transactionFee =
+    options.transactionFee ??
+    (chain.http_api_url ? transactionFeeReader({ httpApiUrl: chain.http_api_url }) : null);
+  if (!transactionFee)
+    logger.warn(
+      { chain: chain.key },
+      'this TRON chain has no http_api_url: fees are booked from the JSON-RPC receipts (energy only), without the bandwidth and activation burns; reconcile will show them',
+    );
+
+  /**
+   * What transaction `hash` burned, in sun: the HTTP API's `fee` (energy, bandwidth, activation, memo),
+   * or without an HTTP API the receipt's energy. Throws when the HTTP API cannot answer, so the pass
+   * stops before booking this block range and the next pass reads it again.
+   */
+  async function burned(hash: `0x${string}`, receipt: { gasUsed: bigint; effectiveGasPrice: bigint }) {
+    if (!transactionFee) return receipt.gasUsed * receipt.effectiveGasPrice;
+    try {
+      return await transactionFee(hash.replace(/^0x/, ''));
+    } catch (error) {
+      logger.warn(
+        { chain: chain.key, tx_hash: hash.replace(/^0x/, ''), err: error },
+        'the TRON HTTP API cannot say what this transaction burned: its blocks are read again next pass',
+      );
+      throw error;
+    }
+  }
 
   async function settledBlock(): Promise<number> {
     const head = Number(await client.getBlockNumber());
@@ -170,6 +212,34 @@ export function createTronTreasuryWatch(options: {
     return block === null || block === undefined ? null : Number(block);
   }
 
+  /** The `Transfer` logs of `token` in blocks `from..to` that match `args`, as movements. */
+  async function tokenTransfers(
+    token: ChainConfig['tokens'][number],
+    args: { from: Address[] } | { to: Address },
+    from: number,
+    to: number,
+  ): Promise<Movement[]> {
+    const logs = await client.getLogs({
+      address: tronAddressToHex(token.address),
+      event: TRANSFER_EVENT,
+      args,
+      fromBlock: BigInt(from),
+      toBlock: BigInt(to),
+    });
+    return logs
+      .filter((log) => !log.removed && log.args.value)
+      .map((log) => ({
+        from: log.args.from!.toLowerCase() as Address,
+        to: log.args.to!.toLowerCase() as Address,
+        amount: log.args.value!,
+        token: token.address,
+        symbol: token.symbol,
+        tx_hash: log.transactionHash!.replace(/^0x/, ''),
+        log_index: log.logIndex!,
+        block: Number(log.blockNumber),
+      }));
+  }
+
   /** Transfers and transactions sent by `senders` in blocks `from..to`. */
   async function read(from: number, to: number, senders: Address[]) {
     const movements: Movement[] = [];
@@ -178,31 +248,14 @@ export function createTronTreasuryWatch(options: {
     );
     for (const token of chain.tokens) {
       for (const part of chunks) {
-        const logs = await client.getLogs({
-          address: tronAddressToHex(token.address),
-          event: TRANSFER_EVENT,
-          args: { from: part },
-          fromBlock: BigInt(from),
-          toBlock: BigInt(to),
-        });
-        for (const log of logs) {
-          if (log.removed || !log.args.value) continue;
-          movements.push({
-            from: log.args.from!.toLowerCase() as Address,
-            to: log.args.to!.toLowerCase() as Address,
-            amount: log.args.value,
-            token: token.address,
-            symbol: token.symbol,
-            tx_hash: log.transactionHash!.replace(/^0x/, ''),
-            log_index: log.logIndex!,
-            block: Number(log.blockNumber),
-          });
-        }
+        movements.push(...(await tokenTransfers(token, { from: part }, from, to)));
       }
     }
     const wanted = new Set(senders);
     const sent: { hash: `0x${string}`; from: Address; to: Address | null; value: bigint; block: number }[] =
       [];
+    /** TRX sent to the treasury by an address the watch does not follow: the merchant funding it. */
+    const incoming: typeof sent = [];
     for (let n = from; n <= to; n += 1) {
       const block = await client.getBlock({ blockNumber: BigInt(n), includeTransactions: true });
       for (const tx of block.transactions) {
@@ -215,12 +268,20 @@ export function createTronTreasuryWatch(options: {
             value: tx.value,
             block: n,
           });
+        else if (treasuryHex && tx.to?.toLowerCase() === treasuryHex && tx.value > 0n)
+          incoming.push({
+            hash: tx.hash,
+            from: sender,
+            to: treasuryHex as Address,
+            value: tx.value,
+            block: n,
+          });
       }
     }
     const fees: { from: Address; tx_hash: string; amount: bigint }[] = [];
     for (const tx of sent) {
       const receipt = await client.getTransactionReceipt({ hash: tx.hash });
-      const fee = receipt.gasUsed * receipt.effectiveGasPrice;
+      const fee = await burned(tx.hash, receipt);
       if (fee > 0n) fees.push({ from: tx.from, tx_hash: tx.hash.replace(/^0x/, ''), amount: fee });
       if (receipt.status === 'success' && tx.value > 0n && tx.to)
         movements.push({
@@ -235,7 +296,65 @@ export function createTronTreasuryWatch(options: {
         });
     }
     movements.sort((a, b) => a.block - b.block || a.log_index - b.log_index);
-    return { movements, fees };
+    return { movements, fees, fundings: await readFunding(from, to, wanted, incoming) };
+  }
+
+  /**
+   * Money that reached the treasury in blocks `from..to` from an address the watch does not follow
+   * (not a deposit address, not the treasury itself): the TRX transfers among `incoming` that
+   * succeeded, and the configured tokens' `Transfer` logs to the treasury.
+   */
+  async function readFunding(
+    from: number,
+    to: number,
+    followed: ReadonlySet<string>,
+    incoming: { hash: `0x${string}`; from: Address; value: bigint; block: number }[],
+  ): Promise<Movement[]> {
+    if (!treasuryHex) return [];
+    const fundings: Movement[] = [];
+    for (const token of chain.tokens)
+      for (const m of await tokenTransfers(token, { to: treasuryHex as Address }, from, to))
+        if (!followed.has(m.from)) fundings.push(m);
+    for (const tx of incoming) {
+      const receipt = await client.getTransactionReceipt({ hash: tx.hash });
+      if (receipt.status === 'success')
+        fundings.push({
+          from: tx.from,
+          to: treasuryHex as Address,
+          amount: tx.value,
+          token: null,
+          symbol: nativeSymbol,
+          tx_hash: tx.hash.replace(/^0x/, ''),
+          log_index: -1,
+          block: tx.block,
+        });
+    }
+    return fundings.sort((a, b) => a.block - b.block || a.log_index - b.log_index);
+  }
+
+  /**
+   * Books money into the treasury from outside as a `treasury_funding` entry (into `in_treasury`),
+   * once per transfer; a token no method names is left to `reconcile`. True when it booked.
+   */
+  async function bookFunding(q: Queryable, m: Movement, now: Date): Promise<boolean> {
+    const asset = ledger.methodOf(chain.id, m.token);
+    if (!asset || !treasury) return false;
+    const fresh = await ledger.recordTreasuryFunding(q, {
+      livemode: await treasuryMode(q, chain.id, treasury),
+      asset: asset.id,
+      from: tronAddressFromHex(m.from),
+      to: treasury,
+      amount_atomic: m.amount,
+      tx_hash: m.tx_hash,
+      log_index: m.log_index,
+      at: now,
+    });
+    if (fresh)
+      logger.info(
+        { chain: chain.key, tx_hash: m.tx_hash, from: tronAddressFromHex(m.from), asset: asset.id },
+        'money from outside reached the TRON treasury: booked as treasury funding',
+      );
+    return fresh;
   }
 
   /** One `sweeps` row; true when it is new (the transfer was not booked before). */
@@ -293,6 +412,7 @@ export function createTronTreasuryWatch(options: {
         reviews: 0,
         payoutsConfirmed: 0,
         payoutsFailed: 0,
+        funded: 0,
       };
       const settled = await settledBlock();
       if (settled < 0) return report;
@@ -302,7 +422,7 @@ export function createTronTreasuryWatch(options: {
       const senders = [...book.keys(), ...(treasuryHex ? [treasuryHex] : [])] as Address[];
       for (let from = start; from <= settled; from += chain.max_block_range) {
         const to = Math.min(settled, from + chain.max_block_range - 1);
-        const { movements, fees } = await read(from, to, senders);
+        const { movements, fees, fundings } = await read(from, to, senders);
         const blockTime = Number((await client.getBlock({ blockNumber: BigInt(to) })).timestamp) * 1_000;
         await db.transaction(async (q) => {
           await lockTronTreasury(q);
@@ -426,6 +546,7 @@ export function createTronTreasuryWatch(options: {
               );
             }
           }
+          for (const m of fundings) if (await bookFunding(q, m, now)) report.funded += 1;
           for (const fee of fees) {
             const deposit = book.get(fee.from);
             const livemode =
@@ -463,7 +584,7 @@ export function createTronTreasuryWatch(options: {
         });
         report.scanned = { from: report.scanned?.from ?? from, to };
       }
-      if (report.swept || report.reviews || report.payoutsConfirmed || report.payoutsFailed)
+      if (report.swept || report.reviews || report.payoutsConfirmed || report.payoutsFailed || report.funded)
         logger.info({ chain: chain.key, ...report }, 'TRON treasury movements booked');
       return report;
     },

@@ -1,0 +1,107 @@
+/**
+ * Reads what a TRON transaction really burned, in sun, from the node's HTTP API:
+ * `POST {http_api_url}/walletsolidity/gettransactioninfobyid {"value": txid}` → java-tron's
+ * `TransactionInfo`, whose `fee` is the total burned — energy (`receipt.energy_fee`), bandwidth
+ * when the sender had no free bandwidth left (`receipt.net_fee`), a new account's activation (1 TRX),
+ * a memo's fee, a multi-signature's fee.
+ *
+ * The Ethereum-compatible JSON-RPC does not say as much: its receipt's `gasUsed × effectiveGasPrice`
+ * is only the energy, so a ledger booked from it misses the bandwidth and activation burns and
+ * `reconcile` finds the difference.
+ *
+ * One request per transaction, on the solidity endpoint: it answers only for solidified
+ * transactions, which is what the treasury watch books. Not `gettransactioninfobyblocknum`: that
+ * answers every transaction of a block (a mainnet block holds hundreds, with their logs: hundreds of
+ * kilobytes), while the watch needs the few its addresses sent.
+ * @module
+ */
+import { TRON_API_TIMEOUT_MS, TronApiError } from './solid-head.js';
+
+/** The fields of java-tron's `TransactionInfo` read here (protobuf's JSON leaves out zero fields). */
+export interface TronTransactionInfo {
+  /** The transaction id, 64 hex digits. */
+  id: string;
+  /** Total sun burned; 0 when the transaction burned nothing (staked or free resources). */
+  fee: bigint;
+  /** Sun burned for energy. */
+  energy_fee: bigint;
+  /** Sun burned for bandwidth. */
+  net_fee: bigint;
+  /** The block it is in. */
+  blockNumber: number;
+}
+
+/** A field java-tron writes as a JSON number (int64), absent when zero. */
+function sun(value: unknown, field: string): bigint {
+  if (value === undefined) return 0n;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0)
+    throw new TronApiError(`the TRON HTTP API answered a transaction info with an invalid ${field}`);
+  return BigInt(value);
+}
+
+/**
+ * Parses an answer of `/walletsolidity/gettransactioninfobyid` for `txid`. Throws
+ * {@link TronApiError} when the node reported an error (`{"Error": …}`), or does not know the
+ * transaction (yet): java-tron answers `{}` for a transaction that is not solidified or not on
+ * its chain.
+ * @example parseTransactionInfo(await response.json(), txid).fee // 5797020n
+ */
+export function parseTransactionInfo(body: unknown, txid: string): TronTransactionInfo {
+  const info = body as Record<string, unknown> | null;
+  if (typeof info?.Error === 'string')
+    throw new TronApiError(`the TRON HTTP API reported an error: ${info.Error.slice(0, 200)}`);
+  if (!info || typeof info !== 'object' || info.id === undefined)
+    throw new TronApiError(`the TRON HTTP API has no solidified transaction ${txid} (yet)`);
+  if (typeof info.id !== 'string' || info.id.toLowerCase() !== txid.toLowerCase())
+    throw new TronApiError(`the TRON HTTP API answered another transaction than ${txid}`);
+  const receipt = (info.receipt ?? {}) as Record<string, unknown>;
+  const blockNumber = info.blockNumber ?? 0;
+  if (!Number.isSafeInteger(blockNumber))
+    throw new TronApiError('the TRON HTTP API answered a transaction info without a valid blockNumber');
+  return {
+    id: info.id.toLowerCase(),
+    fee: sun(info.fee, 'fee'),
+    energy_fee: sun(receipt.energy_fee, 'receipt.energy_fee'),
+    net_fee: sun(receipt.net_fee, 'receipt.net_fee'),
+    blockNumber: blockNumber as number,
+  };
+}
+
+/**
+ * A function that returns what a solidified transaction burned, in sun (`TransactionInfo.fee`), from
+ * the HTTP API at `httpApiUrl`. It throws {@link TronApiError} when the node cannot answer (an
+ * error, a timeout, not solidified yet): the caller must not guess a fee, and retries later.
+ * @example const fee = await transactionFeeReader({ httpApiUrl: 'https://api.trongrid.io' })(txid); // 345000n
+ */
+export function transactionFeeReader(options: {
+  /** Base URL of the node's HTTP API (the chain's `http_api_url`). */
+  httpApiUrl: string;
+  /** Headers for every request (TronGrid's `TRON-PRO-API-KEY`); never logged. */
+  headers?: Record<string, string>;
+  /** Request timeout, ms. */
+  timeoutMs?: number;
+}): (txid: string) => Promise<bigint> {
+  const url = `${options.httpApiUrl.replace(/\/+$/, '')}/walletsolidity/gettransactioninfobyid`;
+  return async (txid) => {
+    const value = txid.replace(/^0x/, '').toLowerCase();
+    let response: Response;
+    try {
+      response = await fetch(url, {
+        method: 'POST',
+        headers: { accept: 'application/json', 'content-type': 'application/json', ...options.headers },
+        body: JSON.stringify({ value }),
+        signal: AbortSignal.timeout(options.timeoutMs ?? TRON_API_TIMEOUT_MS),
+      });
+    } catch (error) {
+      // Only the host: a provider's URL may carry a key.
+      throw new TronApiError(
+        `the TRON HTTP API at ${new URL(url).host} did not answer /walletsolidity/gettransactioninfobyid: ${(error as Error).message}`,
+      );
+    }
+    if (!response.ok)
+      throw new TronApiError(
+        `the TRON HTTP API at ${new URL(url).host} answered ${response.status} to /walletsolidity/gettransactioninfobyid`,
+      );
+    return parseTransactionInfo(await response.json(), value).fee;
+  };
+}
