@@ -4,7 +4,9 @@
  * them (its own protobuf re-encoding of `raw_data` must give `raw_data_hex` and `txID`), signs them
  * with the merchant's keys derived from the test mnemonic and recovers the right `T…` signer; the
  * same transfers are then executed on the chain, the treasury watch books them, and the ledger,
- * `GET /v1/balances`, `reconcile` and the chain agree to the sun.
+ * `GET /v1/balances`, `reconcile` and the chain agree to the sun. A sweep export is a reservation: a
+ * second export holds its addresses back until the watch sees its transactions on chain or expired,
+ * and `--replace` supersedes it; either way each transfer is booked once.
  *
  * What is faked, at one seam each: the TRON node. No java-tron runs here, so a real anvil node
  * (chain id 1337728, base fee 0, transactions at 10 wei of gas: its "TRX" is wei, its fees a small
@@ -283,6 +285,24 @@ describe('the keyless TRON treasury: exports TronWeb signs, sweeps and payouts b
         [status],
       )
     ).rows[0]!.n;
+
+  /**
+   * Signs and executes every transaction of `file` in order, waits until the watch has seen them all
+   * (`confirmed`), and checks each transfer was booked once: one `sweeps` row a transaction.
+   */
+  const broadcastAll = async (file: TronSweepExport) => {
+    const before = { confirmed: await sweepRows('confirmed'), topUps: await sweepRows('top_up') };
+    for (const t of file.transactions) await execute(t.transaction, keyOf(t.derivation_index));
+    await settle();
+    await waitFor(
+      async () => (await exportRows(file.export_id)).every((r) => r.status === 'confirmed'),
+      15_000,
+      `export ${file.export_id} seen on chain`,
+    );
+    const topUps = file.transactions.filter((t) => t.purpose === 'top_up').length;
+    assert.equal(await sweepRows('top_up'), before.topUps + topUps);
+    assert.equal(await sweepRows('confirmed'), before.confirmed + file.transactions.length - topUps);
+  };
 
   test('a TRX deposit is swept by an exported TransferContract, and booked from the chain', async () => {
     const trx = await pay('10.00', TRX); // 40 TRX at 0.25 USD
@@ -608,22 +628,12 @@ describe('the keyless TRON treasury: exports TronWeb signs, sweeps and payouts b
       ),
     );
     assert.ok(warnings.some((w) => w.includes(`superseded the live transactions of ${first.export_id}`)));
-    const before = { confirmed: await sweepRows('confirmed'), topUps: await sweepRows('top_up') };
-    for (const t of third.transactions) await execute(t.transaction, keyOf(t.derivation_index));
-    await settle();
-    await waitFor(
-      async () => (await exportRows(third.export_id)).every((r) => r.status === 'confirmed'),
-      15_000,
-      'the replacement seen on chain',
-    );
+    await broadcastAll(third);
     assert.ok(
       (await exportRows(first.export_id)).every((r) => r.status === 'superseded'),
       'the superseded file never reached the chain',
     );
-    // Each transfer booked once: one row a transaction, the ledger and the chain agree.
-    const topUps = third.transactions.filter((t) => t.purpose === 'top_up').length;
-    assert.equal(await sweepRows('top_up'), before.topUps + topUps);
-    assert.equal(await sweepRows('confirmed'), before.confirmed + third.transactions.length - topUps);
+    // The ledger and the chain agree.
     assert.equal(await chainBalance(d.address, true), 0n);
     assert.equal(
       (await balances()).find((x) => x.asset === USDT)!.in_treasury,
@@ -649,10 +659,7 @@ describe('the keyless TRON treasury: exports TronWeb signs, sweeps and payouts b
     await waitPaid();
     // The review test's USDT sent elsewhere is a known difference; these exports add none.
     const known = await reconcileNow();
-    const both = await Promise.all([
-      sweepExport({ 'expires-in': '1' }),
-      sweepExport({ 'expires-in': '1' }),
-    ]);
+    const both = await Promise.all([sweepExport({ 'expires-in': '1' }), sweepExport({ 'expires-in': '1' })]);
     const first = both.find((f) => movesOf(f, e.address).length)!;
     const other = both.find((f) => f !== first)!;
     assert.deepEqual(movesOf(first, e.address), [
@@ -677,18 +684,8 @@ describe('the keyless TRON treasury: exports TronWeb signs, sweeps and payouts b
       ['top_up', TRX],
       ['sweep', USDT],
     ]);
-    const before = { confirmed: await sweepRows('confirmed'), topUps: await sweepRows('top_up') };
-    for (const t of next.transactions) await execute(t.transaction, keyOf(t.derivation_index));
-    await settle();
-    await waitFor(
-      async () => (await exportRows(next.export_id)).every((r) => r.status === 'confirmed'),
-      15_000,
-      'the next export seen on chain',
-    );
+    await broadcastAll(next);
     assert.ok((await exportRows(first.export_id)).every((r) => r.status === 'expired'));
-    const topUps = next.transactions.filter((t) => t.purpose === 'top_up').length;
-    assert.equal(await sweepRows('top_up'), before.topUps + topUps);
-    assert.equal(await sweepRows('confirmed'), before.confirmed + next.transactions.length - topUps);
     assert.equal(await chainBalance(e.address, true), 0n);
     assert.deepEqual(await reconcileNow(), known);
   });

@@ -45,7 +45,10 @@ export function heldAddressOf(t: Pick<TronExportedTransaction, 'purpose' | 'from
  * neither seen on chain nor expired), each with the export holding it and when that one expires.
  * @example const held = await heldTronAddresses(db, chain.id); if (held.has(address)) …
  */
-export async function heldTronAddresses(q: Queryable, chainId: number): Promise<Map<string, TronHeldAddress>> {
+export async function heldTronAddresses(
+  q: Queryable,
+  chainId: number,
+): Promise<Map<string, TronHeldAddress>> {
   const { rows } = await q.query<{ address: string; export_id: string; expires_at: Date | string }>(
     `SELECT address, export_id, max(expires_at) AS expires_at FROM tron_export_transactions
       WHERE chain_id = $1 AND status = 'exported' GROUP BY address, export_id ORDER BY address, expires_at`,
