@@ -237,10 +237,13 @@ describe('the keyless TRON treasury: exports TronWeb signs, sweeps and payouts b
   const waitPaid = () =>
     waitFor(
       async () => {
+        // Each paid session's own receipt: other receipts (TRX sent to a deposit address from outside) count not.
         const { rows } = await db().query<{ n: number }>(
-          `SELECT count(*)::int AS n FROM ledger_entries WHERE kind = 'receipt' AND chain_id = ${TRON_LOCAL_ID}`,
+          `SELECT count(DISTINCT session_id)::int AS n FROM ledger_entries
+            WHERE kind = 'receipt' AND chain_id = ${TRON_LOCAL_ID} AND session_id = ANY($1)`,
+          [paid.map((p) => p.session.id)],
         );
-        return rows[0]!.n >= paid.length;
+        return rows[0]!.n === paid.length;
       },
       15_000,
       'receipts booked',
