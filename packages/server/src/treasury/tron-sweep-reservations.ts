@@ -11,7 +11,9 @@
  * reads every settled block, marks a transaction `confirmed` when it appears (by `txID`, else by
  * sender, recipient, asset and exact amount in a block after its reference block) and `expired` once
  * the settled block's time is past its expiration without it — java-tron refuses it from then on —
- * which frees the address for the next export.
+ * which frees the address for the next export. A transaction that reached the chain but failed (a
+ * USDT sweep out of energy) moved nothing and shows no transfer: it stays `exported` until its
+ * expiration passes, then expires like an unbroadcast one.
  *
  * `--replace` exports held addresses again and marks the earlier live transactions `superseded`.
  * That frees the address in this database only: a superseded transaction already signed can still
