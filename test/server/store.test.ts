@@ -137,6 +137,7 @@ for (const backend of [pgliteBackend(), postgresBackend()]) {
             'sessions',
             'sweeps',
             'transfers',
+            'tron_export_transactions',
             'tron_treasury_cursors',
             'utxo_reservations',
             'utxo_treasury_addresses',

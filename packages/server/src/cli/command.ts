@@ -10,6 +10,8 @@ export interface CommandContext {
   secrets: SecretBox;
   /** Writes one line to standard output (what the command answers). */
   print(line: string): void;
+  /** Writes one line to standard error (a note beside the answer); without it, `process.stderr`. */
+  warn?(line: string): void;
 }
 
 /** One `crypto-checkout-server <group> <name> [--flag value …]` command. */

@@ -7,7 +7,10 @@
  *                              forwarder mode: a Safe Transaction Builder batch for the treasury Safe;
  *                              Bitcoin/Litecoin: one unsigned PSBT (base64) of every deposit coin;
  *                              TRON: unsigned TRON transactions (TRX top-ups, then USDT and TRX
- *                              sweeps to treasury_address), in the order to sign and broadcast
+ *                              sweeps to treasury_address), in the order to sign and broadcast,
+ *                              recorded so that the next export leaves their addresses out until
+ *                              the watch sees them on chain or expired (`--replace`: export them
+ *                              again, superseding the earlier transactions)
  * `--chain <key>` picks one chain (required with --export when several are configured); `--to
  * <address>` is the destination in xpub mode (default: the chain's treasury_address); `--json`
  * prints the plan as JSON.
@@ -41,6 +44,8 @@ export const sweepCommand: Command = {
     "  --fee-rate <sat/vB> (default the node's estimate)  --key-origin [fingerprint/84'/0'/0'] (your seed's)",
     'TRON: --export <file> writes unsigned TRON transactions to treasury_address (TRX top-ups first, in signing order);',
     '  --energy-price <sun> (default 100)  --fee-limit <sun> (default 30000000)  --expires-in <hours> (default 12, at most 24)',
+    '  an address stays out of later exports until its transactions are on chain or expired;',
+    '  --replace exports it again (the earlier file must not be broadcast: it stays valid until it expires)',
   ],
   async run(context, flags) {
     const { buildPricing } = await import('../rates/build-pricing.js');
@@ -279,9 +284,12 @@ async function exportTronSweep(
   if (!chain.http_api_url)
     throw new Error(`${chain.key}: set http_api_url (the reference block comes from /wallet/getnowblock)`);
   const { buildTronSweepExport } = await import('../treasury/tron-sweep-export.js');
+  const { reserveTronSweepExport } = await import('../treasury/tron-sweep-reservations.js');
   const { fetchNowBlock } = await import('../chain/tron/tron-transaction.js');
   const { parseXpub } = await import('../chain/evm/derive-address.js');
-  const file = await buildTronSweepExport({
+  if (typeof flags.replace === 'string') throw new Error('--replace takes no value');
+  const replace = flags.replace === true;
+  let file = await buildTronSweepExport({
     chain,
     db: context.db,
     client: await readClient(chain),
@@ -289,11 +297,27 @@ async function exportTronSweep(
     refBlock: await fetchNowBlock(chain.http_api_url),
     fees: tronFeeFlags(flags),
     ...tronExpiryFlag(flags),
+    replace,
   });
-  if (typeof flags.export === 'string') {
-    writeFileSync(flags.export, `${JSON.stringify(file, null, 2)}\n`);
+  const path = flags.export;
+  if (typeof path === 'string')
+    // Recorded and written together: a file that cannot be written holds nothing.
+    file = await reserveTronSweepExport(context.db, file, {
+      replace,
+      write: (recorded) => writeFileSync(path, `${JSON.stringify(recorded, null, 2)}\n`),
+    });
+  const warn = context.warn ?? ((line: string) => void process.stderr.write(`${line}\n`));
+  for (const h of file.held_back)
+    warn(
+      `${chain.key}: ${h.address} left out: export ${h.export_id} holds it until its transactions are on chain or expire (${h.expires_at}); --replace exports it again`,
+    );
+  if (file.supersedes.length)
+    warn(
+      `${chain.key}: superseded the live transactions of ${file.supersedes.join(', ')}: do not broadcast those files (they stay valid until they expire; if they land, the watch books them)`,
+    );
+  if (typeof path === 'string') {
     print(
-      `${chain.key}: wrote ${file.transactions.length} unsigned TRON transaction(s) to ${flags.export}; sign and broadcast them in order (top-ups first, then wait for a block) before ${file.expires_at}`,
+      `${chain.key}: wrote ${file.transactions.length} unsigned TRON transaction(s) to ${path} (export ${file.export_id}); sign and broadcast them in order (top-ups first, then wait for a block) before ${file.expires_at}`,
     );
     return;
   }

@@ -562,6 +562,46 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
         WHERE kind = 'treasury_funding';
     `,
   },
+  {
+    version: 28,
+    name: 'TRON sweep exports: what each export holds until it is confirmed or expires',
+    sql: `
+      -- TRON (treasury/tron-sweep-reservations.ts): every transaction a sweep --export wrote, so
+      -- that a second export leaves out the deposit addresses an earlier one still holds (top-ups
+      -- would be paid twice). tx_id is the TRON txID (sha256 of raw_data, known before signing);
+      -- address is the deposit address the transaction belongs to (a top-up's recipient, a sweep's
+      -- sender). status: 'exported' (holds its address), 'superseded' (--replace exported the
+      -- address again: holds nothing, yet can still be broadcast until expires_at), 'confirmed'
+      -- (seen on chain by the treasury watch), 'expired' (the settled block passed expires_at
+      -- without it). The watch books the transfers themselves (sweeps, ledger) whatever this says.
+      CREATE TABLE tron_export_transactions (
+        chain_id         bigint NOT NULL,
+        export_id        text NOT NULL,
+        tx_id            text NOT NULL,
+        step             integer NOT NULL,
+        purpose          text NOT NULL,
+        address          text NOT NULL,
+        signer           text NOT NULL,
+        from_address     text NOT NULL,
+        to_address       text NOT NULL,
+        asset            text NOT NULL,
+        token_address    text,
+        amount_atomic    numeric(78, 0) NOT NULL,
+        reference_block  bigint NOT NULL,
+        expires_at       timestamptz NOT NULL,
+        status           text NOT NULL,
+        superseded_by    text,
+        seen_tx_hash     text,
+        block_number     bigint,
+        created_at       timestamptz NOT NULL,
+        updated_at       timestamptz NOT NULL,
+        PRIMARY KEY (export_id, tx_id)
+      );
+      CREATE INDEX tron_export_transactions_open ON tron_export_transactions (chain_id, address)
+        WHERE status IN ('exported', 'superseded');
+      CREATE INDEX tron_export_transactions_tx_id ON tron_export_transactions (chain_id, tx_id);
+    `,
+  },
 ];
 
 /**

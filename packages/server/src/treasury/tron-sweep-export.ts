@@ -18,8 +18,15 @@
  *
  * Every transaction names the head block of the HTTP API (`/wallet/getnowblock`) and expires at
  * `expires_at` (12 h later by default, at most 24 h, java-tron's limit): sign and broadcast before
- * then, or export again. Nothing is reserved: the treasury watch (`tron-treasury-watch.ts`) books
- * what reaches the chain, whatever file it came from.
+ * then, or export again.
+ *
+ * An export is a reservation (`tron-sweep-reservations.ts`): its transactions are recorded by `txID`
+ * (`export_id` names the file), and while any of a deposit address's transactions is neither seen on
+ * chain nor expired, a later export leaves that address out and lists it in `held_back` — unless
+ * `replace` (`sweep --export --replace`) exports it again, marking the earlier transactions
+ * superseded (which cannot unsign them: see that module). The treasury watch
+ * (`tron-treasury-watch.ts`) marks them confirmed or expired, and books what reaches the chain,
+ * whatever file it came from, once.
  * @module
  */
 import { encodeFunctionData, erc20Abi, type PublicClient } from 'viem';
@@ -28,6 +35,7 @@ import type { ChainConfig } from '../config.js';
 import type { Database } from '../store/database.js';
 import { deriveTronAddress, tronAddressToHex } from '../chain/tron/address.js';
 import type { TronBlockHeader } from '../chain/tron/solid-head.js';
+import { heldTronAddresses, newTronExportId } from './tron-sweep-reservations.js';
 import {
   buildTronTransaction,
   TRON_DEFAULT_EXPIRATION_MS,
@@ -81,10 +89,21 @@ export interface TronExportedTransaction {
   transaction: UnsignedTronTransaction;
 }
 
+/** A deposit address an earlier export still holds, left out of this one. */
+export interface TronHeldAddress {
+  address: string;
+  /** The export holding it. */
+  export_id: string;
+  /** When that export's transactions expire (ISO 8601); the watch frees the address once the chain is past it. */
+  expires_at: string;
+}
+
 /** The file `sweep --export` writes for a TRON chain. */
 export interface TronSweepExport {
   format: typeof TRON_SWEEP_EXPORT_FORMAT;
   version: 1;
+  /** This export's id (`tronexp_…`), under which its transactions are recorded. */
+  export_id: string;
   chain: string;
   chain_id: number;
   /** The treasury: where every sweep sends, and where the top-ups come from. */
@@ -97,6 +116,10 @@ export interface TronSweepExport {
   fees: TronFeeAssumptions;
   /** In the order to sign and broadcast (see the module comment). */
   transactions: TronExportedTransaction[];
+  /** Deposit addresses left out because an earlier export still holds them (module comment). */
+  held_back: TronHeldAddress[];
+  /** With `--replace`: the exports whose live transactions this one superseded. */
+  supersedes: string[];
 }
 
 /** Fee settings of an export; the defaults are TRON mainnet's (module comment). */
@@ -108,7 +131,9 @@ export interface TronSweepFees {
 
 /**
  * Builds the export for `chain` (a TRON chain with a `treasury_address`): every deposit address that
- * received a transfer is read (`balanceOf` of each token, TRX balance) and swept if it holds anything.
+ * received a transfer is read (`balanceOf` of each token, TRX balance) and swept if it holds anything,
+ * but for the addresses an earlier export still holds (listed in `held_back`) unless `replace`.
+ * Builds only: `reserveTronSweepExport` records it.
  * @example const file = await buildTronSweepExport({ chain, db, client, xpub, refBlock: await fetchNowBlock(chain.http_api_url!) });
  */
 export async function buildTronSweepExport(options: {
@@ -121,6 +146,8 @@ export async function buildTronSweepExport(options: {
   fees?: TronSweepFees;
   expiresInMs?: number;
   now?: Date;
+  /** Export the addresses earlier exports hold too (`--replace`); recording supersedes theirs. */
+  replace?: boolean;
 }): Promise<TronSweepExport> {
   const { chain, db, client, xpub, refBlock } = options;
   const treasury = chain.treasury_address;
@@ -143,6 +170,8 @@ export async function buildTronSweepExport(options: {
      ORDER BY a.derivation_index`,
     [chain.id],
   );
+  const held = options.replace ? new Map<string, TronHeldAddress>() : await heldTronAddresses(db, chain.id);
+  const heldBack: TronHeldAddress[] = [];
   const treasuryHex = tronAddressToHex(treasury);
   // Whether the treasury holds each token: the first transfer to an empty address costs twice the energy.
   const treasuryHolds = new Map<string, boolean>();
@@ -163,6 +192,12 @@ export async function buildTronSweepExport(options: {
     const address = row.address;
     // Only the merchant's own addresses: a row the xpub does not derive is never signed for.
     if (deriveTronAddress(xpub, index) !== address) continue;
+    // Skipped whole while anything of it is live: its top-up may be signed already.
+    const holder = held.get(address);
+    if (holder) {
+      heldBack.push(holder);
+      continue;
+    }
     const hex = tronAddressToHex(address);
     let needs = 0n;
     for (const token of chain.tokens) {
@@ -239,6 +274,7 @@ export async function buildTronSweepExport(options: {
   return {
     format: TRON_SWEEP_EXPORT_FORMAT,
     version: 1,
+    export_id: newTronExportId(),
     chain: chain.key,
     chain_id: chain.id,
     to: treasury,
@@ -254,5 +290,7 @@ export async function buildTronSweepExport(options: {
       trx_reserve_sun: reserve.toString(),
     },
     transactions: [...topUps, ...tokenSweeps, ...coinSweeps].map((t, k) => ({ step: k + 1, ...t })),
+    held_back: heldBack,
+    supersedes: [],
   };
 }

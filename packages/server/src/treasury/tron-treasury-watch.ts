@@ -26,6 +26,9 @@
  *   its exported `txID` (a TRON transaction id does not depend on the signature, so it is known at
  *   export), else by destination and exact amount; a payout whose exported transaction expired
  *   unbroadcast (the settled block is past its `expiration`) fails and its reservation is released;
+ * - the transactions `sweep --export` recorded (`tron-sweep-reservations.ts`): `confirmed` when seen,
+ *   `expired` when the settled block is past their expiration, which frees their deposit addresses
+ *   for the next export; their transfers are booked as above, superseded or not;
  * - anything else leaving a deposit address or the treasury: `needs_review`, nothing booked, a
  *   warning logged; `reconcile` shows the difference until a person looks. Never silently booked.
  * - money reaching the treasury from an address it does not follow (not a deposit address: the
@@ -54,6 +57,7 @@ import { transactionFeeReader } from '../chain/tron/transaction-fee.js';
 import type { Ledger } from './ledger.js';
 import { reserveEntry, type PayoutRecord, type Payouts } from './payouts.js';
 import { runPeriodically } from './periodic-run.js';
+import { settleTronExports } from './tron-sweep-reservations.js';
 
 const TRANSFER_EVENT = parseAbiItem(
   'event Transfer(address indexed from, address indexed to, uint256 value)',
@@ -71,6 +75,9 @@ export interface TronTreasuryWatchReport {
   payoutsFailed: number;
   /** Transfers into the treasury from outside, booked as `treasury_funding`. */
   funded: number;
+  /** Transactions of `sweep --export` files seen on chain, and expired unbroadcast (tron-sweep-reservations.ts). */
+  exportsConfirmed: number;
+  exportsExpired: number;
 }
 
 /** The watch of one TRON chain; {@link startTronTreasuryWatch} runs it on a timer. */
@@ -413,6 +420,8 @@ export function createTronTreasuryWatch(options: {
         payoutsConfirmed: 0,
         payoutsFailed: 0,
         funded: 0,
+        exportsConfirmed: 0,
+        exportsExpired: 0,
       };
       const settled = await settledBlock();
       if (settled < 0) return report;
@@ -560,6 +569,10 @@ export function createTronTreasuryWatch(options: {
               at: now,
             });
           }
+          // Exported sweep transactions seen or expired: the addresses they held are free again.
+          const exports = await settleTronExports(q, chain.id, movements, blockTime, now);
+          report.exportsConfirmed += exports.confirmed;
+          report.exportsExpired += exports.expired;
           // Exported payouts whose transaction expired unbroadcast (its expiry is behind the settled block).
           for (const p of submitted) {
             const expiration = expirationOf(p);
@@ -584,7 +597,15 @@ export function createTronTreasuryWatch(options: {
         });
         report.scanned = { from: report.scanned?.from ?? from, to };
       }
-      if (report.swept || report.reviews || report.payoutsConfirmed || report.payoutsFailed || report.funded)
+      if (
+        report.swept ||
+        report.reviews ||
+        report.payoutsConfirmed ||
+        report.payoutsFailed ||
+        report.exportsConfirmed ||
+        report.exportsExpired ||
+        report.funded
+      )
         logger.info({ chain: chain.key, ...report }, 'TRON treasury movements booked');
       return report;
     },
