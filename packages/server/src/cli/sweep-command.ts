@@ -14,7 +14,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import type { Address, PublicClient } from 'viem';
-import { buildMethodRegistry } from '../chain/registry.js';
+import type { buildMethodRegistry } from '../chain/registry.js';
 import type { ChainConfig } from '../config.js';
 import type { Command, CommandContext } from './command.js';
 import { table } from './table.js';
@@ -60,19 +60,11 @@ async function sweep(
   pricer: Parameters<typeof buildMethodRegistry>[1],
 ): Promise<void> {
   const { print, config, db } = context;
-  const { Ledger } = await import('../treasury/ledger.js');
-  const ledger = new Ledger({ db, methods: buildMethodRegistry(config, pricer) });
+  // A sweep sent or found from here writes its ledger entries and webhooks as the server's would;
+  // the server delivers them.
+  const { cliTreasury } = await import('./cli-treasury.js');
+  const { ledger, onSweepChange } = cliTreasury(context, pricer);
   const { createForwarderSweeper } = await import('../treasury/sweeper-clients.js');
-  // A sweep sent from here writes its webhooks as the server's would; the server delivers them.
-  const { WebhookStore } = await import('../webhooks/webhook-store.js');
-  const { WebhookOutbox } = await import('../webhooks/webhook-outbox.js');
-  const { sweepWebhooks } = await import('../webhooks/sweep-webhooks.js');
-  const webhookStore = new WebhookStore(db, context.secrets);
-  const onSweepChange = sweepWebhooks({
-    outbox: new WebhookOutbox({ store: webhookStore }),
-    store: webhookStore,
-    methodOf: (chainId, token) => ledger.methodOf(chainId, token),
-  });
   const chains = chainsOf(context, flags);
   if (typeof flags.export === 'string' && chains.length !== 1)
     throw new Error('--export writes one chain: give --chain <key>');
