@@ -3,26 +3,70 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { parseEther, parseTransaction, type Address, type Hex } from 'viem';
+import { parseEther, parseTransaction, parseUnits, type Address, type Hex } from 'viem';
 import { generatePrivateKey, mnemonicToAccount, privateKeyToAccount } from 'viem/accounts';
-import type { BuyerSession } from '@crypto-checkout/protocol';
+import { Webhook } from 'standardwebhooks';
+import {
+  sweepWebhookPayloadSchema,
+  type BuyerSession,
+  type LedgerEntry,
+  type WebhookEndpointWithSecret,
+} from '@crypto-checkout/protocol';
 import { sweepCommand } from '../../packages/server/src/cli/sweep-command.js';
 import type { SweepExport } from '../../packages/server/src/treasury/xpub-sweep-export.js';
 import { devClients } from '../support/chain.js';
 import { mintTo, sendCoinTo, tokenBalance } from '../support/forwarders.js';
 import { startStack, testMerchantWallet, type Stack } from '../support/stack.js';
 import { testSecretBox } from '../support/app.js';
-import { waitForPaid } from '../support/wait.js';
+import { callApi, waitFor, waitForPaid } from '../support/wait.js';
+import { startReceiver, type Receiver } from '../support/webhook-receiver.js';
+import { SweepStore } from '../../packages/server/src/store/sweep-store.js';
 
 describe('sweep --export in xpub mode: unsigned transactions the merchant signs in their own wallet', () => {
   const wallet = testMerchantWallet();
   const treasury = privateKeyToAccount(generatePrivateKey()).address;
   let stack: Stack;
   let dir: string;
+  let receiver: Receiver;
+  let endpoint: WebhookEndpointWithSecret;
   const chosen: BuyerSession[] = [];
+  /** The signed transactions sent, by the export's transaction they came from. */
+  const sent: { hash: Hex; exported: SweepExport['transactions'][number] }[] = [];
+
+  /** The merchant page's HTML, signed in with the stack's secret key. */
+  const merchantPage = async () => {
+    const login = await fetch(`${stack.apiUrl}/merchant/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: `key=${encodeURIComponent(stack.secretKey)}`,
+      redirect: 'manual',
+    });
+    assert.equal(login.status, 303);
+    const cookie = String(login.headers.get('set-cookie')).split(';')[0]!;
+    const page = await fetch(`${stack.apiUrl}/merchant`, { headers: { cookie } });
+    assert.equal(page.status, 200);
+    return page.text();
+  };
+  /** The `<tr>` rows of the page's section titled `title`. */
+  const section = (html: string, title: string) => {
+    const start = html.indexOf(`<h2>${title}`);
+    assert.ok(start >= 0, `the section ${title}`);
+    const table = html.slice(start, html.indexOf('</table>', start));
+    return table.split('<tr>').slice(2);
+  };
 
   before(async () => {
-    stack = await startStack({ config: { xpub: wallet.xpub } });
+    stack = await startStack({
+      config: { xpub: wallet.xpub, webhooks: { poll_interval_ms: 50 } } as never,
+    });
+    receiver = await startReceiver();
+    endpoint = await callApi<WebhookEndpointWithSecret>(
+      stack.apiUrl,
+      stack.secretKey,
+      'POST',
+      '/v1/webhook_endpoints',
+      { url: receiver.url, events: ['*'] },
+    );
     dir = await mkdtemp(join(tmpdir(), 'cc-sweep-export-'));
     for (const method of ['usdc@anvil', 'usdc@anvil', 'eth@anvil']) {
       const session = await stack.createSession();
@@ -49,6 +93,7 @@ describe('sweep --export in xpub mode: unsigned transactions the merchant signs 
   });
   after(async () => {
     await stack?.stop();
+    await receiver?.close();
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
@@ -74,6 +119,39 @@ describe('sweep --export in xpub mode: unsigned transactions the merchant signs 
       exported.needs_gas.map((n) => n.address),
       [chosen[1]!.payment!.address],
     );
+    // Recorded as exported, awaiting the merchant's signature: on the merchant page with each nonce.
+    const rows = await new SweepStore(stack.server.app.store.db).exported(31337);
+    const byKey = (list: unknown[][]) => list.map((l) => JSON.stringify(l)).sort();
+    assert.deepEqual(
+      byKey(
+        rows.map((r) => [
+          r.address,
+          r.token_symbol,
+          r.nonce,
+          r.planned_atomic.toString(),
+          r.treasury_address,
+        ]),
+      ),
+      byKey(
+        exported.transactions.map((t) => [
+          t.from.toLowerCase(),
+          t.asset,
+          t.tx.nonce,
+          t.amount_atomic,
+          treasury.toLowerCase(),
+        ]),
+      ),
+    );
+    assert.ok(rows.every((r) => r.export_block === exported.block_number));
+    const waitingRows = section(await merchantPage(), 'Sweeps exported, awaiting signature (3)');
+    assert.equal(waitingRows.length, 3);
+    for (const t of exported.transactions)
+      assert.ok(
+        waitingRows.some(
+          (row) => row.includes(t.from.toLowerCase()) && row.includes(`<td>${t.tx.nonce}</td>`),
+        ),
+        `${t.from} nonce ${t.tx.nonce} awaiting signature`,
+      );
     const pub = devClients(stack.rpcUrl).public;
     const coinBefore = await pub.getBalance({ address: treasury });
     for (const t of exported.transactions) {
@@ -90,6 +168,7 @@ describe('sweep --export in xpub mode: unsigned transactions the merchant signs 
       const signed = await account.signTransaction(parsed);
       const hash = await pub.sendRawTransaction({ serializedTransaction: signed as Hex });
       assert.equal((await pub.waitForTransactionReceipt({ hash })).status, 'success');
+      sent.push({ hash, exported: t });
     }
     assert.deepEqual(
       exported.transactions.map((t) => [t.from, t.asset]),
@@ -108,5 +187,90 @@ describe('sweep --export in xpub mode: unsigned transactions the merchant signs 
       .reduce((a, t) => a + BigInt(t.amount_atomic), 0n);
     assert.equal((await pub.getBalance({ address: treasury })) - coinBefore, coinSent);
     assert.ok(coinSent > 0n);
+  });
+
+  test('the signed transactions found on chain are booked once: sweeps, ledger, webhooks and the merchant page', async () => {
+    assert.equal(sent.length, 3, 'the previous test sent the signed export');
+    const db = stack.server.app.store.db;
+    const pub = devClients(stack.rpcUrl).public;
+    await stack.mine(stack.config.chains[0]!.confirmations);
+    // The server's xpub sweep watch finds what used each exported nonce.
+    const store = new SweepStore(db);
+    const rows = await waitFor(
+      async () => {
+        const all = (await store.list(31337)).filter((r) => r.relayer_address === r.address);
+        return all.length === 3 && all.every((r) => r.status === 'confirmed') ? all : null;
+      },
+      20_000,
+      'the exported sweeps confirmed',
+    );
+    for (const { hash, exported: t } of sent) {
+      const row = rows.find((r) => r.tx_hash === hash.toLowerCase())!;
+      assert.ok(row, `a row of ${hash}`);
+      const receipt = await pub.getTransactionReceipt({ hash });
+      assert.deepEqual(
+        [row.address, row.token_symbol, row.amount_atomic, row.tx_gas_used, row.block_number],
+        [
+          t.from.toLowerCase(),
+          t.asset,
+          BigInt(t.amount_atomic),
+          receipt.gasUsed,
+          Number(receipt.blockNumber),
+        ],
+      );
+    }
+
+    // The ledger: one sweep entry per transaction, its exact amount, and the gas the deposit address paid.
+    const { data: entries } = await callApi<{ data: LedgerEntry[] }>(
+      stack.apiUrl,
+      stack.secretKey,
+      'GET',
+      '/v1/ledger?limit=100',
+    );
+    for (const { hash, exported: t } of sent) {
+      const of = entries.filter((e) => e.tx_hash === hash.toLowerCase());
+      const receipt = await pub.getTransactionReceipt({ hash });
+      const sweep = of.filter((e) => e.kind === 'sweep');
+      const fee = of.filter((e) => e.kind === 'fee');
+      assert.equal(sweep.length, 1, `one sweep entry of ${hash}`);
+      assert.equal(sweep[0]!.asset, t.asset === 'USDC' ? 'usdc@anvil' : 'eth@anvil');
+      assert.equal(parseUnits(sweep[0]!.amount, t.asset === 'USDC' ? 6 : 18), BigInt(t.amount_atomic));
+      assert.equal(fee.length, 1, `one fee entry of ${hash}`);
+      assert.equal(parseUnits(fee[0]!.amount, 18), receipt.gasUsed * receipt.effectiveGasPrice);
+    }
+
+    // The same sweep webhooks as the other rails: one sweep.confirmed per transaction, rail xpub, signed.
+    const wh = new Webhook(endpoint.secret);
+    const sweepEvents = () =>
+      receiver.requests
+        .map((r) => wh.verify(r.body.toString(), r.headers as Record<string, string>) as { type: string })
+        .filter((p) => p.type.startsWith('sweep.'))
+        .map((p) => sweepWebhookPayloadSchema.parse(p));
+    await waitFor(() => sweepEvents().length >= 3, 15_000, 'the sweep webhooks');
+    const events = sweepEvents();
+    assert.deepEqual(
+      events.map((e) => [e.type, e.data.rail, e.data.status, e.data.tx_hash]).sort(),
+      sent.map(({ hash }) => ['sweep.confirmed', 'xpub', 'confirmed', hash.toLowerCase()]).sort(),
+    );
+
+    // The merchant page: nothing awaits signature any more; each transaction is a confirmed xpub sweep.
+    const html = await merchantPage();
+    assert.equal(section(html, 'Sweeps exported, awaiting signature (0)').length, 0);
+    const recent = section(html, 'Recent sweeps');
+    for (const { hash } of sent) {
+      const row = recent.find((r) => r.includes(hash.toLowerCase()));
+      assert.ok(row, `${hash} among the recent sweeps`);
+      assert.match(row, /<td>xpub<\/td><td>confirmed<\/td>/);
+    }
+
+    // Another pass finds nothing more to book.
+    const { createXpubSweepWatch } = await import('../../packages/server/src/treasury/xpub-sweep-watch.js');
+    const again = await createXpubSweepWatch({
+      chain: stack.config.chains[0]!,
+      store,
+      ledger: stack.server.app.treasury.ledger,
+      client: pub,
+    }).syncOnce();
+    assert.deepEqual(again, { confirmed: 0, failed: 0, reviews: 0, dropped: 0, waiting: 0 });
   });
 });

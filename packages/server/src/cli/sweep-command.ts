@@ -153,17 +153,31 @@ async function sweep(
       throw new Error(`${chain.key}: give --to <address> (the wallet that receives the sweep)`);
     if (flags.execute === true)
       throw new Error(`${chain.key} is in xpub mode: the server holds no key; use --export`);
-    const { buildXpubSweepExport } = await import('../treasury/xpub-sweep-export.js');
+    const { buildXpubSweepExport, exportRecords } = await import('../treasury/xpub-sweep-export.js');
     const { parseXpub } = await import('../chain/evm/derive-address.js');
     const { SweepStore } = await import('../store/sweep-store.js');
+    const store = new SweepStore(db, { onChange: onSweepChange });
+    const client = await readClient(chain);
+    if (typeof flags.export === 'string') {
+      // What earlier exports became on chain is booked first, so that a new export replaces only
+      // transactions that were never signed.
+      const { createXpubSweepWatch } = await import('../treasury/xpub-sweep-watch.js');
+      const found = await createXpubSweepWatch({ chain, store, ledger, client }).syncOnce();
+      if (found.confirmed || found.failed || found.reviews || found.dropped)
+        print(
+          `${chain.key}: earlier exports found on chain: ${found.confirmed} confirmed, ${found.failed} failed, ${found.reviews} for review, ${found.dropped} dropped`,
+        );
+    }
     const file = await buildXpubSweepExport({
       chain,
-      store: new SweepStore(db),
-      client: await readClient(chain),
+      store,
+      client,
       xpub: parseXpub(chain.xpub ?? config.xpub),
       to,
     });
     if (typeof flags.export === 'string') {
+      // Recorded before the file exists: a file the merchant can sign is always one the watch knows.
+      await store.recordExport(chain.id, exportRecords(file), file.block_number);
       writeFileSync(flags.export, `${JSON.stringify(file, null, 2)}\n`);
       print(`${chain.key}: wrote ${file.transactions.length} unsigned transaction(s) to ${flags.export}`);
     } else if (flags.json === true) print(JSON.stringify(file));
