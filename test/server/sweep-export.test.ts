@@ -3,7 +3,15 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { parseEther, parseTransaction, parseUnits, type Address, type Hex } from 'viem';
+import {
+  encodeFunctionData,
+  erc20Abi,
+  parseEther,
+  parseTransaction,
+  parseUnits,
+  type Address,
+  type Hex,
+} from 'viem';
 import { generatePrivateKey, mnemonicToAccount, privateKeyToAccount } from 'viem/accounts';
 import { Webhook } from 'standardwebhooks';
 import {
@@ -272,5 +280,98 @@ describe('sweep --export in xpub mode: unsigned transactions the merchant signs 
       client: pub,
     }).syncOnce();
     assert.deepEqual(again, { confirmed: 0, failed: 0, reviews: 0, dropped: 0, waiting: 0 });
+  });
+
+  test('an exported nonce used to send elsewhere waits for review; a new export replaces what was never signed', async () => {
+    const db = stack.server.app.store.db;
+    const pub = devClients(stack.rpcUrl).public;
+    const store = new SweepStore(db);
+    // The address that held USDC without gas gets gas, then is exported: its USDC (nonce 0) and coin (nonce 1).
+    const holder = chosen[1]!.payment!.address as Address;
+    await sendCoinTo(stack.rpcUrl, [holder], [parseEther('0.01')]);
+    await stack.mine(stack.config.chains[0]!.confirmations);
+    const context = {
+      config: stack.config,
+      db,
+      secrets: testSecretBox,
+      print: () => {},
+    };
+    const file = join(dir, 'sweep-2.json');
+    await sweepCommand.run(context, { export: file, to: treasury }, []);
+    const first = JSON.parse(await readFile(file, 'utf8')) as SweepExport;
+    assert.deepEqual(
+      first.transactions.map((t) => [t.from, t.asset, t.tx.nonce]),
+      [
+        [holder, 'USDC', 0],
+        [holder, 'ETH', 1],
+      ],
+    );
+    // The wallet signs something else with nonce 0: the USDC goes to another address.
+    const elsewhere = privateKeyToAccount(generatePrivateKey()).address;
+    const usdcTx = parseTransaction(first.transactions[0]!.unsigned_tx);
+    const account = mnemonicToAccount(wallet.mnemonic, {
+      addressIndex: first.transactions[0]!.derivation_index,
+    });
+    const diverted = await pub.sendRawTransaction({
+      serializedTransaction: (await account.signTransaction({
+        ...usdcTx,
+        // A first transfer to an address holding none costs more gas than the export's estimate.
+        gas: 100_000n,
+        data: encodeFunctionData({
+          abi: erc20Abi,
+          functionName: 'transfer',
+          args: [elsewhere, BigInt(first.transactions[0]!.amount_atomic)],
+        }),
+      })) as Hex,
+    });
+    assert.equal((await pub.waitForTransactionReceipt({ hash: diverted })).status, 'success');
+    await stack.mine(stack.config.chains[0]!.confirmations);
+    const review = await waitFor(
+      async () =>
+        (await store.listForMode(false, { status: 'needs_review', limit: 10 })).find(
+          (r) => r.tx_hash === diverted.toLowerCase(),
+        ) ?? null,
+      20_000,
+      'the diverted transaction for review',
+    );
+    assert.equal(review.address, holder.toLowerCase());
+    assert.match(review.review_reason ?? '', new RegExp(elsewhere.toLowerCase()));
+    // Not a sweep in the ledger; its gas, paid by the deposit address, is a fee.
+    const { rows: entries } = await db.query<{ kind: string }>(
+      'SELECT kind FROM ledger_entries WHERE tx_hash = $1',
+      [diverted.toLowerCase()],
+    );
+    assert.deepEqual(
+      entries.map((e) => e.kind),
+      ['fee'],
+    );
+    const html = await merchantPage();
+    const spends = section(html, 'Deposit spends for review');
+    assert.ok(spends.some((r) => r.includes(diverted.toLowerCase()) && r.includes(elsewhere.toLowerCase())));
+    // Nonce 1 (the coin) was never signed: still awaiting, until a new export replaces it.
+    assert.equal(section(html, 'Sweeps exported, awaiting signature (1)').length, 1);
+    const wh = new Webhook(endpoint.secret);
+    await waitFor(
+      () =>
+        receiver.requests.some((r) => {
+          const p = wh.verify(r.body.toString(), r.headers as Record<string, string>) as { type: string };
+          return p.type === 'sweep.needs_review';
+        }),
+      15_000,
+      'the sweep.needs_review webhook',
+    );
+
+    await sweepCommand.run(context, { export: file, to: treasury }, []);
+    const second = JSON.parse(await readFile(file, 'utf8')) as SweepExport;
+    const left = await store.exported(31337);
+    assert.deepEqual(
+      left.map((r) => [r.address, r.token_symbol, r.nonce, r.planned_atomic.toString()]),
+      second.transactions.map((t) => [t.from.toLowerCase(), t.asset, t.tx.nonce, t.amount_atomic]),
+      'only the newest export awaits signature',
+    );
+    assert.deepEqual(
+      second.transactions.map((t) => [t.from, t.asset, t.tx.nonce]),
+      [[holder, 'ETH', 1]],
+    );
   });
 });
