@@ -335,6 +335,7 @@ describe('sweep --export in xpub mode: unsigned transactions the merchant signs 
       'the diverted transaction for review',
     );
     assert.equal(review.address, holder.toLowerCase());
+    assert.equal(review.treasury_address, elsewhere.toLowerCase(), 'where the money went instead');
     assert.match(review.review_reason ?? '', new RegExp(elsewhere.toLowerCase()));
     // Not a sweep in the ledger; its gas, paid by the deposit address, is a fee.
     const { rows: entries } = await db.query<{ kind: string }>(

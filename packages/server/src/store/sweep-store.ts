@@ -48,6 +48,8 @@ export interface ExportResolution {
   effective_gas_price: bigint;
   block_number: number;
   review_reason: string | null;
+  /** Where the money went: the export's destination, or (for `needs_review`) the address it went to instead. */
+  to: string;
 }
 
 /** One row of `sweeps`: one deposit address and asset in one sweep transaction. */
@@ -383,7 +385,8 @@ export class SweepStore extends Store {
   ): Promise<boolean> {
     const { rows } = await tx.query(
       `UPDATE sweeps SET tx_hash = $5, status = $6, amount_atomic = $7, tx_gas_used = $8, gas_share = $8,
-         effective_gas_price = $9, block_number = $10, review_reason = $11, updated_at = $12
+         effective_gas_price = $9, block_number = $10, review_reason = $11, updated_at = $12,
+         treasury_address = $13
        WHERE chain_id = $1 AND tx_hash = $2 AND address = $3 AND token_symbol = $4 AND status = 'exported'
        RETURNING 1`,
       [
@@ -399,6 +402,7 @@ export class SweepStore extends Store {
         outcome.block_number,
         outcome.review_reason,
         now,
+        outcome.to,
       ],
     );
     return rows.length > 0;

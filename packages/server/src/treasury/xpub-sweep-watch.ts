@@ -170,6 +170,8 @@ export function createXpubSweepWatch(options: {
           : status === 'dropped'
             ? `nonce ${row.nonce} went to transaction ${tx.hash}, which moved nothing`
             : null,
+      // As the other rails' review rows: where the money went instead, the page and webhook show it.
+      to: elsewhere[0]?.to ?? row.treasury_address,
     };
     const done = await store.transaction(async (q: Queryable) => {
       if (!(await store.resolveExport(q, row, outcome, now))) return false;
