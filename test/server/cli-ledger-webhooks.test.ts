@@ -6,26 +6,20 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { Webhook } from 'standardwebhooks';
 import { parseEther } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
-import {
-  ledgerWebhookPayloadSchema,
-  type LedgerEntry,
-  type WebhookEndpointWithSecret,
-} from '@crypto-checkout/protocol';
+import { ledgerWebhookPayloadSchema, type LedgerEntry } from '@crypto-checkout/protocol';
 import { sweepCommand } from '../../packages/server/src/cli/sweep-command.js';
 import { testSecretBox } from '../support/app.js';
 import { sendCoinTo } from '../support/forwarders.js';
 import { recordSecrets } from '../support/logs.js';
 import { startStack, type Stack } from '../support/stack.js';
 import { callApi, waitFor, waitForPaid } from '../support/wait.js';
-import { startReceiver, type Receiver } from '../support/webhook-receiver.js';
+import { startEndpoint } from '../support/webhook-receiver.js';
 
 describe('ledger webhooks of entries the CLI appends', () => {
   let stack: Stack;
-  let receiver: Receiver;
-  let endpoint: WebhookEndpointWithSecret;
+  let hook: Awaited<ReturnType<typeof startEndpoint>>;
   const treasury = privateKeyToAccount(generatePrivateKey()).address;
   const relayerKey = generatePrivateKey();
   recordSecrets(relayerKey);
@@ -37,27 +31,15 @@ describe('ledger webhooks of entries the CLI appends', () => {
       config: { webhooks: { poll_interval_ms: 50 } } as never,
       chain: { deposit_mode: 'forwarder', treasury_address: treasury },
     });
-    receiver = await startReceiver();
-    endpoint = await callApi<WebhookEndpointWithSecret>(
-      stack.apiUrl,
-      stack.secretKey,
-      'POST',
-      '/v1/webhook_endpoints',
-      { url: receiver.url, events: ['ledger.entry_created'] },
-    );
+    hook = await startEndpoint(stack, ['ledger.entry_created']);
     await sendCoinTo(stack.rpcUrl, [privateKeyToAccount(relayerKey).address], [parseEther('1')]);
   });
   after(async () => {
     await stack?.stop();
-    await receiver?.close();
+    await hook?.receiver.close();
   });
 
-  const received = () => {
-    const wh = new Webhook(endpoint.secret);
-    return receiver.requests.map((r) =>
-      ledgerWebhookPayloadSchema.parse(wh.verify(r.body.toString(), r.headers as Record<string, string>)),
-    );
-  };
+  const received = () => hook.verified().map((p) => ledgerWebhookPayloadSchema.parse(p));
 
   test('sweep --execute from the CLI: each sweep and fee entry reaches the endpoint once, signed', async () => {
     for (const [amount, method] of [
@@ -112,6 +94,6 @@ describe('ledger webhooks of entries the CLI appends', () => {
       'each entry once, as GET /v1/ledger lists it',
     );
     assert.ok(sent.every((p) => p.type === 'ledger.entry_created'));
-    assert.equal(new Set(receiver.requests.map((r) => r.id)).size, receiver.requests.length);
+    assert.equal(new Set(hook.receiver.requests.map((r) => r.id)).size, hook.receiver.requests.length);
   });
 });

@@ -13,13 +13,7 @@ import {
   type Hex,
 } from 'viem';
 import { generatePrivateKey, mnemonicToAccount, privateKeyToAccount } from 'viem/accounts';
-import { Webhook } from 'standardwebhooks';
-import {
-  sweepWebhookPayloadSchema,
-  type BuyerSession,
-  type LedgerEntry,
-  type WebhookEndpointWithSecret,
-} from '@crypto-checkout/protocol';
+import { sweepWebhookPayloadSchema, type BuyerSession, type LedgerEntry } from '@crypto-checkout/protocol';
 import { sweepCommand } from '../../packages/server/src/cli/sweep-command.js';
 import type { SweepExport } from '../../packages/server/src/treasury/xpub-sweep-export.js';
 import { devClients } from '../support/chain.js';
@@ -27,7 +21,7 @@ import { mintTo, sendCoinTo, tokenBalance } from '../support/forwarders.js';
 import { startStack, testMerchantWallet, type Stack } from '../support/stack.js';
 import { testSecretBox } from '../support/app.js';
 import { callApi, waitFor, waitForPaid } from '../support/wait.js';
-import { startReceiver, type Receiver } from '../support/webhook-receiver.js';
+import { startEndpoint } from '../support/webhook-receiver.js';
 import { SweepStore } from '../../packages/server/src/store/sweep-store.js';
 
 describe('sweep --export in xpub mode: unsigned transactions the merchant signs in their own wallet', () => {
@@ -35,8 +29,7 @@ describe('sweep --export in xpub mode: unsigned transactions the merchant signs 
   const treasury = privateKeyToAccount(generatePrivateKey()).address;
   let stack: Stack;
   let dir: string;
-  let receiver: Receiver;
-  let endpoint: WebhookEndpointWithSecret;
+  let hook: Awaited<ReturnType<typeof startEndpoint>>;
   const chosen: BuyerSession[] = [];
   /** The signed transactions sent, by the export's transaction they came from. */
   const sent: { hash: Hex; exported: SweepExport['transactions'][number] }[] = [];
@@ -67,14 +60,7 @@ describe('sweep --export in xpub mode: unsigned transactions the merchant signs 
     stack = await startStack({
       config: { xpub: wallet.xpub, webhooks: { poll_interval_ms: 50 } } as never,
     });
-    receiver = await startReceiver();
-    endpoint = await callApi<WebhookEndpointWithSecret>(
-      stack.apiUrl,
-      stack.secretKey,
-      'POST',
-      '/v1/webhook_endpoints',
-      { url: receiver.url, events: ['*'] },
-    );
+    hook = await startEndpoint(stack, ['*']);
     dir = await mkdtemp(join(tmpdir(), 'cc-sweep-export-'));
     for (const method of ['usdc@anvil', 'usdc@anvil', 'eth@anvil']) {
       const session = await stack.createSession();
@@ -101,7 +87,7 @@ describe('sweep --export in xpub mode: unsigned transactions the merchant signs 
   });
   after(async () => {
     await stack?.stop();
-    await receiver?.close();
+    await hook?.receiver.close();
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
@@ -248,10 +234,9 @@ describe('sweep --export in xpub mode: unsigned transactions the merchant signs 
     }
 
     // The same sweep webhooks as the other rails: one sweep.confirmed per transaction, rail xpub, signed.
-    const wh = new Webhook(endpoint.secret);
     const sweepEvents = () =>
-      receiver.requests
-        .map((r) => wh.verify(r.body.toString(), r.headers as Record<string, string>) as { type: string })
+      hook
+        .verified()
         .filter((p) => p.type.startsWith('sweep.'))
         .map((p) => sweepWebhookPayloadSchema.parse(p));
     await waitFor(() => sweepEvents().length >= 3, 15_000, 'the sweep webhooks');
@@ -351,13 +336,8 @@ describe('sweep --export in xpub mode: unsigned transactions the merchant signs 
     assert.ok(spends.some((r) => r.includes(diverted.toLowerCase()) && r.includes(elsewhere.toLowerCase())));
     // Nonce 1 (the coin) was never signed: still awaiting, until a new export replaces it.
     assert.equal(section(html, 'Sweeps exported, awaiting signature (1)').length, 1);
-    const wh = new Webhook(endpoint.secret);
     await waitFor(
-      () =>
-        receiver.requests.some((r) => {
-          const p = wh.verify(r.body.toString(), r.headers as Record<string, string>) as { type: string };
-          return p.type === 'sweep.needs_review';
-        }),
+      () => hook.verified().some((p) => p.type === 'sweep.needs_review'),
       15_000,
       'the sweep.needs_review webhook',
     );
