@@ -81,6 +81,14 @@ export function createXpubSweepWatch(options: {
   const native = chain.native?.symbol ?? 'ETH';
   const tokens = new Map(chain.tokens.map((t) => [t.address.toLowerCase(), t.symbol]));
 
+  /**
+   * Per address, the last confirmed block a pass saw and the nonce count there: a nonce at or above
+   * that count was unused up to that block, so the search for it starts there, not at the export's
+   * block — a full node answers nonces only at recent blocks (geth keeps 128), and an export may wait
+   * days for its signature. After a restart the first search starts at the export's block.
+   */
+  const lastSeen = new Map<string, { block: number; count: number }>();
+
   const nonceAt = (address: Address, block: number) =>
     client.getTransactionCount({ address, blockNumber: BigInt(block) });
 
@@ -133,7 +141,13 @@ export function createXpubSweepWatch(options: {
   /** Books one exported row from the transaction that used its nonce; returns its new status, or null. */
   async function settle(row: ExportedSweep, confirmed: number): Promise<ExportResolution['status'] | null> {
     const from = row.address as Address;
-    const block = await blockUsing(from, row.nonce, Math.max(row.export_block - 1, 0), confirmed);
+    const seen = lastSeen.get(row.address);
+    const after = Math.max(
+      row.export_block - 1,
+      seen && seen.count <= row.nonce && seen.block < confirmed ? seen.block : 0,
+      0,
+    );
+    const block = await blockUsing(from, row.nonce, after, confirmed);
     const found = await client.getBlock({ blockNumber: BigInt(block), includeTransactions: true });
     const tx = found.transactions.find((t) => t.from.toLowerCase() === row.address && t.nonce === row.nonce);
     if (!tx) {
@@ -288,6 +302,8 @@ export function createXpubSweepWatch(options: {
         else if (status === 'needs_review') report.reviews += 1;
         else if (status === 'dropped') report.dropped += 1;
       }
+      // After the searches, which started from the previous pass's block.
+      for (const [address, count] of used) lastSeen.set(address, { block: confirmed, count });
       return report;
     },
   };
