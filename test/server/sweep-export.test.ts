@@ -23,6 +23,7 @@ import { testSecretBox } from '../support/app.js';
 import { callApi, waitFor, waitForPaid } from '../support/wait.js';
 import { startEndpoint } from '../support/webhook-receiver.js';
 import { SweepStore } from '../../packages/server/src/store/sweep-store.js';
+import { reconcile } from '../../packages/server/src/treasury/reconcile.js';
 
 describe('sweep --export in xpub mode: unsigned transactions the merchant signs in their own wallet', () => {
   const wallet = testMerchantWallet();
@@ -255,6 +256,12 @@ describe('sweep --export in xpub mode: unsigned transactions the merchant signs 
       assert.ok(row, `${hash} among the recent sweeps`);
       assert.match(row, /<td>xpub<\/td><td>confirmed<\/td>/);
     }
+
+    // The ledger and the chain agree to the unit: deposit addresses (what the gas left behind) and treasury.
+    const report = await reconcile({ ledger: stack.server.app.treasury.ledger, chains: stack.config.chains });
+    assert.deepEqual(report.differences, []);
+    // USDC and ETH of the first address, USDC of the second, ETH of the third, USDC and ETH of the treasury.
+    assert.equal(report.checked, 6);
 
     // Another pass finds nothing more to book.
     const { createXpubSweepWatch } = await import('../../packages/server/src/treasury/xpub-sweep-watch.js');
