@@ -3,14 +3,17 @@
  *   sweep                      dry run: per chain, what would be swept (address, asset, balance)
  *                              and, in forwarder mode, the batches and their gas estimates
  *   sweep --execute            forwarder mode: send the sweeps now with the relayer key
- *   sweep --export <file>      xpub mode: unsigned EIP-1559 transactions for the merchant's wallet;
+ *   sweep --export <file>      xpub mode: unsigned EIP-1559 transactions for the merchant's wallet,
+ *                              recorded as `exported` sweeps that the xpub sweep watch books once
+ *                              signed and mined (earlier exports found on chain are booked first);
  *                              forwarder mode: a Safe Transaction Builder batch for the treasury Safe;
  *                              Bitcoin/Litecoin: one unsigned PSBT (base64) of every deposit coin;
  *                              TRON: unsigned TRON transactions (TRX top-ups, then USDT and TRX
  *                              sweeps to treasury_address), in the order to sign and broadcast
  * `--chain <key>` picks one chain (required with --export when several are configured); `--to
  * <address>` is the destination in xpub mode (default: the chain's treasury_address); `--json`
- * prints the plan as JSON.
+ * prints the plan as JSON. Ledger entries and sweep webhooks go through the CLI's ledger
+ * (cli-treasury.ts): the running server delivers them.
  */
 import { writeFileSync } from 'node:fs';
 import type { Address, PublicClient } from 'viem';
