@@ -361,5 +361,40 @@ describe('sweep --export in xpub mode: unsigned transactions the merchant signs 
       second.transactions.map((t) => [t.from, t.asset, t.tx.nonce]),
       [[holder, 'ETH', 1]],
     );
+
+    // The wallet cancels it: a zero-value transaction to itself takes nonce 1. Nothing moved: dropped,
+    // no webhook (the export never reached the chain), the gas a fee; the coin is exported again later.
+    const sweepHooksBefore = hook.verified().filter((p) => p.type.startsWith('sweep.')).length;
+    const ethTx = parseTransaction(second.transactions[0]!.unsigned_tx);
+    const cancel = await pub.sendRawTransaction({
+      serializedTransaction: (await account.signTransaction({
+        ...ethTx,
+        to: holder,
+        value: 0n,
+      })) as Hex,
+    });
+    assert.equal((await pub.waitForTransactionReceipt({ hash: cancel })).status, 'success');
+    await stack.mine(stack.config.chains[0]!.confirmations);
+    const dropped = await waitFor(
+      async () => (await store.list(31337, cancel.toLowerCase())).find((r) => r.status === 'dropped') ?? null,
+      20_000,
+      'the cancelled export dropped',
+    );
+    assert.equal(dropped.amount_atomic, 0n);
+    const { rows: cancelEntries } = await db.query<{ kind: string }>(
+      'SELECT kind FROM ledger_entries WHERE tx_hash = $1',
+      [cancel.toLowerCase()],
+    );
+    assert.deepEqual(
+      cancelEntries.map((e) => e.kind),
+      ['fee'],
+    );
+    assert.equal(section(await merchantPage(), 'Sweeps exported, awaiting signature (0)').length, 0);
+    // No event was stored for it (the outbox, not only what has been delivered so far).
+    const { rows: events } = await db.query('SELECT 1 FROM webhook_events WHERE body LIKE $1', [
+      `%${cancel.toLowerCase()}%`,
+    ]);
+    assert.equal(events.length, 0);
+    assert.equal(hook.verified().filter((p) => p.type.startsWith('sweep.')).length, sweepHooksBefore);
   });
 });
