@@ -274,7 +274,7 @@ describe('sweep --export in xpub mode: unsigned transactions the merchant signs 
     assert.deepEqual(again, { confirmed: 0, failed: 0, reviews: 0, dropped: 0, waiting: 0 });
   });
 
-  test('an exported nonce used to send elsewhere waits for review; a new export replaces what was never signed', async () => {
+  test('a reverted export fails, a nonce used to send elsewhere waits for review, a cancelled one is dropped; a new export replaces what was never signed', async () => {
     const db = stack.server.app.store.db;
     const pub = devClients(stack.rpcUrl).public;
     const store = new SweepStore(db);
@@ -290,20 +290,59 @@ describe('sweep --export in xpub mode: unsigned transactions the merchant signs 
     };
     const file = join(dir, 'sweep-2.json');
     await sweepCommand.run(context, { export: file, to: treasury }, []);
-    const first = JSON.parse(await readFile(file, 'utf8')) as SweepExport;
+    const reverted = JSON.parse(await readFile(file, 'utf8')) as SweepExport;
     assert.deepEqual(
-      first.transactions.map((t) => [t.from, t.asset, t.tx.nonce]),
+      reverted.transactions.map((t) => [t.from, t.asset, t.tx.nonce]),
       [
         [holder, 'USDC', 0],
         [holder, 'ETH', 1],
       ],
     );
-    // The wallet signs something else with nonce 0: the USDC goes to another address.
+    // Signed with too little gas, the USDC transaction reverts: failed, nothing moved, its gas a fee.
+    const account = mnemonicToAccount(wallet.mnemonic, {
+      addressIndex: reverted.transactions[0]!.derivation_index,
+    });
+    const outOfGas = await pub.sendRawTransaction({
+      serializedTransaction: (await account.signTransaction({
+        ...parseTransaction(reverted.transactions[0]!.unsigned_tx),
+        gas: 25_000n,
+      })) as Hex,
+    });
+    assert.equal((await pub.waitForTransactionReceipt({ hash: outOfGas })).status, 'reverted');
+    await stack.mine(stack.config.chains[0]!.confirmations);
+    const failed = await waitFor(
+      async () =>
+        (await store.list(31337, outOfGas.toLowerCase())).find((r) => r.status === 'failed') ?? null,
+      20_000,
+      'the reverted export failed',
+    );
+    assert.deepEqual([failed.token_symbol, failed.amount_atomic], ['USDC', 0n]);
+    const { rows: revertedEntries } = await db.query<{ kind: string }>(
+      'SELECT kind FROM ledger_entries WHERE tx_hash = $1',
+      [outOfGas.toLowerCase()],
+    );
+    assert.deepEqual(
+      revertedEntries.map((e) => e.kind),
+      ['fee'],
+    );
+    await waitFor(
+      () => hook.verified().some((p) => p.type === 'sweep.failed'),
+      15_000,
+      'the sweep.failed webhook',
+    );
+    // Exported again: the USDC is still there, now at nonce 1 (the coin at 2 replaces the unsigned nonce 1).
+    await sweepCommand.run(context, { export: file, to: treasury }, []);
+    const first = JSON.parse(await readFile(file, 'utf8')) as SweepExport;
+    assert.deepEqual(
+      first.transactions.map((t) => [t.from, t.asset, t.tx.nonce]),
+      [
+        [holder, 'USDC', 1],
+        [holder, 'ETH', 2],
+      ],
+    );
+    // The wallet signs something else with nonce 1: the USDC goes to another address.
     const elsewhere = privateKeyToAccount(generatePrivateKey()).address;
     const usdcTx = parseTransaction(first.transactions[0]!.unsigned_tx);
-    const account = mnemonicToAccount(wallet.mnemonic, {
-      addressIndex: first.transactions[0]!.derivation_index,
-    });
     const diverted = await pub.sendRawTransaction({
       serializedTransaction: (await account.signTransaction({
         ...usdcTx,
@@ -341,7 +380,7 @@ describe('sweep --export in xpub mode: unsigned transactions the merchant signs 
     const html = await merchantPage();
     const spends = section(html, 'Deposit spends for review');
     assert.ok(spends.some((r) => r.includes(diverted.toLowerCase()) && r.includes(elsewhere.toLowerCase())));
-    // Nonce 1 (the coin) was never signed: still awaiting, until a new export replaces it.
+    // Nonce 2 (the coin) was never signed: still awaiting, until a new export replaces it.
     assert.equal(section(html, 'Sweeps exported, awaiting signature (1)').length, 1);
     await waitFor(
       () => hook.verified().some((p) => p.type === 'sweep.needs_review'),
@@ -359,10 +398,10 @@ describe('sweep --export in xpub mode: unsigned transactions the merchant signs 
     );
     assert.deepEqual(
       second.transactions.map((t) => [t.from, t.asset, t.tx.nonce]),
-      [[holder, 'ETH', 1]],
+      [[holder, 'ETH', 2]],
     );
 
-    // The wallet cancels it: a zero-value transaction to itself takes nonce 1. Nothing moved: dropped,
+    // The wallet cancels it: a zero-value transaction to itself takes nonce 2. Nothing moved: dropped,
     // no webhook (the export never reached the chain), the gas a fee; the coin is exported again later.
     const sweepHooksBefore = hook.verified().filter((p) => p.type.startsWith('sweep.')).length;
     const ethTx = parseTransaction(second.transactions[0]!.unsigned_tx);
