@@ -282,158 +282,129 @@ describe('sweep --export in xpub mode: unsigned transactions the merchant signs 
     const holder = chosen[1]!.payment!.address as Address;
     await sendCoinTo(stack.rpcUrl, [holder], [parseEther('0.01')]);
     await stack.mine(stack.config.chains[0]!.confirmations);
-    const context = {
-      config: stack.config,
-      db,
-      secrets: testSecretBox,
-      print: () => {},
-    };
+    const context = { config: stack.config, db, secrets: testSecretBox, print: () => {} };
     const file = join(dir, 'sweep-2.json');
-    await sweepCommand.run(context, { export: file, to: treasury }, []);
-    const reverted = JSON.parse(await readFile(file, 'utf8')) as SweepExport;
-    assert.deepEqual(
-      reverted.transactions.map((t) => [t.from, t.asset, t.tx.nonce]),
-      [
-        [holder, 'USDC', 0],
-        [holder, 'ETH', 1],
-      ],
-    );
+    /** Runs `sweep --export` and reads the file: [asset, nonce] of each transaction, and the file. */
+    const exportNow = async () => {
+      await sweepCommand.run(context, { export: file, to: treasury }, []);
+      const read = JSON.parse(await readFile(file, 'utf8')) as SweepExport;
+      assert.ok(read.transactions.every((t) => t.from === holder));
+      return { file: read, plan: read.transactions.map((t) => [t.asset, t.tx.nonce]) };
+    };
+    /**
+     * Signs an exported transaction as the wallet would, changed by `changes`, sends it, mines past
+     * the confirmations and waits until the watch gives its row `status`.
+     */
+    const signAndBook = async (
+      t: SweepExport['transactions'][number],
+      changes: Record<string, unknown>,
+      status: string,
+    ) => {
+      // The merchant's wallet: the key of child `derivation_index` of the xpub's account.
+      const account = mnemonicToAccount(wallet.mnemonic, { addressIndex: t.derivation_index });
+      assert.equal(account.address, t.from);
+      const hash = await pub.sendRawTransaction({
+        serializedTransaction: (await account.signTransaction({
+          ...parseTransaction(t.unsigned_tx),
+          ...changes,
+        })) as Hex,
+      });
+      await pub.waitForTransactionReceipt({ hash });
+      await stack.mine(stack.config.chains[0]!.confirmations);
+      const row = await waitFor(
+        async () => (await store.list(31337, hash.toLowerCase())).find((r) => r.status === status) ?? null,
+        20_000,
+        `the export ${status}`,
+      );
+      const { rows } = await db.query<{ kind: string }>(
+        'SELECT kind FROM ledger_entries WHERE tx_hash = $1',
+        [hash.toLowerCase()],
+      );
+      return { hash: hash.toLowerCase(), row, kinds: rows.map((r) => r.kind) };
+    };
+    const sweepEventTypes = () => hook.verified().filter((p) => p.type.startsWith('sweep.'));
+
+    const reverted = await exportNow();
+    assert.deepEqual(reverted.plan, [
+      ['USDC', 0],
+      ['ETH', 1],
+    ]);
     // Signed with too little gas, the USDC transaction reverts: failed, nothing moved, its gas a fee.
-    const account = mnemonicToAccount(wallet.mnemonic, {
-      addressIndex: reverted.transactions[0]!.derivation_index,
-    });
-    const outOfGas = await pub.sendRawTransaction({
-      serializedTransaction: (await account.signTransaction({
-        ...parseTransaction(reverted.transactions[0]!.unsigned_tx),
-        gas: 25_000n,
-      })) as Hex,
-    });
-    assert.equal((await pub.waitForTransactionReceipt({ hash: outOfGas })).status, 'reverted');
-    await stack.mine(stack.config.chains[0]!.confirmations);
-    const failed = await waitFor(
-      async () =>
-        (await store.list(31337, outOfGas.toLowerCase())).find((r) => r.status === 'failed') ?? null,
-      20_000,
-      'the reverted export failed',
-    );
-    assert.deepEqual([failed.token_symbol, failed.amount_atomic], ['USDC', 0n]);
-    const { rows: revertedEntries } = await db.query<{ kind: string }>(
-      'SELECT kind FROM ledger_entries WHERE tx_hash = $1',
-      [outOfGas.toLowerCase()],
-    );
+    const failed = await signAndBook(reverted.file.transactions[0]!, { gas: 25_000n }, 'failed');
     assert.deepEqual(
-      revertedEntries.map((e) => e.kind),
-      ['fee'],
+      [failed.row.token_symbol, failed.row.amount_atomic, failed.kinds],
+      ['USDC', 0n, ['fee']],
     );
     await waitFor(
-      () => hook.verified().some((p) => p.type === 'sweep.failed'),
+      () => sweepEventTypes().some((p) => p.type === 'sweep.failed'),
       15_000,
       'the sweep.failed webhook',
     );
+
     // Exported again: the USDC is still there, now at nonce 1 (the coin at 2 replaces the unsigned nonce 1).
-    await sweepCommand.run(context, { export: file, to: treasury }, []);
-    const first = JSON.parse(await readFile(file, 'utf8')) as SweepExport;
-    assert.deepEqual(
-      first.transactions.map((t) => [t.from, t.asset, t.tx.nonce]),
-      [
-        [holder, 'USDC', 1],
-        [holder, 'ETH', 2],
-      ],
-    );
+    const first = await exportNow();
+    assert.deepEqual(first.plan, [
+      ['USDC', 1],
+      ['ETH', 2],
+    ]);
     // The wallet signs something else with nonce 1: the USDC goes to another address.
     const elsewhere = privateKeyToAccount(generatePrivateKey()).address;
-    const usdcTx = parseTransaction(first.transactions[0]!.unsigned_tx);
-    const diverted = await pub.sendRawTransaction({
-      serializedTransaction: (await account.signTransaction({
-        ...usdcTx,
+    const diverted = await signAndBook(
+      first.file.transactions[0]!,
+      {
         // A first transfer to an address holding none costs more gas than the export's estimate.
         gas: 100_000n,
         data: encodeFunctionData({
           abi: erc20Abi,
           functionName: 'transfer',
-          args: [elsewhere, BigInt(first.transactions[0]!.amount_atomic)],
+          args: [elsewhere, BigInt(first.file.transactions[0]!.amount_atomic)],
         }),
-      })) as Hex,
-    });
-    assert.equal((await pub.waitForTransactionReceipt({ hash: diverted })).status, 'success');
-    await stack.mine(stack.config.chains[0]!.confirmations);
-    const review = await waitFor(
-      async () =>
-        (await store.listForMode(false, { status: 'needs_review', limit: 10 })).find(
-          (r) => r.tx_hash === diverted.toLowerCase(),
-        ) ?? null,
-      20_000,
-      'the diverted transaction for review',
+      },
+      'needs_review',
     );
-    assert.equal(review.address, holder.toLowerCase());
-    assert.equal(review.treasury_address, elsewhere.toLowerCase(), 'where the money went instead');
-    assert.match(review.review_reason ?? '', new RegExp(elsewhere.toLowerCase()));
+    assert.equal(diverted.row.address, holder.toLowerCase());
+    assert.equal(diverted.row.treasury_address, elsewhere.toLowerCase(), 'where the money went instead');
     // Not a sweep in the ledger; its gas, paid by the deposit address, is a fee.
-    const { rows: entries } = await db.query<{ kind: string }>(
-      'SELECT kind FROM ledger_entries WHERE tx_hash = $1',
-      [diverted.toLowerCase()],
+    assert.deepEqual(diverted.kinds, ['fee']);
+    const review = (await store.listForMode(false, { status: 'needs_review', limit: 10 })).find(
+      (r) => r.tx_hash === diverted.hash,
     );
-    assert.deepEqual(
-      entries.map((e) => e.kind),
-      ['fee'],
-    );
+    assert.match(review?.review_reason ?? '', new RegExp(elsewhere.toLowerCase()));
     const html = await merchantPage();
     const spends = section(html, 'Deposit spends for review');
-    assert.ok(spends.some((r) => r.includes(diverted.toLowerCase()) && r.includes(elsewhere.toLowerCase())));
+    assert.ok(spends.some((r) => r.includes(diverted.hash) && r.includes(elsewhere.toLowerCase())));
     // Nonce 2 (the coin) was never signed: still awaiting, until a new export replaces it.
     assert.equal(section(html, 'Sweeps exported, awaiting signature (1)').length, 1);
     await waitFor(
-      () => hook.verified().some((p) => p.type === 'sweep.needs_review'),
+      () => sweepEventTypes().some((p) => p.type === 'sweep.needs_review'),
       15_000,
       'the sweep.needs_review webhook',
     );
 
-    await sweepCommand.run(context, { export: file, to: treasury }, []);
-    const second = JSON.parse(await readFile(file, 'utf8')) as SweepExport;
-    const left = await store.exported(31337);
+    const second = await exportNow();
+    assert.deepEqual(second.plan, [['ETH', 2]]);
     assert.deepEqual(
-      left.map((r) => [r.address, r.token_symbol, r.nonce, r.planned_atomic.toString()]),
-      second.transactions.map((t) => [t.from.toLowerCase(), t.asset, t.tx.nonce, t.amount_atomic]),
+      (await store.exported(31337)).map((r) => [
+        r.address,
+        r.token_symbol,
+        r.nonce,
+        r.planned_atomic.toString(),
+      ]),
+      second.file.transactions.map((t) => [t.from.toLowerCase(), t.asset, t.tx.nonce, t.amount_atomic]),
       'only the newest export awaits signature',
-    );
-    assert.deepEqual(
-      second.transactions.map((t) => [t.from, t.asset, t.tx.nonce]),
-      [[holder, 'ETH', 2]],
     );
 
     // The wallet cancels it: a zero-value transaction to itself takes nonce 2. Nothing moved: dropped,
     // no webhook (the export never reached the chain), the gas a fee; the coin is exported again later.
-    const sweepHooksBefore = hook.verified().filter((p) => p.type.startsWith('sweep.')).length;
-    const ethTx = parseTransaction(second.transactions[0]!.unsigned_tx);
-    const cancel = await pub.sendRawTransaction({
-      serializedTransaction: (await account.signTransaction({
-        ...ethTx,
-        to: holder,
-        value: 0n,
-      })) as Hex,
-    });
-    assert.equal((await pub.waitForTransactionReceipt({ hash: cancel })).status, 'success');
-    await stack.mine(stack.config.chains[0]!.confirmations);
-    const dropped = await waitFor(
-      async () => (await store.list(31337, cancel.toLowerCase())).find((r) => r.status === 'dropped') ?? null,
-      20_000,
-      'the cancelled export dropped',
-    );
-    assert.equal(dropped.amount_atomic, 0n);
-    const { rows: cancelEntries } = await db.query<{ kind: string }>(
-      'SELECT kind FROM ledger_entries WHERE tx_hash = $1',
-      [cancel.toLowerCase()],
-    );
-    assert.deepEqual(
-      cancelEntries.map((e) => e.kind),
-      ['fee'],
-    );
+    const sweepHooksBefore = sweepEventTypes().length;
+    const cancel = await signAndBook(second.file.transactions[0]!, { to: holder, value: 0n }, 'dropped');
+    assert.deepEqual([cancel.row.amount_atomic, cancel.kinds], [0n, ['fee']]);
     assert.equal(section(await merchantPage(), 'Sweeps exported, awaiting signature (0)').length, 0);
     // No event was stored for it (the outbox, not only what has been delivered so far).
     const { rows: events } = await db.query('SELECT 1 FROM webhook_events WHERE body LIKE $1', [
-      `%${cancel.toLowerCase()}%`,
+      `%${cancel.hash}%`,
     ]);
     assert.equal(events.length, 0);
-    assert.equal(hook.verified().filter((p) => p.type.startsWith('sweep.')).length, sweepHooksBefore);
+    assert.equal(sweepEventTypes().length, sweepHooksBefore);
   });
 });
