@@ -19,6 +19,7 @@ import {
 import { generatePrivateKey, mnemonicToAccount, privateKeyToAccount } from 'viem/accounts';
 import { foundry } from 'viem/chains';
 import type { LedgerEntry, Payout, Session } from '@crypto-checkout/protocol';
+import { testSecretBox } from '../support/app.js';
 import { runReconcile } from '../../packages/server/src/cli/treasury-commands.js';
 import { createApiKey } from '../../packages/server/src/keys/secret-key.js';
 import { reconcile } from '../../packages/server/src/treasury/reconcile.js';
@@ -364,6 +365,7 @@ describe('ledger, sweeps and payouts on anvil', () => {
     const context = {
       config: stack.config,
       db: stack.server.app.store.db,
+      secrets: testSecretBox,
       print: (line: string) => lines.push(line),
     };
     assert.equal(await runReconcile(context, {}), 0, lines.join('\n'));

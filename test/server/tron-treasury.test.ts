@@ -102,7 +102,10 @@ describe('the keyless TRON treasury: exports TronWeb signs, sweeps and payouts b
     ).data;
   const reconcileNow = async () => {
     const lines: string[] = [];
-    const code = await runReconcile({ config, db: db(), print: (l) => lines.push(l) }, { json: true });
+    const code = await runReconcile(
+      { config, db: db(), secrets: testSecretBox, print: (l) => lines.push(l) },
+      { json: true },
+    );
     return { code, lines };
   };
   const chainBalance = async (address: string, token: boolean) =>

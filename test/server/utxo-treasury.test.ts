@@ -117,7 +117,10 @@ describe(
       );
     const reconcileNow = async () => {
       const lines: string[] = [];
-      const code = await runReconcile({ config, db: db(), print: (l) => lines.push(l) }, { json: true });
+      const code = await runReconcile(
+        { config, db: db(), secrets: testSecretBox, print: (l) => lines.push(l) },
+        { json: true },
+      );
       return {
         code,
         differences: lines.map((l) => JSON.parse(l) as { address: string; chain_atomic: string }),
@@ -665,7 +668,7 @@ describe(
       );
       // The text report says why: the spend waiting for review.
       const lines: string[] = [];
-      await runReconcile({ config, db: db(), print: (l) => lines.push(l) }, {});
+      await runReconcile({ config, db: db(), secrets: testSecretBox, print: (l) => lines.push(l) }, {});
       assert.ok(
         lines.some((l) => l.startsWith(`REVIEW sweep ${txid} from ${paid.address}`) && l.includes(elsewhere)),
         lines.join('\n'),

@@ -1,5 +1,8 @@
 import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Webhook } from 'standardwebhooks';
+import type { WebhookEndpointWithSecret } from '@crypto-checkout/protocol';
+import { callApi } from './wait.js';
 
 /** One request a {@link Receiver} got: the raw body bytes and the headers, as a merchant server sees them. */
 export interface ReceivedRequest {
@@ -97,4 +100,33 @@ export async function startReceiver(respond: Receiver['respond'] = () => 200): P
     },
   };
   return receiver;
+}
+
+/**
+ * Starts a {@link Receiver} and registers it with the API at `apiUrl` as an endpoint taking `events`;
+ * `verified()` gives the payloads received, each checked against its raw bytes with the endpoint's
+ * secret (Standard Webhooks), as a merchant's server would.
+ * @example const hook = await startEndpoint(stack, ['*']); … hook.verified().filter((p) => p.type === 'sweep.confirmed');
+ */
+export async function startEndpoint(
+  api: { apiUrl: string; secretKey: string },
+  events: string[],
+): Promise<{ receiver: Receiver; endpoint: WebhookEndpointWithSecret; verified(): { type: string }[] }> {
+  const receiver = await startReceiver();
+  const endpoint = await callApi<WebhookEndpointWithSecret>(
+    api.apiUrl,
+    api.secretKey,
+    'POST',
+    '/v1/webhook_endpoints',
+    { url: receiver.url, events },
+  );
+  const wh = new Webhook(endpoint.secret);
+  return {
+    receiver,
+    endpoint,
+    verified: () =>
+      receiver.requests.map(
+        (r) => wh.verify(r.body.toString(), r.headers as Record<string, string>) as { type: string },
+      ),
+  };
 }

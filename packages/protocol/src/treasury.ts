@@ -250,9 +250,11 @@ export const sweepSchema = z.object({
    * How it was sent: `forwarder` (this server's relayer flushed CREATE2 forwarders), `adopted` (a
    * forwarder flush another account sent, a Safe executing a `sweep --export` file), `utxo` (a
    * Bitcoin-like chain's deposit coins spent, e.g. a signed `sweep --export` PSBT), `tron` (a TRON
-   * deposit address's USDT or TRX sent to the treasury, e.g. a signed `sweep --export` transaction).
+   * deposit address's USDT or TRX sent to the treasury, e.g. a signed `sweep --export` transaction),
+   * `xpub` (an EVM deposit address in xpub mode sending its tokens or coin itself: a `sweep --export`
+   * transaction the merchant signed with the address's key).
    */
-  rail: z.enum(['forwarder', 'adopted', 'utxo', 'tron']),
+  rail: z.enum(['forwarder', 'adopted', 'utxo', 'tron', 'xpub']),
   status: sweepStatusSchema,
   /** Where the money goes: the treasury address (for `needs_review`, where it went instead). */
   treasury_address: z.string(),

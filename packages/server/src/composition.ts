@@ -340,6 +340,7 @@ export async function startWorkers(options: WorkersOptions): Promise<Workers> {
     ...(await startPayoutKey(config, services, watchers, log)),
     ...(await startUtxoSweepWatches(config, services, watchers, log)),
     ...(await startTronTreasuryWatches(config, services, watchers, log)),
+    ...(await startXpubSweepWatches(config, services, watchers, log)),
   ];
   services.readiness.watch(watchers);
   services.metrics?.watch(watchers);
@@ -490,16 +491,9 @@ async function startTronTreasuryWatches(
   const { createTronTreasuryWatch, startTronTreasuryWatch } =
     await import('./treasury/tron-treasury-watch.js');
   const { tronSolidHead } = await import('./chain/tron/chain-watcher.js');
-  const { observedTransport } = await import('./chain/evm/observed-transport.js');
-  const { createPublicClient, http } = await import('viem');
+  const clientOf = await treasuryWatchClients(services);
   return chains.map((chain) => {
-    const client = createPublicClient({
-      transport: observedTransport(
-        http(chain.rpc_url, { retryCount: 1 }),
-        chain.key,
-        services.metrics?.observeRpc,
-      ),
-    }) as PublicClient;
+    const client = clientOf(chain);
     const watch = createTronTreasuryWatch({
       chain,
       db: services.store.db,
@@ -512,6 +506,63 @@ async function startTronTreasuryWatches(
     });
     const watcher = watchers[config.chains.indexOf(chain)];
     return startTronTreasuryWatch(watch, {
+      tickMs: chain.polling_interval_ms,
+      leads: () => watcher?.status().role === 'leader',
+      logger: log,
+    });
+  });
+}
+
+/**
+ * The JSON-RPC clients of the treasury watches (TRON, xpub): one retry, every call counted in the
+ * RPC metrics under the chain's key. viem loaded lazily, like the watchers.
+ */
+async function treasuryWatchClients(
+  services: Services,
+): Promise<(chain: Config['chains'][number], options?: { cacheTime?: number }) => PublicClient> {
+  const { observedTransport } = await import('./chain/evm/observed-transport.js');
+  const { createPublicClient, http } = await import('viem');
+  return (chain, options = {}) =>
+    createPublicClient({
+      ...options,
+      transport: observedTransport(
+        http(chain.rpc_url, { retryCount: 1 }),
+        chain.key,
+        services.metrics?.observeRpc,
+      ),
+    }) as PublicClient;
+}
+
+/**
+ * Starts the xpub sweep watch of each EVM chain in xpub mode (treasury/xpub-sweep-watch.ts): the
+ * transactions `sweep --export` wrote, once signed and mined, become sweeps in the ledger, or wait
+ * for review. Runs while this instance leads the chain's watch, at the chain's polling interval.
+ */
+async function startXpubSweepWatches(
+  config: Config,
+  services: Services,
+  watchers: LedChainWatcher[],
+  log: FastifyBaseLogger,
+): Promise<{ stop(): Promise<void> }[]> {
+  const chains = config.chains.filter(
+    (chain) => chain.family === 'evm' && chain.deposit_mode !== 'forwarder',
+  );
+  if (!chains.length) return [];
+  const { createXpubSweepWatch, startXpubSweepWatch } = await import('./treasury/xpub-sweep-watch.js');
+  const { SweepStore } = await import('./store/sweep-store.js');
+  const clientOf = await treasuryWatchClients(services);
+  return chains.map((chain) => {
+    // No cached head: a pass counts confirmations from it.
+    const client = clientOf(chain, { cacheTime: 0 });
+    const watch = createXpubSweepWatch({
+      chain,
+      store: new SweepStore(services.store.db, { onChange: services.treasury.onSweepChange }),
+      ledger: services.treasury.ledger,
+      client,
+      logger: log,
+    });
+    const watcher = watchers[config.chains.indexOf(chain)];
+    return startXpubSweepWatch(watch, {
       tickMs: chain.polling_interval_ms,
       leads: () => watcher?.status().role === 'leader',
       logger: log,

@@ -3,7 +3,9 @@
  *   sweep                      dry run: per chain, what would be swept (address, asset, balance)
  *                              and, in forwarder mode, the batches and their gas estimates
  *   sweep --execute            forwarder mode: send the sweeps now with the relayer key
- *   sweep --export <file>      xpub mode: unsigned EIP-1559 transactions for the merchant's wallet;
+ *   sweep --export <file>      xpub mode: unsigned EIP-1559 transactions for the merchant's wallet,
+ *                              recorded as `exported` sweeps that the xpub sweep watch books once
+ *                              signed and mined (earlier exports found on chain are booked first);
  *                              forwarder mode: a Safe Transaction Builder batch for the treasury Safe;
  *                              Bitcoin/Litecoin: one unsigned PSBT (base64) of every deposit coin;
  *                              TRON: unsigned TRON transactions (TRX top-ups, then USDT and TRX
@@ -13,11 +15,12 @@
  *                              again, superseding the earlier transactions)
  * `--chain <key>` picks one chain (required with --export when several are configured); `--to
  * <address>` is the destination in xpub mode (default: the chain's treasury_address); `--json`
- * prints the plan as JSON.
+ * prints the plan as JSON. Ledger entries and sweep webhooks go through the CLI's ledger
+ * (cli-treasury.ts): the running server delivers them.
  */
 import { writeFileSync } from 'node:fs';
 import type { Address, PublicClient } from 'viem';
-import { buildMethodRegistry } from '../chain/registry.js';
+import type { buildMethodRegistry } from '../chain/registry.js';
 import type { ChainConfig } from '../config.js';
 import type { Command, CommandContext } from './command.js';
 import { table } from './table.js';
@@ -65,19 +68,11 @@ async function sweep(
   pricer: Parameters<typeof buildMethodRegistry>[1],
 ): Promise<void> {
   const { print, config, db } = context;
-  const { Ledger } = await import('../treasury/ledger.js');
-  const ledger = new Ledger({ db, methods: buildMethodRegistry(config, pricer) });
+  // A sweep sent or found from here writes its ledger entries and webhooks as the server's would;
+  // the server delivers them.
+  const { cliTreasury } = await import('./cli-treasury.js');
+  const { ledger, onSweepChange } = cliTreasury(context, pricer);
   const { createForwarderSweeper } = await import('../treasury/sweeper-clients.js');
-  // A sweep sent from here writes its webhooks as the server's would; the server delivers them.
-  const { WebhookStore } = await import('../webhooks/webhook-store.js');
-  const { WebhookOutbox } = await import('../webhooks/webhook-outbox.js');
-  const { sweepWebhooks } = await import('../webhooks/sweep-webhooks.js');
-  const webhookStore = new WebhookStore(db, context.secrets);
-  const onSweepChange = sweepWebhooks({
-    outbox: new WebhookOutbox({ store: webhookStore }),
-    store: webhookStore,
-    methodOf: (chainId, token) => ledger.methodOf(chainId, token),
-  });
   const chains = chainsOf(context, flags);
   if (typeof flags.export === 'string' && chains.length !== 1)
     throw new Error('--export writes one chain: give --chain <key>');
@@ -166,17 +161,40 @@ async function sweep(
       throw new Error(`${chain.key}: give --to <address> (the wallet that receives the sweep)`);
     if (flags.execute === true)
       throw new Error(`${chain.key} is in xpub mode: the server holds no key; use --export`);
-    const { buildXpubSweepExport } = await import('../treasury/xpub-sweep-export.js');
+    const { buildXpubSweepExport, exportRecords } = await import('../treasury/xpub-sweep-export.js');
     const { parseXpub } = await import('../chain/evm/derive-address.js');
     const { SweepStore } = await import('../store/sweep-store.js');
+    const store = new SweepStore(db, { onChange: onSweepChange });
+    const client = await readClient(chain);
+    if (typeof flags.export === 'string') {
+      // What earlier exports became on chain is booked first, so that a new export replaces only
+      // transactions that were never signed.
+      const { createXpubSweepWatch } = await import('../treasury/xpub-sweep-watch.js');
+      // Not needed for the new file (its nonces come after any used one): a node that cannot answer
+      // (old state on a full node) leaves them to the server's watch.
+      const found = await createXpubSweepWatch({ chain, store, ledger, client })
+        .syncOnce()
+        .catch((error: unknown) => {
+          print(
+            `${chain.key}: earlier exports not checked on chain (${(error as Error).message.split('\n')[0]}); the server's watch books them`,
+          );
+          return null;
+        });
+      if (found && (found.confirmed || found.failed || found.reviews || found.dropped))
+        print(
+          `${chain.key}: earlier exports found on chain: ${found.confirmed} confirmed, ${found.failed} failed, ${found.reviews} for review, ${found.dropped} dropped`,
+        );
+    }
     const file = await buildXpubSweepExport({
       chain,
-      store: new SweepStore(db),
-      client: await readClient(chain),
+      store,
+      client,
       xpub: parseXpub(chain.xpub ?? config.xpub),
       to,
     });
     if (typeof flags.export === 'string') {
+      // Recorded before the file exists: a file the merchant can sign is always one the watch knows.
+      await store.recordExport(chain.id, exportRecords(file), file.block_number);
       writeFileSync(flags.export, `${JSON.stringify(file, null, 2)}\n`);
       print(`${chain.key}: wrote ${file.transactions.length} unsigned transaction(s) to ${flags.export}`);
     } else if (flags.json === true) print(JSON.stringify(file));

@@ -7,13 +7,12 @@
  */
 import { readFile } from 'node:fs/promises';
 import { MAX_PAYOUTS_PER_REQUEST } from '@crypto-checkout/protocol';
-import { buildMethodRegistry } from '../chain/registry.js';
 import { createServices } from '../composition.js';
 import { ApiError } from '../errors.js';
 import { formatAtomic } from '../money.js';
 import { buildPricing } from '../rates/build-pricing.js';
-import { Ledger } from '../treasury/ledger.js';
 import { formatReconcileReport, reconcile } from '../treasury/reconcile.js';
+import { cliTreasury } from './cli-treasury.js';
 import type { Command, CommandContext } from './command.js';
 import { writeFileSync } from 'node:fs';
 
@@ -25,14 +24,15 @@ export const RECONCILE_USAGE = ['--mode test|live (default: both)', '--json (the
  * ledger and the chains agree, 1 otherwise).
  */
 export async function runReconcile(
-  { config, db, print }: Omit<CommandContext, 'secrets'>,
+  context: CommandContext,
   flags: Record<string, string | true>,
 ): Promise<number> {
   const mode = flags.mode;
   if (mode !== undefined && mode !== 'test' && mode !== 'live') throw new Error('--mode is test or live');
+  const { config, print } = context;
   const pricing = buildPricing(config);
   try {
-    const ledger = new Ledger({ db, methods: buildMethodRegistry(config, pricing.pricer) });
+    const { ledger } = cliTreasury(context, pricing.pricer);
     const report = await reconcile({
       ledger,
       chains: config.chains,

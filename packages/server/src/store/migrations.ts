@@ -602,6 +602,20 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       CREATE INDEX tron_export_transactions_tx_id ON tron_export_transactions (chain_id, tx_id);
     `,
   },
+  {
+    version: 29,
+    name: 'xpub-mode EVM sweeps: exported, then found on chain',
+    sql: `
+      -- An EVM chain in xpub mode (treasury/xpub-sweep-watch.ts): 'sweep --export' records each
+      -- unsigned transaction it writes as a row 'exported' (tx_hash: the keccak of the unsigned
+      -- transaction, until the signed one is found; relayer_address: the deposit address that signs;
+      -- raw_tx: the unsigned transaction; nonce: its nonce), with the block the chain was at when it
+      -- was exported: the nonce cannot have been used before it, so the watch looks for the
+      -- transaction that used it from there.
+      ALTER TABLE sweeps ADD COLUMN export_block bigint;
+      CREATE INDEX sweeps_exported ON sweeps (chain_id) WHERE status = 'exported';
+    `,
+  },
 ];
 
 /**

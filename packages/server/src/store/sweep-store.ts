@@ -24,10 +24,33 @@ export interface SweepCandidate {
 /**
  * Statuses of a sweep row. The forwarder sweeper's: `pending`, `confirmed`, `failed`, `dropped`; the
  * UTXO sweep watch adds `submitted` and `needs_review`; the TRON treasury watch writes `confirmed`,
- * `needs_review` and `top_up` (TRX the treasury sent a deposit address for its sweep's energy).
+ * `needs_review` and `top_up` (TRX the treasury sent a deposit address for its sweep's energy); an
+ * xpub-mode EVM export is `exported` (unsigned, awaiting the merchant's signature) until the xpub
+ * sweep watch finds what used its nonce (`confirmed`, `failed`, `needs_review` or `dropped`).
  */
 export type SweepStatus =
-  'pending' | 'confirmed' | 'failed' | 'dropped' | 'submitted' | 'needs_review' | 'top_up';
+  'pending' | 'confirmed' | 'failed' | 'dropped' | 'submitted' | 'needs_review' | 'top_up' | 'exported';
+
+/** An `exported` row (migration 29): an unsigned xpub-mode transaction and the block it was exported at. */
+export interface ExportedSweep extends SweepRecord {
+  /** The chain's head when it was exported: its nonce was not used before this block. */
+  export_block: number;
+}
+
+/** What the xpub sweep watch found used an exported row's nonce. */
+export interface ExportResolution {
+  /** The transaction that used the nonce. */
+  tx_hash: `0x${string}`;
+  status: 'confirmed' | 'failed' | 'needs_review' | 'dropped';
+  /** What reached the destination in the row's asset (zero unless `confirmed`). */
+  amount_atomic: bigint;
+  tx_gas_used: bigint;
+  effective_gas_price: bigint;
+  block_number: number;
+  review_reason: string | null;
+  /** Where the money went: the export's destination, or (for `needs_review`) the address it went to instead. */
+  to: string;
+}
 
 /** One row of `sweeps`: one deposit address and asset in one sweep transaction. */
 export interface SweepRecord {
@@ -313,6 +336,76 @@ export class SweepStore extends Store {
       await alsoInTx?.(tx);
       await this.notify(tx, { chain_id: chainId, tx_hash: txHash, type: 'sweep.confirmed' });
     });
+  }
+
+  /**
+   * Records the unsigned transactions of an xpub-mode `sweep --export` as `exported` rows, at the
+   * chain's block `exportBlock`. A newer export of an address replaces its exported rows from the
+   * same nonce on (they were never signed, or their nonce would be used and they would be found);
+   * rows of lower nonces stay, to be found on chain.
+   */
+  async recordExport(chainId: number, records: SweepRecord[], exportBlock: number): Promise<void> {
+    await this.transaction(async (tx) => {
+      const firstNonce = new Map<string, number>();
+      for (const r of records)
+        firstNonce.set(r.address, Math.min(r.nonce, firstNonce.get(r.address) ?? Number.MAX_SAFE_INTEGER));
+      for (const [address, nonce] of firstNonce)
+        await tx.query(
+          `DELETE FROM sweeps WHERE chain_id = $1 AND status = 'exported' AND address = $2 AND nonce >= $3`,
+          [chainId, address, nonce],
+        );
+      await this.insertPending(tx, records);
+      await tx.query(
+        `UPDATE sweeps SET export_block = $3 WHERE chain_id = $1 AND status = 'exported' AND tx_hash = ANY($2::text[])`,
+        [chainId, records.map((r) => r.tx_hash), exportBlock],
+      );
+    });
+  }
+
+  /** The `exported` rows of `chainId`, by address and nonce: unsigned transactions not yet found on chain. */
+  async exported(chainId: number): Promise<ExportedSweep[]> {
+    const { rows } = await this.db.query<Row & { export_block: string | number | null }>(
+      `SELECT ${COLUMNS}, export_block FROM sweeps WHERE chain_id = $1 AND status = 'exported'
+        ORDER BY address, nonce, token_symbol`,
+      [chainId],
+    );
+    return rows.map((row) => ({ ...fromRow(row), export_block: Number(row.export_block ?? 0) }));
+  }
+
+  /**
+   * Settles an exported row, in `tx`, with what used its nonce: its placeholder hash becomes the
+   * transaction's, with the outcome's status, amount, gas (all of it: the deposit address paid it
+   * alone) and block. False when the row is no longer `exported` (another instance settled it).
+   */
+  async resolveExport(
+    tx: Queryable,
+    row: SweepRecord,
+    outcome: ExportResolution,
+    now: Date,
+  ): Promise<boolean> {
+    const { rows } = await tx.query(
+      `UPDATE sweeps SET tx_hash = $5, status = $6, amount_atomic = $7, tx_gas_used = $8, gas_share = $8,
+         effective_gas_price = $9, block_number = $10, review_reason = $11, updated_at = $12,
+         treasury_address = $13
+       WHERE chain_id = $1 AND tx_hash = $2 AND address = $3 AND token_symbol = $4 AND status = 'exported'
+       RETURNING 1`,
+      [
+        row.chain_id,
+        row.tx_hash,
+        row.address,
+        row.token_symbol,
+        outcome.tx_hash,
+        outcome.status,
+        outcome.amount_atomic.toString(),
+        outcome.tx_gas_used.toString(),
+        outcome.effective_gas_price.toString(),
+        outcome.block_number,
+        outcome.review_reason,
+        now,
+        outcome.to,
+      ],
+    );
+    return rows.length > 0;
   }
 
   /**

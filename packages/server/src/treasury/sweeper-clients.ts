@@ -38,7 +38,10 @@ export function createForwarderSweeper(options: {
     rpcUrls: { default: { http: [chain.rpc_url] } },
   });
   const transport = http(chain.rpc_url);
-  const client = createPublicClient({ chain: definition, transport }) as PublicClient;
+  // No cached block number (viem keeps one for 4 s by default): a sweep mined right after the plan
+  // read the head would count as unconfirmed, and a one-shot `sweep --execute` would end with it
+  // still pending and stop before its next batch.
+  const client = createPublicClient({ chain: definition, transport, cacheTime: 0 }) as PublicClient;
   const relayer = options.relayerKey
     ? createWalletClient({
         chain: definition,

@@ -6,6 +6,7 @@
  */
 import {
   encodeFunctionData,
+  keccak256,
   serializeTransaction,
   type Address,
   type Hex,
@@ -15,7 +16,7 @@ import {
 import type { HDKey } from '@scure/bip32';
 import { deriveDepositAddress } from '../chain/evm/derive-address.js';
 import type { ChainConfig } from '../config.js';
-import type { SweepStore } from '../store/sweep-store.js';
+import type { SweepRecord, SweepStore } from '../store/sweep-store.js';
 
 /** The export's format name and version, first in the file so that a reader can check it. */
 export const SWEEP_EXPORT_FORMAT = 'crypto-checkout.sweep-export';
@@ -56,6 +57,8 @@ export interface SweepExport {
   /** Where every transaction sends. */
   to: Address;
   created_at: string;
+  /** The chain's head block when the file was made: no transaction of it can be mined before. */
+  block_number: number;
   transactions: ExportedTransaction[];
   /**
    * Addresses holding tokens without coin enough for gas: send each `needs_wei` first (and export
@@ -193,7 +196,44 @@ export async function buildXpubSweepExport(options: {
     chain: chain.key,
     to,
     created_at: (options.now ?? new Date()).toISOString(),
+    block_number: head,
     transactions,
     needs_gas: needsGas,
   };
+}
+
+/**
+ * The `sweeps` rows of an export's transactions (status `exported`, migration 29), for
+ * {@link SweepStore.recordExport}: until the signed transaction is found on chain its hash is
+ * unknown (it depends on the signature), so each row's `tx_hash` is the keccak of the unsigned
+ * transaction, `relayer_address` the deposit address that signs it and `raw_tx` the unsigned
+ * transaction. The xpub sweep watch (xpub-sweep-watch.ts) finds what used each nonce and books it.
+ * @example await store.recordExport(chain.id, exportRecords(file), file.block_number);
+ */
+export function exportRecords(file: SweepExport, now = new Date()): SweepRecord[] {
+  return file.transactions.map((t) => {
+    const from = t.from.toLowerCase() as Address;
+    return {
+      chain_id: file.chain_id,
+      tx_hash: keccak256(t.unsigned_tx),
+      address: from,
+      derivation_index: t.derivation_index,
+      token_symbol: t.asset,
+      token_address: (t.token_address?.toLowerCase() as Address | undefined) ?? null,
+      treasury_address: file.to.toLowerCase() as Address,
+      planned_atomic: BigInt(t.amount_atomic),
+      amount_atomic: null,
+      status: 'exported',
+      batch_deposits: 1,
+      tx_gas_used: null,
+      gas_share: null,
+      effective_gas_price: null,
+      block_number: null,
+      relayer_address: from,
+      nonce: t.tx.nonce,
+      raw_tx: t.unsigned_tx,
+      created_at: now,
+      updated_at: now,
+    };
+  });
 }

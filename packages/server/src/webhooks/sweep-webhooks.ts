@@ -2,7 +2,8 @@
  * The sweep webhooks (`sweep.submitted`, `sweep.confirmed`, `sweep.reversed`, `sweep.failed`,
  * `sweep.needs_review`): one event per sweep transaction and mode when its status changes, written
  * in the outbox by the database transaction that changed its `sweeps` rows — the forwarder sweeper's
- * own sweeps, those it adopts, and the UTXO sweep watch's — so a row and its webhook exist together
+ * own sweeps, those it adopts, the UTXO sweep watch's, the TRON treasury watch's and the xpub sweep
+ * watch's — so a row and its webhook exist together
  * or not at all.
  *
  * They go to `["*"]` endpoints as payout events do: a sweep is one event per batch transaction (not
@@ -39,11 +40,17 @@ export function sweepStatusOf(status: string): Sweep['status'] {
 /**
  * The rail of a `sweeps` row, from what each rail writes: UTXO rows have no relayer; the forwarder
  * sweeper keeps its signed transaction (`0x…`), an adopted flush has none (`0x`); the TRON treasury
- * watch records the sender and no transaction (`''`).
+ * watch records the sender and no transaction (`''`); an xpub-mode EVM export is sent by the deposit
+ * address itself (its `relayer_address`), where a forwarder never sends a transaction.
  */
-export function sweepRailOf(row: { relayer_address: string; raw_tx: string }): Sweep['rail'] {
+export function sweepRailOf(row: {
+  relayer_address: string;
+  raw_tx: string;
+  address: string;
+}): Sweep['rail'] {
   if (row.relayer_address === '') return 'utxo';
   if (row.raw_tx === '') return 'tron';
+  if (row.relayer_address === row.address) return 'xpub';
   return row.raw_tx === '0x' ? 'adopted' : 'forwarder';
 }
 

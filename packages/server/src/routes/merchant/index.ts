@@ -1,7 +1,8 @@
 /**
  * The merchant page, `/merchant`: balances, the payouts waiting for approval (approve, cancel), the
  * deposit spends waiting for review (money that left a deposit address for somewhere other than the
- * treasury), recent sweeps of every rail (EVM forwarder, adopted, UTXO) with their status, recent
+ * treasury), the xpub-mode sweeps exported and awaiting the merchant's signature, recent sweeps of
+ * every rail (EVM forwarder, adopted, xpub, UTXO, TRON) with their status, recent
  * payouts, the sessions for review and the latest sessions — server-rendered HTML, no script. Every
  * value shown is escaped: addresses, review reasons and references come from the chain or the API.
  *
@@ -189,6 +190,8 @@ export const merchantPageRoutes: FastifyPluginAsyncZod<MerchantPageOptions> = as
     const review = await search.list(listSessionsQuerySchema.parse({ limit: '20', review: 'true' }), live);
     const latest = await search.list(listSessionsQuerySchema.parse({ limit: '20' }), live);
     const spends = await sweeps.listForMode(live, { status: 'needs_review', limit: 100 });
+    // xpub-mode EVM exports not found on chain yet: the merchant still has to sign (or they are unconfirmed).
+    const exported = await sweeps.listForMode(live, { status: 'exported', limit: 100 });
     // The 20 newest sweep transactions: their rows (a batch has one per deposit address and asset).
     const sweepTxs = new Map<string, Awaited<ReturnType<typeof sweeps.listForMode>>>();
     for (const row of await sweeps.listForMode(live, { limit: 500 })) {
@@ -256,6 +259,21 @@ ${message ? `<p class="msg" role="status">${escapeHtml(message)}</p>` : ''}
           ];
         }),
       )}</tbody></table>
+<h2>Sweeps exported, awaiting signature (${exported.length})</h2>
+<p>Unsigned transactions written by <code>sweep --export</code> for a chain in xpub mode: each is booked once the transaction that uses its nonce has the chain's confirmations. A newer export of the same address replaces them.</p><table><thead><tr><th>From deposit</th><th>Chain</th><th>Nonce</th><th>Session</th><th>Amount</th><th>To</th><th>Exported</th></tr></thead><tbody>${rows(
+        exported.map((r) => {
+          const amount = sweptAmount(r);
+          return [
+            `<code>${escapeHtml(r.address)}</code>`,
+            escapeHtml(chainName(r.chain_id)),
+            escapeHtml(String(r.nonce)),
+            `<code>${escapeHtml(r.session_id)}</code>`,
+            escapeHtml(`${formatAtomic(amount.atomic, amount.decimals)} ${amount.asset}`),
+            `<code>${escapeHtml(r.treasury_address)}</code>`,
+            escapeHtml(r.created_at.toISOString()),
+          ];
+        }),
+      )}</tbody></table>
 <h2>Recent sweeps</h2><table><thead><tr><th>Transaction</th><th>Chain</th><th>Rail</th><th>Status</th><th>Deposits</th><th>Amount</th><th>To</th><th>Block</th></tr></thead><tbody>${rows(
         [...sweepTxs.values()].map((group) => {
           const first = group[0]!;
@@ -269,11 +287,20 @@ ${message ? `<p class="msg" role="status">${escapeHtml(message)}</p>` : ''}
             });
           }
           return [
-            `<code>${escapeHtml(first.tx_hash)}</code>`,
+            // An export's hash is unknown until it is signed: its nonce says which transaction it is.
+            first.status === 'exported'
+              ? escapeHtml(`unsigned, nonce ${first.nonce}`)
+              : `<code>${escapeHtml(first.tx_hash)}</code>`,
             escapeHtml(chainName(first.chain_id)),
             escapeHtml(sweepRailOf(first)),
             // A TRON top-up is TRX the treasury sent a deposit address for its sweep's energy.
-            escapeHtml(first.status === 'top_up' ? 'top-up' : sweepStatusOf(first.status)),
+            escapeHtml(
+              first.status === 'top_up'
+                ? 'top-up'
+                : first.status === 'exported'
+                  ? 'exported (awaiting signature)'
+                  : sweepStatusOf(first.status),
+            ),
             escapeHtml(String(new Set(group.map((r) => r.address)).size)),
             escapeHtml(
               [...totals].map(([asset, t]) => `${formatAtomic(t.atomic, t.decimals)} ${asset}`).join(', '),
