@@ -101,23 +101,19 @@ export async function openTronExports(
   livemode: boolean,
   limit: number,
 ): Promise<OpenTronExportTransaction[]> {
-  const { rows } = await q.query<{
-    chain_id: string | number;
-    export_id: string;
-    tx_id: string;
-    step: number;
-    purpose: 'top_up' | 'sweep';
-    address: string;
-    signer: string;
-    from_address: string;
-    to_address: string;
-    asset: string;
-    amount_atomic: string;
-    status: 'exported' | 'superseded';
-    superseded_by: string | null;
-    expires_at: Date | string;
-    created_at: Date | string;
-  }>(
+  const { rows } = await q.query<
+    Omit<
+      OpenTronExportTransaction,
+      'chain_id' | 'from' | 'to' | 'amount_atomic' | 'expires_at' | 'created_at'
+    > & {
+      chain_id: string | number;
+      from_address: string;
+      to_address: string;
+      amount_atomic: string;
+      expires_at: Date | string;
+      created_at: Date | string;
+    }
+  >(
     `SELECT t.chain_id, t.export_id, t.tx_id, t.step, t.purpose, t.address, t.signer, t.from_address,
             t.to_address, t.asset, t.amount_atomic::text AS amount_atomic, t.status, t.superseded_by,
             t.expires_at, t.created_at
@@ -133,20 +129,12 @@ export async function openTronExports(
       LIMIT $2`,
     [livemode, limit],
   );
-  return rows.map((r) => ({
+  return rows.map(({ from_address, to_address, ...r }) => ({
+    ...r,
     chain_id: Number(r.chain_id),
-    export_id: r.export_id,
-    tx_id: r.tx_id,
-    step: r.step,
-    purpose: r.purpose,
-    address: r.address,
-    signer: r.signer,
-    from: r.from_address,
-    to: r.to_address,
-    asset: r.asset,
+    from: from_address,
+    to: to_address,
     amount_atomic: BigInt(r.amount_atomic),
-    status: r.status,
-    superseded_by: r.superseded_by,
     expires_at: new Date(r.expires_at),
     created_at: new Date(r.created_at),
   }));
