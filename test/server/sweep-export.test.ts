@@ -22,6 +22,7 @@ import { startStack, testMerchantWallet, type Stack } from '../support/stack.js'
 import { testSecretBox } from '../support/app.js';
 import { callApi, waitFor, waitForPaid } from '../support/wait.js';
 import { startEndpoint } from '../support/webhook-receiver.js';
+import { merchantPageHtml, pageSection } from '../support/merchant-page.js';
 import { SweepStore } from '../../packages/server/src/store/sweep-store.js';
 import { reconcile } from '../../packages/server/src/treasury/reconcile.js';
 
@@ -36,26 +37,8 @@ describe('sweep --export in xpub mode: unsigned transactions the merchant signs 
   const sent: { hash: Hex; exported: SweepExport['transactions'][number] }[] = [];
 
   /** The merchant page's HTML, signed in with the stack's secret key. */
-  const merchantPage = async () => {
-    const login = await fetch(`${stack.apiUrl}/merchant/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: `key=${encodeURIComponent(stack.secretKey)}`,
-      redirect: 'manual',
-    });
-    assert.equal(login.status, 303);
-    const cookie = String(login.headers.get('set-cookie')).split(';')[0]!;
-    const page = await fetch(`${stack.apiUrl}/merchant`, { headers: { cookie } });
-    assert.equal(page.status, 200);
-    return page.text();
-  };
-  /** The `<tr>` rows of the page's section titled `title`. */
-  const section = (html: string, title: string) => {
-    const start = html.indexOf(`<h2>${title}`);
-    assert.ok(start >= 0, `the section ${title}`);
-    const table = html.slice(start, html.indexOf('</table>', start));
-    return table.split('<tr>').slice(2);
-  };
+  const merchantPage = () => merchantPageHtml(stack.apiUrl, stack.secretKey);
+  const section = pageSection;
 
   before(async () => {
     stack = await startStack({

@@ -45,6 +45,7 @@ import { formatAtomic, toAtomic } from '../../packages/server/src/money.js';
 import { deployTestToken, devClients, sendDevPayment, startAnvil, type Anvil } from '../support/chain.js';
 import { testSecretBox } from '../support/app.js';
 import { recordSecrets, testLogger } from '../support/logs.js';
+import { merchantPageHtml, pageSection } from '../support/merchant-page.js';
 import { testMerchantWallet, testSecretKey } from '../support/stack.js';
 import { startTronHttpApi, type Burn, type TronHttpApi } from '../support/tron-http-api.js';
 import { waitFor } from '../support/wait-for.js';
@@ -315,6 +316,28 @@ describe('the keyless TRON treasury: exports TronWeb signs, sweeps and payouts b
   /** The purposes and assets of an export's transactions for one deposit address. */
   const movesOf = (file: TronSweepExport, address: string) =>
     file.transactions.filter((t) => heldAddressOf(t) === address).map((t) => [t.purpose, t.asset]);
+  /** The merchant page's open TRON export transactions for `key`, each as its cells' text. */
+  const tronExportsOnPage = async (key = secretKey) =>
+    pageSection(await merchantPageHtml(server.url, key), 'TRON sweeps exported, awaiting signature').map(
+      (row) =>
+        row
+          .split('</td>')
+          .slice(0, -1)
+          .map((cell) => cell.replace(/<[^>]+>/g, '')),
+    );
+  /** What the page should show for each transaction of `file`, with `status`. */
+  const pageRowsOf = (file: TronSweepExport, status: string) =>
+    file.transactions.map((t) => [
+      file.export_id,
+      String(t.step),
+      t.purpose === 'top_up' ? 'top-up' : 'sweep',
+      'tron-local',
+      t.signer,
+      `${t.from} → ${t.to}`,
+      `${formatAtomic(BigInt(t.amount_atomic), 6)} ${t.asset}`,
+      status,
+      new Date(file.expires_at).toISOString(),
+    ]);
   const sweepRows = async (status: string) =>
     (
       await db().query<{ n: number }>(
@@ -771,6 +794,11 @@ describe('the keyless TRON treasury: exports TronWeb signs, sweeps and payouts b
       (await exportRows(first.export_id)).map((r) => [r.tx_id, r.status, r.address]),
       first.transactions.map((t) => [t.transaction.txID, 'exported', heldAddressOf(t)]),
     );
+    // The merchant page lists each of its transactions, in signing order; a live key sees none (test-mode deposits).
+    assert.deepEqual(await tronExportsOnPage(), pageRowsOf(first, 'exported (awaiting signature)'));
+    const { key: liveKey } = await createApiKey(server.app.apiKeys, { mode: 'live', scopes: ['read'] });
+    recordSecrets(liveKey);
+    assert.deepEqual(await tronExportsOnPage(liveKey), []);
     // Exported again before the first file reached the chain: its addresses are left out, and it says so.
     const warnings: string[] = [];
     const second = await sweepExport({}, warnings);
@@ -801,7 +829,15 @@ describe('the keyless TRON treasury: exports TronWeb signs, sweeps and payouts b
       ),
     );
     assert.ok(warnings.some((w) => w.includes(`superseded the live transactions of ${first.export_id}`)));
+    // The page lists the replacement, and the superseded file as still broadcastable until it expires.
+    const superseded = `superseded by ${third.export_id}: can still be broadcast until it expires`;
+    assert.deepEqual(await tronExportsOnPage(), [
+      ...pageRowsOf(third, 'exported (awaiting signature)'),
+      ...pageRowsOf(first, superseded),
+    ]);
     await broadcastAll(third);
+    // Seen on chain, the replacement leaves the page (recent sweeps show it); the superseded file stays.
+    assert.deepEqual(await tronExportsOnPage(), pageRowsOf(first, superseded));
     assert.ok(
       (await exportRows(first.export_id)).every((r) => r.status === 'superseded'),
       'the superseded file never reached the chain',

@@ -66,6 +66,80 @@ export async function heldTronAddresses(
   return held;
 }
 
+/** A transaction of a TRON `sweep --export` that has not reached the chain yet, as the merchant page lists it. */
+export interface OpenTronExportTransaction {
+  chain_id: number;
+  export_id: string;
+  /** The transaction id, hex. */
+  tx_id: string;
+  step: number;
+  purpose: 'top_up' | 'sweep';
+  /** The deposit address it belongs to (a top-up's recipient, a sweep's sender). */
+  address: string;
+  signer: string;
+  from: string;
+  to: string;
+  /** The method id (`usdt@tron`, `trx@tron`). */
+  asset: string;
+  amount_atomic: bigint;
+  /** `exported`, or `superseded` (by `superseded_by`): a signed copy can still be broadcast until `expires_at`. */
+  status: 'exported' | 'superseded';
+  superseded_by: string | null;
+  expires_at: Date;
+  created_at: Date;
+}
+
+/**
+ * The transactions of every chain's TRON exports still open — `exported`, or `superseded` and so
+ * still valid on chain until they expire — for the deposit addresses of `livemode` sessions (a
+ * deposit address belongs to one session, so its mode is its session's; a top-up's is its
+ * recipient's), newest export first, each in its signing order.
+ * @example const open = await openTronExports(db, session.caller.mode === 'live', 200);
+ */
+export async function openTronExports(
+  q: Queryable,
+  livemode: boolean,
+  limit: number,
+): Promise<OpenTronExportTransaction[]> {
+  const { rows } = await q.query<
+    Omit<
+      OpenTronExportTransaction,
+      'chain_id' | 'from' | 'to' | 'amount_atomic' | 'expires_at' | 'created_at'
+    > & {
+      chain_id: string | number;
+      from_address: string;
+      to_address: string;
+      amount_atomic: string;
+      expires_at: Date | string;
+      created_at: Date | string;
+    }
+  >(
+    `SELECT t.chain_id, t.export_id, t.tx_id, t.step, t.purpose, t.address, t.signer, t.from_address,
+            t.to_address, t.asset, t.amount_atomic::text AS amount_atomic, t.status, t.superseded_by,
+            t.expires_at, t.created_at
+       FROM tron_export_transactions t
+       JOIN LATERAL (
+         SELECT session_id FROM deposits WHERE chain_id = t.chain_id AND address = t.address
+         UNION ALL
+         SELECT session_id FROM abandoned_deposits WHERE chain_id = t.chain_id AND address = t.address
+         LIMIT 1) d ON true
+       JOIN sessions s ON s.id = d.session_id
+      WHERE t.status IN ('exported', 'superseded') AND s.livemode = $1
+      ORDER BY t.created_at DESC, t.export_id, t.step
+      LIMIT $2`,
+    [livemode, limit],
+  );
+  return rows.map(({ from_address, to_address, ...r }) => ({
+    ...r,
+    chain_id: Number(r.chain_id),
+    from: from_address,
+    to: to_address,
+    amount_atomic: BigInt(r.amount_atomic),
+    expires_at: new Date(r.expires_at),
+    created_at: new Date(r.created_at),
+  }));
+}
+
 /**
  * Records the transactions of `file` as exported, and calls `write(file)` in the same database
  * transaction (a file that cannot be written holds nothing). Under the TRON treasury lock, so that

@@ -1,8 +1,9 @@
 /**
  * The merchant page, `/merchant`: balances, the payouts waiting for approval (approve, cancel), the
  * deposit spends waiting for review (money that left a deposit address for somewhere other than the
- * treasury), the xpub-mode sweeps exported and awaiting the merchant's signature, recent sweeps of
- * every rail (EVM forwarder, adopted, xpub, UTXO, TRON) with their status, recent
+ * treasury), the xpub-mode sweeps exported and awaiting the merchant's signature, the transactions of
+ * TRON `sweep --export` files not yet seen on chain (superseded ones too, while a signed copy could
+ * still be broadcast), recent sweeps of every rail (EVM forwarder, adopted, xpub, UTXO, TRON) with their status, recent
  * payouts, the sessions for review and the latest sessions — server-rendered HTML, no script. Every
  * value shown is escaped: addresses, review reasons and references come from the chain or the API.
  *
@@ -34,6 +35,7 @@ import type { SessionSearch } from '../../sessions/session-search.js';
 import type { ApiKeyStore } from '../../store/api-key-store.js';
 import { SweepStore } from '../../store/sweep-store.js';
 import type { Ledger } from '../../treasury/ledger.js';
+import { openTronExports } from '../../treasury/tron-sweep-reservations.js';
 import { payoutView, type Payouts } from '../../treasury/payouts.js';
 import { sweepRailOf, sweepStatusOf } from '../../webhooks/sweep-webhooks.js';
 import { escapeHtml } from '../checkout/index.js';
@@ -192,6 +194,8 @@ export const merchantPageRoutes: FastifyPluginAsyncZod<MerchantPageOptions> = as
     const spends = await sweeps.listForMode(live, { status: 'needs_review', limit: 100 });
     // xpub-mode EVM exports not found on chain yet: the merchant still has to sign (or they are unconfirmed).
     const exported = await sweeps.listForMode(live, { status: 'exported', limit: 100 });
+    // TRON exports not seen on chain, nor expired: the top-ups and sweeps still to sign and broadcast.
+    const tronExported = await openTronExports(db, live, 200);
     // The 20 newest sweep transactions: their rows (a batch has one per deposit address and asset).
     const sweepTxs = new Map<string, Awaited<ReturnType<typeof sweeps.listForMode>>>();
     for (const row of await sweeps.listForMode(live, { limit: 500 })) {
@@ -273,6 +277,24 @@ ${message ? `<p class="msg" role="status">${escapeHtml(message)}</p>` : ''}
             escapeHtml(r.created_at.toISOString()),
           ];
         }),
+      )}</tbody></table>
+<h2>TRON sweeps exported, awaiting signature (${tronExported.length})</h2>
+<p>Transactions of TRON <code>sweep --export</code> files not yet seen on chain: sign and broadcast each file in its steps' order (a top-up is TRX from the treasury for its sweep's energy). Each is booked when the treasury watch sees it; unsent past its expiry, java-tron refuses it and its deposit address is free for the next export. A transaction superseded by <code>--replace</code> is listed until it expires: a copy already signed can still be broadcast until then.</p><table><thead><tr><th>Export</th><th>Step</th><th>Purpose</th><th>Chain</th><th>Signer</th><th>From → to</th><th>Amount</th><th>Status</th><th>Expires</th></tr></thead><tbody>${rows(
+        tronExported.map((t) => [
+          `<code>${escapeHtml(t.export_id)}</code>`,
+          escapeHtml(String(t.step)),
+          escapeHtml(t.purpose === 'top_up' ? 'top-up' : 'sweep'),
+          escapeHtml(chainName(t.chain_id)),
+          `<code>${escapeHtml(t.signer)}</code>`,
+          `<code>${escapeHtml(t.from)}</code> → <code>${escapeHtml(t.to)}</code>`,
+          escapeHtml(`${formatAtomic(t.amount_atomic, ledger.method(t.asset)?.decimals ?? 0)} ${t.asset}`),
+          escapeHtml(
+            t.status === 'superseded'
+              ? `superseded by ${t.superseded_by ?? 'a later export'}: can still be broadcast until it expires`
+              : 'exported (awaiting signature)',
+          ),
+          escapeHtml(t.expires_at.toISOString()),
+        ]),
       )}</tbody></table>
 <h2>Recent sweeps</h2><table><thead><tr><th>Transaction</th><th>Chain</th><th>Rail</th><th>Status</th><th>Deposits</th><th>Amount</th><th>To</th><th>Block</th></tr></thead><tbody>${rows(
         [...sweepTxs.values()].map((group) => {
