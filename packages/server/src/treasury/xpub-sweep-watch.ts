@@ -294,9 +294,24 @@ export function createXpubSweepWatch(options: {
         }
         if (count <= row.nonce) {
           report.waiting += 1;
+          // Unused up to `confirmed`: the search starts there, after a restart too (lastSeen is lost).
+          await store.advanceExportBlock(row, confirmed + 1);
           continue;
         }
-        const status = await settle(row, confirmed);
+        let status: ExportResolution['status'] | null;
+        try {
+          status = await settle(row, confirmed);
+        } catch (error) {
+          // The node cannot answer the search (no state at the blocks it needs: a full node keeps
+          // recent blocks only) or failed: nothing is booked or guessed for this row, which stays
+          // exported (the merchant page shows it) and is searched again next pass; the others go on.
+          report.waiting += 1;
+          logger?.warn(
+            { chain: chain.key, address: row.address, nonce: row.nonce, err: (error as Error).message },
+            'exported sweep: its nonce is used but the node cannot say where (an archive node can); not booked, looked for again next pass',
+          );
+          continue;
+        }
         if (status === 'confirmed') report.confirmed += 1;
         else if (status === 'failed') report.failed += 1;
         else if (status === 'needs_review') report.reviews += 1;
