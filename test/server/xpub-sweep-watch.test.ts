@@ -8,7 +8,8 @@ import { devClients, startAnvil, type Anvil } from '../support/chain.js';
 import { sendCoinTo } from '../support/forwarders.js';
 import { migratedPglite, testConfig } from '../support/app.js';
 import type { Database } from '../../packages/server/src/store/database.js';
-import { SweepStore, type SweepRecord } from '../../packages/server/src/store/sweep-store.js';
+import { SweepStore } from '../../packages/server/src/store/sweep-store.js';
+import { exportRecords, type SweepExport } from '../../packages/server/src/treasury/xpub-sweep-export.js';
 import { Ledger } from '../../packages/server/src/treasury/ledger.js';
 import { createXpubSweepWatch } from '../../packages/server/src/treasury/xpub-sweep-watch.js';
 
@@ -74,31 +75,24 @@ describe('xpub sweep watch: a node without old state', () => {
     const account = privateKeyToAccount(key);
     await sendCoinTo(anvil.rpcUrl, [account.address], [parseEther('1')]);
     const address = account.address.toLowerCase() as `0x${string}`;
-    const now = new Date();
-    const record: SweepRecord = {
+    // The row `sweep --export` records for it (the unsigned transaction: any bytes, for its placeholder hash).
+    const [record] = exportRecords({
       chain_id: 31337,
-      tx_hash: `0x${randomBytes(32).toString('hex')}`,
-      address,
-      derivation_index: 0,
-      token_symbol: 'ETH',
-      token_address: null,
-      treasury_address: treasury.toLowerCase() as `0x${string}`,
-      planned_atomic: amount,
-      amount_atomic: null,
-      status: 'exported',
-      batch_deposits: 1,
-      tx_gas_used: null,
-      gas_share: null,
-      effective_gas_price: null,
-      block_number: null,
-      relayer_address: address,
-      nonce: 0,
-      raw_tx: '0x',
-      created_at: now,
-      updated_at: now,
-    };
+      to: treasury,
+      transactions: [
+        {
+          from: account.address,
+          derivation_index: 0,
+          asset: 'ETH',
+          token_address: null,
+          amount_atomic: amount.toString(),
+          tx: { nonce: 0 },
+          unsigned_tx: `0x${randomBytes(32).toString('hex')}`,
+        },
+      ],
+    } as unknown as SweepExport);
     const pub = devClients(anvil.rpcUrl).public;
-    await store.recordExport(31337, [record], Number(await pub.getBlockNumber()));
+    await store.recordExport(31337, [record!], Number(await pub.getBlockNumber()));
     /** The merchant's wallet signs and sends it. */
     const sign = async () => {
       const wallet = createWalletClient({ chain: foundry, transport: http(anvil.rpcUrl), account });
