@@ -12,7 +12,8 @@
  * burns no such thing: the test lowers the sender's balance by the same sun (`anvil_setBalance`)
  * after the transaction, so that the chain and what the "node" reports agree, as on TRON.
  *
- * `/walletsolidity/gettransactionbyid` (a transaction's contract type) answers a mined transaction
+ * `/walletsolidity/gettransactionbyid` and `/wallet/gettransactionbyid` (a transaction's contract
+ * type; the full node's answers before it is solidified) answer a mined transaction
  * as a TRX transfer (`TransferContract`), or as a TRC-10 one when the test declared it with
  * {@link TronHttpApi.trc10}; `{}` for one anvil has not mined.
  */
@@ -139,7 +140,7 @@ export async function startTronHttpApi(options: { rpcUrl?: string } = {}): Promi
     const send = (status: number, body: string) => {
       response.writeHead(status, { 'content-type': 'application/json' }).end(`${body}\n`);
     };
-    if (path === '/walletsolidity/gettransactionbyid') {
+    if (path === '/walletsolidity/gettransactionbyid' || path === '/wallet/gettransactionbyid') {
       const chunks: Buffer[] = [];
       request.on('data', (chunk: Buffer) => chunks.push(chunk));
       request.on('end', () => {

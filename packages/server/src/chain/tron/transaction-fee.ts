@@ -82,11 +82,16 @@ interface ReaderOptions {
 }
 
 /**
- * `POST {httpApiUrl}/walletsolidity/{endpoint} {"value": txid}` → the answer's JSON; throws
+ * `POST {httpApiUrl}/{node}/{endpoint} {"value": txid}` → the answer's JSON (`walletsolidity`: the
+ * solidified chain; `wallet`: the full node's, blocks not solidified yet included); throws
  * {@link TronApiError} when the node does not answer or answers an HTTP error.
  */
-function solidityPost(options: ReaderOptions, endpoint: string): (txid: string) => Promise<unknown> {
-  const url = `${options.httpApiUrl.replace(/\/+$/, '')}/walletsolidity/${endpoint}`;
+function solidityPost(
+  options: ReaderOptions,
+  endpoint: string,
+  node: 'walletsolidity' | 'wallet' = 'walletsolidity',
+): (txid: string) => Promise<unknown> {
+  const url = `${options.httpApiUrl.replace(/\/+$/, '')}/${node}/${endpoint}`;
   return async (value) => {
     let response: Response;
     try {
@@ -99,12 +104,12 @@ function solidityPost(options: ReaderOptions, endpoint: string): (txid: string) 
     } catch (error) {
       // Only the host: a provider's URL may carry a key.
       throw new TronApiError(
-        `the TRON HTTP API at ${new URL(url).host} did not answer /walletsolidity/${endpoint}: ${(error as Error).message}`,
+        `the TRON HTTP API at ${new URL(url).host} did not answer /${node}/${endpoint}: ${(error as Error).message}`,
       );
     }
     if (!response.ok)
       throw new TronApiError(
-        `the TRON HTTP API at ${new URL(url).host} answered ${response.status} to /walletsolidity/${endpoint}`,
+        `the TRON HTTP API at ${new URL(url).host} answered ${response.status} to /${node}/${endpoint}`,
       );
     return response.json();
   };
@@ -147,14 +152,19 @@ export function parseTransactionContractType(body: unknown, txid: string): strin
 }
 
 /**
- * A function that returns the contract type of a solidified transaction from the HTTP API at
- * `httpApiUrl` (`/walletsolidity/gettransactionbyid`). java-tron's JSON-RPC cannot say it: its
+ * A function that returns the contract type of a transaction from the HTTP API at `httpApiUrl`
+ * (`/walletsolidity/gettransactionbyid`, or `/wallet/gettransactionbyid` with `node: 'wallet'`). java-tron's JSON-RPC cannot say it: its
  * `eth_getBlockByNumber` gives a TRC-10 transfer (`TransferAssetContract`) the token amount as
  * `value`, as if it were TRX. Throws {@link TronApiError} when the node cannot answer.
  * @example await transactionContractTypeReader({ httpApiUrl: 'https://api.trongrid.io' })(txid) // 'TransferContract'
  */
-export function transactionContractTypeReader(options: ReaderOptions): (txid: string) => Promise<string> {
-  const post = solidityPost(options, 'gettransactionbyid');
+export function transactionContractTypeReader(
+  options: ReaderOptions & {
+    /** `wallet` for a transaction not solidified yet (the payment watcher's); default `walletsolidity`. */
+    node?: 'walletsolidity' | 'wallet';
+  },
+): (txid: string) => Promise<string> {
+  const post = solidityPost(options, 'gettransactionbyid', options.node);
   return async (txid) => {
     const value = txid.replace(/^0x/, '').toLowerCase();
     return parseTransactionContractType(await post(value), value);
