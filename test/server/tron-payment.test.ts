@@ -37,7 +37,7 @@ describe('USDT (TRC-20) and TRX on TRON', () => {
 
   before(async () => {
     anvil = await startAnvil({ args: ['--chain-id', String(TRON_LOCAL_ID)] });
-    api = await startTronHttpApi();
+    api = await startTronHttpApi({ rpcUrl: anvil.rpcUrl });
     usdtHex = await deployTestToken(anvil.rpcUrl, { symbol: 'USDT', decimals: 6 });
     usdt = tronAddressFromHex(usdtHex);
     const account = HDKey.fromMasterSeed(mnemonicToSeedSync(generateMnemonic(english))).derive(
@@ -182,6 +182,30 @@ describe('USDT (TRC-20) and TRX on TRON', () => {
     assert.equal(paid.transfers[0]!.token, 'TRX');
     assert.equal(paid.transfers[0]!.amount_atomic, '20000000');
     assert.equal(paid.transfers[0]!.to, payment!.address);
+  });
+
+  test('a TRC-10 token sent to a TRX deposit address pays nothing, though the JSON-RPC shows its amount as value', async () => {
+    const session = await createSession('5.00');
+    const { payment } = await choose(server.url, session, 'trx@tron-local');
+    const { wallet, public: pub } = devClients(anvil.rpcUrl);
+    // On TRON: 20 000 000 units of a TRC-10 token the buyer issued, not 20 TRX.
+    const fake = await wallet.sendTransaction({
+      chain: null,
+      to: tronAddressToHex(payment!.address),
+      value: 20_000_000n,
+    });
+    api.trc10(fake);
+    await pub.waitForTransactionReceipt({ hash: fake, pollingInterval: 50 });
+    await devClients(anvil.rpcUrl).test.mine({ blocks: 3 });
+    api.setSolid(await head());
+    const asked = api.count('/wallet/gettransactionbyid');
+    // The watcher's next ticks read its block (solid now): nothing paid.
+    const ticks = api.count('/walletsolidity/getnowblock');
+    await waitFor(() => api.count('/walletsolidity/getnowblock') >= ticks + 3, 10_000, 'three more ticks');
+    const s = await view(server.url, secretKey, session.id);
+    assert.equal(s.status, 'open');
+    assert.deepEqual(s.transfers, []);
+    assert.ok(api.count('/wallet/gettransactionbyid') > asked, 'its contract type was asked');
   });
 
   test('a fresh watcher whose solidified head lags records where it starts, so a payment mined before the solid line reaches it is seen', async () => {

@@ -1,7 +1,8 @@
 /**
  * TRON's solidified head, read from java-tron's HTTP API as recorded in `test/support/tron-fixtures/`
  * and served locally: the answers a node gives when synced, not yet synced, failing, or down; and
- * what a transaction burned (`/walletsolidity/gettransactioninfobyid`), likewise.
+ * what a transaction burned (`/walletsolidity/gettransactioninfobyid`) and its contract type
+ * (`/walletsolidity/gettransactionbyid`), likewise.
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -13,7 +14,9 @@ import {
 } from '../../packages/server/src/chain/tron/solid-head.js';
 import { tronDialect } from '../../packages/server/src/chain/tron/chain-watcher.js';
 import {
+  parseTransactionContractType,
   parseTransactionInfo,
+  transactionContractTypeReader,
   transactionFeeReader,
 } from '../../packages/server/src/chain/tron/transaction-fee.js';
 import type { ChainConfig } from '../../packages/server/src/config.js';
@@ -138,5 +141,38 @@ describe('what a TRON transaction burned', () => {
     await assert.rejects(read(id), /answered 503/);
     assert.equal(api.count('/walletsolidity/gettransactioninfobyid'), 3, 'one request per question');
     await assert.rejects(transactionFeeReader({ httpApiUrl: 'http://127.0.0.1:9' })(id), /did not answer/);
+  });
+  test("a transaction's contract type: TRX (TransferContract) or a TRC-10 token; {}, an error or another id are errors", async () => {
+    for (const [file, type] of [
+      ['walletsolidity-gettransactionbyid-trx.json', 'TransferContract'],
+      ['walletsolidity-gettransactionbyid-trc10.json', 'TransferAssetContract'],
+    ] as const) {
+      const tx = recorded(file) as { txID: string };
+      assert.equal(parseTransactionContractType(tx, tx.txID.toUpperCase()), type);
+      assert.throws(() => parseTransactionContractType(tx, 'ab'.repeat(32)), /another transaction/);
+      assert.throws(
+        () => parseTransactionContractType({ ...tx, raw_data: {} }, tx.txID),
+        /without a contract type/,
+      );
+    }
+    const id = 'ab'.repeat(32);
+    assert.throws(
+      () =>
+        parseTransactionContractType(recorded('walletsolidity-gettransactioninfobyid-not-found.json'), id),
+      /no solidified transaction/,
+    );
+    assert.throws(
+      () => parseTransactionContractType(recorded('walletsolidity-error.json'), id),
+      TronApiError,
+    );
+    // The stand-in without a chain knows no transaction: `{}`.
+    await assert.rejects(
+      transactionContractTypeReader({ httpApiUrl: api.url })(`0x${id}`),
+      /no solidified transaction/,
+    );
+    await assert.rejects(
+      transactionContractTypeReader({ httpApiUrl: 'http://127.0.0.1:9' })(id),
+      /did not answer/,
+    );
   });
 });

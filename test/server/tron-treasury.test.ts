@@ -676,6 +676,40 @@ describe('the keyless TRON treasury: exports TronWeb signs, sweeps and payouts b
     assert.deepEqual(await reconcileNow(), { code: 0, lines: [] });
   });
 
+  test('a TRC-10 token sent to the treasury is no TRX funding, though the JSON-RPC shows its amount as value', async () => {
+    const before = await balances();
+    const hash = await devClients(anvil.rpcUrl).wallet.sendTransaction({
+      chain: null,
+      to: treasuryHex,
+      value: 7_000_000n,
+    });
+    // On TRON: 7 000 000 units of a TRC-10 token (an airdrop anyone can send), not 7 TRX.
+    api.trc10(hash);
+    const { blockNumber } = await pub().waitForTransactionReceipt({ hash });
+    await settle();
+    await waitFor(
+      async () =>
+        Number(
+          (
+            await db().query<{ n: string }>(
+              'SELECT scanned_to::text AS n FROM tron_treasury_cursors WHERE chain_id = $1',
+              [TRON_LOCAL_ID],
+            )
+          ).rows[0]?.n ?? 0,
+        ) >= Number(blockNumber),
+      15_000,
+      'the treasury watch past the transfer',
+    );
+    assert.deepEqual(await entriesOf(hash), [], 'nothing booked');
+    assert.ok(api.count('/walletsolidity/gettransactionbyid') > 0, 'its contract type was asked');
+    const [b, a] = [before, await balances()].map((x) => x.find((y) => y.asset === TRX)!);
+    assert.equal(a!.available, b!.available, 'available unchanged');
+    // anvil moved its coin where java-tron would have moved a token: take it back, so that the
+    // chain and the ledger agree again (as burnOnChain does for what anvil does not burn).
+    const balance = await pub().getBalance({ address: treasuryHex });
+    await devClients(anvil.rpcUrl).test.setBalance({ address: treasuryHex, value: balance - 7_000_000n });
+  });
+
   test('while gettransactioninfobyid cannot answer, the watch holds its cursor; after, it books each transfer and fee once', async () => {
     const e = await pay('5.00', TRX);
     await settle();

@@ -11,6 +11,11 @@
  * — the bandwidth a sender without free bandwidth burns, a new account's 1 TRX activation. anvil
  * burns no such thing: the test lowers the sender's balance by the same sun (`anvil_setBalance`)
  * after the transaction, so that the chain and what the "node" reports agree, as on TRON.
+ *
+ * `/walletsolidity/gettransactionbyid` and `/wallet/gettransactionbyid` (a transaction's contract
+ * type; the full node's answers before it is solidified) answer a mined transaction
+ * as a TRX transfer (`TransferContract`), or as a TRC-10 one when the test declared it with
+ * {@link TronHttpApi.trc10}; `{}` for one anvil has not mined.
  */
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -45,6 +50,12 @@ export interface TronHttpApi {
   setTransactionInfo(answer: TransactionInfoAnswer): void;
   /** Declares what transaction `txid` burned beyond the stand-in's gas (once mined). */
   burn(txid: string, burn: Burn): void;
+  /**
+   * Declares transaction `txid` a TRC-10 transfer (`TransferAssetContract`) for
+   * `/walletsolidity/gettransactionbyid`: anvil can only send its coin, which java-tron's JSON-RPC
+   * shows the same for TRX and for a TRC-10 token (the amount as `value`).
+   */
+  trc10(txid: string): void;
   /** Requests per path so far. */
   count(path: string): number;
   close(): Promise<void>;
@@ -121,6 +132,7 @@ export async function startTronHttpApi(options: { rpcUrl?: string } = {}): Promi
   let solidAnswer: SolidAnswer = JSON.parse(solid).block_header.raw_data.number as number;
   let infoAnswer: TransactionInfoAnswer = 'chain';
   const burns = new Map<string, Burn>();
+  const trc10 = new Set<string>();
   const counts = new Map<string, number>();
   const server = createServer((request, response) => {
     const path = new URL(request.url ?? '/', 'http://x').pathname;
@@ -128,6 +140,29 @@ export async function startTronHttpApi(options: { rpcUrl?: string } = {}): Promi
     const send = (status: number, body: string) => {
       response.writeHead(status, { 'content-type': 'application/json' }).end(`${body}\n`);
     };
+    if (path === '/walletsolidity/gettransactionbyid' || path === '/wallet/gettransactionbyid') {
+      const chunks: Buffer[] = [];
+      request.on('data', (chunk: Buffer) => chunks.push(chunk));
+      request.on('end', () => {
+        const txid = String((JSON.parse(Buffer.concat(chunks).toString()) as { value?: unknown }).value);
+        const known = options.rpcUrl
+          ? rpc<unknown>(options.rpcUrl, 'eth_getTransactionReceipt', [`0x${txid}`])
+          : Promise.resolve(null);
+        known.then(
+          (receipt) => {
+            // As gettransactioninfobyid: `{}` for a transaction the node does not have.
+            if (!receipt) return send(200, fixture('walletsolidity-gettransactioninfobyid-not-found.json'));
+            const tx = JSON.parse(
+              fixture(`walletsolidity-gettransactionbyid-${trc10.has(txid) ? 'trc10' : 'trx'}.json`),
+            ) as { txID: string };
+            tx.txID = txid;
+            send(200, JSON.stringify(tx));
+          },
+          () => send(200, fixture('walletsolidity-error.json')),
+        );
+      });
+      return;
+    }
     if (path === '/walletsolidity/gettransactioninfobyid') {
       const chunks: Buffer[] = [];
       request.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -165,6 +200,7 @@ export async function startTronHttpApi(options: { rpcUrl?: string } = {}): Promi
     setHead: (height) => void (headHeight = height),
     setTransactionInfo: (answer) => void (infoAnswer = answer),
     burn: (txid, burn) => void burns.set(txid.replace(/^0x/, '').toLowerCase(), burn),
+    trc10: (txid) => void trc10.add(txid.replace(/^0x/, '').toLowerCase()),
     count: (path) => counts.get(path) ?? 0,
     close: () =>
       new Promise<void>((resolve, reject) => {

@@ -206,7 +206,7 @@ const chainFields = z.strictObject({
     .url({ protocol: /^https?$/ })
     .optional()
     .describe(
-      "TRON only: the node's HTTP API (`https://api.trongrid.io`, `http://node:8090`), read for the solidified head (`/walletsolidity/getnowblock`); without it the JSON-RPC `finalized` tag is used.",
+      "TRON only: the node's HTTP API (`https://api.trongrid.io`, `http://node:8090`), read for the solidified head (`/walletsolidity/getnowblock`; without it the JSON-RPC `finalized` tag is used), what transactions burned, and whether a transfer is TRX or a TRC-10 token (`gettransactionbyid`: the JSON-RPC shows both alike). Set it on a chain that takes TRX: without it a TRC-10 token sent to a deposit address counts as TRX.",
     ),
   finality: z
     .enum(['solidified', 'confirmations'])

@@ -373,6 +373,19 @@ export class SweepStore extends Store {
   }
 
   /**
+   * Moves an exported row's `export_block` up to `block` (never down): the watch saw its nonce unused
+   * at `block - 1`, so a later search for it starts there, after a restart too — a full node answers
+   * nonces only at recent blocks, and an export may wait days for its signature.
+   */
+  async advanceExportBlock(row: SweepRecord, block: number): Promise<void> {
+    await this.db.query(
+      `UPDATE sweeps SET export_block = $5 WHERE chain_id = $1 AND tx_hash = $2 AND address = $3
+         AND token_symbol = $4 AND status = 'exported' AND (export_block IS NULL OR export_block < $5)`,
+      [row.chain_id, row.tx_hash, row.address, row.token_symbol, block],
+    );
+  }
+
+  /**
    * Settles an exported row, in `tx`, with what used its nonce: its placeholder hash becomes the
    * transaction's, with the outcome's status, amount, gas (all of it: the deposit address paid it
    * alone) and block. False when the row is no longer `exported` (another instance settled it).

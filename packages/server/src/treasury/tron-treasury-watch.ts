@@ -33,7 +33,9 @@
  *   warning logged; `reconcile` shows the difference until a person looks. Never silently booked.
  * - money reaching the treasury from an address it does not follow (not a deposit address: the
  *   merchant funding it with TRX for top-ups, or USDT): a `treasury_funding` entry (into
- *   `in_treasury` and `available`), once per transfer (migration 27). Its fee is the sender's.
+ *   `in_treasury` and `available`), once per transfer (migration 27). Its fee is the sender's. TRX only
+ *   when the HTTP API says the transaction is a `TransferContract`: the JSON-RPC shows a TRC-10 token
+ *   transfer's amount as `value` too; without `http_api_url` no TRX funding is booked.
  * - fees: the TRX each transaction sent by a deposit address or the treasury burned (sweeps, top-ups,
  *   payouts, transfers left for review), a `fee` entry of the address that sent it, read from the
  *   HTTP API (`http_api_url`): `/walletsolidity/gettransactioninfobyid`'s `fee`, the total burned —
@@ -53,7 +55,7 @@ import type { ChainConfig } from '../config.js';
 import type { Database, Queryable } from '../store/database.js';
 import { lockTronTreasury } from '../store/tron-treasury-lock.js';
 import { tronAddressFromHex, tronAddressToHex } from '../chain/tron/address.js';
-import { transactionFeeReader } from '../chain/tron/transaction-fee.js';
+import { transactionContractTypeReader, transactionFeeReader } from '../chain/tron/transaction-fee.js';
 import type { Ledger } from './ledger.js';
 import { reserveEntry, type PayoutRecord, type Payouts } from './payouts.js';
 import { runPeriodically } from './periodic-run.js';
@@ -140,6 +142,11 @@ export function createTronTreasuryWatch(options: {
    * receipt's energy alone.
    */
   transactionFee?: ((txid: string) => Promise<bigint>) | undefined;
+  /**
+   * The contract type of a transaction (`TransferContract` for TRX); throws when it cannot say.
+   * Default: the HTTP API's `/walletsolidity/gettransactionbyid` when the chain has `http_api_url`.
+   */
+  transactionType?: ((txid: string) => Promise<string>) | undefined;
 }): TronTreasuryWatch {
   const { chain, db, ledger, payouts, client, logger } = options;
   const clock = options.clock ?? (() => new Date());
@@ -149,6 +156,9 @@ export function createTronTreasuryWatch(options: {
   const transactionFee =
     options.transactionFee ??
     (chain.http_api_url ? transactionFeeReader({ httpApiUrl: chain.http_api_url }) : null);
+  const transactionType =
+    options.transactionType ??
+    (chain.http_api_url ? transactionContractTypeReader({ httpApiUrl: chain.http_api_url }) : null);
   if (!transactionFee)
     logger.warn(
       { chain: chain.key },
@@ -324,17 +334,31 @@ export function createTronTreasuryWatch(options: {
         if (!followed.has(m.from)) fundings.push(m);
     for (const tx of incoming) {
       const receipt = await client.getTransactionReceipt({ hash: tx.hash });
-      if (receipt.status === 'success')
-        fundings.push({
-          from: tx.from,
-          to: treasuryHex as Address,
-          amount: tx.value,
-          token: null,
-          symbol: nativeSymbol,
-          tx_hash: tx.hash.replace(/^0x/, ''),
-          log_index: -1,
-          block: tx.block,
-        });
+      if (receipt.status !== 'success') continue;
+      // java-tron's JSON-RPC gives a TRC-10 transfer (TransferAssetContract: tokens anyone can send
+      // anyone, spam included) its token amount as `value`, like TRX: only a TransferContract is TRX.
+      // Unknown (no HTTP API): not booked, as the rest of the treasury's unexplained money, reconcile
+      // shows it. The HTTP API failing throws: the pass reads these blocks again.
+      const type = transactionType ? await transactionType(tx.hash.replace(/^0x/, '')) : null;
+      if (type !== 'TransferContract') {
+        logger.warn(
+          { chain: chain.key, tx_hash: tx.hash.replace(/^0x/, ''), type },
+          type
+            ? 'a transaction to the TRON treasury that is no TRX transfer (a TRC-10 token?): not booked as treasury funding'
+            : 'TRX to the TRON treasury from outside: without http_api_url its contract type (TRX or a TRC-10 token) is unknown; not booked, reconcile shows it',
+        );
+        continue;
+      }
+      fundings.push({
+        from: tx.from,
+        to: treasuryHex as Address,
+        amount: tx.value,
+        token: null,
+        symbol: nativeSymbol,
+        tx_hash: tx.hash.replace(/^0x/, ''),
+        log_index: -1,
+        block: tx.block,
+      });
     }
     return fundings.sort((a, b) => a.block - b.block || a.log_index - b.log_index);
   }

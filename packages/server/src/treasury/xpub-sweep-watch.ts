@@ -20,7 +20,11 @@
  * - it moved nothing (the merchant's wallet cancelled it with a zero-value transaction): `dropped`,
  *   its deposits are planned again by the next export; the gas a `fee` entry.
  * A transaction is only looked at once `confirmations` deep; a reorganisation deeper than that is not
- * taken back (as on TRON with `"finality": "confirmations"`). Money moved from a deposit address
+ * taken back (as on TRON with `"finality": "confirmations"`). A full node answers nonce counts at
+ * recent blocks only (geth keeps 128): each pass that finds a nonce still unused moves its row's
+ * `export_block` up to there, so that the search, after a restart too, spans only the blocks since;
+ * a nonce the node cannot search (used where it keeps no state) is neither booked nor guessed — its
+ * row stays `exported`, a warning is logged, the other rows go on (an archive node finds it). Money moved from a deposit address
  * without an export (the merchant's own wallet, by hand) is not found here: `reconcile` shows it.
  * @module
  */
@@ -85,7 +89,8 @@ export function createXpubSweepWatch(options: {
    * Per address, the last confirmed block a pass saw and the nonce count there: a nonce at or above
    * that count was unused up to that block, so the search for it starts there, not at the export's
    * block — a full node answers nonces only at recent blocks (geth keeps 128), and an export may wait
-   * days for its signature. After a restart the first search starts at the export's block.
+   * days for its signature. After a restart the search starts at the row's `export_block`, which
+   * each pass that saw the nonce unused moved up (`advanceExportBlock`).
    */
   const lastSeen = new Map<string, { block: number; count: number }>();
 
@@ -294,9 +299,24 @@ export function createXpubSweepWatch(options: {
         }
         if (count <= row.nonce) {
           report.waiting += 1;
+          // Unused up to `confirmed`: the search starts there, after a restart too (lastSeen is lost).
+          await store.advanceExportBlock(row, confirmed + 1);
           continue;
         }
-        const status = await settle(row, confirmed);
+        let status: ExportResolution['status'] | null;
+        try {
+          status = await settle(row, confirmed);
+        } catch (error) {
+          // The node cannot answer the search (no state at the blocks it needs: a full node keeps
+          // recent blocks only) or failed: nothing is booked or guessed for this row, which stays
+          // exported (the merchant page shows it) and is searched again next pass; the others go on.
+          report.waiting += 1;
+          logger?.warn(
+            { chain: chain.key, address: row.address, nonce: row.nonce, err: error },
+            'exported sweep: its nonce is used but the node cannot say where (an archive node can); not booked, looked for again next pass',
+          );
+          continue;
+        }
         if (status === 'confirmed') report.confirmed += 1;
         else if (status === 'failed') report.failed += 1;
         else if (status === 'needs_review') report.reviews += 1;

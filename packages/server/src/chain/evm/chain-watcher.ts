@@ -50,6 +50,12 @@ export interface EvmDialect {
    * (`treasury/tron-treasury-watch.ts` books it). Default: none.
    */
   ownSender?: (address: string) => boolean;
+  /**
+   * Whether a transaction the node lists with a `value` really moved the native coin; throws when it
+   * cannot say (the range is read again). On TRON the JSON-RPC gives a TRC-10 token transfer its
+   * token amount as `value`, like TRX: only a `TransferContract` pays. Default: every one does.
+   */
+  nativeTransfer?: (hash: `0x${string}`) => Promise<boolean>;
 }
 
 /** EVM's own ways: addresses as the node writes them (matched case-blind), token contracts lower-case. */
@@ -164,6 +170,13 @@ export function startChainWatcher(options: ChainWatcherOptions): ChainWatcher {
           // A reverted transaction moves no value: check its receipt (only for matches).
           const receipt = await client.getTransactionReceipt({ hash: tx.hash });
           if (receipt.status !== 'success') continue;
+          if (dialect.nativeTransfer && !(await dialect.nativeTransfer(tx.hash))) {
+            logger.warn(
+              { chain: chain.key, tx_hash: dialect.txHash(tx.hash), address: deposit.address },
+              'a transaction to a deposit address that moved no native coin (a TRC-10 token?): not a payment',
+            );
+            continue;
+          }
           found.push({
             chain_id: chain.id,
             tx_hash: dialect.txHash(tx.hash),

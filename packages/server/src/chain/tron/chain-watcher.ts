@@ -7,7 +7,10 @@
  *   the default), read from the HTTP API's `/walletsolidity/getnowblock` or the `finalized` tag;
  * - java-tron has no `eth_subscribe`: the chain is polled;
  * - TRX from the chain's `treasury_address` to a deposit address is the top-up that pays a USDT
- *   sweep's energy, not a payment: `treasury/tron-treasury-watch.ts` books it.
+ *   sweep's energy, not a payment: `treasury/tron-treasury-watch.ts` books it;
+ * - a TRC-10 token transfer, which the JSON-RPC lists with its token amount as `value` like TRX, is
+ *   no payment: with `http_api_url` each transfer to a deposit address is checked to be a
+ *   `TransferContract` (TRX) first.
  * @module
  */
 import { createPublicClient, http, type PublicClient } from 'viem';
@@ -16,6 +19,7 @@ import { observedTransport } from '../evm/observed-transport.js';
 import type { ChainWatcher, ChainWatcherOptions } from '../family.js';
 import { tronAddressFromHex, tronAddressToHex } from './address.js';
 import { solidHeadReader } from './solid-head.js';
+import { transactionContractTypeReader } from './transaction-fee.js';
 
 /** What the TRON watcher needs: the family's common options, and an optional client (tests). */
 export interface TronWatcherOptions extends ChainWatcherOptions {
@@ -41,7 +45,19 @@ export function tronDialect(chain: ChainWatcherOptions['chain'], client: PublicC
         ? undefined
         : async (head) => Math.min(head, (await readSolid()) + chain.confirmations - 1),
     ...(chain.treasury_address ? { ownSender: (address) => address === chain.treasury_address } : {}),
+    ...(chain.http_api_url ? { nativeTransfer: trxTransfer(chain.http_api_url) } : {}),
   };
+}
+
+/**
+ * Whether a transaction is a TRX transfer (`TransferContract`), from the full node's HTTP API
+ * (`/wallet/gettransactionbyid`: the watcher counts blocks not solidified yet): java-tron's JSON-RPC
+ * lists a TRC-10 token transfer (`TransferAssetContract`) with its token amount as `value`, like TRX,
+ * and anyone can issue a TRC-10 token. Without `http_api_url` it cannot be told (config.ts says so).
+ */
+function trxTransfer(httpApiUrl: string): (hash: `0x${string}`) => Promise<boolean> {
+  const typeOf = transactionContractTypeReader({ httpApiUrl, node: 'wallet' });
+  return async (hash) => (await typeOf(hash)) === 'TransferContract';
 }
 
 /**
