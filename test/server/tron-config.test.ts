@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { HDKey } from '@scure/bip32';
 import { ConfigError, parseConfig } from '../../packages/server/src/config.js';
+import { fundingLivemode } from '../../packages/server/src/treasury/tron-treasury-watch.js';
 import { testMerchantWallet, testSecretKey } from '../support/stack.js';
 
 const TRON_XPUB = HDKey.fromMasterSeed(new Uint8Array(32).fill(3)).derive("m/44'/195'/0'").publicExtendedKey;
@@ -82,5 +83,12 @@ describe('TRON configuration', () => {
     assert.match(message, /http_api_url: only for a TRON chain/);
     assert.match(message, /finality: only for a TRON chain/);
     assert.match(message, /a T… address is a TRON contract; this chain is EVM/);
+  });
+
+  test('money sent into a TRON treasury is live on TRON mainnet only', () => {
+    assert.equal(fundingLivemode(728126428), true, 'TRON mainnet');
+    assert.equal(fundingLivemode(3448148188), false, 'Nile');
+    assert.equal(fundingLivemode(2494104990), false, 'Shasta');
+    assert.equal(fundingLivemode(1337728), false, 'the tests’ stand-in');
   });
 });

@@ -55,6 +55,7 @@ import type { ChainConfig } from '../config.js';
 import type { Database, Queryable } from '../store/database.js';
 import { lockTronTreasury } from '../store/tron-treasury-lock.js';
 import { tronAddressFromHex, tronAddressToHex } from '../chain/tron/address.js';
+import { KNOWN_CHAINS } from '../chain/known-chains.js';
 import { transactionContractTypeReader, transactionFeeReader } from '../chain/tron/transaction-fee.js';
 import type { Ledger } from './ledger.js';
 import { reserveEntry, type PayoutRecord, type Payouts } from './payouts.js';
@@ -371,7 +372,7 @@ export function createTronTreasuryWatch(options: {
     const asset = ledger.methodOf(chain.id, m.token);
     if (!asset || !treasury) return false;
     const fresh = await ledger.recordTreasuryFunding(q, {
-      livemode: await treasuryMode(q, chain.id, treasury),
+      livemode: fundingLivemode(chain.id),
       asset: asset.id,
       from: tronAddressFromHex(m.from),
       to: treasury,
@@ -634,6 +635,17 @@ export function createTronTreasuryWatch(options: {
       return report;
     },
   };
+}
+
+/**
+ * The mode a treasury funding is booked in: live on a known mainnet (TRON's, chain id 728126428), test
+ * on any other chain (Nile, Shasta, a local stand-in), whose coins are worth nothing. No session or
+ * payout names the mode of money sent into the treasury, and the merchant usually funds it before
+ * the first sweep, so the mode cannot come from the ledger.
+ * @example fundingLivemode(728126428) // true
+ */
+export function fundingLivemode(chainId: number): boolean {
+  return KNOWN_CHAINS.some((known) => known.id === chainId && !known.testnet);
 }
 
 /** The mode of the treasury's latest ledger entry (test when it has none): for a fee no deposit or payout names. */
