@@ -240,7 +240,9 @@ describe('known chains', () => {
     const chains = KNOWN_CHAINS.map((known) => ({
       key: known.key,
       rpc_url: 'https://rpc.example',
+      // A local TRON net has no public HTTP API to default to (mainnet and Nile: TronGrid).
       ...(known.family === 'tron' ? { xpub: tronXpub } : {}),
+      ...(known.family === 'tron' && !known.http_api_url ? { http_api_url: 'http://127.0.0.1:8090' } : {}),
       ...(known.family === 'utxo' ? { xpub: known.testnet ? TEST_ACCOUNT_TPUB : BIP84_ZPUB } : {}),
     }));
     const config = parseConfig(withChains(...chains));

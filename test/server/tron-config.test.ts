@@ -39,6 +39,7 @@ describe('TRON configuration', () => {
     assert.deepEqual(chain.native, { symbol: 'TRX', decimals: 6 });
     assert.equal(chain.confirmations, 20);
     assert.equal(chain.explorer_url, 'https://tronscan.org/#');
+    assert.equal(chain.http_api_url, 'https://api.trongrid.io', 'TronGrid unless set');
     assert.deepEqual(chain.tokens, [{ symbol: 'USDT', address: USDT, decimals: 6, peg: 'USD' }]);
     assert.equal(chain.finality, undefined, 'solidified unless set');
   });
@@ -90,5 +91,22 @@ describe('TRON configuration', () => {
     assert.equal(fundingLivemode(3448148188), false, 'Nile');
     assert.equal(fundingLivemode(2494104990), false, 'Shasta');
     assert.equal(fundingLivemode(1337728), false, 'the tests’ stand-in');
+  });
+
+  test('a TRON chain that takes TRX needs the HTTP API, which alone tells TRX from a TRC-10 token', () => {
+    const refused = () =>
+      parseConfig(
+        withChain({ key: 'tron-local', rpc_url: 'http://127.0.0.1:50545/jsonrpc', xpub: TRON_XPUB }),
+      );
+    assert.throws(refused, /http_api_url: required on a TRON chain that takes TRX/);
+    const tokensOnly = parseConfig(
+      withChain({
+        key: 'tron-local',
+        rpc_url: 'http://127.0.0.1:50545/jsonrpc',
+        xpub: TRON_XPUB,
+        native: null,
+      }),
+    );
+    assert.equal(tokensOnly.chains[0]!.http_api_url, undefined);
   });
 });

@@ -206,7 +206,7 @@ const chainFields = z.strictObject({
     .url({ protocol: /^https?$/ })
     .optional()
     .describe(
-      "TRON only: the node's HTTP API (`https://api.trongrid.io`, `http://node:8090`), read for the solidified head (`/walletsolidity/getnowblock`; without it the JSON-RPC `finalized` tag is used), what transactions burned, and whether a transfer is TRX or a TRC-10 token (`gettransactionbyid`: the JSON-RPC shows both alike). Set it on a chain that takes TRX: without it a TRC-10 token sent to a deposit address counts as TRX.",
+      "TRON only: the node's HTTP API (`https://api.trongrid.io`, `http://node:8090`), read for the solidified head (`/walletsolidity/getnowblock`; without it the JSON-RPC `finalized` tag is used), what transactions burned, and whether a transfer is TRX or a TRC-10 token (`gettransactionbyid`: the JSON-RPC shows both alike). Required on a chain that takes TRX (`native` not null): without it a TRC-10 token sent to a deposit address would count as TRX.",
     ),
   finality: z
     .enum(['solidified', 'confirmations'])
@@ -304,6 +304,15 @@ function checkFamilyFields(chain: z.infer<typeof chainFields>, ctx: z.Refinement
         path: ['treasury_address'],
         message: 'a TRON chain takes a T… address (the 0x… spelling is an EVM address)',
       });
+    // java-tron's JSON-RPC lists a TRC-10 transfer (a token anyone can issue) with its amount as
+    // `value`, like TRX: only the HTTP API's gettransactionbyid tells them apart.
+    if (chain.native && !chain.http_api_url)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['http_api_url'],
+        message:
+          'required on a TRON chain that takes TRX: without the HTTP API a TRC-10 token sent to a deposit address would count as TRX (or set "native": null to take tokens only)',
+      });
     // java-tron answers eth_getLogs for at most 5 000 blocks (node.jsonrpc.maxBlockRange).
     if (chain.max_block_range > 5_000)
       ctx.addIssue({
@@ -400,6 +409,7 @@ function withKnownChainDefaults(input: unknown, ctx: z.RefinementCtx): unknown {
     name: known.name,
     native: known.native,
     ...(known.explorer_url ? { explorer_url: known.explorer_url } : {}),
+    ...(known.http_api_url ? { http_api_url: known.http_api_url } : {}),
     confirmations: known.confirmations,
     tokens: known.tokens.map(fromRegistry),
     ...given,

@@ -65,6 +65,8 @@ export interface KnownChain {
   readonly confirmations: number;
   /** Block explorer, for links from the checkout. */
   readonly explorer_url?: string;
+  /** TRON: the public HTTP API of the network (TronGrid), the chain's default `http_api_url`. */
+  readonly http_api_url?: string;
   /** The issuers' stablecoin contracts on this chain. */
   readonly tokens: readonly KnownToken[];
 }
@@ -390,6 +392,8 @@ export const KNOWN_CHAINS: readonly KnownChain[] = [
     // watcher also waits for the solidified head itself (`finality`, docs/chains/tron.md).
     confirmations: 20,
     explorer_url: 'https://tronscan.org/#',
+    // TronGrid, TRON's public API (rate-limited without an API key: give your node's to go without it).
+    http_api_url: 'https://api.trongrid.io',
     tokens: [
       // Tether's USD₮ on TRON since 2019 (TRC-20, 6 decimals); from memory, matches Tether's
       // supported-protocols page and every integrator's list (BTCPay's USDt plugin, TronWeb docs).
@@ -414,6 +418,7 @@ export const KNOWN_CHAINS: readonly KnownChain[] = [
     // Solidified as on mainnet; testnet coins have no value, but the timing is worth rehearsing.
     confirmations: 20,
     explorer_url: 'https://nile.tronscan.org/#',
+    http_api_url: 'https://nile.trongrid.io',
     // Tether publishes no USDT on Nile; its faucet's "USDT" is TRON's own test token
     // (docs/chains/tron.md says how to add it).
     tokens: [],
