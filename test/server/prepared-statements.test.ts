@@ -59,8 +59,13 @@ test('a failing prepared statement rejects with the database error and the conne
   await withTable(async (db) => {
     const row = (id: string) => [id, new Date(), '{}', '1', 1n, null];
     await db.query(INSERT, row('a'), { prepared: true });
-    await assert.rejects(db.query(INSERT, row('a'), { prepared: true }), (error: { code?: string }) => {
-      assert.equal(error.code, '23505'); // unique_violation, as query rejects
+    const plain = await db.query(INSERT, row('a')).catch((error: unknown) => error);
+    await assert.rejects(db.query(INSERT, row('a'), { prepared: true }), (error: Record<string, unknown>) => {
+      // The same error as query's: the code, the constraint and the statement's text, never its values.
+      assert.equal(error.code, '23505');
+      for (const field of ['code', 'constraint', 'table', 'query', 'params']) {
+        assert.equal(error[field], (plain as Record<string, unknown>)[field], field);
+      }
       return true;
     });
     await assert.rejects(

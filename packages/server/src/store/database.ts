@@ -316,6 +316,9 @@ export function wrapPglite(db: PGlite): Database {
   };
 }
 
+/** Names handed to prepared statements so far (see {@link preparedStatements}). */
+let preparedNames = 0;
+
 /**
  * Named prepared statements on PGlite's one connection, one per SQL text (see
  * {@link QueryOptions.prepared}). PGlite's `query` sends parse, describe, bind, describe, execute and
@@ -332,7 +335,8 @@ function preparedStatements(db: PGlite) {
   const prepare = async (sql: string) => {
     let statement = statements.get(sql);
     if (!statement) {
-      const name = `cc_prepared_${statements.size + 1}`;
+      // Unique in the process, so that two wrappers of one PGlite never prepare the same name.
+      const name = `cc_prepared_${++preparedNames}`;
       const { messages } = await db.execProtocol(
         Buffer.concat([
           serialize.parse({ name, text: sql }),
@@ -348,21 +352,29 @@ function preparedStatements(db: PGlite) {
   };
   return {
     async query<Row>(sql: string, params: unknown[]): Promise<QueryResult<Row>> {
-      const { name, types } = await prepare(sql);
-      const values = params.map((param, i) => {
-        if (param === null || param === undefined) return null;
-        const serializer = db.serializers[types[i]!];
-        return serializer ? serializer(param) : String(param);
-      });
-      const { messages } = await db.execProtocol(
-        Buffer.concat([
-          serialize.bind({ statement: name, values }),
-          serialize.describe({ type: 'P' }),
-          serialize.execute({}),
-          serialize.sync(),
-        ]),
-      );
-      return parse.parseResults(messages, db.parsers)[0] as unknown as QueryResult<Row>;
+      // As `query` does: waits for start-up, refuses a closed database.
+      await db._checkReady();
+      try {
+        const { name, types } = await prepare(sql);
+        const values = params.map((param, i) => {
+          if (param === null || param === undefined) return null;
+          const serializer = db.serializers[types[i]!];
+          return serializer ? serializer(param) : String(param);
+        });
+        const { messages } = await db.execProtocol(
+          Buffer.concat([
+            serialize.bind({ statement: name, values }),
+            serialize.describe({ type: 'P' }),
+            serialize.execute({}),
+            serialize.sync(),
+          ]),
+        );
+        return parse.parseResults(messages, db.parsers)[0] as unknown as QueryResult<Row>;
+      } catch (error) {
+        // The statement's text on the error, as `query`'s errors carry it (never its values).
+        if (error && typeof error === 'object' && !('query' in error)) Object.assign(error, { query: sql });
+        throw error;
+      }
     },
   };
 }
