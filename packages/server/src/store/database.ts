@@ -16,9 +16,9 @@ export interface QueryResult<Row> {
 export interface QueryOptions {
   /**
    * Keep the statement prepared and reuse it: on PGlite, outside a transaction, the first run parses
-   * and describes it once as a named statement and every later run sends bind, execute and sync in
-   * one call, so it is neither parsed nor planned again (PostgreSQL keeps a generic plan after five
-   * runs) and crosses into PGlite's WebAssembly once instead of six times. For the hot statements
+   * and describes it once as a named statement and every run sends bind, describe, execute and sync
+   * in one call, so it is parsed once (and planned once, when PostgreSQL settles on a generic plan
+   * after five runs) and crosses into PGlite's WebAssembly once instead of six times. For the hot statements
    * whose text never changes (a choice's write, the grouped session read): one prepared statement is
    * kept per distinct text for as long as the database is open. Elsewhere it changes nothing.
    */
