@@ -217,9 +217,9 @@ async function withCpu<T>(requests: number, measure: () => Promise<T>): Promise<
 function counting(db: Database): Database & { statements: number } {
   const counted = Object.create(db) as Database & { statements: number };
   counted.statements = 0;
-  counted.query = (sql, params) => {
+  counted.query = (sql, params, options) => {
     counted.statements += 1;
-    return db.query(sql, params);
+    return db.query(sql, params, options);
   };
   return counted;
 }

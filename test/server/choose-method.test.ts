@@ -21,9 +21,9 @@ import { waitFor } from '../support/wait-for.js';
 function counting(db: Database): Database & { statements: string[] } {
   const statements: string[] = [];
   const counted = (q: Queryable): Queryable => ({
-    query: (sql, params) => {
+    query: (sql, params, options) => {
       statements.push(sql);
-      return q.query(sql, params);
+      return q.query(sql, params, options);
     },
     exec: (sql) => {
       statements.push(sql);

@@ -1,6 +1,6 @@
 import { chmod, mkdir, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PGlite, type PGliteInterface } from '@electric-sql/pglite';
+import { PGlite, parse, protocol, type PGliteInterface } from '@electric-sql/pglite';
 import type PgDefault from 'pg';
 import { NodeFS } from '@electric-sql/pglite/nodefs';
 import { markStartup } from '../startup-marks.js';
@@ -12,9 +12,26 @@ export interface QueryResult<Row> {
   rows: Row[];
 }
 
+/** How one query runs (see {@link Queryable.query}). */
+export interface QueryOptions {
+  /**
+   * Keep the statement prepared and reuse it: on PGlite, outside a transaction, the first run parses
+   * and describes it once as a named statement and every run sends bind, describe, execute and sync
+   * in one call, so it is parsed once (and planned once, when PostgreSQL settles on a generic plan
+   * after five runs) and crosses into PGlite's WebAssembly once instead of six times. For the hot statements
+   * whose text never changes (a choice's write, the grouped session read): one prepared statement is
+   * kept per distinct text for as long as the database is open. Elsewhere it changes nothing.
+   */
+  prepared?: boolean;
+}
+
 /** A connection that can run parameterised SQL (`$1`, `$2`, …). */
 export interface Queryable {
-  query<Row = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<QueryResult<Row>>;
+  query<Row = Record<string, unknown>>(
+    sql: string,
+    params?: unknown[],
+    options?: QueryOptions,
+  ): Promise<QueryResult<Row>>;
   /** Runs several `;`-separated statements without parameters (migrations). */
   exec(sql: string): Promise<void>;
 }
@@ -124,7 +141,8 @@ function withoutValues(error: unknown): never {
 /** `queryable` with every failure passed through {@link withoutValues}. */
 function stripping(queryable: Queryable): Queryable {
   return {
-    query: <Row>(sql: string, params?: unknown[]) => queryable.query<Row>(sql, params).catch(withoutValues),
+    query: <Row>(sql: string, params?: unknown[], options?: QueryOptions) =>
+      queryable.query<Row>(sql, params, options).catch(withoutValues),
     exec: (sql: string) => queryable.exec(sql).catch(withoutValues),
   };
 }
@@ -265,9 +283,12 @@ export function wrapPglite(db: PGlite): Database {
     queue = next.catch(() => undefined);
     return next;
   };
+  const prepared = preparedStatements(db);
   const direct = stripping({
-    query: <Row>(sql: string, params?: unknown[]) =>
-      serial(() => db.query<Row>(sql, params)) as Promise<QueryResult<Row>>,
+    query: <Row>(sql: string, params?: unknown[], options?: QueryOptions) =>
+      serial(() =>
+        options?.prepared ? prepared.query<Row>(sql, params ?? []) : db.query<Row>(sql, params),
+      ) as Promise<QueryResult<Row>>,
     exec: (sql: string) => serial(async () => void (await db.exec(sql))),
   });
   return {
@@ -292,6 +313,69 @@ export function wrapPglite(db: PGlite): Database {
       }),
     close: () => serial(() => db.close()),
     poolStats: () => ({ total: 1, idle: pending ? 0 : 1, waiting: Math.max(0, pending - 1) }),
+  };
+}
+
+/** Names handed to prepared statements so far (see {@link preparedStatements}). */
+let preparedNames = 0;
+
+/**
+ * Named prepared statements on PGlite's one connection, one per SQL text (see
+ * {@link QueryOptions.prepared}). PGlite's `query` sends parse, describe, bind, describe, execute and
+ * sync through its WebAssembly one at a time and parses and plans the text every time; here the
+ * first run parses and describes the statement once under a name, and every run after sends bind,
+ * describe, execute and sync in one call. Parameters are serialised as `query` does (by the types
+ * the statement was described with, through PGlite's serialisers) and rows parsed by its parsers,
+ * so the rows and values are the same. The caller runs one statement at a time and never inside a
+ * transaction (`wrapPglite`'s queue).
+ */
+function preparedStatements(db: PGlite) {
+  const statements = new Map<string, { name: string; types: number[] }>();
+  const serialize = protocol.serialize;
+  const prepare = async (sql: string) => {
+    let statement = statements.get(sql);
+    if (!statement) {
+      // Unique in the process, so that two wrappers of one PGlite never prepare the same name.
+      const name = `cc_prepared_${++preparedNames}`;
+      const { messages } = await db.execProtocol(
+        Buffer.concat([
+          serialize.parse({ name, text: sql }),
+          serialize.describe({ type: 'S', name }),
+          serialize.sync(),
+        ]),
+        { syncToFs: false },
+      );
+      statement = { name, types: parse.parseDescribeStatementResults(messages) };
+      statements.set(sql, statement);
+    }
+    return statement;
+  };
+  return {
+    async query<Row>(sql: string, params: unknown[]): Promise<QueryResult<Row>> {
+      // As `query` does: waits for start-up, refuses a closed database.
+      await db._checkReady();
+      try {
+        const { name, types } = await prepare(sql);
+        const values = params.map((param, i) => {
+          if (param === null || param === undefined) return null;
+          const serializer = db.serializers[types[i]!];
+          return serializer ? serializer(param) : String(param);
+        });
+        const { messages } = await db.execProtocol(
+          Buffer.concat([
+            serialize.bind({ statement: name, values }),
+            serialize.describe({ type: 'P' }),
+            serialize.execute({}),
+            serialize.sync(),
+          ]),
+        );
+        return parse.parseResults(messages, db.parsers)[0] as unknown as QueryResult<Row>;
+      } catch (error) {
+        // The statement's text on the error, as `query`'s errors carry it (never its values).
+        if (error && typeof error === 'object' && !('query' in error)) Object.assign(error, { query: sql });
+        throw error;
+      }
+    },
   };
 }
 
