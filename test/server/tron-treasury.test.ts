@@ -710,6 +710,50 @@ describe('the keyless TRON treasury: exports TronWeb signs, sweeps and payouts b
     await devClients(anvil.rpcUrl).test.setBalance({ address: treasuryHex, value: balance - 7_000_000n });
   });
 
+  test('a TRC-10 token leaving the treasury is no TRX: no payout settled, no review, only its fee booked', async () => {
+    const elsewhere = privateKeyToAccount(generatePrivateKey()).address;
+    const wallet = createWalletClient({
+      account: privateKeyToAccount(treasuryKey),
+      transport: http(anvil.rpcUrl),
+    });
+    const hash = await wallet.sendTransaction({
+      chain: null,
+      to: elsewhere,
+      value: 3_000_000n,
+      maxFeePerGas: GAS_PRICE,
+      maxPriorityFeePerGas: GAS_PRICE,
+    });
+    // On TRON: 3 000 000 units of a TRC-10 token the treasury held, not 3 TRX.
+    api.trc10(hash);
+    const { blockNumber } = await pub().waitForTransactionReceipt({ hash });
+    await settle();
+    await waitFor(
+      async () =>
+        Number(
+          (
+            await db().query<{ n: string }>(
+              'SELECT scanned_to::text AS n FROM tron_treasury_cursors WHERE chain_id = $1',
+              [TRON_LOCAL_ID],
+            )
+          ).rows[0]?.n ?? 0,
+        ) >= Number(blockNumber),
+      15_000,
+      'the treasury watch past the transfer',
+    );
+    const { rows } = await db().query('SELECT status FROM sweeps WHERE tx_hash = $1', [
+      hash.replace(/^0x/, ''),
+    ]);
+    assert.deepEqual(rows, [], 'no sweep, top-up or review row');
+    assert.deepEqual(
+      (await entriesOf(hash)).map(([kind]) => kind),
+      ['fee'],
+      'only the fee it burned',
+    );
+    // anvil moved its coin where java-tron would have moved a token: give it back to the treasury.
+    const balance = await pub().getBalance({ address: treasuryHex });
+    await devClients(anvil.rpcUrl).test.setBalance({ address: treasuryHex, value: balance + 3_000_000n });
+  });
+
   test('while gettransactioninfobyid cannot answer, the watch holds its cursor; after, it books each transfer and fee once', async () => {
     const e = await pay('5.00', TRX);
     await settle();

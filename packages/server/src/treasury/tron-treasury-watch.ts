@@ -301,7 +301,7 @@ export function createTronTreasuryWatch(options: {
       const receipt = await client.getTransactionReceipt({ hash: tx.hash });
       const fee = await burned(tx.hash, receipt);
       if (fee > 0n) fees.push({ from: tx.from, tx_hash: tx.hash.replace(/^0x/, ''), amount: fee });
-      if (receipt.status === 'success' && tx.value > 0n && tx.to)
+      if (receipt.status === 'success' && tx.value > 0n && tx.to && (await isTrx(tx.hash)))
         movements.push({
           from: tx.from,
           to: tx.to,
@@ -315,6 +315,24 @@ export function createTronTreasuryWatch(options: {
     }
     movements.sort((a, b) => a.block - b.block || a.log_index - b.log_index);
     return { movements, fees, fundings: await readFunding(from, to, wanted, incoming) };
+  }
+
+  /**
+   * Whether a transaction with a `value` moved TRX: java-tron's JSON-RPC shows a TRC-10 transfer's
+   * token amount as `value` too, so a TRC-10 token leaving a deposit address or the treasury would
+   * pass for a TRX sweep, or settle a TRX payout of the same amount. Only a `TransferContract` is
+   * TRX; without the HTTP API (a chain that takes no TRX) the JSON-RPC's word is all there is. The
+   * HTTP API failing throws: the pass reads these blocks again.
+   */
+  async function isTrx(hash: `0x${string}`): Promise<boolean> {
+    if (!transactionType) return true;
+    const type = await transactionType(hash.replace(/^0x/, ''));
+    if (type === 'TransferContract') return true;
+    logger.warn(
+      { chain: chain.key, tx_hash: hash.replace(/^0x/, ''), type },
+      'a transaction from a TRON deposit address or the treasury that moves no TRX (a TRC-10 token?): its fee booked, no TRX movement',
+    );
+    return false;
   }
 
   /**
