@@ -36,6 +36,8 @@
  *   `in_treasury` and `available`), once per transfer (migration 27). Its fee is the sender's. TRX only
  *   when the HTTP API says the transaction is a `TransferContract`: the JSON-RPC shows a TRC-10 token
  *   transfer's amount as `value` too; without `http_api_url` no TRX funding is booked.
+ *   Likewise what leaves: a TRC-10 transfer sent by a deposit address or the treasury moves no TRX
+ *   (no sweep, top-up, payout or review; its fee is booked).
  * - fees: the TRX each transaction sent by a deposit address or the treasury burned (sweeps, top-ups,
  *   payouts, transfers left for review), a `fee` entry of the address that sent it, read from the
  *   HTTP API (`http_api_url`): `/walletsolidity/gettransactioninfobyid`'s `fee`, the total burned —
