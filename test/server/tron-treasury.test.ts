@@ -86,6 +86,19 @@ describe('the keyless TRON treasury: exports TronWeb signs, sweeps and payouts b
     api.setSolid(Number(await pub().getBlockNumber()));
     api.setHead(Number(await pub().getBlockNumber()));
   };
+  /** The block the treasury watch has read up to (0 before its first pass). */
+  const scannedTo = async () =>
+    Number(
+      (
+        await db().query<{ n: string }>(
+          'SELECT scanned_to::text AS n FROM tron_treasury_cursors WHERE chain_id = $1',
+          [TRON_LOCAL_ID],
+        )
+      ).rows[0]?.n ?? 0,
+    );
+  /** Waits until the treasury watch has read block `n`. */
+  const watchedPast = (n: bigint) =>
+    waitFor(async () => (await scannedTo()) >= Number(n), 15_000, 'the treasury watch past the transfer');
   const balances = async () =>
     (
       (await (
@@ -687,19 +700,7 @@ describe('the keyless TRON treasury: exports TronWeb signs, sweeps and payouts b
     api.trc10(hash);
     const { blockNumber } = await pub().waitForTransactionReceipt({ hash });
     await settle();
-    await waitFor(
-      async () =>
-        Number(
-          (
-            await db().query<{ n: string }>(
-              'SELECT scanned_to::text AS n FROM tron_treasury_cursors WHERE chain_id = $1',
-              [TRON_LOCAL_ID],
-            )
-          ).rows[0]?.n ?? 0,
-        ) >= Number(blockNumber),
-      15_000,
-      'the treasury watch past the transfer',
-    );
+    await watchedPast(blockNumber);
     assert.deepEqual(await entriesOf(hash), [], 'nothing booked');
     assert.ok(api.count('/walletsolidity/gettransactionbyid') > 0, 'its contract type was asked');
     const [b, a] = [before, await balances()].map((x) => x.find((y) => y.asset === TRX)!);
@@ -727,19 +728,7 @@ describe('the keyless TRON treasury: exports TronWeb signs, sweeps and payouts b
     api.trc10(hash);
     const { blockNumber } = await pub().waitForTransactionReceipt({ hash });
     await settle();
-    await waitFor(
-      async () =>
-        Number(
-          (
-            await db().query<{ n: string }>(
-              'SELECT scanned_to::text AS n FROM tron_treasury_cursors WHERE chain_id = $1',
-              [TRON_LOCAL_ID],
-            )
-          ).rows[0]?.n ?? 0,
-        ) >= Number(blockNumber),
-      15_000,
-      'the treasury watch past the transfer',
-    );
+    await watchedPast(blockNumber);
     const { rows } = await db().query('SELECT status FROM sweeps WHERE tx_hash = $1', [
       hash.replace(/^0x/, ''),
     ]);
@@ -765,15 +754,6 @@ describe('the keyless TRON treasury: exports TronWeb signs, sweeps and payouts b
     for (const t of file.transactions) hashes.push(await execute(t.transaction, keyOf(t.derivation_index)));
     const sweepHash = hashes[file.transactions.findIndex((t) => t.from === e.address)]!;
     const { blockNumber } = await pub().getTransactionReceipt({ hash: sweepHash });
-    const cursor = async () =>
-      Number(
-        (
-          await db().query<{ n: string }>(
-            'SELECT scanned_to::text AS n FROM tron_treasury_cursors WHERE chain_id = $1',
-            [TRON_LOCAL_ID],
-          )
-        ).rows[0]!.n,
-      );
     for (const answer of ['error', 'not-found', { status: 503 }] as const) {
       api.setTransactionInfo(answer);
       const asked = api.count(INFO);
@@ -783,11 +763,11 @@ describe('the keyless TRON treasury: exports TronWeb signs, sweeps and payouts b
         15_000,
         `the watch retried (${JSON.stringify(answer)})`,
       );
-      assert.ok((await cursor()) < Number(blockNumber), 'the cursor stays before the block');
+      assert.ok((await scannedTo()) < Number(blockNumber), 'the cursor stays before the block');
       assert.deepEqual(await entriesOf(sweepHash), [], 'nothing booked');
     }
     api.setTransactionInfo('chain');
-    await waitFor(async () => (await cursor()) >= Number(blockNumber), 15_000, 'the watch went on');
+    await waitFor(async () => (await scannedTo()) >= Number(blockNumber), 15_000, 'the watch went on');
     assert.deepEqual(await entriesOf(sweepHash), [
       ['sweep', e.address, (e.atomic - 300_000n).toString()],
       ['fee', e.address, (await gasOf(sweepHash)).toString()],
