@@ -304,20 +304,26 @@ export function createTronTreasuryWatch(options: {
       const fee = await burned(tx.hash, receipt);
       if (fee > 0n) fees.push({ from: tx.from, tx_hash: tx.hash.replace(/^0x/, ''), amount: fee });
       if (receipt.status === 'success' && tx.value > 0n && tx.to && (await isTrx(tx.hash)))
-        movements.push({
-          from: tx.from,
-          to: tx.to,
-          amount: tx.value,
-          token: null,
-          symbol: nativeSymbol,
-          tx_hash: tx.hash.replace(/^0x/, ''),
-          log_index: -1,
-          block: tx.block,
-        });
+        movements.push(trxMovement(tx, tx.to));
     }
     movements.sort((a, b) => a.block - b.block || a.log_index - b.log_index);
     return { movements, fees, fundings: await readFunding(from, to, wanted, incoming) };
   }
+
+  /** A TRX transfer (a transaction's `value`) as a movement to `to`. */
+  const trxMovement = (
+    tx: { hash: `0x${string}`; from: Address; value: bigint; block: number },
+    to: Address,
+  ): Movement => ({
+    from: tx.from,
+    to,
+    amount: tx.value,
+    token: null,
+    symbol: nativeSymbol,
+    tx_hash: tx.hash.replace(/^0x/, ''),
+    log_index: -1,
+    block: tx.block,
+  });
 
   /**
    * Whether a transaction with a `value` moved TRX: java-tron's JSON-RPC shows a TRC-10 transfer's
@@ -370,16 +376,7 @@ export function createTronTreasuryWatch(options: {
         );
         continue;
       }
-      fundings.push({
-        from: tx.from,
-        to: treasuryHex as Address,
-        amount: tx.value,
-        token: null,
-        symbol: nativeSymbol,
-        tx_hash: tx.hash.replace(/^0x/, ''),
-        log_index: -1,
-        block: tx.block,
-      });
+      fundings.push(trxMovement(tx, treasuryHex as Address));
     }
     return fundings.sort((a, b) => a.block - b.block || a.log_index - b.log_index);
   }
