@@ -42,6 +42,7 @@ import type { TronSweepExport } from '../../packages/server/src/treasury/tron-sw
 import { heldAddressOf } from '../../packages/server/src/treasury/tron-sweep-reservations.js';
 import type { TronPayoutExport } from '../../packages/server/src/treasury/tron-payout-export.js';
 import { formatAtomic, toAtomic } from '../../packages/server/src/money.js';
+import { fetchBalances } from '../support/balances.js';
 import { deployTestToken, devClients, sendDevPayment, startAnvil, type Anvil } from '../support/chain.js';
 import { testSecretBox } from '../support/app.js';
 import { recordSecrets, testLogger } from '../support/logs.js';
@@ -99,21 +100,7 @@ describe('the keyless TRON treasury: exports TronWeb signs, sweeps and payouts b
   /** Waits until the treasury watch has read block `n`. */
   const watchedPast = (n: bigint) =>
     waitFor(async () => (await scannedTo()) >= Number(n), 15_000, 'the treasury watch past the transfer');
-  const balances = async () =>
-    (
-      (await (
-        await fetch(`${server.url}/v1/balances`, { headers: { authorization: `Bearer ${secretKey}` } })
-      ).json()) as {
-        data: {
-          asset: string;
-          received: string;
-          in_deposit_addresses: string;
-          in_treasury: string;
-          pending_payouts: string;
-          available: string;
-        }[];
-      }
-    ).data;
+  const balances = () => fetchBalances(server.url, secretKey);
   const reconcileNow = async () => {
     const lines: string[] = [];
     const code = await runReconcile(

@@ -32,6 +32,7 @@ import { startServer, type RunningServer } from '../../packages/server/src/serve
 import { formatAtomic, toAtomic } from '../../packages/server/src/money.js';
 import { litecoindMissing, startLitecoind, TEST_VERSIONS, type Litecoind } from '../support/litecoind.js';
 import { hdSigner, LTC, LTC_REGTEST } from '../support/psbt-signer.js';
+import { fetchBalances } from '../support/balances.js';
 import { testSecretBox } from '../support/app.js';
 import { recordSecrets, testLogger } from '../support/logs.js';
 import { testMerchantWallet, testSecretKey } from '../support/stack.js';
@@ -85,23 +86,7 @@ describe(
           [txid],
         )
       ).rows;
-    const balances = async () => {
-      const response = await fetch(`${server.url}/v1/balances`, {
-        headers: { authorization: `Bearer ${secretKey}` },
-      });
-      assert.equal(response.status, 200);
-      const { data } = (await response.json()) as {
-        data: {
-          asset: string;
-          received: string;
-          in_deposit_addresses: string;
-          in_treasury: string;
-          pending_payouts: string;
-          available: string;
-        }[];
-      };
-      return data.find((b) => b.asset === LTC)!;
-    };
+    const balances = async () => (await fetchBalances(server.url, secretKey)).find((b) => b.asset === LTC)!;
     /** Waits until every payout (of one transaction, when given) has `status`. */
     const payoutsReach = (status: string, label: string, txid?: string) =>
       waitFor(
