@@ -488,9 +488,11 @@ describe('the keyless TRON treasury: exports TronWeb signs, sweeps and payouts b
         body: JSON.stringify(body),
       });
     const payee = () => tronAddressFromHex(privateKeyToAccount(generatePrivateKey()).address);
+    /** The address with its last character changed (to another one: a random address may end in 1). */
+    const corrupted = (address: string) => `${address.slice(0, -1)}${address.endsWith('1') ? '2' : '1'}`;
     for (const destination of [
       privateKeyToAccount(generatePrivateKey()).address,
-      `${payee().slice(0, -1)}1`,
+      corrupted(payee()),
       'bc1qxyz',
     ]) {
       const refused = await post({ payouts: [{ destination, asset: USDT, amount: '1' }] });
