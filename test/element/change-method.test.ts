@@ -41,7 +41,11 @@ describe('<crypto-checkout> changing the method on the real stack', () => {
     await choose(el, 'usdc@anvil');
     const usdcAddress = text(el, 'address').replace(/\s/g, '');
 
-    const back = await until(() => part(el, 'change-method') as HTMLButtonElement | null, 'the back action');
+    // A disabled button (a change under way) swallows the click: wait until it can be pressed.
+    const back = await until(() => {
+      const button = part(el, 'change-method') as HTMLButtonElement | null;
+      return button && !button.disabled ? button : null;
+    }, 'the back action, enabled');
     back.click();
     await until(() => parts(el, 'method').length === 2, 'the methods are shown again');
     expect(part(el, 'address')).to.equal(null);
